@@ -1,0 +1,576 @@
+//! Layered configuration: defaults embedded in the service, then an optional
+//! file, then environment variables, validated before anything starts.
+//!
+//! For a service with short name `registry` the layers are, later wins:
+//! 1. the service's `config/default.toml`, embedded at build time;
+//! 2. the file named by `WEIGRID_REGISTRY_CONFIG`, if set;
+//! 3. `WEIGRID__…` variables, for every service (`WEIGRID__NATS__URL`);
+//! 4. `WEIGRID_REGISTRY__…` variables, for this one
+//!    (`WEIGRID_REGISTRY__GRPC__LISTEN`).
+//!
+//! Nested keys are separated by `__`. A value of the wrong type, or one that
+//! breaks a rule of [`Validate`], stops start-up with the key and the rule.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// A configuration value that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The dotted key, e.g. `grpc.max_message_bytes`.
+    pub key: String,
+    /// The rule it breaks.
+    pub rule: String,
+}
+
+/// Why configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A layer could not be read or a value has the wrong type.
+    #[error("configuration: {0}")]
+    Read(#[from] config::ConfigError),
+    /// Values break rules.
+    #[error("configuration: {}", format_violations(.0))]
+    Invalid(Vec<Violation>),
+}
+
+fn format_violations(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("`{}` {}", v.key, v.rule))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Collects rule violations under a key prefix.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// Records that `key` breaks `rule`.
+    pub fn add(&mut self, key: impl Into<String>, rule: impl Into<String>) {
+        self.0.push(Violation {
+            key: key.into(),
+            rule: rule.into(),
+        });
+    }
+
+    /// Records a violation when `ok` is false.
+    pub fn check(&mut self, ok: bool, key: &str, rule: &str) {
+        if !ok {
+            self.add(key, rule);
+        }
+    }
+
+    /// Returns the violations recorded.
+    pub fn into_vec(self) -> Vec<Violation> {
+        self.0
+    }
+}
+
+/// Rules a configuration must satisfy beyond its types.
+pub trait Validate {
+    /// Records every broken rule in `violations`.
+    fn validate(&self, violations: &mut Violations);
+}
+
+/// Loads and validates the configuration of the service `service` (its
+/// short name, e.g. `registry`) over the embedded `defaults`.
+///
+/// # Errors
+/// A layer that cannot be read, a value of the wrong type, or a broken rule.
+pub fn load<T: DeserializeOwned + Validate>(
+    service: &str,
+    defaults: &str,
+) -> Result<T, ConfigError> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    load_from(service, defaults, &env)
+}
+
+/// Loads like [`load`], reading variables from `env` instead of the process
+/// environment (for tests).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_from<T: DeserializeOwned + Validate>(
+    service: &str,
+    defaults: &str,
+    env: &HashMap<String, String>,
+) -> Result<T, ConfigError> {
+    let upper = service.to_uppercase();
+    let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(defaults, config::FileFormat::Toml));
+    if let Some(path) = env.get(&format!("WEIGRID_{upper}_CONFIG")) {
+        builder = builder.add_source(config::File::with_name(path).required(true));
+    }
+    let layer = |prefix: String| {
+        config::Environment::with_prefix(&prefix)
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(
+                env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ))
+    };
+    let loaded = builder
+        .add_source(layer("WEIGRID".to_owned()))
+        .add_source(layer(format!("WEIGRID_{upper}")))
+        .build()?;
+    let value: T = loaded.try_deserialize()?;
+    let mut violations = Violations::default();
+    value.validate(&mut violations);
+    let violations = violations.into_vec();
+    if violations.is_empty() {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid(violations))
+    }
+}
+
+/// The sections every service shares; services embed it with
+/// `#[serde(flatten)]` beside their own sections.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceConfig {
+    pub grpc: GrpcConfig,
+    pub metrics: MetricsConfig,
+    pub database: DatabaseConfig,
+    pub nats: NatsConfig,
+    pub telemetry: TelemetryConfig,
+    pub auth: AuthConfig,
+    pub outbox: OutboxConfig,
+}
+
+impl Validate for ServiceConfig {
+    fn validate(&self, v: &mut Violations) {
+        self.grpc.validate(v);
+        self.database.validate(v);
+        self.nats.validate(v);
+        self.telemetry.validate(v);
+        self.auth.validate(v);
+        self.outbox.validate(v);
+    }
+}
+
+/// The gRPC server.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GrpcConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Largest request or response message, in bytes.
+    pub max_message_bytes: usize,
+    /// Upper bound on any call; a shorter `grpc-timeout` from the caller wins.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// TLS for the server; absent means plaintext.
+    #[serde(default)]
+    pub tls: Option<ServerTlsConfig>,
+}
+
+/// Server TLS; with `client_ca_path` it is mutual TLS.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerTlsConfig {
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    #[serde(default)]
+    pub client_ca_path: Option<PathBuf>,
+}
+
+impl Validate for GrpcConfig {
+    fn validate(&self, v: &mut Violations) {
+        v.check(
+            (1024..=256 * 1024 * 1024).contains(&self.max_message_bytes),
+            "grpc.max_message_bytes",
+            "must be between 1024 and 268435456",
+        );
+        v.check(
+            self.request_timeout >= Duration::from_millis(100),
+            "grpc.request_timeout",
+            "must be at least 100ms",
+        );
+        if let Some(tls) = &self.tls {
+            check_file(v, "grpc.tls.cert_path", &tls.cert_path);
+            check_file(v, "grpc.tls.key_path", &tls.key_path);
+            if let Some(ca) = &tls.client_ca_path {
+                check_file(v, "grpc.tls.client_ca_path", ca);
+            }
+        }
+    }
+}
+
+fn check_file(v: &mut Violations, key: &str, path: &std::path::Path) {
+    if !path.is_file() {
+        v.add(
+            key,
+            format!("must name a readable file ({} not found)", path.display()),
+        );
+    }
+}
+
+/// The Prometheus endpoint.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` at all.
+    pub enabled: bool,
+    /// Address to serve `/metrics` on.
+    pub listen: SocketAddr,
+}
+
+/// PostgreSQL.
+#[derive(Clone, Deserialize)]
+pub struct DatabaseConfig {
+    /// `postgres://user:password@host:port/database`; a secret.
+    pub url: SecretString,
+    /// Pool size.
+    pub max_connections: u32,
+    /// How long a call waits for a pooled connection before UNAVAILABLE.
+    #[serde(with = "humantime_serde")]
+    pub acquire_timeout: Duration,
+    /// Create the database when it does not exist (needs the CREATEDB right).
+    pub create_if_missing: bool,
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &"[redacted]")
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Validate for DatabaseConfig {
+    fn validate(&self, v: &mut Violations) {
+        use secrecy::ExposeSecret;
+        let url = self.url.expose_secret();
+        v.check(
+            url.starts_with("postgres://") || url.starts_with("postgresql://"),
+            "database.url",
+            "must be a postgres:// URL",
+        );
+        v.check(
+            (1..=500).contains(&self.max_connections),
+            "database.max_connections",
+            "must be between 1 and 500",
+        );
+    }
+}
+
+/// NATS with JetStream.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NatsConfig {
+    pub url: String,
+    /// Prefix of every stream and subject; empty in production, random in tests.
+    #[serde(default)]
+    pub prefix: String,
+    /// How long a publish waits for its JetStream acknowledgement.
+    #[serde(with = "humantime_serde")]
+    pub ack_timeout: Duration,
+}
+
+impl Validate for NatsConfig {
+    fn validate(&self, v: &mut Violations) {
+        v.check(
+            self.url.starts_with("nats://") || self.url.starts_with("tls://"),
+            "nats.url",
+            "must be a nats:// or tls:// URL",
+        );
+        v.check(
+            self.prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "nats.prefix",
+            "may hold only ASCII letters, digits and underscores",
+        );
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Pretty,
+    /// One JSON object a line, for pods.
+    Json,
+}
+
+/// Logs and traces.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TelemetryConfig {
+    pub format: LogFormat,
+    /// OTLP/gRPC endpoint for traces, e.g. `http://otel-collector:4317`;
+    /// empty exports nothing.
+    #[serde(default)]
+    pub otlp_endpoint: String,
+}
+
+impl Validate for TelemetryConfig {
+    fn validate(&self, v: &mut Violations) {
+        v.check(
+            self.otlp_endpoint.is_empty()
+                || self.otlp_endpoint.starts_with("http://")
+                || self.otlp_endpoint.starts_with("https://"),
+            "telemetry.otlp_endpoint",
+            "must be empty or an http(s):// URL",
+        );
+    }
+}
+
+/// How bearer tokens are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Tokens signed with the shared development secret (`weigrid token`).
+    Dev,
+    /// Tokens signed by the identity provider, checked with its public key.
+    Jwt,
+}
+
+/// Signature algorithm of production tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum JwtAlgorithm {
+    RS256,
+    ES256,
+    EdDSA,
+}
+
+/// Authentication.
+#[derive(Clone, Deserialize)]
+pub struct AuthConfig {
+    pub mode: AuthMode,
+    /// Expected `iss` claim.
+    pub issuer: String,
+    /// Expected `aud` claim.
+    pub audience: String,
+    /// Development mode only: the HMAC secret shared with the CLI.
+    pub dev_secret: SecretString,
+    /// Production: the issuer's public key (PEM).
+    #[serde(default)]
+    pub public_key_path: Option<PathBuf>,
+    /// Production: the signature algorithm of that key.
+    pub algorithm: JwtAlgorithm,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("mode", &self.mode)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Validate for AuthConfig {
+    fn validate(&self, v: &mut Violations) {
+        use secrecy::ExposeSecret;
+        v.check(!self.issuer.is_empty(), "auth.issuer", "must not be empty");
+        v.check(
+            !self.audience.is_empty(),
+            "auth.audience",
+            "must not be empty",
+        );
+        match self.mode {
+            AuthMode::Dev => v.check(
+                self.dev_secret.expose_secret().len() >= 16,
+                "auth.dev_secret",
+                "must be at least 16 characters",
+            ),
+            AuthMode::Jwt => match &self.public_key_path {
+                Some(path) => check_file(v, "auth.public_key_path", path),
+                None => v.add("auth.public_key_path", "is required when auth.mode is jwt"),
+            },
+        }
+    }
+}
+
+/// The outbox relay.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutboxConfig {
+    /// How often the relay looks for unpublished events when not woken.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Events published per transaction.
+    pub batch_size: u32,
+    /// Longest pause between attempts while NATS is unreachable.
+    #[serde(with = "humantime_serde")]
+    pub max_backoff: Duration,
+}
+
+impl Validate for OutboxConfig {
+    fn validate(&self, v: &mut Violations) {
+        v.check(
+            (1..=10_000).contains(&self.batch_size),
+            "outbox.batch_size",
+            "must be between 1 and 10000",
+        );
+        v.check(
+            self.poll_interval >= Duration::from_millis(10),
+            "outbox.poll_interval",
+            "must be at least 10ms",
+        );
+    }
+}
+
+/// A gRPC dependency: one channel per dependency.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClientConfig {
+    /// `http://host:port` or `https://host:port`.
+    pub endpoint: String,
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Attempts for idempotent calls (1 = no retry).
+    pub max_attempts: u32,
+    #[serde(default)]
+    pub tls: Option<ClientTlsConfig>,
+}
+
+/// Client TLS; with a certificate and key it is mutual TLS.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClientTlsConfig {
+    /// CA that signed the server's certificate.
+    pub ca_path: PathBuf,
+    /// The name in the server's certificate.
+    pub domain: String,
+    #[serde(default)]
+    pub cert_path: Option<PathBuf>,
+    #[serde(default)]
+    pub key_path: Option<PathBuf>,
+}
+
+impl ClientConfig {
+    /// Records broken rules under `key` (e.g. `clients.registry`).
+    pub fn validate_at(&self, key: &str, v: &mut Violations) {
+        v.check(
+            self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"),
+            &format!("{key}.endpoint"),
+            "must be an http:// or https:// URL",
+        );
+        v.check(
+            (1..=10).contains(&self.max_attempts),
+            &format!("{key}.max_attempts"),
+            "must be between 1 and 10",
+        );
+        if let Some(tls) = &self.tls {
+            check_file(v, &format!("{key}.tls.ca_path"), &tls.ca_path);
+            v.check(
+                tls.cert_path.is_some() == tls.key_path.is_some(),
+                &format!("{key}.tls.cert_path"),
+                "and key_path must be set together",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULTS: &str = r#"
+[grpc]
+listen = "127.0.0.1:50051"
+max_message_bytes = 16777216
+request_timeout = "30s"
+[metrics]
+enabled = true
+listen = "127.0.0.1:9101"
+[database]
+url = "postgres://postgres@127.0.0.1:5432/weigrid_test"
+max_connections = 10
+acquire_timeout = "5s"
+create_if_missing = true
+[nats]
+url = "nats://127.0.0.1:4222"
+ack_timeout = "5s"
+[telemetry]
+format = "pretty"
+[auth]
+mode = "dev"
+issuer = "weigrid-dev"
+audience = "weigrid"
+dev_secret = "a-development-secret"
+algorithm = "RS256"
+[outbox]
+poll_interval = "200ms"
+batch_size = 100
+max_backoff = "5s"
+"#;
+
+    #[derive(Debug, Deserialize)]
+    struct TestConfig {
+        #[serde(flatten)]
+        base: ServiceConfig,
+    }
+
+    impl Validate for TestConfig {
+        fn validate(&self, v: &mut Violations) {
+            self.base.validate(v);
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn service_variables_override_shared_ones_which_override_defaults() {
+        let config: TestConfig = load_from(
+            "test",
+            DEFAULTS,
+            &env(&[
+                ("WEIGRID__NATS__URL", "nats://10.0.0.1:4222"),
+                ("WEIGRID__GRPC__LISTEN", "0.0.0.0:1"),
+                ("WEIGRID_TEST__GRPC__LISTEN", "0.0.0.0:50051"),
+                ("WEIGRID_TEST__OUTBOX__BATCH_SIZE", "7"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.base.nats.url, "nats://10.0.0.1:4222");
+        assert_eq!(config.base.grpc.listen, "0.0.0.0:50051".parse().unwrap());
+        assert_eq!(config.base.outbox.batch_size, 7);
+        assert_eq!(config.base.grpc.request_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_key() {
+        let err = load_from::<TestConfig>(
+            "test",
+            DEFAULTS,
+            &env(&[("WEIGRID__GRPC__LISTEN", "not-an-address")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("grpc.listen"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_rule_names_the_key_and_the_rule() {
+        let err = load_from::<TestConfig>(
+            "test",
+            DEFAULTS,
+            &env(&[
+                ("WEIGRID__OUTBOX__BATCH_SIZE", "0"),
+                ("WEIGRID__AUTH__MODE", "jwt"),
+            ]),
+        )
+        .unwrap_err();
+        let ConfigError::Invalid(violations) = err else {
+            panic!("expected rule violations")
+        };
+        let keys: Vec<_> = violations.iter().map(|v| v.key.as_str()).collect();
+        assert_eq!(keys, ["auth.public_key_path", "outbox.batch_size"]);
+        assert_eq!(violations[1].rule, "must be between 1 and 10000");
+    }
+}

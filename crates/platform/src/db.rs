@@ -1,0 +1,102 @@
+//! PostgreSQL: the pool, creating the service's database when missing, and
+//! migrations (the platform's tables first, then the service's own).
+
+use std::str::FromStr;
+
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+
+use crate::config::DatabaseConfig;
+
+/// The platform's own tables (outbox, inbox, idempotency keys), shared by
+/// every service so the relay and consumers can rely on one shape.
+pub static PLATFORM_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Opens the pool for `config.url`, creating the database first when it does
+/// not exist and `create_if_missing` is set, then applies migrations.
+///
+/// # Errors
+/// PostgreSQL unreachable, the database cannot be created, or a migration fails.
+pub async fn connect_and_migrate(
+    config: &DatabaseConfig,
+    service: &Migrator,
+) -> anyhow::Result<PgPool> {
+    let options =
+        PgConnectOptions::from_str(config.url.expose_secret()).context("parsing database.url")?;
+    if config.create_if_missing {
+        create_database_if_missing(&options).await?;
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_with(options.clone())
+        .await
+        .with_context(|| {
+            format!(
+                "connecting to database {:?}",
+                options.get_database().unwrap_or("?")
+            )
+        })?;
+    migrate(&pool, service).await?;
+    Ok(pool)
+}
+
+/// Returns one migrator holding the platform's migrations and `service`'s,
+/// in version order, so a service's database is brought up to date in one
+/// run under sqlx's advisory lock (replicas may start together).
+pub fn migrator(service: &Migrator) -> Migrator {
+    let migrations = PLATFORM_MIGRATOR
+        .iter()
+        .chain(service.iter())
+        .cloned()
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// Applies the platform's and the service's migrations.
+///
+/// # Errors
+/// A migration fails or an applied one was edited.
+pub async fn migrate(pool: &PgPool, service: &Migrator) -> anyhow::Result<()> {
+    migrator(service)
+        .run(pool)
+        .await
+        .context("applying migrations")?;
+    Ok(())
+}
+
+async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let name = options
+        .get_database()
+        .context("database.url names no database")?
+        .to_owned();
+    let mut admin: PgConnection = options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .context("connecting to the postgres maintenance database")?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await?;
+    if !exists {
+        // The name comes from configuration, not a caller; it is quoted as an identifier.
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        match sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
+            .execute(&mut admin)
+            .await
+        {
+            Ok(_) => tracing::info!(database = %name, "created database"),
+            // Another replica created it first.
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => {}
+            Err(err) => return Err(err).context("creating the service database"),
+        }
+    }
+    admin.close().await?;
+    Ok(())
+}

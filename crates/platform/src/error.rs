@@ -1,0 +1,103 @@
+//! Errors shared by every service's API: field-level bad-request details
+//! and the mapping of infrastructure failures to gRPC codes.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt as _};
+
+/// One broken input rule: the field (a path such as `boundary.exterior` or
+/// `features[3].properties.households`) and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub rule: String,
+}
+
+impl FieldViolation {
+    /// Returns a violation of `rule` by `field`.
+    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+/// Returns INVALID_ARGUMENT carrying `google.rpc.BadRequest` with every
+/// violation; the message names them too, for clients that ignore details.
+pub fn invalid_argument(violations: &[FieldViolation]) -> Status {
+    let message = violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.rule))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut details = ErrorDetails::new();
+    for v in violations {
+        details.add_bad_request_violation(v.field.clone(), v.rule.clone());
+    }
+    Status::with_error_details(
+        Code::InvalidArgument,
+        format!("invalid request: {message}"),
+        details,
+    )
+}
+
+/// Returns the field violations carried by an INVALID_ARGUMENT status.
+pub fn field_violations(status: &Status) -> Vec<FieldViolation> {
+    status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| FieldViolation::new(v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Maps a database error that is not a named constraint: a pool timeout or
+/// a lost connection is UNAVAILABLE (the call may be retried), anything else
+/// is INTERNAL and logged once, here, with its chain.
+pub fn database_status(err: &sqlx::Error) -> Status {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            tracing::warn!(error = %err, "database unavailable");
+            Status::unavailable("database unavailable; try again")
+        }
+        _ => internal(err),
+    }
+}
+
+/// Logs `err` and returns INTERNAL without its text.
+pub fn internal(err: &dyn std::fmt::Display) -> Status {
+    tracing::error!(error = %err, "internal error");
+    Status::internal("internal error")
+}
+
+/// Returns the name of the violated constraint when `err` is one.
+pub fn constraint(err: &sqlx::Error) -> Option<&str> {
+    err.as_database_error().and_then(|e| e.constraint())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_request_details_survive_the_round_trip() {
+        let status = invalid_argument(&[
+            FieldViolation::new("households", "must be between 20 and 50"),
+            FieldViolation::new("code", "must not be empty"),
+        ]);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status
+                .message()
+                .contains("households: must be between 20 and 50")
+        );
+        let fields: Vec<_> = field_violations(&status)
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(fields, ["households", "code"]);
+    }
+}

@@ -1,0 +1,126 @@
+//! The event bus: NATS with JetStream, streams declared in code, and the
+//! subject prefix that keeps tests apart.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream;
+
+use crate::config::NatsConfig;
+
+/// A stream one bounded context publishes to, e.g. `REGISTRY` over `registry.>`.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamSpec {
+    /// Upper-case context name, e.g. `REGISTRY`.
+    pub name: &'static str,
+    /// Subject root, e.g. `registry`; the stream takes `registry.>`.
+    pub subject_root: &'static str,
+}
+
+/// How long JetStream remembers a `Nats-Msg-Id` to drop a re-sent event.
+/// The relay re-sends only rows whose commit failed after publishing, within
+/// seconds; the inbox covers anything older.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// A connection to NATS and JetStream, with the configured prefix.
+#[derive(Clone)]
+pub struct Bus {
+    client: async_nats::Client,
+    jetstream: jetstream::Context,
+    prefix: String,
+}
+
+impl Bus {
+    /// Connects to NATS. When NATS is down the connection keeps retrying in
+    /// the background and the service starts anyway: writes go to the outbox
+    /// and are published once NATS returns.
+    ///
+    /// # Errors
+    /// The URL is malformed.
+    pub async fn connect(config: &NatsConfig) -> anyhow::Result<Self> {
+        let client = async_nats::ConnectOptions::new()
+            .retry_on_initial_connect()
+            .connection_timeout(Duration::from_secs(2))
+            .max_reconnects(None)
+            .connect(config.url.as_str())
+            .await
+            .with_context(|| format!("connecting to NATS at {}", config.url))?;
+        let mut jetstream = jetstream::new(client.clone());
+        jetstream.set_timeout(config.ack_timeout);
+        Ok(Self {
+            client,
+            jetstream,
+            prefix: config.prefix.clone(),
+        })
+    }
+
+    /// Returns the NATS client.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Returns the JetStream context.
+    pub fn jetstream(&self) -> &jetstream::Context {
+        &self.jetstream
+    }
+
+    /// Returns whether the connection to NATS is up.
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    /// Returns `subject` under this bus's prefix (`registry.grid.created`,
+    /// or `t1a2b.registry.grid.created` in a test).
+    pub fn subject(&self, subject: &str) -> String {
+        if self.prefix.is_empty() {
+            subject.to_owned()
+        } else {
+            format!("{}.{subject}", self.prefix)
+        }
+    }
+
+    /// Returns `subject` without this bus's prefix.
+    pub fn strip_prefix<'a>(&self, subject: &'a str) -> &'a str {
+        if self.prefix.is_empty() {
+            subject
+        } else {
+            subject
+                .strip_prefix(&self.prefix)
+                .and_then(|s| s.strip_prefix('.'))
+                .unwrap_or(subject)
+        }
+    }
+
+    /// Returns the stream name under this bus's prefix.
+    pub fn stream_name(&self, spec: &StreamSpec) -> String {
+        if self.prefix.is_empty() {
+            spec.name.to_owned()
+        } else {
+            format!("{}_{}", self.prefix, spec.name)
+        }
+    }
+
+    /// Declares `spec`'s stream (file storage, duplicate window), creating it
+    /// or updating its subjects.
+    ///
+    /// # Errors
+    /// JetStream unreachable or refusing the configuration.
+    pub async fn ensure_stream(
+        &self,
+        spec: &StreamSpec,
+    ) -> anyhow::Result<jetstream::stream::Stream> {
+        let config = jetstream::stream::Config {
+            name: self.stream_name(spec),
+            subjects: vec![self.subject(&format!("{}.>", spec.subject_root))],
+            duplicate_window: DUPLICATE_WINDOW,
+            storage: jetstream::stream::StorageType::File,
+            ..Default::default()
+        };
+        let stream = self
+            .jetstream
+            .get_or_create_stream(config)
+            .await
+            .with_context(|| format!("declaring stream {}", self.stream_name(spec)))?;
+        Ok(stream)
+    }
+}

@@ -1,0 +1,173 @@
+//! Serving one weigrid gRPC service with health, reflection (v1 and
+//! v1alpha: grpcurl 1.8 and Python grpcio speak only v1alpha), the platform
+//! layer, deadlines, TLS and graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::body::Body;
+use tonic::server::NamedService;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::auth::Verifier;
+use crate::config::GrpcConfig;
+use crate::events::Bus;
+use crate::grpc::PlatformLayer;
+use crate::metrics::Metrics;
+
+/// How often readiness is re-checked: fast enough that a probe sees a lost
+/// database within a few seconds, cheap enough to be invisible.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The service's `grpc.health.v1` status, for the whole server ("") and the
+/// service by name.
+#[derive(Clone)]
+pub struct Health {
+    reporter: HealthReporter,
+    service_name: &'static str,
+}
+
+impl Health {
+    /// Sets both names to `status`.
+    pub async fn set(&self, status: ServingStatus) {
+        self.reporter.set_service_status("", status).await;
+        self.reporter
+            .set_service_status(self.service_name, status)
+            .await;
+    }
+
+    /// Keeps the status SERVING while PostgreSQL answers and NATS is
+    /// connected, NOT_SERVING otherwise, until `cancel` fires.
+    pub async fn watch(self, pool: PgPool, bus: Bus, cancel: CancellationToken) {
+        let mut last = None;
+        loop {
+            let database = tokio::time::timeout(
+                Duration::from_secs(2),
+                sqlx::query("SELECT 1").execute(&pool),
+            )
+            .await
+            .is_ok_and(|r| r.is_ok());
+            let nats = bus.is_connected();
+            let status = if database && nats {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            if last != Some(status) {
+                if status == ServingStatus::Serving {
+                    tracing::info!("ready: database and NATS reachable");
+                } else {
+                    tracing::warn!(database, nats, "not ready");
+                }
+                self.set(status).await;
+                last = Some(status);
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = tokio::time::sleep(HEALTH_INTERVAL) => {}
+            }
+        }
+        self.set(ServingStatus::NotServing).await;
+    }
+}
+
+/// What [`serve`] needs besides the service.
+pub struct ServerHandle {
+    pub config: GrpcConfig,
+    pub verifier: Arc<Verifier>,
+    pub metrics: Arc<Metrics>,
+    /// Descriptor sets for reflection (the service's; health's is added).
+    pub file_descriptor_set: &'static [u8],
+}
+
+/// Serves `service` on `listener` until `shutdown` completes, then stops
+/// accepting and waits for in-flight calls. The returned [`Health`] handle is
+/// passed to `on_health` before serving, NOT_SERVING until the caller's
+/// readiness watch says otherwise.
+///
+/// # Errors
+/// TLS files cannot be read, or the transport fails.
+pub async fn serve<S>(
+    service: S,
+    listener: TcpListener,
+    handle: ServerHandle,
+    on_health: impl FnOnce(Health),
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()>
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let health = Health {
+        reporter,
+        service_name: S::NAME,
+    };
+    health.set(ServingStatus::NotServing).await;
+    on_health(health.clone());
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(handle.file_descriptor_set)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building reflection v1")?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(handle.file_descriptor_set)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .context("building reflection v1alpha")?;
+
+    let mut builder = Server::builder()
+        .timeout(handle.config.request_timeout)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)));
+    if let Some(tls) = &handle.config.tls {
+        builder = builder
+            .tls_config(server_tls(tls)?)
+            .context("configuring server TLS")?;
+    }
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, service = S::NAME, tls = handle.config.tls.is_some(), "gRPC listening");
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    builder
+        .layer(PlatformLayer::new(handle.verifier, handle.metrics))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, async {
+            shutdown.await;
+            health.set(ServingStatus::NotServing).await;
+            tracing::info!("no longer accepting calls; finishing those in flight");
+        })
+        .await
+        .context("serving gRPC")?;
+    Ok(())
+}
+
+fn server_tls(tls: &crate::config::ServerTlsConfig) -> anyhow::Result<ServerTlsConfig> {
+    let cert = std::fs::read(&tls.cert_path)
+        .with_context(|| format!("reading {}", tls.cert_path.display()))?;
+    let key = std::fs::read(&tls.key_path)
+        .with_context(|| format!("reading {}", tls.key_path.display()))?;
+    let mut config = ServerTlsConfig::new().identity(Identity::from_pem(cert, key));
+    if let Some(ca_path) = &tls.client_ca_path {
+        let ca =
+            std::fs::read(ca_path).with_context(|| format!("reading {}", ca_path.display()))?;
+        config = config.client_ca_root(Certificate::from_pem(ca));
+    }
+    Ok(config)
+}

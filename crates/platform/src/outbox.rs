@@ -1,0 +1,257 @@
+//! The transactional outbox: a service writes its state change and the
+//! event describing it in one transaction; the [`Relay`] publishes committed
+//! events to JetStream with `Nats-Msg-Id` = event id and marks them sent.
+//! With NATS down, writes still commit; their events go out, once, when it
+//! returns (JetStream drops a re-sent id inside its duplicate window).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::config::OutboxConfig;
+use crate::events::{Bus, StreamSpec};
+use crate::metrics::Metrics;
+
+/// An event ready to be stored in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxEvent {
+    /// UUIDv7, also the `Nats-Msg-Id`.
+    pub event_id: Uuid,
+    /// Subject without prefix, e.g. `registry.grid.created`.
+    pub subject: String,
+    /// The prost-encoded event.
+    pub payload: Vec<u8>,
+}
+
+/// Stores `event` in the outbox inside the caller's transaction, with the
+/// current trace context, so that it is published if and only if the
+/// transaction commits.
+///
+/// # Errors
+/// The insert fails.
+pub async fn enqueue(conn: &mut PgConnection, event: &OutboxEvent) -> Result<(), sqlx::Error> {
+    let headers = crate::telemetry::current_context_map();
+    sqlx::query("INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)")
+        .bind(event.event_id)
+        .bind(&event.subject)
+        .bind(&event.payload)
+        .bind(sqlx::types::Json(headers))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Wakes the relay after a commit, so events leave without waiting for the
+/// next poll.
+#[derive(Clone, Default)]
+pub struct RelayWaker(Arc<Notify>);
+
+impl RelayWaker {
+    /// Tells the relay there is something to publish.
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Publishes committed outbox rows to JetStream.
+#[derive(Clone)]
+pub struct Relay {
+    pool: PgPool,
+    bus: Bus,
+    stream: StreamSpec,
+    config: OutboxConfig,
+    waker: RelayWaker,
+    metrics: Arc<Metrics>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    seq: i64,
+    event_id: Uuid,
+    subject: String,
+    payload: Vec<u8>,
+    headers: sqlx::types::Json<HashMap<String, String>>,
+}
+
+impl Relay {
+    /// Returns a relay publishing `pool`'s outbox to `stream`.
+    pub fn new(
+        pool: PgPool,
+        bus: Bus,
+        stream: StreamSpec,
+        config: OutboxConfig,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            pool,
+            bus,
+            stream,
+            config,
+            waker: RelayWaker::default(),
+            metrics,
+        }
+    }
+
+    /// Returns the handle that wakes this relay.
+    pub fn waker(&self) -> RelayWaker {
+        self.waker.clone()
+    }
+
+    /// Publishes until `cancel` fires, then makes a last bounded attempt to
+    /// flush what is left (events not flushed stay in the outbox for the next
+    /// start or another replica).
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut backoff = self.config.poll_interval;
+        let mut stream_declared = false;
+        loop {
+            if !stream_declared {
+                stream_declared = match self.bus.ensure_stream(&self.stream).await {
+                    Ok(_) => true,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "event stream not declared yet; retrying");
+                        false
+                    }
+                };
+            }
+            let outcome = if stream_declared {
+                self.publish_pending().await
+            } else {
+                Err(RelayError::NotReady)
+            };
+            let pause = match outcome {
+                Ok(published) if published > 0 => {
+                    backoff = self.config.poll_interval;
+                    continue;
+                }
+                Ok(_) => {
+                    backoff = self.config.poll_interval;
+                    self.config.poll_interval
+                }
+                Err(err) => {
+                    if !matches!(err, RelayError::NotReady) {
+                        tracing::warn!(error = %err, retry_in = ?backoff, "publishing outbox events failed");
+                    }
+                    let pause = backoff;
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                    pause
+                }
+            };
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = self.waker.0.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        self.flush(Duration::from_secs(5)).await;
+    }
+
+    /// Publishes everything pending, for up to `budget`.
+    pub async fn flush(&self, budget: Duration) {
+        let flushed = tokio::time::timeout(budget, async {
+            loop {
+                match self.publish_pending().await {
+                    Ok(0) => return true,
+                    Ok(_) => {}
+                    Err(_) => return false,
+                }
+            }
+        })
+        .await;
+        if !matches!(flushed, Ok(true)) {
+            tracing::warn!(
+                "outbox not fully flushed at shutdown; events stay queued for the next start"
+            );
+        }
+    }
+
+    /// Publishes every pending event, batch by batch; returns how many.
+    ///
+    /// # Errors
+    /// PostgreSQL or JetStream failed; the batch stays unpublished.
+    pub async fn publish_pending(&self) -> Result<usize, RelayError> {
+        let mut total = 0;
+        loop {
+            let published = self.publish_batch().await?;
+            total += published;
+            if published < self.config.batch_size as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Locks one batch of unpublished rows (`FOR UPDATE SKIP LOCKED`, so
+    /// replicas share the work), publishes each, awaits every acknowledgement,
+    /// marks them published and commits.
+    async fn publish_batch(&self) -> Result<usize, RelayError> {
+        let mut txn = self.pool.begin().await?;
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT seq, event_id, subject, payload, headers FROM outbox
+             WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(i64::from(self.config.batch_size))
+        .fetch_all(&mut *txn)
+        .await?;
+        if rows.is_empty() {
+            self.metrics.outbox_pending.set(0);
+            return Ok(0);
+        }
+        if !self.bus.is_connected() {
+            return Err(RelayError::NotReady);
+        }
+        let mut acks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(
+                async_nats::header::NATS_MESSAGE_ID,
+                row.event_id.to_string().as_str(),
+            );
+            for (key, value) in row.headers.iter() {
+                headers.insert(key.as_str(), value.as_str());
+            }
+            let ack = self
+                .bus
+                .jetstream()
+                .publish_with_headers(
+                    self.bus.subject(&row.subject),
+                    headers,
+                    row.payload.clone().into(),
+                )
+                .await
+                .map_err(|e| RelayError::Publish(e.to_string()))?;
+            acks.push(std::future::IntoFuture::into_future(ack));
+        }
+        for ack in futures::future::join_all(acks).await {
+            ack.map_err(|e| RelayError::Publish(e.to_string()))?;
+        }
+        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE seq = ANY($1)")
+            .bind(&seqs)
+            .execute(&mut *txn)
+            .await?;
+        txn.commit().await?;
+        for row in &rows {
+            self.metrics
+                .events_published
+                .with_label_values(&[row.subject.as_str()])
+                .inc();
+            tracing::debug!(event_id = %row.event_id, subject = %row.subject, "event published");
+        }
+        Ok(rows.len())
+    }
+}
+
+/// Why a relay pass failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("publishing: {0}")]
+    Publish(String),
+    #[error("NATS is not connected")]
+    NotReady,
+}

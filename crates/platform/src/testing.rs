@@ -1,0 +1,136 @@
+//! Helpers for services' tests: a private subject prefix per test, a private
+//! NATS server to stop and start, and bounded waiting.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::config::NatsConfig;
+
+/// Returns a fresh subject prefix, so parallel tests never see each other's
+/// streams or events.
+pub fn unique_prefix() -> String {
+    format!("t{}", uuid::Uuid::now_v7().simple())
+}
+
+/// NATS settings for a test on the shared server (`WEIGRID__NATS__URL`, else
+/// 127.0.0.1:4222) with a fresh prefix.
+pub fn nats_config() -> NatsConfig {
+    NatsConfig {
+        url: std::env::var("WEIGRID__NATS__URL")
+            .unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned()),
+        prefix: unique_prefix(),
+        ack_timeout: Duration::from_secs(5),
+    }
+}
+
+/// Waits until `check` returns `Some`, polling every 50 ms, for at most
+/// `timeout`.
+///
+/// # Panics
+/// When the timeout passes: the test fails with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A NATS server of the test's own, on a free port, that the test may stop
+/// and start again (with the same port and data) to simulate an outage,
+/// never touching the shared server.
+pub struct PrivateNats {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl PrivateNats {
+    /// Starts a private server with JetStream.
+    ///
+    /// # Panics
+    /// No `nats-server` binary (`WEIGRID_TEST_NATS_SERVER`, else on PATH).
+    pub async fn start() -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("weigrid-nats-{}", unique_prefix()));
+        let mut nats = Self {
+            port,
+            dir,
+            child: None,
+        };
+        nats.resume().await;
+        nats
+    }
+
+    /// Returns the URL to connect to.
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the server and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port and data directory.
+    pub async fn resume(&mut self) {
+        let binary =
+            std::env::var("WEIGRID_TEST_NATS_SERVER").unwrap_or_else(|_| "nats-server".to_owned());
+        let child = Command::new(&binary)
+            .args([
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-sd",
+            ])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {binary} (set WEIGRID_TEST_NATS_SERVER): {e}"));
+        self.child = Some(child);
+        let port = self.port;
+        eventually(
+            Duration::from_secs(10),
+            "the private NATS server to listen",
+            || async move {
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .ok()
+                    .map(|_| ())
+            },
+        )
+        .await;
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the OS hands out a free loopback port")
+}

@@ -1,0 +1,17 @@
+//! Every weigrid contract, generated from `proto/` at build time.
+//!
+//! One module per package (`proto::registry::v1` is `weigrid.registry.v1`),
+//! and [`FILE_DESCRIPTOR_SET`] for gRPC server reflection. Nothing generated
+//! is committed.
+
+/// The encoded `FileDescriptorSet` of every weigrid package, for reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("weigrid_descriptor");
+
+/// The grid registry (`weigrid.registry.v1`).
+pub mod registry {
+    /// Version 1 of the registry API and its events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.registry.v1");
+    }
+}

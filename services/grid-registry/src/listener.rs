@@ -1,0 +1,139 @@
+//! Keeps this replica's spatial index fresh: it follows the registry's own
+//! grid events (written by any replica) and, as a safety net for a NATS
+//! outage, reloads every grid from the database now and then.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::consumer::{DeliverPolicy, pull};
+use futures::StreamExt as _;
+use platform::events::Bus;
+use prost::Message as _;
+use proto::registry::v1 as pb;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::convert;
+use crate::domain::geometry;
+use crate::events::{GRID_CREATED, GRID_EVENTS, GRID_UPDATED, STREAM};
+use crate::index::{GridNode, Snapshot, SpatialIndex};
+use crate::repository::grids;
+
+/// Loads every grid from the database into a snapshot.
+///
+/// # Errors
+/// The database fails or a stored boundary is malformed.
+pub async fn load(pool: &PgPool) -> anyhow::Result<Snapshot> {
+    let mut conn = pool.acquire().await?;
+    let rows = grids::all(&mut conn).await?;
+    let nodes = rows
+        .iter()
+        .map(convert::node)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Snapshot::build(nodes))
+}
+
+/// Follows grid events until `cancel` fires, re-subscribing after errors.
+pub async fn follow(bus: Bus, pool: PgPool, index: Arc<SpatialIndex>, cancel: CancellationToken) {
+    loop {
+        match follow_once(&bus, &pool, &index, &cancel).await {
+            Ok(()) => return,
+            Err(err) => tracing::warn!(
+                error = format!("{err:#}"),
+                "following grid events failed; retrying"
+            ),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+async fn follow_once(
+    bus: &Bus,
+    pool: &PgPool,
+    index: &SpatialIndex,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let stream = bus.ensure_stream(&STREAM).await?;
+    let consumer = stream
+        .create_consumer(pull::OrderedConfig {
+            filter_subject: bus.subject(GRID_EVENTS),
+            deliver_policy: DeliverPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .context("creating the grid-event consumer")?;
+    let mut messages = consumer.messages().await.context("receiving grid events")?;
+    // Subscribed first, then loaded: whatever changed before is in the
+    // database, whatever changes after arrives as an event; versions make
+    // seeing a change twice harmless.
+    index.merge(load(pool).await?);
+    loop {
+        let message = tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            next = messages.next() => next.context("grid-event stream ended")??,
+        };
+        let subject = bus.strip_prefix(message.subject.as_str());
+        let grid = match subject {
+            GRID_CREATED => pb::GridCreated::decode(message.payload.as_ref())
+                .ok()
+                .and_then(|e| e.grid),
+            GRID_UPDATED => pb::GridUpdated::decode(message.payload.as_ref())
+                .ok()
+                .and_then(|e| e.grid),
+            _ => None,
+        };
+        match grid.as_ref().map(node_from_event) {
+            Some(Ok(node)) => {
+                tracing::debug!(grid_code = %node.code, version = node.version, "index updated from event");
+                index.apply([node]);
+            }
+            Some(Err(err)) => tracing::warn!(subject, error = %err, "grid event not applied"),
+            None => {}
+        }
+    }
+}
+
+/// Reloads every grid every `every`, until `cancel` fires.
+pub async fn refresh_periodically(
+    pool: PgPool,
+    index: Arc<SpatialIndex>,
+    every: Duration,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        match load(&pool).await {
+            Ok(snapshot) => index.merge(snapshot),
+            Err(err) => tracing::warn!(
+                error = format!("{err:#}"),
+                "reloading the spatial index failed"
+            ),
+        }
+    }
+}
+
+fn node_from_event(grid: &pb::Grid) -> anyhow::Result<GridNode> {
+    let boundary = geometry::polygon("boundary", &convert::rings(grid.boundary.as_ref()))
+        .map_err(|v| anyhow::anyhow!("invalid boundary in event: {v:?}"))?;
+    Ok(GridNode {
+        id: grid.id.parse()?,
+        code: grid.code.clone(),
+        name: grid.name.clone(),
+        level: convert::level_from(grid.level).context("event without a level")?,
+        parent_id: if grid.parent_id.is_empty() {
+            None
+        } else {
+            Some(grid.parent_id.parse()?)
+        },
+        boundary,
+        version: grid.version,
+    })
+}
