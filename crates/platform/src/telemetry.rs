@@ -12,6 +12,8 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -41,6 +43,28 @@ impl Telemetry {
 /// # Errors
 /// An OTLP endpoint that cannot be configured.
 pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<Telemetry> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    install(service, config, filter, false)
+}
+
+/// Installs the subscriber for tests: warnings only unless `RUST_LOG` says
+/// more, written where the test harness captures it, with trace context as
+/// in production.
+pub fn init_for_tests() {
+    let config = TelemetryConfig {
+        format: LogFormat::Pretty,
+        otlp_endpoint: String::new(),
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = install("test", &config, filter, true);
+}
+
+fn install(
+    service: &'static str,
+    config: &TelemetryConfig,
+    filter: EnvFilter,
+    for_tests: bool,
+) -> anyhow::Result<Telemetry> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let resource = opentelemetry_sdk::Resource::builder()
         .with_service_name(service)
@@ -55,19 +79,34 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<T
         builder = builder.with_batch_exporter(exporter);
     }
     let provider = builder.build();
-    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer(service));
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
-    let installed = match config.format {
-        LogFormat::Pretty => registry
-            .with(tracing_subscriber::fmt::layer().with_target(false))
+    // Spans reach OpenTelemetry at info and above whatever RUST_LOG says of
+    // logs, so trace context still crosses services when logs are quiet.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer(service))
+        .with_filter(LevelFilter::INFO);
+    let registry = tracing_subscriber::registry().with(otel);
+    let installed = match (config.format, for_tests) {
+        (_, true) => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_test_writer()
+                    .with_filter(filter),
+            )
             .try_init(),
-        LogFormat::Json => registry
+        (LogFormat::Pretty, false) => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_filter(filter),
+            )
+            .try_init(),
+        (LogFormat::Json, false) => registry
             .with(
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(true),
+                    .with_current_span(true)
+                    .with_filter(filter),
             )
             .try_init(),
     };
@@ -78,24 +117,6 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<T
         }
     }
     Ok(Telemetry { provider })
-}
-
-/// Installs a quiet subscriber for tests (`RUST_LOG` to see more).
-pub fn init_for_tests() {
-    let config = TelemetryConfig {
-        format: LogFormat::Pretty,
-        otlp_endpoint: String::new(),
-    };
-    if std::env::var_os("RUST_LOG").is_none() {
-        // Tests read assertions, not logs; warnings still show.
-        let _ = tracing_subscriber::registry()
-            .with(EnvFilter::new("warn"))
-            .with(tracing_subscriber::fmt::layer().with_test_writer())
-            .try_init();
-        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-        return;
-    }
-    let _ = init("test", &config);
 }
 
 struct HeaderExtractor<'a>(&'a http::HeaderMap);

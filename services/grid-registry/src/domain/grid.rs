@@ -176,6 +176,8 @@ pub fn check_placement(
                     parent.level
                 ),
             ));
+            // Siblings under a wrong parent are not this grid's siblings.
+            return out;
         } else {
             let outside = geometry::area_outside_m2(boundary, parent.boundary);
             if outside > tolerances.outside_parent_m2 {

@@ -1,0 +1,174 @@
+//! Special-care people: refused or masked, and every read audited.
+
+use platform::auth::Role;
+use proto::registry::v1 as pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use crate::helpers::*;
+
+fn care_person(code: &str, grid: &str) -> pb::CreateCarePersonRequest {
+    pb::CreateCarePersonRequest {
+        code: code.into(),
+        micro_grid_code: grid.into(),
+        category: pb::CareCategory::KeyYouth.into(),
+        name: "王小明".into(),
+        // GB 11643's own example, with a valid check character.
+        id_number: "11010519491231002X".into(),
+        phone: "13912345678".into(),
+        ..Default::default()
+    }
+}
+
+fn read(grid: &str, purpose: &str) -> pb::ListCarePeopleRequest {
+    pb::ListCarePeopleRequest {
+        grid_code: grid.into(),
+        purpose: purpose.into(),
+        ..Default::default()
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn granted_roles_see_only_masked_data_and_every_read_is_audited(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut operator = app.operator().await;
+    small_town(&mut operator).await;
+    operator
+        .create_care_person(care_person("CARE-001", "V1-A1-M01"))
+        .await
+        .unwrap();
+
+    let people = operator
+        .list_care_people(read("", "monthly home visit"))
+        .await
+        .unwrap()
+        .into_inner()
+        .people;
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].name_masked, "王*明");
+    assert_eq!(people[0].id_number_masked, "110105********002X");
+    assert_eq!(people[0].phone_masked, "139****5678");
+
+    let mut resident = app.client_as(Role::Resident, None).await;
+    let refused = resident
+        .list_care_people(read("", "curiosity"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+
+    let log = operator
+        .list_care_access_log(pb::ListCareAccessLogRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let entries: Vec<_> = log
+        .entries
+        .iter()
+        .map(|e| (e.role.as_str(), e.granted, e.records, e.purpose.as_str()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("resident", false, 0, "curiosity"),
+            ("town_operator", true, 1, "monthly home visit")
+        ]
+    );
+
+    let status = resident
+        .list_care_access_log(pb::ListCareAccessLogRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_read_needs_a_purpose(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut operator = app.operator().await;
+    let status = operator.list_care_people(read("", " ")).await.unwrap_err();
+    assert_eq!(violated_fields(&status), ["purpose"]);
+    assert_eq!(count_rows(&pool, "care_access_log").await, 0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn village_staff_read_only_their_own_village(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut operator = app.operator().await;
+    small_town(&mut operator).await;
+    operator
+        .create_care_person(care_person("CARE-001", "V1-A1-M01"))
+        .await
+        .unwrap();
+    let mut other = care_person("CARE-002", "V2-A1-M01");
+    other.id_number = "310116198001010012".into();
+    operator.create_care_person(other).await.unwrap();
+
+    let mut staff = app.client_as(Role::WorkstationStaff, Some("V2")).await;
+    let own = staff
+        .list_care_people(read("", "home visit"))
+        .await
+        .unwrap()
+        .into_inner()
+        .people;
+    assert_eq!(
+        own.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        ["CARE-002"]
+    );
+    let status = staff
+        .list_care_people(read("V1", "home visit"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    let mut leader = app
+        .client_as(Role::MicroGridLeader, Some("V2-A1-M01"))
+        .await;
+    assert_eq!(
+        leader
+            .list_care_people(read("", "visit"))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::PermissionDenied
+    );
+    assert_eq!(
+        count_rows(&pool, "care_access_log WHERE NOT granted").await,
+        2
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn id_numbers_are_checked_and_never_registered_twice(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut operator = app.operator().await;
+    small_town(&mut operator).await;
+    let mut wrong = care_person("CARE-001", "V1-A1-M01");
+    wrong.id_number = "110105194912310021".into();
+    wrong.category = 0;
+    assert_eq!(
+        violated_fields(&operator.create_care_person(wrong).await.unwrap_err()),
+        ["id_number", "category"]
+    );
+    let mut not_micro = care_person("CARE-001", "V1");
+    not_micro.code = "CARE-001".into();
+    assert_eq!(
+        violated_fields(&operator.create_care_person(not_micro).await.unwrap_err()),
+        ["micro_grid_code"]
+    );
+
+    operator
+        .create_care_person(care_person("CARE-001", "V1-A1-M01"))
+        .await
+        .unwrap();
+    let twice = operator
+        .create_care_person(care_person("CARE-009", "V1-A1-M02"))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::AlreadyExists);
+    assert!(twice.message().contains("ID number"));
+    assert_eq!(
+        count_rows(&pool, "outbox").await,
+        9,
+        "special-care records publish no events"
+    );
+}

@@ -1,0 +1,301 @@
+//! A registry served on a free port over the test's own database (from
+//! `#[sqlx::test]`) and its own NATS subject prefix, with clients for any
+//! role and a small town to work in.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use grid_registry::config::DEFAULTS;
+use grid_registry::{App, MIGRATOR, RegistryConfig};
+use platform::auth::{DevIssuer, Role};
+use platform::clock::ManualClock;
+use platform::events::Bus;
+use platform::grpc::client::Outgoing;
+use proto::registry::v1 as pb;
+use proto::registry::v1::registry_service_client::RegistryServiceClient;
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+pub type Client = RegistryServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// The development secret of `config/default.toml`.
+pub const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub config: RegistryConfig,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Configuration for a test instance: free port, no metrics endpoint, a
+/// fresh NATS prefix, a quick relay; `overrides` are `WEIGRID_REGISTRY__…`
+/// style keys without the prefix (e.g. `NATS__URL`).
+pub fn test_config(prefix: &str, overrides: &[(&str, String)]) -> RegistryConfig {
+    let mut env: HashMap<String, String> = [
+        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.to_owned()),
+        (
+            "NATS__URL",
+            std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        ),
+        ("NATS__ACK_TIMEOUT", "1s".to_owned()),
+        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
+        ("OUTBOX__MAX_BACKOFF", "200ms".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("WEIGRID_REGISTRY__{k}"), v))
+    .collect();
+    for (k, v) in overrides {
+        env.insert(format!("WEIGRID_REGISTRY__{k}"), v.clone());
+    }
+    platform::config::load_from("registry", DEFAULTS, &env).expect("test configuration is valid")
+}
+
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+impl TestApp {
+    /// Migrates `pool` and serves a registry on it.
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, test_config(&platform::testing::unique_prefix(), &[])).await
+    }
+
+    /// Serves a registry with `config` (the pool is migrated first).
+    pub async fn spawn_with(pool: PgPool, config: RegistryConfig) -> Self {
+        platform::telemetry::init_for_tests();
+        platform::db::migrate(&pool, &MIGRATOR)
+            .await
+            .expect("migrations apply");
+        let bus = Bus::connect(&config.service.nats)
+            .await
+            .expect("NATS URL is valid");
+        let clock = ManualClock::new(start_time());
+        let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
+            .await
+            .expect("app builds");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            config,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Asks the app to stop (as SIGTERM does) and waits until it has.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("app task joins")
+                .expect("app stops cleanly");
+        }
+    }
+
+    /// Returns a channel to the app.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .expect("app accepts connections")
+    }
+
+    /// Returns a client acting with `role`, scoped to `scope`.
+    pub async fn client_as(&self, role: Role, scope: Option<&str>) -> Client {
+        let token = token(role, scope);
+        RegistryServiceClient::with_interceptor(
+            self.channel().await,
+            Outgoing::bearer(&token).unwrap(),
+        )
+        .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    /// Returns a town operator's client.
+    pub async fn operator(&self) -> Client {
+        self.client_as(Role::TownOperator, None).await
+    }
+
+    /// Returns the stream name of this app's events.
+    pub fn bus_config(&self) -> &platform::config::NatsConfig {
+        &self.config.service.nats
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Returns a development token.
+pub fn token(role: Role, scope: Option<&str>) -> String {
+    DevIssuer::new(DEV_SECRET, "weigrid-dev", "weigrid").issue(
+        &format!("test-{role}"),
+        role,
+        scope,
+        Duration::from_secs(3600),
+    )
+}
+
+/// Returns the number of rows in `table`.
+pub async fn count_rows(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Returns every event id in the app's stream, by subject.
+pub async fn stream_events(nats: &platform::config::NatsConfig) -> Vec<(String, String)> {
+    let bus = Bus::connect(nats).await.unwrap();
+    let stream = bus
+        .ensure_stream(&grid_registry::events::STREAM)
+        .await
+        .unwrap();
+    let count = stream.get_info().await.unwrap().state.messages as usize;
+    if count == 0 {
+        return Vec::new();
+    }
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            deliver_policy: async_nats::jetstream::consumer::DeliverPolicy::All,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut messages = consumer.messages().await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        let message = tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .expect("stream delivers its messages")
+            .unwrap()
+            .unwrap();
+        let id = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Nats-Msg-Id"))
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        seen.push((bus.strip_prefix(message.subject.as_str()).to_owned(), id));
+    }
+    seen
+}
+
+/// A rectangle as a proto polygon.
+pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> pb::Polygon {
+    let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
+    pb::Polygon {
+        exterior: Some(pb::Ring {
+            points: ring
+                .iter()
+                .map(|&(lng, lat)| pb::LatLng { lat, lng })
+                .collect(),
+        }),
+        holes: Vec::new(),
+    }
+}
+
+pub fn grid_request(
+    code: &str,
+    level: pb::GridLevel,
+    parent: &str,
+    boundary: pb::Polygon,
+) -> pb::CreateGridRequest {
+    let micro = level == pb::GridLevel::Micro;
+    pb::CreateGridRequest {
+        idempotency_key: String::new(),
+        code: code.into(),
+        name: format!("{code} name"),
+        level: level.into(),
+        parent_code: parent.into(),
+        boundary: Some(boundary),
+        households: if micro { 30 } else { 0 },
+        party_group: if micro {
+            format!("{code} 党小组")
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// Creates a small town: LX (121.00–121.10 E, 30.00–30.10 N) with two
+/// villages V1 (west) and V2 (east), one area point each, and two
+/// micro-grids per area split at 30.05 N:
+/// V1-A1-M01 (south-west), V1-A1-M02 (north-west), V2-A1-M01, V2-A1-M02.
+pub async fn small_town(client: &mut Client) {
+    use pb::GridLevel::*;
+    let grids = [
+        grid_request("LX", Town, "", rect(121.0, 30.0, 121.1, 30.1)),
+        grid_request("V1", Village, "LX", rect(121.0, 30.0, 121.05, 30.1)),
+        grid_request("V2", Village, "LX", rect(121.05, 30.0, 121.1, 30.1)),
+        grid_request("V1-A1", Area, "V1", rect(121.0, 30.0, 121.05, 30.1)),
+        grid_request("V2-A1", Area, "V2", rect(121.05, 30.0, 121.1, 30.1)),
+        grid_request(
+            "V1-A1-M01",
+            Micro,
+            "V1-A1",
+            rect(121.0, 30.0, 121.05, 30.05),
+        ),
+        grid_request(
+            "V1-A1-M02",
+            Micro,
+            "V1-A1",
+            rect(121.0, 30.05, 121.05, 30.1),
+        ),
+        grid_request(
+            "V2-A1-M01",
+            Micro,
+            "V2-A1",
+            rect(121.05, 30.0, 121.1, 30.05),
+        ),
+        grid_request(
+            "V2-A1-M02",
+            Micro,
+            "V2-A1",
+            rect(121.05, 30.05, 121.1, 30.1),
+        ),
+    ];
+    for request in grids {
+        client
+            .create_grid(request)
+            .await
+            .expect("the small town is valid");
+    }
+}
+
+/// Returns the fields named by an INVALID_ARGUMENT status.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    platform::error::field_violations(status)
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
+
+pub fn at(lat: f64, lng: f64) -> pb::ResolveLocationRequest {
+    pb::ResolveLocationRequest {
+        location: Some(pb::LatLng { lat, lng }),
+    }
+}
