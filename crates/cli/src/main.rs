@@ -1,1 +1,740 @@
-fn main() {}
+//! `weigrid`: the command-line client for every weigrid service.
+//!
+//! It acts as a role of your choosing: with `--token` (or `WEIGRID_TOKEN`)
+//! it sends that token; otherwise it mints a development token for `--role`
+//! and `--scope` with the development secret, which services accept only in
+//! `auth.mode = "dev"`.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use platform::auth::Role;
+use proto::registry::v1 as pb;
+use serde_json::{Value, json};
+use weigrid_cli::connect::{self, DEV_SECRET, Identity};
+use weigrid_cli::{load, render};
+
+#[derive(Parser)]
+#[command(
+    name = "weigrid",
+    version,
+    about = "Command-line client for weigrid, the grassroots-governance platform"
+)]
+struct Cli {
+    /// Grid registry address.
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_REGISTRY_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    registry: String,
+    /// Bearer token from the identity provider; without it a development
+    /// token is minted for --role and --scope.
+    #[arg(long, global = true, env = "WEIGRID_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Role to act as (town_operator, workstation_staff, micro_grid_leader,
+    /// member, department_officer, reviewer, resident, service).
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_ROLE",
+        default_value = "town_operator"
+    )]
+    role: Role,
+    /// Grid code the role is scoped to (a village for workstation staff).
+    #[arg(long, global = true, env = "WEIGRID_SCOPE")]
+    scope: Option<String>,
+    /// Who you are, recorded by services (audit trails, events).
+    #[arg(long, global = true, env = "WEIGRID_SUBJECT", default_value = "cli")]
+    subject: String,
+    /// Secret for development tokens (services' auth.dev_secret).
+    #[arg(long, global = true, env = "WEIGRID_DEV_SECRET", default_value = DEV_SECRET, hide_default_value = true)]
+    dev_secret: String,
+    /// Output format.
+    #[arg(long, short, global = true, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints a development token for --role and --scope (for grpcurl and friends).
+    Token,
+    /// The grid registry: grids, members, objects, responsibility.
+    #[command(subcommand)]
+    Grid(GridCommand),
+    /// Loads a data set through the public API.
+    #[command(subcommand)]
+    Seed(SeedCommand),
+}
+
+#[derive(Subcommand)]
+enum GridCommand {
+    /// Lists grids.
+    List {
+        /// TOWN, VILLAGE, RESIDENTIAL, AREA or MICRO.
+        #[arg(long)]
+        level: Option<String>,
+        /// Only children of this grid.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Shows one grid with its ancestors.
+    Show { code: String },
+    /// Names the micro-grid containing a point.
+    Resolve {
+        /// Latitude, e.g. 30.80.
+        #[arg(allow_negative_numbers = true)]
+        lat: f64,
+        /// Longitude, e.g. 121.19.
+        #[arg(allow_negative_numbers = true)]
+        lng: f64,
+    },
+    /// Lists who is responsible for a place or an object in a safety domain.
+    Responsible {
+        /// A point as LAT,LNG.
+        #[arg(long, conflicts_with = "object", required_unless_present = "object")]
+        at: Option<String>,
+        /// A covered object's code, e.g. ENT-0001.
+        #[arg(long)]
+        object: Option<String>,
+        /// Safety domain code, e.g. PRODUCTION_SAFETY.
+        #[arg(long)]
+        domain: String,
+    },
+    /// Lists micro-grids lacking people and objects outside every micro-grid.
+    Coverage {
+        /// Only under this grid.
+        #[arg(long)]
+        grid: Option<String>,
+    },
+    /// Lists the members serving in a grid.
+    Members {
+        code: String,
+        /// Include every grid below.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Lists covered objects.
+    Objects {
+        /// SHOP, SCHOOL, ENTERPRISE, COOPERATIVE, RIVER, FOREST_PARCEL, ROAD,
+        /// FARMLAND, GARBAGE_POINT or KEY_POINT.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+    },
+    /// Lists departments and what they answer for.
+    Departments,
+    /// Imports grids and objects from a GeoJSON FeatureCollection.
+    Import {
+        file: std::path::PathBuf,
+        /// Only validate, listing every invalid feature.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Exports the overview map as GeoJSON.
+    Export {
+        /// Grid levels to include (repeatable); all when absent.
+        #[arg(long)]
+        level: Vec<String>,
+        /// Object kinds to include (repeatable).
+        #[arg(long)]
+        kind: Vec<String>,
+        /// Include every covered object.
+        #[arg(long)]
+        all_objects: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Lists special-care people (masked; the read is audited).
+    Care {
+        /// Why you read this data; recorded.
+        #[arg(long)]
+        purpose: String,
+        #[arg(long)]
+        grid: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// Loads the Langxia town data set into the registry (skipped when there).
+    Langxia {
+        /// Load even when the town grid exists (each call is idempotent).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// A failure to report: a gRPC status, or anything else.
+enum Failure {
+    Status(tonic::Status),
+    Other(anyhow::Error),
+}
+
+impl From<tonic::Status> for Failure {
+    fn from(status: tonic::Status) -> Self {
+        Failure::Status(status)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Self {
+        Failure::Other(err)
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let output = cli.output;
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Status(status)) => {
+            match output {
+                Output::Json => println!("{}", render::status_json(&status)),
+                Output::Text => eprintln!("error: {}", render::status(&status)),
+            }
+            ExitCode::FAILURE
+        }
+        Err(Failure::Other(err)) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print(output: Output, value: &Value, text: impl FnOnce() -> String) {
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("JSON values serialise")
+        ),
+        Output::Text => {
+            let text = text();
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{}", text.trim_end());
+        }
+    }
+}
+
+fn parse_enum<T>(
+    value: &str,
+    prefix: &str,
+    from: impl Fn(&str) -> Option<T>,
+    field: &str,
+) -> anyhow::Result<T> {
+    from(&format!(
+        "{prefix}{}",
+        value.trim().to_uppercase().replace('-', "_")
+    ))
+    .with_context(|| format!("--{field}: unknown value {value:?}"))
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let identity = Identity {
+        token: cli.token.clone(),
+        role: cli.role,
+        scope: cli.scope.clone(),
+        subject: cli.subject.clone(),
+        dev_secret: cli.dev_secret.clone(),
+    };
+    let output = cli.output;
+    match cli.command {
+        Command::Token => {
+            println!("{}", identity.bearer());
+            Ok(())
+        }
+        Command::Seed(SeedCommand::Langxia { force }) => {
+            let mut registry = connect::registry(&cli.registry, &identity).await?;
+            if !force && load::is_loaded(&mut registry).await? {
+                print(
+                    output,
+                    &json!({ "loaded": false, "reason": "already loaded" }),
+                    || "the Langxia data set is already loaded (use --force to load again)".into(),
+                );
+                return Ok(());
+            }
+            let town = langxia::generate();
+            let report = load::load(&registry, &town).await?;
+            let value = json!({
+                "loaded": true, "grids": report.grids, "members": report.members, "objects": report.objects,
+                "care_people": report.care_people, "departments": report.departments, "domains": report.domains,
+                "duties": report.duties, "already_present": report.already_present,
+                "seconds": report.elapsed.as_secs_f64(),
+            });
+            print(output, &value, || {
+                format!(
+                    "loaded Langxia in {:.1} s: {} grids, {} members, {} covered objects, {} special-care people, \
+                     {} departments, {} safety domains, {} duties ({} already present)",
+                    report.elapsed.as_secs_f64(),
+                    report.grids,
+                    report.members,
+                    report.objects,
+                    report.care_people,
+                    report.departments,
+                    report.domains,
+                    report.duties,
+                    report.already_present
+                )
+            });
+            Ok(())
+        }
+        Command::Grid(command) => {
+            let mut registry = connect::registry(&cli.registry, &identity).await?;
+            grid(&mut registry, output, command).await
+        }
+    }
+}
+
+async fn grid(
+    registry: &mut connect::Registry,
+    output: Output,
+    command: GridCommand,
+) -> Result<(), Failure> {
+    match command {
+        GridCommand::List { level, parent } => {
+            let level = match level {
+                Some(l) => {
+                    parse_enum(&l, "GRID_LEVEL_", pb::GridLevel::from_str_name, "level")? as i32
+                }
+                None => 0,
+            };
+            let mut grids = Vec::new();
+            let mut page_token = String::new();
+            loop {
+                let page = registry
+                    .list_grids(pb::ListGridsRequest {
+                        level,
+                        parent_code: parent.clone().unwrap_or_default(),
+                        page_size: 1000,
+                        page_token,
+                        without_boundaries: true,
+                    })
+                    .await?
+                    .into_inner();
+                grids.extend(page.grids);
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
+            let value = Value::Array(grids.iter().map(render::grid).collect());
+            print(output, &value, || {
+                let mut text = format!(
+                    "{:<16} {:<12} {:<12} {:>10}  name\n",
+                    "code", "level", "parent", "households"
+                );
+                for g in &grids {
+                    let households = if g.households == 0 {
+                        String::new()
+                    } else {
+                        g.households.to_string()
+                    };
+                    text += &format!(
+                        "{:<16} {:<12} {:<12} {:>10}  {}\n",
+                        g.code,
+                        render::level(g.level),
+                        g.parent_code,
+                        households,
+                        g.name
+                    );
+                }
+                text + &format!("{} grids", grids.len())
+            });
+        }
+        GridCommand::Show { code } => {
+            let found = registry
+                .get_grid(pb::GetGridRequest {
+                    code: code.clone(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            let grid = found.grid.unwrap_or_default();
+            let mut value = render::grid(&grid);
+            value["ancestors"] =
+                Value::Array(found.ancestors.iter().map(render::grid_ref).collect());
+            print(output, &value, || {
+                let path: Vec<_> = found
+                    .ancestors
+                    .iter()
+                    .map(|a| a.code.as_str())
+                    .chain([grid.code.as_str()])
+                    .collect();
+                let mut text = format!(
+                    "{} {}\n  level:       {}\n  path:        {}\n",
+                    grid.code,
+                    grid.name,
+                    render::level(grid.level),
+                    path.join(" → ")
+                );
+                if grid.households != 0 {
+                    text += &format!(
+                        "  households:  {}\n  party group: {}\n",
+                        grid.households, grid.party_group
+                    );
+                }
+                text += &format!("  version:     {}", grid.version);
+                text
+            });
+        }
+        GridCommand::Resolve { lat, lng } => {
+            let resolved = registry
+                .resolve_location(pb::ResolveLocationRequest {
+                    location: Some(pb::LatLng { lat, lng }),
+                })
+                .await?
+                .into_inner();
+            let micro = resolved.micro_grid.unwrap_or_default();
+            let value = json!({
+                "micro_grid": render::grid_ref(&micro),
+                "ancestors": resolved.ancestors.iter().map(render::grid_ref).collect::<Vec<_>>(),
+                "also_on_border": resolved.also_on_border.iter().map(render::grid_ref).collect::<Vec<_>>(),
+            });
+            print(output, &value, || {
+                let path: Vec<_> = resolved
+                    .ancestors
+                    .iter()
+                    .map(|a| format!("{} {}", a.code, a.name))
+                    .collect();
+                let mut text = format!(
+                    "{} {}\n  within: {}",
+                    micro.code,
+                    micro.name,
+                    path.join(" → ")
+                );
+                if !resolved.also_on_border.is_empty() {
+                    let others: Vec<_> = resolved
+                        .also_on_border
+                        .iter()
+                        .map(|g| g.code.as_str())
+                        .collect();
+                    text += &format!("\n  on the border with: {}", others.join(", "));
+                }
+                text
+            });
+        }
+        GridCommand::Responsible { at, object, domain } => {
+            use pb::find_responsible_request::Target;
+            let target = match (at, object) {
+                (Some(at), _) => {
+                    let (lat, lng) = at
+                        .split_once(',')
+                        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+                        .context("--at takes LAT,LNG, e.g. 30.80,121.19")?;
+                    Target::Location(pb::LatLng { lat, lng })
+                }
+                (None, Some(object)) => Target::ObjectCode(object),
+                (None, None) => {
+                    return Err(anyhow::anyhow!("give --at LAT,LNG or --object CODE").into());
+                }
+            };
+            let found = registry
+                .find_responsible(pb::FindResponsibleRequest {
+                    target: Some(target),
+                    domain_code: domain,
+                })
+                .await?
+                .into_inner();
+            let value = json!({
+                "micro_grid": found.micro_grid.as_ref().map(render::grid_ref),
+                "chain": found.chain.iter().map(render::party).collect::<Vec<_>>(),
+            });
+            print(output, &value, || {
+                let lines: Vec<_> = found
+                    .chain
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| format!("{}. {}", i + 1, render::party_line(p)))
+                    .collect();
+                lines.join("\n")
+            });
+        }
+        GridCommand::Coverage { grid } => {
+            let report = registry
+                .get_coverage_report(pb::GetCoverageReportRequest {
+                    grid_code: grid.unwrap_or_default(),
+                })
+                .await?
+                .into_inner();
+            let gaps: Vec<Value> = report
+                .gaps
+                .iter()
+                .map(|g| {
+                    json!({
+                        "micro_grid": g.micro_grid.as_ref().map(render::grid_ref),
+                        "lacks_leader": g.lacks_leader, "lacks_party_instructor": g.lacks_party_instructor,
+                        "lacks_member": g.lacks_member,
+                    })
+                })
+                .collect();
+            let value = json!({
+                "micro_grids": report.micro_grids, "gaps": gaps,
+                "uncovered_objects": report.uncovered_objects.iter().map(render::object).collect::<Vec<_>>(),
+            });
+            print(output, &value, || {
+                let mut text = format!(
+                    "{} micro-grids; {} lack someone; {} covered objects outside every micro-grid\n",
+                    report.micro_grids,
+                    report.gaps.len(),
+                    report.uncovered_objects.len()
+                );
+                for g in &report.gaps {
+                    let mut lacking = Vec::new();
+                    for (missing, what) in [
+                        (g.lacks_leader, "leader"),
+                        (g.lacks_party_instructor, "party instructor"),
+                        (g.lacks_member, "member"),
+                    ] {
+                        if missing {
+                            lacking.push(what);
+                        }
+                    }
+                    let code = g
+                        .micro_grid
+                        .as_ref()
+                        .map(|m| m.code.as_str())
+                        .unwrap_or_default();
+                    text += &format!("  {code:<16} lacks {}\n", lacking.join(", "));
+                }
+                for o in &report.uncovered_objects {
+                    text += &format!(
+                        "  {:<16} {} {} is outside every micro-grid\n",
+                        o.code,
+                        render::kind(o.kind),
+                        o.name
+                    );
+                }
+                text
+            });
+        }
+        GridCommand::Members { code, all } => {
+            let members = registry
+                .list_members(pb::ListMembersRequest {
+                    grid_code: code,
+                    include_descendants: all,
+                })
+                .await?
+                .into_inner()
+                .members;
+            let value = Value::Array(members.iter().map(render::member).collect());
+            print(output, &value, || {
+                let mut text = String::new();
+                for m in &members {
+                    text += &format!(
+                        "{:<16} {:<18} {:<8} {}\n",
+                        m.grid_code,
+                        render::role(m.role),
+                        m.name,
+                        m.phone_masked
+                    );
+                }
+                text + &format!("{} members", members.len())
+            });
+        }
+        GridCommand::Objects { kind, grid } => {
+            let kind = match kind {
+                Some(k) => {
+                    parse_enum(&k, "OBJECT_KIND_", pb::ObjectKind::from_str_name, "kind")? as i32
+                }
+                None => 0,
+            };
+            let mut objects = Vec::new();
+            let mut page_token = String::new();
+            loop {
+                let page = registry
+                    .list_objects(pb::ListObjectsRequest {
+                        kind,
+                        grid_code: grid.clone().unwrap_or_default(),
+                        page_size: 1000,
+                        page_token,
+                    })
+                    .await?
+                    .into_inner();
+                objects.extend(page.objects);
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
+            let value = Value::Array(objects.iter().map(render::object).collect());
+            print(output, &value, || {
+                let mut text = String::new();
+                for o in &objects {
+                    let risk = if o.high_risk { "high-risk" } else { "" };
+                    text += &format!(
+                        "{:<12} {:<14} {:<16} {:<9} {}\n",
+                        o.code,
+                        render::kind(o.kind),
+                        o.micro_grid_code,
+                        risk,
+                        o.name
+                    );
+                }
+                text + &format!("{} objects", objects.len())
+            });
+        }
+        GridCommand::Departments => {
+            let departments = registry
+                .list_departments(pb::ListDepartmentsRequest {})
+                .await?
+                .into_inner()
+                .departments;
+            let value = Value::Array(
+                departments
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "code": d.code, "name": d.name,
+                            "kind": pb::DepartmentKind::try_from(d.kind).unwrap_or_default().as_str_name().trim_start_matches("DEPARTMENT_KIND_"),
+                            "regulates": d.regulates.iter().map(|k| render::kind(*k)).collect::<Vec<_>>(),
+                            "domains": d.domains,
+                        })
+                    })
+                    .collect(),
+            );
+            print(output, &value, || {
+                let mut text = String::new();
+                for d in &departments {
+                    let kinds: Vec<_> = d.regulates.iter().map(|k| render::kind(*k)).collect();
+                    text += &format!(
+                        "{:<20} {}\n  regulates: {}\n  domains:   {}\n",
+                        d.code,
+                        d.name,
+                        kinds.join(", "),
+                        d.domains.join(", ")
+                    );
+                }
+                text
+            });
+        }
+        GridCommand::Import { file, dry_run } => {
+            let geojson = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let report = registry
+                .import_geo_json(pb::ImportGeoJsonRequest {
+                    idempotency_key: if dry_run {
+                        String::new()
+                    } else {
+                        uuid::Uuid::now_v7().to_string()
+                    },
+                    geojson,
+                    dry_run,
+                })
+                .await?
+                .into_inner();
+            let errors: Vec<Value> = report
+                .errors
+                .iter()
+                .map(|e| json!({ "index": e.index, "field": e.field, "reason": e.reason }))
+                .collect();
+            let value = json!({ "dry_run": report.dry_run, "grids": report.grids, "objects": report.objects, "errors": errors });
+            print(output, &value, || {
+                let mut text = if report.dry_run {
+                    format!(
+                        "dry run: {} grids and {} objects would be imported",
+                        report.grids, report.objects
+                    )
+                } else {
+                    format!(
+                        "imported {} grids and {} objects",
+                        report.grids, report.objects
+                    )
+                };
+                if !report.errors.is_empty() {
+                    text += &format!("; {} invalid features:\n", report.errors.len());
+                    for e in &report.errors {
+                        text += &format!("  #{:<5} {}: {}\n", e.index, e.field, e.reason);
+                    }
+                }
+                text
+            });
+            if !report.errors.is_empty() {
+                return Err(anyhow::anyhow!(
+                    "{} invalid features; nothing imported",
+                    report.errors.len()
+                )
+                .into());
+            }
+        }
+        GridCommand::Export {
+            level,
+            kind,
+            all_objects,
+            out,
+        } => {
+            let levels = level
+                .iter()
+                .map(|l| {
+                    parse_enum(l, "GRID_LEVEL_", pb::GridLevel::from_str_name, "level")
+                        .map(|l| l as i32)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let kinds = kind
+                .iter()
+                .map(|k| {
+                    parse_enum(k, "OBJECT_KIND_", pb::ObjectKind::from_str_name, "kind")
+                        .map(|k| k as i32)
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let map = registry
+                .export_map(pb::ExportMapRequest {
+                    levels,
+                    kinds,
+                    include_all_objects: all_objects,
+                })
+                .await?
+                .into_inner();
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &map.geojson)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("wrote {} features to {}", map.features, path.display());
+                }
+                None => println!("{}", map.geojson),
+            }
+        }
+        GridCommand::Care { purpose, grid } => {
+            let people = registry
+                .list_care_people(pb::ListCarePeopleRequest {
+                    grid_code: grid.unwrap_or_default(),
+                    purpose,
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await?
+                .into_inner()
+                .people;
+            let value = Value::Array(people.iter().map(render::care_person).collect());
+            print(output, &value, || {
+                let mut text = String::new();
+                for p in &people {
+                    text += &format!(
+                        "{:<10} {:<16} {:<24} {:<6} {} {}\n",
+                        p.code,
+                        p.micro_grid_code,
+                        render::category(p.category),
+                        p.name_masked,
+                        p.id_number_masked,
+                        p.phone_masked
+                    );
+                }
+                text + &format!("{} people (masked; this read was audited)", people.len())
+            });
+        }
+    }
+    Ok(())
+}

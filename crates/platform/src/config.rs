@@ -123,6 +123,10 @@ pub fn load_from<T: DeserializeOwned + Validate>(
         .add_source(layer("WEIGRID".to_owned()))
         .add_source(layer(format!("WEIGRID_{upper}")))
         .build()?;
+    // The shared sections are read on their own first: a service embeds them
+    // with `#[serde(flatten)]`, which loses the key of a bad value, while
+    // this pass names it (`grpc.listen`).
+    loaded.clone().try_deserialize::<ServiceConfig>()?;
     let value: T = loaded.try_deserialize()?;
     let mut violations = Violations::default();
     value.validate(&mut violations);

@@ -133,6 +133,11 @@ impl Relay {
                     self.config.poll_interval
                 }
                 Err(err) => {
+                    // A stream removed or never created (a fresh NATS) is
+                    // declared again before the next attempt.
+                    if matches!(err, RelayError::Publish(_)) {
+                        stream_declared = false;
+                    }
                     if !matches!(err, RelayError::NotReady) {
                         tracing::warn!(error = %err, retry_in = ?backoff, "publishing outbox events failed");
                     }

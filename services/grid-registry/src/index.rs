@@ -221,12 +221,7 @@ impl SpatialIndex {
     /// Merges every grid of `snapshot`, keeping the newer version of each
     /// (a snapshot read a moment ago may be older than an event since).
     pub fn merge(&self, snapshot: Snapshot) {
-        self.apply(
-            snapshot
-                .nodes
-                .into_values()
-                .map(|n| Arc::unwrap_or_clone(n)),
-        );
+        self.apply(snapshot.nodes.into_values().map(Arc::unwrap_or_clone));
     }
 
     /// Adds or replaces grids, keeping the newer version of each.

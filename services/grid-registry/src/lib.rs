@@ -28,6 +28,7 @@ pub mod events;
 pub mod index;
 pub mod listener;
 pub mod repository;
+pub mod testing;
 
 pub use app::App;
 pub use config::RegistryConfig;

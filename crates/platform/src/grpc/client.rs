@@ -83,11 +83,11 @@ impl Interceptor for Outgoing {
         let mut headers = http::HeaderMap::new();
         crate::telemetry::inject_into_headers(&mut headers);
         for (name, value) in &headers {
-            if let Ok(value) = value.to_str().unwrap_or_default().parse() {
-                if let Ok(key) = tonic::metadata::MetadataKey::from_bytes(name.as_str().as_bytes())
-                {
-                    request.metadata_mut().insert(key, value);
-                }
+            if let (Ok(value), Ok(key)) = (
+                value.to_str().unwrap_or_default().parse(),
+                tonic::metadata::MetadataKey::from_bytes(name.as_str().as_bytes()),
+            ) {
+                request.metadata_mut().insert(key, value);
             }
         }
         Ok(request)

@@ -27,8 +27,11 @@ use crate::metrics::Metrics;
 /// database within a few seconds, cheap enough to be invisible.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 
-/// The service's `grpc.health.v1` status, for the whole server ("") and the
-/// service by name.
+/// The service's `grpc.health.v1` status. The service's own name (e.g.
+/// `weigrid.registry.v1.RegistryService`) is readiness: NOT_SERVING until
+/// PostgreSQL and NATS answer, and again when they go away. The empty name
+/// is liveness: SERVING while the process serves, so an orchestrator does not
+/// restart pods that wait for a database; both turn NOT_SERVING at shutdown.
 #[derive(Clone)]
 pub struct Health {
     reporter: HealthReporter,
@@ -36,11 +39,20 @@ pub struct Health {
 }
 
 impl Health {
-    /// Sets both names to `status`.
-    pub async fn set(&self, status: ServingStatus) {
-        self.reporter.set_service_status("", status).await;
+    /// Sets readiness (the service's name) to `status`.
+    pub async fn set_ready(&self, status: ServingStatus) {
         self.reporter
             .set_service_status(self.service_name, status)
+            .await;
+    }
+
+    /// Sets both liveness and readiness to NOT_SERVING: shutting down.
+    pub async fn set_stopping(&self) {
+        self.reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        self.reporter
+            .set_service_status(self.service_name, ServingStatus::NotServing)
             .await;
     }
 
@@ -67,7 +79,7 @@ impl Health {
                 } else {
                     tracing::warn!(database, nats, "not ready");
                 }
-                self.set(status).await;
+                self.set_ready(status).await;
                 last = Some(status);
             }
             tokio::select! {
@@ -75,7 +87,7 @@ impl Health {
                 () = tokio::time::sleep(HEALTH_INTERVAL) => {}
             }
         }
-        self.set(ServingStatus::NotServing).await;
+        self.set_stopping().await;
     }
 }
 
@@ -116,7 +128,11 @@ where
         reporter,
         service_name: S::NAME,
     };
-    health.set(ServingStatus::NotServing).await;
+    health
+        .reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
+    health.set_ready(ServingStatus::NotServing).await;
     on_health(health.clone());
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -150,7 +166,7 @@ where
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, async {
             shutdown.await;
-            health.set(ServingStatus::NotServing).await;
+            health.set_stopping().await;
             tracing::info!("no longer accepting calls; finishing those in flight");
         })
         .await

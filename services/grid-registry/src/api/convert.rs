@@ -362,7 +362,7 @@ pub fn after(token: &str) -> Result<String, ApiError> {
             "must be a next_page_token from an earlier response",
         )
     };
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return Err(invalid());
     }
     let bytes = (0..token.len())

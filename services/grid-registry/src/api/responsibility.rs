@@ -256,19 +256,19 @@ impl RegistryApi {
                     .await?
                     .ok_or_else(|| ApiError::NotFound(format!("covered object {}", code.trim())))?;
                 let kind = ObjectKind::parse(&object.kind);
-                if kind.is_some_and(ObjectKind::has_head) {
-                    if let Some(head) = &object.head_name {
-                        chain.push(pb::ResponsibleParty {
-                            duty: pb::Duty::FirstInquiry.into(),
-                            person_name: head.clone(),
-                            phone_masked: object
-                                .head_phone
-                                .as_deref()
-                                .map(mask::phone)
-                                .unwrap_or_default(),
-                            ..Default::default()
-                        });
-                    }
+                if let (true, Some(head)) =
+                    (kind.is_some_and(ObjectKind::has_head), &object.head_name)
+                {
+                    chain.push(pb::ResponsibleParty {
+                        duty: pb::Duty::FirstInquiry.into(),
+                        person_name: head.clone(),
+                        phone_masked: object
+                            .head_phone
+                            .as_deref()
+                            .map(mask::phone)
+                            .unwrap_or_default(),
+                        ..Default::default()
+                    });
                 }
                 (
                     object

@@ -49,6 +49,11 @@ async fn health_follows_the_database_and_nats(pool: PgPool) {
         async move { (status(channel, SERVICE).await? == ServingStatus::NotServing).then_some(()) }
     })
     .await;
+    // Liveness stays up: the process is fine, it waits for NATS.
+    assert_eq!(
+        status(channel.clone(), "").await,
+        Some(ServingStatus::Serving)
+    );
     nats.resume().await;
     eventually(Duration::from_secs(20), "SERVING again", || {
         let channel = channel.clone();

@@ -1,0 +1,139 @@
+//! Answers for people (text) and scripts (`--output json`).
+
+use platform::error::field_violations;
+use proto::registry::v1 as pb;
+use serde_json::{Value, json};
+
+/// Returns a failed call as one readable line per problem.
+pub fn status(status: &tonic::Status) -> String {
+    let violations = field_violations(status);
+    if violations.is_empty() {
+        return format!("{} ({:?})", status.message(), status.code());
+    }
+    let lines: Vec<String> = violations
+        .iter()
+        .map(|v| format!("  {}: {}", v.field, v.rule))
+        .collect();
+    format!(
+        "invalid request ({:?}):\n{}",
+        status.code(),
+        lines.join("\n")
+    )
+}
+
+/// Returns a status as JSON, for scripts.
+pub fn status_json(status: &tonic::Status) -> Value {
+    let violations: Vec<Value> = field_violations(status)
+        .into_iter()
+        .map(|v| json!({ "field": v.field, "rule": v.rule }))
+        .collect();
+    json!({ "error": { "code": format!("{:?}", status.code()), "message": status.message(), "field_violations": violations } })
+}
+
+fn enum_name(name: &str, prefix: &str) -> String {
+    name.strip_prefix(prefix).unwrap_or(name).to_owned()
+}
+
+pub fn level(value: i32) -> String {
+    enum_name(
+        pb::GridLevel::try_from(value)
+            .unwrap_or_default()
+            .as_str_name(),
+        "GRID_LEVEL_",
+    )
+}
+
+pub fn kind(value: i32) -> String {
+    enum_name(
+        pb::ObjectKind::try_from(value)
+            .unwrap_or_default()
+            .as_str_name(),
+        "OBJECT_KIND_",
+    )
+}
+
+pub fn role(value: i32) -> String {
+    enum_name(
+        pb::MemberRole::try_from(value)
+            .unwrap_or_default()
+            .as_str_name(),
+        "MEMBER_ROLE_",
+    )
+}
+
+pub fn duty(value: i32) -> String {
+    enum_name(
+        pb::Duty::try_from(value).unwrap_or_default().as_str_name(),
+        "DUTY_",
+    )
+}
+
+pub fn category(value: i32) -> String {
+    enum_name(
+        pb::CareCategory::try_from(value)
+            .unwrap_or_default()
+            .as_str_name(),
+        "CARE_CATEGORY_",
+    )
+}
+
+pub fn grid_ref(g: &pb::GridRef) -> Value {
+    json!({ "id": g.id, "code": g.code, "name": g.name, "level": level(g.level) })
+}
+
+pub fn grid(g: &pb::Grid) -> Value {
+    let ring = |r: &pb::Ring| r.points.iter().map(|p| [p.lng, p.lat]).collect::<Vec<_>>();
+    json!({
+        "id": g.id, "code": g.code, "name": g.name, "level": level(g.level), "parent_code": g.parent_code,
+        "households": (g.households != 0).then_some(g.households),
+        "party_group": (!g.party_group.is_empty()).then_some(&g.party_group),
+        "version": g.version,
+        "boundary": g.boundary.as_ref().map(|b| {
+            json!({ "type": "Polygon", "coordinates": b.exterior.iter().chain(b.holes.iter()).map(ring).collect::<Vec<_>>() })
+        }),
+    })
+}
+
+pub fn member(m: &pb::Member) -> Value {
+    json!({ "id": m.id, "grid_code": m.grid_code, "name": m.name, "role": role(m.role), "phone": m.phone_masked })
+}
+
+pub fn object(o: &pb::CoveredObject) -> Value {
+    json!({
+        "id": o.id, "code": o.code, "name": o.name, "kind": kind(o.kind), "micro_grid_code": o.micro_grid_code,
+        "high_risk": o.high_risk, "head_name": o.head_name, "head_phone": o.head_phone_masked,
+        "area_ha": (o.area_ha != 0.0).then_some(o.area_ha),
+    })
+}
+
+pub fn party(p: &pb::ResponsibleParty) -> Value {
+    json!({
+        "duty": duty(p.duty), "person": p.person_name, "phone": p.phone_masked,
+        "grid": p.grid.as_ref().map(grid_ref), "department_code": p.department_code, "department": p.department_name,
+    })
+}
+
+/// One line describing a link of the responsibility chain.
+pub fn party_line(p: &pb::ResponsibleParty) -> String {
+    let mut parts = vec![format!("{:<16}", duty(p.duty))];
+    if let Some(g) = &p.grid {
+        parts.push(format!("{} {}", g.code, g.name));
+    }
+    if !p.department_code.is_empty() {
+        parts.push(format!("{} {}", p.department_code, p.department_name));
+    }
+    if !p.person_name.is_empty() {
+        parts.push(p.person_name.clone());
+    }
+    if !p.phone_masked.is_empty() {
+        parts.push(p.phone_masked.clone());
+    }
+    parts.join("  ")
+}
+
+pub fn care_person(p: &pb::CarePerson) -> Value {
+    json!({
+        "code": p.code, "micro_grid_code": p.micro_grid_code, "category": category(p.category),
+        "name": p.name_masked, "id_number": p.id_number_masked, "phone": p.phone_masked,
+    })
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every Rust test against real PostgreSQL and NATS: the ones already
+# reachable on the default ports, or private ones started under .data/.
+# Each test makes its own database (#[sqlx::test]) and NATS subject prefix;
+# tests that stop NATS start a private server of their own.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/services.sh up
+eval "$(scripts/services.sh env)"
+WEIGRID_TEST_NATS_SERVER="$(scripts/services.sh nats-bin)"
+export WEIGRID_TEST_NATS_SERVER RUST_BACKTRACE="${RUST_BACKTRACE:-0}"
+
+jobs="${JOBS:-2}"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run -j"$jobs" --build-jobs "$jobs" --workspace --no-fail-fast
+else
+  cargo test -j"$jobs" --workspace --lib --bins --tests --no-fail-fast
+fi

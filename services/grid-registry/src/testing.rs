@@ -1,0 +1,159 @@
+//! A registry served on a free port over a test's own database and NATS
+//! subject prefix, with clients for any role: the harness of this crate's
+//! API tests, the system tests and the benchmarks.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use platform::auth::{DevIssuer, Role};
+use platform::clock::ManualClock;
+use platform::events::Bus;
+use platform::grpc::client::Outgoing;
+use proto::registry::v1::registry_service_client::RegistryServiceClient;
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use crate::config::DEFAULTS;
+use crate::{App, MIGRATOR, RegistryConfig};
+
+/// A registry client sending a bearer token.
+pub type Client = RegistryServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// The development secret of `config/default.toml`.
+const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub config: RegistryConfig,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Configuration for a test instance: free port, no metrics endpoint, a
+/// fresh NATS prefix, a quick relay; `overrides` are `WEIGRID_REGISTRY__…`
+/// style keys without the prefix (e.g. `NATS__URL`).
+pub fn test_config(prefix: &str, overrides: &[(&str, String)]) -> RegistryConfig {
+    let mut env: HashMap<String, String> = [
+        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.to_owned()),
+        (
+            "NATS__URL",
+            std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        ),
+        ("NATS__ACK_TIMEOUT", "1s".to_owned()),
+        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
+        ("OUTBOX__MAX_BACKOFF", "200ms".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("WEIGRID_REGISTRY__{k}"), v))
+    .collect();
+    for (k, v) in overrides {
+        env.insert(format!("WEIGRID_REGISTRY__{k}"), v.clone());
+    }
+    platform::config::load_from("registry", DEFAULTS, &env).expect("test configuration is valid")
+}
+
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+impl TestApp {
+    /// Migrates `pool` and serves a registry on it.
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, test_config(&platform::testing::unique_prefix(), &[])).await
+    }
+
+    /// Serves a registry with `config` (the pool is migrated first).
+    pub async fn spawn_with(pool: PgPool, config: RegistryConfig) -> Self {
+        platform::telemetry::init_for_tests();
+        platform::db::migrate(&pool, &MIGRATOR)
+            .await
+            .expect("migrations apply");
+        let bus = Bus::connect(&config.service.nats)
+            .await
+            .expect("NATS URL is valid");
+        let clock = ManualClock::new(start_time());
+        let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
+            .await
+            .expect("app builds");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            addr,
+            config,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Asks the app to stop (as SIGTERM does) and waits until it has.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("app task joins")
+                .expect("app stops cleanly");
+        }
+    }
+
+    /// Returns a channel to the app.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .expect("app accepts connections")
+    }
+
+    /// Returns a client acting with `role`, scoped to `scope`.
+    pub async fn client_as(&self, role: Role, scope: Option<&str>) -> Client {
+        let token = token(role, scope);
+        RegistryServiceClient::with_interceptor(
+            self.channel().await,
+            Outgoing::bearer(&token).unwrap(),
+        )
+        .max_decoding_message_size(64 * 1024 * 1024)
+    }
+
+    /// Returns a town operator's client.
+    pub async fn operator(&self) -> Client {
+        self.client_as(Role::TownOperator, None).await
+    }
+
+    /// Returns the stream name of this app's events.
+    pub fn bus_config(&self) -> &platform::config::NatsConfig {
+        &self.config.service.nats
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Returns a development token.
+pub fn token(role: Role, scope: Option<&str>) -> String {
+    DevIssuer::new(DEV_SECRET, "weigrid-dev", "weigrid").issue(
+        &format!("test-{role}"),
+        role,
+        scope,
+        Duration::from_secs(3600),
+    )
+}
