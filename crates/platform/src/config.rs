@@ -33,12 +33,19 @@ pub struct Violation {
 /// Why configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A layer could not be read or a value has the wrong type.
+    /// A layer could not be read or a value has the wrong type (its text
+    /// names the key; it is not a `source`, so it is printed once).
     #[error("configuration: {0}")]
-    Read(#[from] config::ConfigError),
+    Read(config::ConfigError),
     /// Values break rules.
     #[error("configuration: {}", format_violations(.0))]
     Invalid(Vec<Violation>),
+}
+
+impl From<config::ConfigError> for ConfigError {
+    fn from(err: config::ConfigError) -> Self {
+        ConfigError::Read(err)
+    }
 }
 
 fn format_violations(violations: &[Violation]) -> String {

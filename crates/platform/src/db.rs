@@ -2,6 +2,7 @@
 //! migrations (the platform's tables first, then the service's own).
 
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
@@ -16,7 +17,8 @@ use crate::config::DatabaseConfig;
 pub static PLATFORM_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Opens the pool for `config.url`, creating the database first when it does
-/// not exist and `create_if_missing` is set, then applies migrations.
+/// not exist and `create_if_missing` is set, then applies migrations;
+/// retries for a minute while PostgreSQL is unreachable.
 ///
 /// # Errors
 /// PostgreSQL unreachable, the database cannot be created, or a migration fails.
@@ -26,8 +28,34 @@ pub async fn connect_and_migrate(
 ) -> anyhow::Result<PgPool> {
     let options =
         PgConnectOptions::from_str(config.url.expose_secret()).context("parsing database.url")?;
+    // PostgreSQL may come up after the service (a pod restart, `make run`):
+    // keep trying for a while before giving up and letting the orchestrator
+    // restart the service.
+    let mut delay = Duration::from_millis(500);
+    let started = Instant::now();
+    loop {
+        match try_connect(config, &options, service).await {
+            Ok(pool) => return Ok(pool),
+            Err(err) if started.elapsed() < STARTUP_PATIENCE => {
+                tracing::warn!(error = format!("{err:#}"), retry_in = ?delay, "database not ready");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// How long start-up waits for PostgreSQL.
+const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
+
+async fn try_connect(
+    config: &DatabaseConfig,
+    options: &PgConnectOptions,
+    service: &Migrator,
+) -> anyhow::Result<PgPool> {
     if config.create_if_missing {
-        create_database_if_missing(&options).await?;
+        create_database_if_missing(options).await?;
     }
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections)
