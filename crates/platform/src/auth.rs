@@ -346,6 +346,72 @@ mod tests {
     }
 
     #[test]
+    fn production_tokens_are_checked_with_the_issuers_public_key() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        let dir = std::env::temp_dir().join(format!("weigrid-jwt-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let public = dir.join("public.pem");
+        std::fs::write(&public, key.public_key_pem()).unwrap();
+        let config = AuthConfig {
+            mode: AuthMode::Jwt,
+            issuer: "https://id.jinshan.example".into(),
+            audience: "weigrid".into(),
+            dev_secret: "unused-in-jwt-mode".to_owned().into(),
+            public_key_path: Some(public),
+            algorithm: JwtAlgorithm::EdDSA,
+        };
+        let sign = |issuer: &str, exp_offset: i64| {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
+            let claims = Claims {
+                sub: "operator-7".into(),
+                role: Role::TownOperator,
+                scope: None,
+                iss: issuer.into(),
+                aud: "weigrid".into(),
+                iat: now as u64,
+                exp: (now + exp_offset) as u64,
+            };
+            let signing = EncodingKey::from_ed_pem(key.serialize_pem().as_bytes()).unwrap();
+            jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signing).unwrap()
+        };
+        let verifier = Verifier::from_config(&config).unwrap();
+        let caller = verifier
+            .verify(&sign("https://id.jinshan.example", 300))
+            .unwrap();
+        assert_eq!(
+            (caller.subject.as_str(), caller.role),
+            ("operator-7", Role::TownOperator)
+        );
+        assert!(
+            verifier
+                .verify(&sign("https://elsewhere.example", 300))
+                .is_err(),
+            "wrong issuer"
+        );
+        assert!(
+            verifier
+                .verify(&sign("https://id.jinshan.example", -600))
+                .is_err(),
+            "expired"
+        );
+        let dev = DevIssuer::new(
+            "a-development-secret",
+            "https://id.jinshan.example",
+            "weigrid",
+        )
+        .issue("mallory", Role::TownOperator, None, Duration::from_secs(60));
+        assert!(
+            verifier.verify(&dev).is_err(),
+            "development tokens are refused in jwt mode"
+        );
+        assert!(DevIssuer::from_config(&config).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn roles_parse_from_their_names_with_either_separator() {
         assert_eq!("town-operator".parse::<Role>().unwrap(), Role::TownOperator);
         assert_eq!(

@@ -43,7 +43,9 @@ impl Telemetry {
 /// # Errors
 /// An OTLP endpoint that cannot be configured.
 pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<Telemetry> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // The OpenTelemetry crates announce their own set-up at info; quiet them.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,opentelemetry=warn,opentelemetry_sdk=warn"));
     install(service, config, filter, false)
 }
 

@@ -101,7 +101,7 @@ impl RegistryApi {
         finish(&mut txn, &key, &response).await?;
         txn.commit().await?;
         self.after_grid_write(convert::node(&row)?, fresh);
-        tracing::info!(grid_id = %row.grid_id, level = %level, "grid created");
+        tracing::debug!(grid_id = %row.grid_id, level = %level, "grid created");
         Ok(response)
     }
 

@@ -1,0 +1,137 @@
+//! The business calendar: which days are working days in the town (Monday to
+//! Friday, less public holidays, plus the weekend days worked in their place,
+//! 调休), in Shanghai time. Holidays are data, loaded from the database, not
+//! code.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+
+/// China Standard Time, UTC+8 all year.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// Working days in Shanghai time.
+#[derive(Debug, Clone, Default)]
+pub struct BusinessCalendar {
+    holidays: BTreeSet<NaiveDate>,
+    extra_working_days: BTreeSet<NaiveDate>,
+}
+
+impl BusinessCalendar {
+    /// Returns a calendar with `holidays` off and `extra_working_days`
+    /// (weekend days worked in exchange) on.
+    pub fn new(
+        holidays: impl IntoIterator<Item = NaiveDate>,
+        extra_working_days: impl IntoIterator<Item = NaiveDate>,
+    ) -> Self {
+        Self {
+            holidays: holidays.into_iter().collect(),
+            extra_working_days: extra_working_days.into_iter().collect(),
+        }
+    }
+
+    /// Returns whether `day` is a working day.
+    pub fn is_working_day(&self, day: NaiveDate) -> bool {
+        if self.extra_working_days.contains(&day) {
+            return true;
+        }
+        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
+    }
+
+    /// Returns the time `days` working days after `from`, at the same local
+    /// time of day. A start on a non-working day counts from the beginning
+    /// of the next working day.
+    pub fn add_working_days(&self, from: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+        let tz = shanghai();
+        let local = from.with_timezone(&tz);
+        let (mut day, time) = if self.is_working_day(local.date_naive()) {
+            (local.date_naive(), local.time())
+        } else {
+            (self.next_working_day(local.date_naive()), NaiveTime::MIN)
+        };
+        for _ in 0..days {
+            day = self.next_working_day(day);
+        }
+        tz.from_local_datetime(&day.and_time(time))
+            .single()
+            .expect("UTC+8 has no gaps")
+            .with_timezone(&Utc)
+    }
+
+    /// Returns the first working day after `day`.
+    pub fn next_working_day(&self, day: NaiveDate) -> NaiveDate {
+        let mut next = day + Days::new(1);
+        // A run of non-working days is never longer than a few weeks; the
+        // bound only guards against a calendar made entirely of holidays.
+        for _ in 0..366 {
+            if self.is_working_day(next) {
+                return next;
+            }
+            next = next + Days::new(1);
+        }
+        next
+    }
+
+    /// Returns the number of working days on which `from..to` touches, for
+    /// statistics (both ends in Shanghai time).
+    pub fn working_days_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
+        let tz = shanghai();
+        let (mut day, last) = (
+            from.with_timezone(&tz).date_naive(),
+            to.with_timezone(&tz).date_naive(),
+        );
+        let mut count = 0;
+        while day < last {
+            day = day + Days::new(1);
+            if self.is_working_day(day) {
+                count += 1;
+            }
+        }
+        count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_working_day_after_friday_afternoon_is_monday_afternoon() {
+        let calendar = BusinessCalendar::default();
+        // Friday 2026-03-06 15:00 Shanghai.
+        let due = calendar.add_working_days(at("2026-03-06T15:00:00+08:00"), 1);
+        assert_eq!(due, at("2026-03-09T15:00:00+08:00"));
+    }
+
+    #[test]
+    fn holidays_are_skipped_and_make_up_days_are_worked() {
+        // Labour Day 2026: 1–5 May off, Saturday 9 May worked.
+        let calendar = BusinessCalendar::new(
+            ["2026-05-01", "2026-05-04", "2026-05-05"].map(date),
+            [date("2026-05-09")],
+        );
+        let due = calendar.add_working_days(at("2026-04-30T10:00:00+08:00"), 3);
+        // 6, 7, 8 May are the next three working days.
+        assert_eq!(due, at("2026-05-08T10:00:00+08:00"));
+        assert!(calendar.is_working_day(date("2026-05-09")));
+        assert!(!calendar.is_working_day(date("2026-05-04")));
+    }
+
+    #[test]
+    fn a_start_on_a_weekend_counts_from_the_next_working_day() {
+        let calendar = BusinessCalendar::default();
+        // Saturday 2026-03-07 10:00 → Monday 00:00 + 1 working day → Tuesday 00:00.
+        let due = calendar.add_working_days(at("2026-03-07T10:00:00+08:00"), 1);
+        assert_eq!(due, at("2026-03-10T00:00:00+08:00"));
+    }
+}

@@ -1,0 +1,5 @@
+//! The dispatch domain. Pure: time arrives as an argument, no I/O.
+
+pub mod calendar;
+pub mod deadline;
+pub mod state;

@@ -1,0 +1,254 @@
+//! The life of a ticket (and of each task of a multi-department case) as an
+//! explicit state machine, after 12345 work-order practice:
+//! 受理 received → 派单 dispatched → 签收 accepted → 办理 in progress →
+//! 办结 resolved → 核查 verified → 回访 followed up → closed; 退单 returned to
+//! the desk for redispatch; reopened.
+
+use std::fmt;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketState {
+    /// 受理: taken in, not yet dispatched (also while it waits to be routed).
+    Received,
+    /// 派单: sent to a unit; its clock runs from here.
+    Dispatched,
+    /// 签收: the unit signed for it.
+    Accepted,
+    /// 办理: being handled.
+    InProgress,
+    /// 办结: the unit reports a result.
+    Resolved,
+    /// 核查: the town checked the result is true.
+    Verified,
+    /// 回访: the reporter was asked and rated the handling.
+    FollowedUp,
+    /// Done.
+    Closed,
+    /// 退单: handed back to the desk with a reason, for redispatch.
+    Returned,
+    /// Sent back to its unit: untrue, unsatisfactory, or not solved.
+    Reopened,
+}
+
+/// What can be done to a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Dispatch,
+    Accept,
+    Start,
+    Resolve,
+    Return,
+    Verify,
+    FollowUp,
+    Close,
+    Reopen,
+}
+
+impl TicketState {
+    /// Every state, in the order of a ticket's life.
+    pub const ALL: [TicketState; 10] = [
+        TicketState::Received,
+        TicketState::Dispatched,
+        TicketState::Accepted,
+        TicketState::InProgress,
+        TicketState::Resolved,
+        TicketState::Verified,
+        TicketState::FollowedUp,
+        TicketState::Closed,
+        TicketState::Returned,
+        TicketState::Reopened,
+    ];
+
+    /// Returns the stored name, e.g. `IN_PROGRESS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketState::Received => "RECEIVED",
+            TicketState::Dispatched => "DISPATCHED",
+            TicketState::Accepted => "ACCEPTED",
+            TicketState::InProgress => "IN_PROGRESS",
+            TicketState::Resolved => "RESOLVED",
+            TicketState::Verified => "VERIFIED",
+            TicketState::FollowedUp => "FOLLOWED_UP",
+            TicketState::Closed => "CLOSED",
+            TicketState::Returned => "RETURNED",
+            TicketState::Reopened => "REOPENED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
+    /// Returns the actions allowed in this state.
+    pub fn allowed(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            TicketState::Received => &[Dispatch],
+            TicketState::Dispatched => &[Accept, Return],
+            TicketState::Accepted => &[Start, Resolve, Return],
+            TicketState::InProgress => &[Resolve, Return],
+            TicketState::Resolved => &[Verify, Reopen],
+            // Closing straight from verified is the desk's check when the
+            // reporter cannot be reached for a follow-up.
+            TicketState::Verified => &[FollowUp, Close, Reopen],
+            TicketState::FollowedUp => &[Close, Reopen],
+            TicketState::Closed => &[Reopen],
+            TicketState::Returned => &[Dispatch],
+            TicketState::Reopened => &[Dispatch, Accept],
+        }
+    }
+
+    /// Returns the state `action` leads to, or why it is illegal here.
+    ///
+    /// # Errors
+    /// [`IllegalTransition`] naming the current state and the allowed actions.
+    pub fn apply(self, action: Action) -> Result<TicketState, IllegalTransition> {
+        if !self.allowed().contains(&action) {
+            return Err(IllegalTransition {
+                from: self,
+                action,
+                allowed: self.allowed(),
+            });
+        }
+        Ok(match action {
+            Action::Dispatch => TicketState::Dispatched,
+            Action::Accept => TicketState::Accepted,
+            Action::Start => TicketState::InProgress,
+            Action::Resolve => TicketState::Resolved,
+            Action::Return => TicketState::Returned,
+            Action::Verify => TicketState::Verified,
+            Action::FollowUp => TicketState::FollowedUp,
+            Action::Close => TicketState::Closed,
+            Action::Reopen => TicketState::Reopened,
+        })
+    }
+
+    /// Returns whether the ticket is still open (its clock may run).
+    pub fn is_open(self) -> bool {
+        !matches!(self, TicketState::Closed)
+    }
+
+    /// Returns whether a unit holds the ticket and its deadline clock runs.
+    pub fn clock_runs(self) -> bool {
+        matches!(
+            self,
+            TicketState::Dispatched
+                | TicketState::Accepted
+                | TicketState::InProgress
+                | TicketState::Reopened
+        )
+    }
+}
+
+impl Action {
+    /// Returns the action's name as the API spells it, e.g. `follow_up`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Dispatch => "dispatch",
+            Action::Accept => "accept",
+            Action::Start => "start",
+            Action::Resolve => "resolve",
+            Action::Return => "return",
+            Action::Verify => "verify",
+            Action::FollowUp => "follow_up",
+            Action::Close => "close",
+            Action::Reopen => "reopen",
+        }
+    }
+}
+
+impl fmt::Display for TicketState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().to_lowercase().replace('_', " "))
+    }
+}
+
+/// An action refused in the current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ticket is {from}; cannot {}; allowed: {}", .action.as_str(), allowed_list(.allowed))]
+pub struct IllegalTransition {
+    pub from: TicketState,
+    pub action: Action,
+    pub allowed: &'static [Action],
+}
+
+fn allowed_list(allowed: &[Action]) -> String {
+    allowed
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_lives_from_received_to_closed() {
+        let mut state = TicketState::Received;
+        for action in [
+            Action::Dispatch,
+            Action::Accept,
+            Action::Start,
+            Action::Resolve,
+            Action::Verify,
+            Action::FollowUp,
+            Action::Close,
+        ] {
+            state = state.apply(action).unwrap();
+        }
+        assert_eq!(state, TicketState::Closed);
+    }
+
+    #[test]
+    fn a_returned_ticket_is_dispatched_again() {
+        let state = TicketState::Accepted.apply(Action::Return).unwrap();
+        assert_eq!(state, TicketState::Returned);
+        assert_eq!(
+            state.apply(Action::Dispatch).unwrap(),
+            TicketState::Dispatched
+        );
+    }
+
+    #[test]
+    fn a_resolved_ticket_cannot_be_dispatched_again() {
+        let err = TicketState::Resolved.apply(Action::Dispatch).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ticket is resolved; cannot dispatch; allowed: verify, reopen"
+        );
+    }
+
+    #[test]
+    fn a_closed_ticket_can_only_be_reopened() {
+        assert_eq!(TicketState::Closed.allowed(), [Action::Reopen]);
+        assert!(TicketState::Closed.apply(Action::Accept).is_err());
+    }
+
+    #[test]
+    fn every_state_parses_back_from_its_name() {
+        for state in TicketState::ALL {
+            assert_eq!(TicketState::parse(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn the_clock_runs_only_while_a_unit_holds_the_ticket() {
+        let running: Vec<_> = TicketState::ALL
+            .into_iter()
+            .filter(|s| s.clock_runs())
+            .collect();
+        assert_eq!(
+            running,
+            [
+                TicketState::Dispatched,
+                TicketState::Accepted,
+                TicketState::InProgress,
+                TicketState::Reopened
+            ]
+        );
+    }
+}
