@@ -122,3 +122,33 @@ pub async fn purge_older_than(conn: &mut PgConnection, days: i32) -> Result<u64,
     .rows_affected();
     Ok(deleted)
 }
+
+/// Starts a call that may carry a key: [`begin`] when it does, "do the
+/// work" when it does not.
+///
+/// # Errors
+/// As [`begin`].
+pub async fn replay<R: Message + Default>(
+    conn: &mut PgConnection,
+    key: &Option<IdempotencyKey>,
+) -> Result<Option<R>, IdempotencyError> {
+    match key {
+        Some(key) => begin(conn, key).await,
+        None => Ok(None),
+    }
+}
+
+/// Saves the response of a call started with [`replay`], when it has a key.
+///
+/// # Errors
+/// The update fails.
+pub async fn finish(
+    conn: &mut PgConnection,
+    key: &Option<IdempotencyKey>,
+    response: &impl Message,
+) -> Result<(), sqlx::Error> {
+    match key {
+        Some(key) => complete(conn, key, response).await,
+        None => Ok(()),
+    }
+}

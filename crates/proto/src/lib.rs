@@ -7,6 +7,15 @@
 /// The encoded `FileDescriptorSet` of every weigrid package, for reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("weigrid_descriptor");
 
+/// Ticket dispatch (`weigrid.dispatch.v1`).
+pub mod dispatch {
+    /// Version 1 of the dispatch API and its events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.dispatch.v1");
+    }
+}
+
 /// The grid registry (`weigrid.registry.v1`).
 pub mod registry {
     /// Version 1 of the registry API and its events.

@@ -172,7 +172,7 @@ async fn main() -> anyhow::Result<()> {
         .connect(&url)
         .await?;
 
-    let app = TestApp::spawn_with(
+    let mut app = TestApp::spawn_with(
         pool.clone(),
         test_config(&platform::testing::unique_prefix(), &[]),
     )
@@ -268,7 +268,7 @@ async fn main() -> anyhow::Result<()> {
         rate / resolve.rate()
     );
 
-    drop(app);
+    app.shutdown().await;
     pool.close().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(

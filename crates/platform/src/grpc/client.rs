@@ -75,7 +75,11 @@ impl Outgoing {
 
 impl Interceptor for Outgoing {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(value) = &self.authorization {
+        // A token already on the request (the caller's, forwarded) wins over
+        // the channel's own.
+        if let Some(value) = &self.authorization
+            && !request.metadata().contains_key("authorization")
+        {
             request
                 .metadata_mut()
                 .insert("authorization", value.clone());
@@ -92,6 +96,20 @@ impl Interceptor for Outgoing {
         }
         Ok(request)
     }
+}
+
+/// Returns `message` as a request carrying `token` (the caller's, to
+/// forward their identity).
+///
+/// # Errors
+/// The token holds characters not allowed in a header.
+pub fn as_caller<T>(message: T, token: &str) -> Result<Request<T>, Status> {
+    let mut request = Request::new(message);
+    let value = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| Status::unauthenticated("malformed token"))?;
+    request.metadata_mut().insert("authorization", value);
+    Ok(request)
 }
 
 /// Returns whether a failed call may be tried again: the server was not

@@ -22,7 +22,6 @@ use platform::outbox::RelayWaker;
 use proto::registry::v1 as pb;
 use proto::registry::v1::registry_service_server::RegistryService;
 use sqlx::{PgConnection, PgPool};
-use tonic::{Request, Response, Status};
 
 pub use error::ApiError;
 
@@ -66,10 +65,7 @@ async fn replay<R: prost::Message + Default>(
     conn: &mut PgConnection,
     key: &Option<IdempotencyKey>,
 ) -> Result<Option<R>, ApiError> {
-    match key {
-        Some(key) => Ok(idempotency::begin(conn, key).await?),
-        None => Ok(None),
-    }
+    Ok(idempotency::replay(conn, key).await?)
 }
 
 /// Saves the response of an idempotent call in its transaction.
@@ -78,29 +74,11 @@ async fn finish(
     key: &Option<IdempotencyKey>,
     response: &impl prost::Message,
 ) -> Result<(), ApiError> {
-    if let Some(key) = key {
-        idempotency::complete(conn, key, response).await?;
-    }
-    Ok(())
+    Ok(idempotency::finish(conn, key, response).await?)
 }
 
-/// Implements the generated trait by delegating each RPC to an inherent
-/// method taking the caller and the decoded request.
-macro_rules! rpcs {
-    ($($rpc:ident: $req:ty => $res:ty;)+) => {
-        #[tonic::async_trait]
-        impl RegistryService for RegistryApi {
-            $(
-                async fn $rpc(&self, request: Request<$req>) -> Result<Response<$res>, Status> {
-                    let caller = platform::auth::caller(&request)?;
-                    Ok(Response::new(RegistryApi::$rpc(self, caller, request.into_inner()).await?))
-                }
-            )+
-        }
-    };
-}
-
-rpcs! {
+platform::delegate_rpcs! {
+    RegistryService for RegistryApi {
     create_grid: pb::CreateGridRequest => pb::CreateGridResponse;
     update_grid: pb::UpdateGridRequest => pb::UpdateGridResponse;
     get_grid: pb::GetGridRequest => pb::GetGridResponse;
@@ -123,4 +101,5 @@ rpcs! {
     find_responsible: pb::FindResponsibleRequest => pb::FindResponsibleResponse;
     export_map: pb::ExportMapRequest => pb::ExportMapResponse;
     import_geo_json: pb::ImportGeoJsonRequest => pb::ImportGeoJsonResponse;
+}
 }

@@ -9,7 +9,9 @@ use platform::events::Bus;
 use proto::registry::v1 as pb;
 use sqlx::PgPool;
 
-pub use grid_registry::testing::{Client, TestApp, start_time, test_config, token};
+pub use grid_registry::testing::{
+    Client, TestApp, grid_request, rect, small_town, start_time, test_config, token,
+};
 
 /// Returns the number of rows in `table`.
 pub async fn count_rows(pool: &PgPool, table: &str) -> i64 {
@@ -54,88 +56,6 @@ pub async fn stream_events(nats: &platform::config::NatsConfig) -> Vec<(String, 
         seen.push((bus.strip_prefix(message.subject.as_str()).to_owned(), id));
     }
     seen
-}
-
-/// A rectangle as a proto polygon.
-pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> pb::Polygon {
-    let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
-    pb::Polygon {
-        exterior: Some(pb::Ring {
-            points: ring
-                .iter()
-                .map(|&(lng, lat)| pb::LatLng { lat, lng })
-                .collect(),
-        }),
-        holes: Vec::new(),
-    }
-}
-
-pub fn grid_request(
-    code: &str,
-    level: pb::GridLevel,
-    parent: &str,
-    boundary: pb::Polygon,
-) -> pb::CreateGridRequest {
-    let micro = level == pb::GridLevel::Micro;
-    pb::CreateGridRequest {
-        idempotency_key: String::new(),
-        code: code.into(),
-        name: format!("{code} name"),
-        level: level.into(),
-        parent_code: parent.into(),
-        boundary: Some(boundary),
-        households: if micro { 30 } else { 0 },
-        party_group: if micro {
-            format!("{code} 党小组")
-        } else {
-            String::new()
-        },
-    }
-}
-
-/// Creates a small town: LX (121.00–121.10 E, 30.00–30.10 N) with two
-/// villages V1 (west) and V2 (east), one area point each, and two
-/// micro-grids per area split at 30.05 N:
-/// V1-A1-M01 (south-west), V1-A1-M02 (north-west), V2-A1-M01, V2-A1-M02.
-pub async fn small_town(client: &mut Client) {
-    use pb::GridLevel::*;
-    let grids = [
-        grid_request("LX", Town, "", rect(121.0, 30.0, 121.1, 30.1)),
-        grid_request("V1", Village, "LX", rect(121.0, 30.0, 121.05, 30.1)),
-        grid_request("V2", Village, "LX", rect(121.05, 30.0, 121.1, 30.1)),
-        grid_request("V1-A1", Area, "V1", rect(121.0, 30.0, 121.05, 30.1)),
-        grid_request("V2-A1", Area, "V2", rect(121.05, 30.0, 121.1, 30.1)),
-        grid_request(
-            "V1-A1-M01",
-            Micro,
-            "V1-A1",
-            rect(121.0, 30.0, 121.05, 30.05),
-        ),
-        grid_request(
-            "V1-A1-M02",
-            Micro,
-            "V1-A1",
-            rect(121.0, 30.05, 121.05, 30.1),
-        ),
-        grid_request(
-            "V2-A1-M01",
-            Micro,
-            "V2-A1",
-            rect(121.05, 30.0, 121.1, 30.05),
-        ),
-        grid_request(
-            "V2-A1-M02",
-            Micro,
-            "V2-A1",
-            rect(121.05, 30.05, 121.1, 30.1),
-        ),
-    ];
-    for request in grids {
-        client
-            .create_grid(request)
-            .await
-            .expect("the small town is valid");
-    }
 }
 
 /// Returns the fields named by an INVALID_ARGUMENT status.

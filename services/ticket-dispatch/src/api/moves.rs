@@ -1,0 +1,412 @@
+//! Transition, RequestExtension, DecideExtension and SetClockPaused.
+
+use platform::auth::{Caller, Role};
+use platform::idempotency::{self, IdempotencyKey};
+use proto::dispatch::v1 as pb;
+use uuid::Uuid;
+
+use super::{ApiError, DispatchApi, convert};
+use crate::domain::escalation::UnitKind;
+use crate::domain::state::Action;
+use crate::repository::extensions::{self, ExtensionRow};
+use crate::repository::tickets::{self, TicketRow};
+use crate::workflow::{self, Move, UnitRef};
+
+/// Satisfaction at or below this sends a ticket back to its unit.
+const LOW_SATISFACTION: u32 = 2;
+
+/// Returns whether `caller` acts for the unit holding `ticket`.
+fn holds(caller: &Caller, ticket: &TicketRow) -> bool {
+    caller.role == Role::TownOperator
+        || (caller.scope.is_some() && caller.scope == ticket.assignee_code)
+        || (caller.role == Role::WorkstationStaff
+            && caller.scope.is_some()
+            && caller.scope == ticket.village_code
+            && ticket.assignee_kind.as_deref() == Some(UnitKind::MicroGrid.as_str()))
+}
+
+fn require_desk(caller: &Caller, what: &str) -> Result<(), ApiError> {
+    if caller.role == Role::TownOperator {
+        Ok(())
+    } else {
+        Err(ApiError::PermissionDenied(format!(
+            "only the town centre's desk may {what}"
+        )))
+    }
+}
+
+fn parse_id(id: &str, field: &str) -> Result<Uuid, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::invalid(field, "must be a UUID"))
+}
+
+impl DispatchApi {
+    #[tracing::instrument(skip_all, fields(ticket_id = %request.ticket_id, action = request.action))]
+    pub(super) async fn transition(
+        &self,
+        caller: Caller,
+        request: pb::TransitionRequest,
+    ) -> Result<pb::TransitionResponse, ApiError> {
+        let id = parse_id(&request.ticket_id, "ticket_id")?;
+        let action = convert::action_from(request.action)
+            .ok_or_else(|| ApiError::invalid("action", "must be an action"))?;
+        let reason = Some(request.reason.trim().to_owned()).filter(|r| !r.is_empty());
+        match action {
+            Action::Return | Action::Reopen if reason.is_none() => {
+                return Err(ApiError::invalid(
+                    "reason",
+                    format!("is required to {}", action.as_str()),
+                ));
+            }
+            Action::Resolve if request.result.trim().is_empty() => {
+                return Err(ApiError::invalid("result", "is required: what was done"));
+            }
+            Action::FollowUp if !(1..=5).contains(&request.satisfaction) => {
+                return Err(ApiError::invalid("satisfaction", "must be between 1 and 5"));
+            }
+            _ => {}
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "Transition",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let mut ticket = tickets::by_id_for_update(&mut txn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))?;
+        if !super::may_see(&caller, &ticket) {
+            return Err(ApiError::NotFound(format!("ticket {id}")));
+        }
+        match action {
+            Action::Accept | Action::Start | Action::Resolve | Action::Return => {
+                if !holds(&caller, &ticket) {
+                    return Err(ApiError::PermissionDenied(
+                        "only the unit holding the ticket may do this".into(),
+                    ));
+                }
+            }
+            _ => require_desk(&caller, action.as_str())?,
+        }
+        let now = self.clock.now();
+        let mut mv = Move {
+            action,
+            actor: caller.subject.clone(),
+            reason: reason.clone(),
+            unit: None,
+            at: now,
+        };
+        match action {
+            Action::Dispatch => {
+                mv.unit = Some(
+                    self.dispatch_unit(&caller, &ticket, request.unit.as_ref(), reason.as_deref())
+                        .await?,
+                );
+            }
+            Action::Resolve => mv.reason = Some(request.result.trim().to_owned()),
+            Action::Verify if !request.verified_true => {
+                crate::domain::state::TicketState::parse(&ticket.state)
+                    .ok_or_else(|| anyhow::anyhow!("stored state {}", ticket.state))?
+                    .apply(Action::Verify)?;
+                // Not true: back to the same unit, and it counts against it.
+                mv.action = Action::Reopen;
+                mv.reason =
+                    Some(reason.unwrap_or_else(|| "verification found the result untrue".into()));
+                mv.unit = unit_of(&ticket);
+            }
+            Action::FollowUp => ticket.satisfaction = Some(request.satisfaction as i32),
+            Action::Close if ticket.state == "VERIFIED" && !request.reporter_unreachable => {
+                return Err(ApiError::FailedPrecondition(
+                    "ticket is verified; follow up with the reporter first, or close with reporter_unreachable".into(),
+                ));
+            }
+            Action::Reopen => mv.unit = unit_of(&ticket),
+            _ => {}
+        }
+        workflow::apply(&mut txn, &self.rules, &mut ticket, mv).await?;
+        if action == Action::FollowUp && request.satisfaction <= LOW_SATISFACTION {
+            let reopen = Move {
+                action: Action::Reopen,
+                actor: caller.subject.clone(),
+                reason: Some(format!(
+                    "reporter rated the handling {} of 5",
+                    request.satisfaction
+                )),
+                unit: unit_of(&ticket),
+                at: now,
+            };
+            workflow::apply(&mut txn, &self.rules, &mut ticket, reopen).await?;
+        }
+        let history = tickets::history(&mut txn, id).await?;
+        let response = pb::TransitionResponse {
+            ticket: Some(convert::ticket(&ticket, &history)),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        self.waker.wake();
+        Ok(response)
+    }
+
+    /// Returns the unit a desk dispatch goes to: the one the desk names (an
+    /// override of the responsibility chain, so it needs a reason), else the
+    /// first of the chain for the ticket's place and category.
+    async fn dispatch_unit(
+        &self,
+        caller: &Caller,
+        ticket: &TicketRow,
+        chosen: Option<&pb::Unit>,
+        reason: Option<&str>,
+    ) -> Result<UnitRef, ApiError> {
+        if let Some(unit) = chosen.filter(|u| !u.code.is_empty()) {
+            let kind = UnitKind::parse(&unit.kind).ok_or_else(|| {
+                ApiError::invalid(
+                    "unit.kind",
+                    "must be MICRO_GRID, WORKSTATION, DEPARTMENT, TOWN_CENTRE or LEADER",
+                )
+            })?;
+            if reason.is_none() {
+                return Err(ApiError::invalid(
+                    "reason",
+                    "is required when the desk chooses the unit",
+                ));
+            }
+            return Ok(UnitRef {
+                kind,
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+            });
+        }
+        let (Some(lat), Some(lng)) = (ticket.lat, ticket.lng) else {
+            return Err(ApiError::invalid(
+                "unit",
+                "is required: the ticket has no location to find who is responsible",
+            ));
+        };
+        let mut conn = self.pool.acquire().await?;
+        let category = crate::repository::categories::get(&mut conn, &ticket.category_code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
+        drop(conn);
+        let chain = self
+            .registry
+            .responsible(lat, lng, &category.domain_code, Some(caller.token()))
+            .await
+            .map_err(|e| {
+                ApiError::FailedPrecondition(format!("{e}; name the unit to dispatch to"))
+            })?;
+        pick_from_chain(&chain).ok_or_else(|| {
+            ApiError::FailedPrecondition(
+                "the registry names nobody responsible here; name the unit to dispatch to".into(),
+            )
+        })
+    }
+
+    pub(super) async fn request_extension(
+        &self,
+        caller: Caller,
+        request: pb::RequestExtensionRequest,
+    ) -> Result<pb::RequestExtensionResponse, ApiError> {
+        let id = parse_id(&request.ticket_id, "ticket_id")?;
+        if !(1..=30).contains(&request.days) {
+            return Err(ApiError::invalid(
+                "days",
+                "must be between 1 and 30 working days",
+            ));
+        }
+        if request.reason.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "reason",
+                "is required: why more time is needed",
+            ));
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "RequestExtension",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let ticket = tickets::by_id_for_update(&mut txn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))?;
+        if !holds(&caller, &ticket) {
+            return Err(ApiError::PermissionDenied(
+                "only the unit holding the ticket may ask for more time".into(),
+            ));
+        }
+        if !matches!(
+            ticket.state.as_str(),
+            "DISPATCHED" | "ACCEPTED" | "IN_PROGRESS" | "REOPENED"
+        ) {
+            return Err(ApiError::FailedPrecondition(format!(
+                "ticket is {}; more time is asked for only while a unit handles it",
+                ticket.state.to_lowercase().replace('_', " ")
+            )));
+        }
+        let extension = ExtensionRow {
+            extension_id: Uuid::now_v7(),
+            ticket_id: id,
+            days: request.days as i32,
+            reason: request.reason.trim().to_owned(),
+            state: "PENDING".into(),
+        };
+        extensions::request(&mut txn, &extension, &caller.subject, self.clock.now()).await?;
+        let response = pb::RequestExtensionResponse {
+            extension_id: extension.extension_id.to_string(),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+
+    pub(super) async fn decide_extension(
+        &self,
+        caller: Caller,
+        request: pb::DecideExtensionRequest,
+    ) -> Result<pb::DecideExtensionResponse, ApiError> {
+        require_desk(&caller, "decide on extensions")?;
+        let id = parse_id(&request.extension_id, "extension_id")?;
+        if !request.grant && request.reason.trim().is_empty() {
+            return Err(ApiError::invalid("reason", "is required to refuse"));
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "DecideExtension",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let extension = extensions::by_id_for_update(&mut txn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("extension {id}")))?;
+        if extension.state != "PENDING" {
+            return Err(ApiError::FailedPrecondition(format!(
+                "extension {id} was already {}",
+                extension.state.to_lowercase()
+            )));
+        }
+        let mut ticket = tickets::by_id_for_update(&mut txn, extension.ticket_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("ticket of extension {id} vanished"))?;
+        let now = self.clock.now();
+        extensions::decide(
+            &mut txn,
+            id,
+            request.grant,
+            &caller.subject,
+            request.reason.trim(),
+            now,
+        )
+        .await?;
+        if request.grant {
+            ticket.extension_days += extension.days;
+            ticket.version += 1;
+            ticket.updated_at = now;
+            workflow::refresh_clock(&mut txn, &self.rules, &mut ticket, now).await?;
+            tickets::update(&mut txn, &ticket).await?;
+        }
+        let history = tickets::history(&mut txn, ticket.ticket_id).await?;
+        let response = pb::DecideExtensionResponse {
+            ticket: Some(convert::ticket(&ticket, &history)),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+
+    pub(super) async fn set_clock_paused(
+        &self,
+        caller: Caller,
+        request: pb::SetClockPausedRequest,
+    ) -> Result<pb::SetClockPausedResponse, ApiError> {
+        require_desk(&caller, "pause or resume a clock")?;
+        let id = parse_id(&request.ticket_id, "ticket_id")?;
+        if request.paused && request.reason.trim().is_empty() {
+            return Err(ApiError::invalid("reason", "is required to pause a clock"));
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "SetClockPaused",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let mut ticket = tickets::by_id_for_update(&mut txn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))?;
+        let Some(mut clock) = ticket.clock() else {
+            return Err(ApiError::FailedPrecondition(
+                "ticket is not dispatched yet; its clock has not started".into(),
+            ));
+        };
+        let now = self.clock.now();
+        if request.paused {
+            clock.pause(now)
+        } else {
+            clock.resume(now)
+        }
+        ticket.set_clock(&clock);
+        ticket.version += 1;
+        ticket.updated_at = now;
+        workflow::refresh_clock(&mut txn, &self.rules, &mut ticket, now).await?;
+        tickets::update(&mut txn, &ticket).await?;
+        let history = tickets::history(&mut txn, id).await?;
+        let response = pb::SetClockPausedResponse {
+            ticket: Some(convert::ticket(&ticket, &history)),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+}
+
+/// The unit holding a ticket, as a unit reference.
+fn unit_of(ticket: &TicketRow) -> Option<UnitRef> {
+    Some(UnitRef {
+        kind: UnitKind::parse(ticket.assignee_kind.as_deref()?)?,
+        code: ticket.assignee_code.clone()?,
+        name: ticket.assignee_name.clone().unwrap_or_default(),
+    })
+}
+
+/// Picks whom the desk dispatches to from the responsibility chain: a
+/// regulator of the domain first, then a co-manager, then the workstation,
+/// then the micro-grid.
+pub fn pick_from_chain(chain: &[proto::registry::v1::ResponsibleParty]) -> Option<UnitRef> {
+    use proto::registry::v1::Duty;
+    let by_duty = |duty: Duty| chain.iter().find(|p| p.duty == duty as i32);
+    if let Some(p) = by_duty(Duty::Regulator).or_else(|| by_duty(Duty::CoManagement)) {
+        return Some(UnitRef {
+            kind: UnitKind::Department,
+            code: p.department_code.clone(),
+            name: p.department_name.clone(),
+        });
+    }
+    if let Some(grid) = by_duty(Duty::Workstation).and_then(|p| p.grid.as_ref()) {
+        return Some(UnitRef {
+            kind: UnitKind::Workstation,
+            code: grid.code.clone(),
+            name: grid.name.clone(),
+        });
+    }
+    by_duty(Duty::MicroGridLeader)
+        .and_then(|p| p.grid.as_ref())
+        .map(|grid| UnitRef {
+            kind: UnitKind::MicroGrid,
+            code: grid.code.clone(),
+            name: grid.name.clone(),
+        })
+}

@@ -1,0 +1,121 @@
+//! The dispatch configuration: the shared sections and its own.
+
+use std::time::Duration;
+
+use platform::config::{ClientConfig, ConfigError, ServiceConfig, Validate, Violations};
+use serde::Deserialize;
+
+use crate::domain::channel::ChannelLimits;
+
+/// Defaults embedded at build time.
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Everything ticket-dispatch reads at start.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DispatchConfig {
+    #[serde(flatten)]
+    pub service: ServiceConfig,
+    pub clients: Clients,
+    pub deadlines: Deadlines,
+    pub workers: Workers,
+}
+
+/// The services dispatch calls.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Clients {
+    pub registry: ClientConfig,
+    /// The token dispatch sends when no caller's identity is to be
+    /// forwarded (the router, timers). In `auth.mode = "dev"` one is minted
+    /// when this is empty; in production it comes from the identity
+    /// provider, as a secret.
+    #[serde(default)]
+    pub service_token: Option<secrecy::SecretString>,
+}
+
+/// Time limits and warnings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Deadlines {
+    pub non_police_110_hours: u32,
+    pub hotline_12345_hours: u32,
+    /// Comma-separated fractions of the allowed time, each in (0, 1).
+    pub warning_fractions: String,
+}
+
+impl Deadlines {
+    /// Returns the channel limits.
+    pub fn channel_limits(&self) -> ChannelLimits {
+        ChannelLimits {
+            non_police_110_hours: self.non_police_110_hours,
+            hotline_12345_hours: self.hotline_12345_hours,
+        }
+    }
+
+    /// Returns the warning fractions, sorted.
+    pub fn fractions(&self) -> Vec<f64> {
+        let mut fractions: Vec<f64> = self
+            .warning_fractions
+            .split(',')
+            .filter_map(|f| f.trim().parse().ok())
+            .filter(|f| *f > 0.0 && *f < 1.0)
+            .collect();
+        fractions.sort_by(f64::total_cmp);
+        fractions
+    }
+}
+
+/// Background workers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Workers {
+    #[serde(with = "humantime_serde")]
+    pub timer_interval: Duration,
+    #[serde(with = "humantime_serde")]
+    pub router_interval: Duration,
+}
+
+impl DispatchConfig {
+    /// Loads the configuration (see `platform::config`).
+    ///
+    /// # Errors
+    /// A value of the wrong type or a broken rule, named by key.
+    pub fn load() -> Result<Self, ConfigError> {
+        platform::config::load("dispatch", DEFAULTS)
+    }
+}
+
+impl Validate for DispatchConfig {
+    fn validate(&self, v: &mut Violations) {
+        self.service.validate(v);
+        self.clients.registry.validate_at("clients.registry", v);
+        v.check(
+            (1..=72).contains(&self.deadlines.non_police_110_hours),
+            "deadlines.non_police_110_hours",
+            "must be between 1 and 72",
+        );
+        v.check(
+            (1..=240).contains(&self.deadlines.hotline_12345_hours),
+            "deadlines.hotline_12345_hours",
+            "must be between 1 and 240",
+        );
+        let listed = self
+            .deadlines
+            .warning_fractions
+            .split(',')
+            .filter(|f| !f.trim().is_empty())
+            .count();
+        v.check(
+            self.deadlines.fractions().len() == listed,
+            "deadlines.warning_fractions",
+            "must be comma-separated numbers between 0 and 1",
+        );
+        v.check(
+            self.workers.timer_interval >= Duration::from_millis(10),
+            "workers.timer_interval",
+            "must be at least 10ms",
+        );
+        v.check(
+            self.workers.router_interval >= Duration::from_millis(10),
+            "workers.router_interval",
+            "must be at least 10ms",
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! SQL, one file per table group. Functions take `&mut PgConnection`; the
+//! caller owns the transaction.
+
+pub mod categories;
+pub mod extensions;
+pub mod tickets;
+pub mod timers;

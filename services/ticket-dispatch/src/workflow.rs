@@ -1,0 +1,203 @@
+//! Moving a ticket: the one place where a move is checked against the state
+//! machine, recorded in the history, reflected in the clock and timers, and
+//! published — whether a caller, the router or a timer makes it.
+
+use chrono::{DateTime, Utc};
+use platform::outbox;
+use proto::dispatch::v1 as pb;
+use sqlx::PgConnection;
+
+use crate::api::{ApiError, convert};
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::deadline::DeadlineClock;
+use crate::domain::escalation::UnitKind;
+use crate::domain::state::{Action, TicketState};
+use crate::events;
+use crate::repository::tickets::{self, TicketRow, TransitionRow};
+use crate::repository::timers;
+
+/// A unit that can hold a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRef {
+    pub kind: UnitKind,
+    pub code: String,
+    pub name: String,
+}
+
+/// The town centre's single desk: the backstop for what nobody owns.
+pub fn town_centre() -> UnitRef {
+    UnitRef {
+        kind: UnitKind::TownCentre,
+        code: "TOWN_CENTRE".into(),
+        name: "镇城运中心".into(),
+    }
+}
+
+/// What the clock and timers need to know.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub calendar: BusinessCalendar,
+    /// Warning fractions of the allowed time, sorted.
+    pub warning_fractions: Vec<f64>,
+}
+
+/// A move to make.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub action: Action,
+    pub actor: String,
+    pub reason: Option<String>,
+    /// Dispatch: the unit it goes to.
+    pub unit: Option<UnitRef>,
+    pub at: DateTime<Utc>,
+}
+
+/// Applies `mv` to `ticket` inside the caller's transaction: checks the
+/// state machine, updates the ticket and its clock, reschedules its timers,
+/// records the move and enqueues its event.
+///
+/// # Errors
+/// An illegal move (FAILED_PRECONDITION naming the state and the allowed
+/// actions), or the database.
+pub async fn apply(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &mut TicketRow,
+    mv: Move,
+) -> Result<TransitionRow, ApiError> {
+    let from = TicketState::parse(&ticket.state)
+        .ok_or_else(|| anyhow::anyhow!("stored state {}", ticket.state))?;
+    let to = from.apply(mv.action)?;
+    match mv.action {
+        Action::Dispatch => {
+            let unit = mv
+                .unit
+                .clone()
+                .ok_or_else(|| ApiError::invalid("unit", "is required to dispatch"))?;
+            set_assignee(ticket, Some(&unit));
+            // Every dispatch starts the clock again: a redispatched or
+            // reopened ticket is a new leg for its unit.
+            ticket.set_clock(&DeadlineClock::start(mv.at, ticket.limit()));
+            ticket.extension_days = 0;
+        }
+        Action::Reopen => {
+            // Back to the same unit, with a new leg on the clock.
+            if let Some(unit) = &mv.unit {
+                set_assignee(ticket, Some(unit));
+            }
+            ticket.set_clock(&DeadlineClock::start(mv.at, ticket.limit()));
+            ticket.extension_days = 0;
+        }
+        Action::Return => {
+            ticket.returns += 1;
+            set_assignee(ticket, Some(&town_centre()));
+        }
+        _ => {}
+    }
+    ticket.state = to.as_str().to_owned();
+    ticket.version += 1;
+    ticket.updated_at = mv.at;
+    refresh_clock(conn, rules, ticket, mv.at).await?;
+    tickets::update(conn, ticket).await?;
+    let transition = TransitionRow {
+        ticket_id: ticket.ticket_id,
+        at: mv.at,
+        actor: mv.actor.clone(),
+        from_state: Some(from.as_str().to_owned()),
+        to_state: to.as_str().to_owned(),
+        action: mv.action.as_str().to_owned(),
+        reason: mv.reason.clone(),
+        unit_kind: mv.unit.as_ref().map(|u| u.kind.as_str().to_owned()),
+        unit_code: mv.unit.as_ref().map(|u| u.code.clone()),
+        unit_name: mv.unit.as_ref().map(|u| u.name.clone()),
+    };
+    tickets::record(conn, &transition).await?;
+    publish(conn, ticket, &transition).await?;
+    Ok(transition)
+}
+
+/// Records and publishes the intake of a new ticket.
+///
+/// # Errors
+/// The database fails.
+pub async fn received(
+    conn: &mut PgConnection,
+    ticket: &TicketRow,
+    actor: &str,
+) -> Result<(), ApiError> {
+    let transition = TransitionRow {
+        ticket_id: ticket.ticket_id,
+        at: ticket.received_at,
+        actor: actor.to_owned(),
+        from_state: None,
+        to_state: TicketState::Received.as_str().to_owned(),
+        action: "receive".into(),
+        reason: ticket
+            .unrouted
+            .then(|| "grid registry unreachable: waiting to be routed".to_owned()),
+        unit_kind: None,
+        unit_code: None,
+        unit_name: None,
+    };
+    tickets::record(conn, &transition).await?;
+    publish(conn, ticket, &transition).await
+}
+
+/// Sets who holds the ticket.
+pub fn set_assignee(ticket: &mut TicketRow, unit: Option<&UnitRef>) {
+    ticket.assignee_kind = unit.map(|u| u.kind.as_str().to_owned());
+    ticket.assignee_code = unit.map(|u| u.code.clone());
+    ticket.assignee_name = unit.map(|u| u.name.clone());
+}
+
+/// Recomputes `due_at` and the pending timers from the clock: timers run
+/// only while a unit holds the ticket and the clock is not paused.
+///
+/// # Errors
+/// The database fails.
+pub async fn refresh_clock(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &mut TicketRow,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let state = TicketState::parse(&ticket.state).unwrap_or(TicketState::Received);
+    match ticket.clock() {
+        Some(clock) if state.clock_runs() => {
+            let due = clock.due_at(&rules.calendar, now);
+            ticket.due_at = Some(due);
+            if clock.paused_since.is_some() {
+                timers::cancel(conn, ticket.ticket_id).await?;
+            } else {
+                let mut planned: Vec<(&str, f64, DateTime<Utc>)> = rules
+                    .warning_fractions
+                    .iter()
+                    .map(|f| ("WARNING", *f, clock.warning_at(*f, &rules.calendar, now)))
+                    .filter(|(_, _, at)| *at > now)
+                    .collect();
+                planned.push(("BREACH", 1.0, due));
+                timers::reschedule(conn, ticket.ticket_id, &planned).await?;
+            }
+        }
+        _ => timers::cancel(conn, ticket.ticket_id).await?,
+    }
+    Ok(())
+}
+
+async fn publish(
+    conn: &mut PgConnection,
+    ticket: &TicketRow,
+    transition: &TransitionRow,
+) -> Result<(), ApiError> {
+    let Some(subject) = events::subject_for(&transition.action) else {
+        return Ok(());
+    };
+    let (id, meta) = events::meta(&transition.actor, transition.at);
+    let event = pb::TicketEvent {
+        meta: Some(meta),
+        ticket: Some(convert::ticket(ticket, &[])),
+        transition: Some(convert::transition(transition)),
+    };
+    outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! The harness of the API tests: a dispatch instance on a free port over a test's own
+//! database, next to a grid registry on a database of its own (created here,
+//! dropped by [`TestDispatch::cleanup`]), with a manual clock.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use grid_registry::testing::{TestApp as TestRegistry, small_town};
+use platform::auth::Role;
+use platform::clock::ManualClock;
+use platform::events::Bus;
+use platform::grpc::client::Outgoing;
+use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use proto::registry::v1 as registry;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use ticket_dispatch::config::DEFAULTS;
+use ticket_dispatch::{App, DispatchConfig, MIGRATOR};
+
+/// A dispatch client sending a bearer token.
+pub type Client = DispatchServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// Configuration for a test instance; `overrides` are `WEIGRID_DISPATCH__…`
+/// keys without the prefix.
+pub fn test_config(prefix: &str, registry: &str, overrides: &[(&str, String)]) -> DispatchConfig {
+    let mut env: HashMap<String, String> = [
+        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.to_owned()),
+        (
+            "NATS__URL",
+            std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        ),
+        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
+        ("CLIENTS__REGISTRY__ENDPOINT", format!("http://{registry}")),
+        ("CLIENTS__REGISTRY__CONNECT_TIMEOUT", "300ms".to_owned()),
+        ("CLIENTS__REGISTRY__REQUEST_TIMEOUT", "1s".to_owned()),
+        ("CLIENTS__REGISTRY__MAX_ATTEMPTS", "1".to_owned()),
+        ("WORKERS__TIMER_INTERVAL", "20ms".to_owned()),
+        ("WORKERS__ROUTER_INTERVAL", "100ms".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("WEIGRID_DISPATCH__{k}"), v))
+    .collect();
+    for (k, v) in overrides {
+        env.insert(format!("WEIGRID_DISPATCH__{k}"), v.clone());
+    }
+    platform::config::load_from("dispatch", DEFAULTS, &env).expect("test configuration is valid")
+}
+
+/// Dispatch and a registry, for one test.
+pub struct TestDispatch {
+    pub addr: SocketAddr,
+    pub clock: ManualClock,
+    pub config: DispatchConfig,
+    pub registry: Option<TestRegistry>,
+    registry_db: String,
+    admin: PgPool,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Returns a free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl TestDispatch {
+    /// Starts a registry with the small town, then dispatch over `pool`.
+    pub async fn spawn(pool: PgPool) -> Self {
+        let mut test = Self::spawn_without_registry(pool, free_port()).await;
+        test.start_registry().await;
+        test
+    }
+
+    /// Starts dispatch pointed at a registry on `registry_port` that is not
+    /// running yet ([`TestDispatch::start_registry`] starts it).
+    pub async fn spawn_without_registry(pool: PgPool, registry_port: u16) -> Self {
+        platform::telemetry::init_for_tests();
+        platform::db::migrate(&pool, &MIGRATOR)
+            .await
+            .expect("migrations apply");
+        let config = test_config(
+            &platform::testing::unique_prefix(),
+            &format!("127.0.0.1:{registry_port}"),
+            &[],
+        );
+        let bus = Bus::connect(&config.service.nats)
+            .await
+            .expect("NATS URL is valid");
+        let clock = ManualClock::new(grid_registry::testing::start_time());
+        let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
+            .await
+            .expect("app builds");
+        let addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        let admin_url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin_url)
+            .await
+            .expect("admin connection");
+        Self {
+            addr,
+            clock,
+            config,
+            registry: None,
+            // Test databases' names already use PostgreSQL's 63 characters.
+            registry_db: format!("weigrid_test_registry_{}", uuid::Uuid::now_v7().simple()),
+            admin,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Starts the registry on the port dispatch expects, with the small town
+    /// and one responsible department per domain used by the categories.
+    pub async fn start_registry(&mut self) {
+        let port = self
+            .config
+            .clients
+            .registry
+            .endpoint
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        let name = &self.registry_db;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&self.admin)
+            .await
+            .ok();
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let url = format!(
+            "{}/{name}",
+            url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&url)
+        );
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect(&url)
+            .await
+            .expect("registry database");
+        // The town is registered first on a private port, then the registry
+        // comes up where dispatch looks for it with everything in place, as
+        // a registry returning from an outage would.
+        let prefix = platform::testing::unique_prefix();
+        let mut setup = TestRegistry::spawn_with(
+            pool.clone(),
+            grid_registry::testing::test_config(&prefix, &[]),
+        )
+        .await;
+        let mut client = setup.operator().await;
+        if client
+            .get_grid(registry::GetGridRequest {
+                code: "LX".into(),
+                ..Default::default()
+            })
+            .await
+            .is_err()
+        {
+            small_town(&mut client).await;
+            for (code, name) in [
+                ("ECOLOGICAL_ENVIRONMENT", "生态环境"),
+                ("FIRE_SAFETY", "消防安全"),
+                ("SOCIAL_STABILITY", "社会稳定"),
+            ] {
+                client
+                    .upsert_safety_domain(registry::UpsertSafetyDomainRequest {
+                        domain: Some(registry::SafetyDomain {
+                            code: code.into(),
+                            name: name.into(),
+                        }),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+            }
+            client
+                .upsert_department(registry::UpsertDepartmentRequest {
+                    department: Some(registry::Department {
+                        code: "URBAN_MANAGEMENT".into(),
+                        name: "城管中队".into(),
+                        kind: registry::DepartmentKind::Regulatory.into(),
+                        regulates: vec![registry::ObjectKind::Shop.into()],
+                        domains: vec!["ECOLOGICAL_ENVIRONMENT".into()],
+                    }),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+        }
+        setup.shutdown().await;
+        let config = grid_registry::testing::test_config(
+            &prefix,
+            &[("GRPC__LISTEN", format!("127.0.0.1:{port}"))],
+        );
+        let registry = TestRegistry::spawn_with(pool, config).await;
+        self.registry = Some(registry);
+    }
+
+    /// Returns a client acting with `role` in `scope`.
+    pub async fn client_as(&self, role: Role, scope: Option<&str>) -> Client {
+        let channel = Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .expect("dispatch accepts connections");
+        DispatchServiceClient::with_interceptor(
+            channel,
+            Outgoing::bearer(&grid_registry::testing::token(role, scope)).unwrap(),
+        )
+    }
+
+    /// Returns the town centre desk's client.
+    pub async fn desk(&self) -> Client {
+        self.client_as(Role::TownOperator, None).await
+    }
+
+    /// Moves the manual clock forward.
+    pub fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    /// Stops both services and drops the registry's database.
+    pub async fn cleanup(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        if let Some(mut registry) = self.registry.take() {
+            registry.shutdown().await;
+        }
+        let name = &self.registry_db;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&self.admin)
+        .await;
+    }
+}
+
+impl Drop for TestDispatch {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Intake: idempotency by the channel's reference, triage, validation, and
+//! a registry that cannot be reached.
+
+use std::time::Duration;
+
+use platform::auth::Role;
+use platform::testing::eventually;
+use proto::dispatch::v1 as pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use crate::helpers::*;
+
+pub fn hotline(order: &str) -> pb::CreateTicketRequest {
+    pb::CreateTicketRequest {
+        channel: pb::Channel::Hotline12345.into(),
+        external_ref: order.into(),
+        category_code: "SANITATION".into(),
+        title: "垃圾堆放".into(),
+        description: "路口垃圾三天无人清运".into(),
+        location: Some(pb::LatLng {
+            lat: 30.02,
+            lng: 121.02,
+        }),
+        reporter_phone: "13912345678".into(),
+        ..Default::default()
+    }
+}
+
+pub fn patrol(key: &str, lat: f64, lng: f64) -> pb::CreateTicketRequest {
+    pb::CreateTicketRequest {
+        idempotency_key: key.into(),
+        channel: pb::Channel::GridPatrol.into(),
+        category_code: "SANITATION".into(),
+        title: "河边垃圾".into(),
+        location: Some(pb::LatLng { lat, lng }),
+        ..Default::default()
+    }
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_same_hotline_order_twice_is_one_ticket(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let mut desk = test.desk().await;
+    let first = desk
+        .create_ticket(hotline("12345-2026-0000417"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    let second = desk
+        .create_ticket(hotline("12345-2026-0000417"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(first.id, second.id);
+    assert_eq!(first.number, second.number);
+    assert_eq!(count(&pool, "SELECT count(*) FROM tickets").await, 1);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM outbox WHERE subject = 'dispatch.ticket.received'"
+        )
+        .await,
+        1
+    );
+    // A 12345 order waits at the desk, located, with the phone masked.
+    assert_eq!(first.state(), pb::TicketState::Received);
+    assert_eq!(first.micro_grid_code, "V1-A1-M01");
+    assert_eq!(first.village_code, "V1");
+    assert_eq!(first.reporter_phone_masked, "139****5678");
+    assert!(first.number.starts_with("LX-2026-"), "{}", first.number);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_simple_patrol_hazard_goes_straight_to_its_micro_grid(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let mut desk = test.desk().await;
+    let ticket = desk
+        .create_ticket(patrol("patrol-1", 30.07, 121.07))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(ticket.state(), pb::TicketState::Dispatched);
+    let unit = ticket.assignee.unwrap();
+    assert_eq!(
+        (unit.kind.as_str(), unit.code.as_str()),
+        ("MICRO_GRID", "V2-A1-M02")
+    );
+    // Sanitation: 3 working days from dispatch (Monday 2 March 2026, 09:00 Shanghai).
+    let due = ticket.due_at.unwrap();
+    let dispatched = ticket.dispatched_at.unwrap();
+    assert_eq!(due.seconds - dispatched.seconds, 3 * 24 * 3600);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn bad_intake_names_every_field(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let mut desk = test.desk().await;
+    let request = pb::CreateTicketRequest {
+        channel: pb::Channel::Hotline12345.into(),
+        category_code: "ASTROLOGY".into(),
+        reporter_phone: "110".into(),
+        ..Default::default()
+    };
+    let status = desk.create_ticket(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let fields: Vec<_> = platform::error::field_violations(&status)
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        ["external_ref", "title", "reporter_phone", "category_code"]
+    );
+    let mut patrol_without_place = patrol("p", 30.0, 121.0);
+    patrol_without_place.location = None;
+    let status = desk.create_ticket(patrol_without_place).await.unwrap_err();
+    assert_eq!(
+        platform::error::field_violations(&status)[0].field,
+        "location"
+    );
+    assert_eq!(count(&pool, "SELECT count(*) FROM tickets").await, 0);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn with_the_registry_down_tickets_are_accepted_unrouted_and_routed_when_it_returns(
+    pool: PgPool,
+) {
+    let mut test = TestDispatch::spawn_without_registry(pool.clone(), free_port()).await;
+    let mut desk = test.desk().await;
+    let order = desk
+        .create_ticket(hotline("12345-2026-0000999"))
+        .await
+        .expect("a 12345 order is never refused");
+    let order = order.into_inner().ticket.unwrap();
+    assert!(order.unrouted);
+    assert_eq!(order.state(), pb::TicketState::Received);
+    let hazard = desk
+        .create_ticket(patrol("patrol-9", 30.07, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert!(hazard.unrouted);
+    let desk_queue = desk
+        .list_tickets(pb::ListTicketsRequest {
+            queue: pb::list_tickets_request::Queue::Desk.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        desk_queue.tickets.len(),
+        2,
+        "unrouted tickets wait visibly at the desk"
+    );
+
+    test.advance(chrono::TimeDelta::minutes(30));
+    test.start_registry().await;
+    let routed = eventually(
+        Duration::from_secs(15),
+        "the router to route the hazard",
+        || {
+            let mut desk = desk.clone();
+            let id = hazard.id.clone();
+            async move {
+                let t = desk
+                    .get_ticket(pb::GetTicketRequest {
+                        id,
+                        ..Default::default()
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .ticket?;
+                (!t.unrouted).then_some(t)
+            }
+        },
+    )
+    .await;
+    assert_eq!(routed.state(), pb::TicketState::Dispatched);
+    assert_eq!(routed.micro_grid_code, "V1-A1-M02");
+    // Honest clocks: received when it came in, dispatched when it could be.
+    let waited = routed.dispatched_at.unwrap().seconds - routed.received_at.unwrap().seconds;
+    assert_eq!(waited, 30 * 60);
+    assert!(
+        routed.history[0].reason.contains("registry unreachable"),
+        "{:?}",
+        routed.history[0]
+    );
+    let order = desk
+        .get_ticket(pb::GetTicketRequest {
+            id: order.id,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert!(!order.unrouted);
+    assert_eq!(
+        (order.state(), order.village_code.as_str()),
+        (pb::TicketState::Received, "V1")
+    );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_village_cannot_see_another_villages_tickets(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let mut desk = test.desk().await;
+    let west = desk
+        .create_ticket(patrol("w", 30.02, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    let east = desk
+        .create_ticket(patrol("e", 30.02, 121.07))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    let mut v1 = test.client_as(Role::WorkstationStaff, Some("V1")).await;
+    let listed = v1
+        .list_tickets(pb::ListTicketsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    assert_eq!(
+        listed.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+        [west.id.as_str()]
+    );
+    let status = v1
+        .get_ticket(pb::GetTicketRequest {
+            id: east.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let mut leader = test
+        .client_as(Role::MicroGridLeader, Some("V2-A1-M01"))
+        .await;
+    let status = leader
+        .transition(pb::TransitionRequest {
+            ticket_id: west.id,
+            action: pb::Action::Accept.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::NotFound,
+        "a ticket outside the scope does not exist for the caller"
+    );
+    test.cleanup().await;
+}
