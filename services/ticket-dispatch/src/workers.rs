@@ -68,6 +68,10 @@ pub async fn fire_due(pool: &PgPool, rules: &Rules, now: DateTime<Utc>) -> Resul
         let Some(mut ticket) = tickets::by_id_for_update(&mut txn, timer.ticket_id).await? else {
             continue;
         };
+        if let Some(task_id) = timer.task_id {
+            fire_task_timer(&mut txn, &ticket, task_id, timer, now).await?;
+            continue;
+        }
         let running = TicketState::parse(&ticket.state).is_some_and(TicketState::clock_runs)
             && ticket.paused_since.is_none();
         if !running {
@@ -78,9 +82,10 @@ pub async fn fire_due(pool: &PgPool, rules: &Rules, now: DateTime<Utc>) -> Resul
         if timer.kind == "WARNING" {
             let event = pb::DeadlineEvent {
                 meta: Some(meta),
-                ticket: Some(convert::ticket(&ticket, &[])),
+                ticket: Some(convert::ticket(&ticket, &[], &[])),
                 fraction: timer.fraction,
                 due_at: Some(convert::timestamp(due_at)),
+                task: None,
             };
             outbox::enqueue(
                 &mut txn,
@@ -92,9 +97,10 @@ pub async fn fire_due(pool: &PgPool, rules: &Rules, now: DateTime<Utc>) -> Resul
         }
         let event = pb::DeadlineEvent {
             meta: Some(meta),
-            ticket: Some(convert::ticket(&ticket, &[])),
+            ticket: Some(convert::ticket(&ticket, &[], &[])),
             fraction: 1.0,
             due_at: Some(convert::timestamp(due_at)),
+            task: None,
         };
         outbox::enqueue(
             &mut txn,
@@ -105,6 +111,38 @@ pub async fn fire_due(pool: &PgPool, rules: &Rules, now: DateTime<Utc>) -> Resul
     }
     txn.commit().await?;
     Ok(due.len())
+}
+
+/// Publishes a co-handler's task warning or breach, while the task is open.
+async fn fire_task_timer(
+    conn: &mut sqlx::PgConnection,
+    ticket: &TicketRow,
+    task_id: uuid::Uuid,
+    timer: &timers::TimerRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let Some(task) = crate::repository::tasks::by_id_for_update(conn, task_id).await? else {
+        return Ok(());
+    };
+    if task.state == "RESOLVED" {
+        return Ok(());
+    }
+    let subject = if timer.kind == "WARNING" {
+        events::DEADLINE_WARNING
+    } else {
+        events::DEADLINE_BREACHED
+    };
+    let (id, meta) = events::meta(SYSTEM_ACTOR, now);
+    let event = pb::DeadlineEvent {
+        meta: Some(meta),
+        ticket: Some(convert::ticket(ticket, &[], &[])),
+        fraction: timer.fraction,
+        due_at: Some(convert::timestamp(task.due_at)),
+        task: Some(convert::task(&task)),
+    };
+    outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
+    tracing::info!(ticket = %ticket.number, unit = %task.unit_code, kind = %timer.kind, "task deadline timer fired");
+    Ok(())
 }
 
 /// Sends a ticket whose deadline passed one step up the chain: micro-grid
@@ -179,7 +217,7 @@ async fn escalate(
     };
     let event = pb::TicketEscalated {
         meta: Some(meta),
-        ticket: Some(convert::ticket(ticket, &[])),
+        ticket: Some(convert::ticket(ticket, &[], &[])),
         from_unit: Some(unit(&from)),
         to_unit: Some(unit(&to)),
         level: ticket.escalation_level as u32,

@@ -13,6 +13,7 @@ use crate::domain::deadline::DeadlineClock;
 use crate::domain::escalation::UnitKind;
 use crate::domain::state::{Action, TicketState};
 use crate::events;
+use crate::repository::tasks::{self, TaskRow};
 use crate::repository::tickets::{self, TicketRow, TransitionRow};
 use crate::repository::timers;
 
@@ -97,6 +98,21 @@ pub async fn apply(
     ticket.state = to.as_str().to_owned();
     ticket.version += 1;
     ticket.updated_at = mv.at;
+    if mv.action == Action::Resolve {
+        let open: Vec<String> = tasks::of_ticket(conn, ticket.ticket_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.state != "RESOLVED")
+            .map(|t| t.unit_code)
+            .collect();
+        if !open.is_empty() {
+            return Err(ApiError::FailedPrecondition(format!(
+                "{} co-handler task(s) still open: {}; the case is resolved when every task is",
+                open.len(),
+                open.join(", ")
+            )));
+        }
+    }
     refresh_clock(conn, rules, ticket, mv.at).await?;
     tickets::update(conn, ticket).await?;
     let transition = TransitionRow {
@@ -167,7 +183,7 @@ pub async fn refresh_clock(
             let due = clock.due_at(&rules.calendar, now);
             ticket.due_at = Some(due);
             if clock.paused_since.is_some() {
-                timers::cancel(conn, ticket.ticket_id).await?;
+                timers::cancel(conn, ticket.ticket_id, None).await?;
             } else {
                 let mut planned: Vec<(&str, f64, DateTime<Utc>)> = rules
                     .warning_fractions
@@ -176,10 +192,10 @@ pub async fn refresh_clock(
                     .filter(|(_, _, at)| *at > now)
                     .collect();
                 planned.push(("BREACH", 1.0, due));
-                timers::reschedule(conn, ticket.ticket_id, &planned).await?;
+                timers::reschedule(conn, ticket.ticket_id, None, &planned).await?;
             }
         }
-        _ => timers::cancel(conn, ticket.ticket_id).await?,
+        _ => timers::cancel(conn, ticket.ticket_id, None).await?,
     }
     Ok(())
 }
@@ -195,8 +211,126 @@ async fn publish(
     let (id, meta) = events::meta(&transition.actor, transition.at);
     let event = pb::TicketEvent {
         meta: Some(meta),
-        ticket: Some(convert::ticket(ticket, &[])),
+        ticket: Some(convert::ticket(ticket, &[], &[])),
         transition: Some(convert::transition(transition)),
+        task: None,
+    };
+    outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
+    Ok(())
+}
+
+/// Gives each co-handler of a multi-department case a task with its own
+/// clock, started now, as long as the ticket's.
+///
+/// # Errors
+/// A unit named twice, or the database.
+pub async fn dispatch_tasks(
+    conn: &mut PgConnection,
+    rules: &Rules,
+    ticket: &TicketRow,
+    co_handlers: &[UnitRef],
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<TaskRow>, ApiError> {
+    let mut created = Vec::new();
+    for unit in co_handlers {
+        if Some(&unit.code) == ticket.assignee_code.as_ref() {
+            return Err(ApiError::invalid(
+                "co_handlers",
+                format!("{} already leads the case", unit.code),
+            ));
+        }
+        let clock = DeadlineClock::start(at, ticket.limit());
+        let task = TaskRow {
+            task_id: uuid::Uuid::now_v7(),
+            ticket_id: ticket.ticket_id,
+            unit_kind: unit.kind.as_str().to_owned(),
+            unit_code: unit.code.clone(),
+            unit_name: unit.name.clone(),
+            state: "DISPATCHED".into(),
+            dispatched_at: at,
+            due_at: clock.due_at(&rules.calendar, at),
+            result: None,
+            resolved_at: None,
+        };
+        tasks::insert(conn, &task)
+            .await
+            .map_err(|e| match platform::error::constraint(&e) {
+                Some("ticket_tasks_unit_key") => {
+                    ApiError::invalid("co_handlers", format!("{} already has a task", unit.code))
+                }
+                _ => ApiError::Database(e),
+            })?;
+        let mut planned: Vec<(&str, f64, DateTime<Utc>)> = rules
+            .warning_fractions
+            .iter()
+            .map(|f| ("WARNING", *f, clock.warning_at(*f, &rules.calendar, at)))
+            .collect();
+        planned.push(("BREACH", 1.0, task.due_at));
+        timers::reschedule(conn, ticket.ticket_id, Some(task.task_id), &planned).await?;
+        publish_task(conn, ticket, &task, "dispatch", actor, at).await?;
+        created.push(task);
+    }
+    Ok(created)
+}
+
+/// Accepts or resolves a co-handler's task.
+///
+/// # Errors
+/// An illegal move for the task, or the database.
+pub async fn move_task(
+    conn: &mut PgConnection,
+    ticket: &TicketRow,
+    task: &mut TaskRow,
+    action: Action,
+    result: Option<String>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let next = match (task.state.as_str(), action) {
+        ("DISPATCHED", Action::Accept) => "ACCEPTED",
+        ("DISPATCHED" | "ACCEPTED", Action::Resolve) => "RESOLVED",
+        (state, _) => {
+            let allowed = match state {
+                "DISPATCHED" => "accept, resolve",
+                "ACCEPTED" => "resolve",
+                _ => "none",
+            };
+            return Err(ApiError::FailedPrecondition(format!(
+                "task of {} is {}; cannot {}; allowed: {allowed}",
+                task.unit_code,
+                state.to_lowercase(),
+                action.as_str()
+            )));
+        }
+    };
+    task.state = next.to_owned();
+    if next == "RESOLVED" {
+        task.result = result;
+        task.resolved_at = Some(at);
+        timers::cancel(conn, ticket.ticket_id, Some(task.task_id)).await?;
+    }
+    tasks::update(conn, task).await?;
+    publish_task(conn, ticket, task, action.as_str(), actor, at).await
+}
+
+async fn publish_task(
+    conn: &mut PgConnection,
+    ticket: &TicketRow,
+    task: &TaskRow,
+    action: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let Some(subject) = events::subject_for(action) else {
+        return Ok(());
+    };
+    let (id, meta) = events::meta(actor, at);
+    let event = pb::TicketEvent {
+        meta: Some(meta),
+        ticket: Some(convert::ticket(ticket, &[], &[])),
+        transition: None,
+        task: Some(convert::task(task)),
     };
     outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
     Ok(())

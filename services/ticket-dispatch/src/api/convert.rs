@@ -6,6 +6,7 @@ use proto::dispatch::v1 as pb;
 
 use crate::domain::channel::Channel;
 use crate::domain::state::{Action, TicketState};
+use crate::repository::tasks::TaskRow;
 use crate::repository::tickets::{TicketRow, TransitionRow};
 
 /// Returns a protobuf timestamp.
@@ -94,7 +95,7 @@ pub fn transition(t: &TransitionRow) -> pb::Transition {
 }
 
 /// Returns a ticket as proto, the reporter's phone masked.
-pub fn ticket(t: &TicketRow, history: &[TransitionRow]) -> pb::Ticket {
+pub fn ticket(t: &TicketRow, history: &[TransitionRow], tasks: &[TaskRow]) -> pb::Ticket {
     pb::Ticket {
         id: t.ticket_id.to_string(),
         number: t.number.clone(),
@@ -128,6 +129,24 @@ pub fn ticket(t: &TicketRow, history: &[TransitionRow]) -> pb::Ticket {
             .as_deref()
             .map(mask::phone)
             .unwrap_or_default(),
+        tasks: tasks.iter().map(task).collect(),
+        escalation_level: u32::try_from(t.escalation_level).unwrap_or_default(),
+    }
+}
+
+/// Returns a co-handler's task as proto.
+pub fn task(t: &TaskRow) -> pb::Task {
+    pb::Task {
+        id: t.task_id.to_string(),
+        unit: Some(pb::Unit {
+            kind: t.unit_kind.clone(),
+            code: t.unit_code.clone(),
+            name: t.unit_name.clone(),
+        }),
+        state: t.state.clone(),
+        dispatched_at: Some(timestamp(t.dispatched_at)),
+        due_at: Some(timestamp(t.due_at)),
+        result: t.result.clone().unwrap_or_default(),
     }
 }
 

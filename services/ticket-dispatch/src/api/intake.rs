@@ -217,8 +217,9 @@ impl DispatchApi {
             workflow::apply(&mut txn, &self.rules, &mut ticket, mv).await?;
         }
         let history = tickets::history(&mut txn, ticket.ticket_id).await?;
+        let tasks = crate::repository::tasks::of_ticket(&mut txn, ticket.ticket_id).await?;
         let response = pb::CreateTicketResponse {
-            ticket: Some(convert::ticket(&ticket, &history)),
+            ticket: Some(convert::ticket(&ticket, &history, &tasks)),
         };
         idempotency::finish(&mut txn, &key, &response).await?;
         txn.commit().await?;
@@ -239,8 +240,9 @@ impl DispatchApi {
             ));
         }
         let history = tickets::history(conn, ticket.ticket_id).await?;
+        let tasks = crate::repository::tasks::of_ticket(conn, ticket.ticket_id).await?;
         Ok(pb::CreateTicketResponse {
-            ticket: Some(convert::ticket(ticket, &history)),
+            ticket: Some(convert::ticket(ticket, &history, &tasks)),
         })
     }
 }

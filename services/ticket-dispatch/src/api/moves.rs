@@ -9,6 +9,7 @@ use super::{ApiError, DispatchApi, convert};
 use crate::domain::escalation::UnitKind;
 use crate::domain::state::Action;
 use crate::repository::extensions::{self, ExtensionRow};
+use crate::repository::tasks;
 use crate::repository::tickets::{self, TicketRow};
 use crate::workflow::{self, Move, UnitRef};
 
@@ -76,6 +77,15 @@ impl DispatchApi {
         if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
             return Ok(saved);
         }
+        if !request.task_id.is_empty() {
+            let response = self
+                .move_task(&mut txn, &caller, id, &request, action)
+                .await?;
+            idempotency::finish(&mut txn, &key, &response).await?;
+            txn.commit().await?;
+            self.waker.wake();
+            return Ok(response);
+        }
         let mut ticket = tickets::by_id_for_update(&mut txn, id)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))?;
@@ -128,6 +138,26 @@ impl DispatchApi {
             _ => {}
         }
         workflow::apply(&mut txn, &self.rules, &mut ticket, mv).await?;
+        if action == Action::Dispatch && !request.co_handlers.is_empty() {
+            let units = request
+                .co_handlers
+                .iter()
+                .enumerate()
+                .map(|(i, u)| match UnitKind::parse(&u.kind) {
+                    Some(kind) if !u.code.trim().is_empty() => Ok(UnitRef {
+                        kind,
+                        code: u.code.trim().to_owned(),
+                        name: u.name.trim().to_owned(),
+                    }),
+                    _ => Err(ApiError::invalid(
+                        format!("co_handlers[{i}]"),
+                        "must name a unit kind and code",
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            workflow::dispatch_tasks(&mut txn, &self.rules, &ticket, &units, &caller.subject, now)
+                .await?;
+        }
         if action == Action::FollowUp && request.satisfaction <= LOW_SATISFACTION {
             let reopen = Move {
                 action: Action::Reopen,
@@ -142,8 +172,9 @@ impl DispatchApi {
             workflow::apply(&mut txn, &self.rules, &mut ticket, reopen).await?;
         }
         let history = tickets::history(&mut txn, id).await?;
+        let tasks = crate::repository::tasks::of_ticket(&mut txn, id).await?;
         let response = pb::TransitionResponse {
-            ticket: Some(convert::ticket(&ticket, &history)),
+            ticket: Some(convert::ticket(&ticket, &history, &tasks)),
         };
         idempotency::finish(&mut txn, &key, &response).await?;
         txn.commit().await?;
@@ -202,6 +233,59 @@ impl DispatchApi {
             ApiError::FailedPrecondition(
                 "the registry names nobody responsible here; name the unit to dispatch to".into(),
             )
+        })
+    }
+
+    /// Accepts or resolves a co-handler's task; only its unit (or the desk)
+    /// may.
+    async fn move_task(
+        &self,
+        txn: &mut sqlx::PgConnection,
+        caller: &Caller,
+        ticket_id: Uuid,
+        request: &pb::TransitionRequest,
+        action: Action,
+    ) -> Result<pb::TransitionResponse, ApiError> {
+        let task_id = parse_id(&request.task_id, "task_id")?;
+        if !matches!(action, Action::Accept | Action::Resolve) {
+            return Err(ApiError::invalid(
+                "action",
+                "a task is only accepted or resolved",
+            ));
+        }
+        if action == Action::Resolve && request.result.trim().is_empty() {
+            return Err(ApiError::invalid("result", "is required: what was done"));
+        }
+        let ticket = tickets::by_id_for_update(txn, ticket_id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {ticket_id}")))?;
+        let mut task = tasks::by_id_for_update(txn, task_id)
+            .await?
+            .filter(|t| t.ticket_id == ticket_id)
+            .ok_or_else(|| ApiError::NotFound(format!("task {task_id}")))?;
+        if caller.role != Role::TownOperator
+            && caller.scope.as_deref() != Some(task.unit_code.as_str())
+        {
+            return Err(ApiError::PermissionDenied(format!(
+                "only {} may move its task",
+                task.unit_code
+            )));
+        }
+        let result = Some(request.result.trim().to_owned()).filter(|r| !r.is_empty());
+        workflow::move_task(
+            txn,
+            &ticket,
+            &mut task,
+            action,
+            result,
+            &caller.subject,
+            self.clock.now(),
+        )
+        .await?;
+        let history = tickets::history(&mut *txn, ticket_id).await?;
+        let all = tasks::of_ticket(&mut *txn, ticket_id).await?;
+        Ok(pb::TransitionResponse {
+            ticket: Some(convert::ticket(&ticket, &history, &all)),
         })
     }
 
@@ -316,8 +400,9 @@ impl DispatchApi {
             tickets::update(&mut txn, &ticket).await?;
         }
         let history = tickets::history(&mut txn, ticket.ticket_id).await?;
+        let tasks = crate::repository::tasks::of_ticket(&mut txn, ticket.ticket_id).await?;
         let response = pb::DecideExtensionResponse {
-            ticket: Some(convert::ticket(&ticket, &history)),
+            ticket: Some(convert::ticket(&ticket, &history, &tasks)),
         };
         idempotency::finish(&mut txn, &key, &response).await?;
         txn.commit().await?;
@@ -364,8 +449,9 @@ impl DispatchApi {
         workflow::refresh_clock(&mut txn, &self.rules, &mut ticket, now).await?;
         tickets::update(&mut txn, &ticket).await?;
         let history = tickets::history(&mut txn, id).await?;
+        let tasks = crate::repository::tasks::of_ticket(&mut txn, id).await?;
         let response = pb::SetClockPausedResponse {
-            ticket: Some(convert::ticket(&ticket, &history)),
+            ticket: Some(convert::ticket(&ticket, &history, &tasks)),
         };
         idempotency::finish(&mut txn, &key, &response).await?;
         txn.commit().await?;

@@ -38,8 +38,9 @@ impl DispatchApi {
             .filter(|t| super::may_see(&caller, t))
             .ok_or_else(|| ApiError::NotFound(format!("ticket {what}")))?;
         let history = tickets::history(&mut conn, ticket.ticket_id).await?;
+        let tasks = crate::repository::tasks::of_ticket(&mut conn, ticket.ticket_id).await?;
         Ok(pb::GetTicketResponse {
-            ticket: Some(convert::ticket(&ticket, &history)),
+            ticket: Some(convert::ticket(&ticket, &history, &tasks)),
         })
     }
 
@@ -125,7 +126,7 @@ impl DispatchApi {
             _ => String::new(),
         };
         Ok(pb::ListTicketsResponse {
-            tickets: rows.iter().map(|t| convert::ticket(t, &[])).collect(),
+            tickets: rows.iter().map(|t| convert::ticket(t, &[], &[])).collect(),
             next_page_token,
         })
     }

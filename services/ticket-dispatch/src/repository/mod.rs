@@ -3,5 +3,6 @@
 
 pub mod categories;
 pub mod extensions;
+pub mod tasks;
 pub mod tickets;
 pub mod timers;

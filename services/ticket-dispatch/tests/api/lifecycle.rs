@@ -365,3 +365,109 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
     assert_eq!(closed.state(), pb::TicketState::Closed);
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let mut desk = test.desk().await;
+    let mut petition = hotline("12345-2026-0000777");
+    petition.category_code = "PETITION".into();
+    let ticket = desk
+        .create_ticket(petition)
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert!(ticket.difficult, "petitions are difficult by category");
+
+    let unit = |code: &str| pb::Unit {
+        kind: "DEPARTMENT".into(),
+        code: code.into(),
+        name: code.into(),
+    };
+    let mut dispatch = act(&ticket, pb::Action::Dispatch);
+    dispatch.unit = Some(unit("JUDICIAL_OFFICE"));
+    dispatch.reason = "信访牵头".into();
+    dispatch.co_handlers = vec![unit("POLICE"), unit("URBAN_MANAGEMENT")];
+    let dispatched = desk
+        .transition(dispatch)
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(dispatched.tasks.len(), 2);
+    // Every leg has its own clock: 15 working days from the same dispatch.
+    assert!(
+        dispatched
+            .tasks
+            .iter()
+            .all(|t| t.due_at == dispatched.due_at && t.state == "DISPATCHED")
+    );
+    let timers: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_timers WHERE task_id IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(timers, 6, "two warnings and a breach per task");
+
+    let mut lead = test
+        .client_as(Role::DepartmentOfficer, Some("JUDICIAL_OFFICE"))
+        .await;
+    lead.transition(act(&ticket, pb::Action::Accept))
+        .await
+        .unwrap();
+    let mut resolve = act(&ticket, pb::Action::Resolve);
+    resolve.result = "调解达成协议".into();
+    let early = lead.transition(resolve.clone()).await.unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition);
+    assert!(
+        early
+            .message()
+            .contains("2 co-handler task(s) still open: POLICE, URBAN_MANAGEMENT"),
+        "{}",
+        early.message()
+    );
+
+    for (code, task) in [
+        ("POLICE", &dispatched.tasks[0]),
+        ("URBAN_MANAGEMENT", &dispatched.tasks[1]),
+    ] {
+        assert_eq!(task.unit.as_ref().unwrap().code, code);
+        let mut co = test.client_as(Role::DepartmentOfficer, Some(code)).await;
+        let mut done = act(&ticket, pb::Action::Resolve);
+        done.task_id = task.id.clone();
+        assert_eq!(
+            co.transition(done.clone()).await.unwrap_err().code(),
+            Code::InvalidArgument,
+            "a result is required"
+        );
+        done.result = format!("{code} 已处理");
+        // Only the task's own unit moves it.
+        let mut other = test
+            .client_as(Role::DepartmentOfficer, Some("WATER_STATION"))
+            .await;
+        assert_eq!(
+            other.transition(done.clone()).await.unwrap_err().code(),
+            Code::PermissionDenied
+        );
+        co.transition(done).await.unwrap();
+    }
+    let resolved = lead
+        .transition(resolve)
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(resolved.state(), pb::TicketState::Resolved);
+    assert!(resolved.tasks.iter().all(|t| t.state == "RESOLVED"));
+    let open_timers: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_timers WHERE fired_at IS NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(open_timers, 0, "no clock runs once everything is resolved");
+    test.cleanup().await;
+}
