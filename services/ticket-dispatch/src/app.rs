@@ -105,6 +105,7 @@ impl App {
             relay.waker(),
             rules.clone(),
             config.deadlines.channel_limits(),
+            config.assessment,
         );
         let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
         let listener = TcpListener::bind(config.service.grpc.listen)

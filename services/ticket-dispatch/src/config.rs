@@ -18,6 +18,14 @@ pub struct DispatchConfig {
     pub clients: Clients,
     pub deadlines: Deadlines,
     pub workers: Workers,
+    pub assessment: Assessment,
+}
+
+/// Weights of the village assessment.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Assessment {
+    pub village_weight: f64,
+    pub residential_weight: f64,
 }
 
 /// The services dispatch calls.
@@ -116,6 +124,16 @@ impl Validate for DispatchConfig {
             self.workers.router_interval >= Duration::from_millis(10),
             "workers.router_interval",
             "must be at least 10ms",
+        );
+        v.check(
+            (0.0..=1.0).contains(&self.assessment.village_weight),
+            "assessment.village_weight",
+            "must be between 0 and 1",
+        );
+        v.check(
+            (0.0..=1.0).contains(&self.assessment.residential_weight),
+            "assessment.residential_weight",
+            "must be between 0 and 1",
         );
     }
 }

@@ -99,6 +99,51 @@ impl Registry {
         }
     }
 
+    /// Returns the villages and residential committees: (code, name, level).
+    ///
+    /// # Errors
+    /// The registry is unreachable or failed.
+    pub async fn villages(
+        &self,
+        caller: Option<&str>,
+    ) -> Result<Vec<(String, String, String)>, Unreachable> {
+        let mut found = Vec::new();
+        for level in [
+            registry::GridLevel::Village,
+            registry::GridLevel::Residential,
+        ] {
+            let message = registry::ListGridsRequest {
+                level: level.into(),
+                page_size: 1000,
+                without_boundaries: true,
+                ..Default::default()
+            };
+            let request = match caller {
+                Some(token) => client::as_caller(message, token)
+                    .map_err(|s| Unreachable(s.message().to_owned()))?,
+                None => tonic::Request::new(message),
+            };
+            let page = self
+                .client
+                .clone()
+                .list_grids(request)
+                .await
+                .map_err(|s| Unreachable(format!("{:?}: {}", s.code(), s.message())))?;
+            let name = if level == registry::GridLevel::Village {
+                "VILLAGE"
+            } else {
+                "RESIDENTIAL"
+            };
+            found.extend(
+                page.into_inner()
+                    .grids
+                    .into_iter()
+                    .map(|g| (g.code, g.name, name.to_owned())),
+            );
+        }
+        Ok(found)
+    }
+
     /// Returns the responsibility chain at (lat, lng) for `domain`.
     ///
     /// # Errors

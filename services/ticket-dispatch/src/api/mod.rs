@@ -5,6 +5,7 @@ mod error;
 mod intake;
 mod moves;
 mod queries;
+mod stats;
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use sqlx::PgPool;
 
 pub use error::ApiError;
 
+use crate::config::Assessment;
 use crate::domain::channel::ChannelLimits;
 use crate::registry::Registry;
 use crate::repository::tickets::TicketRow;
@@ -31,6 +33,7 @@ pub struct DispatchApi {
     waker: RelayWaker,
     rules: Arc<Rules>,
     limits: ChannelLimits,
+    assessment: Assessment,
 }
 
 impl DispatchApi {
@@ -42,6 +45,7 @@ impl DispatchApi {
         waker: RelayWaker,
         rules: Arc<Rules>,
         limits: ChannelLimits,
+        assessment: Assessment,
     ) -> Self {
         Self {
             pool,
@@ -50,6 +54,7 @@ impl DispatchApi {
             waker,
             rules,
             limits,
+            assessment,
         }
     }
 }
@@ -79,6 +84,8 @@ platform::delegate_rpcs! {
         transition: pb::TransitionRequest => pb::TransitionResponse;
         request_extension: pb::RequestExtensionRequest => pb::RequestExtensionResponse;
         decide_extension: pb::DecideExtensionRequest => pb::DecideExtensionResponse;
-        set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
+                set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
+        get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
+        get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;
     }
 }

@@ -5,3 +5,4 @@ pub mod channel;
 pub mod deadline;
 pub mod escalation;
 pub mod state;
+pub mod stats;

@@ -3,6 +3,7 @@
 
 pub mod categories;
 pub mod extensions;
+pub mod stats;
 pub mod tasks;
 pub mod tickets;
 pub mod timers;

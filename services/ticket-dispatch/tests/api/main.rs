@@ -4,4 +4,5 @@
 mod helpers;
 mod intake;
 mod lifecycle;
+mod stats;
 mod timers;

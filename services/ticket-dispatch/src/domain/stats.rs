@@ -1,0 +1,291 @@
+//! Statistics computed from tickets' histories: the KPIs of 12345 practice
+//! (办结率, 按时响应率, 实际解决率, 满意率), times to dispatch, sign and close,
+//! returns, extensions and escalations per unit, and the rectification rate
+//! of hazards found by patrols; and the assessment of villages.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::calendar::BusinessCalendar;
+use super::deadline::{DeadlineClock, TimeLimit};
+
+/// What the history says of one ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFacts {
+    pub channel: String,
+    /// The unit it was first dispatched to.
+    pub first_unit: Option<String>,
+    pub village: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub limit: TimeLimit,
+    pub extension_days: u32,
+    pub paused: TimeDelta,
+    pub first_dispatch: Option<DateTime<Utc>>,
+    pub first_accept: Option<DateTime<Utc>>,
+    pub first_resolve: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub reopens: u32,
+    pub returns: u32,
+    pub escalations: u32,
+    pub extensions: u32,
+    pub satisfaction: Option<u32>,
+}
+
+impl TicketFacts {
+    /// Returns whether the first unit resolved it within its deadline,
+    /// never escalated (the clock of the first leg, from the first dispatch).
+    pub fn on_time(&self, calendar: &BusinessCalendar) -> bool {
+        let (Some(dispatched), Some(resolved)) = (self.first_dispatch, self.first_resolve) else {
+            return false;
+        };
+        if self.escalations > 0 {
+            return false;
+        }
+        let clock = DeadlineClock {
+            started_at: dispatched,
+            limit: self.limit,
+            extension_days: self.extension_days,
+            paused_total: self.paused,
+            paused_since: None,
+        };
+        resolved <= clock.due_at(calendar, resolved)
+    }
+}
+
+/// The figures of a set of tickets (see `weigrid.dispatch.v1.Statistics`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub key: String,
+    pub received: u32,
+    pub dispatched: u32,
+    pub resolved: u32,
+    pub closed: u32,
+    pub closure_rate: f64,
+    pub on_time_rate: f64,
+    pub resolution_rate: f64,
+    pub satisfaction_rate: f64,
+    pub rated: u32,
+    pub avg_minutes_to_dispatch: f64,
+    pub p90_minutes_to_dispatch: f64,
+    pub avg_minutes_to_sign: f64,
+    pub p90_minutes_to_sign: f64,
+    pub avg_hours_to_close: f64,
+    pub p90_hours_to_close: f64,
+    pub returns: u32,
+    pub extensions: u32,
+    pub escalations: u32,
+    pub hazards: u32,
+    pub hazard_rectification_rate: f64,
+}
+
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Returns the mean and the 90th percentile (nearest rank) of `values`.
+pub fn mean_and_p90(mut values: Vec<f64>) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
+    }
+    values.sort_by(f64::total_cmp);
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let rank = ((0.9 * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    (mean, values[rank - 1])
+}
+
+fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_seconds() as f64 / 60.0
+}
+
+/// Summarises `facts` under `key`.
+pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar) -> Summary {
+    let dispatched: Vec<_> = facts
+        .iter()
+        .filter(|f| f.first_dispatch.is_some())
+        .collect();
+    let closed: Vec<_> = facts.iter().filter(|f| f.closed_at.is_some()).collect();
+    let rated: Vec<u32> = facts.iter().filter_map(|f| f.satisfaction).collect();
+    let hazards: Vec<_> = facts
+        .iter()
+        .filter(|f| f.channel == "GRID_PATROL")
+        .collect();
+    let (avg_dispatch, p90_dispatch) = mean_and_p90(
+        facts
+            .iter()
+            .filter_map(|f| Some(minutes(f.received_at, f.first_dispatch?)))
+            .collect(),
+    );
+    let (avg_sign, p90_sign) = mean_and_p90(
+        facts
+            .iter()
+            .filter_map(|f| Some(minutes(f.first_dispatch?, f.first_accept?)))
+            .collect(),
+    );
+    let (avg_close, p90_close) = mean_and_p90(
+        facts
+            .iter()
+            .filter_map(|f| Some(minutes(f.received_at, f.closed_at?) / 60.0))
+            .collect(),
+    );
+    Summary {
+        key: key.to_owned(),
+        received: facts.len() as u32,
+        dispatched: dispatched.len() as u32,
+        resolved: facts.iter().filter(|f| f.first_resolve.is_some()).count() as u32,
+        closed: closed.len() as u32,
+        closure_rate: ratio(closed.len(), facts.len()),
+        on_time_rate: ratio(
+            dispatched.iter().filter(|f| f.on_time(calendar)).count(),
+            dispatched.len(),
+        ),
+        resolution_rate: ratio(
+            closed.iter().filter(|f| f.reopens == 0).count(),
+            closed.len(),
+        ),
+        satisfaction_rate: ratio(rated.iter().filter(|s| **s >= 4).count(), rated.len()),
+        rated: rated.len() as u32,
+        avg_minutes_to_dispatch: avg_dispatch,
+        p90_minutes_to_dispatch: p90_dispatch,
+        avg_minutes_to_sign: avg_sign,
+        p90_minutes_to_sign: p90_sign,
+        avg_hours_to_close: avg_close,
+        p90_hours_to_close: p90_close,
+        returns: facts.iter().map(|f| f.returns).sum(),
+        extensions: facts.iter().map(|f| f.extensions).sum(),
+        escalations: facts.iter().map(|f| f.escalations).sum(),
+        hazards: hazards.len() as u32,
+        hazard_rectification_rate: ratio(
+            hazards.iter().filter(|f| f.closed_at.is_some()).count(),
+            hazards.len(),
+        ),
+    }
+}
+
+/// The three indicators of a village's assessment, each 0–100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Indicators {
+    /// Running of the five-chief system: the on-time response rate.
+    pub five_chief: f64,
+    /// Unified management: closure and satisfaction, half each (all
+    /// satisfied when nobody rated).
+    pub unified_management: f64,
+    /// Safety: hazards rectified (all, when none were found) and deadlines
+    /// kept without escalation, half each.
+    pub safety: f64,
+}
+
+impl Indicators {
+    /// Returns the indicators of a village from its tickets' summary.
+    pub fn of(summary: &Summary) -> Self {
+        let satisfaction = if summary.rated == 0 {
+            1.0
+        } else {
+            summary.satisfaction_rate
+        };
+        let rectified = if summary.hazards == 0 {
+            1.0
+        } else {
+            summary.hazard_rectification_rate
+        };
+        let kept = 1.0
+            - ratio(
+                summary.escalations.min(summary.dispatched) as usize,
+                summary.dispatched as usize,
+            );
+        Self {
+            five_chief: 100.0 * summary.on_time_rate,
+            unified_management: 100.0 * (summary.closure_rate + satisfaction) / 2.0,
+            safety: 100.0 * (rectified + kept) / 2.0,
+        }
+    }
+
+    /// Returns the mean of the three.
+    pub fn score(&self) -> f64 {
+        (self.five_chief + self.unified_management + self.safety) / 3.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn facts(channel: &str) -> TicketFacts {
+        TicketFacts {
+            channel: channel.into(),
+            first_unit: Some("V1-A1-M01".into()),
+            village: Some("V1".into()),
+            received_at: at("2026-03-02T09:00:00+08:00"),
+            limit: TimeLimit::Hours(24),
+            extension_days: 0,
+            paused: TimeDelta::zero(),
+            first_dispatch: None,
+            first_accept: None,
+            first_resolve: None,
+            closed_at: None,
+            reopens: 0,
+            returns: 0,
+            escalations: 0,
+            extensions: 0,
+            satisfaction: None,
+        }
+    }
+
+    #[test]
+    fn the_p90_is_the_nearest_rank() {
+        let (mean, p90) = mean_and_p90((1..=10).map(f64::from).collect());
+        assert_eq!((mean, p90), (5.5, 9.0));
+        assert_eq!(mean_and_p90(vec![]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn kpis_count_what_the_history_shows() {
+        let calendar = BusinessCalendar::default();
+        let mut on_time = facts("HOTLINE_12345");
+        on_time.first_dispatch = Some(at("2026-03-02T09:30:00+08:00"));
+        on_time.first_accept = Some(at("2026-03-02T10:30:00+08:00"));
+        on_time.first_resolve = Some(at("2026-03-02T20:00:00+08:00"));
+        on_time.closed_at = Some(at("2026-03-03T09:00:00+08:00"));
+        on_time.satisfaction = Some(5);
+        let mut late = facts("HOTLINE_12345");
+        late.first_dispatch = Some(at("2026-03-02T11:00:00+08:00"));
+        late.first_accept = Some(at("2026-03-02T12:00:00+08:00"));
+        late.first_resolve = Some(at("2026-03-04T09:00:00+08:00"));
+        late.closed_at = Some(at("2026-03-05T09:00:00+08:00"));
+        late.reopens = 1;
+        late.satisfaction = Some(2);
+        late.returns = 1;
+        let open = facts("GRID_PATROL");
+        let all = [&on_time, &late, &open];
+        let s = summarize("", &all, &calendar);
+        assert_eq!(
+            (s.received, s.dispatched, s.resolved, s.closed),
+            (3, 2, 2, 2)
+        );
+        assert!((s.closure_rate - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(s.on_time_rate, 0.5);
+        assert_eq!(s.resolution_rate, 0.5);
+        assert_eq!((s.satisfaction_rate, s.rated), (0.5, 2));
+        // Dispatch after 30 and 120 minutes.
+        assert_eq!(
+            (s.avg_minutes_to_dispatch, s.p90_minutes_to_dispatch),
+            (75.0, 120.0)
+        );
+        assert_eq!((s.avg_minutes_to_sign, s.p90_minutes_to_sign), (60.0, 60.0));
+        assert_eq!((s.avg_hours_to_close, s.p90_hours_to_close), (48.0, 72.0));
+        assert_eq!(
+            (s.returns, s.hazards, s.hazard_rectification_rate),
+            (1, 1, 0.0)
+        );
+        let indicators = Indicators::of(&s);
+        assert_eq!(indicators.five_chief, 50.0);
+        assert!((indicators.unified_management - 100.0 * (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
+        assert_eq!(indicators.safety, 50.0);
+    }
+}

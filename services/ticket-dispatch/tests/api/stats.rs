@@ -1,0 +1,179 @@
+//! Statistics on a known set of tickets equal the numbers worked out by hand.
+
+use chrono::TimeDelta;
+use platform::auth::Role;
+use proto::dispatch::v1 as pb;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+use crate::intake::{hotline, patrol};
+
+fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
+    pb::TransitionRequest {
+        ticket_id: ticket.id.clone(),
+        action: action.into(),
+        ..Default::default()
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let mut desk = test.desk().await;
+    let mut officer = test
+        .client_as(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
+        .await;
+    let mut leader = test
+        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
+        .await;
+    let start = grid_registry::testing::start_time();
+
+    // T1, a 12345 order: dispatched after 30 min, signed 30 min later,
+    // resolved, verified, rated 5 and closed 6 h after it came in.
+    let t1 = desk
+        .create_ticket(hotline("12345-A"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    test.advance(TimeDelta::minutes(30));
+    desk.transition(act(&t1, pb::Action::Dispatch))
+        .await
+        .unwrap();
+    test.advance(TimeDelta::minutes(30));
+    officer
+        .transition(act(&t1, pb::Action::Accept))
+        .await
+        .unwrap();
+    test.advance(TimeDelta::hours(4));
+    let mut resolve = act(&t1, pb::Action::Resolve);
+    resolve.result = "done".into();
+    officer.transition(resolve).await.unwrap();
+    let mut verify = act(&t1, pb::Action::Verify);
+    verify.verified_true = true;
+    desk.transition(verify).await.unwrap();
+    let mut rate = act(&t1, pb::Action::FollowUp);
+    rate.satisfaction = 5;
+    desk.transition(rate).await.unwrap();
+    test.advance(TimeDelta::hours(1));
+    desk.transition(act(&t1, pb::Action::Close)).await.unwrap();
+
+    // T2, a patrol hazard at 6 h: to its micro-grid at once, signed after
+    // 1 h, resolved, verified, rated 2 and so reopened.
+    let t2 = desk
+        .create_ticket(patrol("hazard-1", 30.02, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    test.advance(TimeDelta::hours(1));
+    leader
+        .transition(act(&t2, pb::Action::Accept))
+        .await
+        .unwrap();
+    test.advance(TimeDelta::hours(1));
+    let mut resolve = act(&t2, pb::Action::Resolve);
+    resolve.result = "cleared".into();
+    leader.transition(resolve).await.unwrap();
+    let mut verify = act(&t2, pb::Action::Verify);
+    verify.verified_true = true;
+    desk.transition(verify).await.unwrap();
+    let mut rate = act(&t2, pb::Action::FollowUp);
+    rate.satisfaction = 2;
+    desk.transition(rate).await.unwrap();
+
+    // T3, a 12345 order left waiting at the desk.
+    desk.create_ticket(hotline("12345-B")).await.unwrap();
+
+    let period = |days: i64| pb::GetStatisticsRequest {
+        from: Some(prost_types::Timestamp {
+            seconds: start.timestamp(),
+            nanos: 0,
+        }),
+        to: Some(prost_types::Timestamp {
+            seconds: (start + TimeDelta::days(days)).timestamp(),
+            nanos: 0,
+        }),
+        group_by: 0,
+    };
+    let stats = desk.get_statistics(period(1)).await.unwrap().into_inner();
+    let total = stats.total.unwrap();
+    assert_eq!(
+        (
+            total.received,
+            total.dispatched,
+            total.resolved,
+            total.closed
+        ),
+        (3, 2, 2, 1)
+    );
+    assert!((total.closure_rate - 1.0 / 3.0).abs() < 1e-9);
+    assert_eq!(total.on_time_rate, 1.0);
+    assert_eq!(total.resolution_rate, 1.0);
+    assert_eq!((total.satisfaction_rate, total.rated), (0.5, 2));
+    assert_eq!(
+        (total.avg_minutes_to_dispatch, total.p90_minutes_to_dispatch),
+        (15.0, 30.0)
+    );
+    assert_eq!(
+        (total.avg_minutes_to_sign, total.p90_minutes_to_sign),
+        (45.0, 60.0)
+    );
+    assert_eq!(
+        (total.avg_hours_to_close, total.p90_hours_to_close),
+        (6.0, 6.0)
+    );
+    assert_eq!((total.hazards, total.hazard_rectification_rate), (1, 0.0));
+    let channels: Vec<_> = stats
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), g.received, g.closed))
+        .collect();
+    assert_eq!(channels, [("GRID_PATROL", 1, 0), ("HOTLINE_12345", 2, 1)]);
+
+    // Outside the period there is nothing.
+    let mut later = period(2);
+    later.from = later.to.clone().map(|mut t| {
+        t.seconds -= 86_400;
+        t
+    });
+    assert_eq!(
+        desk.get_statistics(later)
+            .await
+            .unwrap()
+            .into_inner()
+            .total
+            .unwrap()
+            .received,
+        0
+    );
+
+    let assessment = desk
+        .get_assessment(pb::GetAssessmentRequest {
+            from: period(1).from,
+            to: period(1).to,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let v1 = assessment
+        .villages
+        .iter()
+        .find(|v| v.village_code == "V1")
+        .unwrap();
+    assert_eq!(
+        (v1.kind.as_str(), v1.weight, v1.tickets),
+        ("VILLAGE", 0.21, 3)
+    );
+    assert_eq!(v1.five_chief_score, 100.0);
+    assert!((v1.weighted - v1.score * 0.21).abs() < 1e-9);
+    let v2 = assessment
+        .villages
+        .iter()
+        .find(|v| v.village_code == "V2")
+        .unwrap();
+    assert_eq!(v2.tickets, 0);
+    test.cleanup().await;
+}
