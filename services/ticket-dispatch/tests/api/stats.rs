@@ -135,7 +135,7 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
 
     // Outside the period there is nothing.
     let mut later = period(2);
-    later.from = later.to.clone().map(|mut t| {
+    later.from = later.to.map(|mut t| {
         t.seconds -= 86_400;
         t
     });
