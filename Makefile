@@ -7,12 +7,13 @@ CARGO ?= cargo
 # Two cores: one build at a time, two jobs.
 JOBS ?= 2
 
-.PHONY: run test services services-down build lint fmt deploy-check bench clean help
+.PHONY: run test services services-down build lint fmt deploy-check bench replay clean help
 
 help:
 	@echo "make run           start PostgreSQL and NATS if needed, build, load Langxia, run weigrid"
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
-	@echo "make bench         ResolveLocation benchmark against a bare tonic call"
+	@echo "make bench         benchmarks: ResolveLocation and ticket intake, beside their baselines"
+	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
 	@echo "make lint          rustfmt check and clippy"
 	@echo "make deploy-check  helm lint/template and Kubernetes schema validation, offline"
 	@echo "make services      only start PostgreSQL and NATS;  make services-down  stops what it started"
@@ -44,6 +45,10 @@ deploy-check:
 
 bench:
 	@scripts/bench.sh
+
+SCALE ?= 1
+replay:
+	@scripts/replay.sh --scale $(SCALE)
 
 clean:
 	$(CARGO) clean

@@ -13,7 +13,7 @@ eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
-cargo build -j2 --bin grid-registry --bin weigrid
+cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin weigrid
 bin=target/debug
 
 pids=()
@@ -31,10 +31,16 @@ trap stop INT TERM EXIT
 export WEIGRID__NATS__URL
 WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry" "$bin/grid-registry" &
 pids+=($!)
+WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch" "$bin/ticket-dispatch" &
+pids+=($!)
 
 for _ in $(seq 1 120); do
-  if "$bin/weigrid" grid list --level town >/dev/null 2>&1; then break; fi
-  if ! kill -0 "${pids[0]}" 2>/dev/null; then say "grid-registry exited; see its log above"; exit 1; fi
+  if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1; then
+    break
+  fi
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then say "a service exited; see its log above"; exit 1; fi
+  done
   sleep 0.5
 done
 
@@ -44,12 +50,13 @@ say "loading the Langxia data set (once; skipped when already there)"
 cat <<MSG
 
 $(say "running")
-  grid-registry  gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics   database weigrid_registry
-  PostgreSQL     ${pg_url#postgres://}        NATS ${WEIGRID__NATS__URL}
+  grid-registry    gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics   database weigrid_registry
+  ticket-dispatch  gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics   database weigrid_dispatch
+  PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:
   $bin/weigrid grid resolve 30.80 121.19
-  $bin/weigrid grid responsible --object ENT-0001 --domain PRODUCTION_SAFETY
+  $bin/weigrid ticket create --channel HOTLINE_12345 --reference 12345-0001 --category SANITATION --title 垃圾堆放 --at 30.80,121.19
   scripts/grpcurl.sh -plaintext 127.0.0.1:50051 list     # any gRPC client, by reflection
 
 Ctrl-C stops everything.

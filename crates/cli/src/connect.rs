@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use platform::auth::{DevIssuer, Role};
 use platform::grpc::client::Outgoing;
+use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
@@ -60,4 +61,27 @@ pub async fn registry(url: &str, identity: &Identity) -> anyhow::Result<Registry
     Ok(RegistryServiceClient::with_interceptor(channel, outgoing)
         .max_decoding_message_size(256 * 1024 * 1024)
         .max_encoding_message_size(256 * 1024 * 1024))
+}
+
+/// A dispatch client that sends a bearer token.
+pub type Dispatch = DispatchServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// Connects to ticket dispatch at `url`.
+///
+/// # Errors
+/// A malformed URL or a service that does not answer within 5 s.
+pub async fn dispatch(url: &str, identity: &Identity) -> anyhow::Result<Dispatch> {
+    let channel = Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("invalid dispatch URL {url}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .connect()
+        .await
+        .with_context(|| {
+            format!("cannot reach ticket dispatch at {url}; is it running (`make run`)?")
+        })?;
+    Ok(DispatchServiceClient::with_interceptor(
+        channel,
+        Outgoing::bearer(&identity.bearer())?,
+    ))
 }

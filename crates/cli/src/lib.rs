@@ -5,3 +5,4 @@
 pub mod connect;
 pub mod load;
 pub mod render;
+pub mod ticket;

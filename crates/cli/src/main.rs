@@ -14,6 +14,7 @@ use platform::auth::Role;
 use proto::registry::v1 as pb;
 use serde_json::{Value, json};
 use weigrid_cli::connect::{self, DEV_SECRET, Identity};
+use weigrid_cli::ticket::{self, TicketCommand};
 use weigrid_cli::{load, render};
 
 #[derive(Parser)]
@@ -31,6 +32,14 @@ struct Cli {
         default_value = "http://127.0.0.1:50051"
     )]
     registry: String,
+    /// Ticket dispatch address.
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_DISPATCH_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
+    dispatch: String,
     /// Bearer token from the identity provider; without it a development
     /// token is minted for --role and --scope.
     #[arg(long, global = true, env = "WEIGRID_TOKEN", hide_env_values = true)]
@@ -76,6 +85,27 @@ enum Command {
     /// Loads a data set through the public API.
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// Ticket dispatch: take in, dispatch and follow tickets.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
+    /// Statistics of the tickets received in a period, and the annual report.
+    Stats {
+        /// A calendar year (Shanghai time).
+        #[arg(long)]
+        year: Option<i32>,
+        /// First day, YYYY-MM-DD (with --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Day after the last, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+        /// channel, unit or village.
+        #[arg(long, default_value = "channel")]
+        by: String,
+        /// Print the assessment of villages instead.
+        #[arg(long)]
+        assessment: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -295,6 +325,100 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Grid(command) => {
             let mut registry = connect::registry(&cli.registry, &identity).await?;
             grid(&mut registry, output, command).await
+        }
+        Command::Ticket(command) => {
+            let mut client = connect::dispatch(&cli.dispatch, &identity).await?;
+            let (value, text) = ticket::run(&mut client, command).await.map_err(|err| {
+                match err.downcast::<tonic::Status>() {
+                    Ok(status) => Failure::Status(status),
+                    Err(err) => Failure::Other(err),
+                }
+            })?;
+            print(output, &value, || text);
+            Ok(())
+        }
+        Command::Stats {
+            year,
+            from,
+            to,
+            by,
+            assessment,
+        } => {
+            let mut client = connect::dispatch(&cli.dispatch, &identity).await?;
+            let (from, to) = ticket::period(year, from.as_deref(), to.as_deref())?;
+            let stamp = |t: chrono::DateTime<chrono::Utc>| prost_types::Timestamp {
+                seconds: t.timestamp(),
+                nanos: 0,
+            };
+            if assessment {
+                let villages = client
+                    .get_assessment(proto::dispatch::v1::GetAssessmentRequest {
+                        from: Some(stamp(from)),
+                        to: Some(stamp(to)),
+                    })
+                    .await?
+                    .into_inner()
+                    .villages;
+                let value = Value::Array(villages.iter().map(|v| json!({
+                    "village": v.village_code, "name": v.village_name, "kind": v.kind, "tickets": v.tickets,
+                    "five_chief": v.five_chief_score, "unified_management": v.unified_management_score,
+                    "safety": v.safety_score, "score": v.score, "weight": v.weight, "weighted": v.weighted,
+                })).collect());
+                print(output, &value, || {
+                    let mut text = format!(
+                        "{:<10} {:<10} {:<12} {:>7} {:>9} {:>9} {:>9} {:>7} {:>8}\n",
+                        "village",
+                        "name",
+                        "kind",
+                        "tickets",
+                        "五长制",
+                        "一网统管",
+                        "安全",
+                        "score",
+                        "weighted"
+                    );
+                    for v in &villages {
+                        text += &format!(
+                            "{:<10} {:<10} {:<12} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>7.1} {:>8.2}\n",
+                            v.village_code,
+                            v.village_name,
+                            v.kind,
+                            v.tickets,
+                            v.five_chief_score,
+                            v.unified_management_score,
+                            v.safety_score,
+                            v.score,
+                            v.weighted
+                        );
+                    }
+                    text
+                });
+                return Ok(());
+            }
+            let group_by = match by.as_str() {
+                "channel" => 0,
+                "unit" => 1,
+                "village" => 2,
+                other => {
+                    return Err(
+                        anyhow::anyhow!("--by: {other} is not channel, unit or village").into(),
+                    );
+                }
+            };
+            let stats = client
+                .get_statistics(proto::dispatch::v1::GetStatisticsRequest {
+                    from: Some(stamp(from)),
+                    to: Some(stamp(to)),
+                    group_by,
+                })
+                .await?
+                .into_inner();
+            let value = json!({
+                "total": stats.total.as_ref().map(stats_json),
+                "groups": stats.groups.iter().map(stats_json).collect::<Vec<_>>(),
+            });
+            print(output, &value, || ticket::report_text(&stats));
+            Ok(())
         }
     }
 }
@@ -737,4 +861,17 @@ async fn grid(
         }
     }
     Ok(())
+}
+
+fn stats_json(s: &proto::dispatch::v1::Statistics) -> Value {
+    json!({
+        "key": s.key, "received": s.received, "dispatched": s.dispatched, "resolved": s.resolved, "closed": s.closed,
+        "closure_rate": s.closure_rate, "on_time_rate": s.on_time_rate, "resolution_rate": s.resolution_rate,
+        "satisfaction_rate": s.satisfaction_rate, "rated": s.rated,
+        "avg_minutes_to_dispatch": s.avg_minutes_to_dispatch, "p90_minutes_to_dispatch": s.p90_minutes_to_dispatch,
+        "avg_minutes_to_sign": s.avg_minutes_to_sign, "p90_minutes_to_sign": s.p90_minutes_to_sign,
+        "avg_hours_to_close": s.avg_hours_to_close, "p90_hours_to_close": s.p90_hours_to_close,
+        "returns": s.returns, "extensions": s.extensions, "escalations": s.escalations,
+        "hazards": s.hazards, "hazard_rectification_rate": s.hazard_rectification_rate,
+    })
 }

@@ -53,11 +53,19 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<T
 /// more, written where the test harness captures it, with trace context as
 /// in production.
 pub fn init_for_tests() {
+    init_quiet("warn");
+}
+
+/// Installs a subscriber for tools that run services in-process (tests,
+/// simulations): logs at `default_level` unless `RUST_LOG` says otherwise,
+/// with trace context as in production.
+pub fn init_quiet(default_level: &str) {
     let config = TelemetryConfig {
         format: LogFormat::Pretty,
         otlp_endpoint: String::new(),
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let _ = install("test", &config, filter, true);
 }
 

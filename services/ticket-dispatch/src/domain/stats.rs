@@ -180,6 +180,10 @@ pub struct Indicators {
 impl Indicators {
     /// Returns the indicators of a village from its tickets' summary.
     pub fn of(summary: &Summary) -> Self {
+        // Nothing to fault where nothing happened.
+        let or_full = |rate: f64, whole: u32| if whole == 0 { 1.0 } else { rate };
+        let on_time = or_full(summary.on_time_rate, summary.dispatched);
+        let closure = or_full(summary.closure_rate, summary.received);
         let satisfaction = if summary.rated == 0 {
             1.0
         } else {
@@ -196,8 +200,8 @@ impl Indicators {
                 summary.dispatched as usize,
             );
         Self {
-            five_chief: 100.0 * summary.on_time_rate,
-            unified_management: 100.0 * (summary.closure_rate + satisfaction) / 2.0,
+            five_chief: 100.0 * on_time,
+            unified_management: 100.0 * (closure + satisfaction) / 2.0,
             safety: 100.0 * (rectified + kept) / 2.0,
         }
     }
