@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (release build) against PostgreSQL and NATS, started
-# when missing. Each prints its own numbers beside a baseline measured in the
-# same run.
+# when missing. Each prints its own numbers beside baselines measured in the
+# same run. `scripts/bench.sh resolve` or `scripts/bench.sh intake` runs one.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up
 eval "$(scripts/services.sh env)"
-cargo bench -j2 -p grid-registry --bench resolve
+export DATABASE_URL WEIGRID__NATS__URL
+which="${1:-all}"
+if [ "$which" = all ] || [ "$which" = resolve ]; then
+  cargo bench -j2 -p grid-registry --bench resolve
+fi
+if [ "$which" = all ] || [ "$which" = intake ]; then
+  cargo bench -j2 -p ticket-dispatch --bench intake
+fi

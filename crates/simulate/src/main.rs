@@ -282,6 +282,9 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
     }
     let mut ids: Vec<Option<String>> = vec![None; arrivals.len()];
     let mut returned: Vec<bool> = vec![false; arrivals.len()];
+    // The last answer about each ticket: a handler acts on what it was
+    // told, and looks again only when a move is refused.
+    let mut known: Vec<Option<pb::Ticket>> = vec![None; arrivals.len()];
     let mut done = 0usize;
     while let Some(Reverse((at, i, step))) = queue.pop() {
         if at > clock.now() {
@@ -294,6 +297,7 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
             &arrivals[i],
             &mut ids[i],
             &mut returned[i],
+            &mut known[i],
             step,
         )
         .await?;
@@ -389,6 +393,7 @@ async fn act(
     arrival: &Arrival,
     id: &mut Option<String>,
     returned: &mut bool,
+    known: &mut Option<pb::Ticket>,
     step: Step,
 ) -> anyhow::Result<Option<(TimeDelta, Step)>> {
     let mut desk = actors.desk().await?;
@@ -400,6 +405,7 @@ async fn act(
             .ticket
             .context("created ticket")?;
         *id = Some(ticket.id.clone());
+        *known = Some(ticket.clone());
         let delays = plan::Delays::of(arrival.channel);
         // At the desk it waits to be dispatched; a simple case is already
         // with its micro-grid, waiting to be signed for.
@@ -410,16 +416,20 @@ async fn act(
         };
         return Ok(Some((wait, Step::Next)));
     }
-    let ticket_id = id.clone().context("a ticket before its arrival")?;
-    let ticket = desk
-        .get_ticket(pb::GetTicketRequest {
-            id: ticket_id,
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .ticket
-        .context("ticket")?;
+    let ticket = match known.take() {
+        Some(ticket) => ticket,
+        None => {
+            let ticket_id = id.clone().context("a ticket before its arrival")?;
+            desk.get_ticket(pb::GetTicketRequest {
+                id: ticket_id,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .ticket
+            .context("ticket")?
+        }
+    };
     let channel = arrival.channel;
     let delays = plan::Delays::of(channel);
     use pb::TicketState as S;
@@ -430,7 +440,7 @@ async fn act(
         S::Received | S::Returned => desk
             .transition(transition(&ticket, pb::Action::Dispatch))
             .await
-            .map(|_| delays.accept(rng)),
+            .map(|r| (r.into_inner().ticket, delays.accept(rng))),
         S::Dispatched if !*returned && rng.chance(0.04) => {
             *returned = true;
             let mut back = transition(&ticket, pb::Action::Return);
@@ -440,14 +450,14 @@ async fn act(
                 .await?
                 .transition(back)
                 .await
-                .map(|_| delays.desk(rng))
+                .map(|r| (r.into_inner().ticket, delays.desk(rng)))
         }
         S::Dispatched | S::Reopened => actors
             .holder(&ticket)
             .await?
             .transition(transition(&ticket, pb::Action::Accept))
             .await
-            .map(|_| delays.resolve(rng)),
+            .map(|r| (r.into_inner().ticket, delays.resolve(rng))),
         S::Accepted | S::InProgress => {
             let mut resolve = transition(&ticket, pb::Action::Resolve);
             resolve.result = "已处置并反馈".into();
@@ -456,7 +466,7 @@ async fn act(
                 .await?
                 .transition(resolve)
                 .await
-                .map(|_| delays.verify(rng))
+                .map(|r| (r.into_inner().ticket, delays.verify(rng)))
         }
         S::Resolved => {
             let mut verify = transition(&ticket, pb::Action::Verify);
@@ -466,12 +476,16 @@ async fn act(
             } else {
                 "核查未整改到位".into()
             };
-            desk.transition(verify).await.map(|_| delays.follow_up(rng))
+            desk.transition(verify)
+                .await
+                .map(|r| (r.into_inner().ticket, delays.follow_up(rng)))
         }
         S::Verified if channel == pb::Channel::GridPatrol || rng.chance(0.08) => {
             let mut close = transition(&ticket, pb::Action::Close);
             close.reporter_unreachable = true;
-            desk.transition(close).await.map(|_| TimeDelta::zero())
+            desk.transition(close)
+                .await
+                .map(|r| (r.into_inner().ticket, TimeDelta::zero()))
         }
         S::Verified => {
             let mut follow_up = transition(&ticket, pb::Action::FollowUp);
@@ -483,17 +497,22 @@ async fn act(
                     .filter(|h| h.action() == pb::Action::Reopen)
                     .count(),
             );
-            desk.transition(follow_up).await.map(|_| delays.close(rng))
+            desk.transition(follow_up)
+                .await
+                .map(|r| (r.into_inner().ticket, delays.close(rng)))
         }
         S::FollowedUp => desk
             .transition(transition(&ticket, pb::Action::Close))
             .await
-            .map(|_| TimeDelta::zero()),
+            .map(|r| (r.into_inner().ticket, TimeDelta::zero())),
         S::Closed => return Ok(None),
         S::Unspecified => anyhow::bail!("ticket {} in an unknown state", ticket.number),
     };
     match outcome {
-        Ok(delay) => Ok(Some((delay, Step::Next))),
+        Ok((ticket, delay)) => {
+            *known = ticket;
+            Ok(Some((delay, Step::Next)))
+        }
         // Something moved under the handler (an escalation changed the
         // holder): look again shortly.
         Err(status)

@@ -104,8 +104,11 @@ impl App {
             clock.clone(),
             relay.waker(),
             rules.clone(),
-            config.deadlines.channel_limits(),
-            config.assessment,
+            crate::api::Policy {
+                limits: config.deadlines.channel_limits(),
+                assessment: config.assessment,
+                duplicates: config.duplicates,
+            },
         );
         let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
         let listener = TcpListener::bind(config.service.grpc.listen)

@@ -19,6 +19,17 @@ pub struct DispatchConfig {
     pub deadlines: Deadlines,
     pub workers: Workers,
     pub assessment: Assessment,
+    pub duplicates: Duplicates,
+}
+
+/// When a new report repeats an open ticket.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Duplicates {
+    /// Distance from the open ticket, in metres.
+    pub radius_m: f64,
+    /// Time since the open ticket was received.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
 }
 
 /// Weights of the village assessment.
@@ -129,6 +140,11 @@ impl Validate for DispatchConfig {
             (0.0..=1.0).contains(&self.assessment.village_weight),
             "assessment.village_weight",
             "must be between 0 and 1",
+        );
+        v.check(
+            (0.0..=5000.0).contains(&self.duplicates.radius_m),
+            "duplicates.radius_m",
+            "must be between 0 and 5000",
         );
         v.check(
             (0.0..=1.0).contains(&self.assessment.residential_weight),

@@ -283,6 +283,7 @@ pub async fn route_unrouted(
         let channel = Channel::parse(&ticket.channel).unwrap_or(Channel::Department);
         match placement.filter(|_| {
             ticket.state == "RECEIVED"
+                && ticket.duplicate_of.is_none()
                 && triage(channel, ticket.difficult, true) == Route::MicroGrid
         }) {
             Some(p) => {

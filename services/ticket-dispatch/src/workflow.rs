@@ -129,7 +129,42 @@ pub async fn apply(
     };
     tickets::record(conn, &transition).await?;
     publish(conn, ticket, &transition).await?;
+    if mv.action == Action::Close {
+        close_duplicates(conn, ticket, &mv).await?;
+    }
     Ok(transition)
+}
+
+/// Closes the open duplicates of a ticket that closed: one problem, one
+/// answer.
+async fn close_duplicates(
+    conn: &mut PgConnection,
+    original: &TicketRow,
+    mv: &Move,
+) -> Result<(), ApiError> {
+    for mut duplicate in tickets::open_duplicates_of(conn, original.ticket_id).await? {
+        let from = duplicate.state.clone();
+        duplicate.state = TicketState::Closed.as_str().to_owned();
+        duplicate.version += 1;
+        duplicate.updated_at = mv.at;
+        timers::cancel(conn, duplicate.ticket_id, None).await?;
+        tickets::update(conn, &duplicate).await?;
+        let transition = TransitionRow {
+            ticket_id: duplicate.ticket_id,
+            at: mv.at,
+            actor: mv.actor.clone(),
+            from_state: Some(from),
+            to_state: duplicate.state.clone(),
+            action: Action::Close.as_str().to_owned(),
+            reason: Some(format!("closed with {}", original.number)),
+            unit_kind: None,
+            unit_code: None,
+            unit_name: None,
+        };
+        tickets::record(conn, &transition).await?;
+        publish(conn, &duplicate, &transition).await?;
+    }
+    Ok(())
 }
 
 /// Records and publishes the intake of a new ticket.
@@ -140,6 +175,7 @@ pub async fn received(
     conn: &mut PgConnection,
     ticket: &TicketRow,
     actor: &str,
+    duplicate_of: Option<&str>,
 ) -> Result<(), ApiError> {
     let transition = TransitionRow {
         ticket_id: ticket.ticket_id,
@@ -148,9 +184,13 @@ pub async fn received(
         from_state: None,
         to_state: TicketState::Received.as_str().to_owned(),
         action: "receive".into(),
-        reason: ticket
-            .unrouted
-            .then(|| "grid registry unreachable: waiting to be routed".to_owned()),
+        reason: match (duplicate_of, ticket.unrouted) {
+            (Some(number), _) => Some(format!(
+                "repeats the open ticket {number}: linked, not dispatched again"
+            )),
+            (None, true) => Some("grid registry unreachable: waiting to be routed".to_owned()),
+            (None, false) => None,
+        },
         unit_kind: None,
         unit_code: None,
         unit_name: None,

@@ -131,6 +131,7 @@ pub fn ticket(t: &TicketRow, history: &[TransitionRow], tasks: &[TaskRow]) -> pb
             .unwrap_or_default(),
         tasks: tasks.iter().map(task).collect(),
         escalation_level: u32::try_from(t.escalation_level).unwrap_or_default(),
+        duplicate_of: t.duplicate_of.map(|id| id.to_string()).unwrap_or_default(),
     }
 }
 

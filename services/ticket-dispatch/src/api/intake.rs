@@ -183,7 +183,16 @@ impl DispatchApi {
                 .then(|| request.reporter_phone.clone()),
             version: 1,
             updated_at: now,
+            duplicate_of: None,
         };
+        let original = match (&request.location, placement.is_some() || unrouted) {
+            (Some(l), true) => {
+                self.find_original(&mut txn, &category.code, l.lat, l.lng, now)
+                    .await?
+            }
+            _ => None,
+        };
+        ticket.duplicate_of = original.as_ref().map(|o| o.ticket_id);
         if !tickets::insert(&mut txn, &ticket).await? {
             // The same order arrived twice at once; the first one won.
             txn.rollback().await?;
@@ -197,11 +206,16 @@ impl DispatchApi {
             .ok_or_else(|| anyhow::anyhow!("ticket vanished after a conflicting insert"))?;
             return self.ticket_response(&mut conn, &existing, &caller).await;
         }
-        workflow::received(&mut txn, &ticket, &caller.subject).await?;
-        if let Some(p) = placement
-            .as_ref()
-            .filter(|_| triage(channel, ticket.difficult, true) == Route::MicroGrid)
-        {
+        workflow::received(
+            &mut txn,
+            &ticket,
+            &caller.subject,
+            original.as_ref().map(|o| o.number.as_str()),
+        )
+        .await?;
+        if let Some(p) = placement.as_ref().filter(|_| {
+            original.is_none() && triage(channel, ticket.difficult, true) == Route::MicroGrid
+        }) {
             let unit = UnitRef {
                 kind: UnitKind::MicroGrid,
                 code: p.micro_grid_code.clone(),
@@ -226,6 +240,37 @@ impl DispatchApi {
         self.waker.wake();
         tracing::info!(ticket = %ticket.number, state = %ticket.state, unrouted, "ticket received");
         Ok(response)
+    }
+
+    /// Returns the open ticket a new report at (lat, lng) repeats: the same
+    /// category, within the configured distance, received within the window.
+    async fn find_original(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        category: &str,
+        lat: f64,
+        lng: f64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<TicketRow>, ApiError> {
+        use geo::{Distance, Haversine, Point};
+        let radius = self.duplicates.radius_m;
+        if radius <= 0.0 {
+            return Ok(None);
+        }
+        // A box a little larger than the circle: 1° of latitude is ~111 km.
+        let dlat = radius / 111_000.0 * 1.1;
+        let dlng = dlat / lat.to_radians().cos().max(0.01);
+        let since = now
+            - chrono::TimeDelta::from_std(self.duplicates.window)
+                .unwrap_or(chrono::TimeDelta::days(3));
+        let here = Point::new(lng, lat);
+        let nearest = tickets::open_nearby(conn, category, (lat, lng), (dlat, dlng), since)
+            .await?
+            .into_iter()
+            .filter_map(|t| Some((Haversine.distance(here, Point::new(t.lng?, t.lat?)), t)))
+            .filter(|(d, _)| *d <= radius)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(nearest.map(|(_, t)| t))
     }
 
     async fn ticket_response(

@@ -18,11 +18,19 @@ use sqlx::PgPool;
 
 pub use error::ApiError;
 
-use crate::config::Assessment;
+use crate::config::{Assessment, Duplicates};
 use crate::domain::channel::ChannelLimits;
 use crate::registry::Registry;
 use crate::repository::tickets::TicketRow;
 use crate::workflow::Rules;
+
+/// The configured rules of intake and assessment.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub limits: ChannelLimits,
+    pub assessment: Assessment,
+    pub duplicates: Duplicates,
+}
 
 /// The dispatch gRPC service.
 #[derive(Clone)]
@@ -34,6 +42,7 @@ pub struct DispatchApi {
     rules: Arc<Rules>,
     limits: ChannelLimits,
     assessment: Assessment,
+    duplicates: Duplicates,
 }
 
 impl DispatchApi {
@@ -44,9 +53,13 @@ impl DispatchApi {
         clock: SharedClock,
         waker: RelayWaker,
         rules: Arc<Rules>,
-        limits: ChannelLimits,
-        assessment: Assessment,
+        policy: Policy,
     ) -> Self {
+        let Policy {
+            limits,
+            assessment,
+            duplicates,
+        } = policy;
         Self {
             pool,
             registry,
@@ -55,6 +68,7 @@ impl DispatchApi {
             rules,
             limits,
             assessment,
+            duplicates,
         }
     }
 }
@@ -85,6 +99,8 @@ platform::delegate_rpcs! {
         request_extension: pb::RequestExtensionRequest => pb::RequestExtensionResponse;
         decide_extension: pb::DecideExtensionRequest => pb::DecideExtensionResponse;
                 set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
+                merge_tickets: pb::MergeTicketsRequest => pb::MergeTicketsResponse;
+        split_ticket: pb::SplitTicketRequest => pb::SplitTicketResponse;
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
         get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;
     }

@@ -496,3 +496,161 @@ pub fn pick_from_chain(chain: &[proto::registry::v1::ResponsibleParty]) -> Optio
             name: grid.name.clone(),
         })
 }
+
+impl DispatchApi {
+    pub(super) async fn merge_tickets(
+        &self,
+        caller: Caller,
+        request: pb::MergeTicketsRequest,
+    ) -> Result<pb::MergeTicketsResponse, ApiError> {
+        require_desk(&caller, "merge tickets")?;
+        let id = parse_id(&request.ticket_id, "ticket_id")?;
+        let into = parse_id(&request.into_ticket_id, "into_ticket_id")?;
+        if id == into {
+            return Err(ApiError::invalid(
+                "into_ticket_id",
+                "must be another ticket",
+            ));
+        }
+        if request.reason.trim().is_empty() {
+            return Err(ApiError::invalid("reason", "is required to merge"));
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "MergeTickets",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let original = tickets::by_id_for_update(&mut txn, into)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {into}")))?;
+        let mut ticket = tickets::by_id_for_update(&mut txn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))?;
+        if original.state == "CLOSED" || original.duplicate_of.is_some() {
+            return Err(ApiError::FailedPrecondition(format!(
+                "{} is closed or itself a duplicate; merge into the original",
+                original.number
+            )));
+        }
+        if !matches!(ticket.state.as_str(), "RECEIVED" | "RETURNED")
+            || ticket.duplicate_of.is_some()
+        {
+            return Err(ApiError::FailedPrecondition(format!(
+                "ticket is {}; only a ticket waiting at the desk can be merged",
+                ticket.state.to_lowercase().replace('_', " ")
+            )));
+        }
+        let now = self.clock.now();
+        ticket.duplicate_of = Some(into);
+        ticket.version += 1;
+        ticket.updated_at = now;
+        tickets::update(&mut txn, &ticket).await?;
+        self.record_link(
+            &mut txn,
+            &ticket,
+            &caller,
+            "merge",
+            format!("{} (repeats {})", request.reason.trim(), original.number),
+            now,
+        )
+        .await?;
+        let response = pb::MergeTicketsResponse {
+            ticket: Some(self.full(&mut txn, &ticket).await?),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+
+    pub(super) async fn split_ticket(
+        &self,
+        caller: Caller,
+        request: pb::SplitTicketRequest,
+    ) -> Result<pb::SplitTicketResponse, ApiError> {
+        require_desk(&caller, "split tickets")?;
+        let id = parse_id(&request.ticket_id, "ticket_id")?;
+        if request.reason.trim().is_empty() {
+            return Err(ApiError::invalid("reason", "is required to split"));
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "SplitTicket",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let mut ticket = tickets::by_id_for_update(&mut txn, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))?;
+        if ticket.duplicate_of.is_none() || ticket.state == "CLOSED" {
+            return Err(ApiError::FailedPrecondition(
+                "only an open duplicate can be split off".into(),
+            ));
+        }
+        let now = self.clock.now();
+        ticket.duplicate_of = None;
+        ticket.version += 1;
+        ticket.updated_at = now;
+        tickets::update(&mut txn, &ticket).await?;
+        self.record_link(
+            &mut txn,
+            &ticket,
+            &caller,
+            "split",
+            request.reason.trim().to_owned(),
+            now,
+        )
+        .await?;
+        let response = pb::SplitTicketResponse {
+            ticket: Some(self.full(&mut txn, &ticket).await?),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+
+    /// Records a merge or split in the ticket's history (its state stays).
+    async fn record_link(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        ticket: &TicketRow,
+        caller: &Caller,
+        action: &str,
+        reason: String,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), ApiError> {
+        let transition = tickets::TransitionRow {
+            ticket_id: ticket.ticket_id,
+            at,
+            actor: caller.subject.clone(),
+            from_state: Some(ticket.state.clone()),
+            to_state: ticket.state.clone(),
+            action: action.into(),
+            reason: Some(reason),
+            unit_kind: None,
+            unit_code: None,
+            unit_name: None,
+        };
+        tickets::record(conn, &transition).await?;
+        Ok(())
+    }
+
+    /// Returns a ticket with its history and tasks.
+    async fn full(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        ticket: &TicketRow,
+    ) -> Result<pb::Ticket, ApiError> {
+        let history = tickets::history(&mut *conn, ticket.ticket_id).await?;
+        let tasks = tasks::of_ticket(&mut *conn, ticket.ticket_id).await?;
+        Ok(convert::ticket(ticket, &history, &tasks))
+    }
+}

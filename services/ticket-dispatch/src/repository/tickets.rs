@@ -40,6 +40,8 @@ pub struct TicketRow {
     pub reporter_phone: Option<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// The open ticket this one repeats.
+    pub duplicate_of: Option<Uuid>,
 }
 
 impl TicketRow {
@@ -76,7 +78,7 @@ impl TicketRow {
 const COLUMNS: &str = "ticket_id, number, channel, external_ref, category_code, title, description, lat, lng,
     micro_grid_code, village_code, state, unrouted, difficult, assignee_kind, assignee_code, assignee_name,
     received_at, dispatched_at, limit_kind, limit_value, extension_days, paused_since, paused_total_ms, due_at,
-    satisfaction, returns, escalation_level, reporter_phone, version, updated_at";
+    satisfaction, returns, escalation_level, reporter_phone, version, updated_at, duplicate_of";
 
 /// Returns the next human ticket number for `year`: `LX-2026-000123`.
 ///
@@ -101,7 +103,7 @@ pub async fn next_number(
 pub async fn insert(conn: &mut PgConnection, t: &TicketRow) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tickets ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)
+            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
          ON CONFLICT (channel, external_ref) DO NOTHING"
     )))
     .bind(t.ticket_id)
@@ -133,8 +135,9 @@ pub async fn insert(conn: &mut PgConnection, t: &TicketRow) -> Result<bool, sqlx
     .bind(t.returns)
     .bind(t.escalation_level)
     .bind(&t.reporter_phone)
-    .bind(t.version)
+        .bind(t.version)
     .bind(t.updated_at)
+    .bind(t.duplicate_of)
     .execute(conn)
     .await?
     .rows_affected();
@@ -150,7 +153,8 @@ pub async fn update(conn: &mut PgConnection, t: &TicketRow) -> Result<(), sqlx::
         "UPDATE tickets SET micro_grid_code = $2, village_code = $3, state = $4, unrouted = $5, difficult = $6,
             assignee_kind = $7, assignee_code = $8, assignee_name = $9, dispatched_at = $10, limit_kind = $11,
             limit_value = $12, extension_days = $13, paused_since = $14, paused_total_ms = $15, due_at = $16,
-            satisfaction = $17, returns = $18, escalation_level = $19, version = $20, updated_at = $21
+            satisfaction = $17, returns = $18, escalation_level = $19, version = $20, updated_at = $21,
+            duplicate_of = $22
          WHERE ticket_id = $1",
     )
     .bind(t.ticket_id)
@@ -172,8 +176,9 @@ pub async fn update(conn: &mut PgConnection, t: &TicketRow) -> Result<(), sqlx::
     .bind(t.satisfaction)
     .bind(t.returns)
     .bind(t.escalation_level)
-    .bind(t.version)
+        .bind(t.version)
     .bind(t.updated_at)
+    .bind(t.duplicate_of)
     .execute(conn)
     .await?;
     Ok(())
@@ -267,7 +272,7 @@ pub async fn page(
            AND ($3::text IS NULL OR category_code = $3)
            AND ($4::text[] IS NULL OR assignee_code = ANY($4))
            AND ($5::text[] IS NULL OR micro_grid_code = ANY($5) OR village_code = ANY($5))
-           AND (NOT $6 OR state IN ('RECEIVED', 'RETURNED') OR unrouted)
+           AND (NOT $6 OR ((state IN ('RECEIVED', 'RETURNED') OR unrouted) AND duplicate_of IS NULL))
            AND ($7::timestamptz IS NULL OR (state <> 'CLOSED' AND paused_since IS NULL AND due_at < $7
                 AND state IN ('DISPATCHED', 'ACCEPTED', 'IN_PROGRESS', 'REOPENED')))
            AND ($8::timestamptz IS NULL OR received_at >= $8)
@@ -360,6 +365,50 @@ pub async fn history(
          FROM ticket_transitions WHERE ticket_id = $1 ORDER BY transition_id",
     )
     .bind(ticket)
+    .fetch_all(conn)
+    .await
+}
+
+/// Returns open, original tickets of `category` received since `since`
+/// whose location lies within the box around (lat, lng).
+///
+/// # Errors
+/// The database fails.
+pub async fn open_nearby(
+    conn: &mut PgConnection,
+    category: &str,
+    (lat, lng): (f64, f64),
+    (dlat, dlng): (f64, f64),
+    since: DateTime<Utc>,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tickets
+         WHERE category_code = $1 AND state <> 'CLOSED' AND duplicate_of IS NULL AND received_at >= $6
+           AND lat BETWEEN $2 - $4 AND $2 + $4 AND lng BETWEEN $3 - $5 AND $3 + $5
+         ORDER BY received_at"
+    )))
+    .bind(category)
+    .bind(lat)
+    .bind(lng)
+    .bind(dlat)
+    .bind(dlng)
+    .bind(since)
+    .fetch_all(conn)
+    .await
+}
+
+/// Returns the open duplicates of a ticket, locked.
+///
+/// # Errors
+/// The database fails.
+pub async fn open_duplicates_of(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Vec<TicketRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tickets WHERE duplicate_of = $1 AND state <> 'CLOSED' FOR UPDATE"
+    )))
+    .bind(id)
     .fetch_all(conn)
     .await
 }

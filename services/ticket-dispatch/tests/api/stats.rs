@@ -62,7 +62,7 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
     // T2, a patrol hazard at 6 h: to its micro-grid at once, signed after
     // 1 h, resolved, verified, rated 2 and so reopened.
     let t2 = desk
-        .create_ticket(patrol("hazard-1", 30.02, 121.02))
+        .create_ticket(patrol("hazard-1", 30.04, 121.02))
         .await
         .unwrap()
         .into_inner()

@@ -109,9 +109,14 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
     let mut desk = test.desk().await;
     for i in 0..40 {
-        desk.create_ticket(patrol(&format!("t2-{i}"), 30.02, 121.02))
-            .await
-            .unwrap();
+        // Each at its own spot (111 m apart), so none repeats another.
+        desk.create_ticket(patrol(
+            &format!("t2-{i}"),
+            30.001 + f64::from(i) * 0.001,
+            121.02,
+        ))
+        .await
+        .unwrap();
     }
     let timers: i64 =
         sqlx::query_scalar("SELECT count(*) FROM ticket_timers WHERE kind = 'WARNING'")

@@ -1,0 +1,380 @@
+//! Ticket intake over gRPC, beside its floors measured in the same run:
+//! the same rows written straight to PostgreSQL (the same statements, one
+//! transaction a ticket, default commit settings) and the same number of
+//! events published straight to JetStream with acknowledgement; printed as
+//! ratios. Then the p99 from intake to dispatched at a fixed rate.
+//!
+//! Needs PostgreSQL and NATS (`make bench` starts them when missing); its
+//! databases are its own, dropped at the end.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use grid_registry::testing::{TestApp as Registry, small_town};
+use platform::auth::Role;
+use platform::clock::SystemClock;
+use platform::events::Bus;
+use platform::grpc::client::Outgoing;
+use proto::dispatch::v1 as pb;
+use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use ticket_dispatch::repository::tickets::{self, TicketRow, TransitionRow};
+use tonic::transport::Channel;
+
+/// Calls in flight at once.
+const CONCURRENCY: usize = 16;
+/// Tickets per measurement.
+const TICKETS: usize = 2000;
+/// The fixed rate for the intake-to-dispatch latency, per second, and for how long.
+const RATE: u64 = 50;
+const RATE_SECONDS: u64 = 10;
+
+struct Measured {
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Measured {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+    fn pct(&mut self, p: f64) -> Duration {
+        self.latencies.sort_unstable();
+        let i =
+            ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
+        self.latencies[i]
+    }
+    fn line(&mut self, what: &str) -> String {
+        format!(
+            "{what:<44} {:>8.0}/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
+            self.rate(),
+            self.pct(0.5).as_secs_f64() * 1e3,
+            self.pct(0.99).as_secs_f64() * 1e3
+        )
+    }
+}
+
+/// Runs `call(i)` for i in 0..n with `CONCURRENCY` in flight.
+async fn measure<F, Fut>(n: usize, call: F) -> Measured
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (call, next) = (call.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if i >= n {
+                        return latencies;
+                    }
+                    let t = Instant::now();
+                    call(i).await;
+                    latencies.push(t.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for w in workers {
+        latencies.extend(w.await.expect("worker joins"));
+    }
+    Measured {
+        elapsed: started.elapsed(),
+        latencies,
+    }
+}
+
+async fn database(admin: &PgPool, base: &str, name: &str) -> anyhow::Result<PgPool> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+    )))
+    .execute(admin)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(admin)
+        .await?;
+    Ok(PgPoolOptions::new()
+        .max_connections(20)
+        .connect(&format!("{base}/{name}"))
+        .await?)
+}
+
+fn hotline(i: usize, tag: &str) -> pb::CreateTicketRequest {
+    pb::CreateTicketRequest {
+        channel: pb::Channel::Hotline12345.into(),
+        external_ref: format!("{tag}-{i:07}"),
+        category_code: "SANITATION".into(),
+        title: "垃圾堆放".into(),
+        description: "路口垃圾三天无人清运".into(),
+        location: Some(pb::LatLng {
+            lat: 30.02 + (i % 50) as f64 * 0.001,
+            lng: 121.02,
+        }),
+        reporter_phone: "13912345678".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    platform::telemetry::init_quiet("error");
+    let admin_url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(admin_url.clone());
+    let admin = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&admin_url)
+        .await?;
+    let id = std::process::id();
+    let (registry_db, dispatch_db, raw_db) = (
+        format!("weigrid_bench_registry_{id}"),
+        format!("weigrid_bench_dispatch_{id}"),
+        format!("weigrid_bench_raw_{id}"),
+    );
+
+    // The registry with a small town, and dispatch asking it.
+    let registry_pool = database(&admin, &base, &registry_db).await?;
+    let mut registry = Registry::spawn_with(
+        registry_pool,
+        grid_registry::testing::test_config(&platform::testing::unique_prefix(), &[]),
+    )
+    .await;
+    small_town(&mut registry.operator().await).await;
+    let dispatch_pool = database(&admin, &base, &dispatch_db).await?;
+    platform::db::migrate(&dispatch_pool, &ticket_dispatch::MIGRATOR).await?;
+    let prefix = platform::testing::unique_prefix();
+    let mut env = std::collections::HashMap::new();
+    for (k, v) in [
+        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.clone()),
+        (
+            "CLIENTS__REGISTRY__ENDPOINT",
+            format!("http://{}", registry.addr),
+        ),
+    ] {
+        env.insert(format!("WEIGRID_DISPATCH__{k}"), v);
+    }
+    if let Ok(url) = std::env::var("WEIGRID__NATS__URL") {
+        env.insert("WEIGRID__NATS__URL".into(), url);
+    }
+    let config: ticket_dispatch::DispatchConfig =
+        platform::config::load_from("dispatch", ticket_dispatch::config::DEFAULTS, &env)?;
+    let bus = Bus::connect(&config.service.nats).await?;
+    let app = ticket_dispatch::App::from_parts(
+        config.clone(),
+        dispatch_pool.clone(),
+        bus.clone(),
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    let token = grid_registry::testing::token(Role::TownOperator, None);
+    let channel = Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
+    let client = DispatchServiceClient::with_interceptor(channel, Outgoing::bearer(&token)?);
+
+    println!("ticket intake benchmark: {TICKETS} tickets, {CONCURRENCY} in flight");
+    // Warm up connections, pools and the registry's index.
+    for i in 0..100 {
+        client.clone().create_ticket(hotline(i, "warm")).await?;
+    }
+
+    // 1. Intake over gRPC: validation, the registry's ResolveLocation, one
+    //    transaction with the ticket, its history and its event.
+    let c = client.clone();
+    let mut grpc = measure(TICKETS, move |i| {
+        let mut c = c.clone();
+        async move {
+            c.create_ticket(hotline(i, "grpc"))
+                .await
+                .expect("intake succeeds");
+        }
+    })
+    .await;
+
+    // 2. The same rows straight into PostgreSQL, one transaction each.
+    let raw_pool = database(&admin, &base, &raw_db).await?;
+    platform::db::migrate(&raw_pool, &ticket_dispatch::MIGRATOR).await?;
+    let pool = raw_pool.clone();
+    let mut raw = measure(TICKETS, move |i| {
+        let pool = pool.clone();
+        async move {
+            let now = Utc::now();
+            let mut txn = pool.begin().await.expect("begin");
+            let number = tickets::next_number(&mut txn, "LX", 2026)
+                .await
+                .expect("number");
+            let ticket = TicketRow {
+                ticket_id: uuid::Uuid::now_v7(),
+                number,
+                channel: "HOTLINE_12345".into(),
+                external_ref: Some(format!("raw-{i:07}")),
+                category_code: "SANITATION".into(),
+                title: "垃圾堆放".into(),
+                description: "路口垃圾三天无人清运".into(),
+                lat: Some(30.02),
+                lng: Some(121.02),
+                micro_grid_code: Some("V1-A1-M01".into()),
+                village_code: Some("V1".into()),
+                state: "RECEIVED".into(),
+                unrouted: false,
+                difficult: false,
+                assignee_kind: None,
+                assignee_code: None,
+                assignee_name: None,
+                received_at: now,
+                dispatched_at: None,
+                limit_kind: "HOURS".into(),
+                limit_value: 24,
+                extension_days: 0,
+                paused_since: None,
+                paused_total_ms: 0,
+                due_at: None,
+                satisfaction: None,
+                returns: 0,
+                escalation_level: 0,
+                reporter_phone: Some("13912345678".into()),
+                version: 1,
+                updated_at: now,
+                duplicate_of: None,
+            };
+            tickets::insert(&mut txn, &ticket).await.expect("insert");
+            let transition = TransitionRow {
+                ticket_id: ticket.ticket_id,
+                at: now,
+                actor: "bench".into(),
+                from_state: None,
+                to_state: "RECEIVED".into(),
+                action: "receive".into(),
+                reason: None,
+                unit_kind: None,
+                unit_code: None,
+                unit_name: None,
+            };
+            tickets::record(&mut txn, &transition)
+                .await
+                .expect("history");
+            let event = platform::outbox::OutboxEvent {
+                event_id: uuid::Uuid::now_v7(),
+                subject: "dispatch.ticket.received".into(),
+                payload: vec![0; 420],
+            };
+            platform::outbox::enqueue(&mut txn, &event)
+                .await
+                .expect("outbox");
+            txn.commit().await.expect("commit");
+        }
+    })
+    .await;
+
+    // 3. The same number of events straight to JetStream, acknowledged.
+    let raw_bus = Bus::connect(&platform::testing::nats_config()).await?;
+    let stream = platform::events::StreamSpec {
+        name: "BENCH",
+        subject_root: "bench",
+    };
+    raw_bus.ensure_stream(&stream).await?;
+    let subject = raw_bus.subject("bench.ticket.received");
+    let js = raw_bus.jetstream().clone();
+    let mut jetstream = measure(TICKETS, move |i| {
+        let (js, subject) = (js.clone(), subject.clone());
+        async move {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", format!("bench-{i}").as_str());
+            let ack = js
+                .publish_with_headers(subject, headers, vec![0u8; 420].into())
+                .await
+                .expect("publish");
+            ack.await.expect("ack");
+        }
+    })
+    .await;
+
+    println!("{}", grpc.line("CreateTicket over gRPC"));
+    println!("{}", raw.line("same rows, raw PostgreSQL (1 txn each)"));
+    println!(
+        "{}",
+        jetstream.line("same events, raw JetStream publish + ack")
+    );
+    println!(
+        "ratio gRPC intake / raw PostgreSQL:  {:.2}",
+        grpc.rate() / raw.rate()
+    );
+    println!(
+        "ratio gRPC intake / raw JetStream:   {:.2}",
+        grpc.rate() / jetstream.rate()
+    );
+
+    // 4. Intake to dispatched at a fixed rate: simple patrol hazards are
+    //    dispatched to their micro-grid within the intake call.
+    let mut latencies = Vec::new();
+    let mut ticks = tokio::time::interval(Duration::from_millis(1000 / RATE));
+    let mut pending = Vec::new();
+    for i in 0..(RATE * RATE_SECONDS) as usize {
+        ticks.tick().await;
+        let mut c = client.clone();
+        pending.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let request = pb::CreateTicketRequest {
+                idempotency_key: format!("rate-{i}"),
+                channel: pb::Channel::GridPatrol.into(),
+                category_code: "SANITATION".into(),
+                title: "河边垃圾".into(),
+                location: Some(pb::LatLng {
+                    lat: 30.07,
+                    lng: 121.07,
+                }),
+                ..Default::default()
+            };
+            let ticket = c
+                .create_ticket(request)
+                .await
+                .expect("intake")
+                .into_inner()
+                .ticket
+                .expect("ticket");
+            assert_eq!(ticket.state(), pb::TicketState::Dispatched);
+            t.elapsed()
+        }));
+    }
+    for p in pending {
+        latencies.push(p.await?);
+    }
+    let mut fixed = Measured {
+        elapsed: Duration::from_secs(RATE_SECONDS),
+        latencies,
+    };
+    println!(
+        "intake → dispatched at {RATE}/s for {RATE_SECONDS} s:    p50 {:.2} ms   p99 {:.2} ms",
+        fixed.pct(0.5).as_secs_f64() * 1e3,
+        fixed.pct(0.99).as_secs_f64() * 1e3
+    );
+
+    let _ = stop.send(());
+    served.await??;
+    registry.shutdown().await;
+    for name in [registry_db, dispatch_db, raw_db] {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&admin)
+        .await;
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! Duplicates: a report repeating an open ticket is linked, not dispatched
+//! again, and closes with it; the desk merges and splits by hand.
+
+use platform::auth::Role;
+use proto::dispatch::v1 as pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use crate::helpers::*;
+use crate::intake::patrol;
+
+fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
+    pb::TransitionRequest {
+        ticket_id: ticket.id.clone(),
+        action: action.into(),
+        ..Default::default()
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let mut desk = test.desk().await;
+    let first = desk
+        .create_ticket(patrol("d-1", 30.0200, 121.0200))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    // About 33 m north: the same heap of rubbish.
+    let again = desk
+        .create_ticket(patrol("d-2", 30.0203, 121.0200))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(again.duplicate_of, first.id);
+    assert_eq!(again.state(), pb::TicketState::Received);
+    assert!(again.assignee.is_none(), "not dispatched again");
+    assert!(again.history[0].reason.contains(&first.number));
+    // About 220 m away: another problem.
+    let elsewhere = desk
+        .create_ticket(patrol("d-3", 30.0220, 121.0200))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(elsewhere.duplicate_of, "");
+    assert_eq!(elsewhere.state(), pb::TicketState::Dispatched);
+    let queue = desk
+        .list_tickets(pb::ListTicketsRequest {
+            queue: pb::list_tickets_request::Queue::Desk.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tickets;
+    assert!(
+        queue.is_empty(),
+        "a linked duplicate does not wait at the desk"
+    );
+
+    let mut leader = test
+        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
+        .await;
+    leader
+        .transition(act(&first, pb::Action::Accept))
+        .await
+        .unwrap();
+    let mut resolve = act(&first, pb::Action::Resolve);
+    resolve.result = "已清运".into();
+    leader.transition(resolve).await.unwrap();
+    let mut verify = act(&first, pb::Action::Verify);
+    verify.verified_true = true;
+    desk.transition(verify).await.unwrap();
+    let mut close = act(&first, pb::Action::Close);
+    close.reporter_unreachable = true;
+    desk.transition(close).await.unwrap();
+    let closed = desk
+        .get_ticket(pb::GetTicketRequest {
+            id: again.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(closed.state(), pb::TicketState::Closed);
+    assert_eq!(
+        closed.history.last().unwrap().reason,
+        format!("closed with {}", first.number)
+    );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_desk_merges_and_splits(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let mut desk = test.desk().await;
+    let order = |r: &str| pb::CreateTicketRequest {
+        channel: pb::Channel::Hotline12345.into(),
+        external_ref: r.into(),
+        category_code: "NEIGHBOUR_DISPUTE".into(),
+        title: "噪音扰民".into(),
+        ..Default::default()
+    };
+    let a = desk
+        .create_ticket(order("12345-M1"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    let b = desk
+        .create_ticket(order("12345-M2"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    let merge = |reason: &str| pb::MergeTicketsRequest {
+        ticket_id: b.id.clone(),
+        into_ticket_id: a.id.clone(),
+        reason: reason.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        desk.merge_tickets(merge("")).await.unwrap_err().code(),
+        Code::InvalidArgument
+    );
+    let merged = desk
+        .merge_tickets(merge("同一户投诉"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(merged.duplicate_of, a.id);
+    assert_eq!(
+        desk.merge_tickets(merge("again")).await.unwrap_err().code(),
+        Code::FailedPrecondition
+    );
+    let mut staff = test.client_as(Role::WorkstationStaff, Some("V1")).await;
+    let denied = staff
+        .split_ticket(pb::SplitTicketRequest {
+            ticket_id: b.id.clone(),
+            reason: "x".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(denied.unwrap_err().code(), Code::PermissionDenied);
+    let split = desk
+        .split_ticket(pb::SplitTicketRequest {
+            ticket_id: b.id.clone(),
+            reason: "不同诉求".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(split.duplicate_of, "");
+    let actions: Vec<_> = split.history.iter().map(|h| h.reason.clone()).collect();
+    assert!(
+        actions.iter().any(|r| r.contains("同一户投诉")) && actions.iter().any(|r| r == "不同诉求"),
+        "{actions:?}"
+    );
+    test.cleanup().await;
+}
