@@ -437,6 +437,10 @@ async fn act(
         S::Received | S::Returned if ticket.unrouted => {
             return Ok(Some((TimeDelta::minutes(10), Step::Next)));
         }
+        // A duplicate closes with the ticket it repeats.
+        S::Received if !ticket.duplicate_of.is_empty() => {
+            return Ok(Some((TimeDelta::hours(12), Step::Next)));
+        }
         S::Received | S::Returned => desk
             .transition(transition(&ticket, pb::Action::Dispatch))
             .await

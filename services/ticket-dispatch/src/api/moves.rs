@@ -102,6 +102,11 @@ impl DispatchApi {
             }
             _ => require_desk(&caller, action.as_str())?,
         }
+        if action == Action::Dispatch && ticket.duplicate_of.is_some() {
+            return Err(ApiError::FailedPrecondition(
+                "ticket repeats another open ticket and closes with it; split it off to dispatch it".into(),
+            ));
+        }
         let now = self.clock.now();
         let mut mv = Move {
             action,

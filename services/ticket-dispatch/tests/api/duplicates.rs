@@ -40,6 +40,15 @@ async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(poo
     assert_eq!(again.state(), pb::TicketState::Received);
     assert!(again.assignee.is_none(), "not dispatched again");
     assert!(again.history[0].reason.contains(&first.number));
+    let status = desk
+        .transition(act(&again, pb::Action::Dispatch))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::FailedPrecondition,
+        "a duplicate is split off before it is dispatched"
+    );
     // About 220 m away: another problem.
     let elsewhere = desk
         .create_ticket(patrol("d-3", 30.0220, 121.0200))
