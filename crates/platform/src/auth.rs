@@ -123,6 +123,17 @@ impl fmt::Debug for Caller {
 }
 
 impl Caller {
+    /// Returns a caller acting for a service itself (consuming another
+    /// service's events), sending `token` onwards.
+    pub fn service(subject: &str, token: &str) -> Self {
+        Self {
+            subject: subject.to_owned(),
+            role: Role::Service,
+            scope: None,
+            token: token.to_owned(),
+        }
+    }
+
     /// Returns the bearer token, to forward to services this call reaches.
     pub fn token(&self) -> &str {
         &self.token

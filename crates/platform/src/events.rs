@@ -1,6 +1,7 @@
 //! The event bus: NATS with JetStream, streams declared in code, and the
 //! subject prefix that keeps tests apart.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -9,12 +10,22 @@ use async_nats::jetstream;
 use crate::config::NatsConfig;
 
 /// A stream one bounded context publishes to, e.g. `REGISTRY` over `registry.>`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StreamSpec {
     /// Upper-case context name, e.g. `REGISTRY`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// Subject root, e.g. `registry`; the stream takes `registry.>`.
-    pub subject_root: &'static str,
+    pub subject_root: Cow<'static, str>,
+}
+
+impl StreamSpec {
+    /// Returns the spec of a stream known at build time.
+    pub const fn fixed(name: &'static str, subject_root: &'static str) -> Self {
+        Self {
+            name: Cow::Borrowed(name),
+            subject_root: Cow::Borrowed(subject_root),
+        }
+    }
 }
 
 /// How long JetStream remembers a `Nats-Msg-Id` to drop a re-sent event.
@@ -94,7 +105,7 @@ impl Bus {
     /// Returns the stream name under this bus's prefix.
     pub fn stream_name(&self, spec: &StreamSpec) -> String {
         if self.prefix.is_empty() {
-            spec.name.to_owned()
+            spec.name.to_string()
         } else {
             format!("{}_{}", self.prefix, spec.name)
         }

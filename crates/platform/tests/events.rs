@@ -15,10 +15,7 @@ use platform::testing::{eventually, nats_config};
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
-const STREAM: StreamSpec = StreamSpec {
-    name: "EXAMPLE",
-    subject_root: "example",
-};
+const STREAM: StreamSpec = StreamSpec::fixed("EXAMPLE", "example");
 
 #[derive(Clone, Default)]
 struct Counting(Arc<AtomicUsize>);

@@ -9,10 +9,7 @@ use proto::registry::v1 as pb;
 use uuid::Uuid;
 
 /// The REGISTRY stream, subjects `registry.>`.
-pub const STREAM: StreamSpec = StreamSpec {
-    name: "REGISTRY",
-    subject_root: "registry",
-};
+pub const STREAM: StreamSpec = StreamSpec::fixed("REGISTRY", "registry");
 
 pub const GRID_CREATED: &str = "registry.grid.created";
 pub const GRID_UPDATED: &str = "registry.grid.updated";

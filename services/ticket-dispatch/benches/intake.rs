@@ -285,10 +285,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 3. The same number of events straight to JetStream, acknowledged.
     let raw_bus = Bus::connect(&platform::testing::nats_config()).await?;
-    let stream = platform::events::StreamSpec {
-        name: "BENCH",
-        subject_root: "bench",
-    };
+    let stream = platform::events::StreamSpec::fixed("BENCH", "bench");
     raw_bus.ensure_stream(&stream).await?;
     let subject = raw_bus.subject("bench.ticket.received");
     let js = raw_bus.jetstream().clone();

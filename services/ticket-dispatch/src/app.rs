@@ -23,10 +23,13 @@ use tokio_util::sync::CancellationToken;
 use crate::api::DispatchApi;
 use crate::config::DispatchConfig;
 use crate::events::STREAM;
+use crate::intake_events::TicketRequests;
 use crate::registry::Registry;
 use crate::repository::categories;
 use crate::workflow::Rules;
 use crate::{MIGRATOR, workers};
+use platform::events::StreamSpec;
+use platform::inbox::ConsumerSpec;
 
 /// A dispatch instance, bound and ready to run.
 pub struct App {
@@ -41,6 +44,8 @@ pub struct App {
     rules: Arc<Rules>,
     api: DispatchApi,
     verifier: Arc<Verifier>,
+    /// The service's own token, for what it does on nobody's behalf.
+    token: String,
 }
 
 impl App {
@@ -126,6 +131,7 @@ impl App {
             rules,
             api,
             verifier,
+            token,
         })
     }
 
@@ -166,6 +172,51 @@ impl App {
             self.config.workers.router_interval,
             background.clone(),
         ));
+        for (stream, root) in self.config.intake.sources() {
+            let spec = ConsumerSpec {
+                name: format!("dispatch-{root}-ticket-requested"),
+                stream: StreamSpec {
+                    name: stream.into(),
+                    subject_root: root.clone().into(),
+                },
+                filter_subject: format!("{root}.ticket.requested"),
+            };
+            let handler = TicketRequests {
+                api: self.api.clone(),
+                token: self.token.clone(),
+                source: root,
+            };
+            let (bus, pool, stop) = (self.bus.clone(), self.pool.clone(), background.clone());
+            tokio::spawn(async move {
+                // NATS may be down at start: keep trying to subscribe.
+                loop {
+                    let handler = TicketRequests {
+                        api: handler.api.clone(),
+                        token: handler.token.clone(),
+                        source: handler.source.clone(),
+                    };
+                    match platform::inbox::consume(
+                        bus.clone(),
+                        pool.clone(),
+                        spec.clone(),
+                        handler,
+                        stop.clone(),
+                    )
+                    .await
+                    {
+                        Ok(()) if stop.is_cancelled() => return,
+                        Ok(()) => {}
+                        Err(err) => {
+                            tracing::warn!(consumer = %spec.name, error = format!("{err:#}"), "consumer not running; retrying")
+                        }
+                    }
+                    tokio::select! {
+                        () = stop.cancelled() => return,
+                        () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                    }
+                }
+            });
+        }
         if self.config.service.metrics.enabled {
             let addr = self
                 .metrics

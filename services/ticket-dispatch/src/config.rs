@@ -20,6 +20,26 @@ pub struct DispatchConfig {
     pub workers: Workers,
     pub assessment: Assessment,
     pub duplicates: Duplicates,
+    pub intake: Intake,
+}
+
+/// Other services' streams that ask for tickets by event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Intake {
+    /// `STREAM:subject_root`, comma-separated.
+    pub sources: String,
+}
+
+impl Intake {
+    /// Returns the (stream, subject root) pairs.
+    pub fn sources(&self) -> Vec<(String, String)> {
+        self.sources
+            .split(',')
+            .filter_map(|s| s.trim().split_once(':'))
+            .map(|(stream, root)| (stream.trim().to_owned(), root.trim().to_owned()))
+            .filter(|(stream, root)| !stream.is_empty() && !root.is_empty())
+            .collect()
+    }
 }
 
 /// When a new report repeats an open ticket.
@@ -145,6 +165,21 @@ impl Validate for DispatchConfig {
             (0.0..=5000.0).contains(&self.duplicates.radius_m),
             "duplicates.radius_m",
             "must be between 0 and 5000",
+        );
+        let listed = self
+            .intake
+            .sources
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .count();
+        v.check(
+            self.intake.sources().len() == listed
+                && self.intake.sources().iter().all(|(s, r)| {
+                    s.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                        && r.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                }),
+            "intake.sources",
+            "must be STREAM:subject_root pairs, comma-separated (e.g. VIDEO:video)",
         );
         v.check(
             (0.0..=1.0).contains(&self.assessment.residential_weight),

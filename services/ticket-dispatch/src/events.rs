@@ -10,10 +10,7 @@ use uuid::Uuid;
 use crate::api::convert;
 
 /// The DISPATCH stream, subjects `dispatch.>`.
-pub const STREAM: StreamSpec = StreamSpec {
-    name: "DISPATCH",
-    subject_root: "dispatch",
-};
+pub const STREAM: StreamSpec = StreamSpec::fixed("DISPATCH", "dispatch");
 
 /// Returns the subject of the event a move publishes.
 pub fn subject_for(action: &str) -> Option<&'static str> {

@@ -20,6 +20,7 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod events;
+pub mod intake_events;
 pub mod registry;
 pub mod repository;
 pub mod workers;

@@ -28,6 +28,19 @@ fn check_phone(phone: &str, out: &mut Vec<FieldViolation>) {
 }
 
 impl DispatchApi {
+    /// Takes a ticket in as CreateTicket does, for callers inside the
+    /// service (events from other services).
+    ///
+    /// # Errors
+    /// As CreateTicket.
+    pub async fn intake(
+        &self,
+        caller: Caller,
+        request: pb::CreateTicketRequest,
+    ) -> Result<pb::CreateTicketResponse, ApiError> {
+        self.create_ticket(caller, request).await
+    }
+
     #[tracing::instrument(skip_all, fields(channel = request.channel, external_ref = %request.external_ref))]
     pub(super) async fn create_ticket(
         &self,

@@ -2,6 +2,7 @@
 //! prefix, beside a real grid registry on a database of its own.
 
 mod duplicates;
+mod events;
 mod helpers;
 mod intake;
 mod lifecycle;
