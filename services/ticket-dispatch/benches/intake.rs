@@ -106,17 +106,27 @@ async fn database(admin: &PgPool, base: &str, name: &str) -> anyhow::Result<PgPo
         .await?)
 }
 
+/// A spot of its own for ticket `i`, 60–70 m from the next, so no report
+/// repeats another (duplicates are linked, not dispatched).
+fn spot(i: usize) -> pb::LatLng {
+    pb::LatLng {
+        lat: 30.001 + (i / 40) as f64 * 0.0006,
+        lng: 121.001 + (i % 40) as f64 * 0.0007,
+    }
+}
+
 fn hotline(i: usize, tag: &str) -> pb::CreateTicketRequest {
     pb::CreateTicketRequest {
         channel: pb::Channel::Hotline12345.into(),
         external_ref: format!("{tag}-{i:07}"),
-        category_code: "SANITATION".into(),
+        category_code: if tag == "warm" {
+            "OTHER".into()
+        } else {
+            "SANITATION".into()
+        },
         title: "垃圾堆放".into(),
         description: "路口垃圾三天无人清运".into(),
-        location: Some(pb::LatLng {
-            lat: 30.02 + (i % 50) as f64 * 0.001,
-            lng: 121.02,
-        }),
+        location: Some(spot(i)),
         reporter_phone: "13912345678".into(),
         ..Default::default()
     }
@@ -331,12 +341,9 @@ async fn main() -> anyhow::Result<()> {
             let request = pb::CreateTicketRequest {
                 idempotency_key: format!("rate-{i}"),
                 channel: pb::Channel::GridPatrol.into(),
-                category_code: "SANITATION".into(),
-                title: "河边垃圾".into(),
-                location: Some(pb::LatLng {
-                    lat: 30.07,
-                    lng: 121.07,
-                }),
+                category_code: "DRAINAGE".into(),
+                title: "排水沟堵塞".into(),
+                location: Some(spot(i)),
                 ..Default::default()
             };
             let ticket = c

@@ -157,7 +157,9 @@ where
     }
     let addr = listener.local_addr()?;
     tracing::info!(%addr, service = S::NAME, tls = handle.config.tls.is_some(), "gRPC listening");
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // Small gRPC frames must not wait for Nagle's algorithm: without this,
+    // an answer can sit behind the peer's delayed ACK for tens of ms.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     builder
         .layer(PlatformLayer::new(handle.verifier, handle.metrics))
         .add_service(health_service)
