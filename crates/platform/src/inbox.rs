@@ -167,3 +167,38 @@ fn decode(bus: &Bus, message: &jetstream::Message) -> Option<ReceivedEvent> {
         headers,
     })
 }
+
+/// Runs [`consume`] until `cancel` fires, subscribing again (after a pause)
+/// whenever the consumer cannot be created or its stream ends — NATS may be
+/// down when the service starts, or go away later.
+pub async fn supervise<H: EventHandler + Clone>(
+    bus: Bus,
+    pool: PgPool,
+    spec: ConsumerSpec,
+    handler: H,
+    cancel: CancellationToken,
+) {
+    loop {
+        match consume(
+            bus.clone(),
+            pool.clone(),
+            spec.clone(),
+            handler.clone(),
+            cancel.clone(),
+        )
+        .await
+        {
+            Ok(()) if cancel.is_cancelled() => return,
+            Ok(()) => {
+                tracing::warn!(consumer = %spec.name, "event stream ended; subscribing again")
+            }
+            Err(err) => {
+                tracing::warn!(consumer = %spec.name, error = format!("{err:#}"), "consumer not running; retrying")
+            }
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod mask;
 pub mod metrics;
 pub mod outbox;
+pub mod process;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use platform::auth::Verifier;
 use platform::clock::{SharedClock, SystemClock};
 use platform::events::Bus;
-use platform::grpc::{ServerHandle, serve};
+use platform::grpc::{Chassis, ServerHandle, run};
 use platform::metrics::Metrics;
 use platform::outbox::Relay;
 use proto::registry::v1::registry_service_server::RegistryServiceServer;
@@ -119,8 +119,6 @@ impl App {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         let background = CancellationToken::new();
-        let relay_stop = CancellationToken::new();
-        let relay = tokio::spawn(self.relay.clone().run(relay_stop.clone()));
         tokio::spawn(listener::follow(
             self.bus.clone(),
             self.pool.clone(),
@@ -133,40 +131,23 @@ impl App {
             self.config.registry.index_full_refresh,
             background.clone(),
         ));
-        if self.config.service.metrics.enabled {
-            let addr = self
-                .metrics
-                .clone()
-                .serve(self.config.service.metrics.listen, background.clone())
-                .await?;
-            tracing::info!(%addr, "metrics at /metrics");
-        }
         tracing::info!(grids = self.index.snapshot().len(), "spatial index loaded");
-
         let service = RegistryServiceServer::new(self.api)
             .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
             .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
-        let handle = ServerHandle {
-            config: self.config.service.grpc.clone(),
-            verifier: self.verifier,
-            metrics: self.metrics,
-            file_descriptor_set: proto::FILE_DESCRIPTOR_SET,
-        };
-        let (pool, bus, watch) = (self.pool.clone(), self.bus.clone(), background.clone());
-        let served = serve(
-            service,
-            self.listener,
-            handle,
-            move |health| {
-                tokio::spawn(health.watch(pool, bus, watch));
+        let chassis = Chassis {
+            pool: self.pool,
+            bus: self.bus,
+            relay: self.relay,
+            metrics: self.metrics.clone(),
+            metrics_config: self.config.service.metrics.clone(),
+            handle: ServerHandle {
+                config: self.config.service.grpc.clone(),
+                verifier: self.verifier,
+                metrics: self.metrics,
+                file_descriptor_set: proto::FILE_DESCRIPTOR_SET,
             },
-            shutdown,
-        )
-        .await;
-        background.cancel();
-        relay_stop.cancel();
-        relay.await.context("waiting for the outbox relay")?;
-        tracing::info!("stopped");
-        served
+        };
+        run(service, self.listener, chassis, background, shutdown).await
     }
 }

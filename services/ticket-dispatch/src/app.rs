@@ -11,7 +11,7 @@ use platform::auth::{DevIssuer, Role, Verifier};
 use platform::clock::{SharedClock, SystemClock};
 use platform::config::AuthMode;
 use platform::events::Bus;
-use platform::grpc::{ServerHandle, serve};
+use platform::grpc::{Chassis, ServerHandle, run};
 use platform::metrics::Metrics;
 use platform::outbox::Relay;
 use proto::dispatch::v1::dispatch_service_server::DispatchServiceServer;
@@ -152,9 +152,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         let background = CancellationToken::new();
-        let relay_stop = CancellationToken::new();
         let waker = self.relay.waker();
-        let relay = tokio::spawn(self.relay.clone().run(relay_stop.clone()));
         tokio::spawn(workers::run_timers(
             self.pool.clone(),
             self.rules.clone(),
@@ -186,69 +184,30 @@ impl App {
                 token: self.token.clone(),
                 source: root,
             };
-            let (bus, pool, stop) = (self.bus.clone(), self.pool.clone(), background.clone());
-            tokio::spawn(async move {
-                // NATS may be down at start: keep trying to subscribe.
-                loop {
-                    let handler = TicketRequests {
-                        api: handler.api.clone(),
-                        token: handler.token.clone(),
-                        source: handler.source.clone(),
-                    };
-                    match platform::inbox::consume(
-                        bus.clone(),
-                        pool.clone(),
-                        spec.clone(),
-                        handler,
-                        stop.clone(),
-                    )
-                    .await
-                    {
-                        Ok(()) if stop.is_cancelled() => return,
-                        Ok(()) => {}
-                        Err(err) => {
-                            tracing::warn!(consumer = %spec.name, error = format!("{err:#}"), "consumer not running; retrying")
-                        }
-                    }
-                    tokio::select! {
-                        () = stop.cancelled() => return,
-                        () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-                    }
-                }
-            });
-        }
-        if self.config.service.metrics.enabled {
-            let addr = self
-                .metrics
-                .clone()
-                .serve(self.config.service.metrics.listen, background.clone())
-                .await?;
-            tracing::info!(%addr, "metrics at /metrics");
+            tokio::spawn(platform::inbox::supervise(
+                self.bus.clone(),
+                self.pool.clone(),
+                spec,
+                handler,
+                background.clone(),
+            ));
         }
         let service = DispatchServiceServer::new(self.api)
             .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
             .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
-        let handle = ServerHandle {
-            config: self.config.service.grpc.clone(),
-            verifier: self.verifier,
-            metrics: self.metrics,
-            file_descriptor_set: proto::FILE_DESCRIPTOR_SET,
-        };
-        let (pool, bus, watch) = (self.pool.clone(), self.bus.clone(), background.clone());
-        let served = serve(
-            service,
-            self.listener,
-            handle,
-            move |health| {
-                tokio::spawn(health.watch(pool, bus, watch));
+        let chassis = Chassis {
+            pool: self.pool,
+            bus: self.bus,
+            relay: self.relay,
+            metrics: self.metrics.clone(),
+            metrics_config: self.config.service.metrics.clone(),
+            handle: ServerHandle {
+                config: self.config.service.grpc.clone(),
+                verifier: self.verifier,
+                metrics: self.metrics,
+                file_descriptor_set: proto::FILE_DESCRIPTOR_SET,
             },
-            shutdown,
-        )
-        .await;
-        background.cancel();
-        relay_stop.cancel();
-        relay.await.context("waiting for the outbox relay")?;
-        tracing::info!("stopped");
-        served
+        };
+        run(service, self.listener, chassis, background, shutdown).await
     }
 }

@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use crate::api::{ApiError, DispatchApi};
 
 /// Applies `TicketRequested` events.
+#[derive(Clone)]
 pub struct TicketRequests {
     pub api: DispatchApi,
     /// The service token forwarded to the registry for these tickets.

@@ -7,7 +7,7 @@ pub mod layer;
 pub mod server;
 
 pub use layer::PlatformLayer;
-pub use server::{Health, ServerHandle, serve};
+pub use server::{Chassis, Health, ServerHandle, run, serve};
 
 /// Implements a generated tonic service trait by delegating each RPC to an
 /// inherent method of the same name taking the authenticated caller and the

@@ -189,3 +189,71 @@ fn server_tls(tls: &crate::config::ServerTlsConfig) -> anyhow::Result<ServerTlsC
     }
     Ok(config)
 }
+
+/// What every service runs around its gRPC service.
+pub struct Chassis {
+    pub pool: PgPool,
+    pub bus: Bus,
+    pub relay: crate::outbox::Relay,
+    pub metrics: Arc<Metrics>,
+    pub metrics_config: crate::config::MetricsConfig,
+    pub handle: ServerHandle,
+}
+
+/// Runs a service until `shutdown` completes: the outbox relay, the
+/// `/metrics` endpoint, the readiness watch and `service` itself; then
+/// drains: stops accepting, finishes in-flight calls, cancels `background`
+/// (the service's own workers) and flushes the relay.
+///
+/// # Errors
+/// The metrics address cannot be bound, or the server fails.
+pub async fn run<S>(
+    service: S,
+    listener: TcpListener,
+    chassis: Chassis,
+    background: CancellationToken,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()>
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let Chassis {
+        pool,
+        bus,
+        relay,
+        metrics,
+        metrics_config,
+        handle,
+    } = chassis;
+    let relay_stop = CancellationToken::new();
+    let relay = tokio::spawn(relay.run(relay_stop.clone()));
+    if metrics_config.enabled {
+        let addr = metrics
+            .clone()
+            .serve(metrics_config.listen, background.clone())
+            .await?;
+        tracing::info!(%addr, "metrics at /metrics");
+    }
+    let watch = background.clone();
+    let served = serve(
+        service,
+        listener,
+        handle,
+        move |health| {
+            tokio::spawn(health.watch(pool, bus, watch));
+        },
+        shutdown,
+    )
+    .await;
+    background.cancel();
+    relay_stop.cancel();
+    relay.await.context("waiting for the outbox relay")?;
+    tracing::info!("stopped");
+    served
+}

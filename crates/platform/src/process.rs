@@ -1,0 +1,46 @@
+//! The `main` of every service: configuration, telemetry, run, and an exit
+//! code that says what went wrong in one line.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use crate::config::{ConfigError, TelemetryConfig};
+
+/// Loads the configuration with `load`, installs telemetry from it, runs
+/// `run` and flushes telemetry. A bad configuration exits with 2 and one
+/// line naming the key and the rule; a failure while running exits with 1.
+pub async fn service_main<C, Fut>(
+    name: &'static str,
+    load: impl FnOnce() -> Result<C, ConfigError>,
+    telemetry: impl Fn(&C) -> &TelemetryConfig,
+    run: impl FnOnce(C) -> Fut,
+) -> ExitCode
+where
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let config = match load() {
+        Ok(config) => config,
+        Err(err) => {
+            // Telemetry is not up yet: configuration decides its format.
+            eprintln!("{name}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let guard = match crate::telemetry::init(name, telemetry(&config)) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("{name}: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = run(config).await;
+    guard.shutdown();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "{name} stopped with an error");
+            eprintln!("{name}: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
