@@ -9,14 +9,6 @@ use tonic::Code;
 use crate::helpers::*;
 use crate::intake::patrol;
 
-fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
-    pb::TransitionRequest {
-        ticket_id: ticket.id.clone(),
-        action: action.into(),
-        ..Default::default()
-    }
-}
-
 #[sqlx::test(migrations = false)]
 async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;

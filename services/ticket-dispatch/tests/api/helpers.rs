@@ -263,3 +263,15 @@ impl Drop for TestDispatch {
         }
     }
 }
+
+/// Returns a move of `ticket`.
+pub fn act(
+    ticket: &proto::dispatch::v1::Ticket,
+    action: proto::dispatch::v1::Action,
+) -> proto::dispatch::v1::TransitionRequest {
+    proto::dispatch::v1::TransitionRequest {
+        ticket_id: ticket.id.clone(),
+        action: action.into(),
+        ..Default::default()
+    }
+}

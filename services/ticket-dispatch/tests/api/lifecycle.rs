@@ -9,14 +9,6 @@ use tonic::Code;
 use crate::helpers::*;
 use crate::intake::{hotline, patrol};
 
-fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
-    pb::TransitionRequest {
-        ticket_id: ticket.id.clone(),
-        action: action.into(),
-        ..Default::default()
-    }
-}
-
 fn states(ticket: &pb::Ticket) -> Vec<pb::TicketState> {
     ticket.history.iter().map(|t| t.to_state()).collect()
 }

@@ -8,14 +8,6 @@ use sqlx::PgPool;
 use crate::helpers::*;
 use crate::intake::{hotline, patrol};
 
-fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
-    pb::TransitionRequest {
-        ticket_id: ticket.id.clone(),
-        action: action.into(),
-        ..Default::default()
-    }
-}
-
 #[sqlx::test(migrations = false)]
 async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
