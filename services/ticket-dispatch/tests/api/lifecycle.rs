@@ -428,6 +428,18 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
     ] {
         assert_eq!(task.unit.as_ref().unwrap().code, code);
         let mut co = test.client_as(Role::DepartmentOfficer, Some(code)).await;
+        let seen = co
+            .get_ticket(pb::GetTicketRequest {
+                id: ticket.id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            seen.into_inner().ticket.unwrap().tasks.len(),
+            2,
+            "a co-handler sees the case it works on"
+        );
         let mut done = act(&ticket, pb::Action::Resolve);
         done.task_id = task.id.clone();
         assert_eq!(
