@@ -1,0 +1,233 @@
+//! The ledger: append-only entries, each idempotent by its key; the balance
+//! is their sum and never goes below zero; corrections are compensating
+//! entries, never edits; points lapse first-in first-out.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// Points for a verified report.
+    Award,
+    /// Compensates an award whose report turned out untrue.
+    Reversal,
+    /// Points spent on an order.
+    Redemption,
+    /// Points returned for a cancelled order.
+    Refund,
+    /// Points lapsed under the expiry policy.
+    Expiry,
+    /// A correction by an operator, with a reason.
+    Adjustment,
+}
+
+impl EntryKind {
+    /// Returns the stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Award => "AWARD",
+            EntryKind::Reversal => "REVERSAL",
+            EntryKind::Redemption => "REDEMPTION",
+            EntryKind::Refund => "REFUND",
+            EntryKind::Expiry => "EXPIRY",
+            EntryKind::Adjustment => "ADJUSTMENT",
+        }
+    }
+}
+
+/// One entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Idempotency key: `award:<report>`, `redeem:<order>`, …
+    pub key: String,
+    pub kind: EntryKind,
+    /// Positive credits, negative debits.
+    pub amount: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Why an entry cannot be posted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error("balance is {balance}; {wanted} points cannot be taken")]
+    Insufficient { balance: i64, wanted: i64 },
+    #[error("an entry of 0 points records nothing")]
+    Zero,
+}
+
+/// What posting did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// The entry was added.
+    New,
+    /// An entry with this key was already there: nothing changed.
+    AlreadyPosted,
+}
+
+/// A resident's (or household's) entries.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    entries: Vec<Entry>,
+    keys: HashSet<String>,
+}
+
+impl Ledger {
+    /// Returns a ledger holding `entries`.
+    pub fn new(entries: impl IntoIterator<Item = Entry>) -> Self {
+        let entries: Vec<Entry> = entries.into_iter().collect();
+        let keys = entries.iter().map(|e| e.key.clone()).collect();
+        Self { entries, keys }
+    }
+
+    /// Returns the balance: the sum of the entries.
+    pub fn balance(&self) -> i64 {
+        self.entries.iter().map(|e| e.amount).sum()
+    }
+
+    /// Returns the entries, oldest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Adds `entry` unless its key is already there; refuses a debit the
+    /// balance cannot cover.
+    ///
+    /// # Errors
+    /// A zero amount, or a debit beyond the balance.
+    pub fn post(&mut self, entry: Entry) -> Result<Posted, LedgerError> {
+        if self.keys.contains(&entry.key) {
+            return Ok(Posted::AlreadyPosted);
+        }
+        if entry.amount == 0 {
+            return Err(LedgerError::Zero);
+        }
+        let balance = self.balance();
+        if entry.amount < 0 && balance + entry.amount < 0 {
+            return Err(LedgerError::Insufficient {
+                balance,
+                wanted: -entry.amount,
+            });
+        }
+        self.keys.insert(entry.key.clone());
+        self.entries.push(entry);
+        Ok(Posted::New)
+    }
+
+    /// Returns how many points earned before `cutoff` are still unspent,
+    /// spending the oldest first: what lapses at `cutoff`.
+    pub fn unspent_before(&self, cutoff: DateTime<Utc>) -> i64 {
+        let earned_before: i64 = self
+            .entries
+            .iter()
+            .filter(|e| e.amount > 0 && e.at < cutoff)
+            .map(|e| e.amount)
+            .sum();
+        let spent: i64 = -self
+            .entries
+            .iter()
+            .filter(|e| e.amount < 0)
+            .map(|e| e.amount)
+            .sum::<i64>();
+        (earned_before - spent).clamp(0, self.balance().max(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn entry(key: &str, kind: EntryKind, amount: i64, when: &str) -> Entry {
+        Entry {
+            key: key.into(),
+            kind,
+            amount,
+            at: at(when),
+        }
+    }
+
+    #[test]
+    fn the_same_award_posted_three_times_counts_once() {
+        let mut ledger = Ledger::default();
+        let award = entry("award:r1", EntryKind::Award, 20, "2026-03-02T08:00:00Z");
+        assert_eq!(ledger.post(award.clone()), Ok(Posted::New));
+        assert_eq!(ledger.post(award.clone()), Ok(Posted::AlreadyPosted));
+        assert_eq!(ledger.post(award), Ok(Posted::AlreadyPosted));
+        assert_eq!(ledger.balance(), 20);
+    }
+
+    #[test]
+    fn the_balance_never_goes_negative() {
+        let mut ledger = Ledger::new([entry(
+            "award:r1",
+            EntryKind::Award,
+            20,
+            "2026-03-02T08:00:00Z",
+        )]);
+        let too_much = entry(
+            "redeem:o1",
+            EntryKind::Redemption,
+            -30,
+            "2026-03-03T08:00:00Z",
+        );
+        assert_eq!(
+            ledger.post(too_much),
+            Err(LedgerError::Insufficient {
+                balance: 20,
+                wanted: 30
+            })
+        );
+        assert_eq!(
+            ledger.post(entry(
+                "redeem:o2",
+                EntryKind::Redemption,
+                -20,
+                "2026-03-03T08:00:00Z"
+            )),
+            Ok(Posted::New)
+        );
+        assert_eq!(ledger.balance(), 0);
+    }
+
+    #[test]
+    fn a_correction_is_a_compensating_entry() {
+        let mut ledger = Ledger::new([entry(
+            "award:r1",
+            EntryKind::Award,
+            20,
+            "2026-03-02T08:00:00Z",
+        )]);
+        ledger
+            .post(entry(
+                "reverse:r1",
+                EntryKind::Reversal,
+                -20,
+                "2026-03-05T08:00:00Z",
+            ))
+            .unwrap();
+        assert_eq!(ledger.balance(), 0);
+        assert_eq!(ledger.entries().len(), 2, "the award stays, compensated");
+    }
+
+    #[test]
+    fn points_lapse_oldest_first() {
+        let ledger = Ledger::new([
+            entry("award:r1", EntryKind::Award, 50, "2025-03-01T00:00:00Z"),
+            entry("award:r2", EntryKind::Award, 30, "2026-06-01T00:00:00Z"),
+            entry(
+                "redeem:o1",
+                EntryKind::Redemption,
+                -20,
+                "2026-07-01T00:00:00Z",
+            ),
+        ]);
+        // Points earned before 2026 lapse at its end: 50 earned, 20 spent (oldest first).
+        assert_eq!(ledger.unspent_before(at("2026-01-01T00:00:00Z")), 30);
+        assert_eq!(ledger.unspent_before(at("2025-01-01T00:00:00Z")), 0);
+    }
+}
