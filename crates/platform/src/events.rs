@@ -65,11 +65,6 @@ impl Bus {
         })
     }
 
-    /// Returns the NATS client.
-    pub fn client(&self) -> &async_nats::Client {
-        &self.client
-    }
-
     /// Returns the JetStream context.
     pub fn jetstream(&self) -> &jetstream::Context {
         &self.jetstream

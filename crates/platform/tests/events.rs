@@ -148,3 +148,26 @@ async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool
         .unwrap();
     assert_eq!(inbox, 25);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn idempotency_keys_older_than_the_retention_are_purged(pool: PgPool) {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (caller_id, idempotency_key, rpc, request_hash, created_at)
+         VALUES ('a', 'old', 'X', '\\x00', now() - interval '31 days'), ('a', 'new', 'X', '\\x00', now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    assert_eq!(
+        platform::idempotency::purge_older_than(&mut conn, 30)
+            .await
+            .unwrap(),
+        1
+    );
+    let left: Vec<String> = sqlx::query_scalar("SELECT idempotency_key FROM idempotency_keys")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, ["new"]);
+}

@@ -64,13 +64,6 @@ impl Outgoing {
             authorization: Some(value),
         })
     }
-
-    /// Sends no token (health probes, reflection).
-    pub fn anonymous() -> Self {
-        Self {
-            authorization: None,
-        }
-    }
 }
 
 impl Interceptor for Outgoing {

@@ -233,6 +233,7 @@ where
     } = chassis;
     let relay_stop = CancellationToken::new();
     let relay = tokio::spawn(relay.run(relay_stop.clone()));
+    tokio::spawn(purge_idempotency_keys(pool.clone(), background.clone()));
     if metrics_config.enabled {
         let addr = metrics
             .clone()
@@ -256,4 +257,30 @@ where
     relay.await.context("waiting for the outbox relay")?;
     tracing::info!("stopped");
     served
+}
+
+/// How long a retried call is recognised by its idempotency key: far longer
+/// than any client retries, short enough that the table stays small.
+const IDEMPOTENCY_KEY_DAYS: i32 = 30;
+
+/// Deletes idempotency keys older than [`IDEMPOTENCY_KEY_DAYS`] once at
+/// start and then daily, until `cancel` fires. Replicas may all do it; the
+/// delete is harmless twice.
+async fn purge_idempotency_keys(pool: PgPool, cancel: CancellationToken) {
+    loop {
+        match pool.acquire().await {
+            Ok(mut conn) => {
+                match crate::idempotency::purge_older_than(&mut conn, IDEMPOTENCY_KEY_DAYS).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "old idempotency keys purged"),
+                    Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+        }
+    }
 }

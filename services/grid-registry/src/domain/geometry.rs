@@ -3,9 +3,9 @@
 //! square metres and metres.
 
 use geo::{
-    BooleanOps, BoundingRect, ChamberlainDuquetteArea, Closest, Contains, Coord, Distance,
-    Euclidean, Haversine, HaversineClosestPoint, InteriorPoint, InterpolatableLine, Intersects,
-    LineString, MultiPolygon, Point, Polygon, Rect, Validation,
+    BooleanOps, BoundingRect, ChamberlainDuquetteArea, Closest, Coord, Distance, Euclidean,
+    Haversine, HaversineClosestPoint, InteriorPoint, InterpolatableLine, Intersects, LineString,
+    MultiPolygon, Point, Polygon, Rect, Validation,
 };
 use serde_json::{Value, json};
 
@@ -207,11 +207,6 @@ fn bounding_boxes_meet(a: &Polygon, b: &Polygon) -> bool {
 /// Returns whether `point` lies in `polygon` or on its border.
 pub fn covers(polygon: &Polygon, point: &Point) -> bool {
     polygon.intersects(point)
-}
-
-/// Returns whether `point` lies strictly inside `polygon`.
-pub fn strictly_contains(polygon: &Polygon, point: &Point) -> bool {
-    polygon.contains(point)
 }
 
 /// Returns the distance in metres from `point` to the nearest point of

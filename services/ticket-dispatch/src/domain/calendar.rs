@@ -73,24 +73,6 @@ impl BusinessCalendar {
         }
         next
     }
-
-    /// Returns the number of working days on which `from..to` touches, for
-    /// statistics (both ends in Shanghai time).
-    pub fn working_days_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
-        let tz = shanghai();
-        let (mut day, last) = (
-            from.with_timezone(&tz).date_naive(),
-            to.with_timezone(&tz).date_naive(),
-        );
-        let mut count = 0;
-        while day < last {
-            day = day + Days::new(1);
-            if self.is_working_day(day) {
-                count += 1;
-            }
-        }
-        count
-    }
 }
 
 #[cfg(test)]
