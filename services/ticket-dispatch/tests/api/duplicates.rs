@@ -68,16 +68,7 @@ async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(poo
     let mut leader = test
         .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
         .await;
-    leader
-        .transition(act(&first, pb::Action::Accept))
-        .await
-        .unwrap();
-    let mut resolve = act(&first, pb::Action::Resolve);
-    resolve.result = "已清运".into();
-    leader.transition(resolve).await.unwrap();
-    let mut verify = act(&first, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.unwrap();
+    handle_and_verify(&mut leader, &mut desk, &first, "已清运").await;
     let mut close = act(&first, pb::Action::Close);
     close.reporter_unreachable = true;
     desk.transition(close).await.unwrap();

@@ -306,14 +306,7 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
     assert_eq!(reopened.state(), pb::TicketState::Reopened);
     assert_eq!(reopened.assignee.as_ref().unwrap().code, "V1-A1-M01");
 
-    leader
-        .transition(act(&ticket, pb::Action::Accept))
-        .await
-        .unwrap();
-    leader.transition(resolve).await.unwrap();
-    let mut verify = act(&ticket, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.unwrap();
+    handle_and_verify(&mut leader, &mut desk, &ticket, "已处理").await;
     let mut unhappy = act(&ticket, pb::Action::FollowUp);
     unhappy.satisfaction = 2;
     let back = desk
@@ -328,16 +321,7 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
     assert!(back.history.last().unwrap().reason.contains("2 of 5"));
 
     // Closing a verified ticket without a follow-up needs the reporter to be unreachable.
-    leader
-        .transition(act(&ticket, pb::Action::Accept))
-        .await
-        .unwrap();
-    let mut resolve = act(&ticket, pb::Action::Resolve);
-    resolve.result = "再次处理".into();
-    leader.transition(resolve).await.unwrap();
-    let mut verify = act(&ticket, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.unwrap();
+    handle_and_verify(&mut leader, &mut desk, &ticket, "再次处理").await;
     assert_eq!(
         desk.transition(act(&ticket, pb::Action::Close))
             .await
