@@ -207,6 +207,7 @@ async fn escalate(
         unit_kind: Some(to.kind.as_str().into()),
         unit_code: Some(to.code.clone()),
         unit_name: Some(to.name.clone()),
+        cause: None,
     };
     tickets::record(conn, &transition).await?;
     let (id, meta) = events::meta(SYSTEM_ACTOR, now);
@@ -302,6 +303,7 @@ pub async fn route_unrouted(
                     reason: Some(reason),
                     unit: Some(unit),
                     at: now,
+                    cause: None,
                 };
                 workflow::apply(&mut txn, rules, &mut ticket, mv).await?;
             }

@@ -11,7 +11,7 @@ use crate::api::{ApiError, convert};
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::deadline::DeadlineClock;
 use crate::domain::escalation::UnitKind;
-use crate::domain::state::{Action, TicketState};
+use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::events;
 use crate::repository::tasks::{self, TaskRow};
 use crate::repository::tickets::{self, TicketRow, TransitionRow};
@@ -49,8 +49,10 @@ pub struct Move {
     pub actor: String,
     pub reason: Option<String>,
     /// Dispatch: the unit it goes to.
-    pub unit: Option<UnitRef>,
+        pub unit: Option<UnitRef>,
     pub at: DateTime<Utc>,
+    /// Reopen: why.
+    pub cause: Option<ReopenCause>,
 }
 
 /// Applies `mv` to `ticket` inside the caller's transaction: checks the
@@ -126,6 +128,7 @@ pub async fn apply(
         unit_kind: mv.unit.as_ref().map(|u| u.kind.as_str().to_owned()),
         unit_code: mv.unit.as_ref().map(|u| u.code.clone()),
         unit_name: mv.unit.as_ref().map(|u| u.name.clone()),
+        cause: mv.cause.map(|c| c.as_str().to_owned()),
     };
     tickets::record(conn, &transition).await?;
     publish(conn, ticket, &transition).await?;
@@ -160,6 +163,7 @@ async fn close_duplicates(
             unit_kind: None,
             unit_code: None,
             unit_name: None,
+            cause: None,
         };
         tickets::record(conn, &transition).await?;
         publish(conn, &duplicate, &transition).await?;
@@ -194,6 +198,7 @@ pub async fn received(
         unit_kind: None,
         unit_code: None,
         unit_name: None,
+        cause: None,
     };
     tickets::record(conn, &transition).await?;
     publish(conn, ticket, &transition).await

@@ -5,7 +5,7 @@ use platform::mask;
 use proto::dispatch::v1 as pb;
 
 use crate::domain::channel::Channel;
-use crate::domain::state::{Action, TicketState};
+use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::repository::tasks::TaskRow;
 use crate::repository::tickets::{TicketRow, TransitionRow};
 
@@ -90,7 +90,34 @@ pub fn transition(t: &TransitionRow) -> pb::Transition {
         to_state: state(&t.to_state).into(),
         action: action(&t.action).into(),
         reason: t.reason.clone().unwrap_or_default(),
-        unit: unit(&t.unit_kind, &t.unit_code, &t.unit_name),
+                unit: unit(&t.unit_kind, &t.unit_code, &t.unit_name),
+        reopen_cause: t
+            .cause
+            .as_deref()
+            .and_then(ReopenCause::parse)
+            .map(reopen_cause)
+            .unwrap_or_default()
+            .into(),
+    }
+}
+
+/// Returns the API's reopen cause.
+pub fn reopen_cause(cause: ReopenCause) -> pb::ReopenCause {
+    match cause {
+        ReopenCause::ResultUntrue => pb::ReopenCause::ResultUntrue,
+        ReopenCause::Unsatisfied => pb::ReopenCause::Unsatisfied,
+        ReopenCause::ReportUntrue => pb::ReopenCause::ReportUntrue,
+        ReopenCause::NotSolved => pb::ReopenCause::NotSolved,
+    }
+}
+
+/// Returns the cause a reopen request names; unspecified is NOT_SOLVED.
+pub fn reopen_cause_from(value: i32) -> ReopenCause {
+    match pb::ReopenCause::try_from(value).unwrap_or_default() {
+        pb::ReopenCause::Unspecified | pb::ReopenCause::NotSolved => ReopenCause::NotSolved,
+        pb::ReopenCause::ResultUntrue => ReopenCause::ResultUntrue,
+        pb::ReopenCause::Unsatisfied => ReopenCause::Unsatisfied,
+        pb::ReopenCause::ReportUntrue => ReopenCause::ReportUntrue,
     }
 }
 

@@ -240,6 +240,7 @@ impl DispatchApi {
                 reason: Some("simple case: to its micro-grid".into()),
                 unit: Some(unit),
                 at: now,
+                cause: None,
             };
             workflow::apply(&mut txn, &self.rules, &mut ticket, mv).await?;
         }

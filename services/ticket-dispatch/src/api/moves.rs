@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{ApiError, DispatchApi, convert};
 use crate::domain::escalation::UnitKind;
-use crate::domain::state::Action;
+use crate::domain::state::{Action, ReopenCause};
 use crate::repository::extensions::{self, ExtensionRow};
 use crate::repository::tasks;
 use crate::repository::tickets::{self, TicketRow};
@@ -112,8 +112,9 @@ impl DispatchApi {
             action,
             actor: caller.subject.clone(),
             reason: reason.clone(),
-            unit: None,
+                        unit: None,
             at: now,
+            cause: None,
         };
         match action {
             Action::Dispatch => {
@@ -131,7 +132,8 @@ impl DispatchApi {
                 mv.action = Action::Reopen;
                 mv.reason =
                     Some(reason.unwrap_or_else(|| "verification found the result untrue".into()));
-                mv.unit = unit_of(&ticket);
+                                mv.unit = unit_of(&ticket);
+                mv.cause = Some(ReopenCause::ResultUntrue);
             }
             Action::FollowUp => ticket.satisfaction = Some(request.satisfaction as i32),
             Action::Close if ticket.state == "VERIFIED" && !request.reporter_unreachable => {
@@ -139,7 +141,10 @@ impl DispatchApi {
                     "ticket is verified; follow up with the reporter first, or close with reporter_unreachable".into(),
                 ));
             }
-            Action::Reopen => mv.unit = unit_of(&ticket),
+            Action::Reopen => {
+                mv.unit = unit_of(&ticket);
+                mv.cause = Some(convert::reopen_cause_from(request.reopen_cause));
+            }
             _ => {}
         }
         workflow::apply(&mut txn, &self.rules, &mut ticket, mv).await?;
@@ -171,8 +176,9 @@ impl DispatchApi {
                     "reporter rated the handling {} of 5",
                     request.satisfaction
                 )),
-                unit: unit_of(&ticket),
+                                unit: unit_of(&ticket),
                 at: now,
+                cause: Some(ReopenCause::Unsatisfied),
             };
             workflow::apply(&mut txn, &self.rules, &mut ticket, reopen).await?;
         }
@@ -643,6 +649,7 @@ impl DispatchApi {
             unit_kind: None,
             unit_code: None,
             unit_name: None,
+            cause: None,
         };
         tickets::record(conn, &transition).await?;
         Ok(())

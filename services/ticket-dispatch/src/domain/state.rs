@@ -45,6 +45,44 @@ pub enum Action {
     Reopen,
 }
 
+/// Why a ticket was reopened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReopenCause {
+    /// Verification found the unit's result untrue.
+    ResultUntrue,
+    /// The reporter rated the handling 1 or 2 of 5.
+    Unsatisfied,
+    /// The report itself proved untrue.
+    ReportUntrue,
+    /// The problem came back or was not solved.
+    NotSolved,
+}
+
+impl ReopenCause {
+    /// Every cause.
+    pub const ALL: [ReopenCause; 4] = [
+        ReopenCause::ResultUntrue,
+        ReopenCause::Unsatisfied,
+        ReopenCause::ReportUntrue,
+        ReopenCause::NotSolved,
+    ];
+
+    /// Returns the stored name, e.g. `REPORT_UNTRUE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReopenCause::ResultUntrue => "RESULT_UNTRUE",
+            ReopenCause::Unsatisfied => "UNSATISFIED",
+            ReopenCause::ReportUntrue => "REPORT_UNTRUE",
+            ReopenCause::NotSolved => "NOT_SOLVED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
 impl TicketState {
     /// Every state, in the order of a ticket's life.
     pub const ALL: [TicketState; 10] = [

@@ -324,7 +324,9 @@ pub struct TransitionRow {
     pub reason: Option<String>,
     pub unit_kind: Option<String>,
     pub unit_code: Option<String>,
-    pub unit_name: Option<String>,
+        pub unit_name: Option<String>,
+    /// Reopen: why (`REPORT_UNTRUE`, …).
+    pub cause: Option<String>,
 }
 
 /// Records a move.
@@ -334,8 +336,8 @@ pub struct TransitionRow {
 pub async fn record(conn: &mut PgConnection, t: &TransitionRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO ticket_transitions (ticket_id, at, actor, from_state, to_state, action, reason, unit_kind,
-                                         unit_code, unit_name)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                         unit_code, unit_name, cause)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(t.ticket_id)
     .bind(t.at)
@@ -346,7 +348,8 @@ pub async fn record(conn: &mut PgConnection, t: &TransitionRow) -> Result<(), sq
     .bind(&t.reason)
     .bind(&t.unit_kind)
     .bind(&t.unit_code)
-    .bind(&t.unit_name)
+        .bind(&t.unit_name)
+    .bind(&t.cause)
     .execute(conn)
     .await?;
     Ok(())
@@ -361,7 +364,8 @@ pub async fn history(
     ticket: Uuid,
 ) -> Result<Vec<TransitionRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT ticket_id, at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name
+        "SELECT ticket_id, at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name,
+                cause
          FROM ticket_transitions WHERE ticket_id = $1 ORDER BY transition_id",
     )
     .bind(ticket)

@@ -304,7 +304,12 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
         .ticket
         .unwrap();
     assert_eq!(reopened.state(), pb::TicketState::Reopened);
-    assert_eq!(reopened.assignee.as_ref().unwrap().code, "V1-A1-M01");
+        assert_eq!(reopened.assignee.as_ref().unwrap().code, "V1-A1-M01");
+    assert_eq!(
+        reopened.history.last().unwrap().reopen_cause(),
+        pb::ReopenCause::ResultUntrue
+    );
+
 
     handle_and_verify(&mut leader, &mut desk, &ticket, "已处理").await;
     let mut unhappy = act(&ticket, pb::Action::FollowUp);
@@ -318,7 +323,12 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
         .unwrap();
     assert_eq!(back.state(), pb::TicketState::Reopened);
     assert_eq!(back.satisfaction, 2);
-    assert!(back.history.last().unwrap().reason.contains("2 of 5"));
+        assert!(back.history.last().unwrap().reason.contains("2 of 5"));
+    assert_eq!(
+        back.history.last().unwrap().reopen_cause(),
+        pb::ReopenCause::Unsatisfied
+    );
+
 
     // Closing a verified ticket without a follow-up needs the reporter to be unreachable.
     handle_and_verify(&mut leader, &mut desk, &ticket, "再次处理").await;
