@@ -134,3 +134,54 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("the OS hands out a free loopback port")
 }
+
+/// A database of a test's own, beside the one `#[sqlx::test]` gives it: for
+/// a second service the test runs (a registry beside dispatch, dispatch
+/// beside points). Created on the server of `DATABASE_URL`; dropped by
+/// [`ScratchDatabase::drop_database`].
+pub struct ScratchDatabase {
+    pub pool: sqlx::PgPool,
+    name: String,
+    admin: sqlx::PgPool,
+}
+
+impl ScratchDatabase {
+    /// Creates `weigrid_test_<purpose>_<uuid>` and connects to it.
+    ///
+    /// # Panics
+    /// PostgreSQL is unreachable: a test cannot go on.
+    pub async fn create(purpose: &str) -> Self {
+        use sqlx::postgres::PgPoolOptions;
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("admin connection");
+        // Test databases' names stay within PostgreSQL's 63 characters.
+        let name = format!("weigrid_test_{purpose}_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&admin)
+            .await
+            .expect("the test database is created");
+        let base = url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&url);
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect(&format!("{base}/{name}"))
+            .await
+            .expect("the test database accepts connections");
+        Self { pool, name, admin }
+    }
+
+    /// Closes the pool and drops the database.
+    pub async fn drop_database(self) {
+        self.pool.close().await;
+        let name = &self.name;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&self.admin)
+        .await;
+    }
+}

@@ -23,6 +23,7 @@ pub mod events;
 pub mod intake_events;
 pub mod registry;
 pub mod repository;
+pub mod testing;
 pub mod workers;
 pub mod workflow;
 

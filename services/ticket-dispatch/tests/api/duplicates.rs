@@ -6,7 +6,7 @@ use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::helpers::*;
+use ticket_dispatch::testing::*;
 use crate::intake::patrol;
 
 #[sqlx::test(migrations = false)]

@@ -9,7 +9,7 @@ use prost::Message as _;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
-use crate::helpers::*;
+use ticket_dispatch::testing::*;
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))

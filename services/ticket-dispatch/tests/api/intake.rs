@@ -9,7 +9,7 @@ use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::helpers::*;
+use ticket_dispatch::testing::*;
 
 pub fn hotline(order: &str) -> pb::CreateTicketRequest {
     pb::CreateTicketRequest {

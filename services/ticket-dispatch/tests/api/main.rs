@@ -3,7 +3,6 @@
 
 mod duplicates;
 mod events;
-mod helpers;
 mod intake;
 mod lifecycle;
 mod stats;

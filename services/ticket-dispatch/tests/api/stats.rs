@@ -5,7 +5,7 @@ use platform::auth::Role;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
-use crate::helpers::*;
+use ticket_dispatch::testing::*;
 use crate::intake::{hotline, patrol};
 
 #[sqlx::test(migrations = false)]

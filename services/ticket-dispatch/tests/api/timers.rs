@@ -8,7 +8,7 @@ use platform::testing::eventually;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
-use crate::helpers::*;
+use ticket_dispatch::testing::*;
 use crate::intake::patrol;
 
 async fn subjects(pool: &PgPool) -> Vec<String> {

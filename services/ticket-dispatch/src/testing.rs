@@ -1,6 +1,7 @@
-//! The harness of the API tests: a dispatch instance on a free port over a test's own
-//! database, next to a grid registry on a database of its own (created here,
-//! dropped by [`TestDispatch::cleanup`]), with a manual clock.
+//! A dispatch instance on a free port over a test's own database, next to a
+//! grid registry on a database of its own (created here, dropped by
+//! [`TestDispatch::cleanup`]), with a manual clock: the harness of this
+//! crate's API tests and of the services that talk to dispatch.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,17 +13,17 @@ use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::testing::ScratchDatabase;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::registry::v1 as registry;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use ticket_dispatch::config::DEFAULTS;
-use ticket_dispatch::{App, DispatchConfig, MIGRATOR};
+use crate::config::DEFAULTS;
+use crate::{App, DispatchConfig, MIGRATOR};
 
 /// A dispatch client sending a bearer token.
 pub type Client = DispatchServiceClient<InterceptedService<Channel, Outgoing>>;
@@ -61,8 +62,10 @@ pub struct TestDispatch {
     pub clock: ManualClock,
     pub config: DispatchConfig,
     pub registry: Option<TestRegistry>,
-    registry_db: String,
-    admin: PgPool,
+    pool: PgPool,
+    registry_db: Option<ScratchDatabase>,
+    /// Dispatch's own database, when another service's test runs it.
+    own_db: Option<ScratchDatabase>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -86,45 +89,81 @@ impl TestDispatch {
     /// Starts dispatch pointed at a registry on `registry_port` that is not
     /// running yet ([`TestDispatch::start_registry`] starts it).
     pub async fn spawn_without_registry(pool: PgPool, registry_port: u16) -> Self {
-        platform::telemetry::init_for_tests();
-        platform::db::migrate(&pool, &MIGRATOR)
-            .await
-            .expect("migrations apply");
         let config = test_config(
             &platform::testing::unique_prefix(),
             &format!("127.0.0.1:{registry_port}"),
             &[],
         );
-        let bus = Bus::connect(&config.service.nats)
+        Self::start(pool, config, None).await
+    }
+
+    /// Starts a registry and dispatch on databases of their own and on the
+    /// NATS subject `prefix`: the dispatch another service's test talks to.
+    pub async fn spawn_beside(prefix: &str) -> Self {
+        let db = ScratchDatabase::create("dispatch").await;
+        let config = test_config(prefix, &format!("127.0.0.1:{}", free_port()), &[]);
+        let mut test = Self::start(db.pool.clone(), config, Some(db)).await;
+        test.start_registry().await;
+        test
+    }
+
+    async fn start(pool: PgPool, config: DispatchConfig, own_db: Option<ScratchDatabase>) -> Self {
+        platform::telemetry::init_for_tests();
+        platform::db::migrate(&pool, &MIGRATOR)
             .await
-            .expect("NATS URL is valid");
+            .expect("migrations apply");
         let clock = ManualClock::new(grid_registry::testing::start_time());
-        let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(app.run_until_stopped(async {
-            let _ = stopped.await;
-        }));
-        let admin_url = std::env::var("DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let admin = PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&admin_url)
-            .await
-            .expect("admin connection");
-        Self {
-            addr,
+        let mut test = Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock,
             config,
             registry: None,
-            // Test databases' names already use PostgreSQL's 63 characters.
-            registry_db: format!("weigrid_test_registry_{}", uuid::Uuid::now_v7().simple()),
-            admin,
-            stop: Some(stop),
-            task: Some(task),
+            pool,
+            registry_db: None,
+            own_db,
+            stop: None,
+            task: None,
+        };
+        test.serve().await;
+        test
+    }
+
+    async fn serve(&mut self) {
+        let bus = Bus::connect(&self.config.service.nats)
+            .await
+            .expect("NATS URL is valid");
+        let app = App::from_parts(
+            self.config.clone(),
+            self.pool.clone(),
+            bus,
+            Arc::new(self.clock.clone()),
+        )
+        .await
+        .expect("app builds");
+        self.addr = app.local_addr();
+        // A restart comes back on the same port.
+        self.config.service.grpc.listen = self.addr;
+        let (stop, stopped) = oneshot::channel();
+        self.task = Some(tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        })));
+        self.stop = Some(stop);
+    }
+
+    /// Stops dispatch (the registry keeps running): an outage.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Starts dispatch again after [`TestDispatch::stop`], on the same
+    /// database, port and prefix.
+    pub async fn restart(&mut self) {
+        self.serve().await;
     }
 
     /// Starts the registry on the port dispatch expects, with the small town
@@ -139,22 +178,14 @@ impl TestDispatch {
             .next()
             .unwrap()
             .to_owned();
-        let name = &self.registry_db;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&self.admin)
-            .await
-            .ok();
-        let url = std::env::var("DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let url = format!(
-            "{}/{name}",
-            url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&url)
-        );
-        let pool = PgPoolOptions::new()
-            .max_connections(5)
-            .connect(&url)
-            .await
-            .expect("registry database");
+        if self.registry_db.is_none() {
+            self.registry_db = Some(ScratchDatabase::create("registry").await);
+        }
+        let pool = self
+            .registry_db
+            .as_ref()
+            .map(|db| db.pool.clone())
+            .expect("created above");
         // The town is registered first on a private port, then the registry
         // comes up where dispatch looks for it with everything in place, as
         // a registry returning from an outage would.
@@ -236,23 +267,18 @@ impl TestDispatch {
         self.clock.advance(by);
     }
 
-    /// Stops both services and drops the registry's database.
+        /// Stops both services and drops the databases created here.
     pub async fn cleanup(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        self.stop().await;
         if let Some(mut registry) = self.registry.take() {
             registry.shutdown().await;
         }
-        let name = &self.registry_db;
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-        )))
-        .execute(&self.admin)
-        .await;
+        for db in [self.registry_db.take(), self.own_db.take()]
+            .into_iter()
+            .flatten()
+        {
+            db.drop_database().await;
+        }
     }
 }
 
