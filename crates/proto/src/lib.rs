@@ -24,3 +24,12 @@ pub mod registry {
         tonic::include_proto!("weigrid.registry.v1");
     }
 }
+
+/// Villagers' points (`weigrid.points.v1`).
+pub mod points {
+    /// Version 1 of the points API and its events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.points.v1");
+    }
+}

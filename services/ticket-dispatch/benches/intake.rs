@@ -275,7 +275,8 @@ async fn main() -> anyhow::Result<()> {
                 reason: None,
                 unit_kind: None,
                 unit_code: None,
-                unit_name: None,
+                                unit_name: None,
+                cause: None,
             };
             tickets::record(&mut txn, &transition)
                 .await

@@ -267,7 +267,7 @@ impl TestDispatch {
         self.clock.advance(by);
     }
 
-        /// Stops both services and drops the databases created here.
+    /// Stops both services and drops the databases created here.
     pub async fn cleanup(mut self) {
         self.stop().await;
         if let Some(mut registry) = self.registry.take() {

@@ -49,7 +49,7 @@ pub struct Move {
     pub actor: String,
     pub reason: Option<String>,
     /// Dispatch: the unit it goes to.
-        pub unit: Option<UnitRef>,
+    pub unit: Option<UnitRef>,
     pub at: DateTime<Utc>,
     /// Reopen: why.
     pub cause: Option<ReopenCause>,

@@ -24,6 +24,33 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    /// Every kind.
+    pub const ALL: [EntryKind; 6] = [
+        EntryKind::Award,
+        EntryKind::Reversal,
+        EntryKind::Redemption,
+        EntryKind::Refund,
+        EntryKind::Expiry,
+        EntryKind::Adjustment,
+    ];
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Returns the subject of the event its posting publishes.
+    pub fn subject(self) -> &'static str {
+        match self {
+            EntryKind::Award => "points.awarded",
+            EntryKind::Reversal => "points.reversed",
+            EntryKind::Redemption => "points.redeemed",
+            EntryKind::Refund => "points.refunded",
+            EntryKind::Expiry => "points.expired",
+            EntryKind::Adjustment => "points.adjusted",
+        }
+    }
+
     /// Returns the stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +93,23 @@ pub enum Posted {
     AlreadyPosted,
 }
 
+/// Returns the balance after posting `amount` to `balance`.
+///
+/// # Errors
+/// A zero amount, or a debit beyond the balance.
+pub fn apply(balance: i64, amount: i64) -> Result<i64, LedgerError> {
+    if amount == 0 {
+        return Err(LedgerError::Zero);
+    }
+    if amount < 0 && balance + amount < 0 {
+        return Err(LedgerError::Insufficient {
+            balance,
+            wanted: -amount,
+        });
+    }
+    Ok(balance + amount)
+}
+
 /// A resident's (or household's) entries.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
@@ -100,16 +144,7 @@ impl Ledger {
         if self.keys.contains(&entry.key) {
             return Ok(Posted::AlreadyPosted);
         }
-        if entry.amount == 0 {
-            return Err(LedgerError::Zero);
-        }
-        let balance = self.balance();
-        if entry.amount < 0 && balance + entry.amount < 0 {
-            return Err(LedgerError::Insufficient {
-                balance,
-                wanted: -entry.amount,
-            });
-        }
+        apply(self.balance(), entry.amount)?;
         self.keys.insert(entry.key.clone());
         self.entries.push(entry);
         Ok(Posted::New)

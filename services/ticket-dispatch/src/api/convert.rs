@@ -90,7 +90,7 @@ pub fn transition(t: &TransitionRow) -> pb::Transition {
         to_state: state(&t.to_state).into(),
         action: action(&t.action).into(),
         reason: t.reason.clone().unwrap_or_default(),
-                unit: unit(&t.unit_kind, &t.unit_code, &t.unit_name),
+        unit: unit(&t.unit_kind, &t.unit_code, &t.unit_name),
         reopen_cause: t
             .cause
             .as_deref()

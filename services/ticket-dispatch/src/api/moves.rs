@@ -112,7 +112,7 @@ impl DispatchApi {
             action,
             actor: caller.subject.clone(),
             reason: reason.clone(),
-                        unit: None,
+            unit: None,
             at: now,
             cause: None,
         };
@@ -132,7 +132,7 @@ impl DispatchApi {
                 mv.action = Action::Reopen;
                 mv.reason =
                     Some(reason.unwrap_or_else(|| "verification found the result untrue".into()));
-                                mv.unit = unit_of(&ticket);
+                mv.unit = unit_of(&ticket);
                 mv.cause = Some(ReopenCause::ResultUntrue);
             }
             Action::FollowUp => ticket.satisfaction = Some(request.satisfaction as i32),
@@ -176,7 +176,7 @@ impl DispatchApi {
                     "reporter rated the handling {} of 5",
                     request.satisfaction
                 )),
-                                unit: unit_of(&ticket),
+                unit: unit_of(&ticket),
                 at: now,
                 cause: Some(ReopenCause::Unsatisfied),
             };

@@ -324,7 +324,7 @@ pub struct TransitionRow {
     pub reason: Option<String>,
     pub unit_kind: Option<String>,
     pub unit_code: Option<String>,
-        pub unit_name: Option<String>,
+    pub unit_name: Option<String>,
     /// Reopen: why (`REPORT_UNTRUE`, …).
     pub cause: Option<String>,
 }

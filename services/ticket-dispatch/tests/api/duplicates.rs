@@ -6,8 +6,8 @@ use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
 
-use ticket_dispatch::testing::*;
 use crate::intake::patrol;
+use ticket_dispatch::testing::*;
 
 #[sqlx::test(migrations = false)]
 async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(pool: PgPool) {

@@ -6,8 +6,8 @@ use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
 
-use ticket_dispatch::testing::*;
 use crate::intake::{hotline, patrol};
+use ticket_dispatch::testing::*;
 
 fn states(ticket: &pb::Ticket) -> Vec<pb::TicketState> {
     ticket.history.iter().map(|t| t.to_state()).collect()
@@ -304,12 +304,11 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
         .ticket
         .unwrap();
     assert_eq!(reopened.state(), pb::TicketState::Reopened);
-        assert_eq!(reopened.assignee.as_ref().unwrap().code, "V1-A1-M01");
+    assert_eq!(reopened.assignee.as_ref().unwrap().code, "V1-A1-M01");
     assert_eq!(
         reopened.history.last().unwrap().reopen_cause(),
         pb::ReopenCause::ResultUntrue
     );
-
 
     handle_and_verify(&mut leader, &mut desk, &ticket, "已处理").await;
     let mut unhappy = act(&ticket, pb::Action::FollowUp);
@@ -323,12 +322,11 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
         .unwrap();
     assert_eq!(back.state(), pb::TicketState::Reopened);
     assert_eq!(back.satisfaction, 2);
-        assert!(back.history.last().unwrap().reason.contains("2 of 5"));
+    assert!(back.history.last().unwrap().reason.contains("2 of 5"));
     assert_eq!(
         back.history.last().unwrap().reopen_cause(),
         pb::ReopenCause::Unsatisfied
     );
-
 
     // Closing a verified ticket without a follow-up needs the reporter to be unreachable.
     handle_and_verify(&mut leader, &mut desk, &ticket, "再次处理").await;

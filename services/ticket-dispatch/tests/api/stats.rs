@@ -5,8 +5,8 @@ use platform::auth::Role;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
-use ticket_dispatch::testing::*;
 use crate::intake::{hotline, patrol};
+use ticket_dispatch::testing::*;
 
 #[sqlx::test(migrations = false)]
 async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool) {

@@ -8,8 +8,8 @@ use platform::testing::eventually;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
-use ticket_dispatch::testing::*;
 use crate::intake::patrol;
+use ticket_dispatch::testing::*;
 
 async fn subjects(pool: &PgPool) -> Vec<String> {
     sqlx::query_scalar("SELECT subject FROM outbox WHERE subject LIKE 'dispatch.ticket.deadline%' OR subject = 'dispatch.ticket.escalated' ORDER BY seq")

@@ -1,0 +1,247 @@
+//! The ledger under load and over time: concurrent redemptions, orders,
+//! adjustments and expiry.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use platform::testing::eventually;
+use points::testing::*;
+use proto::points::v1 as pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use crate::support::*;
+
+/// Credits `points` to `resident` as the town.
+async fn credit(town: &mut Client, resident: &pb::Resident, points: i64, key: &str) {
+    town.adjust_points(pb::AdjustPointsRequest {
+        idempotency_key: key.into(),
+        resident_id: resident.id.clone(),
+        amount: points,
+        reason: "开户奖励".into(),
+    })
+    .await
+    .unwrap();
+}
+
+async fn put_item(town: &mut Client, code: &str, cost: u32, stock: u32) {
+    town.put_catalog_item(pb::PutCatalogItemRequest {
+        item: Some(pb::CatalogItem {
+            code: code.into(),
+            name: "洗衣液 2kg".into(),
+            kind: pb::ItemKind::DailyGoods.into(),
+            cost,
+            stock,
+            village_codes: vec![VILLAGE.into()],
+            active: true,
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+}
+
+#[sqlx::test(migrations = false)]
+async fn fifty_concurrent_redemptions_of_the_last_ten_items_sell_exactly_ten(pool: PgPool) {
+    let test = TestPoints::spawn(pool.clone()).await;
+    let mut town = test.town().await;
+    let mut ws = test.workstation().await;
+    put_item(&mut town, "DETERGENT-2KG", 10, 10).await;
+    // Five residents can afford 3 each: 15 in all, more than the 10 left.
+    let mut residents = Vec::new();
+    for i in 0..5 {
+        let r = register(&mut ws, "村民", &format!("1380000000{i}")).await;
+        credit(&mut town, &r, 30, &format!("seed-{i}")).await;
+        residents.push(r);
+    }
+    let orders = futures::future::join_all((0..50).map(|i| {
+        let mut ws = ws.clone();
+        let resident = residents[i % 5].id.clone();
+        async move {
+            ws.redeem(pb::RedeemRequest {
+                idempotency_key: format!("order-{i}"),
+                resident_id: resident,
+                item_code: "DETERGENT-2KG".into(),
+                quantity: 1,
+            })
+            .await
+        }
+    }))
+    .await;
+    let sold = orders.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(sold, 10);
+    for refused in orders.iter().filter_map(|o| o.as_ref().err()) {
+        assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    }
+    let mut spent = 0;
+    for r in &residents {
+        let left = balance(&mut ws, r).await;
+        assert!(left >= 0);
+        spent += 30 - left;
+    }
+    assert_eq!(spent, 100, "ten items at 10 points");
+    let stock = ws
+        .list_catalog(pb::ListCatalogRequest {
+            village_code: VILLAGE.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .items[0]
+        .stock;
+    assert_eq!(stock, 0);
+    assert_eq!(count(&pool, "SELECT count(*) FROM orders").await, 10);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_order_is_collected_with_its_code_or_cancelled_with_a_refund(pool: PgPool) {
+    let test = TestPoints::spawn(pool.clone()).await;
+    let mut town = test.town().await;
+    let mut ws = test.workstation().await;
+    put_item(&mut town, "SEEDS-RICE", 40, 5).await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    credit(&mut town, &villager, 100, "seed").await;
+    let redeem = |key: &str| pb::RedeemRequest {
+        idempotency_key: key.into(),
+        resident_id: villager.id.clone(),
+        item_code: "SEEDS-RICE".into(),
+        quantity: 1,
+    };
+    let first = ws.redeem(redeem("a")).await.unwrap().into_inner();
+    assert_eq!(first.balance, 60);
+    // The same call again is the same order.
+    let again = ws.redeem(redeem("a")).await.unwrap().into_inner();
+    assert_eq!(
+        again.order.as_ref().unwrap().id,
+        first.order.as_ref().unwrap().id
+    );
+    let second = ws.redeem(redeem("b")).await.unwrap().into_inner();
+    assert_eq!(second.balance, 20);
+    let status = ws.redeem(redeem("c")).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(
+        status.message().contains("balance is 20"),
+        "{}",
+        status.message()
+    );
+
+    let order = first.order.unwrap();
+    let wrong = ws
+        .fulfil_order(pb::FulfilOrderRequest {
+            order_id: order.id.clone(),
+            pickup_code: "WRONG1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), Code::InvalidArgument);
+    let handed = ws
+        .fulfil_order(pb::FulfilOrderRequest {
+            order_id: order.id.clone(),
+            pickup_code: order.pickup_code.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .order
+        .unwrap();
+    assert_eq!(handed.state(), pb::OrderState::Fulfilled);
+    let late = ws
+        .cancel_order(pb::CancelOrderRequest {
+            order_id: order.id,
+            reason: "不要了".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+
+    let cancelled = ws
+        .cancel_order(pb::CancelOrderRequest {
+            order_id: second.order.unwrap().id,
+            reason: "种子已有".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(cancelled.balance, 60, "refunded");
+    assert_eq!(balance(&mut ws, &villager).await, 60);
+    let stock: i32 =
+        sqlx::query_scalar("SELECT stock FROM catalog_items WHERE code = 'SEEDS-RICE'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stock, 4, "one handed over, one back on the shelf");
+    test.cleanup().await;
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+#[sqlx::test(migrations = false)]
+async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
+    let test = TestPoints::spawn_with(pool.clone(), &[("EXPIRY__MONTHS", "12".into())]).await;
+    let mut town = test.town().await;
+    let mut ws = test.workstation().await;
+    put_item(&mut town, "SOAP", 20, 10).await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    // 50 earned in March 2026, 20 of them spent.
+    credit(&mut town, &villager, 50, "earned-2026").await;
+    ws.redeem(pb::RedeemRequest {
+        idempotency_key: "soap".into(),
+        resident_id: villager.id.clone(),
+        item_code: "SOAP".into(),
+        quantity: 1,
+    })
+    .await
+    .unwrap();
+    // 30 more in June 2027.
+    test.clock.set(at("2027-06-01T02:00:00Z"));
+    credit(&mut town, &villager, 30, "earned-2027").await;
+    // After the end of 2027, what was earned before 2027 and is unspent lapses.
+    test.clock.set(at("2028-01-02T02:00:00Z"));
+    eventually(Duration::from_secs(20), "the 2027 expiry", || {
+        let pool = pool.clone();
+        async move {
+            (count(&pool, "SELECT count(*) FROM expiry_runs WHERE year = 2027").await == 1)
+                .then_some(())
+        }
+    })
+    .await;
+    assert_eq!(balance(&mut ws, &villager).await, 30);
+    let again = town
+        .expire_points(pb::ExpirePointsRequest { year: 2027 })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((again.accounts, again.points), (0, 0), "once");
+    assert_eq!(balance(&mut ws, &villager).await, 30);
+    let entry: (i64, DateTime<Utc>) =
+        sqlx::query_as("SELECT amount, at FROM ledger_entries WHERE kind = 'EXPIRY'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        entry,
+        (-30, at("2027-12-31T16:00:00Z")),
+        "at midnight in Shanghai"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM outbox WHERE subject = 'points.expired'"
+        )
+        .await,
+        1
+    );
+    let status = town
+        .expire_points(pb::ExpirePointsRequest { year: 2028 })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "2028 has not ended");
+    test.cleanup().await;
+}

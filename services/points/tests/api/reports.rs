@@ -1,0 +1,249 @@
+//! Reports: checks, duplicates, caps and households.
+
+use chrono::TimeDelta;
+use platform::error::field_violations;
+use points::testing::*;
+use proto::points::v1 as pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use crate::support::*;
+
+#[sqlx::test(migrations = false)]
+async fn a_bad_report_is_refused_naming_each_field_and_rule(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut ws = test.workstation().await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    let mut bad = report(&villager, "NO_SUCH_THING", 0.0, 0.0);
+    bad.severity = 7;
+    bad.text = String::new();
+    bad.photos[0].content_type = "image/gif".into();
+    let status = ws.submit_report(bad).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let fields: Vec<_> = field_violations(&status)
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "text",
+            "severity",
+            "photos[0].content_type",
+            "location",
+            "category_code"
+        ]
+    );
+
+    let status = ws
+        .register_resident(pb::RegisterResidentRequest {
+            name: "赵六".into(),
+            phone: "12345".into(),
+            village_code: "v1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let fields: Vec<_> = field_violations(&status)
+        .into_iter()
+        .map(|v| v.field)
+        .collect();
+    assert_eq!(fields, ["openid", "phone", "village_code"]);
+
+    // Another village's workstation cannot act for this resident.
+    let mut other = test
+        .client(&token_of(
+            "ws-v2",
+            platform::auth::Role::WorkstationStaff,
+            Some("V2"),
+        ))
+        .await;
+    let status = other
+        .submit_report(report(&villager, "SANITATION", 30.02, 121.02))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_second_report_of_the_same_place_and_category_is_a_duplicate_and_earns_nothing(
+    pool: PgPool,
+) {
+    let test = TestPoints::spawn(pool).await;
+    let mut ws = test.workstation().await;
+    let first = register(&mut ws, "张三", "13812345678").await;
+    let second = register(&mut ws, "李四", "13900001111").await;
+    let original = ws
+        .submit_report(report(&first, "ILLEGAL_DUMPING", 30.02, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    // 20 m away, from someone else, an hour later.
+    test.clock.advance(TimeDelta::hours(1));
+    let again = ws
+        .submit_report(report(&second, "ILLEGAL_DUMPING", 30.02018, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(again.status(), pb::ReportStatus::Duplicate);
+    assert_eq!(again.duplicate_of, original.id);
+    assert_eq!(again.pending_points, 0);
+    // Another category at the same place, or the same after the window, is new.
+    let other = ws
+        .submit_report(report(&second, "SANITATION", 30.02, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(other.status(), pb::ReportStatus::Submitted);
+    test.clock.advance(TimeDelta::hours(72));
+    let later = ws
+        .submit_report(report(&second, "ILLEGAL_DUMPING", 30.02, 121.02))
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(later.status(), pb::ReportStatus::Submitted);
+
+    // Verifying the duplicate's ticket pays nothing; the original is paid.
+    ticket_event(&test, &again, "verified", Default::default()).await;
+    verify(&test, &mut ws, &original).await;
+    let again = ws
+        .get_report(pb::GetReportRequest { id: again.id })
+        .await
+        .unwrap()
+        .into_inner()
+        .report
+        .unwrap();
+    assert_eq!(again.status(), pb::ReportStatus::Duplicate);
+    assert_eq!(balance(&mut ws, &second).await, 0);
+    assert_eq!(balance(&mut ws, &first).await, 10);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn daily_and_monthly_caps_clip_awards_and_then_stop_them(pool: PgPool) {
+    let test = TestPoints::spawn_with(
+        pool,
+        &[("CAPS__DAILY", "25".into()), ("CAPS__MONTHLY", "45".into())],
+    )
+    .await;
+    let mut ws = test.workstation().await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    let submit = async |lat: f64| {
+        ws.clone()
+            .submit_report(report(&villager, "FIRE_HAZARD", lat, 121.02))
+            .await
+            .unwrap()
+            .into_inner()
+            .report
+            .unwrap()
+    };
+    // Three reports of 10 on one day, far apart: 10, 10, then 5 (the day's cap).
+    let day_one = [
+        submit(30.01).await,
+        submit(30.02).await,
+        submit(30.03).await,
+    ];
+    test.clock.advance(TimeDelta::days(1));
+    // Two more the next day reach the month's 45; the day after earns nothing.
+    let day_two = [submit(30.04).await, submit(30.05).await];
+    test.clock.advance(TimeDelta::days(1));
+    let day_three = submit(30.06).await;
+    let mut awarded = Vec::new();
+    for r in day_one.iter().chain(&day_two).chain([&day_three]) {
+        awarded.push(verify(&test, &mut ws, r).await.awarded_points);
+    }
+    assert_eq!(awarded, [10, 10, 5, 10, 10, 0]);
+    assert_eq!(balance(&mut ws, &villager).await, 45);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn household_members_earn_into_one_balance(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut ws = test.workstation().await;
+    let household = ws
+        .create_household(pb::CreateHouseholdRequest {
+            village_code: VILLAGE.into(),
+            label: "中丰村 3组 12号".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .household_id;
+    let member = |name: &'static str, phone: &'static str, openid: &'static str| {
+        let mut ws = ws.clone();
+        let household = household.clone();
+        async move {
+            ws.register_resident(pb::RegisterResidentRequest {
+                openid: openid.into(),
+                name: name.into(),
+                phone: phone.into(),
+                village_code: VILLAGE.into(),
+                household_id: household,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .resident
+            .unwrap()
+        }
+    };
+    let father = member("张大山", "13811112222", "oX-father").await;
+    let daughter = member("张小红", "13833334444", "oX-daughter").await;
+    assert_eq!(father.phone_masked, "138****2222");
+    assert_eq!(
+        member("张大山", "13811112222", "oX-father").await.id,
+        father.id,
+        "the same openid is the same resident"
+    );
+    for (who, lat) in [(&father, 30.01), (&daughter, 30.03)] {
+        let r = ws
+            .submit_report(report(who, "SANITATION", lat, 121.02))
+            .await
+            .unwrap()
+            .into_inner()
+            .report
+            .unwrap();
+        verify(&test, &mut ws, &r).await;
+    }
+    assert_eq!(balance(&mut ws, &father).await, 10);
+    assert_eq!(balance(&mut ws, &daughter).await, 10);
+    let b = ws
+        .get_balance(pb::GetBalanceRequest {
+            resident_id: daughter.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (b.account_kind.as_str(), b.account_id),
+        ("HOUSEHOLD", household)
+    );
+
+    // A deactivated member keeps the history but reports no more.
+    ws.deactivate_resident(pb::DeactivateResidentRequest {
+        resident_id: daughter.id.clone(),
+        reason: "迁出本村".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let status = ws
+        .submit_report(report(&daughter, "SANITATION", 30.05, 121.02))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(balance(&mut ws, &daughter).await, 10);
+    test.cleanup().await;
+}
