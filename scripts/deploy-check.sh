@@ -131,7 +131,7 @@ done
 step "chart dependencies (offline, file:// repositories)"
 for chart in "${charts[@]}"; do
     if grep -q '^dependencies:' "$chart/Chart.yaml"; then
-        check "helm dependency build $chart" helm dependency build --skip-refresh "$chart"
+        check "helm dependency update $chart" helm dependency update --skip-refresh "$chart"
     fi
 done
 
