@@ -13,7 +13,7 @@ eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
-cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin weigrid
+cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin weigrid
 bin=target/debug
 
 pids=()
@@ -33,9 +33,12 @@ WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry" "$bin/grid-registry" 
 pids+=($!)
 WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch" "$bin/ticket-dispatch" &
 pids+=($!)
+WEIGRID_POINTS__DATABASE__URL="$pg_url/weigrid_points" "$bin/points" &
+pids+=($!)
 
 for _ in $(seq 1 120); do
-  if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1; then
+    if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1 &&
+    "$bin/weigrid" points catalog >/dev/null 2>&1; then
     break
   fi
   for pid in "${pids[@]}"; do
@@ -46,17 +49,27 @@ done
 
 say "loading the Langxia data set (once; skipped when already there)"
 "$bin/weigrid" seed langxia
+if [ -z "$("$bin/weigrid" points catalog)" ]; then
+  say "stocking the points catalogue"
+  "$bin/weigrid" points catalog --put SOAP-500G --name 洗衣皂 --kind daily-goods --cost 20 --stock 200 >/dev/null
+  "$bin/weigrid" points catalog --put OIL-5L --name 食用油5升 --kind daily-goods --cost 120 --stock 50 >/dev/null
+  "$bin/weigrid" points catalog --put FERT-25KG --name 复合肥25公斤 --kind farm-supplies --cost 150 --stock 40 >/dev/null
+  "$bin/weigrid" points catalog --put HAIRCUT --name 老人理发服务 --kind public-service --cost 30 --stock 100 >/dev/null
+fi
+
 
 cat <<MSG
 
 $(say "running")
   grid-registry    gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics   database weigrid_registry
   ticket-dispatch  gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics   database weigrid_dispatch
+  points           gRPC 127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics   database weigrid_points
   PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:
   $bin/weigrid grid resolve 30.80 121.19
   $bin/weigrid ticket create --channel HOTLINE_12345 --reference 12345-0001 --category SANITATION --title 垃圾堆放 --at 30.80,121.19
+  $bin/weigrid points register --name 张三 --phone 13812345678 --village LX-V02 --role workstation_staff --scope LX-V02
   scripts/grpcurl.sh -plaintext 127.0.0.1:50051 list     # any gRPC client, by reflection
 
 Ctrl-C stops everything.

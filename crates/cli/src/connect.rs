@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use platform::auth::{DevIssuer, Role};
 use platform::grpc::client::Outgoing;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use proto::points::v1::points_service_client::PointsServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
@@ -81,6 +82,27 @@ pub async fn dispatch(url: &str, identity: &Identity) -> anyhow::Result<Dispatch
             format!("cannot reach ticket dispatch at {url}; is it running (`make run`)?")
         })?;
     Ok(DispatchServiceClient::with_interceptor(
+        channel,
+        Outgoing::bearer(&identity.bearer())?,
+    ))
+}
+
+/// A points client that sends a bearer token.
+pub type Points = PointsServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// Connects to points at `url`.
+///
+/// # Errors
+/// A malformed URL or a service that does not answer within 5 s.
+pub async fn points(url: &str, identity: &Identity) -> anyhow::Result<Points> {
+    let channel = Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("invalid points URL {url}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach points at {url}; is it running (`make run`)?"))?;
+    Ok(PointsServiceClient::with_interceptor(
         channel,
         Outgoing::bearer(&identity.bearer())?,
     ))

@@ -4,5 +4,6 @@
 
 pub mod connect;
 pub mod load;
+pub mod points;
 pub mod render;
 pub mod ticket;

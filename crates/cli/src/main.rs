@@ -14,6 +14,7 @@ use platform::auth::Role;
 use proto::registry::v1 as pb;
 use serde_json::{Value, json};
 use weigrid_cli::connect::{self, DEV_SECRET, Identity};
+use weigrid_cli::points::{self, PointsCommand};
 use weigrid_cli::ticket::{self, TicketCommand};
 use weigrid_cli::{load, render};
 
@@ -40,6 +41,14 @@ struct Cli {
         default_value = "http://127.0.0.1:50052"
     )]
     dispatch: String,
+    /// Points address.
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_POINTS_URL",
+        default_value = "http://127.0.0.1:50055"
+    )]
+    points: String,
     /// Bearer token from the identity provider; without it a development
     /// token is minted for --role and --scope.
     #[arg(long, global = true, env = "WEIGRID_TOKEN", hide_env_values = true)]
@@ -88,6 +97,9 @@ enum Command {
     /// Ticket dispatch: take in, dispatch and follow tickets.
     #[command(subcommand)]
     Ticket(TicketCommand),
+    /// Villagers' points: residents, reports, balances, the catalogue.
+    #[command(subcommand)]
+    Points(PointsCommand),
     /// Statistics of the tickets received in a period, and the annual report.
     Stats {
         /// A calendar year (Shanghai time).
@@ -329,6 +341,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ticket(command) => {
             let mut client = connect::dispatch(&cli.dispatch, &identity).await?;
             let (value, text) = ticket::run(&mut client, command).await.map_err(|err| {
+                match err.downcast::<tonic::Status>() {
+                    Ok(status) => Failure::Status(status),
+                    Err(err) => Failure::Other(err),
+                }
+            })?;
+            print(output, &value, || text);
+            Ok(())
+        }
+        Command::Points(command) => {
+            let mut client = connect::points(&cli.points, &identity).await?;
+            let (value, text) = points::run(&mut client, command).await.map_err(|err| {
                 match err.downcast::<tonic::Status>() {
                     Ok(status) => Failure::Status(status),
                     Err(err) => Failure::Other(err),

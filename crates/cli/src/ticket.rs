@@ -90,6 +90,16 @@ pub enum TicketCommand {
         #[arg(long)]
         unreachable: bool,
     },
+    /// Reopens a ticket (the desk); --cause report-untrue when the report
+    /// itself proved untrue (a villager's points for it are reversed).
+    Reopen {
+        ticket: String,
+        #[arg(long)]
+        reason: String,
+        /// not-solved, result-untrue, unsatisfied or report-untrue.
+        #[arg(long, default_value = "not-solved")]
+        cause: String,
+    },
     /// Hands a ticket back to the desk (退单).
     Return {
         ticket: String,
@@ -398,6 +408,22 @@ pub async fn run(client: &mut Dispatch, command: TicketCommand) -> anyhow::Resul
             let t = find(client, &ticket).await?;
             let mut request = move_ticket(&t, pb::Action::Close);
             request.reporter_unreachable = unreachable;
+            client.transition(request).await?.into_inner().ticket
+        }
+        TicketCommand::Reopen {
+            ticket,
+            reason,
+            cause,
+        } => {
+            let cause = pb::ReopenCause::from_str_name(&format!(
+                "REOPEN_CAUSE_{}",
+                cause.to_uppercase().replace('-', "_")
+            ))
+            .with_context(|| format!("--cause: unknown cause {cause}"))?;
+            let t = find(client, &ticket).await?;
+            let mut request = move_ticket(&t, pb::Action::Reopen);
+            request.reason = reason;
+            request.reopen_cause = cause.into();
             client.transition(request).await?.into_inner().ticket
         }
         TicketCommand::Return { ticket, reason } => {
