@@ -8,6 +8,7 @@
 //! call the same pieces with a manual clock and a private NATS subject prefix.
 
 pub mod auth;
+pub mod bench;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -28,6 +28,17 @@ pub struct OutboxEvent {
     pub payload: Vec<u8>,
 }
 
+impl OutboxEvent {
+    /// Returns `message`, encoded, as event `event_id` on `subject`.
+    pub fn encode(event_id: Uuid, subject: &str, message: &impl prost::Message) -> Self {
+        Self {
+            event_id,
+            subject: subject.to_owned(),
+            payload: message.encode_to_vec(),
+        }
+    }
+}
+
 /// Stores `event` in the outbox inside the caller's transaction, with the
 /// current trace context, so that it is published if and only if the
 /// transaction commits.

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use platform::events::StreamSpec;
 use platform::outbox::OutboxEvent;
-use prost::Message;
 use proto::registry::v1 as pb;
 use uuid::Uuid;
 
@@ -33,19 +32,10 @@ pub fn meta(actor: &str, at: DateTime<Utc>) -> (Uuid, pb::EventMeta) {
     (event_id, meta)
 }
 
-/// Wraps an encoded event for the outbox.
-pub fn outbox(event_id: Uuid, subject: &str, message: &impl Message) -> OutboxEvent {
-    OutboxEvent {
-        event_id,
-        subject: subject.to_owned(),
-        payload: message.encode_to_vec(),
-    }
-}
-
 /// `registry.grid.created`.
 pub fn grid_created(actor: &str, at: DateTime<Utc>, grid: pb::Grid) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         GRID_CREATED,
         &pb::GridCreated {
@@ -63,7 +53,7 @@ pub fn grid_updated(
     boundary_changed: bool,
 ) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         GRID_UPDATED,
         &pb::GridUpdated {
@@ -77,7 +67,7 @@ pub fn grid_updated(
 /// `registry.member.added`.
 pub fn member_added(actor: &str, at: DateTime<Utc>, member: pb::Member) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         MEMBER_ADDED,
         &pb::MemberAdded {
@@ -95,7 +85,7 @@ pub fn member_removed(
     reason: String,
 ) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         MEMBER_REMOVED,
         &pb::MemberRemoved {
@@ -109,7 +99,7 @@ pub fn member_removed(
 /// `registry.object.created`.
 pub fn object_created(actor: &str, at: DateTime<Utc>, object: pb::CoveredObject) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         OBJECT_CREATED,
         &pb::ObjectCreated {
@@ -126,7 +116,7 @@ pub fn department_upserted(
     department: pb::Department,
 ) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         DEPARTMENT_UPSERTED,
         &pb::DepartmentUpserted {
@@ -139,7 +129,7 @@ pub fn department_upserted(
 /// `registry.duty.assigned`.
 pub fn duty_assigned(actor: &str, at: DateTime<Utc>, duty: pb::DomainDuty) -> OutboxEvent {
     let (id, meta) = meta(actor, at);
-    outbox(
+    OutboxEvent::encode(
         id,
         DUTY_ASSIGNED,
         &pb::DomainDutyAssigned {

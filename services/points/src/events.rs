@@ -2,8 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use platform::events::StreamSpec;
-use platform::outbox::OutboxEvent;
-use prost::Message;
 use proto::points::v1 as pb;
 use uuid::Uuid;
 
@@ -29,13 +27,4 @@ pub fn meta(actor: &str, at: DateTime<Utc>) -> (Uuid, pb::EventMeta) {
             actor: actor.to_owned(),
         },
     )
-}
-
-/// Wraps an encoded event for the outbox.
-pub fn outbox(event_id: Uuid, subject: &str, message: &impl Message) -> OutboxEvent {
-    OutboxEvent {
-        event_id,
-        subject: subject.to_owned(),
-        payload: message.encode_to_vec(),
-    }
 }

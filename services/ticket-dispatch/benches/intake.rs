@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use grid_registry::testing::{TestApp as Registry, small_town};
 use platform::auth::Role;
+use platform::bench::{Measured, measure};
 use platform::clock::SystemClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
@@ -30,66 +31,6 @@ const TICKETS: usize = 2000;
 /// The fixed rate for the intake-to-dispatch latency, per second, and for how long.
 const RATE: u64 = 50;
 const RATE_SECONDS: u64 = 10;
-
-struct Measured {
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Measured {
-    fn rate(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
-    fn pct(&mut self, p: f64) -> Duration {
-        self.latencies.sort_unstable();
-        let i =
-            ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
-        self.latencies[i]
-    }
-    fn line(&mut self, what: &str) -> String {
-        format!(
-            "{what:<44} {:>8.0}/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
-            self.rate(),
-            self.pct(0.5).as_secs_f64() * 1e3,
-            self.pct(0.99).as_secs_f64() * 1e3
-        )
-    }
-}
-
-/// Runs `call(i)` for i in 0..n with `CONCURRENCY` in flight.
-async fn measure<F, Fut>(n: usize, call: F) -> Measured
-where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (call, next) = (call.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    if i >= n {
-                        return latencies;
-                    }
-                    let t = Instant::now();
-                    call(i).await;
-                    latencies.push(t.elapsed());
-                }
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for w in workers {
-        latencies.extend(w.await.expect("worker joins"));
-    }
-    Measured {
-        elapsed: started.elapsed(),
-        latencies,
-    }
-}
 
 async fn database(admin: &PgPool, base: &str, name: &str) -> anyhow::Result<PgPool> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -208,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
     // 1. Intake over gRPC: validation, the registry's ResolveLocation, one
     //    transaction with the ticket, its history and its event.
     let c = client.clone();
-    let mut grpc = measure(TICKETS, move |i| {
+    let mut grpc = measure(CONCURRENCY, TICKETS, move |i| {
         let mut c = c.clone();
         async move {
             c.create_ticket(hotline(i, "grpc"))
@@ -222,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
     let raw_pool = database(&admin, &base, &raw_db).await?;
     platform::db::migrate(&raw_pool, &ticket_dispatch::MIGRATOR).await?;
     let pool = raw_pool.clone();
-    let mut raw = measure(TICKETS, move |i| {
+    let mut raw = measure(CONCURRENCY, TICKETS, move |i| {
         let pool = pool.clone();
         async move {
             let now = Utc::now();
@@ -275,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
                 reason: None,
                 unit_kind: None,
                 unit_code: None,
-                                unit_name: None,
+                unit_name: None,
                 cause: None,
             };
             tickets::record(&mut txn, &transition)
@@ -300,7 +241,7 @@ async fn main() -> anyhow::Result<()> {
     raw_bus.ensure_stream(&stream).await?;
     let subject = raw_bus.subject("bench.ticket.received");
     let js = raw_bus.jetstream().clone();
-    let mut jetstream = measure(TICKETS, move |i| {
+    let mut jetstream = measure(CONCURRENCY, TICKETS, move |i| {
         let (js, subject) = (js.clone(), subject.clone());
         async move {
             let mut headers = async_nats::HeaderMap::new();

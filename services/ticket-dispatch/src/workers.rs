@@ -89,7 +89,7 @@ pub async fn fire_due(pool: &PgPool, rules: &Rules, now: DateTime<Utc>) -> Resul
             };
             outbox::enqueue(
                 &mut txn,
-                &events::outbox(id, events::DEADLINE_WARNING, &event),
+                &platform::outbox::OutboxEvent::encode(id, events::DEADLINE_WARNING, &event),
             )
             .await?;
             tracing::info!(ticket = %ticket.number, fraction = timer.fraction, "deadline warning");
@@ -104,7 +104,7 @@ pub async fn fire_due(pool: &PgPool, rules: &Rules, now: DateTime<Utc>) -> Resul
         };
         outbox::enqueue(
             &mut txn,
-            &events::outbox(id, events::DEADLINE_BREACHED, &event),
+            &platform::outbox::OutboxEvent::encode(id, events::DEADLINE_BREACHED, &event),
         )
         .await?;
         escalate(&mut txn, rules, &mut ticket, now).await?;
@@ -140,7 +140,11 @@ async fn fire_task_timer(
         due_at: Some(convert::timestamp(task.due_at)),
         task: Some(convert::task(&task)),
     };
-    outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
+    outbox::enqueue(
+        conn,
+        &platform::outbox::OutboxEvent::encode(id, subject, &event),
+    )
+    .await?;
     tracing::info!(ticket = %ticket.number, unit = %task.unit_code, kind = %timer.kind, "task deadline timer fired");
     Ok(())
 }
@@ -223,7 +227,11 @@ async fn escalate(
         to_unit: Some(unit(&to)),
         level: ticket.escalation_level as u32,
     };
-    outbox::enqueue(conn, &events::outbox(id, events::ESCALATED, &event)).await?;
+    outbox::enqueue(
+        conn,
+        &platform::outbox::OutboxEvent::encode(id, events::ESCALATED, &event),
+    )
+    .await?;
     tracing::warn!(ticket = %ticket.number, to = %to.code, level = ticket.escalation_level, "ticket escalated");
     Ok(())
 }

@@ -260,7 +260,11 @@ async fn publish(
         transition: Some(convert::transition(transition)),
         task: None,
     };
-    outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
+    outbox::enqueue(
+        conn,
+        &platform::outbox::OutboxEvent::encode(id, subject, &event),
+    )
+    .await?;
     Ok(())
 }
 
@@ -377,6 +381,10 @@ async fn publish_task(
         transition: None,
         task: Some(convert::task(task)),
     };
-    outbox::enqueue(conn, &events::outbox(id, subject, &event)).await?;
+    outbox::enqueue(
+        conn,
+        &platform::outbox::OutboxEvent::encode(id, subject, &event),
+    )
+    .await?;
     Ok(())
 }

@@ -149,7 +149,7 @@ impl PointsApi {
         };
         outbox::enqueue(
             &mut txn,
-            &events::outbox(event_id, events::REPORT_SUBMITTED, &submitted),
+            &platform::outbox::OutboxEvent::encode(event_id, events::REPORT_SUBMITTED, &submitted),
         )
         .await?;
         // Duplicates are forwarded too: the town sees every report, and
@@ -165,7 +165,7 @@ impl PointsApi {
         };
         outbox::enqueue(
             &mut txn,
-            &events::outbox(event_id, events::TICKET_REQUESTED, &requested),
+            &platform::outbox::OutboxEvent::encode(event_id, events::TICKET_REQUESTED, &requested),
         )
         .await?;
         let response = pb::SubmitReportResponse {

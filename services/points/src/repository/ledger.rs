@@ -136,7 +136,7 @@ pub async fn post(conn: &mut PgConnection, entry: &NewEntry) -> Result<Posted, P
     };
     outbox::enqueue(
         conn,
-        &events::outbox(event_id, entry.kind.subject(), &message),
+        &platform::outbox::OutboxEvent::encode(event_id, entry.kind.subject(), &message),
     )
     .await?;
     Ok(Posted::New(row))
