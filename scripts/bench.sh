@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (release build) against PostgreSQL and NATS, started
 # when missing. Each prints its own numbers beside baselines measured in the
-# same run. `scripts/bench.sh resolve` or `scripts/bench.sh intake` runs one.
+# same run. `scripts/bench.sh resolve`, `intake` or `ledger` runs one.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up
@@ -13,4 +13,7 @@ if [ "$which" = all ] || [ "$which" = resolve ]; then
 fi
 if [ "$which" = all ] || [ "$which" = intake ]; then
   cargo bench -j2 -p ticket-dispatch --bench intake
+fi
+if [ "$which" = all ] || [ "$which" = ledger ]; then
+  cargo bench -j2 -p points --bench ledger
 fi

@@ -12,6 +12,8 @@ use platform::auth::{DevIssuer, Role};
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use prost::Message as _;
+use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as pb;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use sqlx::PgPool;
@@ -147,6 +149,50 @@ impl TestPoints {
             .await
     }
 
+    /// Publishes a `dispatch.ticket.<step>` event for `report`'s ticket, as
+    /// dispatch does, under a new event id.
+    pub async fn ticket_event(
+        &self,
+        report: &pb::Report,
+        step: &str,
+        cause: dispatch::ReopenCause,
+    ) {
+        let bus = Bus::connect(&self.config.service.nats).await.unwrap();
+        bus.ensure_stream(&crate::events::DISPATCH).await.unwrap();
+        let event_id = uuid::Uuid::now_v7().to_string();
+        let ticket_id = if report.ticket_id.is_empty() {
+            uuid::Uuid::now_v7().to_string()
+        } else {
+            report.ticket_id.clone()
+        };
+        let message = dispatch::TicketEvent {
+            meta: Some(dispatch::EventMeta {
+                event_id: event_id.clone(),
+                occurred_at: report.submitted_at,
+                actor: "test-desk".into(),
+            }),
+            ticket: Some(dispatch::Ticket {
+                id: ticket_id,
+                number: "LX-2026-000001".into(),
+                channel: dispatch::Channel::VillagerApp.into(),
+                external_ref: report.id.clone(),
+                ..Default::default()
+            }),
+            transition: Some(dispatch::Transition {
+                reopen_cause: cause.into(),
+                ..Default::default()
+            }),
+            task: None,
+        };
+        publish(
+            &bus,
+            &format!("dispatch.ticket.{step}"),
+            &event_id,
+            message.encode_to_vec(),
+        )
+        .await;
+    }
+
     /// Stops points and dispatch, and drops dispatch's databases.
     pub async fn cleanup(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -206,4 +252,20 @@ pub fn report(
         location: Some(pb::LatLng { lat, lng }),
         ..Default::default()
     }
+}
+
+/// Publishes `payload` on `subject` (without prefix) with `event_id` as its
+/// `Nats-Msg-Id`, and waits for JetStream's acknowledgement.
+///
+/// # Panics
+/// NATS refuses it.
+pub async fn publish(bus: &Bus, subject: &str, event_id: &str, payload: Vec<u8>) {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", event_id);
+    bus.jetstream()
+        .publish_with_headers(bus.subject(subject), headers, payload.into())
+        .await
+        .expect("published")
+        .await
+        .expect("acknowledged");
 }

@@ -19,18 +19,8 @@ async fn ticket_of(
     client: &mut Client,
     report: &pb::Report,
 ) -> dispatch::Ticket {
-    let forwarded = eventually(Duration::from_secs(30), "the report's ticket", || {
-        let mut client = client.clone();
-        let id = report.id.clone();
-        async move {
-            let got = client
-                .get_report(pb::GetReportRequest { id })
-                .await
-                .ok()?
-                .into_inner()
-                .report?;
-            (!got.ticket_id.is_empty()).then_some(got)
-        }
+    let forwarded = wait_report(client, report, "the report's ticket", |r| {
+        !r.ticket_id.is_empty()
     })
     .await;
     let dispatch = test.dispatch.as_ref().expect("dispatch runs");
@@ -55,13 +45,7 @@ async fn a_verified_report_earns_its_points_once_however_often_verification_arri
     let villager = register(&mut ws, "张三", "13812345678").await;
     let mut report = report(&villager, "ILLEGAL_DUMPING", 30.02, 121.02);
     report.severity = 2;
-    let submitted = ws
-        .submit_report(report)
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let submitted = submit(&mut ws, report).await;
     assert_eq!(submitted.status(), pb::ReportStatus::Submitted);
     assert_eq!(submitted.pending_points, 20, "10 points times severity 2");
     let pending = ws
@@ -136,13 +120,7 @@ async fn a_report_reopened_as_untrue_is_reversed_by_a_compensating_entry(pool: P
     let test = TestPoints::with_dispatch(pool.clone()).await;
     let mut ws = test.workstation().await;
     let villager = register(&mut ws, "李四", "13900001111").await;
-    let submitted = ws
-        .submit_report(report(&villager, "SANITATION", 30.03, 121.01))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let submitted = submit(&mut ws, report(&villager, "SANITATION", 30.03, 121.01)).await;
     let ticket = ticket_of(&test, &mut ws, &submitted).await;
     let dispatch = test.dispatch.as_ref().unwrap();
     let mut desk = dispatch.client_as(Role::TownOperator, None).await;
@@ -190,13 +168,7 @@ async fn a_report_made_while_dispatch_is_down_is_kept_and_forwarded_when_it_retu
     let mut test = TestPoints::spawn(pool.clone()).await;
     let mut ws = test.workstation().await;
     let villager = register(&mut ws, "王五", "13700002222").await;
-    let submitted = ws
-        .submit_report(report(&villager, "ROAD_DAMAGE", 30.06, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let submitted = submit(&mut ws, report(&villager, "ROAD_DAMAGE", 30.06, 121.02)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let waiting = ws
         .get_report(pb::GetReportRequest {

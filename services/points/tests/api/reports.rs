@@ -74,42 +74,22 @@ async fn a_second_report_of_the_same_place_and_category_is_a_duplicate_and_earns
     let mut ws = test.workstation().await;
     let first = register(&mut ws, "张三", "13812345678").await;
     let second = register(&mut ws, "李四", "13900001111").await;
-    let original = ws
-        .submit_report(report(&first, "ILLEGAL_DUMPING", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let original = submit(&mut ws, report(&first, "ILLEGAL_DUMPING", 30.02, 121.02)).await;
     // 20 m away, from someone else, an hour later.
     test.clock.advance(TimeDelta::hours(1));
-    let again = ws
-        .submit_report(report(&second, "ILLEGAL_DUMPING", 30.02018, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let again = submit(
+        &mut ws,
+        report(&second, "ILLEGAL_DUMPING", 30.02018, 121.02),
+    )
+    .await;
     assert_eq!(again.status(), pb::ReportStatus::Duplicate);
     assert_eq!(again.duplicate_of, original.id);
     assert_eq!(again.pending_points, 0);
     // Another category at the same place, or the same after the window, is new.
-    let other = ws
-        .submit_report(report(&second, "SANITATION", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let other = submit(&mut ws, report(&second, "SANITATION", 30.02, 121.02)).await;
     assert_eq!(other.status(), pb::ReportStatus::Submitted);
     test.clock.advance(TimeDelta::hours(72));
-    let later = ws
-        .submit_report(report(&second, "ILLEGAL_DUMPING", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    let later = submit(&mut ws, report(&second, "ILLEGAL_DUMPING", 30.02, 121.02)).await;
     assert_eq!(later.status(), pb::ReportStatus::Submitted);
 
     // Verifying the duplicate's ticket pays nothing; the original is paid.
@@ -137,26 +117,24 @@ async fn daily_and_monthly_caps_clip_awards_and_then_stop_them(pool: PgPool) {
     .await;
     let mut ws = test.workstation().await;
     let villager = register(&mut ws, "张三", "13812345678").await;
-    let submit = async |lat: f64| {
-        ws.clone()
-            .submit_report(report(&villager, "FIRE_HAZARD", lat, 121.02))
-            .await
-            .unwrap()
-            .into_inner()
-            .report
-            .unwrap()
+    let report_at = async |lat: f64| {
+        submit(
+            &mut ws.clone(),
+            report(&villager, "FIRE_HAZARD", lat, 121.02),
+        )
+        .await
     };
     // Three reports of 10 on one day, far apart: 10, 10, then 5 (the day's cap).
     let day_one = [
-        submit(30.01).await,
-        submit(30.02).await,
-        submit(30.03).await,
+        report_at(30.01).await,
+        report_at(30.02).await,
+        report_at(30.03).await,
     ];
     test.clock.advance(TimeDelta::days(1));
     // Two more the next day reach the month's 45; the day after earns nothing.
-    let day_two = [submit(30.04).await, submit(30.05).await];
+    let day_two = [report_at(30.04).await, report_at(30.05).await];
     test.clock.advance(TimeDelta::days(1));
-    let day_three = submit(30.06).await;
+    let day_three = report_at(30.06).await;
     let mut awarded = Vec::new();
     for r in day_one.iter().chain(&day_two).chain([&day_three]) {
         awarded.push(verify(&test, &mut ws, r).await.awarded_points);
@@ -208,13 +186,7 @@ async fn household_members_earn_into_one_balance(pool: PgPool) {
         "the same openid is the same resident"
     );
     for (who, lat) in [(&father, 30.01), (&daughter, 30.03)] {
-        let r = ws
-            .submit_report(report(who, "SANITATION", lat, 121.02))
-            .await
-            .unwrap()
-            .into_inner()
-            .report
-            .unwrap();
+        let r = submit(&mut ws, report(who, "SANITATION", lat, 121.02)).await;
         verify(&test, &mut ws, &r).await;
     }
     assert_eq!(balance(&mut ws, &father).await, 10);

@@ -3,60 +3,19 @@
 
 use std::time::Duration;
 
-use platform::events::Bus;
 use platform::testing::eventually;
 use points::testing::{Client, TestPoints};
-use prost::Message as _;
 use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as pb;
 
-/// Publishes a `dispatch.ticket.<step>` event for `report`'s ticket, as
-/// dispatch does, under a new event id.
+/// Publishes a `dispatch.ticket.<step>` event for `report`'s ticket.
 pub async fn ticket_event(
     test: &TestPoints,
     report: &pb::Report,
     step: &str,
     cause: dispatch::ReopenCause,
 ) {
-    let bus = Bus::connect(&test.config.service.nats).await.unwrap();
-    bus.ensure_stream(&points::events::DISPATCH).await.unwrap();
-    let event_id = uuid::Uuid::now_v7().to_string();
-    let ticket_id = if report.ticket_id.is_empty() {
-        uuid::Uuid::now_v7().to_string()
-    } else {
-        report.ticket_id.clone()
-    };
-    let message = dispatch::TicketEvent {
-        meta: Some(dispatch::EventMeta {
-            event_id: event_id.clone(),
-            occurred_at: report.submitted_at,
-            actor: "test-desk".into(),
-        }),
-        ticket: Some(dispatch::Ticket {
-            id: ticket_id,
-            number: "LX-2026-000001".into(),
-            channel: dispatch::Channel::VillagerApp.into(),
-            external_ref: report.id.clone(),
-            ..Default::default()
-        }),
-        transition: Some(dispatch::Transition {
-            reopen_cause: cause.into(),
-            ..Default::default()
-        }),
-        task: None,
-    };
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", event_id.as_str());
-    bus.jetstream()
-        .publish_with_headers(
-            bus.subject(&format!("dispatch.ticket.{step}")),
-            headers,
-            message.encode_to_vec().into(),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    test.ticket_event(report, step, cause).await;
 }
 
 /// Verifies `report` by event and waits until points has applied it.
@@ -71,23 +30,33 @@ pub async fn wait_status(
     report: &pb::Report,
     status: pb::ReportStatus,
 ) -> pb::Report {
-    eventually(
-        Duration::from_secs(20),
-        &format!("report {status:?}"),
-        || {
-            let mut client = client.clone();
-            let id = report.id.clone();
-            async move {
-                let got = client
-                    .get_report(pb::GetReportRequest { id })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .report?;
-                (got.status() == status).then_some(got)
-            }
-        },
-    )
+    wait_report(client, report, &format!("report {status:?}"), |r| {
+        r.status() == status
+    })
+    .await
+}
+
+/// Waits until `report` is as `wanted` says.
+pub async fn wait_report(
+    client: &mut Client,
+    report: &pb::Report,
+    what: &str,
+    wanted: impl Fn(&pb::Report) -> bool,
+) -> pb::Report {
+    let wanted = &wanted;
+    eventually(Duration::from_secs(30), what, || {
+        let mut client = client.clone();
+        let id = report.id.clone();
+        async move {
+            let got = client
+                .get_report(pb::GetReportRequest { id })
+                .await
+                .ok()?
+                .into_inner()
+                .report?;
+            wanted(&got).then_some(got)
+        }
+    })
     .await
 }
 
@@ -128,4 +97,15 @@ pub async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
         .fetch_one(pool)
         .await
         .unwrap()
+}
+
+/// Submits a report and returns it.
+pub async fn submit(client: &mut Client, request: pb::SubmitReportRequest) -> pb::Report {
+    client
+        .submit_report(request)
+        .await
+        .expect("the report is taken")
+        .into_inner()
+        .report
+        .expect("a report")
 }
