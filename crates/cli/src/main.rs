@@ -233,8 +233,12 @@ impl From<tonic::Status> for Failure {
 }
 
 impl From<anyhow::Error> for Failure {
+    /// A service's status inside an error is reported as the status.
     fn from(err: anyhow::Error) -> Self {
-        Failure::Other(err)
+        match err.downcast::<tonic::Status>() {
+            Ok(status) => Failure::Status(status),
+            Err(err) => Failure::Other(err),
+        }
     }
 }
 
@@ -340,23 +344,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Ticket(command) => {
             let mut client = connect::dispatch(&cli.dispatch, &identity).await?;
-            let (value, text) = ticket::run(&mut client, command).await.map_err(|err| {
-                match err.downcast::<tonic::Status>() {
-                    Ok(status) => Failure::Status(status),
-                    Err(err) => Failure::Other(err),
-                }
-            })?;
+            let (value, text) = ticket::run(&mut client, command).await?;
             print(output, &value, || text);
             Ok(())
         }
         Command::Points(command) => {
             let mut client = connect::points(&cli.points, &identity).await?;
-            let (value, text) = points::run(&mut client, command).await.map_err(|err| {
-                match err.downcast::<tonic::Status>() {
-                    Ok(status) => Failure::Status(status),
-                    Err(err) => Failure::Other(err),
-                }
-            })?;
+            let (value, text) = points::run(&mut client, command).await?;
             print(output, &value, || text);
             Ok(())
         }

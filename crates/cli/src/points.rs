@@ -1,12 +1,12 @@
 //! `weigrid points …`: residents, reports, balances and the catalogue.
 
 use anyhow::Context as _;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use clap::Subcommand;
 use proto::points::v1 as pb;
 use serde_json::{Value, json};
 
 use crate::connect::Points;
+use crate::ticket::{period, time};
 
 /// Points commands.
 #[derive(Subcommand)]
@@ -130,32 +130,6 @@ fn name(value: &str, prefix: &str) -> String {
     value.strip_prefix(prefix).unwrap_or(value).to_owned()
 }
 
-fn day(ts: &Option<prost_types::Timestamp>) -> String {
-    ts.as_ref()
-        .and_then(|t| DateTime::from_timestamp(t.seconds, 0))
-        .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-fn local_midnight(day: &str, flag: &str) -> anyhow::Result<prost_types::Timestamp> {
-    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .with_context(|| format!("{flag} takes YYYY-MM-DD"))?;
-    let at = chrono::FixedOffset::east_opt(8 * 3600)
-        .expect("UTC+8")
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
-        .single()
-        .context("a fixed offset has one midnight")?
-        .with_timezone(&Utc);
-    Ok(prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: 0,
-    })
-}
-
 fn resident_json(r: &pb::Resident) -> Value {
     json!({
         "id": r.id, "code": r.code, "openid": r.openid, "name": r.name_masked,
@@ -170,7 +144,7 @@ fn report_json(r: &pb::Report) -> Value {
         "severity": r.severity, "status": name(r.status().as_str_name(), "REPORT_STATUS_"),
         "ticket": r.ticket_number, "duplicate_of": r.duplicate_of,
         "pending": r.pending_points, "awarded": r.awarded_points, "reversed": r.reversed_points,
-        "submitted_at": day(&r.submitted_at),
+        "submitted_at": time(&r.submitted_at),
     })
 }
 
@@ -178,7 +152,7 @@ fn report_line(r: &pb::Report) -> String {
     format!(
         "{}  {}  {:<18} {:<11} ticket {:<16} pending {:>3}  awarded {:>3}{}",
         r.id,
-        day(&r.submitted_at),
+        time(&r.submitted_at),
         r.category_code,
         name(r.status().as_str_name(), "REPORT_STATUS_"),
         if r.ticket_number.is_empty() {
@@ -379,7 +353,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
                 .map(|e| {
                     format!(
                         "{}  {:<10} {:>+6}  = {:>6}  {}  ({})",
-                        day(&e.at),
+                        time(&e.at),
                         name(e.kind().as_str_name(), "ENTRY_KIND_"),
                         e.amount,
                         e.balance_after,
@@ -395,7 +369,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
                 .map(|e| {
                     json!({
                         "key": e.key, "kind": name(e.kind().as_str_name(), "ENTRY_KIND_"),
-                        "amount": e.amount, "balance_after": e.balance_after, "at": day(&e.at),
+                        "amount": e.amount, "balance_after": e.balance_after, "at": time(&e.at),
                         "reason": e.reason, "operator": e.operator,
                     })
                 })
@@ -532,11 +506,16 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             to,
             limit,
         } => {
+            let (from, to) = period(None, Some(&from), Some(&to))?;
+            let stamp = |t: chrono::DateTime<chrono::Utc>| prost_types::Timestamp {
+                seconds: t.timestamp(),
+                nanos: 0,
+            };
             let rows = client
                 .get_leaderboard(pb::GetLeaderboardRequest {
                     village_code: village.unwrap_or_default(),
-                    from: Some(local_midnight(&from, "--from")?),
-                    to: Some(local_midnight(&to, "--to")?),
+                    from: Some(stamp(from)),
+                    to: Some(stamp(to)),
                     limit,
                 })
                 .await?

@@ -136,7 +136,8 @@ fn channel(value: i32) -> String {
     )
 }
 
-fn time(ts: &Option<prost_types::Timestamp>) -> String {
+/// Returns a time in Shanghai, to the minute.
+pub fn time(ts: &Option<prost_types::Timestamp>) -> String {
     ts.as_ref()
         .and_then(|t| DateTime::from_timestamp(t.seconds, 0))
         .map(|t| {
