@@ -145,11 +145,12 @@ impl TicketEvents {
                         "{} report verified, severity {}",
                         report.category_code, report.severity
                     )),
-                    operator: ACTOR.into(),
+                    operator: operator_of(report),
                 },
             )
             .await?;
             report.awarded_points = posted.entry().amount as i32;
+            settle_owed(txn, report.account_id, at).await?;
         } else {
             tracing::info!(report = %report.report_id, day = %report.local_day, month = report.local_day.month(), "report verified; the resident's cap is reached");
         }
@@ -159,9 +160,10 @@ impl TicketEvents {
     }
 }
 
-/// Marks a report found untrue and takes back what it earned, as far as the
-/// balance allows (the ledger never goes negative; the rest is recorded on
-/// the report and logged for the town).
+/// Marks a report found untrue and takes back what it earned, as far as
+/// the balance allows: the ledger never goes negative, so points already
+/// spent stay owed and are taken from the account's next credits
+/// ([`settle_owed`]).
 async fn reverse(
     txn: &mut PgConnection,
     report: &mut ReportRow,
@@ -169,6 +171,18 @@ async fn reverse(
 ) -> Result<(), PostError> {
     report.status = "REJECTED".into();
     report.pending_points = 0;
+    recover(txn, report, at).await
+}
+
+/// Takes back as much of an untrue report's award as the balance holds.
+/// The first reversal's key is `reverse:<report>`; one taken later from a
+/// new credit is `reverse:<report>@<points reversed before it>`, so each is
+/// posted once.
+async fn recover(
+    txn: &mut PgConnection,
+    report: &mut ReportRow,
+    at: DateTime<Utc>,
+) -> Result<(), PostError> {
     let owed = i64::from(report.awarded_points - report.reversed_points);
     if owed <= 0 {
         return Ok(());
@@ -176,10 +190,14 @@ async fn reverse(
     let balance = ledger::lock(txn, report.account_id).await?.unwrap_or(0);
     let amount = owed.min(balance);
     if amount > 0 {
+        let key = match report.reversed_points {
+            0 => format!("reverse:{}", report.report_id),
+            before => format!("reverse:{}@{before}", report.report_id),
+        };
         let posted = ledger::post(
             txn,
             &NewEntry {
-                key: format!("reverse:{}", report.report_id),
+                key,
                 account_id: report.account_id,
                 kind: EntryKind::Reversal,
                 amount: -amount,
@@ -188,7 +206,7 @@ async fn reverse(
                 report_id: Some(report.report_id),
                 order_id: None,
                 reason: Some("the report proved untrue".into()),
-                operator: ACTOR.into(),
+                operator: operator_of(report),
             },
         )
         .await?;
@@ -197,7 +215,31 @@ async fn reverse(
         }
     }
     if amount < owed {
-        tracing::warn!(report = %report.report_id, owed, reversed = amount, "award only partly reversed: the points were already spent");
+        tracing::warn!(report = %report.report_id, owed, reversed = amount, "award partly reversed: the rest was spent and is taken from the next credits");
     }
     Ok(())
+}
+
+/// Takes what untrue reports still owe from an account that was just
+/// credited, oldest first.
+///
+/// # Errors
+/// The database fails.
+pub async fn settle_owed(
+    txn: &mut PgConnection,
+    account: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), PostError> {
+    for mut report in reports::owing(txn, account).await? {
+        recover(txn, &mut report, at).await?;
+        report.updated_at = at;
+        reports::update(txn, &report).await?;
+    }
+    Ok(())
+}
+
+/// Returns who an award or reversal is recorded against: the workstation
+/// operator who filed the report, else the service itself.
+fn operator_of(report: &ReportRow) -> String {
+    report.operator.clone().unwrap_or_else(|| ACTOR.into())
 }

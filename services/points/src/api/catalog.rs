@@ -321,6 +321,11 @@ impl PointsApi {
             },
         )
         .await?;
+        // A refund is a credit: what untrue reports still owe is taken first.
+        crate::tickets::settle_owed(&mut txn, order.account_id, now).await?;
+        let balance = ledger::account(&mut txn, order.account_id)
+            .await?
+            .map_or(posted.entry().balance_after, |a| a.balance);
         order.state = "CANCELLED".into();
         order.closed_at = Some(now);
         order.reason = Some(request.reason.trim().to_owned());
@@ -330,7 +335,7 @@ impl PointsApi {
         self.waker.wake();
         Ok(pb::CancelOrderResponse {
             order: Some(convert::order(&order)),
-            balance: posted.entry().balance_after,
+            balance,
         })
     }
 }

@@ -113,6 +113,9 @@ impl PointsApi {
             },
         )
         .await?;
+        if request.amount > 0 {
+            crate::tickets::settle_owed(&mut txn, resident.account_id(), self.clock.now()).await?;
+        }
         let response = pb::AdjustPointsResponse {
             entry: Some(convert::entry(posted.entry())),
         };

@@ -202,6 +202,22 @@ pub async fn awarded_around(
     .await
 }
 
+/// Returns the reports of `account` found untrue whose award is not wholly
+/// taken back yet, oldest first, locked.
+///
+/// # Errors
+/// The database fails.
+pub async fn owing(conn: &mut PgConnection, account: Uuid) -> Result<Vec<ReportRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM reports
+         WHERE account_id = $1 AND status = 'REJECTED' AND awarded_points > reversed_points
+         ORDER BY updated_at, report_id FOR UPDATE"
+    )))
+    .bind(account)
+    .fetch_all(conn)
+    .await
+}
+
 /// Points pending for an account: reports not yet verified.
 ///
 /// # Errors

@@ -219,3 +219,54 @@ async fn household_members_earn_into_one_balance(pool: PgPool) {
     assert_eq!(balance(&mut ws, &daughter).await, 10);
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn points_of_an_untrue_report_already_spent_are_taken_from_the_next_award(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut town = test.town().await;
+    let mut ws = test.workstation().await;
+    town.put_catalog_item(pb::PutCatalogItemRequest {
+        item: Some(pb::CatalogItem {
+            code: "SOAP".into(),
+            name: "洗衣皂".into(),
+            kind: pb::ItemKind::DailyGoods.into(),
+            cost: 5,
+            stock: 5,
+            active: true,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    let untrue = submit(&mut ws, report(&villager, "SANITATION", 30.01, 121.02)).await;
+    let mut severe = report(&villager, "SANITATION", 30.03, 121.02);
+    severe.severity = 2;
+    let later = submit(&mut ws, severe).await;
+    verify(&test, &mut ws, &untrue).await;
+    ws.redeem(pb::RedeemRequest {
+        resident_id: villager.id.clone(),
+        item_code: "SOAP".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // Found untrue after its 5 points were spent: nothing can be taken yet.
+    ticket_event(
+        &test,
+        &untrue,
+        "reopened",
+        proto::dispatch::v1::ReopenCause::ReportUntrue,
+    )
+    .await;
+    let rejected = wait_status(&mut ws, &untrue, pb::ReportStatus::Rejected).await;
+    assert_eq!((rejected.awarded_points, rejected.reversed_points), (5, 0));
+    assert_eq!(balance(&mut ws, &villager).await, 0);
+    // The next award pays what is owed first.
+    verify(&test, &mut ws, &later).await;
+    let settled = wait_status(&mut ws, &untrue, pb::ReportStatus::Rejected).await;
+    assert_eq!(settled.reversed_points, 5);
+    assert_eq!(balance(&mut ws, &villager).await, 5, "10 earned, 5 owed");
+    test.cleanup().await;
+}
