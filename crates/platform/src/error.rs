@@ -73,6 +73,19 @@ pub fn internal(err: &dyn std::fmt::Display) -> Status {
     Status::internal("internal error")
 }
 
+/// Maps a failed idempotency check: a key reused for another request is
+/// FAILED_PRECONDITION naming the key; the database as [`database_status`].
+pub fn idempotency_status(err: crate::idempotency::IdempotencyError) -> Status {
+    use crate::idempotency::IdempotencyError;
+    match err {
+        IdempotencyError::KeyReused { key, rpc } => Status::failed_precondition(format!(
+            "idempotency key {key:?} was already used for a different {rpc} request"
+        )),
+        IdempotencyError::Database(err) => database_status(&err),
+        err => internal(&err),
+    }
+}
+
 /// Returns the name of the violated constraint when `err` is one.
 pub fn constraint(err: &sqlx::Error) -> Option<&str> {
     err.as_database_error().and_then(|e| e.constraint())

@@ -185,3 +185,35 @@ impl ScratchDatabase {
         .await;
     }
 }
+
+/// Loads `service`'s configuration for a test instance: a free port, no
+/// metrics endpoint, NATS at `WEIGRID__NATS__URL` (else 127.0.0.1:4222)
+/// under `prefix`, a quick outbox relay; then `settings`, keys without the
+/// service's prefix (e.g. `("CAPS__DAILY", "25")`), later ones winning.
+///
+/// # Panics
+/// The result is not a valid configuration: the test is wrong.
+pub fn service_config<T: serde::de::DeserializeOwned + crate::config::Validate>(
+    service: &str,
+    defaults: &str,
+    prefix: &str,
+    settings: &[(&str, String)],
+) -> T {
+    let nats =
+        std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let base = [
+        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.to_owned()),
+        ("NATS__URL", nats),
+        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
+    ];
+    let upper = service.to_uppercase();
+    let env: std::collections::HashMap<String, String> = base
+        .iter()
+        .map(|(k, v)| (*k, v.clone()))
+        .chain(settings.iter().map(|(k, v)| (*k, v.clone())))
+        .map(|(k, v)| (format!("WEIGRID_{upper}__{k}"), v))
+        .collect();
+    crate::config::load_from(service, defaults, &env).expect("test configuration is valid")
+}

@@ -2,7 +2,6 @@
 //! subject prefix, with clients for any role: the harness of this crate's
 //! API tests, the system tests and the benchmarks.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,25 +39,12 @@ pub struct TestApp {
 /// fresh NATS prefix, a quick relay; `overrides` are `WEIGRID_REGISTRY__…`
 /// style keys without the prefix (e.g. `NATS__URL`).
 pub fn test_config(prefix: &str, overrides: &[(&str, String)]) -> RegistryConfig {
-    let mut env: HashMap<String, String> = [
-        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
-        ("METRICS__ENABLED", "false".to_owned()),
-        ("NATS__PREFIX", prefix.to_owned()),
-        (
-            "NATS__URL",
-            std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
-        ),
+    let mut settings = vec![
         ("NATS__ACK_TIMEOUT", "1s".to_owned()),
-        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
         ("OUTBOX__MAX_BACKOFF", "200ms".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("WEIGRID_REGISTRY__{k}"), v))
-    .collect();
-    for (k, v) in overrides {
-        env.insert(format!("WEIGRID_REGISTRY__{k}"), v.clone());
-    }
-    platform::config::load_from("registry", DEFAULTS, &env).expect("test configuration is valid")
+    ];
+    settings.extend_from_slice(overrides);
+    platform::testing::service_config("registry", DEFAULTS, prefix, &settings)
 }
 
 pub fn start_time() -> DateTime<Utc> {

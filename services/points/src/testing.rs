@@ -3,7 +3,6 @@
 //! of this crate's API tests and benchmark. [`TestPoints::with_dispatch`]
 //! runs dispatch (and a registry) beside it on the same prefix.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,24 +37,9 @@ pub const VILLAGE: &str = "V1";
 /// Configuration for a test instance; `overrides` are `WEIGRID_POINTS__…`
 /// keys without the prefix.
 pub fn test_config(prefix: &str, overrides: &[(&str, String)]) -> PointsConfig {
-    let mut env: HashMap<String, String> = [
-        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
-        ("METRICS__ENABLED", "false".to_owned()),
-        ("NATS__PREFIX", prefix.to_owned()),
-        (
-            "NATS__URL",
-            std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
-        ),
-        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
-        ("EXPIRY__CHECK_INTERVAL", "50ms".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("WEIGRID_POINTS__{k}"), v))
-    .collect();
-    for (k, v) in overrides {
-        env.insert(format!("WEIGRID_POINTS__{k}"), v.clone());
-    }
-    platform::config::load_from("points", DEFAULTS, &env).expect("test configuration is valid")
+    let mut settings = vec![("EXPIRY__CHECK_INTERVAL", "50ms".to_owned())];
+    settings.extend_from_slice(overrides);
+    platform::testing::service_config("points", DEFAULTS, prefix, &settings)
 }
 
 /// Returns a token of `subject` acting as `role` in `scope`.

@@ -3,7 +3,6 @@
 //! [`TestDispatch::cleanup`]), with a manual clock: the harness of this
 //! crate's API tests and of the services that talk to dispatch.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -31,29 +30,16 @@ pub type Client = DispatchServiceClient<InterceptedService<Channel, Outgoing>>;
 /// Configuration for a test instance; `overrides` are `WEIGRID_DISPATCH__…`
 /// keys without the prefix.
 pub fn test_config(prefix: &str, registry: &str, overrides: &[(&str, String)]) -> DispatchConfig {
-    let mut env: HashMap<String, String> = [
-        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
-        ("METRICS__ENABLED", "false".to_owned()),
-        ("NATS__PREFIX", prefix.to_owned()),
-        (
-            "NATS__URL",
-            std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
-        ),
-        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
+    let mut settings = vec![
         ("CLIENTS__REGISTRY__ENDPOINT", format!("http://{registry}")),
         ("CLIENTS__REGISTRY__CONNECT_TIMEOUT", "300ms".to_owned()),
         ("CLIENTS__REGISTRY__REQUEST_TIMEOUT", "1s".to_owned()),
         ("CLIENTS__REGISTRY__MAX_ATTEMPTS", "1".to_owned()),
         ("WORKERS__TIMER_INTERVAL", "20ms".to_owned()),
         ("WORKERS__ROUTER_INTERVAL", "100ms".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("WEIGRID_DISPATCH__{k}"), v))
-    .collect();
-    for (k, v) in overrides {
-        env.insert(format!("WEIGRID_DISPATCH__{k}"), v.clone());
-    }
-    platform::config::load_from("dispatch", DEFAULTS, &env).expect("test configuration is valid")
+    ];
+    settings.extend_from_slice(overrides);
+    platform::testing::service_config("dispatch", DEFAULTS, prefix, &settings)
 }
 
 /// Dispatch and a registry, for one test.

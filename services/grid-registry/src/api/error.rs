@@ -1,6 +1,8 @@
 //! The registry API's errors and their one mapping to gRPC status.
 
-use platform::error::{FieldViolation, constraint, database_status, internal, invalid_argument};
+use platform::error::{
+    FieldViolation, constraint, database_status, idempotency_status, internal, invalid_argument,
+};
 use platform::idempotency::IdempotencyError;
 use tonic::Status;
 
@@ -73,13 +75,7 @@ impl From<ApiError> for Status {
                     None => database_status(&err),
                 }
             }
-            ApiError::Idempotency(IdempotencyError::KeyReused { key, rpc }) => {
-                Status::failed_precondition(format!(
-                    "idempotency key {key:?} was already used for a different {rpc} request"
-                ))
-            }
-            ApiError::Idempotency(IdempotencyError::Database(err)) => database_status(&err),
-            ApiError::Idempotency(err) => internal(&err),
+            ApiError::Idempotency(err) => idempotency_status(err),
             ApiError::Internal(err) => internal(&format!("{err:#}")),
         }
     }
