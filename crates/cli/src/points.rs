@@ -75,8 +75,12 @@ pub enum PointsCommand {
         kind: String,
         #[arg(long, default_value_t = 0)]
         cost: u32,
+        /// The stock of a new item.
         #[arg(long, default_value_t = 0)]
         stock: u32,
+        /// Added to an existing item's stock (negative writes off).
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        restock: i32,
         /// Villages where it is offered (repeatable; none means all).
         #[arg(long = "offered-in")]
         offered_in: Vec<String>,
@@ -386,6 +390,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             kind,
             cost,
             stock,
+            restock,
             offered_in,
         } => {
             let kind = pb::ItemKind::from_str_name(&format!(
@@ -407,6 +412,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
                         village_codes: villages,
                         active: true,
                     }),
+                    stock_change: restock,
                 })
                 .await?
                 .into_inner()

@@ -55,9 +55,18 @@ pub fn field_violations(status: &Status) -> Vec<FieldViolation> {
 }
 
 /// Maps a database error that is not a named constraint: a pool timeout or
-/// a lost connection is UNAVAILABLE (the call may be retried), anything else
-/// is INTERNAL and logged once, here, with its chain.
+/// a lost connection is UNAVAILABLE and a deadlock ABORTED (the call may be
+/// retried), anything else is INTERNAL and logged once, here, with its
+/// chain.
 pub fn database_status(err: &sqlx::Error) -> Status {
+    // A deadlock or a serialization failure: the transaction was rolled
+    // back and the call may be retried as it was.
+    if let Some(code) = err.as_database_error().and_then(|e| e.code())
+        && matches!(code.as_ref(), "40P01" | "40001")
+    {
+        tracing::warn!(error = %err, "transaction aborted by the database");
+        return Status::aborted("transaction aborted by a concurrent one; try again");
+    }
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             tracing::warn!(error = %err, "database unavailable");

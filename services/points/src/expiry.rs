@@ -57,6 +57,7 @@ pub async fn run(
             kind: EntryKind::parse(&e.kind).unwrap_or(EntryKind::Adjustment),
             amount: e.amount,
             at: e.at,
+            of: e.report_id.or(e.order_id).map(|id| id.to_string()),
         }))
         .unspent_before(cutoff);
         if lapsed > 0 {

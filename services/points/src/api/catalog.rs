@@ -58,6 +58,12 @@ impl PointsApi {
         if item.stock > 1_000_000 {
             violations.push(FieldViolation::new("item.stock", "must be at most 1000000"));
         }
+        if !(-1_000_000..=1_000_000).contains(&request.stock_change) {
+            violations.push(FieldViolation::new(
+                "stock_change",
+                "must be between -1000000 and 1000000",
+            ));
+        }
         for (i, v) in item.village_codes.iter().enumerate() {
             check_village(
                 v.trim(),
@@ -93,6 +99,7 @@ impl PointsApi {
                     .collect(),
                 active: item.active,
             },
+            request.stock_change,
             self.clock.now(),
         )
         .await?;
@@ -136,6 +143,12 @@ impl PointsApi {
         let code = request.item_code.trim();
         if code.is_empty() {
             return Err(ApiError::invalid("item_code", "is required"));
+        }
+        if request.idempotency_key.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "idempotency_key",
+                "is required: an order is placed once, however often the call is retried",
+            ));
         }
         let mut txn = self.pool.begin().await?;
         let key = IdempotencyKey::new(
@@ -245,7 +258,7 @@ impl PointsApi {
         match order.state.as_str() {
             "RESERVED" => {}
             // Handing over twice (a retried call) is the same hand-over.
-            "FULFILLED" if order.pickup_code == request.pickup_code.trim() => {
+            "FULFILLED" if order.pickup_code == request.pickup_code.trim().to_ascii_uppercase() => {
                 return Ok(pb::FulfilOrderResponse {
                     order: Some(convert::order(&order)),
                 });

@@ -54,8 +54,11 @@ impl From<ApiError> for Status {
             ApiError::FailedPrecondition(why) => Status::failed_precondition(why),
             ApiError::PermissionDenied(why) => Status::permission_denied(why),
             ApiError::Database(err) => match constraint(&err) {
-                Some("residents_openid_key") => {
-                    Status::already_exists("a resident with this openid is registered")
+                Some("residents_openid_key") => Status::aborted(
+                    "a resident with this openid was registered at the same moment; try again",
+                ),
+                Some("catalog_items_stock_check") => {
+                    Status::failed_precondition("the stock cannot go below 0")
                 }
                 Some("households_village_code_label_key") => {
                     Status::already_exists("this village already has a household with this label")

@@ -7,7 +7,7 @@ use proto::points::v1 as pb;
 use super::{ApiError, PointsApi, convert, require_town, resident_for};
 use crate::domain::ledger::EntryKind;
 use crate::expiry;
-use crate::repository::ledger::{self, NewEntry};
+use crate::repository::ledger::{self, NewEntry, Posted};
 use crate::repository::reports;
 
 impl PointsApi {
@@ -61,7 +61,7 @@ impl PointsApi {
     ) -> Result<pb::AdjustPointsResponse, ApiError> {
         require_town(&caller, "adjust points")?;
         let mut violations = Vec::new();
-        if request.amount == 0 || request.amount.abs() > 100_000 {
+        if request.amount == 0 || !(-100_000..=100_000).contains(&request.amount) {
             violations.push(platform::error::FieldViolation::new(
                 "amount",
                 "must be non-zero and at most 100000 either way",
@@ -96,11 +96,7 @@ impl PointsApi {
         let posted = ledger::post(
             &mut txn,
             &NewEntry {
-                key: format!(
-                    "adjust:{}:{}",
-                    caller.subject,
-                    request.idempotency_key.trim()
-                ),
+                key: format!("adjust:{}:{}", caller.subject, request.idempotency_key),
                 account_id: resident.account_id(),
                 kind: EntryKind::Adjustment,
                 amount: request.amount,
@@ -113,6 +109,15 @@ impl PointsApi {
             },
         )
         .await?;
+        if let Posted::Already(entry) = &posted
+            && (entry.account_id != resident.account_id() || entry.amount != request.amount)
+        {
+            // The key's idempotency row was purged; the entry stays.
+            return Err(ApiError::FailedPrecondition(format!(
+                "idempotency key {:?} was already used for another adjustment",
+                request.idempotency_key
+            )));
+        }
         if request.amount > 0 {
             crate::tickets::settle_owed(&mut txn, resident.account_id(), self.clock.now()).await?;
         }
@@ -127,7 +132,7 @@ impl PointsApi {
 
     pub(super) async fn get_leaderboard(
         &self,
-        _caller: Caller,
+        caller: Caller,
         request: pb::GetLeaderboardRequest,
     ) -> Result<pb::GetLeaderboardResponse, ApiError> {
         let from = request.from.as_ref().and_then(convert::from_timestamp);
@@ -145,6 +150,9 @@ impl PointsApi {
         let village = Some(request.village_code.trim()).filter(|v| !v.is_empty());
         let mut conn = self.pool.acquire().await?;
         let rows = ledger::leaderboard(&mut conn, village, (from, to), i64::from(limit)).await?;
+        // Village honours are public; who the residents are is for those
+        // who serve them.
+        let ids = village.is_none_or(|v| super::serves_village(&caller, v));
         Ok(pb::GetLeaderboardResponse {
             rows: rows
                 .into_iter()
@@ -156,7 +164,7 @@ impl PointsApi {
                     } else {
                         row.name
                     },
-                    id: row.id,
+                    id: if ids { row.id } else { String::new() },
                     points: row.points,
                     verified_reports: row.verified_reports as u32,
                 })

@@ -68,6 +68,16 @@ impl PointsApi {
             ));
         }
         let mut txn = self.pool.begin().await?;
+        // A retried call answers as the first did, whatever changed since.
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "SubmitReport",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
         let rule = reports::rule(&mut txn, request.category_code.trim()).await?;
         if rule.is_none() {
             let known = reports::categories(&mut txn).await?;
@@ -82,15 +92,12 @@ impl PointsApi {
         let rule = rule.expect("checked above");
         let resident = resident_for(&mut txn, &caller, &request.resident_id).await?;
         require_active(&resident)?;
-        let key = IdempotencyKey::new(
-            &caller.subject,
-            "SubmitReport",
-            &request.idempotency_key,
-            &request,
-        );
-        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
-            return Ok(saved);
-        }
+        // Reports of one category are checked for duplicates one at a time:
+        // two reports of one fire at the same moment are not both originals.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('points.report:' || $1))")
+            .bind(&rule.category_code)
+            .execute(&mut *txn)
+            .await?;
         let now = self.clock.now();
         let original = self
             .find_original(

@@ -13,13 +13,14 @@ use crate::repository::residents::{self, Lookup, ResidentRow};
 /// Letters and digits that cannot be misread on paper (no 0/O, 1/I/L).
 const CODE_ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-/// Returns random characters from [`CODE_ALPHABET`].
+/// Returns random characters from [`CODE_ALPHABET`], drawn from the
+/// operating system's random source (a UUIDv4's bytes).
 pub(crate) fn random_chars(n: usize) -> String {
     let mut out = String::with_capacity(n);
     while out.len() < n {
-        // The last 8 bytes of a UUIDv7 are random.
-        for b in &Uuid::now_v7().as_bytes()[8..] {
-            if out.len() < n {
+        for b in Uuid::new_v4().as_bytes() {
+            // 248 = 8 × 31: no byte value favours a character.
+            if *b < 248 && out.len() < n {
                 out.push(CODE_ALPHABET[usize::from(b % 31)] as char);
             }
         }
@@ -121,7 +122,12 @@ impl PointsApi {
             && let Some(existing) = residents::find(&mut txn, Lookup::OpenId(&openid)).await?
         {
             // The mini-program registers on every first login: the same
-            // identity is the same resident.
+            // identity is the same resident, to whoever may act for them.
+            if !super::acts_for(&caller, &existing) {
+                return Err(ApiError::FailedPrecondition(
+                    "this openid is registered in another village".into(),
+                ));
+            }
             return Ok(pb::RegisterResidentResponse {
                 resident: Some(convert::resident(&existing)),
             });

@@ -73,6 +73,9 @@ pub struct Entry {
     /// Positive credits, negative debits.
     pub amount: i64,
     pub at: DateTime<Utc>,
+    /// What it belongs to: the report of an award or reversal, the order of
+    /// a redemption or refund.
+    pub of: Option<String>,
 }
 
 /// Why an entry cannot be posted.
@@ -152,20 +155,38 @@ impl Ledger {
 
     /// Returns how many points earned before `cutoff` are still unspent,
     /// spending the oldest first: what lapses at `cutoff`.
+    ///
+    /// Earned: awards and credit adjustments before `cutoff`, less the
+    /// reversals of those awards (a reversed award was never earned).
+    /// Spent: redemptions less their refunds (a cancelled order spent
+    /// nothing, whenever it was cancelled), debit adjustments and earlier
+    /// expiries. Reversals of later awards cancel those awards and spend
+    /// nothing.
     pub fn unspent_before(&self, cutoff: DateTime<Utc>) -> i64 {
-        let earned_before: i64 = self
+        let early_awards: HashSet<&str> = self
             .entries
             .iter()
-            .filter(|e| e.amount > 0 && e.at < cutoff)
-            .map(|e| e.amount)
-            .sum();
-        let spent: i64 = -self
-            .entries
-            .iter()
-            .filter(|e| e.amount < 0)
-            .map(|e| e.amount)
-            .sum::<i64>();
-        (earned_before - spent).clamp(0, self.balance().max(0))
+            .filter(|e| e.kind == EntryKind::Award && e.at < cutoff)
+            .filter_map(|e| e.of.as_deref())
+            .collect();
+        let mut earned_before = 0;
+        let mut spent = 0;
+        for e in &self.entries {
+            match e.kind {
+                EntryKind::Award | EntryKind::Adjustment if e.amount > 0 && e.at < cutoff => {
+                    earned_before += e.amount
+                }
+                EntryKind::Reversal
+                    if e.of.as_deref().is_some_and(|r| early_awards.contains(r)) =>
+                {
+                    earned_before += e.amount
+                }
+                EntryKind::Redemption | EntryKind::Refund | EntryKind::Expiry => spent -= e.amount,
+                EntryKind::Adjustment if e.amount < 0 => spent -= e.amount,
+                _ => {}
+            }
+        }
+        (earned_before - spent.max(0)).clamp(0, self.balance().max(0))
     }
 }
 
@@ -183,6 +204,7 @@ mod tests {
             kind,
             amount,
             at: at(when),
+            of: key.split_once(':').map(|(_, of)| of.to_owned()),
         }
     }
 
@@ -264,5 +286,41 @@ mod tests {
         // Points earned before 2026 lapse at its end: 50 earned, 20 spent (oldest first).
         assert_eq!(ledger.unspent_before(at("2026-01-01T00:00:00Z")), 30);
         assert_eq!(ledger.unspent_before(at("2025-01-01T00:00:00Z")), 0);
+    }
+
+    #[test]
+    fn a_refund_or_a_reversal_does_not_shield_old_points() {
+        let ledger = Ledger::new([
+            entry("award:r1", EntryKind::Award, 50, "2025-03-01T00:00:00Z"),
+            // Spent on an order before the year end, refunded after it.
+            entry(
+                "redeem:o1",
+                EntryKind::Redemption,
+                -50,
+                "2025-12-30T00:00:00Z",
+            ),
+            entry("refund:o1", EntryKind::Refund, 50, "2026-01-02T00:00:00Z"),
+            // A later award, found untrue and reversed.
+            entry("award:r2", EntryKind::Award, 30, "2026-06-01T00:00:00Z"),
+            entry(
+                "reverse:r2",
+                EntryKind::Reversal,
+                -30,
+                "2026-07-01T00:00:00Z",
+            ),
+        ]);
+        assert_eq!(ledger.unspent_before(at("2026-01-01T00:00:00Z")), 50);
+        // An early award reversed was never earned.
+        let reversed = Ledger::new([
+            entry("award:r1", EntryKind::Award, 50, "2025-03-01T00:00:00Z"),
+            entry(
+                "reverse:r1",
+                EntryKind::Reversal,
+                -50,
+                "2025-04-01T00:00:00Z",
+            ),
+            entry("award:r2", EntryKind::Award, 30, "2026-06-01T00:00:00Z"),
+        ]);
+        assert_eq!(reversed.unspent_before(at("2026-01-01T00:00:00Z")), 0);
     }
 }

@@ -25,19 +25,22 @@ impl ItemRow {
 
 const ITEM_COLUMNS: &str = "code, name, kind, cost, stock, village_codes, active";
 
-/// Adds or replaces an item.
+/// Adds an item with `item.stock`, or changes an existing one and adds
+/// `stock_change` to its stock (never set outright: orders taken meanwhile
+/// would be sold again).
 ///
 /// # Errors
-/// The database fails.
+/// The database fails (a stock below 0 violates `catalog_items_stock_check`).
 pub async fn put(
     conn: &mut PgConnection,
     item: &ItemRow,
+    stock_change: i32,
     at: DateTime<Utc>,
 ) -> Result<ItemRow, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO catalog_items ({ITEM_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (code) DO UPDATE SET name = $2, kind = $3, cost = $4, stock = $5, village_codes = $6,
-                                          active = $7, updated_at = $8
+        "INSERT INTO catalog_items ({ITEM_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5 + $9, $6, $7, $8)
+         ON CONFLICT (code) DO UPDATE SET name = $2, kind = $3, cost = $4, stock = catalog_items.stock + $9,
+                                          village_codes = $6, active = $7, updated_at = $8
          RETURNING {ITEM_COLUMNS}"
     )))
     .bind(&item.code)
@@ -46,8 +49,9 @@ pub async fn put(
     .bind(item.cost)
     .bind(item.stock)
     .bind(&item.village_codes)
-    .bind(item.active)
+        .bind(item.active)
     .bind(at)
+    .bind(stock_change)
     .fetch_one(conn)
     .await
 }

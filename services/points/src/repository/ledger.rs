@@ -235,7 +235,8 @@ pub struct Standing {
 }
 
 /// Returns points earned (awards less reversals) in [from, to): residents
-/// of `village`, or every village when it is `None`; best first.
+/// of `village` (and of the grids below it), or every village when it is
+/// `None`; best first.
 ///
 /// # Errors
 /// The database fails.
@@ -254,7 +255,7 @@ pub async fn leaderboard(
                 COUNT(*) FILTER (WHERE e.kind = 'AWARD') AS verified_reports
          FROM ledger_entries e JOIN residents r ON r.resident_id = e.resident_id
          WHERE e.kind IN ('AWARD', 'REVERSAL') AND e.at >= $1 AND e.at < $2
-           AND ($3::text IS NULL OR r.village_code = $3)
+                      AND ($3::text IS NULL OR r.village_code = $3 OR r.village_code LIKE $3 || '-%')
          GROUP BY 1, 2
          HAVING SUM(e.amount) > 0
          ORDER BY points DESC, id

@@ -203,15 +203,16 @@ pub async fn awarded_around(
 }
 
 /// Returns the reports of `account` found untrue whose award is not wholly
-/// taken back yet, oldest first, locked.
+/// taken back yet, oldest first, locked. One locked elsewhere (being
+/// rejected right now) is skipped: it settles itself.
 ///
 /// # Errors
 /// The database fails.
 pub async fn owing(conn: &mut PgConnection, account: Uuid) -> Result<Vec<ReportRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM reports
-         WHERE account_id = $1 AND status = 'REJECTED' AND awarded_points > reversed_points
-         ORDER BY updated_at, report_id FOR UPDATE"
+                  WHERE account_id = $1 AND status = 'REJECTED' AND awarded_points > reversed_points
+         ORDER BY updated_at, report_id FOR UPDATE SKIP LOCKED"
     )))
     .bind(account)
     .fetch_all(conn)

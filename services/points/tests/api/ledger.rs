@@ -245,3 +245,108 @@ async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
     assert_eq!(status.code(), Code::InvalidArgument, "2028 has not ended");
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn restocking_adds_to_the_stock_and_an_order_needs_a_key(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut town = test.town().await;
+    let mut ws = test.workstation().await;
+    put_item(&mut town, "SOAP", 10, 10).await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    credit(&mut town, &villager, 100, "seed").await;
+    let mut order = pb::RedeemRequest {
+        resident_id: villager.id.clone(),
+        item_code: "SOAP".into(),
+        quantity: 1,
+        ..Default::default()
+    };
+    let status = ws.redeem(order.clone()).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    order.idempotency_key = "soap-1".into();
+    ws.redeem(order).await.unwrap();
+    // The town adds 5, having read 10 before the order: 14, not 15.
+    let item = town
+        .put_catalog_item(pb::PutCatalogItemRequest {
+            item: Some(pb::CatalogItem {
+                code: "SOAP".into(),
+                name: "洗衣皂".into(),
+                kind: pb::ItemKind::DailyGoods.into(),
+                cost: 10,
+                stock: 15,
+                active: true,
+                ..Default::default()
+            }),
+            stock_change: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .item
+        .unwrap();
+    assert_eq!(item.stock, 14);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut ws = test.workstation().await;
+    let first = register(&mut ws, "张三", "13812345678").await;
+    let second = register(&mut ws, "李四", "13900001111").await;
+    for (who, lat, severity) in [(&first, 30.01, 1), (&second, 30.03, 3), (&first, 30.05, 1)] {
+        let mut request = report(who, "SANITATION", lat, 121.02);
+        request.severity = severity;
+        let r = submit(&mut ws, request).await;
+        verify(&test, &mut ws, &r).await;
+    }
+    let period = |village: &str| pb::GetLeaderboardRequest {
+        village_code: village.into(),
+        from: Some(prost_types::Timestamp {
+            seconds: at("2026-03-01T00:00:00Z").timestamp(),
+            nanos: 0,
+        }),
+        to: Some(prost_types::Timestamp {
+            seconds: at("2026-04-01T00:00:00Z").timestamp(),
+            nanos: 0,
+        }),
+        limit: 0,
+    };
+    let rows = ws
+        .get_leaderboard(period(VILLAGE))
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    let ranked: Vec<_> = rows
+        .iter()
+        .map(|r| (r.rank, r.name.as_str(), r.points, r.verified_reports))
+        .collect();
+    assert_eq!(ranked, [(1, "李*", 15, 1), (2, "张*", 10, 2)]);
+    assert_eq!(rows[0].id, second.id);
+    // A resident sees the honours, not who the others are.
+    let mut resident = test
+        .client(&token_of(&first.id, platform::auth::Role::Resident, None))
+        .await;
+    let seen = resident
+        .get_leaderboard(period(VILLAGE))
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    assert!(seen.iter().all(|r| r.id.is_empty()));
+    let villages = resident
+        .get_leaderboard(period(""))
+        .await
+        .unwrap()
+        .into_inner()
+        .rows;
+    assert_eq!(
+        villages
+            .iter()
+            .map(|r| (r.name.as_str(), r.points))
+            .collect::<Vec<_>>(),
+        [(VILLAGE, 25)]
+    );
+    test.cleanup().await;
+}

@@ -246,6 +246,7 @@ async fn points_of_an_untrue_report_already_spent_are_taken_from_the_next_award(
     let later = submit(&mut ws, severe).await;
     verify(&test, &mut ws, &untrue).await;
     ws.redeem(pb::RedeemRequest {
+        idempotency_key: "soap".into(),
         resident_id: villager.id.clone(),
         item_code: "SOAP".into(),
         ..Default::default()
