@@ -119,6 +119,18 @@ pub enum PointsCommand {
         #[arg(long, default_value_t = 10)]
         limit: u32,
     },
+    /// Lists the award rules, or changes one with --set (the town).
+    Rules {
+        /// The category to change, e.g. ILLEGAL_DUMPING.
+        #[arg(long)]
+        set: Option<String>,
+        /// Points at severity 1.
+        #[arg(long, default_value_t = 0)]
+        points: u32,
+        /// The category takes no new reports.
+        #[arg(long)]
+        inactive: bool,
+    },
     /// Corrects a resident's balance (the town), with a reason.
     Adjust {
         #[arg(long)]
@@ -540,6 +552,62 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             let value = rows
                 .iter()
                 .map(|r| json!({ "rank": r.rank, "id": r.id, "name": r.name, "points": r.points, "verified_reports": r.verified_reports }))
+                .collect();
+            (Value::Array(value), text)
+        }
+        PointsCommand::Rules {
+            set: Some(category_code),
+            points,
+            inactive,
+        } => {
+            let rule = client
+                .put_award_rule(pb::PutAwardRuleRequest {
+                    idempotency_key: key,
+                    rule: Some(pb::AwardRule {
+                        category_code,
+                        base_points: points,
+                        active: !inactive,
+                    }),
+                })
+                .await?
+                .into_inner()
+                .rule
+                .context("no rule in the answer")?;
+            (
+                json!({ "category": rule.category_code, "base_points": rule.base_points, "active": rule.active }),
+                format!(
+                    "{}: {} points at severity 1{}",
+                    rule.category_code,
+                    rule.base_points,
+                    if rule.active {
+                        ""
+                    } else {
+                        " (takes no reports)"
+                    }
+                ),
+            )
+        }
+        PointsCommand::Rules { set: None, .. } => {
+            let rules = client
+                .list_award_rules(pb::ListAwardRulesRequest {})
+                .await?
+                .into_inner()
+                .rules;
+            let text = rules
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:<20} {:>4} points{}",
+                        r.category_code,
+                        r.base_points,
+                        if r.active { "" } else { "  (inactive)" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let value = rules
+                .iter()
+                .map(|r| json!({ "category": r.category_code, "base_points": r.base_points, "active": r.active }))
                 .collect();
             (Value::Array(value), text)
         }

@@ -212,3 +212,86 @@ impl PointsApi {
         })
     }
 }
+
+fn rule(r: &reports::RuleRow) -> pb::AwardRule {
+    pb::AwardRule {
+        category_code: r.category_code.clone(),
+        base_points: r.base_points.max(0) as u32,
+        active: r.active,
+    }
+}
+
+impl PointsApi {
+    pub(super) async fn list_award_rules(
+        &self,
+        _caller: Caller,
+        _request: pb::ListAwardRulesRequest,
+    ) -> Result<pb::ListAwardRulesResponse, ApiError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(pb::ListAwardRulesResponse {
+            rules: reports::rules(&mut conn).await?.iter().map(rule).collect(),
+        })
+    }
+
+    pub(super) async fn put_award_rule(
+        &self,
+        caller: Caller,
+        request: pb::PutAwardRuleRequest,
+    ) -> Result<pb::PutAwardRuleResponse, ApiError> {
+        require_town(&caller, "change the award rules")?;
+        let wanted = request.rule.clone().unwrap_or_default();
+        let code = wanted.category_code.trim().to_owned();
+        let mut violations = Vec::new();
+        if code.len() < 2
+            || code.len() > 40
+            || !code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            violations.push(platform::error::FieldViolation::new(
+                "rule.category_code",
+                "must be a category code: 2–40 capital letters, digits and underscores",
+            ));
+        }
+        if wanted.base_points > 1000 {
+            violations.push(platform::error::FieldViolation::new(
+                "rule.base_points",
+                "must be between 0 and 1000",
+            ));
+        }
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations));
+        }
+        let mut txn = self.pool.begin().await?;
+        let key = IdempotencyKey::new(
+            &caller.subject,
+            "PutAwardRule",
+            &request.idempotency_key,
+            &request,
+        );
+        if let Some(saved) = idempotency::replay(&mut txn, &key).await? {
+            return Ok(saved);
+        }
+        let stored = reports::put_rule(
+            &mut txn,
+            &reports::RuleRow {
+                category_code: code.clone(),
+                base_points: wanted.base_points as i32,
+                active: wanted.active,
+            },
+        )
+        .await?
+        .ok_or_else(|| {
+            // A report's category must be one dispatch takes tickets for:
+            // new categories come with dispatch's, by migration.
+            ApiError::NotFound(format!("award rule for category {code}"))
+        })?;
+        tracing::info!(category = %stored.category_code, base_points = stored.base_points, active = stored.active, by = %caller.subject, "award rule changed");
+        let response = pb::PutAwardRuleResponse {
+            rule: Some(rule(&stored)),
+        };
+        idempotency::finish(&mut txn, &key, &response).await?;
+        txn.commit().await?;
+        Ok(response)
+    }
+}

@@ -139,7 +139,9 @@ platform::delegate_rpcs! {
         redeem: pb::RedeemRequest => pb::RedeemResponse;
         fulfil_order: pb::FulfilOrderRequest => pb::FulfilOrderResponse;
         cancel_order: pb::CancelOrderRequest => pb::CancelOrderResponse;
-        get_leaderboard: pb::GetLeaderboardRequest => pb::GetLeaderboardResponse;
+                get_leaderboard: pb::GetLeaderboardRequest => pb::GetLeaderboardResponse;
+        list_award_rules: pb::ListAwardRulesRequest => pb::ListAwardRulesResponse;
+        put_award_rule: pb::PutAwardRuleRequest => pb::PutAwardRuleResponse;
         expire_points: pb::ExpirePointsRequest => pb::ExpirePointsResponse;
     }
 }

@@ -254,6 +254,45 @@ pub async fn rule(
     }))
 }
 
+/// One award rule as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RuleRow {
+    pub category_code: String,
+    pub base_points: i32,
+    pub active: bool,
+}
+
+/// Returns every award rule, active or not.
+///
+/// # Errors
+/// The database fails.
+pub async fn rules(conn: &mut PgConnection) -> Result<Vec<RuleRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT category_code, base_points, active FROM award_rules ORDER BY category_code",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Changes a category's award rule; `None` when there is none.
+///
+/// # Errors
+/// The database fails.
+pub async fn put_rule(
+    conn: &mut PgConnection,
+    rule: &RuleRow,
+) -> Result<Option<RuleRow>, sqlx::Error> {
+    sqlx::query_as(
+        "UPDATE award_rules SET base_points = $2, active = $3 WHERE category_code = $1
+         RETURNING category_code, base_points, active",
+    )
+    .bind(&rule.category_code)
+    .bind(rule.base_points)
+    .bind(rule.active)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Returns the codes of the active award rules.
 ///
 /// # Errors

@@ -271,3 +271,88 @@ async fn points_of_an_untrue_report_already_spent_are_taken_from_the_next_award(
     assert_eq!(balance(&mut ws, &villager).await, 5, "10 earned, 5 owed");
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_town_changes_award_rules_and_a_resident_acts_only_for_themselves(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut town = test.town().await;
+    let mut ws = test.workstation().await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    let neighbour = register(&mut ws, "李四", "13900001111").await;
+    let rule = |code: &str, base_points: u32, active: bool| pb::PutAwardRuleRequest {
+        rule: Some(pb::AwardRule {
+            category_code: code.into(),
+            base_points,
+            active,
+        }),
+        ..Default::default()
+    };
+    town.put_award_rule(rule("SANITATION", 8, true))
+        .await
+        .unwrap();
+    town.put_award_rule(rule("LOST_ITEM", 2, false))
+        .await
+        .unwrap();
+    let unknown = town
+        .put_award_rule(rule("NO_SUCH", 5, true))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    let rules = town
+        .list_award_rules(pb::ListAwardRulesRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .rules;
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.category_code == "SANITATION" && r.base_points == 8)
+    );
+
+    let mut me = test
+        .client(&token_of(
+            &villager.id,
+            platform::auth::Role::Resident,
+            None,
+        ))
+        .await;
+    let mine = submit(&mut me, report(&villager, "SANITATION", 30.01, 121.02)).await;
+    assert_eq!((mine.pending_points, mine.operator.as_str()), (8, ""));
+    let closed = me
+        .submit_report(report(&villager, "LOST_ITEM", 30.03, 121.02))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        closed.code(),
+        Code::InvalidArgument,
+        "an inactive category takes no reports"
+    );
+    for status in [
+        me.get_balance(pb::GetBalanceRequest {
+            resident_id: neighbour.id.clone(),
+        })
+        .await
+        .unwrap_err(),
+        me.submit_report(report(&neighbour, "SANITATION", 30.05, 121.02))
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(
+            status.code(),
+            Code::NotFound,
+            "another resident is not disclosed"
+        );
+    }
+    let adjust = me
+        .adjust_points(pb::AdjustPointsRequest {
+            idempotency_key: "free-points".into(),
+            resident_id: villager.id.clone(),
+            amount: 100,
+            reason: "想要积分".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(adjust.code(), Code::PermissionDenied);
+    test.cleanup().await;
+}
