@@ -892,3 +892,35 @@ fn stats_json(s: &proto::dispatch::v1::Statistics) -> Value {
         "hazards": s.hazards, "hazard_rectification_rate": s.hazard_rectification_rate,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn every_command_and_flag_is_defined_once() {
+        super::Cli::command().debug_assert();
+    }
+
+    /// Parsing reads every flag back by its id: a subcommand's flag that
+    /// shares a global flag's id fails here, not in a user's hands.
+    #[test]
+    fn command_lines_of_every_group_parse() {
+        use clap::Parser as _;
+        for line in [
+            "weigrid token",
+            "weigrid grid list --level village",
+            "weigrid ticket list --queue desk",
+            "weigrid ticket reopen LX-2026-000001 --reason x --cause report-untrue",
+            "weigrid points rules",
+            "weigrid points rules --set SANITATION --base-points 8 --inactive",
+            "weigrid points balance R-AAAA-BBBB --role workstation_staff --scope LX-V02",
+            "weigrid points catalog --put SOAP --cost 5 --stock 10 --restock -2",
+            "weigrid points adjust --resident R-AAAA-BBBB --amount -5 --reason x",
+            "weigrid stats --year 2026",
+        ] {
+            let parsed = super::Cli::try_parse_from(line.split(' '));
+            assert!(parsed.is_ok(), "{line}: {:?}", parsed.err());
+        }
+    }
+}

@@ -125,8 +125,8 @@ pub enum PointsCommand {
         #[arg(long)]
         set: Option<String>,
         /// Points at severity 1.
-        #[arg(long, default_value_t = 0)]
-        points: u32,
+        #[arg(long = "base-points", default_value_t = 0)]
+        base_points: u32,
         /// The category takes no new reports.
         #[arg(long)]
         inactive: bool,
@@ -557,7 +557,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
         }
         PointsCommand::Rules {
             set: Some(category_code),
-            points,
+            base_points,
             inactive,
         } => {
             let rule = client
@@ -565,7 +565,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
                     idempotency_key: key,
                     rule: Some(pb::AwardRule {
                         category_code,
-                        base_points: points,
+                        base_points,
                         active: !inactive,
                     }),
                 })
