@@ -363,10 +363,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let mut client = connect::dispatch(&cli.dispatch, &identity).await?;
             let (from, to) = ticket::period(year, from.as_deref(), to.as_deref())?;
-            let stamp = |t: chrono::DateTime<chrono::Utc>| prost_types::Timestamp {
-                seconds: t.timestamp(),
-                nanos: 0,
-            };
+            let stamp = platform::time::timestamp;
             if assessment {
                 let villages = client
                     .get_assessment(proto::dispatch::v1::GetAssessmentRequest {

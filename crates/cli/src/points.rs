@@ -525,10 +525,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             limit,
         } => {
             let (from, to) = period(None, Some(&from), Some(&to))?;
-            let stamp = |t: chrono::DateTime<chrono::Utc>| prost_types::Timestamp {
-                seconds: t.timestamp(),
-                nanos: 0,
-            };
+            let stamp = platform::time::timestamp;
             let rows = client
                 .get_leaderboard(pb::GetLeaderboardRequest {
                     village_code: village.unwrap_or_default(),

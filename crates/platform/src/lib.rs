@@ -24,3 +24,4 @@ pub mod process;
 pub mod shutdown;
 pub mod telemetry;
 pub mod testing;
+pub mod time;

@@ -131,12 +131,7 @@ impl Actors {
     }
 }
 
-fn stamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    }
-}
+use platform::time::timestamp as stamp;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ use platform::auth::{DevIssuer, Role, Verifier};
 use platform::clock::{SharedClock, SystemClock};
 use platform::config::AuthMode;
 use platform::events::Bus;
-use platform::grpc::{Chassis, ServerHandle, run};
+use platform::grpc::{Chassis, run};
 use platform::metrics::Metrics;
 use platform::outbox::Relay;
 use proto::dispatch::v1::dispatch_service_server::DispatchServiceServer;
@@ -195,19 +195,15 @@ impl App {
         let service = DispatchServiceServer::new(self.api)
             .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
             .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
-        let chassis = Chassis {
-            pool: self.pool,
-            bus: self.bus,
-            relay: self.relay,
-            metrics: self.metrics.clone(),
-            metrics_config: self.config.service.metrics.clone(),
-            handle: ServerHandle {
-                config: self.config.service.grpc.clone(),
-                verifier: self.verifier,
-                metrics: self.metrics,
-                file_descriptor_set: proto::FILE_DESCRIPTOR_SET,
-            },
-        };
+        let chassis = Chassis::new(
+            self.pool,
+            self.bus,
+            self.relay,
+            self.metrics,
+            &self.config.service,
+            self.verifier,
+            proto::FILE_DESCRIPTOR_SET,
+        );
         run(service, self.listener, chassis, background, shutdown).await
     }
 }

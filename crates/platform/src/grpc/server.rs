@@ -200,6 +200,34 @@ pub struct Chassis {
     pub handle: ServerHandle,
 }
 
+impl Chassis {
+    /// Assembles a service's chassis from its parts and shared settings,
+    /// with every weigrid contract for reflection.
+    pub fn new(
+        pool: PgPool,
+        bus: Bus,
+        relay: crate::outbox::Relay,
+        metrics: Arc<Metrics>,
+        service: &crate::config::ServiceConfig,
+        verifier: Arc<Verifier>,
+        file_descriptor_set: &'static [u8],
+    ) -> Self {
+        Self {
+            pool,
+            bus,
+            relay,
+            metrics: metrics.clone(),
+            metrics_config: service.metrics.clone(),
+            handle: ServerHandle {
+                config: service.grpc.clone(),
+                verifier,
+                metrics,
+                file_descriptor_set,
+            },
+        }
+    }
+}
+
 /// Runs a service until `shutdown` completes: the outbox relay, the
 /// `/metrics` endpoint, the readiness watch and `service` itself; then
 /// drains: stops accepting, finishes in-flight calls, cancels `background`

@@ -1,6 +1,5 @@
 //! Proto ⇄ domain conversions, and page tokens.
 
-use chrono::{DateTime, Utc};
 use platform::mask;
 use proto::registry::v1 as pb;
 
@@ -16,18 +15,7 @@ use crate::repository::grids::GridRow;
 use crate::repository::members::MemberRow;
 use crate::repository::objects::ObjectRow;
 
-/// Returns a protobuf timestamp.
-pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// Returns a time from a protobuf timestamp.
-pub fn from_timestamp(ts: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).ok()?)
-}
+pub use platform::time::{from_timestamp, timestamp};
 
 pub fn level(level: Level) -> pb::GridLevel {
     match level {

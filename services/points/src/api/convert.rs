@@ -1,7 +1,6 @@
 //! Between stored rows and the API's messages. Names and phones leave
 //! masked.
 
-use chrono::{DateTime, Utc};
 use platform::mask;
 use proto::points::v1 as pb;
 
@@ -11,18 +10,7 @@ use crate::repository::ledger::EntryRow;
 use crate::repository::reports::ReportRow;
 use crate::repository::residents::ResidentRow;
 
-/// Returns a protobuf timestamp.
-pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// Returns a time from a protobuf timestamp.
-pub fn from_timestamp(ts: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).ok()?)
-}
+pub use platform::time::{from_timestamp, timestamp};
 
 pub fn resident(r: &ResidentRow) -> pb::Resident {
     pb::Resident {

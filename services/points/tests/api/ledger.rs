@@ -302,14 +302,8 @@ async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool)
     }
     let period = |village: &str| pb::GetLeaderboardRequest {
         village_code: village.into(),
-        from: Some(prost_types::Timestamp {
-            seconds: at("2026-03-01T00:00:00Z").timestamp(),
-            nanos: 0,
-        }),
-        to: Some(prost_types::Timestamp {
-            seconds: at("2026-04-01T00:00:00Z").timestamp(),
-            nanos: 0,
-        }),
+        from: Some(platform::time::timestamp(at("2026-03-01T00:00:00Z"))),
+        to: Some(platform::time::timestamp(at("2026-04-01T00:00:00Z"))),
         limit: 0,
     };
     let rows = ws

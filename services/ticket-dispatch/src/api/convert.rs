@@ -1,6 +1,5 @@
 //! Proto ⇄ domain conversions.
 
-use chrono::{DateTime, Utc};
 use platform::mask;
 use proto::dispatch::v1 as pb;
 
@@ -9,18 +8,7 @@ use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::repository::tasks::TaskRow;
 use crate::repository::tickets::{TicketRow, TransitionRow};
 
-/// Returns a protobuf timestamp.
-pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// Returns a time from a protobuf timestamp.
-pub fn from_timestamp(ts: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).ok()?)
-}
+pub use platform::time::{from_timestamp, timestamp};
 
 pub fn channel_from(value: i32) -> Option<Channel> {
     Channel::parse(
