@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod mask;
 pub mod metrics;
+pub mod nearby;
 pub mod outbox;
 pub mod process;
 pub mod shutdown;

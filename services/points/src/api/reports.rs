@@ -195,26 +195,19 @@ impl PointsApi {
         lng: f64,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<ReportRow>, ApiError> {
-        use geo::{Distance, Haversine, Point};
-        let radius = self.policy.duplicates.radius_m;
-        if radius <= 0.0 {
+        let around = platform::nearby::Around {
+            lat,
+            lng,
+            radius_m: self.policy.duplicates.radius_m,
+        };
+        if around.radius_m <= 0.0 {
             return Ok(None);
         }
-        // A box a little larger than the circle: 1° of latitude is ~111 km.
-        let dlat = radius / 111_000.0 * 1.1;
-        let dlng = dlat / lat.to_radians().cos().max(0.01);
         let since =
             now - TimeDelta::from_std(self.policy.duplicates.window).unwrap_or(TimeDelta::days(3));
-        let here = Point::new(lng, lat);
-        Ok(
-            reports::nearby(conn, category, (lat, lng), (dlat, dlng), since)
-                .await?
-                .into_iter()
-                .map(|r| (Haversine.distance(here, Point::new(r.lng, r.lat)), r))
-                .filter(|(d, _)| *d <= radius)
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .map(|(_, r)| r),
-        )
+        let candidates =
+            reports::nearby(conn, category, (lat, lng), around.box_degrees(), since).await?;
+        Ok(around.nearest(candidates, |r| Some((r.lat, r.lng))))
     }
 
     pub(super) async fn get_report(

@@ -266,25 +266,20 @@ impl DispatchApi {
         lng: f64,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<TicketRow>, ApiError> {
-        use geo::{Distance, Haversine, Point};
-        let radius = self.duplicates.radius_m;
-        if radius <= 0.0 {
+        let around = platform::nearby::Around {
+            lat,
+            lng,
+            radius_m: self.duplicates.radius_m,
+        };
+        if around.radius_m <= 0.0 {
             return Ok(None);
         }
-        // A box a little larger than the circle: 1° of latitude is ~111 km.
-        let dlat = radius / 111_000.0 * 1.1;
-        let dlng = dlat / lat.to_radians().cos().max(0.01);
         let since = now
             - chrono::TimeDelta::from_std(self.duplicates.window)
                 .unwrap_or(chrono::TimeDelta::days(3));
-        let here = Point::new(lng, lat);
-        let nearest = tickets::open_nearby(conn, category, (lat, lng), (dlat, dlng), since)
-            .await?
-            .into_iter()
-            .filter_map(|t| Some((Haversine.distance(here, Point::new(t.lng?, t.lat?)), t)))
-            .filter(|(d, _)| *d <= radius)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(nearest.map(|(_, t)| t))
+        let candidates =
+            tickets::open_nearby(conn, category, (lat, lng), around.box_degrees(), since).await?;
+        Ok(around.nearest(candidates, |t| Some((t.lat?, t.lng?))))
     }
 
     async fn ticket_response(
