@@ -130,7 +130,7 @@ impl TicketEvents {
             self.caps.caps(),
         );
         if points > 0 {
-            let posted = ledger::post(
+            let posted = post_and_settle(
                 txn,
                 &NewEntry {
                     key: format!("award:{}", report.report_id),
@@ -150,7 +150,6 @@ impl TicketEvents {
             )
             .await?;
             report.awarded_points = posted.entry().amount as i32;
-            settle_owed(txn, report.account_id, at).await?;
         } else {
             tracing::info!(report = %report.report_id, day = %report.local_day, month = report.local_day.month(), "report verified; the resident's cap is reached");
         }
@@ -163,7 +162,7 @@ impl TicketEvents {
 /// Marks a report found untrue and takes back what it earned, as far as
 /// the balance allows: the ledger never goes negative, so points already
 /// spent stay owed and are taken from the account's next credits
-/// ([`settle_owed`]).
+/// ([`post_and_settle`]).
 async fn reverse(
     txn: &mut PgConnection,
     report: &mut ReportRow,
@@ -220,22 +219,25 @@ async fn recover(
     Ok(())
 }
 
-/// Takes what untrue reports still owe from an account that was just
-/// credited, oldest first.
+/// Posts `entry` (see [`ledger::post`]); a new credit then pays what
+/// untrue reports of the account still owe, oldest first, in the same
+/// transaction. Awards, refunds and adjustments are posted this way.
 ///
 /// # Errors
-/// The database fails.
-pub async fn settle_owed(
+/// As [`ledger::post`].
+pub async fn post_and_settle(
     txn: &mut PgConnection,
-    account: Uuid,
-    at: DateTime<Utc>,
-) -> Result<(), PostError> {
-    for mut report in reports::owing(txn, account).await? {
-        recover(txn, &mut report, at).await?;
-        report.updated_at = at;
-        reports::update(txn, &report).await?;
+    entry: &NewEntry,
+) -> Result<Posted, PostError> {
+    let posted = ledger::post(txn, entry).await?;
+    if matches!(posted, Posted::New(_)) && entry.amount > 0 {
+        for mut report in reports::owing(txn, entry.account_id).await? {
+            recover(txn, &mut report, entry.at).await?;
+            report.updated_at = entry.at;
+            reports::update(txn, &report).await?;
+        }
     }
-    Ok(())
+    Ok(posted)
 }
 
 /// Returns who an award or reversal is recorded against: the workstation

@@ -318,7 +318,8 @@ impl PointsApi {
         }
         let now = self.clock.now();
         catalog::return_stock(&mut txn, &order.item_code, order.quantity).await?;
-        let posted = ledger::post(
+        // A refund is a credit: what untrue reports still owe is taken first.
+        let posted = crate::tickets::post_and_settle(
             &mut txn,
             &NewEntry {
                 key: refund_key,
@@ -334,8 +335,6 @@ impl PointsApi {
             },
         )
         .await?;
-        // A refund is a credit: what untrue reports still owe is taken first.
-        crate::tickets::settle_owed(&mut txn, order.account_id, now).await?;
         let balance = ledger::account(&mut txn, order.account_id)
             .await?
             .map_or(posted.entry().balance_after, |a| a.balance);

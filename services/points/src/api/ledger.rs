@@ -93,7 +93,7 @@ impl PointsApi {
             return Ok(saved);
         }
         let resident = resident_for(&mut txn, &caller, &request.resident_id).await?;
-        let posted = ledger::post(
+        let posted = crate::tickets::post_and_settle(
             &mut txn,
             &NewEntry {
                 key: format!("adjust:{}:{}", caller.subject, request.idempotency_key),
@@ -118,9 +118,7 @@ impl PointsApi {
                 request.idempotency_key
             )));
         }
-        if request.amount > 0 {
-            crate::tickets::settle_owed(&mut txn, resident.account_id(), self.clock.now()).await?;
-        }
+
         let response = pb::AdjustPointsResponse {
             entry: Some(convert::entry(posted.entry())),
         };
