@@ -285,6 +285,24 @@ async fn restocking_adds_to_the_stock_and_an_order_needs_a_key(pool: PgPool) {
         .item
         .unwrap();
     assert_eq!(item.stock, 14);
+    // Writing off more than is left is refused; the stock stays.
+    let status = town
+        .put_catalog_item(pb::PutCatalogItemRequest {
+            item: Some(pb::CatalogItem {
+                code: "SOAP".into(),
+                name: "洗衣皂".into(),
+                kind: pb::ItemKind::DailyGoods.into(),
+                cost: 10,
+                active: true,
+                ..Default::default()
+            }),
+            stock_change: -20,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(status.message(), "the stock cannot go below 0");
     test.cleanup().await;
 }
 

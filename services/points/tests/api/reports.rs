@@ -356,3 +356,46 @@ async fn the_town_changes_award_rules_and_a_resident_acts_only_for_themselves(po
     assert_eq!(adjust.code(), Code::PermissionDenied);
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_residents_reports_come_a_page_at_a_time_newest_first(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let mut ws = test.workstation().await;
+    let villager = register(&mut ws, "张三", "13812345678").await;
+    let mut ids = Vec::new();
+    for lat in [30.01, 30.03, 30.05] {
+        ids.push(
+            submit(&mut ws, report(&villager, "SANITATION", lat, 121.02))
+                .await
+                .id,
+        );
+        test.clock.advance(TimeDelta::minutes(1));
+    }
+    let page = |token: String| pb::ListReportsRequest {
+        resident_id: villager.id.clone(),
+        page_size: 2,
+        page_token: token,
+    };
+    let first = ws
+        .list_reports(page(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    let second = ws
+        .list_reports(page(first.next_page_token.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    let seen: Vec<_> = first
+        .reports
+        .iter()
+        .chain(&second.reports)
+        .map(|r| r.id.clone())
+        .collect();
+    ids.reverse();
+    assert_eq!(seen, ids);
+    assert!(second.next_page_token.is_empty(), "the last page");
+    let bad = ws.list_reports(page("nonsense".into())).await.unwrap_err();
+    assert_eq!(field_violations(&bad)[0].field, "page_token");
+    test.cleanup().await;
+}
