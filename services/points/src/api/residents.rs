@@ -157,7 +157,7 @@ impl PointsApi {
             registered_at: self.clock.now(),
             operator: operator_of(&caller),
         };
-        ledger::open(&mut txn, id, "RESIDENT", &village).await?;
+        ledger::open(&mut txn, id, "RESIDENT").await?;
         residents::insert(&mut txn, &row).await?;
         let response = pb::RegisterResidentResponse {
             resident: Some(convert::resident(&row)),
@@ -260,7 +260,7 @@ impl PointsApi {
             return Ok(saved);
         }
         let id = Uuid::now_v7();
-        ledger::open(&mut txn, id, "HOUSEHOLD", village).await?;
+        ledger::open(&mut txn, id, "HOUSEHOLD").await?;
         residents::insert_household(&mut txn, id, village, label, self.clock.now()).await?;
         let response = pb::CreateHouseholdResponse {
             household_id: id.to_string(),

@@ -176,7 +176,6 @@ pub async fn statement(
 pub struct AccountRow {
     pub account_id: Uuid,
     pub kind: String,
-    pub village_code: String,
     pub balance: i64,
 }
 
@@ -184,16 +183,10 @@ pub struct AccountRow {
 ///
 /// # Errors
 /// The database fails.
-pub async fn open(
-    conn: &mut PgConnection,
-    account: Uuid,
-    kind: &str,
-    village: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO accounts (account_id, kind, village_code) VALUES ($1, $2, $3)")
+pub async fn open(conn: &mut PgConnection, account: Uuid, kind: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO accounts (account_id, kind) VALUES ($1, $2)")
         .bind(account)
         .bind(kind)
-        .bind(village)
         .execute(conn)
         .await?;
     Ok(())
@@ -207,12 +200,10 @@ pub async fn account(
     conn: &mut PgConnection,
     account: Uuid,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT account_id, kind, village_code, balance FROM accounts WHERE account_id = $1",
-    )
-    .bind(account)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as("SELECT account_id, kind, balance FROM accounts WHERE account_id = $1")
+        .bind(account)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Returns the accounts holding points, for expiry.
