@@ -31,19 +31,20 @@ pub async fn connect_and_migrate(
     // PostgreSQL may come up after the service (a pod restart, `make run`):
     // keep trying for a while before giving up and letting the orchestrator
     // restart the service.
-    let mut delay = Duration::from_millis(500);
+    use backon::Retryable as _;
     let started = Instant::now();
-    loop {
-        match try_connect(config, &options, service).await {
-            Ok(pool) => return Ok(pool),
-            Err(err) if started.elapsed() < STARTUP_PATIENCE => {
-                tracing::warn!(error = format!("{err:#}"), retry_in = ?delay, "database not ready");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            Err(err) => return Err(err),
-        }
-    }
+    let policy = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .without_max_times();
+    (|| try_connect(config, &options, service))
+        .retry(policy)
+        .when(|_| started.elapsed() < STARTUP_PATIENCE)
+        .notify(|err, delay| {
+            tracing::warn!(error = format!("{err:#}"), retry_in = ?delay, "database not ready");
+        })
+        .await
 }
 
 /// How long start-up waits for PostgreSQL.

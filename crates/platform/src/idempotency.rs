@@ -126,6 +126,8 @@ pub async fn purge_older_than(conn: &mut PgConnection, days: i32) -> Result<u64,
 /// Starts a call that may carry a key: [`begin`] when it does, "do the
 /// work" when it does not.
 ///
+/// Transitional: services move to [`crate::uow::Units::begin`].
+///
 /// # Errors
 /// As [`begin`].
 pub async fn replay<R: Message + Default>(
@@ -139,6 +141,8 @@ pub async fn replay<R: Message + Default>(
 }
 
 /// Saves the response of a call started with [`replay`], when it has a key.
+///
+/// Transitional: services move to [`crate::uow::Work::commit`].
 ///
 /// # Errors
 /// The update fails.

@@ -1,5 +1,5 @@
 //! The inbox: a consumer applies each event once. Its handler runs in a
-//! transaction that also records the event id; an id already recorded means
+//! unit of work that also records the event id; an id already recorded means
 //! the event was applied before, and it is only acknowledged.
 
 use std::collections::HashMap;
@@ -9,14 +9,17 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_nats::jetstream::{self, AckKind};
 use futures::StreamExt as _;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::error::AppError;
 use crate::events::{Bus, StreamSpec};
+use crate::uow::{Units, Work};
 
 /// Records that `consumer` handles `event_id`; returns false when it already
-/// has (the caller then skips its writes).
+/// has (the caller then skips its writes). Services claim through
+/// [`Units::begin_event`].
 ///
 /// # Errors
 /// The insert fails.
@@ -47,14 +50,61 @@ pub struct ReceivedEvent {
     pub headers: HashMap<String, String>,
 }
 
-/// Applies events inside the consumer's transaction.
+/// Why an event was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Retrying cannot mend it (the event is malformed or refused as bad
+    /// input): it is set aside, loudly, rather than blocking the stream.
+    #[error("event refused: {0:#}")]
+    Refused(anyhow::Error),
+    /// It may work later (a database or a neighbour away): redelivered.
+    #[error(transparent)]
+    Retry(#[from] anyhow::Error),
+}
+
+impl From<AppError> for HandlerError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::InvalidArgument(_) => HandlerError::Refused(err.into()),
+            err => HandlerError::Retry(err.into()),
+        }
+    }
+}
+
+impl From<prost::DecodeError> for HandlerError {
+    fn from(err: prost::DecodeError) -> Self {
+        HandlerError::Refused(err.into())
+    }
+}
+
+impl From<sqlx::Error> for HandlerError {
+    fn from(err: sqlx::Error) -> Self {
+        HandlerError::Retry(err.into())
+    }
+}
+
+/// Applies one kind of event, in two steps: [`EventHandler::prepare`]
+/// decodes it (and may ask another service) before any transaction, then
+/// [`EventHandler::apply`] makes its changes inside the unit of work that
+/// claimed the event's inbox row. The platform commits the work and
+/// acknowledges the event; a handler never commits.
 pub trait EventHandler: Send + Sync + 'static {
-    /// Applies `event`; the inbox row is already written in `txn`.
-    fn handle(
+    /// The event as the handler understands it.
+    type Event: Send;
+
+    /// Decodes `event`; `None` means it is not for this handler (it is
+    /// acknowledged and nothing is written).
+    fn prepare(
         &self,
-        txn: &mut PgConnection,
         event: &ReceivedEvent,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+    ) -> impl Future<Output = Result<Option<Self::Event>, HandlerError>> + Send;
+
+    /// Applies the prepared event inside `work`, whose inbox row is claimed.
+    fn apply(
+        &self,
+        work: &mut Work,
+        event: Self::Event,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
 }
 
 /// A durable consumer: `name` is `<consumer-service>-<event>`.
@@ -74,7 +124,7 @@ pub struct ConsumerSpec {
 /// The consumer cannot be created.
 pub async fn consume<H: EventHandler>(
     bus: Bus,
-    pool: PgPool,
+    units: Units,
     spec: ConsumerSpec,
     handler: H,
     cancel: CancellationToken,
@@ -116,14 +166,18 @@ pub async fn consume<H: EventHandler>(
         };
         let span = tracing::info_span!("consume", consumer = %spec.name, event_id = %event.event_id, subject = %event.subject);
         crate::telemetry::continue_from_map(&span, &event.headers);
-        let applied = apply(&pool, &spec.name, &handler, &event);
+        let applied = apply(&units, &spec.name, &handler, &event);
         match tracing::Instrument::instrument(applied, span).await {
             Ok(()) => {
                 if let Err(err) = message.double_ack().await {
                     tracing::warn!(consumer = %spec.name, error = %err, "acknowledging event failed; it will be redelivered and skipped");
                 }
             }
-            Err(err) => {
+            Err(HandlerError::Refused(err)) => {
+                tracing::error!(consumer = %spec.name, event_id = %event.event_id, subject = %event.subject, error = format!("{err:#}"), "event refused and set aside");
+                let _ = message.ack_with(AckKind::Term).await;
+            }
+            Err(HandlerError::Retry(err)) => {
                 tracing::warn!(consumer = %spec.name, event_id = %event.event_id, error = format!("{err:#}"), "handling event failed; it will be redelivered");
                 let _ = message
                     .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
@@ -133,19 +187,23 @@ pub async fn consume<H: EventHandler>(
     }
 }
 
+/// Applies `event` once: prepares it, claims its inbox row in a unit of
+/// work, applies it there and commits.
 async fn apply<H: EventHandler>(
-    pool: &PgPool,
+    units: &Units,
     consumer: &str,
     handler: &H,
     event: &ReceivedEvent,
-) -> anyhow::Result<()> {
-    let mut txn = pool.begin().await?;
-    if claim(&mut txn, consumer, event.event_id, &event.subject).await? {
-        handler.handle(&mut txn, event).await?;
-        txn.commit().await?;
-    } else {
+) -> Result<(), HandlerError> {
+    let Some(prepared) = handler.prepare(event).await? else {
+        return Ok(());
+    };
+    let Some(mut work) = units.begin_event(consumer, event).await? else {
         tracing::debug!(event_id = %event.event_id, "event already applied");
-    }
+        return Ok(());
+    };
+    handler.apply(&mut work, prepared).await?;
+    work.commit(()).await?;
     Ok(())
 }
 
@@ -173,7 +231,7 @@ fn decode(bus: &Bus, message: &jetstream::Message) -> Option<ReceivedEvent> {
 /// down when the service starts, or go away later.
 pub async fn supervise<H: EventHandler + Clone>(
     bus: Bus,
-    pool: PgPool,
+    units: Units,
     spec: ConsumerSpec,
     handler: H,
     cancel: CancellationToken,
@@ -181,7 +239,7 @@ pub async fn supervise<H: EventHandler + Clone>(
     loop {
         match consume(
             bus.clone(),
-            pool.clone(),
+            units.clone(),
             spec.clone(),
             handler.clone(),
             cancel.clone(),
@@ -200,5 +258,35 @@ pub async fn supervise<H: EventHandler + Clone>(
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
+    }
+}
+
+/// Applies events inside the consumer's transaction.
+///
+/// Transitional: services move to [`EventHandler`], whose work the platform
+/// commits.
+pub trait TxnEventHandler: Send + Sync + 'static {
+    /// Applies `event`; the inbox row is already written in `txn`.
+    fn handle(
+        &self,
+        txn: &mut PgConnection,
+        event: &ReceivedEvent,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Adapts a [`TxnEventHandler`] to [`EventHandler`].
+#[derive(Clone)]
+pub struct InTxn<H>(pub H);
+
+impl<H: TxnEventHandler> EventHandler for InTxn<H> {
+    type Event = ReceivedEvent;
+
+    async fn prepare(&self, event: &ReceivedEvent) -> Result<Option<ReceivedEvent>, HandlerError> {
+        Ok(Some(event.clone()))
+    }
+
+    async fn apply(&self, work: &mut Work, event: ReceivedEvent) -> Result<(), HandlerError> {
+        self.0.handle(work.conn(), &event).await?;
+        Ok(())
     }
 }

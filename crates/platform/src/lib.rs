@@ -8,6 +8,7 @@
 //! call the same pieces with a manual clock and a private NATS subject prefix.
 
 pub mod auth;
+#[cfg(any(test, feature = "testkit"))]
 pub mod bench;
 pub mod clock;
 pub mod config;
@@ -24,5 +25,7 @@ pub mod outbox;
 pub mod process;
 pub mod shutdown;
 pub mod telemetry;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testing;
 pub mod time;
+pub mod uow;

@@ -26,32 +26,36 @@ pub struct OutboxEvent {
     pub subject: String,
     /// The prost-encoded event.
     pub payload: Vec<u8>,
+    /// The trace context where the event arose (`traceparent`), so that its
+    /// consumers continue the trace.
+    pub headers: HashMap<String, String>,
 }
 
 impl OutboxEvent {
-    /// Returns `message`, encoded, as event `event_id` on `subject`.
+    /// Returns `message`, encoded, as event `event_id` on `subject`, with
+    /// the current trace context.
     pub fn encode(event_id: Uuid, subject: &str, message: &impl prost::Message) -> Self {
         Self {
             event_id,
             subject: subject.to_owned(),
             payload: message.encode_to_vec(),
+            headers: crate::telemetry::current_context_map(),
         }
     }
 }
 
-/// Stores `event` in the outbox inside the caller's transaction, with the
-/// current trace context, so that it is published if and only if the
-/// transaction commits.
+/// Stores `event` in the outbox inside the caller's transaction, so that it
+/// is published if and only if the transaction commits. Services publish
+/// through [`crate::uow::Work::publish`].
 ///
 /// # Errors
 /// The insert fails.
 pub async fn enqueue(conn: &mut PgConnection, event: &OutboxEvent) -> Result<(), sqlx::Error> {
-    let headers = crate::telemetry::current_context_map();
     sqlx::query("INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)")
         .bind(event.event_id)
         .bind(&event.subject)
         .bind(&event.payload)
-        .bind(sqlx::types::Json(headers))
+        .bind(sqlx::types::Json(&event.headers))
         .execute(conn)
         .await?;
     Ok(())
@@ -63,7 +67,8 @@ pub async fn enqueue(conn: &mut PgConnection, event: &OutboxEvent) -> Result<(),
 pub struct RelayWaker(Arc<Notify>);
 
 impl RelayWaker {
-    /// Tells the relay there is something to publish.
+    /// Tells the relay there is something to publish (the unit of work does,
+    /// after each commit that published).
     pub fn wake(&self) {
         self.0.notify_one();
     }
@@ -117,7 +122,14 @@ impl Relay {
     /// flush what is left (events not flushed stay in the outbox for the next
     /// start or another replica).
     pub async fn run(self, cancel: CancellationToken) {
-        let mut backoff = self.config.poll_interval;
+        // Failures back off exponentially, with jitter, up to the configured
+        // maximum; a pass that works starts the sequence again.
+        let policy = backon::ExponentialBuilder::default()
+            .with_min_delay(self.config.poll_interval)
+            .with_max_delay(self.config.max_backoff)
+            .with_jitter()
+            .without_max_times();
+        let mut backoff = backon::BackoffBuilder::build(policy);
         let mut stream_declared = false;
         loop {
             if !stream_declared {
@@ -136,11 +148,11 @@ impl Relay {
             };
             let pause = match outcome {
                 Ok(published) if published > 0 => {
-                    backoff = self.config.poll_interval;
+                    backoff = backon::BackoffBuilder::build(policy);
                     continue;
                 }
                 Ok(_) => {
-                    backoff = self.config.poll_interval;
+                    backoff = backon::BackoffBuilder::build(policy);
                     self.config.poll_interval
                 }
                 Err(err) => {
@@ -149,11 +161,10 @@ impl Relay {
                     if matches!(err, RelayError::Publish(_)) {
                         stream_declared = false;
                     }
+                    let pause = backoff.next().unwrap_or(self.config.max_backoff);
                     if !matches!(err, RelayError::NotReady) {
-                        tracing::warn!(error = %err, retry_in = ?backoff, "publishing outbox events failed");
+                        tracing::warn!(error = %err, retry_in = ?pause, "publishing outbox events failed");
                     }
-                    let pause = backoff;
-                    backoff = (backoff * 2).min(self.config.max_backoff);
                     pause
                 }
             };

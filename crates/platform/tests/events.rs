@@ -6,13 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use platform::clock::SystemClock;
 use platform::config::OutboxConfig;
 use platform::events::{Bus, StreamSpec};
-use platform::inbox::{ConsumerSpec, EventHandler, ReceivedEvent};
+use platform::inbox::{ConsumerSpec, EventHandler, HandlerError, ReceivedEvent};
 use platform::metrics::Metrics;
-use platform::outbox::{OutboxEvent, Relay};
+use platform::outbox::{OutboxEvent, Relay, RelayWaker};
 use platform::testing::{eventually, nats_config};
-use sqlx::{PgConnection, PgPool};
+use platform::uow::{Units, Work};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 const STREAM: StreamSpec = StreamSpec::fixed("EXAMPLE", "example");
@@ -21,10 +23,20 @@ const STREAM: StreamSpec = StreamSpec::fixed("EXAMPLE", "example");
 struct Counting(Arc<AtomicUsize>);
 
 impl EventHandler for Counting {
-    async fn handle(&self, _txn: &mut PgConnection, _event: &ReceivedEvent) -> anyhow::Result<()> {
+    type Event = ();
+
+    async fn prepare(&self, _event: &ReceivedEvent) -> Result<Option<()>, HandlerError> {
+        Ok(Some(()))
+    }
+
+    async fn apply(&self, _work: &mut Work, _event: ()) -> Result<(), HandlerError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
+}
+
+fn units(pool: &PgPool) -> Units {
+    Units::new(pool.clone(), Arc::new(SystemClock), RelayWaker::default())
 }
 
 fn outbox_config() -> OutboxConfig {
@@ -36,18 +48,18 @@ fn outbox_config() -> OutboxConfig {
 }
 
 async fn enqueue(pool: &PgPool, n: usize) -> Vec<uuid::Uuid> {
-    let mut txn = pool.begin().await.unwrap();
+    let mut work = units(pool).begin_job().await.unwrap();
     let mut ids = Vec::new();
     for i in 0..n {
-        let event = OutboxEvent {
-            event_id: uuid::Uuid::now_v7(),
-            subject: "example.thing.happened".into(),
-            payload: format!("event {i}").into_bytes(),
-        };
-        platform::outbox::enqueue(&mut txn, &event).await.unwrap();
+        let event = OutboxEvent::encode(
+            uuid::Uuid::now_v7(),
+            "example.thing.happened",
+            &format!("event {i}"),
+        );
         ids.push(event.event_id);
+        work.publish(event);
     }
-    txn.commit().await.unwrap();
+    work.commit(()).await.unwrap();
     ids
 }
 
@@ -88,7 +100,7 @@ async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool
     let cancel = CancellationToken::new();
     let consumer = tokio::spawn(platform::inbox::consume(
         bus.clone(),
-        pool.clone(),
+        units(&pool),
         spec.clone(),
         applied.clone(),
         cancel.clone(),
@@ -108,7 +120,7 @@ async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool
     let cancel = CancellationToken::new();
     let consumer = tokio::spawn(platform::inbox::consume(
         bus.clone(),
-        pool.clone(),
+        units(&pool),
         spec.clone(),
         applied.clone(),
         cancel.clone(),

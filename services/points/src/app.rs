@@ -113,15 +113,15 @@ impl App {
         let background = CancellationToken::new();
         tokio::spawn(platform::inbox::supervise(
             self.bus.clone(),
-            self.pool.clone(),
+            platform::uow::Units::new(self.pool.clone(), self.clock.clone(), self.relay.waker()),
             ConsumerSpec {
                 name: "points-dispatch-tickets".into(),
                 stream: DISPATCH,
                 filter_subject: "dispatch.ticket.>".into(),
             },
-            TicketEvents {
+            platform::inbox::InTxn(TicketEvents {
                 caps: self.config.caps,
-            },
+            }),
             background.clone(),
         ));
         tokio::spawn(workers::run_expiry(

@@ -5,7 +5,7 @@
 //! compensating entry (`reverse:<report>`).
 
 use chrono::{DateTime, Datelike, Utc};
-use platform::inbox::{EventHandler, ReceivedEvent};
+use platform::inbox::{ReceivedEvent, TxnEventHandler};
 use prost::Message as _;
 use proto::dispatch::v1 as dispatch;
 use sqlx::PgConnection;
@@ -28,7 +28,7 @@ pub struct TicketEvents {
     pub caps: CapsConfig,
 }
 
-impl EventHandler for TicketEvents {
+impl TxnEventHandler for TicketEvents {
     async fn handle(&self, txn: &mut PgConnection, event: &ReceivedEvent) -> anyhow::Result<()> {
         let Some(step) = event.subject.strip_prefix("dispatch.ticket.") else {
             return Ok(());

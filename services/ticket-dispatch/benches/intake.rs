@@ -226,6 +226,7 @@ async fn main() -> anyhow::Result<()> {
                 event_id: uuid::Uuid::now_v7(),
                 subject: "dispatch.ticket.received".into(),
                 payload: vec![0; 420],
+                headers: Default::default(),
             };
             platform::outbox::enqueue(&mut txn, &event)
                 .await

@@ -186,9 +186,13 @@ impl App {
             };
             tokio::spawn(platform::inbox::supervise(
                 self.bus.clone(),
-                self.pool.clone(),
+                platform::uow::Units::new(
+                    self.pool.clone(),
+                    self.clock.clone(),
+                    self.relay.waker(),
+                ),
                 spec,
-                handler,
+                platform::inbox::InTxn(handler),
                 background.clone(),
             ));
         }

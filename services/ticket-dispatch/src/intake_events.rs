@@ -3,7 +3,7 @@
 //! call.
 
 use platform::auth::Caller;
-use platform::inbox::{EventHandler, ReceivedEvent};
+use platform::inbox::{ReceivedEvent, TxnEventHandler};
 use prost::Message as _;
 use proto::dispatch::v1 as pb;
 use sqlx::PgConnection;
@@ -20,7 +20,7 @@ pub struct TicketRequests {
     pub source: String,
 }
 
-impl EventHandler for TicketRequests {
+impl TxnEventHandler for TicketRequests {
     async fn handle(&self, _txn: &mut PgConnection, event: &ReceivedEvent) -> anyhow::Result<()> {
         let requested = pb::TicketRequested::decode(event.payload.as_ref())?;
         let mut request = requested.request.unwrap_or_default();

@@ -116,28 +116,28 @@ pub fn is_retryable(status: &Status) -> bool {
 }
 
 /// Calls `call` up to `attempts` times while it fails retryably, backing off
-/// 100 ms, 200 ms, 400 ms… between attempts.
+/// exponentially from 100 ms (at most 2 s) with jitter, so that clients
+/// cut off together do not come back together.
 ///
 /// # Errors
 /// The last failure.
-pub async fn retry_idempotent<T, F, Fut>(attempts: u32, mut call: F) -> Result<T, Status>
+pub async fn retry_idempotent<T, F, Fut>(attempts: u32, call: F) -> Result<T, Status>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Status>>,
 {
-    let mut delay = Duration::from_millis(100);
-    let mut attempt = 1;
-    loop {
-        match call().await {
-            Err(status) if attempt < attempts && is_retryable(&status) => {
-                tracing::debug!(attempt, code = ?status.code(), "retrying idempotent call");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
-                attempt += 1;
-            }
-            outcome => return outcome,
-        }
-    }
+    use backon::Retryable as _;
+    let policy = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(2))
+        .with_max_times(attempts.saturating_sub(1) as usize)
+        .with_jitter();
+    call.retry(policy)
+        .when(is_retryable)
+        .notify(|status, delay| {
+            tracing::debug!(code = ?status.code(), retry_in = ?delay, "retrying idempotent call");
+        })
+        .await
 }
 
 #[cfg(test)]
