@@ -97,9 +97,35 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     pub iss: String,
-    pub aud: String,
+    /// The audience: one name, or a list (as common identity providers
+    /// issue when a token serves several resource servers).
+    pub aud: Audience,
     pub iat: u64,
     pub exp: u64,
+}
+
+/// A token's `aud` claim: a string or a list of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Returns whether `name` is among the audience.
+    pub fn contains(&self, name: &str) -> bool {
+        match self {
+            Audience::One(one) => one == name,
+            Audience::Many(many) => many.iter().any(|a| a == name),
+        }
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(name: &str) -> Self {
+        Audience::One(name.to_owned())
+    }
 }
 
 /// The authenticated caller of a request.
@@ -277,7 +303,7 @@ impl DevIssuer {
             role,
             scope: scope.map(str::to_owned),
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             iat: now,
             exp: now + ttl.as_secs(),
         };
@@ -420,6 +446,38 @@ mod tests {
         );
         assert!(DevIssuer::from_config(&config).is_err());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn an_audience_list_is_accepted_when_it_names_the_service() {
+        let config = dev_config();
+        let verifier = Verifier::from_config(&config).unwrap();
+        let sign = |aud: Audience| {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let claims = Claims {
+                sub: "operator-7".into(),
+                role: Role::TownOperator,
+                scope: None,
+                iss: "weigrid-dev".into(),
+                aud,
+                iat: now,
+                exp: now + 60,
+            };
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(b"a-development-secret"),
+            )
+            .unwrap()
+        };
+        let listed = sign(Audience::Many(vec!["account".into(), "weigrid".into()]));
+        assert_eq!(verifier.verify(&listed).unwrap().subject, "operator-7");
+        let elsewhere = sign(Audience::Many(vec!["account".into(), "billing".into()]));
+        assert!(verifier.verify(&elsewhere).is_err(), "not for weigrid");
+        assert!(verifier.verify(&sign("weigrid".into())).is_ok());
     }
 
     #[test]

@@ -8,8 +8,12 @@
 //! 4. `WEIGRID_REGISTRY__…` variables, for this one
 //!    (`WEIGRID_REGISTRY__GRPC__LISTEN`).
 //!
-//! Nested keys are separated by `__`. A value of the wrong type, or one that
-//! breaks a rule of [`Validate`], stops start-up with the key and the rule.
+//! Nested keys are separated by `__`. A value of the wrong type, one that
+//! breaks a rule of [`Validate`], or a key the service does not know (a
+//! misspelt `WEIGRID_REGISTRY__GRPC__LISTN`, a key in the wrong section)
+//! stops start-up with the key and the rule. The known keys are those of the
+//! service's defaults and of [`Validate::OPTIONAL`] (keys without a default,
+//! such as TLS paths).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -40,6 +44,18 @@ pub enum ConfigError {
     /// Values break rules.
     #[error("configuration: {}", format_violations(.0))]
     Invalid(Vec<Violation>),
+    /// Keys the service does not know.
+    #[error("configuration: {}", format_unknown(.0))]
+    Unknown(Vec<String>),
+}
+
+fn format_unknown(keys: &[String]) -> String {
+    let quoted: Vec<_> = keys.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "unknown key{} {} (every key is listed in the service's config/default.toml)",
+        if keys.len() == 1 { "" } else { "s" },
+        quoted.join(", ")
+    )
 }
 
 impl From<config::ConfigError> for ConfigError {
@@ -84,8 +100,76 @@ impl Violations {
 
 /// Rules a configuration must satisfy beyond its types.
 pub trait Validate {
+    /// Keys the service knows that have no default (so its defaults do not
+    /// list them), as dotted paths where `*` stands for one segment, e.g.
+    /// `clients.*.tls.ca_path`. The shared sections' are always known.
+    const OPTIONAL: &'static [&'static str] = &[];
+
     /// Records every broken rule in `violations`.
     fn validate(&self, violations: &mut Violations);
+}
+
+/// The shared sections' keys that have no default.
+const SHARED_OPTIONAL: &[&str] = &[
+    "grpc.tls.cert_path",
+    "grpc.tls.key_path",
+    "grpc.tls.client_ca_path",
+    "auth.public_key_path",
+    "clients.*.tls.ca_path",
+    "clients.*.tls.domain",
+    "clients.*.tls.cert_path",
+    "clients.*.tls.key_path",
+];
+
+/// Returns every leaf key of `value` as a dotted path.
+fn leaf_keys(value: &config::Value, prefix: &str, out: &mut Vec<String>) {
+    match &value.kind {
+        config::ValueKind::Table(table) => {
+            for (key, child) in table {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                leaf_keys(child, &path, out);
+            }
+        }
+        _ => out.push(prefix.to_owned()),
+    }
+}
+
+fn matches_pattern(pattern: &str, key: &str) -> bool {
+    let (mut p, mut k) = (pattern.split('.'), key.split('.'));
+    loop {
+        match (p.next(), k.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == "*" || a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Returns the keys of `loaded` that neither `defaults` nor `optional` know.
+fn unknown_keys(
+    loaded: &config::Config,
+    defaults: &config::Config,
+    optional: &[&str],
+) -> Result<Vec<String>, config::ConfigError> {
+    let (mut known, mut present) = (Vec::new(), Vec::new());
+    leaf_keys(&defaults.cache, "", &mut known);
+    leaf_keys(&loaded.cache, "", &mut present);
+    let mut unknown: Vec<String> = present
+        .into_iter()
+        .filter(|key| !known.contains(key))
+        .filter(|key| {
+            !SHARED_OPTIONAL
+                .iter()
+                .chain(optional)
+                .any(|p| matches_pattern(p, key))
+        })
+        .collect();
+    unknown.sort();
+    Ok(unknown)
 }
 
 /// Loads and validates the configuration of the service `service` (its
@@ -130,6 +214,13 @@ pub fn load_from<T: DeserializeOwned + Validate>(
         .add_source(layer("WEIGRID".to_owned()))
         .add_source(layer(format!("WEIGRID_{upper}")))
         .build()?;
+    let defaults_only = config::Config::builder()
+        .add_source(config::File::from_str(defaults, config::FileFormat::Toml))
+        .build()?;
+    let unknown = unknown_keys(&loaded, &defaults_only, T::OPTIONAL)?;
+    if !unknown.is_empty() {
+        return Err(ConfigError::Unknown(unknown));
+    }
     // The shared sections are read on their own first: a service embeds them
     // with `#[serde(flatten)]`, which loses the key of a bad value, while
     // this pass names it (`grpc.listen`).
@@ -564,6 +655,52 @@ max_backoff = "5s"
         .unwrap_err()
         .to_string();
         assert!(err.contains("grpc.listen"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_stops_loading_and_is_named() {
+        let err = load_from::<TestConfig>(
+            "test",
+            DEFAULTS,
+            &env(&[
+                ("WEIGRID_TEST__GRPC__LISTN", "0.0.0.0:1"),
+                ("WEIGRID__REGISTRY__CARE_PERSON_READ_ROLE", "town_operator"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration: unknown keys `grpc.listn`, `registry.care_person_read_role` \
+             (every key is listed in the service's config/default.toml)"
+        );
+    }
+
+    #[test]
+    fn optional_keys_without_defaults_are_known() {
+        let dir = std::env::temp_dir().join(format!("weigrid-config-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cert = dir.join("tls.crt");
+        std::fs::write(&cert, "x").unwrap();
+        let cert = cert.display().to_string();
+        let config: TestConfig = load_from(
+            "test",
+            DEFAULTS,
+            &env(&[
+                ("WEIGRID__GRPC__TLS__CERT_PATH", cert.as_str()),
+                ("WEIGRID__GRPC__TLS__KEY_PATH", cert.as_str()),
+            ]),
+        )
+        .unwrap();
+        assert!(config.base.grpc.tls.is_some());
+        assert!(matches_pattern(
+            "clients.*.tls.ca_path",
+            "clients.registry.tls.ca_path"
+        ));
+        assert!(!matches_pattern(
+            "clients.*.tls.ca_path",
+            "clients.registry.tls"
+        ));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -9,6 +9,11 @@ use crate::config::{ConfigError, TelemetryConfig};
 /// Loads the configuration with `load`, installs telemetry from it, runs
 /// `run` and flushes telemetry. A bad configuration exits with 2 and one
 /// line naming the key and the rule; a failure while running exits with 1.
+///
+/// With the argument `--check-config` it only loads and validates the
+/// configuration (every layer, as a start would) and exits: 0 when it is
+/// valid, 2 with the line naming the key otherwise. Deployment checks run it
+/// against rendered manifests.
 pub async fn service_main<C, Fut>(
     name: &'static str,
     load: impl FnOnce() -> Result<C, ConfigError>,
@@ -18,6 +23,7 @@ pub async fn service_main<C, Fut>(
 where
     Fut: Future<Output = anyhow::Result<()>>,
 {
+    let check_only = std::env::args().skip(1).any(|arg| arg == "--check-config");
     let config = match load() {
         Ok(config) => config,
         Err(err) => {
@@ -26,6 +32,10 @@ where
             return ExitCode::from(2);
         }
     };
+    if check_only {
+        println!("{name}: configuration is valid");
+        return ExitCode::SUCCESS;
+    }
     let guard = match crate::telemetry::init(name, telemetry(&config)) {
         Ok(guard) => guard,
         Err(err) => {

@@ -122,6 +122,9 @@ impl DispatchConfig {
 }
 
 impl Validate for DispatchConfig {
+    /// The service token has no default: it is a secret.
+    const OPTIONAL: &'static [&'static str] = &["clients.service_token"];
+
     fn validate(&self, v: &mut Violations) {
         self.service.validate(v);
         self.clients.registry.validate_at("clients.registry", v);
