@@ -109,8 +109,18 @@ pub trait Validate {
     fn validate(&self, violations: &mut Violations);
 }
 
+/// The shared settings a service's defaults need not repeat.
+pub const PLATFORM_DEFAULTS: &str = include_str!("../defaults.toml");
+
 /// The shared sections' keys that have no default.
 const SHARED_OPTIONAL: &[&str] = &[
+    "nats.user",
+    "nats.password",
+    "nats.nkey_seed_path",
+    "nats.credentials_path",
+    "nats.tls_ca_path",
+    "nats.tls_cert_path",
+    "nats.tls_key_path",
     "grpc.tls.cert_path",
     "grpc.tls.key_path",
     "grpc.tls.client_ca_path",
@@ -197,6 +207,10 @@ pub fn load_from<T: DeserializeOwned + Validate>(
 ) -> Result<T, ConfigError> {
     let upper = service.to_uppercase();
     let mut builder = config::Config::builder()
+        .add_source(config::File::from_str(
+            PLATFORM_DEFAULTS,
+            config::FileFormat::Toml,
+        ))
         .add_source(config::File::from_str(defaults, config::FileFormat::Toml));
     if let Some(path) = env.get(&format!("WEIGRID_{upper}_CONFIG")) {
         builder = builder.add_source(config::File::with_name(path).required(true));
@@ -215,6 +229,10 @@ pub fn load_from<T: DeserializeOwned + Validate>(
         .add_source(layer(format!("WEIGRID_{upper}")))
         .build()?;
     let defaults_only = config::Config::builder()
+        .add_source(config::File::from_str(
+            PLATFORM_DEFAULTS,
+            config::FileFormat::Toml,
+        ))
         .add_source(config::File::from_str(defaults, config::FileFormat::Toml))
         .build()?;
     let unknown = unknown_keys(&loaded, &defaults_only, T::OPTIONAL)?;
@@ -247,6 +265,7 @@ pub struct ServiceConfig {
     pub telemetry: TelemetryConfig,
     pub auth: AuthConfig,
     pub outbox: OutboxConfig,
+    pub retention: RetentionConfig,
 }
 
 impl Validate for ServiceConfig {
@@ -257,6 +276,38 @@ impl Validate for ServiceConfig {
         self.telemetry.validate(v);
         self.auth.validate(v);
         self.outbox.validate(v);
+        self.retention.validate(v);
+    }
+}
+
+/// How long the platform's bookkeeping rows are kept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionConfig {
+    /// Published outbox rows (dead letters are kept until handled).
+    #[serde(with = "humantime_serde")]
+    pub outbox: Duration,
+    /// Handled event ids of the inbox.
+    #[serde(with = "humantime_serde")]
+    pub inbox: Duration,
+    /// Idempotency keys of mutating calls.
+    #[serde(with = "humantime_serde")]
+    pub idempotency_keys: Duration,
+}
+
+impl Validate for RetentionConfig {
+    fn validate(&self, v: &mut Violations) {
+        let hour = Duration::from_secs(3600);
+        v.check(
+            self.outbox >= hour,
+            "retention.outbox",
+            "must be at least 1h",
+        );
+        v.check(self.inbox >= hour, "retention.inbox", "must be at least 1h");
+        v.check(
+            self.idempotency_keys >= hour,
+            "retention.idempotency_keys",
+            "must be at least 1h",
+        );
     }
 }
 
@@ -367,6 +418,8 @@ impl Validate for DatabaseConfig {
 /// NATS with JetStream.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NatsConfig {
+    /// `nats://host:port` (or `tls://host:port`); several servers of a
+    /// cluster may be listed, comma-separated.
     pub url: String,
     /// Prefix of every stream and subject; empty in production, random in tests.
     #[serde(default)]
@@ -374,14 +427,67 @@ pub struct NatsConfig {
     /// How long a publish waits for its JetStream acknowledgement.
     #[serde(with = "humantime_serde")]
     pub ack_timeout: Duration,
+    /// Copies of each stream a JetStream cluster keeps.
+    pub stream_replicas: usize,
+    /// Age after which events leave the streams.
+    #[serde(with = "humantime_serde")]
+    pub stream_max_age: Duration,
+    /// Largest size of one stream in bytes (0: unlimited).
+    pub stream_max_bytes: i64,
+    /// Deliveries of one event before a consumer sets it aside.
+    pub max_deliveries: i64,
+    /// User and password (the password is a secret).
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// An NKey seed file (`SU…`).
+    #[serde(default)]
+    pub nkey_seed_path: Option<PathBuf>,
+    /// A credentials file (JWT and NKey seed, as `nsc` writes it).
+    #[serde(default)]
+    pub credentials_path: Option<PathBuf>,
+    /// CA of the servers' certificates: TLS is required when set.
+    #[serde(default)]
+    pub tls_ca_path: Option<PathBuf>,
+    /// Client certificate and key, for servers that verify clients.
+    #[serde(default)]
+    pub tls_cert_path: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key_path: Option<PathBuf>,
+}
+
+impl NatsConfig {
+    /// Returns settings for a server at `url` without credentials, with
+    /// the platform's defaults (tests, tools).
+    pub fn plain(url: &str, prefix: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            prefix: prefix.to_owned(),
+            ack_timeout: Duration::from_secs(5),
+            stream_replicas: 1,
+            stream_max_age: Duration::from_secs(30 * 24 * 3600),
+            stream_max_bytes: 0,
+            max_deliveries: 10,
+            user: None,
+            password: None,
+            nkey_seed_path: None,
+            credentials_path: None,
+            tls_ca_path: None,
+            tls_cert_path: None,
+            tls_key_path: None,
+        }
+    }
 }
 
 impl Validate for NatsConfig {
     fn validate(&self, v: &mut Violations) {
         v.check(
-            self.url.starts_with("nats://") || self.url.starts_with("tls://"),
+            self.url
+                .split(',')
+                .all(|u| u.trim().starts_with("nats://") || u.trim().starts_with("tls://")),
             "nats.url",
-            "must be a nats:// or tls:// URL",
+            "must be a nats:// or tls:// URL (several comma-separated)",
         );
         v.check(
             self.prefix
@@ -390,6 +496,57 @@ impl Validate for NatsConfig {
             "nats.prefix",
             "may hold only ASCII letters, digits and underscores",
         );
+        v.check(
+            (1..=5).contains(&self.stream_replicas),
+            "nats.stream_replicas",
+            "must be between 1 and 5",
+        );
+        v.check(
+            self.stream_max_age >= Duration::from_secs(3600),
+            "nats.stream_max_age",
+            "must be at least 1h",
+        );
+        v.check(
+            self.stream_max_bytes >= 0,
+            "nats.stream_max_bytes",
+            "must be 0 (unlimited) or more",
+        );
+        v.check(
+            (1..=1000).contains(&self.max_deliveries),
+            "nats.max_deliveries",
+            "must be between 1 and 1000",
+        );
+        v.check(
+            self.user.is_some() == self.password.is_some(),
+            "nats.user",
+            "and nats.password must be set together",
+        );
+        let methods = [
+            self.user.is_some(),
+            self.nkey_seed_path.is_some(),
+            self.credentials_path.is_some(),
+        ];
+        v.check(
+            methods.iter().filter(|m| **m).count() <= 1,
+            "nats.credentials_path",
+            "only one of nats.user, nats.nkey_seed_path and nats.credentials_path may be set",
+        );
+        v.check(
+            self.tls_cert_path.is_some() == self.tls_key_path.is_some(),
+            "nats.tls_cert_path",
+            "and nats.tls_key_path must be set together",
+        );
+        for (key, path) in [
+            ("nats.nkey_seed_path", &self.nkey_seed_path),
+            ("nats.credentials_path", &self.credentials_path),
+            ("nats.tls_ca_path", &self.tls_ca_path),
+            ("nats.tls_cert_path", &self.tls_cert_path),
+            ("nats.tls_key_path", &self.tls_key_path),
+        ] {
+            if let Some(path) = path {
+                check_file(v, key, path);
+            }
+        }
     }
 }
 

@@ -33,12 +33,23 @@ impl StreamSpec {
 /// seconds; the inbox covers anything older.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 
-/// A connection to NATS and JetStream, with the configured prefix.
+/// A connection to NATS and JetStream, with the configured prefix and the
+/// streams' and consumers' limits.
 #[derive(Clone)]
 pub struct Bus {
     client: async_nats::Client,
     jetstream: jetstream::Context,
     prefix: String,
+    limits: StreamLimits,
+}
+
+/// How streams are kept and how often an event is retried.
+#[derive(Debug, Clone, Copy)]
+struct StreamLimits {
+    replicas: usize,
+    max_age: Duration,
+    max_bytes: i64,
+    max_deliveries: i64,
 }
 
 impl Bus {
@@ -49,11 +60,34 @@ impl Bus {
     /// # Errors
     /// The URL is malformed.
     pub async fn connect(config: &NatsConfig) -> anyhow::Result<Self> {
-        let client = async_nats::ConnectOptions::new()
+        let mut options = async_nats::ConnectOptions::new()
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(2))
-            .max_reconnects(None)
-            .connect(config.url.as_str())
+            .max_reconnects(None);
+        if let (Some(user), Some(password)) = (&config.user, &config.password) {
+            use secrecy::ExposeSecret as _;
+            options = options.user_and_password(user.clone(), password.expose_secret().to_owned());
+        }
+        if let Some(path) = &config.nkey_seed_path {
+            let seed = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the NKey seed {}", path.display()))?;
+            options = options.nkey(seed.trim().to_owned());
+        }
+        if let Some(path) = &config.credentials_path {
+            options = options
+                .credentials_file(path)
+                .await
+                .with_context(|| format!("reading the NATS credentials {}", path.display()))?;
+        }
+        if let Some(ca) = &config.tls_ca_path {
+            options = options.require_tls(true).add_root_certificates(ca.clone());
+        }
+        if let (Some(cert), Some(key)) = (&config.tls_cert_path, &config.tls_key_path) {
+            options = options.add_client_certificate(cert.clone(), key.clone());
+        }
+        let servers: Vec<&str> = config.url.split(',').map(str::trim).collect();
+        let client = options
+            .connect(servers.as_slice())
             .await
             .with_context(|| format!("connecting to NATS at {}", config.url))?;
         let mut jetstream = jetstream::new(client.clone());
@@ -62,7 +96,19 @@ impl Bus {
             client,
             jetstream,
             prefix: config.prefix.clone(),
+            limits: StreamLimits {
+                replicas: config.stream_replicas,
+                max_age: config.stream_max_age,
+                max_bytes: config.stream_max_bytes,
+                max_deliveries: config.max_deliveries,
+            },
         })
+    }
+
+    /// Returns how many times a consumer is given one event before it sets
+    /// it aside.
+    pub fn max_deliveries(&self) -> i64 {
+        self.limits.max_deliveries
     }
 
     /// Returns the JetStream context.
@@ -106,8 +152,9 @@ impl Bus {
         }
     }
 
-    /// Declares `spec`'s stream (file storage, duplicate window), creating it
-    /// or updating its subjects.
+    /// Declares `spec`'s stream (file storage, duplicate window, the
+    /// configured replicas, age and size limits), creating it or updating
+    /// its configuration.
     ///
     /// # Errors
     /// JetStream unreachable or refusing the configuration.
@@ -120,13 +167,33 @@ impl Bus {
             subjects: vec![self.subject(&format!("{}.>", spec.subject_root))],
             duplicate_window: DUPLICATE_WINDOW,
             storage: jetstream::stream::StorageType::File,
+            num_replicas: self.limits.replicas,
+            max_age: self.limits.max_age,
+            max_bytes: if self.limits.max_bytes == 0 {
+                -1
+            } else {
+                self.limits.max_bytes
+            },
             ..Default::default()
         };
         let stream = self
             .jetstream
-            .get_or_create_stream(config)
+            .get_or_create_stream(config.clone())
             .await
             .with_context(|| format!("declaring stream {}", self.stream_name(spec)))?;
+        // A stream declared by an earlier release keeps its old limits
+        // unless they are brought up to the configured ones.
+        let current = &stream.cached_info().config;
+        if current.max_age != config.max_age
+            || current.max_bytes != config.max_bytes
+            || current.num_replicas != config.num_replicas
+            || current.subjects != config.subjects
+        {
+            self.jetstream
+                .update_stream(config)
+                .await
+                .with_context(|| format!("updating stream {}", self.stream_name(spec)))?;
+        }
         Ok(stream)
     }
 }

@@ -108,21 +108,6 @@ pub async fn complete(
     Ok(())
 }
 
-/// Deletes keys older than `days` days; returns how many.
-///
-/// # Errors
-/// The delete fails.
-pub async fn purge_older_than(conn: &mut PgConnection, days: i32) -> Result<u64, sqlx::Error> {
-    let deleted = sqlx::query(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(days => $1)",
-    )
-    .bind(days)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(deleted)
-}
-
 /// Starts a call that may carry a key: [`begin`] when it does, "do the
 /// work" when it does not.
 ///

@@ -166,25 +166,86 @@ pub async fn consume<H: EventHandler>(
         };
         let span = tracing::info_span!("consume", consumer = %spec.name, event_id = %event.event_id, subject = %event.subject);
         crate::telemetry::continue_from_map(&span, &event.headers);
+        let deliveries = message.info().map(|info| info.delivered).unwrap_or(1);
         let applied = apply(&units, &spec.name, &handler, &event);
-        match tracing::Instrument::instrument(applied, span).await {
+        let outcome = tracing::Instrument::instrument(applied, span.clone()).await;
+        let refusal = match outcome {
             Ok(()) => {
                 if let Err(err) = message.double_ack().await {
-                    tracing::warn!(consumer = %spec.name, error = %err, "acknowledging event failed; it will be redelivered and skipped");
+                    tracing::warn!(parent: &span, error = %err, "acknowledging event failed; it will be redelivered and skipped");
                 }
+                None
             }
-            Err(HandlerError::Refused(err)) => {
-                tracing::error!(consumer = %spec.name, event_id = %event.event_id, subject = %event.subject, error = format!("{err:#}"), "event refused and set aside");
-                let _ = message.ack_with(AckKind::Term).await;
+            Err(HandlerError::Refused(err)) => Some(format!("{err:#}")),
+            Err(HandlerError::Retry(err)) if deliveries >= bus.max_deliveries() => {
+                Some(format!("failed {deliveries} times; last: {err:#}"))
             }
             Err(HandlerError::Retry(err)) => {
-                tracing::warn!(consumer = %spec.name, event_id = %event.event_id, error = format!("{err:#}"), "handling event failed; it will be redelivered");
+                // Back off with each delivery, so a neighbour that is away
+                // is not hammered: 1 s, 2 s, 4 s … at most a minute.
+                let delay = Duration::from_secs(1u64 << deliveries.clamp(1, 7).saturating_sub(1))
+                    .min(Duration::from_secs(60));
+                tracing::warn!(parent: &span, error = format!("{err:#}"), deliveries, retry_in = ?delay, "handling event failed; it will be redelivered");
+                let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
+                None
+            }
+        };
+        if let Some(reason) = refusal {
+            if set_aside(&units, &spec.name, &event, &reason, deliveries).await {
+                tracing::error!(parent: &span, reason = %reason, deliveries, "event set aside as a dead letter");
+                let _ = message.ack_with(AckKind::Term).await;
+            } else {
+                // Not recorded: the event is kept in JetStream, not lost.
                 let _ = message
-                    .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                    .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
                     .await;
             }
         }
+        if let (Some(metrics), Ok(info)) = (units.metrics(), message.info()) {
+            metrics
+                .consumer_pending
+                .with_label_values(&[spec.name.as_str()])
+                .set(i64::try_from(info.pending).unwrap_or(i64::MAX));
+        }
     }
+}
+
+/// Records `event` as a dead letter of `consumer`: kept, with the reason,
+/// for an operator to look at and replay; counted in the metrics. Returns
+/// whether it was recorded.
+async fn set_aside(
+    units: &Units,
+    consumer: &str,
+    event: &ReceivedEvent,
+    reason: &str,
+    deliveries: i64,
+) -> bool {
+    let stored = sqlx::query(
+        "INSERT INTO inbox_dead_letters (consumer, event_id, subject, payload, headers, reason, deliveries)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (consumer, event_id) DO UPDATE SET reason = EXCLUDED.reason,
+             deliveries = EXCLUDED.deliveries, set_aside_at = now()",
+    )
+    .bind(consumer)
+    .bind(event.event_id)
+    .bind(&event.subject)
+    .bind(event.payload.as_ref())
+    .bind(sqlx::types::Json(&event.headers))
+    .bind(reason)
+    .bind(deliveries)
+    .execute(units.pool())
+    .await;
+    if let Err(err) = stored {
+        tracing::error!(event_id = %event.event_id, error = %err, "recording a dead letter failed");
+        return false;
+    }
+    if let Some(metrics) = units.metrics() {
+        metrics
+            .inbox_dead_letters
+            .with_label_values(&[consumer])
+            .inc();
+    }
+    true
 }
 
 /// Applies `event` once: prepares it, claims its inbox row in a unit of

@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod grpc;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod inbox;
 pub mod mask;

@@ -2,7 +2,9 @@
 //! event describing it in one transaction; the [`Relay`] publishes committed
 //! events to JetStream with `Nats-Msg-Id` = event id and marks them sent.
 //! With NATS down, writes still commit; their events go out, once, when it
-//! returns (JetStream drops a re-sent id inside its duplicate window).
+//! returns (JetStream drops a re-sent id inside its duplicate window). A row
+//! NATS refuses for good (larger than the server's message limit) is set
+//! aside as a dead letter, counted and logged, and the rest flow on.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,15 +64,21 @@ pub async fn enqueue(conn: &mut PgConnection, event: &OutboxEvent) -> Result<(),
 }
 
 /// Wakes the relay after a commit, so events leave without waiting for the
-/// next poll.
+/// next poll. It also carries the relay's metrics (the service's registry),
+/// so the consumers fed by the same units of work count into it.
 #[derive(Clone, Default)]
-pub struct RelayWaker(Arc<Notify>);
+pub struct RelayWaker(Arc<Notify>, Option<Arc<Metrics>>);
 
 impl RelayWaker {
     /// Tells the relay there is something to publish (the unit of work does,
     /// after each commit that published).
     pub fn wake(&self) {
         self.0.notify_one();
+    }
+
+    /// Returns the service's metrics, when the waker is a relay's.
+    pub fn metrics(&self) -> Option<&Arc<Metrics>> {
+        self.1.as_ref()
     }
 }
 
@@ -108,7 +116,7 @@ impl Relay {
             bus,
             stream,
             config,
-            waker: RelayWaker::default(),
+            waker: RelayWaker(Arc::default(), Some(metrics.clone())),
             metrics,
         }
     }
@@ -146,6 +154,10 @@ impl Relay {
             } else {
                 Err(RelayError::NotReady)
             };
+            if outcome.is_err() {
+                self.metrics.relay_errors.inc();
+            }
+            self.count_pending().await;
             let pause = match outcome {
                 Ok(published) if published > 0 => {
                     backoff = backon::BackoffBuilder::build(policy);
@@ -175,6 +187,19 @@ impl Relay {
             }
         }
         self.flush(Duration::from_secs(5)).await;
+    }
+
+    /// Sets the pending gauge to the rows still to publish (left alone when
+    /// the database does not answer).
+    async fn count_pending(&self) {
+        let pending: Result<i64, _> = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL AND dead_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        if let Ok(pending) = pending {
+            self.metrics.outbox_pending.set(pending);
+        }
     }
 
     /// Publishes everything pending, for up to `budget`.
@@ -213,24 +238,26 @@ impl Relay {
 
     /// Locks one batch of unpublished rows (`FOR UPDATE SKIP LOCKED`, so
     /// replicas share the work), publishes each, awaits every acknowledgement,
-    /// marks them published and commits.
+    /// marks them published (or dead, when NATS refuses one for good) and
+    /// commits.
     async fn publish_batch(&self) -> Result<usize, RelayError> {
         let mut txn = self.pool.begin().await?;
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT seq, event_id, subject, payload, headers FROM outbox
-             WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+             WHERE published_at IS NULL AND dead_at IS NULL
+             ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(i64::from(self.config.batch_size))
         .fetch_all(&mut *txn)
         .await?;
         if rows.is_empty() {
-            self.metrics.outbox_pending.set(0);
             return Ok(0);
         }
         if !self.bus.is_connected() {
             return Err(RelayError::NotReady);
         }
         let mut acks = Vec::with_capacity(rows.len());
+        let mut dead: Vec<(i64, String)> = Vec::new();
         for row in &rows {
             let mut headers = async_nats::HeaderMap::new();
             headers.insert(
@@ -240,7 +267,7 @@ impl Relay {
             for (key, value) in row.headers.iter() {
                 headers.insert(key.as_str(), value.as_str());
             }
-            let ack = self
+            let sent = self
                 .bus
                 .jetstream()
                 .publish_with_headers(
@@ -248,28 +275,76 @@ impl Relay {
                     headers,
                     row.payload.clone().into(),
                 )
-                .await
-                .map_err(|e| RelayError::Publish(e.to_string()))?;
-            acks.push(std::future::IntoFuture::into_future(ack));
+                .await;
+            match sent {
+                Ok(ack) => acks.push((row, std::future::IntoFuture::into_future(ack))),
+                Err(err) if refused_for_good(&err) => dead.push((row.seq, err.to_string())),
+                Err(err) => return Err(RelayError::Publish(err.to_string())),
+            }
         }
-        for ack in futures::future::join_all(acks).await {
-            ack.map_err(|e| RelayError::Publish(e.to_string()))?;
+        let mut published = Vec::with_capacity(acks.len());
+        let (rows_acked, futures): (Vec<&Row>, Vec<_>) = acks.into_iter().unzip();
+        for (row, ack) in rows_acked
+            .into_iter()
+            .zip(futures::future::join_all(futures).await)
+        {
+            match ack {
+                Ok(_) => published.push(row),
+                Err(err) if refused_for_good(&err) => dead.push((row.seq, err.to_string())),
+                Err(err) => return Err(RelayError::Publish(err.to_string())),
+            }
         }
-        let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+        let seqs: Vec<i64> = published.iter().map(|r| r.seq).collect();
         sqlx::query("UPDATE outbox SET published_at = now() WHERE seq = ANY($1)")
             .bind(&seqs)
             .execute(&mut *txn)
             .await?;
+        for (seq, reason) in &dead {
+            sqlx::query("UPDATE outbox SET dead_at = now(), dead_reason = $2 WHERE seq = $1")
+                .bind(seq)
+                .bind(reason)
+                .execute(&mut *txn)
+                .await?;
+        }
         txn.commit().await?;
-        for row in &rows {
+        for row in &published {
             self.metrics
                 .events_published
                 .with_label_values(&[row.subject.as_str()])
                 .inc();
             tracing::debug!(event_id = %row.event_id, subject = %row.subject, "event published");
         }
+        for (seq, reason) in &dead {
+            let row = rows
+                .iter()
+                .find(|r| r.seq == *seq)
+                .expect("a row of this batch");
+            self.metrics.outbox_dead_letters.inc();
+            tracing::error!(
+                event_id = %row.event_id,
+                subject = %row.subject,
+                size = row.payload.len(),
+                reason = %reason,
+                "event refused by NATS for good; set aside as a dead letter"
+            );
+        }
         Ok(rows.len())
     }
+}
+
+/// Returns whether NATS refused a message for good: it is larger than the
+/// server's or the stream's limit. Anything else (NATS away, a slow ack, a
+/// stream to declare again) is tried again.
+fn refused_for_good(err: &async_nats::jetstream::context::PublishError) -> bool {
+    use async_nats::jetstream::context::PublishErrorKind;
+    if err.kind() == PublishErrorKind::MaxPayloadExceeded {
+        return true;
+    }
+    std::error::Error::source(err)
+        .and_then(|source| source.downcast_ref::<async_nats::jetstream::Error>())
+        .is_some_and(|api| {
+            api.error_code() == async_nats::jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM
+        })
 }
 
 /// Why a relay pass failed.

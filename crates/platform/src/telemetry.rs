@@ -111,13 +111,7 @@ fn install(
             )
             .try_init(),
         (LogFormat::Json, false) => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_filter(filter),
-            )
+            .with(json_layer(std::io::stdout).with_filter(filter))
             .try_init(),
     };
     if installed.is_ok() {
@@ -127,6 +121,22 @@ fn install(
         }
     }
     Ok(Telemetry { provider })
+}
+
+/// The JSON log format of pods: one object a line, the event's fields at
+/// the top, the current span's (its `trace_id`, `span_id`, `request_id`,
+/// `caller`…) under `span`, and the names of the enclosing spans.
+fn json_layer<S, W>(writer: W) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(writer)
 }
 
 struct HeaderExtractor<'a>(&'a http::HeaderMap);
@@ -178,4 +188,97 @@ pub fn current_context_map() -> HashMap<String, String> {
 pub fn continue_from_map(span: &tracing::Span, map: &HashMap<String, String>) {
     let parent = TraceContextPropagator::new().extract(map);
     let _ = span.set_parent(parent);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::*;
+
+    /// Log lines written into memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'w self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_json_line_of_a_failed_call_names_its_trace_and_request() {
+        use tower::{Layer as _, ServiceExt as _};
+        let captured = Captured::default();
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")))
+            .with(json_layer(captured.clone()));
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let config = crate::config::AuthConfig {
+            mode: crate::config::AuthMode::Dev,
+            issuer: "weigrid-dev".into(),
+            audience: "weigrid".into(),
+            dev_secret: "a-development-secret".to_owned().into(),
+            public_key_path: None,
+            algorithm: crate::config::JwtAlgorithm::RS256,
+        };
+        let layer = crate::grpc::PlatformLayer::new(
+            Arc::new(crate::auth::Verifier::from_config(&config).unwrap()),
+            Arc::new(crate::metrics::Metrics::new("test")),
+            crate::grpc::layer::MethodTable::default(),
+        );
+        let inner = tower::service_fn(|_request: http::Request<tonic::body::Body>| async {
+            Ok::<_, std::convert::Infallible>(tonic::Status::not_found("nothing").into_http())
+        });
+        let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let token = crate::auth::DevIssuer::from_config(&config).unwrap().issue(
+            "operator-7",
+            crate::auth::Role::TownOperator,
+            None,
+            std::time::Duration::from_secs(60),
+        );
+        let request = http::Request::builder()
+            .uri("/weigrid.registry.v1.RegistryService/GetGrid")
+            .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-request-id", "req-42")
+            .body(tonic::body::Body::empty())
+            .unwrap();
+        let response = layer.layer(inner).oneshot(request).await.unwrap();
+        assert_eq!(response.headers()["x-request-id"], "req-42");
+
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.contains("call failed"))
+            .unwrap_or_else(|| panic!("no access line in {text}"));
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(json["level"], "INFO");
+        assert_eq!(json["span"]["trace_id"], trace_id, "{line}");
+        assert_eq!(json["span"]["request_id"], "req-42");
+        assert_eq!(json["span"]["caller"], "operator-7");
+        assert_eq!(json["grpc.code"], "NotFound");
+        assert!(json["duration_ms"].is_number());
+        assert!(
+            json["span"]["span_id"]
+                .as_str()
+                .is_some_and(|s| s.len() == 16),
+            "{line}"
+        );
+    }
 }

@@ -17,12 +17,9 @@ pub fn unique_prefix() -> String {
 /// NATS settings for a test on the shared server (`WEIGRID__NATS__URL`, else
 /// 127.0.0.1:4222) with a fresh prefix.
 pub fn nats_config() -> NatsConfig {
-    NatsConfig {
-        url: std::env::var("WEIGRID__NATS__URL")
-            .unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned()),
-        prefix: unique_prefix(),
-        ack_timeout: Duration::from_secs(5),
-    }
+    let url =
+        std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
+    NatsConfig::plain(&url, &unique_prefix())
 }
 
 /// Waits until `check` returns `Some`, polling every 50 ms, for at most

@@ -116,6 +116,11 @@ impl Units {
         &self.clock
     }
 
+    /// Returns the service's metrics (those of its outbox relay), if any.
+    pub fn metrics(&self) -> Option<&std::sync::Arc<crate::metrics::Metrics>> {
+        self.waker.metrics()
+    }
+
     /// Begins a mutating call: opens the transaction and claims `key`. A
     /// duplicate arriving while the first is in flight waits on the key's
     /// row lock, then replays.

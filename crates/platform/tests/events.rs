@@ -162,7 +162,7 @@ async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool
 }
 
 #[sqlx::test(migrations = "./migrations")]
-async fn idempotency_keys_older_than_the_retention_are_purged(pool: PgPool) {
+async fn bookkeeping_rows_older_than_their_retention_are_purged(pool: PgPool) {
     sqlx::query(
         "INSERT INTO idempotency_keys (caller_id, idempotency_key, rpc, request_hash, created_at)
          VALUES ('a', 'old', 'X', '\\x00', now() - interval '31 days'), ('a', 'new', 'X', '\\x00', now())",
@@ -170,16 +170,199 @@ async fn idempotency_keys_older_than_the_retention_are_purged(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query(
+        "INSERT INTO inbox (consumer, event_id, subject, handled_at)
+         VALUES ('c', gen_random_uuid(), 'x', now() - interval '31 days'), ('c', gen_random_uuid(), 'x', now())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO outbox (event_id, subject, payload, published_at) VALUES
+         (gen_random_uuid(), 'old', '', now() - interval '8 days'),
+         (gen_random_uuid(), 'recent', '', now()),
+         (gen_random_uuid(), 'unpublished', '', NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let day = Duration::from_secs(24 * 3600);
+    let retention = platform::config::RetentionConfig {
+        outbox: 7 * day,
+        inbox: 30 * day,
+        idempotency_keys: 30 * day,
+    };
+    let purged = platform::housekeeping::purge(&pool, &retention)
+        .await
+        .unwrap();
     assert_eq!(
-        platform::idempotency::purge_older_than(&mut conn, 30)
-            .await
-            .unwrap(),
-        1
+        purged,
+        platform::housekeeping::Purged {
+            outbox: 1,
+            inbox: 1,
+            idempotency_keys: 1
+        }
     );
     let left: Vec<String> = sqlx::query_scalar("SELECT idempotency_key FROM idempotency_keys")
         .fetch_all(&pool)
         .await
         .unwrap();
     assert_eq!(left, ["new"]);
+    let outbox: Vec<String> = sqlx::query_scalar("SELECT subject FROM outbox ORDER BY seq")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        outbox,
+        ["recent", "unpublished"],
+        "never an unpublished row"
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_event_nats_refuses_is_set_aside_and_the_next_ones_go_out(pool: PgPool) {
+    platform::telemetry::init_for_tests();
+    let bus = Bus::connect(&nats_config()).await.unwrap();
+    let metrics = Arc::new(Metrics::new("test"));
+    let relay = Relay::new(
+        pool.clone(),
+        bus.clone(),
+        STREAM,
+        outbox_config(),
+        metrics.clone(),
+    );
+    bus.ensure_stream(&STREAM).await.unwrap();
+    let mut work = units(&pool).begin_job().await.unwrap();
+    // Larger than the server's 1 MiB message limit: NATS will never take it.
+    let huge = vec![7u8; 2 * 1024 * 1024];
+    for payload in [b"before".to_vec(), huge, b"after".to_vec()] {
+        work.publish(OutboxEvent::encode(
+            uuid::Uuid::now_v7(),
+            "example.thing.happened",
+            &payload,
+        ));
+    }
+    work.commit(()).await.unwrap();
+
+    relay.publish_pending().await.unwrap();
+    let rows: Vec<(bool, Option<String>)> =
+        sqlx::query_as("SELECT published_at IS NOT NULL, dead_reason FROM outbox ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert!(rows[0].0 && rows[2].0, "the others are published: {rows:?}");
+    assert!(!rows[1].0, "the huge one is not");
+    assert!(
+        rows[1].1.as_deref().is_some_and(|r| r.contains("payload")),
+        "{rows:?}"
+    );
+    assert_eq!(metrics.outbox_dead_letters.get(), 1);
+    assert_eq!(
+        relay.publish_pending().await.unwrap(),
+        0,
+        "a dead letter is not tried again"
+    );
+    let stream = bus.ensure_stream(&STREAM).await.unwrap();
+    assert_eq!(stream.get_info().await.unwrap().state.messages, 2);
+}
+
+/// Fails one event for good (`refuse`) and another every time (`fail`);
+/// counts the others.
+#[derive(Clone, Default)]
+struct Picky {
+    applied: Arc<AtomicUsize>,
+    refuse: Arc<std::sync::Mutex<Option<uuid::Uuid>>>,
+    fail: Arc<std::sync::Mutex<Option<uuid::Uuid>>>,
+}
+
+impl EventHandler for Picky {
+    type Event = uuid::Uuid;
+
+    async fn prepare(&self, event: &ReceivedEvent) -> Result<Option<uuid::Uuid>, HandlerError> {
+        if Some(event.event_id) == *self.refuse.lock().unwrap() {
+            return Err(HandlerError::Refused(anyhow::anyhow!(
+                "not an event of ours"
+            )));
+        }
+        Ok(Some(event.event_id))
+    }
+
+    async fn apply(&self, _work: &mut Work, id: uuid::Uuid) -> Result<(), HandlerError> {
+        if Some(id) == *self.fail.lock().unwrap() {
+            return Err(HandlerError::Retry(anyhow::anyhow!("a neighbour is away")));
+        }
+        self.applied.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_poisonous_event_is_set_aside_after_its_deliveries_and_the_rest_flow(pool: PgPool) {
+    platform::telemetry::init_for_tests();
+    let mut nats = nats_config();
+    nats.max_deliveries = 2;
+    let bus = Bus::connect(&nats).await.unwrap();
+    let metrics = Arc::new(Metrics::new("test"));
+    let relay = Relay::new(
+        pool.clone(),
+        bus.clone(),
+        STREAM,
+        outbox_config(),
+        metrics.clone(),
+    );
+    bus.ensure_stream(&STREAM).await.unwrap();
+    let ids = enqueue(&pool, 5).await;
+    relay.publish_pending().await.unwrap();
+    let handler = Picky::default();
+    *handler.refuse.lock().unwrap() = Some(ids[1]);
+    *handler.fail.lock().unwrap() = Some(ids[2]);
+    let units = Units::new(pool.clone(), Arc::new(SystemClock), relay.waker());
+    let cancel = CancellationToken::new();
+    let consumer = tokio::spawn(platform::inbox::consume(
+        bus.clone(),
+        units,
+        ConsumerSpec {
+            name: "test-picky".into(),
+            stream: STREAM,
+            filter_subject: "example.thing.happened".into(),
+        },
+        handler.clone(),
+        cancel.clone(),
+    ));
+    eventually(Duration::from_secs(20), "both bad events set aside", || {
+        let pool = pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox_dead_letters")
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+            (n == 2).then_some(())
+        }
+    })
+    .await;
+    cancel.cancel();
+    consumer.await.unwrap().unwrap();
+    assert_eq!(
+        handler.applied.load(Ordering::SeqCst),
+        3,
+        "the others applied"
+    );
+    let dead: Vec<(uuid::Uuid, i64, String)> = sqlx::query_as(
+        "SELECT event_id, deliveries, reason FROM inbox_dead_letters ORDER BY event_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(dead[0].0, ids[1]);
+    assert_eq!(dead[0].1, 1, "a refused event is not retried");
+    assert_eq!(dead[1].0, ids[2]);
+    assert_eq!(dead[1].1, 2, "a failing one gets its deliveries");
+    assert!(dead[1].2.contains("a neighbour is away"), "{}", dead[1].2);
+    assert_eq!(
+        metrics
+            .inbox_dead_letters
+            .with_label_values(&["test-picky"])
+            .get(),
+        2
+    );
 }

@@ -1,15 +1,23 @@
 //! The tower layer in front of every service: it continues the caller's
-//! trace, opens a span per call, authenticates the bearer token (health and
-//! reflection are open), and counts calls, latency and status codes.
+//! trace, opens a span per call (with its trace and span ids, so JSON log
+//! lines name them), gives each call a request id (the caller's
+//! `x-request-id`, or a new one) returned in the response headers,
+//! authenticates the bearer token (health and reflection are open), counts
+//! calls, latency and status codes by the methods the service serves, and
+//! writes one info line for every failed call.
 
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use opentelemetry::trace::TraceContextExt as _;
+use prost::Message as _;
 use tonic::body::Body;
 use tower::{Layer, Service};
 use tracing::Instrument as _;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::auth::Verifier;
 use crate::metrics::Metrics;
@@ -17,17 +25,101 @@ use crate::metrics::Metrics;
 /// Paths callable without a token: health probes and reflection.
 const OPEN_PREFIXES: [&str; 2] = ["/grpc.health.v1.", "/grpc.reflection."];
 
+/// The header carrying a call's request id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The longest request id taken from a caller; a longer or odd one is
+/// replaced, so a caller cannot write what it likes into the logs.
+const MAX_REQUEST_ID: usize = 128;
+
+/// One method a service serves, as metrics name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodInfo {
+    pub service: String,
+    pub method: String,
+    /// `unary`, `client_stream`, `server_stream` or `bidi_stream`.
+    pub kind: &'static str,
+}
+
+/// The methods a server serves, by path (`/pkg.Service/Method`): the label
+/// values of its metrics. Any other path is counted as unknown.
+#[derive(Debug, Clone, Default)]
+pub struct MethodTable(HashMap<String, MethodInfo>);
+
+impl MethodTable {
+    /// Returns the methods of `services` found in the encoded
+    /// `FileDescriptorSet`, plus health and reflection.
+    pub fn from_descriptors(file_descriptor_set: &[u8], services: &[&str]) -> Self {
+        let mut table = HashMap::new();
+        let sets = [
+            file_descriptor_set,
+            tonic_health::pb::FILE_DESCRIPTOR_SET,
+            tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+            tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+        ];
+        for bytes in sets {
+            let Ok(set) = prost_types::FileDescriptorSet::decode(bytes) else {
+                continue;
+            };
+            for file in set.file {
+                let package = file.package.clone().unwrap_or_default();
+                for service in file.service {
+                    let name = format!("{package}.{}", service.name());
+                    let served = services.contains(&name.as_str())
+                        || name.starts_with("grpc.health.")
+                        || name.starts_with("grpc.reflection.");
+                    if !served {
+                        continue;
+                    }
+                    for method in service.method {
+                        let kind = match (method.client_streaming(), method.server_streaming()) {
+                            (false, false) => "unary",
+                            (true, false) => "client_stream",
+                            (false, true) => "server_stream",
+                            (true, true) => "bidi_stream",
+                        };
+                        table.insert(
+                            format!("/{name}/{}", method.name()),
+                            MethodInfo {
+                                service: name.clone(),
+                                method: method.name().to_owned(),
+                                kind,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Self(table)
+    }
+
+    /// Returns the method at `path`, or the one "unknown" entry.
+    pub fn get(&self, path: &str) -> MethodInfo {
+        self.0.get(path).cloned().unwrap_or_else(|| MethodInfo {
+            service: "unknown".into(),
+            method: "unknown".into(),
+            kind: "unary",
+        })
+    }
+}
+
 /// Builds [`PlatformService`]s.
 #[derive(Clone)]
 pub struct PlatformLayer {
     verifier: Arc<Verifier>,
     metrics: Arc<Metrics>,
+    methods: Arc<MethodTable>,
 }
 
 impl PlatformLayer {
-    /// Returns the layer authenticating with `verifier` and counting into `metrics`.
-    pub fn new(verifier: Arc<Verifier>, metrics: Arc<Metrics>) -> Self {
-        Self { verifier, metrics }
+    /// Returns the layer authenticating with `verifier` and counting the
+    /// calls of `methods` into `metrics`.
+    pub fn new(verifier: Arc<Verifier>, metrics: Arc<Metrics>, methods: MethodTable) -> Self {
+        Self {
+            verifier,
+            metrics,
+            methods: Arc::new(methods),
+        }
     }
 }
 
@@ -39,6 +131,7 @@ impl<S> Layer<S> for PlatformLayer {
             inner,
             verifier: self.verifier.clone(),
             metrics: self.metrics.clone(),
+            methods: self.methods.clone(),
         }
     }
 }
@@ -49,6 +142,16 @@ pub struct PlatformService<S> {
     inner: S,
     verifier: Arc<Verifier>,
     metrics: Arc<Metrics>,
+    methods: Arc<MethodTable>,
+}
+
+/// What the end of a call needs to record.
+struct Call {
+    metrics: Arc<Metrics>,
+    info: MethodInfo,
+    path: String,
+    request_id: http::HeaderValue,
+    started: Instant,
 }
 
 impl<S> Service<http::Request<Body>> for PlatformService<S>
@@ -71,20 +174,40 @@ where
         // so the ready one serves this call (tower's documented pattern).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let metrics = self.metrics.clone();
         let path = request.uri().path().to_owned();
-        let (service, method) = split_path(&path);
+        let info = self.methods.get(&path);
+        let request_id = request_id(request.headers());
         let span = tracing::info_span!(
             "grpc",
-            otel.name = %path,
+            otel.name = %format!("{}/{}", info.service, info.method),
             otel.kind = "server",
             rpc.system = "grpc",
-            rpc.service = %service,
-            rpc.method = %method,
+            rpc.service = %info.service,
+            rpc.method = %info.method,
             rpc.grpc.status_code = tracing::field::Empty,
+            request_id = request_id.to_str().unwrap_or_default(),
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
             caller = tracing::field::Empty,
         );
         crate::telemetry::continue_from_headers(&span, request.headers());
+        let context = span.context();
+        let ids = context.span().span_context().clone();
+        if ids.is_valid() {
+            span.record("trace_id", ids.trace_id().to_string());
+            span.record("span_id", ids.span_id().to_string());
+        }
+        self.metrics
+            .grpc_started
+            .with_label_values(&[info.kind, info.service.as_str(), info.method.as_str()])
+            .inc();
+        let call = Call {
+            metrics: self.metrics.clone(),
+            info,
+            path: path.clone(),
+            request_id,
+            started: Instant::now(),
+        };
 
         let open = OPEN_PREFIXES.iter().any(|p| path.starts_with(p));
         if !open {
@@ -99,75 +222,86 @@ where
                 }
                 Err(err) => {
                     let status = tonic::Status::unauthenticated(err.to_string());
-                    record(
-                        &metrics,
-                        &span,
-                        &service,
-                        &method,
-                        status.code() as i32,
-                        Instant::now(),
-                    );
-                    return Box::pin(async move { Ok(status.into_http()) });
+                    let response = call.finish(&span, status.into_http());
+                    return Box::pin(async move { Ok(response) });
                 }
             }
         }
 
-        let started = Instant::now();
         Box::pin(
             async move {
                 let response = inner.call(request).await?;
-                // Errors travel as a trailers-only response with grpc-status
-                // in the headers; a success sends its status in the trailers.
-                let code = response
-                    .headers()
-                    .get("grpc-status")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<i32>().ok())
-                    .unwrap_or(0);
-                record(
-                    &metrics,
-                    &tracing::Span::current(),
-                    &service,
-                    &method,
-                    code,
-                    started,
-                );
-                Ok(response)
+                Ok(call.finish(&tracing::Span::current(), response))
             }
             .instrument(span),
         )
     }
 }
 
-fn split_path(path: &str) -> (String, String) {
-    let trimmed = path.trim_start_matches('/');
-    match trimmed.split_once('/') {
-        Some((service, method)) => (service.to_owned(), method.to_owned()),
-        None => (trimmed.to_owned(), String::new()),
+impl Call {
+    /// Counts the call, writes the access line of a failure and returns the
+    /// response with the request id.
+    fn finish(
+        self,
+        span: &tracing::Span,
+        mut response: http::Response<Body>,
+    ) -> http::Response<Body> {
+        // Errors travel as a trailers-only response with grpc-status in the
+        // headers; a success sends its status in the trailers.
+        let code = response
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(0);
+        let code_name = format!("{:?}", tonic::Code::from_i32(code));
+        let labels = [
+            self.info.kind,
+            self.info.service.as_str(),
+            self.info.method.as_str(),
+        ];
+        span.record("rpc.grpc.status_code", code);
+        self.metrics
+            .grpc_handled
+            .with_label_values(&[labels[0], labels[1], labels[2], code_name.as_str()])
+            .inc();
+        let elapsed = self.started.elapsed();
+        self.metrics
+            .grpc_latency
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+        if code != 0 {
+            // One line a failed call: what, who, how it ended, how long.
+            // Never the payload or the message (it may quote input).
+            tracing::info!(
+                parent: span,
+                grpc.method = %self.path,
+                grpc.code = %code_name,
+                duration_ms = elapsed.as_secs_f64() * 1000.0,
+                "call failed"
+            );
+        }
+        response.headers_mut().insert(REQUEST_ID, self.request_id);
+        response
     }
 }
 
-fn record(
-    metrics: &Metrics,
-    span: &tracing::Span,
-    service: &str,
-    method: &str,
-    code: i32,
-    started: Instant,
-) {
-    let name = format!("{:?}", tonic::Code::from_i32(code));
-    span.record("rpc.grpc.status_code", code);
-    metrics
-        .grpc_requests
-        .with_label_values(&[service, method, name.as_str()])
-        .inc();
-    metrics
-        .grpc_latency
-        .with_label_values(&[service, method])
-        .observe(started.elapsed().as_secs_f64());
-    if code != 0 {
-        tracing::debug!(parent: span, code = %name, "call failed");
-    }
+/// Returns the caller's request id when it is a plain token, else a new one.
+fn request_id(headers: &http::HeaderMap) -> http::HeaderValue {
+    headers
+        .get(REQUEST_ID)
+        .filter(|v| {
+            v.len() <= MAX_REQUEST_ID
+                && v.as_bytes()
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+                && !v.is_empty()
+        })
+        .cloned()
+        .unwrap_or_else(|| {
+            http::HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+                .expect("a UUID is a valid header value")
+        })
 }
 
 #[cfg(test)]
@@ -175,13 +309,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_split_into_service_and_method() {
+    fn only_served_methods_get_their_own_labels() {
+        let table = MethodTable::from_descriptors(&[], &[]);
+        assert_eq!(table.get("/grpc.health.v1.Health/Check").method, "Check");
+        let unknown = table.get("/x.Y/Z");
         assert_eq!(
-            split_path("/weigrid.registry.v1.RegistryService/GetGrid"),
-            (
-                "weigrid.registry.v1.RegistryService".to_owned(),
-                "GetGrid".to_owned()
-            )
+            (unknown.service.as_str(), unknown.method.as_str()),
+            ("unknown", "unknown")
         );
+    }
+
+    #[test]
+    fn a_request_id_is_taken_only_when_it_is_a_plain_token() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(REQUEST_ID, "abc-123".parse().unwrap());
+        assert_eq!(request_id(&headers), "abc-123");
+        headers.insert(REQUEST_ID, "a b\"c".parse().unwrap());
+        assert_ne!(request_id(&headers), "a b\"c");
+        headers.insert(REQUEST_ID, "x".repeat(200).parse().unwrap());
+        assert_eq!(request_id(&headers).len(), 36, "replaced by a UUID");
     }
 }

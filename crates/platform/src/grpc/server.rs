@@ -29,9 +29,12 @@ const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The service's `grpc.health.v1` status. The service's own name (e.g.
 /// `weigrid.registry.v1.RegistryService`) is readiness: NOT_SERVING until
-/// PostgreSQL and NATS answer, and again when they go away. The empty name
-/// is liveness: SERVING while the process serves, so an orchestrator does not
-/// restart pods that wait for a database; both turn NOT_SERVING at shutdown.
+/// PostgreSQL answers, and again when it goes away. NATS is not part of it:
+/// while NATS is away writes go on into the outbox and leave when it
+/// returns, so taking every pod out of its Service would turn a bus outage
+/// into a service outage. The empty name is liveness: SERVING while the
+/// process serves, so an orchestrator does not restart pods that wait for a
+/// database; both turn NOT_SERVING at shutdown.
 #[derive(Clone)]
 pub struct Health {
     reporter: HealthReporter,
@@ -56,10 +59,17 @@ impl Health {
             .await;
     }
 
-    /// Keeps the status SERVING while PostgreSQL answers and NATS is
-    /// connected, NOT_SERVING otherwise, until `cancel` fires.
-    pub async fn watch(self, pool: PgPool, bus: Bus, cancel: CancellationToken) {
-        let mut last = None;
+    /// Keeps the status SERVING while PostgreSQL answers, NOT_SERVING
+    /// otherwise, until `cancel` fires; logs when NATS goes away and comes
+    /// back, and samples the pool into `metrics`.
+    pub async fn watch(
+        self,
+        pool: PgPool,
+        bus: Bus,
+        metrics: Arc<Metrics>,
+        cancel: CancellationToken,
+    ) {
+        let (mut last, mut nats_was) = (None, None);
         loop {
             let database = tokio::time::timeout(
                 Duration::from_secs(2),
@@ -67,17 +77,26 @@ impl Health {
             )
             .await
             .is_ok_and(|r| r.is_ok());
+            metrics.sample_pool(&pool);
             let nats = bus.is_connected();
-            let status = if database && nats {
+            if nats_was != Some(nats) {
+                if nats {
+                    tracing::info!("NATS reachable");
+                } else if nats_was.is_some() {
+                    tracing::warn!("NATS unreachable: events wait in the outbox until it returns");
+                }
+                nats_was = Some(nats);
+            }
+            let status = if database {
                 ServingStatus::Serving
             } else {
                 ServingStatus::NotServing
             };
             if last != Some(status) {
                 if status == ServingStatus::Serving {
-                    tracing::info!("ready: database and NATS reachable");
+                    tracing::info!("ready: database reachable");
                 } else {
-                    tracing::warn!(database, nats, "not ready");
+                    tracing::warn!("not ready: database unreachable");
                 }
                 self.set_ready(status).await;
                 last = Some(status);
@@ -161,7 +180,14 @@ where
     // an answer can sit behind the peer's delayed ACK for tens of ms.
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     builder
-        .layer(PlatformLayer::new(handle.verifier, handle.metrics))
+        .layer(PlatformLayer::new(
+            handle.verifier,
+            handle.metrics,
+            crate::grpc::layer::MethodTable::from_descriptors(
+                handle.file_descriptor_set,
+                &[S::NAME],
+            ),
+        ))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -197,6 +223,7 @@ pub struct Chassis {
     pub relay: crate::outbox::Relay,
     pub metrics: Arc<Metrics>,
     pub metrics_config: crate::config::MetricsConfig,
+    pub retention: crate::config::RetentionConfig,
     pub handle: ServerHandle,
 }
 
@@ -218,6 +245,7 @@ impl Chassis {
             relay,
             metrics: metrics.clone(),
             metrics_config: service.metrics.clone(),
+            retention: service.retention.clone(),
             handle: ServerHandle {
                 config: service.grpc.clone(),
                 verifier,
@@ -257,11 +285,12 @@ where
         relay,
         metrics,
         metrics_config,
+        retention,
         handle,
     } = chassis;
     let relay_stop = CancellationToken::new();
     let relay = tokio::spawn(relay.run(relay_stop.clone()));
-    tokio::spawn(purge_idempotency_keys(pool.clone(), background.clone()));
+    tokio::spawn(housekeeping(pool.clone(), retention, background.clone()));
     if metrics_config.enabled {
         let addr = metrics
             .clone()
@@ -275,7 +304,7 @@ where
         listener,
         handle,
         move |health| {
-            tokio::spawn(health.watch(pool, bus, watch));
+            tokio::spawn(health.watch(pool, bus, metrics, watch));
         },
         shutdown,
     )
@@ -287,28 +316,29 @@ where
     served
 }
 
-/// How long a retried call is recognised by its idempotency key: far longer
-/// than any client retries, short enough that the table stays small.
-const IDEMPOTENCY_KEY_DAYS: i32 = 30;
-
-/// Deletes idempotency keys older than [`IDEMPOTENCY_KEY_DAYS`] once at
-/// start and then daily, until `cancel` fires. Replicas may all do it; the
-/// delete is harmless twice.
-async fn purge_idempotency_keys(pool: PgPool, cancel: CancellationToken) {
+/// Purges the platform's bookkeeping rows older than their configured
+/// retention — published outbox rows, handled inbox ids, idempotency keys —
+/// once at start and then hourly, until `cancel` fires. Replicas may all do
+/// it; a delete is harmless twice. Dead letters are kept until handled.
+async fn housekeeping(
+    pool: PgPool,
+    retention: crate::config::RetentionConfig,
+    cancel: CancellationToken,
+) {
     loop {
-        match pool.acquire().await {
-            Ok(mut conn) => {
-                match crate::idempotency::purge_older_than(&mut conn, IDEMPOTENCY_KEY_DAYS).await {
-                    Ok(0) => {}
-                    Ok(deleted) => tracing::info!(deleted, "old idempotency keys purged"),
-                    Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        match crate::housekeeping::purge(&pool, &retention).await {
+            Ok(purged) if purged.total() > 0 => tracing::info!(
+                outbox = purged.outbox,
+                inbox = purged.inbox,
+                idempotency_keys = purged.idempotency_keys,
+                "old bookkeeping rows purged"
+            ),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "purging bookkeeping rows failed"),
         }
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
 }

@@ -28,7 +28,7 @@ async fn status(channel: tonic::transport::Channel, service: &str) -> Option<Ser
 }
 
 #[sqlx::test(migrations = false)]
-async fn health_follows_the_database_and_nats(pool: PgPool) {
+async fn readiness_follows_the_database_and_not_nats(pool: PgPool) {
     let mut nats = PrivateNats::start().await;
     let app = TestApp::spawn_with(
         pool,
@@ -43,23 +43,25 @@ async fn health_follows_the_database_and_nats(pool: PgPool) {
         })
         .await;
     }
+    // While NATS is away writes go on into the outbox (events.rs shows
+    // they leave once NATS returns): the service stays in its Service.
     nats.stop();
-    eventually(Duration::from_secs(15), "NOT_SERVING without NATS", || {
-        let channel = channel.clone();
-        async move { (status(channel, SERVICE).await? == ServingStatus::NotServing).then_some(()) }
-    })
-    .await;
-    // Liveness stays up: the process is fine, it waits for NATS.
+    let watched = tokio::time::Instant::now();
+    while watched.elapsed() < Duration::from_secs(5) {
+        for service in ["", SERVICE] {
+            assert_eq!(
+                status(channel.clone(), service).await,
+                Some(ServingStatus::Serving),
+                "ready without NATS ({service:?})"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    nats.resume().await;
     assert_eq!(
-        status(channel.clone(), "").await,
+        status(channel.clone(), SERVICE).await,
         Some(ServingStatus::Serving)
     );
-    nats.resume().await;
-    eventually(Duration::from_secs(20), "SERVING again", || {
-        let channel = channel.clone();
-        async move { (status(channel, SERVICE).await? == ServingStatus::Serving).then_some(()) }
-    })
-    .await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -135,24 +137,9 @@ async fn calls_without_a_valid_token_are_unauthenticated(pool: PgPool) {
     );
 }
 
-#[sqlx::test(migrations = false)]
-async fn metrics_count_calls_by_method_and_code(pool: PgPool) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = test_config(
-        &unique_prefix(),
-        &[
-            ("METRICS__ENABLED", "true".into()),
-            ("METRICS__LISTEN", format!("127.0.0.1:{port}")),
-        ],
-    );
-    let app = TestApp::spawn_with(pool, config).await;
-    let mut client = app.operator().await;
-    let _ = client.resolve_location(at(95.0, 121.0)).await;
-    let text = eventually(
+/// Returns the text of the `/metrics` endpoint on `port`.
+async fn scrape(port: u16) -> String {
+    eventually(
         Duration::from_secs(5),
         "the metrics endpoint",
         || async move {
@@ -169,15 +156,87 @@ async fn metrics_count_calls_by_method_and_code(pool: PgPool) {
             Some(body)
         },
     )
-    .await;
+    .await
+}
+
+/// Returns the gRPC series (name and labels) of the scraped `text`.
+fn grpc_series(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter(|l| l.starts_with("grpc_"))
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series.to_owned()))
+        .collect()
+}
+
+/// Calls `path` (any path) with an empty message, without a token.
+async fn call_path(channel: tonic::transport::Channel, path: &str) -> tonic::Code {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let codec = tonic_prost::ProstCodec::<(), ()>::default();
+    grpc.unary(tonic::Request::new(()), path.parse().unwrap(), codec)
+        .await
+        .map(|_| tonic::Code::Ok)
+        .unwrap_or_else(|status| status.code())
+}
+
+#[sqlx::test(migrations = false)]
+async fn metrics_count_calls_by_method_and_code_in_the_stock_names(pool: PgPool) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = test_config(
+        &unique_prefix(),
+        &[
+            ("METRICS__ENABLED", "true".into()),
+            ("METRICS__LISTEN", format!("127.0.0.1:{port}")),
+        ],
+    );
+    let app = TestApp::spawn_with(pool, config).await;
+    let mut client = app.operator().await;
+    let _ = client.resolve_location(at(95.0, 121.0)).await;
+    let text = scrape(port).await;
     assert!(
         text.lines()
-            .any(|l| l.starts_with("weigrid_grpc_server_requests_total")
-                && l.contains("method=\"ResolveLocation\"")
-                && l.contains("code=\"InvalidArgument\"")),
+            .any(|l| l.starts_with("grpc_server_handled_total")
+                && l.contains("grpc_method=\"ResolveLocation\"")
+                && l.contains("grpc_service=\"weigrid.registry.v1.RegistryService\"")
+                && l.contains("grpc_type=\"unary\"")
+                && l.contains("grpc_code=\"InvalidArgument\"")),
         "{text}"
     );
-    assert!(text.contains("weigrid_grpc_server_request_duration_seconds_bucket"));
+    assert!(text.contains("grpc_server_handling_seconds_bucket"));
+    assert!(text.contains("grpc_server_started_total"));
+    assert!(text.contains("weigrid_outbox_pending_events"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn calls_to_paths_the_service_does_not_serve_add_no_metric_series(pool: PgPool) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = test_config(
+        &unique_prefix(),
+        &[
+            ("METRICS__ENABLED", "true".into()),
+            ("METRICS__LISTEN", format!("127.0.0.1:{port}")),
+        ],
+    );
+    let app = TestApp::spawn_with(pool, config).await;
+    let channel = app.channel().await;
+    // The first unknown path opens the one "unknown" series.
+    call_path(channel.clone(), "/nowhere.Service/Method").await;
+    let before = grpc_series(&scrape(port).await);
+    for i in 0..1000 {
+        let code = call_path(channel.clone(), &format!("/random{i}.Service{i}/Method{i}")).await;
+        assert_ne!(code, tonic::Code::Ok);
+    }
+    let after = grpc_series(&scrape(port).await);
+    assert!(!before.is_empty());
+    let added: Vec<_> = after.difference(&before).collect();
+    assert!(added.is_empty(), "new series: {added:?}");
 }
 
 #[sqlx::test(migrations = false)]
