@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the deployment files without a cluster:
-#   - helm lint --strict on every chart under charts/ (the umbrella's
-#     dependencies built first, offline, from the file:// repositories);
+#   - helm lint --strict on every chart under charts/ (their dependencies
+#     built first, offline, from the file:// repositories: the library chart
+#     charts/weigrid-common into each service chart, then the service charts
+#     into the umbrella);
 #   - every chart rendered with its default values and with each values file
 #     under its ci/, every kustomize overlay under k8s/overlays/ (and the
 #     base), all validated against the Kubernetes schemas with
@@ -181,11 +183,25 @@ for chart_yaml in charts/*/Chart.yaml; do
     charts+=("$(dirname "$chart_yaml")")
 done
 
+# build_dependencies CHART: packs CHART's dependencies into its charts/, after
+# building those of each file:// dependency first (the umbrella packs the
+# service charts with the library chart inside them). `update` rather than
+# `build`: it also rewrites a Chart.lock left from before a version change.
+declare -A dependencies_built=()
+build_dependencies() {
+    local chart=$1 dependency
+    [[ -z "${dependencies_built[$chart]:-}" ]] || return 0
+    dependencies_built[$chart]=1
+    grep -q '^dependencies:' "$chart/Chart.yaml" || return 0
+    for dependency in $(sed -n 's|^ *repository: *"\{0,1\}file://\([^"]*\)"\{0,1\} *$|\1|p' "$chart/Chart.yaml"); do
+        build_dependencies "$(realpath --relative-to=. "$chart/$dependency")"
+    done
+    check "helm dependency update $chart" helm dependency update --skip-refresh "$chart"
+}
+
 step "chart dependencies (offline, file:// repositories)"
 for chart in "${charts[@]}"; do
-    if grep -q '^dependencies:' "$chart/Chart.yaml"; then
-        check "helm dependency update $chart" helm dependency update --skip-refresh "$chart"
-    fi
+    build_dependencies "$chart"
 done
 
 step "helm lint --strict"

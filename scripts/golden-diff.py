@@ -9,8 +9,7 @@ that cannot be read or parsed.
 
 Manifests (*.yaml) are compared as data, so key order, comments, blank lines,
 quoting and document order do not count. Two values are rewritten on both
-sides before comparing, because they change with the chart's version and
-with nothing else:
+sides before comparing, because the chart's version is part of them:
   - the helm.sh/chart label ("<chart>-<version>") loses its version;
   - a checksum/config annotation that is the sha256 of a ConfigMap rendered
     in the same file (as Helm computes it, over the ConfigMap's text, labels
@@ -81,17 +80,20 @@ def identity(document):
     return (str(document.get("kind", "")), str(metadata.get("namespace", "")), str(metadata.get("name", "")))
 
 
-def manifest_lines(path):
+def manifests(path):
+    """Maps each object's (kind, namespace, name) to its normalised YAML lines."""
     with open(path, encoding="utf-8") as file:
         text = file.read()
     checksums = configmap_checksums(text)
-    documents = [d for d in yaml.safe_load_all(text) if d is not None]
-    for document in documents:
+    objects = {}
+    for document in yaml.safe_load_all(text):
+        if document is None:
+            continue
         normalise(document, checksums)
-    # Stable: objects of the same kind and name keep their order.
-    documents.sort(key=identity)
-    dumped = yaml.safe_dump_all(documents, sort_keys=True, default_flow_style=False, width=1000)
-    return dumped.splitlines()
+        dumped = yaml.safe_dump(document, sort_keys=True, default_flow_style=False, width=1000)
+        # Objects of the same kind and name (none are expected) keep their order.
+        objects.setdefault(identity(document), []).extend(dumped.splitlines() + ["---"])
+    return objects
 
 
 def text_lines(path):
@@ -102,26 +104,36 @@ def text_lines(path):
     return lines
 
 
+def diff(expected, actual, golden_label, rendered_label):
+    return [
+        line + "\n"
+        for line in difflib.unified_diff(
+            expected, actual, fromfile=f"{golden_label} (golden)", tofile=f"{rendered_label} (now)", lineterm="", n=4
+        )
+    ]
+
+
 def main(argv):
     if len(argv) != 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     golden, rendered = argv[1], argv[2]
-    read = manifest_lines if golden.endswith((".yaml", ".yml")) else text_lines
     try:
-        expected, actual = read(golden), read(rendered)
+        if golden.endswith((".yaml", ".yml")):
+            expected, actual = manifests(golden), manifests(rendered)
+            differences = []
+            for key in sorted(expected.keys() | actual.keys()):
+                what = " ".join(part for part in (key[0], "/".join(p for p in key[1:] if p)) if part)
+                differences += diff(
+                    expected.get(key, []), actual.get(key, []), f"{golden}: {what}", f"{rendered}: {what}"
+                )
+        else:
+            differences = diff(text_lines(golden), text_lines(rendered), golden, rendered)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         print(f"golden-diff: {error}", file=sys.stderr)
         return 2
-    if expected == actual:
-        return 0
-    sys.stdout.writelines(
-        line + "\n"
-        for line in difflib.unified_diff(
-            expected, actual, fromfile=f"{golden} (golden)", tofile=f"{rendered} (now)", lineterm="", n=4
-        )
-    )
-    return 1
+    sys.stdout.writelines(differences)
+    return 1 if differences else 0
 
 
 if __name__ == "__main__":
