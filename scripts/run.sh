@@ -29,6 +29,9 @@ stop() {
 trap stop INT TERM EXIT
 
 export WEIGRID__NATS__URL
+# Development tokens (`weigrid token`, the CLI's default) on this machine
+# only: every service listens on loopback.
+export WEIGRID__AUTH__MODE=dev
 WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry" "$bin/grid-registry" &
 pids+=($!)
 WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch" "$bin/ticket-dispatch" &

@@ -184,6 +184,7 @@ pub enum AuthError {
 pub struct Verifier {
     key: DecodingKey,
     validation: Validation,
+    dev: bool,
 }
 
 impl Verifier {
@@ -223,7 +224,17 @@ impl Verifier {
         validation.set_audience(&[config.audience.as_str()]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        Ok(Self { key, validation })
+        Ok(Self {
+            key,
+            validation,
+            dev: config.mode == AuthMode::Dev,
+        })
+    }
+
+    /// Returns whether this verifier accepts development tokens; the gRPC
+    /// layer then admits callers only from loopback.
+    pub fn is_dev(&self) -> bool {
+        self.dev
     }
 
     /// Verifies `token` and returns its caller.

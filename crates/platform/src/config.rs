@@ -270,6 +270,13 @@ pub struct ServiceConfig {
 
 impl Validate for ServiceConfig {
     fn validate(&self, v: &mut Violations) {
+        // Development tokens are signed with a secret anyone can read in
+        // the repository: they are for one machine, never for a network.
+        v.check(
+            self.auth.mode != AuthMode::Dev || self.grpc.listen.ip().is_loopback(),
+            "auth.mode",
+            "is \"dev\" (development tokens), which is allowed only when grpc.listen is a loopback address; use \"jwt\"",
+        );
         self.grpc.validate(v);
         self.database.validate(v);
         self.nats.validate(v);
@@ -586,7 +593,8 @@ impl Validate for TelemetryConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
-    /// Tokens signed with the shared development secret (`weigrid token`).
+    /// Tokens signed with the shared development secret (`weigrid token`):
+    /// only when set explicitly (`make run` does), only on loopback.
     Dev,
     /// Tokens signed by the identity provider, checked with its public key.
     Jwt,
@@ -790,14 +798,14 @@ max_backoff = "5s"
             DEFAULTS,
             &env(&[
                 ("WEIGRID__NATS__URL", "nats://10.0.0.1:4222"),
-                ("WEIGRID__GRPC__LISTEN", "0.0.0.0:1"),
-                ("WEIGRID_TEST__GRPC__LISTEN", "0.0.0.0:50051"),
+                ("WEIGRID__GRPC__LISTEN", "127.0.0.1:1"),
+                ("WEIGRID_TEST__GRPC__LISTEN", "127.0.0.1:50052"),
                 ("WEIGRID_TEST__OUTBOX__BATCH_SIZE", "7"),
             ]),
         )
         .unwrap();
         assert_eq!(config.base.nats.url, "nats://10.0.0.1:4222");
-        assert_eq!(config.base.grpc.listen, "0.0.0.0:50051".parse().unwrap());
+        assert_eq!(config.base.grpc.listen, "127.0.0.1:50052".parse().unwrap());
         assert_eq!(config.base.outbox.batch_size, 7);
         assert_eq!(config.base.grpc.request_timeout, Duration::from_secs(30));
     }
@@ -812,6 +820,27 @@ max_backoff = "5s"
         .unwrap_err()
         .to_string();
         assert!(err.contains("grpc.listen"), "{err}");
+    }
+
+    #[test]
+    fn development_tokens_are_allowed_only_on_loopback() {
+        let err = load_from::<TestConfig>(
+            "test",
+            DEFAULTS,
+            &env(&[("WEIGRID__GRPC__LISTEN", "0.0.0.0:50051")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`auth.mode` is \"dev\"") && err.contains("loopback"),
+            "{err}"
+        );
+        let on_loopback: Result<TestConfig, _> = load_from(
+            "test",
+            DEFAULTS,
+            &env(&[("WEIGRID__GRPC__LISTEN", "127.0.0.1:50051")]),
+        );
+        assert!(on_loopback.is_ok());
     }
 
     #[test]

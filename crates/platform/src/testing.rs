@@ -199,6 +199,7 @@ pub fn service_config<T: serde::de::DeserializeOwned + crate::config::Validate>(
     let nats =
         std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
     let base = [
+        ("AUTH__MODE", "dev".to_owned()),
         ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
         ("METRICS__ENABLED", "false".to_owned()),
         ("NATS__PREFIX", prefix.to_owned()),

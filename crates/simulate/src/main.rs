@@ -226,6 +226,7 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
     platform::db::migrate(&dispatch_pool, &ticket_dispatch::MIGRATOR).await?;
     let mut overrides = std::collections::HashMap::new();
     for (k, v) in [
+        ("AUTH__MODE", "dev".to_owned()),
         ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
         ("METRICS__ENABLED", "false".to_owned()),
         ("NATS__PREFIX", prefix.clone()),

@@ -106,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
     let prefix = platform::testing::unique_prefix();
     let mut env = std::collections::HashMap::new();
     for (k, v) in [
+        ("AUTH__MODE", "dev".to_owned()),
         ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
         ("METRICS__ENABLED", "false".to_owned()),
         ("NATS__PREFIX", prefix.clone()),

@@ -210,6 +210,13 @@ where
         };
 
         let open = OPEN_PREFIXES.iter().any(|p| path.starts_with(p));
+        if !open && self.verifier.is_dev() && !from_loopback(&request) {
+            let status = tonic::Status::unauthenticated(
+                "development tokens are accepted only from this machine",
+            );
+            let response = call.finish(&span, status.into_http());
+            return Box::pin(async move { Ok(response) });
+        }
         if !open {
             let header = request
                 .headers()
@@ -286,6 +293,22 @@ impl Call {
     }
 }
 
+/// Returns whether the call comes over a loopback connection (a call that
+/// did not come over TCP, as in tests that call the layer directly, does).
+fn from_loopback<B>(request: &http::Request<B>) -> bool {
+    use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+    let extensions = request.extensions();
+    let remote = extensions
+        .get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .or_else(|| {
+            extensions
+                .get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(|info| info.get_ref().remote_addr())
+        });
+    remote.is_none_or(|addr| addr.ip().is_loopback())
+}
+
 /// Returns the caller's request id when it is a plain token, else a new one.
 fn request_id(headers: &http::HeaderMap) -> http::HeaderValue {
     headers
@@ -317,6 +340,51 @@ mod tests {
             (unknown.service.as_str(), unknown.method.as_str()),
             ("unknown", "unknown")
         );
+    }
+
+    #[tokio::test]
+    async fn development_tokens_are_refused_from_another_machine() {
+        use tower::{Layer as _, ServiceExt as _};
+        let config = crate::config::AuthConfig {
+            mode: crate::config::AuthMode::Dev,
+            issuer: "weigrid-dev".into(),
+            audience: "weigrid".into(),
+            dev_secret: "a-development-secret".to_owned().into(),
+            public_key_path: None,
+            algorithm: crate::config::JwtAlgorithm::RS256,
+        };
+        let layer = PlatformLayer::new(
+            Arc::new(Verifier::from_config(&config).unwrap()),
+            Arc::new(Metrics::new("test")),
+            MethodTable::default(),
+        );
+        let token = crate::auth::DevIssuer::from_config(&config).unwrap().issue(
+            "mallory",
+            crate::auth::Role::TownOperator,
+            None,
+            std::time::Duration::from_secs(60),
+        );
+        let call = |peer: &str| {
+            let mut request = http::Request::builder()
+                .uri("/weigrid.registry.v1.RegistryService/GetGrid")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap();
+            request
+                .extensions_mut()
+                .insert(tonic::transport::server::TcpConnectInfo {
+                    local_addr: None,
+                    remote_addr: Some(peer.parse().unwrap()),
+                });
+            let inner = tower::service_fn(|_request: http::Request<Body>| async {
+                Ok::<_, std::convert::Infallible>(http::Response::new(Body::empty()))
+            });
+            layer.layer(inner).oneshot(request)
+        };
+        let far = call("192.0.2.7:40000").await.unwrap();
+        assert_eq!(far.headers()["grpc-status"], "16", "UNAUTHENTICATED");
+        let near = call("127.0.0.1:40000").await.unwrap();
+        assert!(near.headers().get("grpc-status").is_none(), "served");
     }
 
     #[test]
