@@ -32,11 +32,18 @@ export WEIGRID__NATS__URL
 # Development tokens (`weigrid token`, the CLI's default) on this machine
 # only: every service listens on loopback.
 export WEIGRID__AUTH__MODE=dev
-WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry" "$bin/grid-registry" &
+export WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry"
+export WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch"
+export WEIGRID_POINTS__DATABASE__URL="$pg_url/weigrid_points"
+# Migrations are a step of their own, as in a cluster (the chart's Job).
+for service in grid-registry ticket-dispatch points; do
+  "$bin/$service" migrate
+done
+"$bin/grid-registry" &
 pids+=($!)
-WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch" "$bin/ticket-dispatch" &
+"$bin/ticket-dispatch" &
 pids+=($!)
-WEIGRID_POINTS__DATABASE__URL="$pg_url/weigrid_points" "$bin/points" &
+"$bin/points" &
 pids+=($!)
 
 for _ in $(seq 1 120); do

@@ -394,6 +394,8 @@ pub struct DatabaseConfig {
     pub acquire_timeout: Duration,
     /// Create the database when it does not exist (needs the CREATEDB right).
     pub create_if_missing: bool,
+    /// Apply migrations at start (else `<service> migrate` does).
+    pub migrate_at_start: bool,
 }
 
 impl fmt::Debug for DatabaseConfig {

@@ -17,8 +17,10 @@ use crate::config::DatabaseConfig;
 pub static PLATFORM_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Opens the pool for `config.url`, creating the database first when it does
-/// not exist and `create_if_missing` is set, then applies migrations;
-/// retries for a minute while PostgreSQL is unreachable.
+/// not exist and `create_if_missing` is set; applies the migrations when
+/// `migrate_at_start` is set, else checks that every migration this binary
+/// needs is applied (a newer schema, after a rollback, is fine: migrations
+/// are additive). Retries for a minute while PostgreSQL is unreachable.
 ///
 /// # Errors
 /// PostgreSQL unreachable, the database cannot be created, or a migration fails.
@@ -58,7 +60,17 @@ async fn try_connect(
     if config.create_if_missing {
         create_database_if_missing(options).await?;
     }
-    let pool = PgPoolOptions::new()
+    let pool = open(config, options).await?;
+    if config.migrate_at_start {
+        migrate(&pool, service).await?;
+    } else {
+        require_migrated(&pool, service).await?;
+    }
+    Ok(pool)
+}
+
+async fn open(config: &DatabaseConfig, options: &PgConnectOptions) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
         .max_connections(config.max_connections)
         .acquire_timeout(config.acquire_timeout)
         .connect_with(options.clone())
@@ -68,9 +80,62 @@ async fn try_connect(
                 "connecting to database {:?}",
                 options.get_database().unwrap_or("?")
             )
-        })?;
+        })
+}
+
+/// Connects as [`connect_and_migrate`] does and applies every migration:
+/// the `migrate` step of a deployment.
+///
+/// # Errors
+/// PostgreSQL unreachable, or a migration fails.
+pub async fn migrate_only(config: &DatabaseConfig, service: &Migrator) -> anyhow::Result<usize> {
+    let options =
+        PgConnectOptions::from_str(config.url.expose_secret()).context("parsing database.url")?;
+    if config.create_if_missing {
+        create_database_if_missing(&options).await?;
+    }
+    let pool = open(config, &options).await?;
+    let before = applied_versions(&pool).await?.len();
     migrate(&pool, service).await?;
-    Ok(pool)
+    let after = applied_versions(&pool).await?.len();
+    pool.close().await;
+    Ok(after.saturating_sub(before))
+}
+
+/// Returns the versions of the migrations applied to `pool`'s database.
+async fn applied_versions(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Refuses to serve on a schema older than this binary needs.
+///
+/// # Errors
+/// A migration of this binary is not applied yet (naming it), or the
+/// database fails.
+pub async fn require_migrated(pool: &PgPool, service: &Migrator) -> anyhow::Result<()> {
+    let applied = applied_versions(pool).await?;
+    let missing: Vec<String> = migrator(service)
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .map(|m| format!("{} {}", m.version, m.description))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the database schema is behind this release (missing migrations: {}); run the \
+         service's `migrate` step first, or set database.migrate_at_start",
+        missing.join(", ")
+    );
+    Ok(())
 }
 
 /// Returns one migrator holding the platform's migrations and `service`'s,

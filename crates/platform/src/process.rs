@@ -54,3 +54,39 @@ where
         }
     }
 }
+
+/// What [`service_main_with_migrations`] needs to run a service's
+/// migrations as a step of their own.
+pub struct Migrations<C> {
+    /// The service's database settings.
+    pub database: fn(&C) -> &crate::config::DatabaseConfig,
+    /// The service's migrations (the platform's are added).
+    pub migrator: &'static sqlx::migrate::Migrator,
+}
+
+/// Runs a service as [`service_main`] does, and with the argument `migrate`
+/// only applies its migrations (the platform's and its own) and exits: 0
+/// when the schema is up to date, 1 when a migration failed. Deployments run
+/// this as a Job before the new release's pods start.
+pub async fn service_main_with_migrations<C, Fut>(
+    name: &'static str,
+    load: impl FnOnce() -> Result<C, ConfigError>,
+    telemetry: impl Fn(&C) -> &TelemetryConfig,
+    migrations: Migrations<C>,
+    run: impl FnOnce(C) -> Fut,
+) -> ExitCode
+where
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    if std::env::args().nth(1).as_deref() != Some("migrate") {
+        return service_main(name, load, telemetry, run).await;
+    }
+    service_main(name, load, telemetry, |config| async move {
+        let applied =
+            crate::db::migrate_only((migrations.database)(&config), migrations.migrator).await?;
+        tracing::info!(applied, "database schema up to date");
+        println!("{name}: database schema up to date ({applied} migration(s) applied)");
+        Ok(())
+    })
+    .await
+}

@@ -1,4 +1,5 @@
-//! The grid-registry binary.
+//! The grid-registry binary: `grid-registry` serves, `grid-registry migrate` applies the
+//! migrations and exits, `grid-registry --check-config` validates the configuration.
 
 use std::process::ExitCode;
 
@@ -6,10 +7,14 @@ use grid_registry::{App, RegistryConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    platform::process::service_main(
+    platform::process::service_main_with_migrations(
         "grid-registry",
         RegistryConfig::load,
         |c| &c.service.telemetry,
+        platform::process::Migrations {
+            database: |c| &c.service.database,
+            migrator: &grid_registry::MIGRATOR,
+        },
         |config| async move {
             App::build(config)
                 .await?
