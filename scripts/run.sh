@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: PostgreSQL and NATS (started when not already reachable), a
 # build, the grid registry in the foreground with readable logs, the Langxia
-# data set loaded once through the public API. Ctrl-C stops everything this
-# script started, and nothing else.
+# data set loaded through the public API: whatever an earlier, interrupted
+# run left out is added, so a second `make run` completes the data set.
+# Ctrl-C stops everything this script started, and nothing else.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -57,7 +58,7 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-say "loading the Langxia data set (once; skipped when already there)"
+say "loading the Langxia data set (adds what is missing; quick when complete)"
 "$bin/weigrid" seed langxia
 if [ -z "$("$bin/weigrid" points catalog)" ]; then
   say "stocking the points catalogue"

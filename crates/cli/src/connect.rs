@@ -1,5 +1,6 @@
 //! Connecting to weigrid services with a bearer token.
 
+use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -106,4 +107,29 @@ pub async fn points(url: &str, identity: &Identity) -> anyhow::Result<Points> {
         channel,
         Outgoing::bearer(&identity.bearer())?,
     ))
+}
+
+/// The largest page the services serve.
+pub const PAGE_SIZE: u32 = 1000;
+
+/// Returns every item of a paged list: `page` asks for the page after a
+/// token (empty for the first) and answers its items and the next token
+/// (empty after the last).
+///
+/// # Errors
+/// The first page that fails, as the service's status.
+pub async fn all_pages<T, F>(mut page: impl FnMut(String) -> F) -> Result<Vec<T>, tonic::Status>
+where
+    F: Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut items = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (mut batch, next) = page(token).await?;
+        items.append(&mut batch);
+        if next.is_empty() {
+            return Ok(items);
+        }
+        token = next;
+    }
 }

@@ -1,9 +1,21 @@
-//! The `weigrid` command-line client, as a library: connecting to the
-//! services with a token, loading the Langxia data set through the public
-//! API, and rendering answers for people and scripts.
+//! The `weigrid` command-line client, as a library.
+//!
+//! - `cli`: the global options, the command groups and the dispatch from a
+//!   parsed line to the group that runs it;
+//! - `cmd`: one module per command group (grid, seed, ticket, stats, points,
+//!   token, completions), each with its clap definitions and typed values;
+//! - `connect`: clients for each service that send a bearer token;
+//! - `load`: the Langxia data set loaded through the registry's public API,
+//!   resuming whatever an earlier load left out;
+//! - `args`, `render`, `output`: shared argument parsers, and answers for
+//!   people (text) and scripts (`--output json`).
 
+pub mod args;
+pub mod cli;
+pub mod cmd;
 pub mod connect;
 pub mod load;
-pub mod points;
+pub mod output;
 pub mod render;
-pub mod ticket;
+
+pub use cmd::{points, ticket};

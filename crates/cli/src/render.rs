@@ -1,5 +1,6 @@
 //! Answers for people (text) and scripts (`--output json`).
 
+use chrono::DateTime;
 use platform::error::field_violations;
 use proto::registry::v1 as pb;
 use serde_json::{Value, json};
@@ -30,8 +31,21 @@ pub fn status_json(status: &tonic::Status) -> Value {
     json!({ "error": { "code": format!("{:?}", status.code()), "message": status.message(), "field_violations": violations } })
 }
 
-fn enum_name(name: &str, prefix: &str) -> String {
+/// Returns a generated enum's name without its prefix (`GRID_LEVEL_TOWN` → `TOWN`).
+pub fn enum_name(name: &str, prefix: &str) -> String {
     name.strip_prefix(prefix).unwrap_or(name).to_owned()
+}
+
+/// Returns a time in Shanghai, to the minute; empty when unset.
+pub fn time(ts: &Option<prost_types::Timestamp>) -> String {
+    ts.as_ref()
+        .and_then(|t| DateTime::from_timestamp(t.seconds, 0))
+        .map(|t| {
+            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 pub fn level(value: i32) -> String {

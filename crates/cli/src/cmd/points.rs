@@ -1,12 +1,14 @@
 //! `weigrid points …`: residents, reports, balances and the catalogue.
 
 use anyhow::Context as _;
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use proto::points::v1 as pb;
 use serde_json::{Value, json};
 
+use crate::args::{lat_lng, period};
 use crate::connect::Points;
-use crate::ticket::{period, time};
+use crate::output::Output;
+use crate::render::{enum_name as name, time};
 
 /// Points commands.
 #[derive(Subcommand)]
@@ -70,9 +72,9 @@ pub enum PointsCommand {
         put: Option<String>,
         #[arg(long, default_value = "")]
         name: String,
-        /// daily-goods, farm-supplies or public-service.
-        #[arg(long, default_value = "daily-goods")]
-        kind: String,
+        /// What the item is.
+        #[arg(long, value_enum, ignore_case = true, default_value_t = ItemKind::DailyGoods)]
+        kind: ItemKind,
         #[arg(long, default_value_t = 0)]
         cost: u32,
         /// The stock of a new item.
@@ -142,8 +144,28 @@ pub enum PointsCommand {
     },
 }
 
-fn name(value: &str, prefix: &str) -> String {
-    value.strip_prefix(prefix).unwrap_or(value).to_owned()
+/// What a catalogue item is (`--kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ItemKind {
+    /// Soap, oil and the like.
+    #[value(alias = "daily_goods")]
+    DailyGoods,
+    /// Fertiliser, seed and tools.
+    #[value(alias = "farm_supplies")]
+    FarmSupplies,
+    /// A service such as a haircut for the elderly.
+    #[value(alias = "public_service")]
+    PublicService,
+}
+
+impl From<ItemKind> for pb::ItemKind {
+    fn from(kind: ItemKind) -> Self {
+        match kind {
+            ItemKind::DailyGoods => pb::ItemKind::DailyGoods,
+            ItemKind::FarmSupplies => pb::ItemKind::FarmSupplies,
+            ItemKind::PublicService => pb::ItemKind::PublicService,
+        }
+    }
 }
 
 fn resident_json(r: &pb::Resident) -> Value {
@@ -211,11 +233,20 @@ async fn resident_id(client: &mut Points, resident: &str) -> anyhow::Result<Stri
     Ok(found.id)
 }
 
+impl PointsCommand {
+    /// Runs the command and prints its answer.
+    ///
+    /// # Errors
+    /// Bad arguments, or the service's status.
+    pub async fn execute(self, client: &mut Points, output: Output) -> anyhow::Result<()> {
+        let (value, text) = answer(client, self).await?;
+        output.print(&value, || text);
+        Ok(())
+    }
+}
+
 /// Runs a points command; returns its answer as JSON and as text.
-///
-/// # Errors
-/// Bad arguments, or the service's status.
-pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<(Value, String)> {
+async fn answer(client: &mut Points, command: PointsCommand) -> anyhow::Result<(Value, String)> {
     let key = uuid::Uuid::now_v7().to_string();
     Ok(match command {
         PointsCommand::Register {
@@ -281,10 +312,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             at,
             photo,
         } => {
-            let (lat, lng) = at
-                .split_once(',')
-                .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-                .context("--at takes LAT,LNG")?;
+            let (lat, lng) = lat_lng(&at).context("--at takes LAT,LNG")?;
             let photos = photo
                 .iter()
                 .map(|p| {
@@ -405,11 +433,7 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             restock,
             offered_in,
         } => {
-            let kind = pb::ItemKind::from_str_name(&format!(
-                "ITEM_KIND_{}",
-                kind.to_uppercase().replace('-', "_")
-            ))
-            .with_context(|| format!("--kind: unknown kind {kind}"))?;
+            let kind = pb::ItemKind::from(kind);
             let mut villages = offered_in;
             villages.extend(village);
             let item = client
@@ -631,4 +655,39 @@ pub async fn run(client: &mut Points, command: PointsCommand) -> anyhow::Result<
             )
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Command, assert_maps_by_name, parse};
+
+    fn kind(line: &str) -> ItemKind {
+        match parse(line).unwrap().command {
+            Command::Points(PointsCommand::Catalog { kind, .. }) => kind,
+            _ => panic!("{line} is not points catalog"),
+        }
+    }
+
+    #[test]
+    fn an_item_kind_takes_hyphens_or_underscores_and_defaults_to_daily_goods() {
+        assert_eq!(
+            kind("weigrid points catalog --put SOAP --cost 5"),
+            ItemKind::DailyGoods
+        );
+        assert_eq!(
+            kind("weigrid points catalog --put FERT --kind farm-supplies"),
+            ItemKind::FarmSupplies
+        );
+        assert_eq!(
+            kind("weigrid points catalog --put CUT --kind PUBLIC_SERVICE"),
+            ItemKind::PublicService
+        );
+        assert!(parse("weigrid points catalog --put X --kind toys").is_err());
+    }
+
+    #[test]
+    fn every_item_kind_maps_to_the_generated_kind_of_its_name() {
+        assert_maps_by_name::<ItemKind>("ITEM_KIND_", |k| pb::ItemKind::from(k).as_str_name());
+    }
 }

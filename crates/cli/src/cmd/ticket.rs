@@ -1,21 +1,27 @@
-//! `weigrid ticket …` and `weigrid stats`: ticket dispatch from the command line.
+//! `weigrid ticket …`: ticket dispatch from the command line.
 
 use anyhow::Context as _;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use proto::dispatch::v1 as pb;
 use serde_json::{Value, json};
 
+use crate::args::lat_lng;
 use crate::connect::Dispatch;
+use crate::output::Output;
+use crate::render::{enum_name, time};
+
+/// The annual report's text lives with `weigrid stats`; it is named here
+/// too, where the replay tool has always found it.
+pub use crate::cmd::stats::report_text;
 
 /// Ticket commands.
 #[derive(Subcommand)]
 pub enum TicketCommand {
     /// Takes a ticket in.
     Create {
-        /// HOTLINE_12345, NON_POLICE_110, GRID_PATROL, VILLAGER_APP, VIDEO_ALARM, CROSS_BORDER or DEPARTMENT.
-        #[arg(long)]
-        channel: String,
+        /// The channel it came in by.
+        #[arg(long, value_enum, ignore_case = true)]
+        channel: Channel,
         /// The channel's own reference (the 12345 order number).
         #[arg(long, default_value = "")]
         reference: String,
@@ -37,14 +43,15 @@ pub enum TicketCommand {
     },
     /// Lists tickets.
     List {
-        /// all, mine, desk or overdue.
-        #[arg(long, default_value = "all")]
-        queue: String,
-        /// Only in this state, e.g. DISPATCHED.
-        #[arg(long)]
-        state: Option<String>,
-        #[arg(long)]
-        channel: Option<String>,
+        /// Which queue.
+        #[arg(long, value_enum, default_value_t = Queue::All)]
+        queue: Queue,
+        /// Only in this state.
+        #[arg(long, value_enum, ignore_case = true)]
+        state: Option<State>,
+        /// Only from this channel.
+        #[arg(long, value_enum, ignore_case = true)]
+        channel: Option<Channel>,
         #[arg(long)]
         grid: Option<String>,
         #[arg(long, default_value_t = 50)]
@@ -96,9 +103,9 @@ pub enum TicketCommand {
         ticket: String,
         #[arg(long)]
         reason: String,
-        /// not-solved, result-untrue, unsatisfied or report-untrue.
-        #[arg(long, default_value = "not-solved")]
-        cause: String,
+        /// Why it is reopened.
+        #[arg(long, value_enum, ignore_case = true, default_value_t = Cause::NotSolved)]
+        cause: Cause,
     },
     /// Hands a ticket back to the desk (退单).
     Return {
@@ -116,8 +123,129 @@ pub enum TicketCommand {
     },
 }
 
-fn enum_name(name: &str, prefix: &str) -> String {
-    name.strip_prefix(prefix).unwrap_or(name).to_owned()
+/// A channel tickets come in by (`--channel`), spelled as dispatch names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Channel {
+    /// A 12345 citizen hotline work order.
+    #[value(name = "HOTLINE_12345")]
+    Hotline12345,
+    /// A 110 non-police incident.
+    #[value(name = "NON_POLICE_110")]
+    NonPolice110,
+    /// A hazard found by a grid patrol.
+    #[value(name = "GRID_PATROL")]
+    GridPatrol,
+    /// A villager's report through the mini-program.
+    #[value(name = "VILLAGER_APP")]
+    VillagerApp,
+    /// A camera alarm.
+    #[value(name = "VIDEO_ALARM")]
+    VideoAlarm,
+    /// A case from a neighbouring town.
+    #[value(name = "CROSS_BORDER")]
+    CrossBorder,
+    /// Raised by a department.
+    #[value(name = "DEPARTMENT")]
+    Department,
+}
+
+impl From<Channel> for pb::Channel {
+    fn from(channel: Channel) -> Self {
+        match channel {
+            Channel::Hotline12345 => pb::Channel::Hotline12345,
+            Channel::NonPolice110 => pb::Channel::NonPolice110,
+            Channel::GridPatrol => pb::Channel::GridPatrol,
+            Channel::VillagerApp => pb::Channel::VillagerApp,
+            Channel::VideoAlarm => pb::Channel::VideoAlarm,
+            Channel::CrossBorder => pb::Channel::CrossBorder,
+            Channel::Department => pb::Channel::Department,
+        }
+    }
+}
+
+/// A ticket's state (`--state`), spelled as tickets show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    Received,
+    Dispatched,
+    Accepted,
+    InProgress,
+    Resolved,
+    Verified,
+    FollowedUp,
+    Closed,
+    Returned,
+    Reopened,
+}
+
+impl From<State> for pb::TicketState {
+    fn from(state: State) -> Self {
+        match state {
+            State::Received => pb::TicketState::Received,
+            State::Dispatched => pb::TicketState::Dispatched,
+            State::Accepted => pb::TicketState::Accepted,
+            State::InProgress => pb::TicketState::InProgress,
+            State::Resolved => pb::TicketState::Resolved,
+            State::Verified => pb::TicketState::Verified,
+            State::FollowedUp => pb::TicketState::FollowedUp,
+            State::Closed => pb::TicketState::Closed,
+            State::Returned => pb::TicketState::Returned,
+            State::Reopened => pb::TicketState::Reopened,
+        }
+    }
+}
+
+/// Which tickets `weigrid ticket list` shows (`--queue`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Queue {
+    /// Every ticket the caller may see.
+    All,
+    /// Tickets held by the caller's unit (their grid scope).
+    Mine,
+    /// The town centre's single desk: received, returned, unrouted.
+    Desk,
+    /// Open tickets past their deadline.
+    Overdue,
+}
+
+impl From<Queue> for pb::list_tickets_request::Queue {
+    fn from(queue: Queue) -> Self {
+        use pb::list_tickets_request::Queue as Pb;
+        match queue {
+            Queue::All => Pb::All,
+            Queue::Mine => Pb::Mine,
+            Queue::Desk => Pb::Desk,
+            Queue::Overdue => Pb::Overdue,
+        }
+    }
+}
+
+/// Why a ticket is reopened (`--cause`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Cause {
+    /// The problem came back or was not solved.
+    #[value(alias = "not_solved")]
+    NotSolved,
+    /// Verification found the unit's result untrue.
+    #[value(alias = "result_untrue")]
+    ResultUntrue,
+    /// The reporter rated the handling 1 or 2 of 5.
+    Unsatisfied,
+    /// The report itself proved untrue: a villager's points for it are reversed.
+    #[value(alias = "report_untrue")]
+    ReportUntrue,
+}
+
+impl From<Cause> for pb::ReopenCause {
+    fn from(cause: Cause) -> Self {
+        match cause {
+            Cause::NotSolved => pb::ReopenCause::NotSolved,
+            Cause::ResultUntrue => pb::ReopenCause::ResultUntrue,
+            Cause::Unsatisfied => pb::ReopenCause::Unsatisfied,
+            Cause::ReportUntrue => pb::ReopenCause::ReportUntrue,
+        }
+    }
 }
 
 fn state(value: i32) -> String {
@@ -134,18 +262,6 @@ fn channel(value: i32) -> String {
             .as_str_name(),
         "CHANNEL_",
     )
-}
-
-/// Returns a time in Shanghai, to the minute.
-pub fn time(ts: &Option<prost_types::Timestamp>) -> String {
-    ts.as_ref()
-        .and_then(|t| DateTime::from_timestamp(t.seconds, 0))
-        .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 /// Returns a ticket as JSON.
@@ -240,11 +356,20 @@ fn unit(spec: &str) -> anyhow::Result<pb::Unit> {
     })
 }
 
+impl TicketCommand {
+    /// Runs the command and prints its answer.
+    ///
+    /// # Errors
+    /// A refused call or bad arguments.
+    pub async fn execute(self, client: &mut Dispatch, output: Output) -> anyhow::Result<()> {
+        let (value, text) = answer(client, self).await?;
+        output.print(&value, || text);
+        Ok(())
+    }
+}
+
 /// Runs a ticket command; returns the JSON answer and its text.
-///
-/// # Errors
-/// A refused call or bad arguments.
-pub async fn run(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result<(Value, String)> {
+async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result<(Value, String)> {
     let key = uuid::Uuid::now_v7().to_string();
     let move_ticket = |ticket: &pb::Ticket, action: pb::Action| pb::TransitionRequest {
         idempotency_key: key.clone(),
@@ -263,15 +388,10 @@ pub async fn run(client: &mut Dispatch, command: TicketCommand) -> anyhow::Resul
             difficult,
             phone,
         } => {
-            let channel =
-                pb::Channel::from_str_name(&format!("CHANNEL_{}", channel.to_uppercase()))
-                    .with_context(|| format!("--channel: unknown channel {channel}"))?;
+            let channel = pb::Channel::from(channel);
             let location = match at {
                 Some(at) => {
-                    let (lat, lng) = at
-                        .split_once(',')
-                        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-                        .context("--at takes LAT,LNG")?;
+                    let (lat, lng) = lat_lng(&at).context("--at takes LAT,LNG")?;
                     Some(pb::LatLng { lat, lng })
                 }
                 None => None,
@@ -300,32 +420,18 @@ pub async fn run(client: &mut Dispatch, command: TicketCommand) -> anyhow::Resul
             grid,
             limit,
         } => {
-            let queue = match queue.as_str() {
-                "all" => 0,
-                "mine" => 1,
-                "desk" => 2,
-                "overdue" => 3,
-                other => anyhow::bail!("--queue: {other} is not all, mine, desk or overdue"),
-            };
+            let queue = pb::list_tickets_request::Queue::from(queue);
             let states = wanted
-                .iter()
-                .map(|s| {
-                    pb::TicketState::from_str_name(&format!("TICKET_STATE_{}", s.to_uppercase()))
-                        .map(|s| s as i32)
-                        .context("--state: unknown state")
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+                .into_iter()
+                .map(|s| pb::TicketState::from(s).into())
+                .collect();
             let channels = wanted_channel
-                .iter()
-                .map(|c| {
-                    pb::Channel::from_str_name(&format!("CHANNEL_{}", c.to_uppercase()))
-                        .map(|c| c as i32)
-                        .context("--channel: unknown channel")
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+                .into_iter()
+                .map(|c| pb::Channel::from(c).into())
+                .collect();
             let tickets = client
                 .list_tickets(pb::ListTicketsRequest {
-                    queue,
+                    queue: queue.into(),
                     states,
                     channels,
                     grid_code: grid.unwrap_or_default(),
@@ -416,11 +522,7 @@ pub async fn run(client: &mut Dispatch, command: TicketCommand) -> anyhow::Resul
             reason,
             cause,
         } => {
-            let cause = pb::ReopenCause::from_str_name(&format!(
-                "REOPEN_CAUSE_{}",
-                cause.to_uppercase().replace('-', "_")
-            ))
-            .with_context(|| format!("--cause: unknown cause {cause}"))?;
+            let cause = pb::ReopenCause::from(cause);
             let t = find(client, &ticket).await?;
             let mut request = move_ticket(&t, pb::Action::Reopen);
             request.reason = reason;
@@ -462,96 +564,91 @@ pub async fn run(client: &mut Dispatch, command: TicketCommand) -> anyhow::Resul
     Ok((ticket_json(&ticket), ticket_text(&ticket)))
 }
 
-/// Returns `[from, to)` for a year, or for explicit dates (Shanghai days).
-///
-/// # Errors
-/// Unparseable dates.
-pub fn period(
-    year: Option<i32>,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> anyhow::Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let day = |s: &str| -> anyhow::Result<DateTime<Utc>> {
-        let date: NaiveDate = s
-            .parse()
-            .with_context(|| format!("{s} is not a date (YYYY-MM-DD)"))?;
-        Ok(tz
-            .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
-            .single()
-            .expect("UTC+8")
-            .with_timezone(&Utc))
-    };
-    match (year, from, to) {
-        (_, Some(from), Some(to)) => Ok((day(from)?, day(to)?)),
-        (Some(year), _, _) => Ok((
-            day(&format!("{year}-01-01"))?,
-            day(&format!("{}-01-01", year + 1))?,
-        )),
-        _ => anyhow::bail!("give --year, or --from and --to"),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Command, assert_maps_by_name, parse};
 
-/// Returns the annual report as text: per channel, and the lines in the
-/// shape the town reports them.
-pub fn report_text(stats: &pb::GetStatisticsResponse) -> String {
-    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
-    let mut text = format!(
-        "{:<16} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}\n",
-        "channel",
-        "received",
-        "closed",
-        "closure",
-        "on time",
-        "solved",
-        "satisfied",
-        "dispatch",
-        "close"
-    );
-    let line = |s: &pb::Statistics| {
-        format!(
-            "{:<16} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>8.0}m {:>8.1}h\n",
-            if s.key.is_empty() {
-                "total"
-            } else {
-                s.key.as_str()
-            },
-            s.received,
-            s.closed,
-            pct(s.closure_rate),
-            pct(s.on_time_rate),
-            pct(s.resolution_rate),
-            if s.rated == 0 {
-                "—".to_owned()
-            } else {
-                pct(s.satisfaction_rate)
-            },
-            s.avg_minutes_to_dispatch,
-            s.avg_hours_to_close
-        )
-    };
-    for group in &stats.groups {
-        text += &line(group);
+    fn ticket(line: &str) -> TicketCommand {
+        match parse(line).unwrap().command {
+            Command::Ticket(command) => command,
+            _ => panic!("{line} is not a ticket command"),
+        }
     }
-    if let Some(total) = &stats.total {
-        text += &line(total);
+
+    #[test]
+    fn a_channel_is_spelled_as_dispatch_names_it_in_any_case() {
+        for spelling in ["HOTLINE_12345", "hotline_12345"] {
+            let line = format!(
+                "weigrid ticket create --channel {spelling} --category SANITATION --title x"
+            );
+            match ticket(&line) {
+                TicketCommand::Create { channel, .. } => assert_eq!(channel, Channel::Hotline12345),
+                _ => panic!("not create"),
+            }
+        }
+        assert!(
+            parse("weigrid ticket create --channel FAX --category SANITATION --title x").is_err()
+        );
     }
-    let by = |key: &str| {
-        stats
-            .groups
-            .iter()
-            .find(|g| g.key == key)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let (p110, p12345, patrol) = (by("NON_POLICE_110"), by("HOTLINE_12345"), by("GRID_PATROL"));
-    text += &format!(
-        "\n办结“110”非警务警情案件{}件；各级网格力量自查整改各类安全隐患{}条，整改率{}；办结“12345”工单{}件，办结率{}。\n",
-        p110.closed,
-        patrol.closed,
-        pct(patrol.hazard_rectification_rate),
-        p12345.closed,
-        pct(p12345.closure_rate)
-    );
-    text
+
+    #[test]
+    fn a_queue_a_state_and_a_channel_filter_the_list() {
+        match ticket(
+            "weigrid ticket list --queue overdue --state in_progress --channel GRID_PATROL",
+        ) {
+            TicketCommand::List {
+                queue,
+                state,
+                channel,
+                limit,
+                ..
+            } => {
+                assert_eq!(queue, Queue::Overdue);
+                assert_eq!(state, Some(State::InProgress));
+                assert_eq!(channel, Some(Channel::GridPatrol));
+                assert_eq!(limit, 50);
+            }
+            _ => panic!("not list"),
+        }
+        match ticket("weigrid ticket list") {
+            TicketCommand::List { queue, state, .. } => {
+                assert_eq!(queue, Queue::All);
+                assert_eq!(state, None);
+            }
+            _ => panic!("not list"),
+        }
+        assert!(parse("weigrid ticket list --queue later").is_err());
+    }
+
+    #[test]
+    fn a_reopen_cause_takes_hyphens_or_the_old_underscores() {
+        for (spelling, wanted) in [
+            ("report-untrue", Cause::ReportUntrue),
+            ("REPORT_UNTRUE", Cause::ReportUntrue),
+            ("result-untrue", Cause::ResultUntrue),
+            ("unsatisfied", Cause::Unsatisfied),
+        ] {
+            match ticket(&format!(
+                "weigrid ticket reopen LX-2026-000001 --reason x --cause {spelling}"
+            )) {
+                TicketCommand::Reopen { cause, .. } => assert_eq!(cause, wanted, "{spelling}"),
+                _ => panic!("not reopen"),
+            }
+        }
+        match ticket("weigrid ticket reopen LX-2026-000001 --reason x") {
+            TicketCommand::Reopen { cause, .. } => assert_eq!(cause, Cause::NotSolved),
+            _ => panic!("not reopen"),
+        }
+    }
+
+    #[test]
+    fn every_typed_value_maps_to_the_generated_value_of_its_name() {
+        assert_maps_by_name::<Channel>("CHANNEL_", |c| pb::Channel::from(c).as_str_name());
+        assert_maps_by_name::<State>("TICKET_STATE_", |s| pb::TicketState::from(s).as_str_name());
+        assert_maps_by_name::<Queue>("QUEUE_", |q| {
+            pb::list_tickets_request::Queue::from(q).as_str_name()
+        });
+        assert_maps_by_name::<Cause>("REOPEN_CAUSE_", |c| pb::ReopenCause::from(c).as_str_name());
+    }
 }

@@ -1,0 +1,21 @@
+//! One module per command group: each owns its clap definitions (the
+//! `Subcommand` enum or `Args` struct and the typed values it takes), its
+//! execution against one service, and its parsing tests.
+//!
+//! | module        | commands                     | service         |
+//! | ------------- | ---------------------------- | --------------- |
+//! | `grid`        | `weigrid grid …`             | grid registry   |
+//! | `seed`        | `weigrid seed langxia`       | grid registry   |
+//! | `ticket`      | `weigrid ticket …`           | ticket dispatch |
+//! | `stats`       | `weigrid stats`              | ticket dispatch |
+//! | `points`      | `weigrid points …`           | points          |
+//! | `token`       | `weigrid token`              | none            |
+//! | `completions` | `weigrid completions SHELL`  | none            |
+
+pub mod completions;
+pub mod grid;
+pub mod points;
+pub mod seed;
+pub mod stats;
+pub mod ticket;
+pub mod token;
