@@ -1,5 +1,6 @@
-//! The grid-registry binary: `grid-registry` serves, `grid-registry migrate` applies the
-//! migrations and exits, `grid-registry --check-config` validates the configuration.
+//! The grid-registry binary: `grid-registry` serves; `grid-registry migrate` applies the
+//! migrations and exits; `grid-registry probe [URL]` asks whether it is ready;
+//! `grid-registry --check-config` validates the configuration.
 
 use std::process::ExitCode;
 
@@ -7,13 +8,15 @@ use grid_registry::{App, RegistryConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    platform::process::service_main_with_migrations(
+    platform::process::service_main_with_commands(
         "grid-registry",
         RegistryConfig::load,
         |c| &c.service.telemetry,
-        platform::process::Migrations {
+        platform::process::Commands {
             database: |c| &c.service.database,
+            grpc: |c| &c.service.grpc,
             migrator: &grid_registry::MIGRATOR,
+            health_service: "weigrid.registry.v1.RegistryService",
         },
         |config| async move {
             App::build(config)

@@ -1,5 +1,6 @@
-//! The points binary: `points` serves, `points migrate` applies the
-//! migrations and exits, `points --check-config` validates the configuration.
+//! The points binary: `points` serves; `points migrate` applies the
+//! migrations and exits; `points probe [URL]` asks whether it is ready;
+//! `points --check-config` validates the configuration.
 
 use std::process::ExitCode;
 
@@ -7,13 +8,15 @@ use points::{App, PointsConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    platform::process::service_main_with_migrations(
+    platform::process::service_main_with_commands(
         "points",
         PointsConfig::load,
         |c| &c.service.telemetry,
-        platform::process::Migrations {
+        platform::process::Commands {
             database: |c| &c.service.database,
+            grpc: |c| &c.service.grpc,
             migrator: &points::MIGRATOR,
+            health_service: "weigrid.points.v1.PointsService",
         },
         |config| async move {
             App::build(config)
