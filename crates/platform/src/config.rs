@@ -691,7 +691,9 @@ impl Validate for OutboxConfig {
 /// A gRPC dependency: one channel per dependency.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClientConfig {
-    /// `http://host:port` or `https://host:port`.
+    /// `http://host:port` or `https://host:port` (one connection), or
+    /// `dns:///host:port` / `dns+https:///host:port` (balanced over every
+    /// address the name resolves to, re-resolved).
     pub endpoint: String,
     #[serde(with = "humantime_serde")]
     pub connect_timeout: Duration,
@@ -720,9 +722,11 @@ impl ClientConfig {
     /// Records broken rules under `key` (e.g. `clients.registry`).
     pub fn validate_at(&self, key: &str, v: &mut Violations) {
         v.check(
-            self.endpoint.starts_with("http://") || self.endpoint.starts_with("https://"),
+            ["http://", "https://", "dns:///", "dns+https:///"]
+                .iter()
+                .any(|scheme| self.endpoint.starts_with(scheme)),
             &format!("{key}.endpoint"),
-            "must be an http:// or https:// URL",
+            "must be an http:// or https:// URL, or dns:///host:port to balance over every address of a headless Service",
         );
         v.check(
             (1..=10).contains(&self.max_attempts),

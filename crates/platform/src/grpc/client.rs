@@ -13,14 +13,56 @@ use tonic::{Code, Request, Status};
 
 use crate::config::ClientConfig;
 
+/// How often a `dns:///` endpoint's name is resolved again: pods of a
+/// headless Service come and go with scaling and rollouts.
+const RESOLVE_EVERY: Duration = Duration::from_secs(10);
+
 /// Returns a lazily connected channel for `config`: the dependency may be
 /// down when the service starts; calls then fail with UNAVAILABLE.
+///
+/// An endpoint `dns:///host:port` (or `dns+https:///host:port` for TLS)
+/// balances calls over every address the name resolves to — each pod of a
+/// headless Service — resolved again every 10 s, so replicas added by
+/// scaling get calls and removed ones stop getting them. A plain
+/// `http://` or `https://` endpoint holds one connection.
 ///
 /// # Errors
 /// A malformed endpoint or unreadable TLS files.
 pub fn channel(config: &ClientConfig) -> anyhow::Result<Channel> {
-    let mut endpoint = Endpoint::from_shared(config.endpoint.clone())
-        .with_context(|| format!("invalid endpoint {}", config.endpoint))?
+    if let Some((tls, target)) = dns_target(&config.endpoint) {
+        let (host, port) = target
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+            .with_context(|| format!("invalid endpoint {}: dns:///host:port", config.endpoint))?;
+        let (channel, changes) = Channel::balance_channel::<std::net::SocketAddr>(64);
+        let template = config.clone();
+        let name = host.clone();
+        let lookup = move || {
+            let host = host.clone();
+            async move {
+                tokio::net::lookup_host((host.as_str(), port))
+                    .await
+                    .map(|found| found.collect())
+            }
+        };
+        tokio::spawn(resolve_forever(name, lookup, tls, template, changes));
+        return Ok(channel);
+    }
+    Ok(endpoint(config, &config.endpoint)?.connect_lazy())
+}
+
+/// Returns whether `endpoint` asks for DNS balancing, with TLS or not, and
+/// its `host:port`.
+fn dns_target(endpoint: &str) -> Option<(bool, &str)> {
+    endpoint
+        .strip_prefix("dns:///")
+        .map(|t| (false, t))
+        .or_else(|| endpoint.strip_prefix("dns+https:///").map(|t| (true, t)))
+}
+
+fn endpoint(config: &ClientConfig, url: &str) -> anyhow::Result<Endpoint> {
+    let mut endpoint = Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("invalid endpoint {url}"))?
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout)
         .tcp_nodelay(true)
@@ -42,7 +84,58 @@ pub fn channel(config: &ClientConfig) -> anyhow::Result<Channel> {
             .tls_config(tls_config)
             .context("configuring client TLS")?;
     }
-    Ok(endpoint.connect_lazy())
+    Ok(endpoint)
+}
+
+/// Keeps the balanced channel's endpoints equal to what `lookup` finds for
+/// `host`, until the channel is dropped.
+async fn resolve_forever<L, F>(
+    host: String,
+    lookup: L,
+    tls: bool,
+    config: ClientConfig,
+    changes: tokio::sync::mpsc::Sender<
+        tonic::transport::channel::Change<std::net::SocketAddr, Endpoint>,
+    >,
+) where
+    L: Fn() -> F,
+    F: Future<Output = std::io::Result<std::collections::HashSet<std::net::SocketAddr>>>,
+{
+    use tonic::transport::channel::Change;
+    let scheme = if tls { "https" } else { "http" };
+    let mut known = std::collections::HashSet::new();
+    loop {
+        match lookup().await {
+            Ok(found) => {
+                for addr in found.difference(&known) {
+                    match endpoint(&config, &format!("{scheme}://{addr}")) {
+                        Ok(endpoint) => {
+                            if changes.send(Change::Insert(*addr, endpoint)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(err) => tracing::warn!(%addr, error = %err, "endpoint refused"),
+                    }
+                }
+                for addr in known.difference(&found) {
+                    if changes.send(Change::Remove(*addr)).await.is_err() {
+                        return;
+                    }
+                }
+                if found != known {
+                    tracing::info!(host = %host, addresses = found.len(), "endpoints of the dependency");
+                }
+                known = found;
+            }
+            Err(err) => {
+                tracing::warn!(host = %host, error = %err, "resolving the dependency failed; keeping the addresses known")
+            }
+        }
+        tokio::select! {
+            () = changes.closed() => return,
+            () = tokio::time::sleep(RESOLVE_EVERY) => {}
+        }
+    }
 }
 
 /// Adds the bearer token and the current trace context to every call.
@@ -145,6 +238,76 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_balanced_channel_spreads_calls_over_every_address_found() {
+        use std::collections::HashSet;
+        use std::sync::Arc;
+        // Two health servers; the "DNS" finds both.
+        let mut addrs = Vec::new();
+        let mut counts = Vec::new();
+        for _ in 0..2 {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addrs.push(listener.local_addr().unwrap());
+            let count = Arc::new(AtomicU32::new(0));
+            counts.push(count.clone());
+            let (_reporter, health) = tonic_health::server::health_reporter();
+            let counting = tower::util::MapRequestLayer::new(
+                move |request: http::Request<tonic::body::Body>| {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    request
+                },
+            );
+            tokio::spawn(
+                tonic::transport::Server::builder()
+                    .layer(counting)
+                    .add_service(health)
+                    .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+            );
+        }
+        let config = ClientConfig {
+            endpoint: "dns:///test:0".into(),
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            max_attempts: 1,
+            tls: None,
+        };
+        let (channel, changes) = Channel::balance_channel::<std::net::SocketAddr>(8);
+        let found: HashSet<_> = addrs.iter().copied().collect();
+        tokio::spawn(resolve_forever(
+            "test".into(),
+            move || {
+                let found = found.clone();
+                async move { Ok(found) }
+            },
+            false,
+            config,
+            changes,
+        ));
+        let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
+        for _ in 0..40 {
+            client
+                .check(tonic_health::pb::HealthCheckRequest::default())
+                .await
+                .unwrap();
+        }
+        let (a, b) = (
+            counts[0].load(Ordering::SeqCst),
+            counts[1].load(Ordering::SeqCst),
+        );
+        assert_eq!(a + b, 40);
+        assert!(a > 5 && b > 5, "both replicas get calls: {a} and {b}");
+    }
+
+    #[test]
+    fn dns_endpoints_ask_for_balancing() {
+        assert_eq!(
+            dns_target("dns:///grid-registry-headless:50051"),
+            Some((false, "grid-registry-headless:50051"))
+        );
+        assert_eq!(dns_target("dns+https:///r:1"), Some((true, "r:1")));
+        assert_eq!(dns_target("http://127.0.0.1:50051"), None);
+    }
 
     #[tokio::test]
     async fn idempotent_calls_are_retried_only_while_the_server_is_unavailable() {
