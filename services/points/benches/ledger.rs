@@ -19,9 +19,10 @@ use platform::auth::Role;
 use platform::bench::measure;
 use platform::events::Bus;
 use platform::testing::{ScratchDatabase, eventually};
-use points::domain::ledger::EntryKind;
-use points::repository::ledger::{NewEntry, post};
-use points::testing::{TestPoints, publish, register, report, token_of};
+use points::application::ledger::post;
+use points::domain::ids::{AccountId, ResidentId};
+use points::domain::ledger::{EntryKind, Posting};
+use points::testing::{TestPoints, publish, report, token_of};
 use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as pb;
 use sqlx::PgPool;
@@ -101,19 +102,17 @@ async fn main() {
     )
     .await;
     let pool = test.pool.clone();
-    let mut ws = test.workstation().await;
+    let mut ws = test.workstation();
     let mut residents = Vec::new();
     for i in 0..RESIDENTS {
-        residents.push(register(&mut ws, "村民", &format!("138{i:08}")).await);
+        residents.push(test.register("村民", &format!("138{i:08}")).await);
     }
     let accounts: Vec<Uuid> = residents.iter().map(|r| r.id.parse().unwrap()).collect();
     println!(
         "points ledger benchmark: {POSTINGS} postings over {RESIDENTS} accounts, {CONCURRENCY} in flight"
     );
 
-    let town = test
-        .client(&token_of("bench", Role::TownOperator, None))
-        .await;
+    let town = test.client(&token_of("bench", Role::TownOperator, None));
     let ids: Vec<String> = residents.iter().map(|r| r.id.clone()).collect();
     let mut grpc = measure(CONCURRENCY, POSTINGS, move |i| {
         let (mut town, resident) = (town.clone(), ids[i % RESIDENTS].clone());
@@ -129,29 +128,29 @@ async fn main() {
         }
     })
     .await;
-    let (p, a) = (pool.clone(), accounts.clone());
+    let (units, a) = (test.units(), accounts.clone());
     let mut in_process = measure(CONCURRENCY, POSTINGS, move |i| {
-        let (pool, account) = (p.clone(), a[i % RESIDENTS]);
+        let (units, account) = (units.clone(), a[i % RESIDENTS]);
         async move {
-            let mut txn = pool.begin().await.expect("begin");
+            let mut work = units.begin_job().await.expect("begin");
             post(
-                &mut txn,
-                &NewEntry {
+                &mut work,
+                Posting {
                     key: format!("in-process-{i}"),
-                    account_id: account,
+                    account: AccountId(account),
                     kind: EntryKind::Adjustment,
                     amount: 1,
                     at: chrono::Utc::now(),
-                    resident_id: Some(account),
-                    report_id: None,
-                    order_id: None,
+                    resident: Some(ResidentId(account)),
+                    report: None,
+                    order: None,
                     reason: Some("bench".into()),
                     operator: "bench".into(),
                 },
             )
             .await
             .expect("posted");
-            txn.commit().await.expect("commit");
+            work.commit(()).await.expect("commit");
         }
     })
     .await;
@@ -164,7 +163,7 @@ async fn main() {
     println!("{}", grpc.line("AdjustPoints over gRPC"));
     println!(
         "{}",
-        in_process.line("ledger::post in process (1 txn each)")
+        in_process.line("ledger::post in process (1 unit of work each)")
     );
     println!("{}", raw.line("same statements, raw PostgreSQL"));
     println!("ratio gRPC / raw:       {:.2}", grpc.rate() / raw.rate());

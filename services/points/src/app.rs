@@ -13,15 +13,17 @@ use platform::grpc::{Chassis, run};
 use platform::inbox::ConsumerSpec;
 use platform::metrics::Metrics;
 use platform::outbox::Relay;
+use platform::uow::Units;
 use proto::points::v1::points_service_server::PointsServiceServer;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{PointsApi, Policy};
+use crate::api::PointsApi;
+use crate::application::{Context, Policy};
 use crate::config::PointsConfig;
+use crate::consumers::{self, TicketEvents};
 use crate::events::{DISPATCH, STREAM};
-use crate::tickets::TicketEvents;
 use crate::{MIGRATOR, workers};
 
 /// A points instance, bound and ready to run.
@@ -29,12 +31,10 @@ pub struct App {
     config: PointsConfig,
     pool: PgPool,
     bus: Bus,
-    clock: SharedClock,
     listener: TcpListener,
     metrics: Arc<Metrics>,
     relay: Relay,
-    policy: Policy,
-    api: PointsApi,
+    ctx: Context,
     verifier: Arc<Verifier>,
 }
 
@@ -69,13 +69,10 @@ impl App {
             config.service.outbox.clone(),
             metrics.clone(),
         );
-        let policy = Policy {
-            caps: config.caps,
-            duplicates: config.duplicates,
-            expiry: config.expiry,
-            offset: config.town.offset(),
+        let ctx = Context {
+            units: Units::new(pool.clone(), clock, relay.waker()),
+            policy: Policy::of(&config),
         };
-        let api = PointsApi::new(pool.clone(), clock.clone(), relay.waker(), policy);
         let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
         let listener = TcpListener::bind(config.service.grpc.listen)
             .await
@@ -84,12 +81,10 @@ impl App {
             config,
             pool,
             bus,
-            clock,
             listener,
             metrics,
             relay,
-            policy,
-            api,
+            ctx,
             verifier,
         })
     }
@@ -113,26 +108,23 @@ impl App {
         let background = CancellationToken::new();
         tokio::spawn(platform::inbox::supervise(
             self.bus.clone(),
-            platform::uow::Units::new(self.pool.clone(), self.clock.clone(), self.relay.waker()),
+            self.ctx.units.clone(),
             ConsumerSpec {
-                name: "points-dispatch-tickets".into(),
+                name: consumers::CONSUMER.into(),
                 stream: DISPATCH,
-                filter_subject: "dispatch.ticket.>".into(),
+                filter_subject: consumers::SUBJECTS.into(),
             },
-            platform::inbox::InTxn(TicketEvents {
-                caps: self.config.caps,
-            }),
+            TicketEvents {
+                policy: self.ctx.policy,
+            },
             background.clone(),
         ));
         tokio::spawn(workers::run_expiry(
-            self.pool.clone(),
-            self.policy,
-            self.clock.clone(),
-            self.relay.waker(),
+            self.ctx.clone(),
             self.config.expiry.check_interval,
             background.clone(),
         ));
-        let service = PointsServiceServer::new(self.api)
+        let service = PointsServiceServer::new(PointsApi::new(self.ctx))
             .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
             .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
         let chassis = Chassis::new(

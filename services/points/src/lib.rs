@@ -15,16 +15,31 @@
 //!   award once, reopening as untrue reverses it.
 //! - Publishes `points.{report_submitted,awarded,reversed,redeemed,
 //!   refunded,expired,adjusted}` on the `POINTS` stream.
+//!
+//! The modules, each importing only those above it:
+//!
+//! - [`domain`]: the aggregates (residents, reports, accounts and the
+//!   ledger, orders) and their rules; pure.
+//! - [`repository`]: the SQL, taking and returning domain types.
+//! - [`convert`]: domain types as protobuf messages; [`events`]: the
+//!   stream, subjects and the events published.
+//! - [`application`]: one function per use case, in a unit of work.
+//! - [`api`] (gRPC), [`consumers`] (dispatch's ticket events) and
+//!   [`workers`] (the expiry timer) call the use cases.
+//! - [`app`] and [`config`]: wiring; `testing`: the test kit, with the
+//!   `testkit` feature.
 
 pub mod api;
 pub mod app;
+pub mod application;
 pub mod config;
+pub mod consumers;
+pub mod convert;
 pub mod domain;
 pub mod events;
-pub mod expiry;
 pub mod repository;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testing;
-pub mod tickets;
 pub mod workers;
 
 pub use app::App;

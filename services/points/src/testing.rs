@@ -1,24 +1,31 @@
-//! A points instance on a free port over a test's own database and NATS
-//! subject prefix, with a manual clock and clients for any role: the harness
-//! of this crate's API tests and benchmark. [`TestPoints::with_dispatch`]
-//! runs dispatch (and a registry) beside it on the same prefix.
+//! The points test kit: an instance on a free port over a test's own
+//! database and NATS subject prefix, with a manual clock and clients for any
+//! role, and a small typed client (`test.register(..)`, `test.submit(..)`,
+//! `test.try_redeem(..)`) so that a test reads as the rule it checks. The
+//! harness of this crate's API tests and benchmark, and of the flows
+//! through dispatch in the workspace's `tests/`; compiled only with the
+//! `testkit` feature.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use platform::auth::{DevIssuer, Role};
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::outbox::RelayWaker;
+use platform::testing::eventually;
+use platform::uow::Units;
 use prost::Message as _;
 use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as pb;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use sqlx::PgPool;
-use ticket_dispatch::testing::TestDispatch;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -33,6 +40,17 @@ const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
 
 /// The village of the tests (the small town's first village).
 pub const VILLAGE: &str = "V1";
+
+/// How long a test waits for an event to be applied.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Returns the time the manual clock starts at: a Monday morning in March
+/// 2026, in working hours in the town.
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+        .expect("a valid RFC 3339 time")
+        .to_utc()
+}
 
 /// Configuration for a test instance; `overrides` are `WEIGRID_POINTS__…`
 /// keys without the prefix.
@@ -52,13 +70,23 @@ pub fn token_of(subject: &str, role: Role, scope: Option<&str>) -> String {
     )
 }
 
-/// Points, and dispatch when asked for, for one test.
+/// Returns a client of the service at `addr` with `token`; it connects on
+/// its first call.
+fn client_at(addr: SocketAddr, token: &str) -> Client {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .expect("a valid address")
+        .connect_lazy();
+    PointsServiceClient::with_interceptor(channel, Outgoing::bearer(token).expect("a valid token"))
+}
+
+/// Points for one test.
 pub struct TestPoints {
     pub addr: SocketAddr,
     pub clock: ManualClock,
     pub config: PointsConfig,
     pub pool: PgPool,
-    pub dispatch: Option<TestDispatch>,
+    workstation: Client,
+    town: Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -79,7 +107,7 @@ impl TestPoints {
         let bus = Bus::connect(&config.service.nats)
             .await
             .expect("NATS URL is valid");
-        let clock = ManualClock::new(grid_registry::testing::start_time());
+        let clock = ManualClock::new(start_time());
         let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
             .await
             .expect("app builds");
@@ -93,44 +121,244 @@ impl TestPoints {
             clock,
             config,
             pool,
-            dispatch: None,
+            workstation: client_at(
+                addr,
+                &token_of("ws-op", Role::WorkstationStaff, Some(VILLAGE)),
+            ),
+            town: client_at(addr, &token_of("town-op", Role::TownOperator, None)),
             stop: Some(stop),
             task: Some(task),
         }
     }
 
-    /// Serves points, then dispatch and a registry beside it.
-    pub async fn with_dispatch(pool: PgPool) -> Self {
-        let mut test = Self::spawn(pool).await;
-        test.start_dispatch().await;
-        test
-    }
-
-    /// Starts dispatch (and a registry) on this test's prefix.
-    pub async fn start_dispatch(&mut self) {
-        self.dispatch = Some(TestDispatch::spawn_beside(&self.config.service.nats.prefix).await);
-    }
-
     /// Returns a client with `token`.
-    pub async fn client(&self, token: &str) -> Client {
-        let channel = Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .expect("points accepts connections");
-        PointsServiceClient::with_interceptor(channel, Outgoing::bearer(token).unwrap())
+    pub fn client(&self, token: &str) -> Client {
+        client_at(self.addr, token)
     }
 
     /// Returns the town's client.
-    pub async fn town(&self) -> Client {
-        self.client(&token_of("town-op", Role::TownOperator, None))
-            .await
+    pub fn town(&self) -> Client {
+        self.town.clone()
     }
 
     /// Returns the client of the test village's workstation.
-    pub async fn workstation(&self) -> Client {
-        self.client(&token_of("ws-op", Role::WorkstationStaff, Some(VILLAGE)))
+    pub fn workstation(&self) -> Client {
+        self.workstation.clone()
+    }
+
+    /// Returns units of work over the test's database and clock, for
+    /// calling use cases in process (the relay is not woken: it polls).
+    pub fn units(&self) -> Units {
+        Units::new(
+            self.pool.clone(),
+            Arc::new(self.clock.clone()),
+            RelayWaker::default(),
+        )
+    }
+
+    /// Registers a resident of the test village at its workstation.
+    pub async fn register(&self, name: &str, phone: &str) -> pb::Resident {
+        register(&mut self.workstation(), name, phone).await
+    }
+
+    /// Submits a report at the workstation and returns it.
+    pub async fn submit(&self, request: pb::SubmitReportRequest) -> pb::Report {
+        self.try_submit(request).await.expect("the report is taken")
+    }
+
+    /// Submits a report at the workstation.
+    pub async fn try_submit(&self, request: pb::SubmitReportRequest) -> Result<pb::Report, Status> {
+        Ok(self
+            .workstation()
+            .submit_report(request)
+            .await?
+            .into_inner()
+            .report
+            .expect("a report"))
+    }
+
+    /// Returns the report `id` as the workstation sees it now.
+    pub async fn get_report(&self, id: &str) -> pb::Report {
+        self.workstation()
+            .get_report(pb::GetReportRequest { id: id.into() })
             .await
+            .expect("the report is there")
+            .into_inner()
+            .report
+            .expect("a report")
+    }
+
+    /// Waits until `report` is as `wanted` says.
+    pub async fn wait_report(
+        &self,
+        report: &pb::Report,
+        what: &str,
+        wanted: impl Fn(&pb::Report) -> bool,
+    ) -> pb::Report {
+        let wanted = &wanted;
+        eventually(PATIENCE, what, || {
+            let mut client = self.workstation();
+            let id = report.id.clone();
+            async move {
+                let got = client
+                    .get_report(pb::GetReportRequest { id })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .report?;
+                wanted(&got).then_some(got)
+            }
+        })
+        .await
+    }
+
+    /// Waits until `report` has `status`.
+    pub async fn wait_status(&self, report: &pb::Report, status: pb::ReportStatus) -> pb::Report {
+        self.wait_report(report, &format!("report {status:?}"), |r| {
+            r.status() == status
+        })
+        .await
+    }
+
+    /// Verifies `report` by event, as dispatch would, and waits until
+    /// points has applied it.
+    pub async fn verify(&self, report: &pb::Report) -> pb::Report {
+        self.ticket_event(report, "verified", dispatch::ReopenCause::Unspecified)
+            .await;
+        self.wait_status(report, pb::ReportStatus::Verified).await
+    }
+
+    /// Returns a resident's balance, checking that the statement's entries
+    /// sum to it and that each entry's running balance follows from the
+    /// last.
+    pub async fn balance(&self, resident: &pb::Resident) -> i64 {
+        let statement = self.statement(resident).await;
+        let mut running = 0;
+        for entry in &statement.entries {
+            running += entry.amount;
+            assert_eq!(entry.balance_after, running, "entry {}", entry.key);
+            assert!(running >= 0, "the balance went negative at {}", entry.key);
+        }
+        assert_eq!(
+            running, statement.balance,
+            "the statement sums to the balance"
+        );
+        let balance = self.get_balance(resident).await;
+        assert_eq!(balance.balance, statement.balance);
+        balance.balance
+    }
+
+    /// Returns what `GetBalance` says of a resident's account.
+    pub async fn get_balance(&self, resident: &pb::Resident) -> pb::GetBalanceResponse {
+        self.workstation()
+            .get_balance(pb::GetBalanceRequest {
+                resident_id: resident.id.clone(),
+            })
+            .await
+            .expect("the balance is there")
+            .into_inner()
+    }
+
+    /// Returns a resident's statement.
+    pub async fn statement(&self, resident: &pb::Resident) -> pb::GetStatementResponse {
+        self.try_statement(resident)
+            .await
+            .expect("the statement is there")
+    }
+
+    /// Asks for a resident's statement.
+    pub async fn try_statement(
+        &self,
+        resident: &pb::Resident,
+    ) -> Result<pb::GetStatementResponse, Status> {
+        Ok(self
+            .workstation()
+            .get_statement(pb::GetStatementRequest {
+                resident_id: resident.id.clone(),
+            })
+            .await?
+            .into_inner())
+    }
+
+    /// Credits `points` to `resident` as the town, under `key`.
+    pub async fn credit(&self, resident: &pb::Resident, points: i64, key: &str) -> pb::Entry {
+        self.town()
+            .adjust_points(pb::AdjustPointsRequest {
+                idempotency_key: key.into(),
+                resident_id: resident.id.clone(),
+                amount: points,
+                reason: "开户奖励".into(),
+            })
+            .await
+            .expect("the credit is posted")
+            .into_inner()
+            .entry
+            .expect("an entry")
+    }
+
+    /// Adds `item` to the catalogue, or changes it, as the town.
+    pub async fn put_item(&self, item: pb::CatalogItem) -> pb::CatalogItem {
+        self.try_put_item(pb::PutCatalogItemRequest {
+            item: Some(item),
+            ..Default::default()
+        })
+        .await
+        .expect("the item is put")
+    }
+
+    /// Asks the town's change of the catalogue.
+    pub async fn try_put_item(
+        &self,
+        request: pb::PutCatalogItemRequest,
+    ) -> Result<pb::CatalogItem, Status> {
+        Ok(self
+            .town()
+            .put_catalog_item(request)
+            .await?
+            .into_inner()
+            .item
+            .expect("an item"))
+    }
+
+    /// Orders one `item` for `resident` at the workstation, under `key`.
+    pub async fn redeem(
+        &self,
+        resident: &pb::Resident,
+        item: &str,
+        key: &str,
+    ) -> pb::RedeemResponse {
+        self.try_redeem(pb::RedeemRequest {
+            idempotency_key: key.into(),
+            resident_id: resident.id.clone(),
+            item_code: item.into(),
+            quantity: 1,
+        })
+        .await
+        .expect("the order is placed")
+    }
+
+    /// Places an order at the workstation.
+    pub async fn try_redeem(
+        &self,
+        request: pb::RedeemRequest,
+    ) -> Result<pb::RedeemResponse, Status> {
+        Ok(self.workstation().redeem(request).await?.into_inner())
+    }
+
+    /// Counts rows.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.pool)
+            .await
+            .expect("a count")
+    }
+
+    /// Waits until `sql` counts `n` rows.
+    pub async fn wait_count(&self, sql: &str, n: i64, what: &str) {
+        eventually(PATIENCE, what, || async move {
+            (self.count(sql).await == n).then_some(())
+        })
+        .await;
     }
 
     /// Publishes a `dispatch.ticket.<step>` event for `report`'s ticket, as
@@ -177,16 +405,13 @@ impl TestPoints {
         .await;
     }
 
-    /// Stops points and dispatch, and drops dispatch's databases.
+    /// Stops points.
     pub async fn cleanup(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
-        }
-        if let Some(dispatch) = self.dispatch.take() {
-            dispatch.cleanup().await;
         }
     }
 }
@@ -235,6 +460,20 @@ pub fn report(
         }],
         location: Some(pb::LatLng { lat, lng }),
         ..Default::default()
+    }
+}
+
+/// A catalogue item of the test village: `code`, costing `cost`, `stock`
+/// of it.
+pub fn item(code: &str, cost: u32, stock: u32) -> pb::CatalogItem {
+    pb::CatalogItem {
+        code: code.into(),
+        name: "洗衣液 2kg".into(),
+        kind: pb::ItemKind::DailyGoods.into(),
+        cost,
+        stock,
+        village_codes: vec![VILLAGE.into()],
+        active: true,
     }
 }
 

@@ -2,27 +2,17 @@
 
 use std::time::Duration;
 
-use chrono::Datelike;
-use platform::clock::SharedClock;
-use platform::outbox::RelayWaker;
-use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::Policy;
-use crate::expiry;
+use crate::application::{Context, ledger};
+use crate::domain::SERVICE;
+use crate::domain::expiry::current_year;
 
 /// Checks every `interval` whether the last year end's expiry has run, and
 /// runs it when not. Several replicas may run it at once: each account's
 /// entry is posted once by its key.
-pub async fn run_expiry(
-    pool: PgPool,
-    policy: Policy,
-    clock: SharedClock,
-    waker: RelayWaker,
-    interval: Duration,
-    cancel: CancellationToken,
-) {
-    if policy.expiry.months == 0 {
+pub async fn run_expiry(ctx: Context, interval: Duration, cancel: CancellationToken) {
+    if ctx.policy.expiry.months == 0 {
         return;
     }
     let mut tick = tokio::time::interval(interval);
@@ -32,8 +22,8 @@ pub async fn run_expiry(
             () = cancel.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let last_year = clock.now().with_timezone(&policy.offset).year() - 1;
-        match expiry::has_run(&pool, last_year).await {
+        let last_year = current_year(ctx.units.now(), ctx.policy.offset) - 1;
+        match ledger::expiry_has_run(&ctx, last_year).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(err) => {
@@ -41,19 +31,8 @@ pub async fn run_expiry(
                 continue;
             }
         }
-        match expiry::run(
-            &pool,
-            last_year,
-            policy.expiry.months,
-            policy.offset,
-            "points",
-        )
-        .await
-        {
-            Ok(_) => waker.wake(),
-            Err(err) => {
-                tracing::warn!(year = last_year, error = %err, "expiry failed; it is tried again")
-            }
+        if let Err(err) = ledger::expire(&ctx, last_year, SERVICE, |_| ()).await {
+            tracing::warn!(year = last_year, error = %err, "expiry failed; it is tried again");
         }
     }
 }

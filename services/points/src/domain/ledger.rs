@@ -6,6 +6,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::ids::{AccountId, EntryId, OrderId, ReportId, ResidentId};
+use super::resident::Resident;
+
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -39,18 +42,6 @@ impl EntryKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Returns the subject of the event its posting publishes.
-    pub fn subject(self) -> &'static str {
-        match self {
-            EntryKind::Award => "points.awarded",
-            EntryKind::Reversal => "points.reversed",
-            EntryKind::Redemption => "points.redeemed",
-            EntryKind::Refund => "points.refunded",
-            EntryKind::Expiry => "points.expired",
-            EntryKind::Adjustment => "points.adjusted",
-        }
-    }
-
     /// Returns the stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,7 +55,157 @@ impl EntryKind {
     }
 }
 
-/// One entry.
+/// Who holds an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    /// A resident's own account.
+    Resident,
+    /// A household's, which its members earn into and spend from.
+    Household,
+}
+
+impl AccountKind {
+    /// Returns the stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Resident => "RESIDENT",
+            AccountKind::Household => "HOUSEHOLD",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [AccountKind::Resident, AccountKind::Household]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// Where points are held. The balance is the sum of the account's entries,
+/// kept with the account so that a debit is checked under its lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub kind: AccountKind,
+    pub balance: i64,
+}
+
+impl Account {
+    /// Returns a new account with nothing in it.
+    pub fn open(id: AccountId, kind: AccountKind) -> Self {
+        Self {
+            id,
+            kind,
+            balance: 0,
+        }
+    }
+
+    /// Posts `posting` to the account: returns the new entry (the event of
+    /// the posting) with the balance after it. Whether the key was posted
+    /// before is the caller's to check first, under the account's lock.
+    ///
+    /// # Errors
+    /// A zero amount, or a debit beyond the balance.
+    pub fn post(&mut self, posting: Posting) -> Result<LedgerEntry, LedgerError> {
+        let after = apply(self.balance, posting.amount)?;
+        self.balance = after;
+        Ok(LedgerEntry {
+            id: EntryId::generate(),
+            posting: Posting {
+                account: self.id,
+                ..posting
+            },
+            balance_after: after,
+        })
+    }
+}
+
+/// An entry to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    /// `award:<report>`, `reverse:<report>`, `redeem:<order>`,
+    /// `refund:<order>`, `expire:<account>:<year>`, `adjust:<caller>:<key>`.
+    pub key: String,
+    pub account: AccountId,
+    pub kind: EntryKind,
+    /// Positive credits, negative debits.
+    pub amount: i64,
+    pub at: DateTime<Utc>,
+    pub resident: Option<ResidentId>,
+    pub report: Option<ReportId>,
+    pub order: Option<OrderId>,
+    pub reason: Option<String>,
+    pub operator: String,
+}
+
+impl Posting {
+    /// Returns the town's correction of `amount` to `resident`'s account,
+    /// posted once under the caller's own idempotency key
+    /// (`adjust:<caller>:<key>`).
+    pub fn adjustment(
+        resident: &Resident,
+        amount: i64,
+        reason: &str,
+        operator: &str,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Posting {
+            key: format!("adjust:{operator}:{key}"),
+            account: resident.account(),
+            kind: EntryKind::Adjustment,
+            amount,
+            at,
+            resident: Some(resident.id),
+            report: None,
+            order: None,
+            reason: Some(reason.to_owned()),
+            operator: operator.to_owned(),
+        }
+    }
+
+    /// Returns whether `entry`, found under this posting's key, is this
+    /// posting (the same account and amount): posted before, not another.
+    pub fn matches(&self, entry: &LedgerEntry) -> bool {
+        entry.posting.account == self.account && entry.posting.amount == self.amount
+    }
+}
+
+/// A posted entry: the posting, and the account's balance after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub id: EntryId,
+    pub posting: Posting,
+    pub balance_after: i64,
+}
+
+impl From<&LedgerEntry> for Entry {
+    fn from(entry: &LedgerEntry) -> Self {
+        let e = &entry.posting;
+        Entry {
+            key: e.key.clone(),
+            kind: e.kind,
+            amount: e.amount,
+            at: e.at,
+            of: e
+                .report
+                .map(|r| r.to_string())
+                .or_else(|| e.order.map(|o| o.to_string())),
+        }
+    }
+}
+
+/// One row of a leaderboard: a resident (id and name) or a village (its
+/// code twice), with the points earned in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub id: String,
+    pub name: String,
+    pub points: i64,
+    pub verified_reports: i64,
+}
+
+/// One entry, as the ledger's rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Idempotency key: `award:<report>`, `redeem:<order>`, …
@@ -206,6 +347,63 @@ mod tests {
             at: at(when),
             of: key.split_once(':').map(|(_, of)| of.to_owned()),
         }
+    }
+
+    fn posting(amount: i64) -> Posting {
+        Posting {
+            key: "adjust:town-op:k1".into(),
+            account: AccountId(uuid::Uuid::nil()),
+            kind: EntryKind::Adjustment,
+            amount,
+            at: at("2026-03-02T08:00:00Z"),
+            resident: None,
+            report: None,
+            order: None,
+            reason: Some("开户奖励".into()),
+            operator: "town-op".into(),
+        }
+    }
+
+    #[test]
+    fn an_account_posts_with_its_running_balance_and_refuses_an_overdraft() {
+        let mut account = Account::open(AccountId(uuid::Uuid::nil()), AccountKind::Resident);
+        let credit = account.post(posting(30)).unwrap();
+        assert_eq!((credit.balance_after, account.balance), (30, 30));
+        let debit = account.post(posting(-20)).unwrap();
+        assert_eq!((debit.posting.amount, debit.balance_after), (-20, 10));
+        assert_eq!(
+            account.post(posting(-11)),
+            Err(LedgerError::Insufficient {
+                balance: 10,
+                wanted: 11
+            })
+        );
+        assert_eq!(account.post(posting(0)), Err(LedgerError::Zero));
+        assert_eq!(account.balance, 10, "a refused posting changes nothing");
+    }
+
+    #[test]
+    fn an_entry_under_the_key_is_the_same_posting_only_with_its_account_and_amount() {
+        let mut account = Account::open(AccountId(uuid::Uuid::nil()), AccountKind::Household);
+        let entry = account.post(posting(30)).unwrap();
+        assert!(posting(30).matches(&entry));
+        assert!(!posting(40).matches(&entry));
+        let mut elsewhere = posting(30);
+        elsewhere.account = AccountId(uuid::Uuid::max());
+        assert!(!elsewhere.matches(&entry));
+    }
+
+    #[test]
+    fn stored_names_parse_back_and_nothing_else_does() {
+        for kind in EntryKind::ALL {
+            assert_eq!(EntryKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EntryKind::parse("BONUS"), None);
+        assert_eq!(
+            AccountKind::parse("HOUSEHOLD"),
+            Some(AccountKind::Household)
+        );
+        assert_eq!(AccountKind::parse("household"), None);
     }
 
     #[test]

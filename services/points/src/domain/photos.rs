@@ -8,8 +8,8 @@ pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
 /// The accepted content types.
 pub const TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 
-/// A photo reference as sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A photo reference, as sent and as kept with its report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PhotoRef {
     pub sha256: String,
     pub content_type: String,

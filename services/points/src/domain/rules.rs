@@ -6,6 +6,8 @@
 pub struct AwardRule {
     pub category_code: String,
     pub base_points: u32,
+    /// Whether the category takes reports.
+    pub active: bool,
 }
 
 /// Severity of a report, 1 (minor) to 3 (serious).
@@ -55,6 +57,7 @@ mod tests {
         let rule = AwardRule {
             category_code: "ILLEGAL_DUMPING".into(),
             base_points: 10,
+            active: true,
         };
         assert_eq!(
             (rule.points(1), rule.points(2), rule.points(3)),

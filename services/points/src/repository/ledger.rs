@@ -1,228 +1,228 @@
-//! `accounts` and `ledger_entries`: posting is idempotent by key, checked
-//! against the balance under the account's row lock, and publishes the
-//! entry's event in the same transaction.
+//! `accounts`, `ledger_entries` and `expiry_runs`. Posting happens under
+//! the account's row lock ([`lock`]): the key check sees every entry
+//! committed before, and the balance cannot move meanwhile.
 
 use chrono::{DateTime, Utc};
-use platform::outbox;
-use proto::points::v1 as pb;
+use platform::error::UnknownStoredValue;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::api::convert;
-use crate::domain::ledger::{self, EntryKind, LedgerError};
-use crate::events;
+use super::{decode, decode_all, decode_optional};
+use crate::domain::expiry::Expired;
+use crate::domain::ids::{AccountId, EntryId, OrderId, ReportId, ResidentId};
+use crate::domain::ledger::{Account, AccountKind, EntryKind, LedgerEntry, Posting, Standing};
 
-/// An entry to post.
-#[derive(Debug, Clone)]
-pub struct NewEntry {
-    /// `award:<report>`, `reverse:<report>`, `redeem:<order>`,
-    /// `refund:<order>`, `expire:<account>:<year>`, `adjust:<caller>:<key>`.
-    pub key: String,
-    pub account_id: Uuid,
-    pub kind: EntryKind,
-    pub amount: i64,
-    pub at: DateTime<Utc>,
-    pub resident_id: Option<Uuid>,
-    pub report_id: Option<Uuid>,
-    pub order_id: Option<Uuid>,
-    pub reason: Option<String>,
-    pub operator: String,
+/// An account as stored.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    account_id: Uuid,
+    kind: String,
+    balance: i64,
 }
 
-/// A stored entry.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EntryRow {
-    pub entry_id: Uuid,
-    pub key: String,
-    pub account_id: Uuid,
-    pub kind: String,
-    pub amount: i64,
-    pub balance_after: i64,
-    pub at: DateTime<Utc>,
-    pub resident_id: Option<Uuid>,
-    pub report_id: Option<Uuid>,
-    pub order_id: Option<Uuid>,
-    pub reason: Option<String>,
-    pub operator: String,
+impl TryFrom<AccountRow> for Account {
+    type Error = UnknownStoredValue;
+
+    fn try_from(a: AccountRow) -> Result<Self, Self::Error> {
+        Ok(Account {
+            id: AccountId(a.account_id),
+            kind: AccountKind::parse(&a.kind)
+                .ok_or_else(|| UnknownStoredValue::new("accounts", "kind", a.kind))?,
+            balance: a.balance,
+        })
+    }
+}
+
+/// An entry as stored.
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    entry_id: Uuid,
+    key: String,
+    account_id: Uuid,
+    kind: String,
+    amount: i64,
+    balance_after: i64,
+    at: DateTime<Utc>,
+    resident_id: Option<Uuid>,
+    report_id: Option<Uuid>,
+    order_id: Option<Uuid>,
+    reason: Option<String>,
+    operator: String,
+}
+
+impl TryFrom<EntryRow> for LedgerEntry {
+    type Error = UnknownStoredValue;
+
+    fn try_from(e: EntryRow) -> Result<Self, Self::Error> {
+        Ok(LedgerEntry {
+            id: EntryId(e.entry_id),
+            posting: Posting {
+                key: e.key,
+                account: AccountId(e.account_id),
+                kind: EntryKind::parse(&e.kind)
+                    .ok_or_else(|| UnknownStoredValue::new("ledger_entries", "kind", e.kind))?,
+                amount: e.amount,
+                at: e.at,
+                resident: e.resident_id.map(ResidentId),
+                report: e.report_id.map(ReportId),
+                order: e.order_id.map(OrderId),
+                reason: e.reason,
+                operator: e.operator,
+            },
+            balance_after: e.balance_after,
+        })
+    }
 }
 
 const COLUMNS: &str = "entry_id, key, account_id, kind, amount, balance_after, at, resident_id, report_id, \
                        order_id, reason, operator";
 
-/// What posting did.
-#[derive(Debug, Clone)]
-pub enum Posted {
-    New(EntryRow),
-    /// The key was posted before: nothing changed.
-    Already(EntryRow),
-}
-
-impl Posted {
-    /// Returns the entry.
-    pub fn entry(&self) -> &EntryRow {
-        match self {
-            Posted::New(e) | Posted::Already(e) => e,
-        }
-    }
-}
-
-/// Why an entry was not posted.
-#[derive(Debug, thiserror::Error)]
-pub enum PostError {
-    #[error(transparent)]
-    Refused(#[from] LedgerError),
-    #[error("account {0} not found")]
-    NoAccount(Uuid),
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-/// Locks an account and returns its balance.
+/// Opens an account.
 ///
 /// # Errors
 /// The database fails.
-pub async fn lock(conn: &mut PgConnection, account: Uuid) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT balance FROM accounts WHERE account_id = $1 FOR UPDATE")
-        .bind(account)
-        .fetch_optional(conn)
-        .await
-}
-
-/// Posts `entry` unless its key is there already; refuses a debit beyond
-/// the balance. A new entry's event is enqueued in the same transaction.
-///
-/// # Errors
-/// [`PostError`].
-pub async fn post(conn: &mut PgConnection, entry: &NewEntry) -> Result<Posted, PostError> {
-    // The account's lock orders every posting to it: the key check below
-    // sees any entry committed before, and the balance cannot move.
-    let balance = lock(conn, entry.account_id)
-        .await?
-        .ok_or(PostError::NoAccount(entry.account_id))?;
-    if let Some(existing) = by_key(conn, &entry.key).await? {
-        return Ok(Posted::Already(existing));
-    }
-    let after = ledger::apply(balance, entry.amount)?;
-    let row: EntryRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO ledger_entries (entry_id, key, account_id, kind, amount, balance_after, at, resident_id,
-                                     report_id, order_id, reason, operator)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         RETURNING {COLUMNS}"
-    )))
-    .bind(Uuid::now_v7())
-    .bind(&entry.key)
-    .bind(entry.account_id)
-    .bind(entry.kind.as_str())
-    .bind(entry.amount)
-    .bind(after)
-    .bind(entry.at)
-    .bind(entry.resident_id)
-    .bind(entry.report_id)
-    .bind(entry.order_id)
-    .bind(&entry.reason)
-    .bind(&entry.operator)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE accounts SET balance = $2 WHERE account_id = $1")
-        .bind(entry.account_id)
-        .bind(after)
-        .execute(&mut *conn)
-        .await?;
-    let (event_id, meta) = events::meta(&entry.operator, entry.at);
-    let message = pb::EntryPosted {
-        meta: Some(meta),
-        account_id: entry.account_id.to_string(),
-        entry: Some(convert::entry(&row)),
-    };
-    outbox::enqueue(
-        conn,
-        &platform::outbox::OutboxEvent::encode(event_id, entry.kind.subject(), &message),
-    )
-    .await?;
-    Ok(Posted::New(row))
-}
-
-/// Returns the entry posted under `key`.
-///
-/// # Errors
-/// The database fails.
-pub async fn by_key(conn: &mut PgConnection, key: &str) -> Result<Option<EntryRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM ledger_entries WHERE key = $1"
-    )))
-    .bind(key)
-    .fetch_optional(conn)
-    .await
-}
-
-/// Returns an account's entries, oldest first.
-///
-/// # Errors
-/// The database fails.
-pub async fn statement(
-    conn: &mut PgConnection,
-    account: Uuid,
-) -> Result<Vec<EntryRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM ledger_entries WHERE account_id = $1 ORDER BY seq"
-    )))
-    .bind(account)
-    .fetch_all(conn)
-    .await
-}
-
-/// An account.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AccountRow {
-    pub account_id: Uuid,
-    pub kind: String,
-    pub balance: i64,
-}
-
-/// Opens an account with a zero balance.
-///
-/// # Errors
-/// The database fails.
-pub async fn open(conn: &mut PgConnection, account: Uuid, kind: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO accounts (account_id, kind) VALUES ($1, $2)")
-        .bind(account)
-        .bind(kind)
+pub async fn open(conn: &mut PgConnection, account: &Account) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO accounts (account_id, kind, balance) VALUES ($1, $2, $3)")
+        .bind(account.id.0)
+        .bind(account.kind.as_str())
+        .bind(account.balance)
         .execute(conn)
         .await?;
     Ok(())
 }
 
+/// Returns an account, locked: every posting to it waits for this one.
+///
+/// # Errors
+/// The database fails, or the account's kind is unknown.
+pub async fn lock(conn: &mut PgConnection, id: AccountId) -> Result<Option<Account>, sqlx::Error> {
+    let row: Option<AccountRow> = sqlx::query_as(
+        "SELECT account_id, kind, balance FROM accounts WHERE account_id = $1 FOR UPDATE",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    decode_optional(row)
+}
+
 /// Returns an account.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or the account's kind is unknown.
 pub async fn account(
     conn: &mut PgConnection,
-    account: Uuid,
-) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as("SELECT account_id, kind, balance FROM accounts WHERE account_id = $1")
-        .bind(account)
-        .fetch_optional(conn)
-        .await
+    id: AccountId,
+) -> Result<Option<Account>, sqlx::Error> {
+    let row: Option<AccountRow> =
+        sqlx::query_as("SELECT account_id, kind, balance FROM accounts WHERE account_id = $1")
+            .bind(id.0)
+            .fetch_optional(conn)
+            .await?;
+    decode_optional(row)
+}
+
+/// Appends `entry` and saves `account`'s balance after it; returns the
+/// entry as stored.
+///
+/// # Errors
+/// The database fails.
+pub async fn append(
+    conn: &mut PgConnection,
+    account: &Account,
+    entry: &LedgerEntry,
+) -> Result<LedgerEntry, sqlx::Error> {
+    let row: EntryRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO ledger_entries ({COLUMNS})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(entry.id.0)
+    .bind(&entry.posting.key)
+    .bind(entry.posting.account.0)
+    .bind(entry.posting.kind.as_str())
+    .bind(entry.posting.amount)
+    .bind(entry.balance_after)
+    .bind(entry.posting.at)
+    .bind(entry.posting.resident.map(|r| r.0))
+    .bind(entry.posting.report.map(|r| r.0))
+    .bind(entry.posting.order.map(|o| o.0))
+    .bind(&entry.posting.reason)
+    .bind(&entry.posting.operator)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE accounts SET balance = $2 WHERE account_id = $1")
+        .bind(account.id.0)
+        .bind(account.balance)
+        .execute(&mut *conn)
+        .await?;
+    decode(row)
+}
+
+/// Returns the entry posted under `key`.
+///
+/// # Errors
+/// The database fails, or the entry's kind is unknown.
+pub async fn by_key(
+    conn: &mut PgConnection,
+    key: &str,
+) -> Result<Option<LedgerEntry>, sqlx::Error> {
+    let row: Option<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM ledger_entries WHERE key = $1"
+    )))
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    decode_optional(row)
+}
+
+/// Returns an account's entries, oldest first.
+///
+/// # Errors
+/// The database fails, or an entry's kind is unknown.
+pub async fn statement(
+    conn: &mut PgConnection,
+    account: AccountId,
+) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+    let rows: Vec<EntryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM ledger_entries WHERE account_id = $1 ORDER BY seq"
+    )))
+    .bind(account.0)
+    .fetch_all(conn)
+    .await?;
+    decode_all(rows)
+}
+
+/// Makes the rest of the transaction read one snapshot: a statement's
+/// entries and its balance agree.
+///
+/// # Errors
+/// The database fails (or the transaction has read already).
+pub async fn read_snapshot(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Returns the accounts holding points, for expiry.
 ///
 /// # Errors
 /// The database fails.
-pub async fn with_points(conn: &mut PgConnection) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT account_id FROM accounts WHERE balance > 0 ORDER BY account_id")
-        .fetch_all(conn)
-        .await
+pub async fn with_points(conn: &mut PgConnection) -> Result<Vec<AccountId>, sqlx::Error> {
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT account_id FROM accounts WHERE balance > 0 ORDER BY account_id")
+            .fetch_all(conn)
+            .await?;
+    Ok(ids.into_iter().map(AccountId).collect())
 }
 
-/// One row of a leaderboard.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Standing {
-    pub id: String,
-    pub name: String,
-    pub points: i64,
-    pub verified_reports: i64,
+/// A leaderboard row as the query returns it.
+#[derive(sqlx::FromRow)]
+struct StandingRow {
+    id: String,
+    name: String,
+    points: i64,
+    verified_reports: i64,
 }
 
 /// Returns points earned (awards less reversals) in [from, to): residents
@@ -241,11 +241,11 @@ pub async fn leaderboard(
         Some(_) => ("r.resident_id::text", "r.name"),
         None => ("r.village_code", "r.village_code"),
     };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<StandingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {id} AS id, {name} AS name, SUM(e.amount)::bigint AS points,
-                COUNT(*) FILTER (WHERE e.kind = 'AWARD') AS verified_reports
+                COUNT(*) FILTER (WHERE e.kind = $5) AS verified_reports
          FROM ledger_entries e JOIN residents r ON r.resident_id = e.resident_id
-         WHERE e.kind IN ('AWARD', 'REVERSAL') AND e.at >= $1 AND e.at < $2
+         WHERE e.kind IN ($5, $6) AND e.at >= $1 AND e.at < $2
                       AND ($3::text IS NULL OR r.village_code = $3 OR r.village_code LIKE $3 || '-%')
          GROUP BY 1, 2
          HAVING SUM(e.amount) > 0
@@ -256,6 +256,50 @@ pub async fn leaderboard(
     .bind(to)
     .bind(village)
     .bind(limit)
+    .bind(EntryKind::Award.as_str())
+    .bind(EntryKind::Reversal.as_str())
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Standing {
+            id: r.id,
+            name: r.name,
+            points: r.points,
+            verified_reports: r.verified_reports,
+        })
+        .collect())
+}
+
+/// Returns whether `year`'s expiry has run.
+///
+/// # Errors
+/// The database fails.
+pub async fn expiry_has_run(conn: &mut PgConnection, year: i32) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM expiry_runs WHERE year = $1)")
+        .bind(year)
+        .fetch_one(conn)
+        .await
+}
+
+/// Records that `year`'s expiry ran (again), adding what it did.
+///
+/// # Errors
+/// The database fails.
+pub async fn record_expiry(
+    conn: &mut PgConnection,
+    year: i32,
+    done: &Expired,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO expiry_runs (year, ran_at, accounts, points) VALUES ($1, now(), $2, $3)
+         ON CONFLICT (year) DO UPDATE SET ran_at = now(),
+             accounts = expiry_runs.accounts + $2, points = expiry_runs.points + $3",
+    )
+    .bind(year)
+    .bind(i32::try_from(done.accounts).unwrap_or(i32::MAX))
+    .bind(done.points)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,29 +1,42 @@
 //! `residents` and `households`.
 
 use chrono::{DateTime, Utc};
+use platform::error::AppError;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// A resident as stored (phone and name in clear: mask before returning).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ResidentRow {
-    pub resident_id: Uuid,
-    pub openid: Option<String>,
-    pub code: Option<String>,
-    pub name: String,
-    pub phone: String,
-    pub village_code: String,
-    pub household_id: Option<Uuid>,
-    pub active: bool,
-    pub registered_at: DateTime<Utc>,
-    pub operator: Option<String>,
+use crate::domain::ids::{HouseholdId, ResidentId};
+use crate::domain::resident::{Household, Resident, ResidentDeactivated};
+
+/// A resident as stored.
+#[derive(sqlx::FromRow)]
+struct ResidentRow {
+    resident_id: Uuid,
+    openid: Option<String>,
+    code: Option<String>,
+    name: String,
+    phone: String,
+    village_code: String,
+    household_id: Option<Uuid>,
+    active: bool,
+    registered_at: DateTime<Utc>,
+    operator: Option<String>,
 }
 
-impl ResidentRow {
-    /// Returns the account the resident earns into and spends from: the
-    /// household's when they belong to one.
-    pub fn account_id(&self) -> Uuid {
-        self.household_id.unwrap_or(self.resident_id)
+impl From<ResidentRow> for Resident {
+    fn from(r: ResidentRow) -> Self {
+        Resident {
+            id: ResidentId(r.resident_id),
+            openid: r.openid,
+            code: r.code,
+            name: r.name,
+            phone: r.phone,
+            village_code: r.village_code,
+            household: r.household_id.map(HouseholdId),
+            active: r.active,
+            registered_at: r.registered_at,
+            operator: r.operator,
+        }
     }
 }
 
@@ -32,30 +45,39 @@ const COLUMNS: &str = "resident_id, openid, code, name, phone, village_code, hou
 /// Inserts a resident (their own account must exist).
 ///
 /// # Errors
-/// The database fails (a taken openid or code is a unique violation).
-pub async fn insert(conn: &mut PgConnection, r: &ResidentRow) -> Result<(), sqlx::Error> {
+/// ABORTED when the same openid was registered at the same moment (the
+/// caller retries and finds the resident); a taken code, or the database
+/// failing, as a database error.
+pub async fn insert(conn: &mut PgConnection, r: &Resident) -> Result<(), AppError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO residents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )))
-    .bind(r.resident_id)
+    .bind(r.id.0)
     .bind(&r.openid)
     .bind(&r.code)
     .bind(&r.name)
     .bind(&r.phone)
     .bind(&r.village_code)
-    .bind(r.household_id)
+    .bind(r.household.map(|h| h.0))
     .bind(r.active)
     .bind(r.registered_at)
     .bind(&r.operator)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|err| {
+        AppError::on_constraint(err, "residents_openid_key", || {
+            AppError::Aborted(
+                "a resident with this openid was registered at the same moment; try again".into(),
+            )
+        })
+    })?;
     Ok(())
 }
 
 /// How a resident is looked up.
 #[derive(Debug, Clone, Copy)]
 pub enum Lookup<'a> {
-    Id(Uuid),
+    Id(ResidentId),
     OpenId(&'a str),
     Code(&'a str),
 }
@@ -67,90 +89,109 @@ pub enum Lookup<'a> {
 pub async fn find(
     conn: &mut PgConnection,
     by: Lookup<'_>,
-) -> Result<Option<ResidentRow>, sqlx::Error> {
+) -> Result<Option<Resident>, sqlx::Error> {
     let (column, value) = match by {
         Lookup::Id(id) => ("resident_id::text", id.to_string()),
         Lookup::OpenId(openid) => ("openid", openid.to_owned()),
         Lookup::Code(code) => ("code", code.to_owned()),
     };
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<ResidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM residents WHERE {column} = $1"
     )))
     .bind(value)
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(row.map(Resident::from))
 }
 
-/// Returns a resident, locked: awards to one resident are capped one at a
-/// time.
+/// Locks a resident: awards to one resident are capped one at a time.
 ///
 /// # Errors
 /// The database fails.
-pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<ResidentRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM residents WHERE resident_id = $1 FOR UPDATE"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+pub async fn lock(conn: &mut PgConnection, id: ResidentId) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM residents WHERE resident_id = $1 FOR UPDATE")
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
-/// Deactivates a resident; their history stays.
+/// Records a deactivation; the resident's history stays.
 ///
 /// # Errors
 /// The database fails.
-pub async fn deactivate(
+pub async fn save_deactivation(
     conn: &mut PgConnection,
-    id: Uuid,
-    reason: &str,
-    at: DateTime<Utc>,
+    deactivated: &ResidentDeactivated,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE residents SET active = false, deactivated_at = $2, deactivation_reason = $3
          WHERE resident_id = $1",
     )
-    .bind(id)
-    .bind(at)
-    .bind(reason)
+    .bind(deactivated.resident.0)
+    .bind(deactivated.at)
+    .bind(&deactivated.reason)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Returns a household's village.
+/// A household as stored.
+#[derive(sqlx::FromRow)]
+struct HouseholdRow {
+    household_id: Uuid,
+    village_code: String,
+    label: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<HouseholdRow> for Household {
+    fn from(h: HouseholdRow) -> Self {
+        Household {
+            id: HouseholdId(h.household_id),
+            village_code: h.village_code,
+            label: h.label,
+            created_at: h.created_at,
+        }
+    }
+}
+
+/// Returns a household.
 ///
 /// # Errors
 /// The database fails.
-pub async fn household_village(
+pub async fn household(
     conn: &mut PgConnection,
-    household: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT village_code FROM households WHERE household_id = $1")
-        .bind(household)
-        .fetch_optional(conn)
-        .await
+    id: HouseholdId,
+) -> Result<Option<Household>, sqlx::Error> {
+    let row: Option<HouseholdRow> = sqlx::query_as(
+        "SELECT household_id, village_code, label, created_at FROM households WHERE household_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Household::from))
 }
 
 /// Inserts a household (its account must exist).
 ///
 /// # Errors
-/// The database fails (the same label twice in a village is a unique
-/// violation).
-pub async fn insert_household(
-    conn: &mut PgConnection,
-    id: Uuid,
-    village: &str,
-    label: &str,
-    at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+/// ALREADY_EXISTS when the village has a household with this label; the
+/// database failing.
+pub async fn insert_household(conn: &mut PgConnection, h: &Household) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO households (household_id, village_code, label, created_at) VALUES ($1, $2, $3, $4)",
     )
-    .bind(id)
-    .bind(village)
-    .bind(label)
-    .bind(at)
+    .bind(h.id.0)
+    .bind(&h.village_code)
+    .bind(&h.label)
+    .bind(h.created_at)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|err| {
+        AppError::on_constraint(err, "households_village_code_label_key", || {
+            AppError::AlreadyExists("a household of this village with this label".into())
+        })
+    })?;
     Ok(())
 }

@@ -1,71 +1,30 @@
 //! The ledger under load and over time: concurrent redemptions, orders,
 //! adjustments and expiry.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use platform::testing::eventually;
 use points::testing::*;
 use proto::points::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::*;
-
-/// Credits `points` to `resident` as the town.
-async fn credit(town: &mut Client, resident: &pb::Resident, points: i64, key: &str) {
-    town.adjust_points(pb::AdjustPointsRequest {
-        idempotency_key: key.into(),
-        resident_id: resident.id.clone(),
-        amount: points,
-        reason: "开户奖励".into(),
-    })
-    .await
-    .unwrap();
-}
-
-async fn put_item(town: &mut Client, code: &str, cost: u32, stock: u32) {
-    town.put_catalog_item(pb::PutCatalogItemRequest {
-        item: Some(pb::CatalogItem {
-            code: code.into(),
-            name: "洗衣液 2kg".into(),
-            kind: pb::ItemKind::DailyGoods.into(),
-            cost,
-            stock,
-            village_codes: vec![VILLAGE.into()],
-            active: true,
-        }),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-}
-
 #[sqlx::test(migrations = false)]
 async fn fifty_concurrent_redemptions_of_the_last_ten_items_sell_exactly_ten(pool: PgPool) {
-    let test = TestPoints::spawn(pool.clone()).await;
-    let mut town = test.town().await;
-    let mut ws = test.workstation().await;
-    put_item(&mut town, "DETERGENT-2KG", 10, 10).await;
+    let test = TestPoints::spawn(pool).await;
+    test.put_item(item("DETERGENT-2KG", 10, 10)).await;
     // Five residents can afford 3 each: 15 in all, more than the 10 left.
     let mut residents = Vec::new();
     for i in 0..5 {
-        let r = register(&mut ws, "村民", &format!("1380000000{i}")).await;
-        credit(&mut town, &r, 30, &format!("seed-{i}")).await;
+        let r = test.register("村民", &format!("1380000000{i}")).await;
+        test.credit(&r, 30, &format!("seed-{i}")).await;
         residents.push(r);
     }
     let orders = futures::future::join_all((0..50).map(|i| {
-        let mut ws = ws.clone();
-        let resident = residents[i % 5].id.clone();
-        async move {
-            ws.redeem(pb::RedeemRequest {
-                idempotency_key: format!("order-{i}"),
-                resident_id: resident,
-                item_code: "DETERGENT-2KG".into(),
-                quantity: 1,
-            })
-            .await
-        }
+        test.try_redeem(pb::RedeemRequest {
+            idempotency_key: format!("order-{i}"),
+            resident_id: residents[i % 5].id.clone(),
+            item_code: "DETERGENT-2KG".into(),
+            quantity: 1,
+        })
     }))
     .await;
     let sold = orders.iter().filter(|o| o.is_ok()).count();
@@ -75,12 +34,13 @@ async fn fifty_concurrent_redemptions_of_the_last_ten_items_sell_exactly_ten(poo
     }
     let mut spent = 0;
     for r in &residents {
-        let left = balance(&mut ws, r).await;
+        let left = test.balance(r).await;
         assert!(left >= 0);
         spent += 30 - left;
     }
     assert_eq!(spent, 100, "ten items at 10 points");
-    let stock = ws
+    let stock = test
+        .workstation()
         .list_catalog(pb::ListCatalogRequest {
             village_code: VILLAGE.into(),
         })
@@ -90,35 +50,36 @@ async fn fifty_concurrent_redemptions_of_the_last_ten_items_sell_exactly_ten(poo
         .items[0]
         .stock;
     assert_eq!(stock, 0);
-    assert_eq!(count(&pool, "SELECT count(*) FROM orders").await, 10);
+    assert_eq!(test.count("SELECT count(*) FROM orders").await, 10);
     test.cleanup().await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn an_order_is_collected_with_its_code_or_cancelled_with_a_refund(pool: PgPool) {
     let test = TestPoints::spawn(pool.clone()).await;
-    let mut town = test.town().await;
-    let mut ws = test.workstation().await;
-    put_item(&mut town, "SEEDS-RICE", 40, 5).await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
-    credit(&mut town, &villager, 100, "seed").await;
-    let redeem = |key: &str| pb::RedeemRequest {
-        idempotency_key: key.into(),
-        resident_id: villager.id.clone(),
-        item_code: "SEEDS-RICE".into(),
-        quantity: 1,
-    };
-    let first = ws.redeem(redeem("a")).await.unwrap().into_inner();
+    let mut ws = test.workstation();
+    test.put_item(item("SEEDS-RICE", 40, 5)).await;
+    let villager = test.register("张三", "13812345678").await;
+    test.credit(&villager, 100, "seed").await;
+    let first = test.redeem(&villager, "SEEDS-RICE", "a").await;
     assert_eq!(first.balance, 60);
     // The same call again is the same order.
-    let again = ws.redeem(redeem("a")).await.unwrap().into_inner();
+    let again = test.redeem(&villager, "SEEDS-RICE", "a").await;
     assert_eq!(
         again.order.as_ref().unwrap().id,
         first.order.as_ref().unwrap().id
     );
-    let second = ws.redeem(redeem("b")).await.unwrap().into_inner();
+    let second = test.redeem(&villager, "SEEDS-RICE", "b").await;
     assert_eq!(second.balance, 20);
-    let status = ws.redeem(redeem("c")).await.unwrap_err();
+    let status = test
+        .try_redeem(pb::RedeemRequest {
+            idempotency_key: "c".into(),
+            resident_id: villager.id.clone(),
+            item_code: "SEEDS-RICE".into(),
+            quantity: 1,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert!(
         status.message().contains("balance is 20"),
@@ -168,7 +129,7 @@ async fn an_order_is_collected_with_its_code_or_cancelled_with_a_refund(pool: Pg
         .unwrap()
         .into_inner();
     assert_eq!(cancelled.balance, 60, "refunded");
-    assert_eq!(balance(&mut ws, &villager).await, 60);
+    assert_eq!(test.balance(&villager).await, 60);
     let stock: i32 =
         sqlx::query_scalar("SELECT stock FROM catalog_items WHERE code = 'SEEDS-RICE'")
             .fetch_one(&pool)
@@ -185,41 +146,31 @@ fn at(s: &str) -> DateTime<Utc> {
 #[sqlx::test(migrations = false)]
 async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
     let test = TestPoints::spawn_with(pool.clone(), &[("EXPIRY__MONTHS", "12".into())]).await;
-    let mut town = test.town().await;
-    let mut ws = test.workstation().await;
-    put_item(&mut town, "SOAP", 20, 10).await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
+    let mut town = test.town();
+    test.put_item(item("SOAP", 20, 10)).await;
+    let villager = test.register("张三", "13812345678").await;
     // 50 earned in March 2026, 20 of them spent.
-    credit(&mut town, &villager, 50, "earned-2026").await;
-    ws.redeem(pb::RedeemRequest {
-        idempotency_key: "soap".into(),
-        resident_id: villager.id.clone(),
-        item_code: "SOAP".into(),
-        quantity: 1,
-    })
-    .await
-    .unwrap();
+    test.credit(&villager, 50, "earned-2026").await;
+    test.redeem(&villager, "SOAP", "soap").await;
     // 30 more in June 2027.
     test.clock.set(at("2027-06-01T02:00:00Z"));
-    credit(&mut town, &villager, 30, "earned-2027").await;
+    test.credit(&villager, 30, "earned-2027").await;
     // After the end of 2027, what was earned before 2027 and is unspent lapses.
     test.clock.set(at("2028-01-02T02:00:00Z"));
-    eventually(Duration::from_secs(20), "the 2027 expiry", || {
-        let pool = pool.clone();
-        async move {
-            (count(&pool, "SELECT count(*) FROM expiry_runs WHERE year = 2027").await == 1)
-                .then_some(())
-        }
-    })
+    test.wait_count(
+        "SELECT count(*) FROM expiry_runs WHERE year = 2027",
+        1,
+        "the 2027 expiry",
+    )
     .await;
-    assert_eq!(balance(&mut ws, &villager).await, 30);
+    assert_eq!(test.balance(&villager).await, 30);
     let again = town
         .expire_points(pb::ExpirePointsRequest { year: 2027 })
         .await
         .unwrap()
         .into_inner();
     assert_eq!((again.accounts, again.points), (0, 0), "once");
-    assert_eq!(balance(&mut ws, &villager).await, 30);
+    assert_eq!(test.balance(&villager).await, 30);
     let entry: (i64, DateTime<Utc>) =
         sqlx::query_as("SELECT amount, at FROM ledger_entries WHERE kind = 'EXPIRY'")
             .fetch_one(&pool)
@@ -231,11 +182,8 @@ async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
         "at midnight in Shanghai"
     );
     assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM outbox WHERE subject = 'points.expired'"
-        )
-        .await,
+        test.count("SELECT count(*) FROM outbox WHERE subject = 'points.expired'")
+            .await,
         1
     );
     let status = town
@@ -249,53 +197,42 @@ async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn restocking_adds_to_the_stock_and_an_order_needs_a_key(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut town = test.town().await;
-    let mut ws = test.workstation().await;
-    put_item(&mut town, "SOAP", 10, 10).await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
-    credit(&mut town, &villager, 100, "seed").await;
+    let soap = |stock: u32| pb::CatalogItem {
+        code: "SOAP".into(),
+        name: "洗衣皂".into(),
+        kind: pb::ItemKind::DailyGoods.into(),
+        cost: 10,
+        stock,
+        active: true,
+        ..Default::default()
+    };
+    test.put_item(item("SOAP", 10, 10)).await;
+    let villager = test.register("张三", "13812345678").await;
+    test.credit(&villager, 100, "seed").await;
     let mut order = pb::RedeemRequest {
         resident_id: villager.id.clone(),
         item_code: "SOAP".into(),
         quantity: 1,
         ..Default::default()
     };
-    let status = ws.redeem(order.clone()).await.unwrap_err();
+    let status = test.try_redeem(order.clone()).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     order.idempotency_key = "soap-1".into();
-    ws.redeem(order).await.unwrap();
+    test.try_redeem(order).await.unwrap();
     // The town adds 5, having read 10 before the order: 14, not 15.
-    let item = town
-        .put_catalog_item(pb::PutCatalogItemRequest {
-            item: Some(pb::CatalogItem {
-                code: "SOAP".into(),
-                name: "洗衣皂".into(),
-                kind: pb::ItemKind::DailyGoods.into(),
-                cost: 10,
-                stock: 15,
-                active: true,
-                ..Default::default()
-            }),
+    let item = test
+        .try_put_item(pb::PutCatalogItemRequest {
+            item: Some(soap(15)),
             stock_change: 5,
             ..Default::default()
         })
         .await
-        .unwrap()
-        .into_inner()
-        .item
         .unwrap();
     assert_eq!(item.stock, 14);
     // Writing off more than is left is refused; the stock stays.
-    let status = town
-        .put_catalog_item(pb::PutCatalogItemRequest {
-            item: Some(pb::CatalogItem {
-                code: "SOAP".into(),
-                name: "洗衣皂".into(),
-                kind: pb::ItemKind::DailyGoods.into(),
-                cost: 10,
-                active: true,
-                ..Default::default()
-            }),
+    let status = test
+        .try_put_item(pb::PutCatalogItemRequest {
+            item: Some(soap(0)),
             stock_change: -20,
             ..Default::default()
         })
@@ -309,14 +246,13 @@ async fn restocking_adds_to_the_stock_and_an_order_needs_a_key(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut ws = test.workstation().await;
-    let first = register(&mut ws, "张三", "13812345678").await;
-    let second = register(&mut ws, "李四", "13900001111").await;
+    let first = test.register("张三", "13812345678").await;
+    let second = test.register("李四", "13900001111").await;
     for (who, lat, severity) in [(&first, 30.01, 1), (&second, 30.03, 3), (&first, 30.05, 1)] {
         let mut request = report(who, "SANITATION", lat, 121.02);
         request.severity = severity;
-        let r = submit(&mut ws, request).await;
-        verify(&test, &mut ws, &r).await;
+        let r = test.submit(request).await;
+        test.verify(&r).await;
     }
     let period = |village: &str| pb::GetLeaderboardRequest {
         village_code: village.into(),
@@ -324,7 +260,8 @@ async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool)
         to: Some(platform::time::timestamp(at("2026-04-01T00:00:00Z"))),
         limit: 0,
     };
-    let rows = ws
+    let rows = test
+        .workstation()
         .get_leaderboard(period(VILLAGE))
         .await
         .unwrap()
@@ -337,9 +274,7 @@ async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool)
     assert_eq!(ranked, [(1, "李*", 15, 1), (2, "张*", 10, 2)]);
     assert_eq!(rows[0].id, second.id);
     // A resident sees the honours, not who the others are.
-    let mut resident = test
-        .client(&token_of(&first.id, platform::auth::Role::Resident, None))
-        .await;
+    let mut resident = test.client(&token_of(&first.id, platform::auth::Role::Resident, None));
     let seen = resident
         .get_leaderboard(period(VILLAGE))
         .await

@@ -1,7 +1,7 @@
 //! The points API tests: each runs points over its own database and NATS
-//! prefix; the flows through dispatch run dispatch and a registry beside it.
+//! prefix, through the test kit's typed client. (The flows through dispatch
+//! run in the workspace's `tests/`.)
 
-mod flow;
 mod ledger;
 mod reports;
-mod support;
+mod stored;

@@ -1,24 +1,23 @@
 //! Reports: checks, duplicates, caps and households.
 
 use chrono::TimeDelta;
+use platform::auth::Role;
 use platform::error::field_violations;
 use points::testing::*;
+use proto::dispatch::v1::ReopenCause;
 use proto::points::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::*;
-
 #[sqlx::test(migrations = false)]
 async fn a_bad_report_is_refused_naming_each_field_and_rule(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut ws = test.workstation().await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
+    let villager = test.register("张三", "13812345678").await;
     let mut bad = report(&villager, "NO_SUCH_THING", 0.0, 0.0);
     bad.severity = 7;
     bad.text = String::new();
     bad.photos[0].content_type = "image/gif".into();
-    let status = ws.submit_report(bad).await.unwrap_err();
+    let status = test.try_submit(bad).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     let fields: Vec<_> = field_violations(&status)
         .into_iter()
@@ -35,7 +34,8 @@ async fn a_bad_report_is_refused_naming_each_field_and_rule(pool: PgPool) {
         ]
     );
 
-    let status = ws
+    let status = test
+        .workstation()
         .register_resident(pb::RegisterResidentRequest {
             name: "赵六".into(),
             phone: "12345".into(),
@@ -51,13 +51,7 @@ async fn a_bad_report_is_refused_naming_each_field_and_rule(pool: PgPool) {
     assert_eq!(fields, ["openid", "phone", "village_code"]);
 
     // Another village's workstation cannot act for this resident.
-    let mut other = test
-        .client(&token_of(
-            "ws-v2",
-            platform::auth::Role::WorkstationStaff,
-            Some("V2"),
-        ))
-        .await;
+    let mut other = test.client(&token_of("ws-v2", Role::WorkstationStaff, Some("V2")));
     let status = other
         .submit_report(report(&villager, "SANITATION", 30.02, 121.02))
         .await
@@ -71,40 +65,38 @@ async fn a_second_report_of_the_same_place_and_category_is_a_duplicate_and_earns
     pool: PgPool,
 ) {
     let test = TestPoints::spawn(pool).await;
-    let mut ws = test.workstation().await;
-    let first = register(&mut ws, "张三", "13812345678").await;
-    let second = register(&mut ws, "李四", "13900001111").await;
-    let original = submit(&mut ws, report(&first, "ILLEGAL_DUMPING", 30.02, 121.02)).await;
+    let first = test.register("张三", "13812345678").await;
+    let second = test.register("李四", "13900001111").await;
+    let original = test
+        .submit(report(&first, "ILLEGAL_DUMPING", 30.02, 121.02))
+        .await;
     // 20 m away, from someone else, an hour later.
     test.clock.advance(TimeDelta::hours(1));
-    let again = submit(
-        &mut ws,
-        report(&second, "ILLEGAL_DUMPING", 30.02018, 121.02),
-    )
-    .await;
+    let again = test
+        .submit(report(&second, "ILLEGAL_DUMPING", 30.02018, 121.02))
+        .await;
     assert_eq!(again.status(), pb::ReportStatus::Duplicate);
     assert_eq!(again.duplicate_of, original.id);
     assert_eq!(again.pending_points, 0);
     // Another category at the same place, or the same after the window, is new.
-    let other = submit(&mut ws, report(&second, "SANITATION", 30.02, 121.02)).await;
+    let other = test
+        .submit(report(&second, "SANITATION", 30.02, 121.02))
+        .await;
     assert_eq!(other.status(), pb::ReportStatus::Submitted);
     test.clock.advance(TimeDelta::hours(72));
-    let later = submit(&mut ws, report(&second, "ILLEGAL_DUMPING", 30.02, 121.02)).await;
+    let later = test
+        .submit(report(&second, "ILLEGAL_DUMPING", 30.02, 121.02))
+        .await;
     assert_eq!(later.status(), pb::ReportStatus::Submitted);
 
     // Verifying the duplicate's ticket pays nothing; the original is paid.
-    ticket_event(&test, &again, "verified", Default::default()).await;
-    verify(&test, &mut ws, &original).await;
-    let again = ws
-        .get_report(pb::GetReportRequest { id: again.id })
-        .await
-        .unwrap()
-        .into_inner()
-        .report
-        .unwrap();
+    test.ticket_event(&again, "verified", Default::default())
+        .await;
+    test.verify(&original).await;
+    let again = test.get_report(&again.id).await;
     assert_eq!(again.status(), pb::ReportStatus::Duplicate);
-    assert_eq!(balance(&mut ws, &second).await, 0);
-    assert_eq!(balance(&mut ws, &first).await, 10);
+    assert_eq!(test.balance(&second).await, 0);
+    assert_eq!(test.balance(&first).await, 10);
     test.cleanup().await;
 }
 
@@ -115,14 +107,10 @@ async fn daily_and_monthly_caps_clip_awards_and_then_stop_them(pool: PgPool) {
         &[("CAPS__DAILY", "25".into()), ("CAPS__MONTHLY", "45".into())],
     )
     .await;
-    let mut ws = test.workstation().await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
+    let villager = test.register("张三", "13812345678").await;
     let report_at = async |lat: f64| {
-        submit(
-            &mut ws.clone(),
-            report(&villager, "FIRE_HAZARD", lat, 121.02),
-        )
-        .await
+        test.submit(report(&villager, "FIRE_HAZARD", lat, 121.02))
+            .await
     };
     // Three reports of 10 on one day, far apart: 10, 10, then 5 (the day's cap).
     let day_one = [
@@ -137,17 +125,17 @@ async fn daily_and_monthly_caps_clip_awards_and_then_stop_them(pool: PgPool) {
     let day_three = report_at(30.06).await;
     let mut awarded = Vec::new();
     for r in day_one.iter().chain(&day_two).chain([&day_three]) {
-        awarded.push(verify(&test, &mut ws, r).await.awarded_points);
+        awarded.push(test.verify(r).await.awarded_points);
     }
     assert_eq!(awarded, [10, 10, 5, 10, 10, 0]);
-    assert_eq!(balance(&mut ws, &villager).await, 45);
+    assert_eq!(test.balance(&villager).await, 45);
     test.cleanup().await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn household_members_earn_into_one_balance(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut ws = test.workstation().await;
+    let mut ws = test.workstation();
     let household = ws
         .create_household(pb::CreateHouseholdRequest {
             village_code: VILLAGE.into(),
@@ -186,18 +174,12 @@ async fn household_members_earn_into_one_balance(pool: PgPool) {
         "the same openid is the same resident"
     );
     for (who, lat) in [(&father, 30.01), (&daughter, 30.03)] {
-        let r = submit(&mut ws, report(who, "SANITATION", lat, 121.02)).await;
-        verify(&test, &mut ws, &r).await;
+        let r = test.submit(report(who, "SANITATION", lat, 121.02)).await;
+        test.verify(&r).await;
     }
-    assert_eq!(balance(&mut ws, &father).await, 10);
-    assert_eq!(balance(&mut ws, &daughter).await, 10);
-    let b = ws
-        .get_balance(pb::GetBalanceRequest {
-            resident_id: daughter.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    assert_eq!(test.balance(&father).await, 10);
+    assert_eq!(test.balance(&daughter).await, 10);
+    let b = test.get_balance(&daughter).await;
     assert_eq!(
         (b.account_kind.as_str(), b.account_id),
         ("HOUSEHOLD", household)
@@ -211,41 +193,37 @@ async fn household_members_earn_into_one_balance(pool: PgPool) {
     })
     .await
     .unwrap();
-    let status = ws
-        .submit_report(report(&daughter, "SANITATION", 30.05, 121.02))
+    let status = test
+        .try_submit(report(&daughter, "SANITATION", 30.05, 121.02))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
-    assert_eq!(balance(&mut ws, &daughter).await, 10);
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(test.balance(&daughter).await, 10);
     test.cleanup().await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn points_of_an_untrue_report_already_spent_are_taken_from_the_next_award(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut town = test.town().await;
-    let mut ws = test.workstation().await;
-    town.put_catalog_item(pb::PutCatalogItemRequest {
-        item: Some(pb::CatalogItem {
-            code: "SOAP".into(),
-            name: "洗衣皂".into(),
-            kind: pb::ItemKind::DailyGoods.into(),
-            cost: 5,
-            stock: 5,
-            active: true,
-            ..Default::default()
-        }),
+    test.put_item(pb::CatalogItem {
+        code: "SOAP".into(),
+        name: "洗衣皂".into(),
+        kind: pb::ItemKind::DailyGoods.into(),
+        cost: 5,
+        stock: 5,
+        active: true,
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let villager = register(&mut ws, "张三", "13812345678").await;
-    let untrue = submit(&mut ws, report(&villager, "SANITATION", 30.01, 121.02)).await;
+    .await;
+    let villager = test.register("张三", "13812345678").await;
+    let untrue = test
+        .submit(report(&villager, "SANITATION", 30.01, 121.02))
+        .await;
     let mut severe = report(&villager, "SANITATION", 30.03, 121.02);
     severe.severity = 2;
-    let later = submit(&mut ws, severe).await;
-    verify(&test, &mut ws, &untrue).await;
-    ws.redeem(pb::RedeemRequest {
+    let later = test.submit(severe).await;
+    test.verify(&untrue).await;
+    test.try_redeem(pb::RedeemRequest {
         idempotency_key: "soap".into(),
         resident_id: villager.id.clone(),
         item_code: "SOAP".into(),
@@ -254,31 +232,25 @@ async fn points_of_an_untrue_report_already_spent_are_taken_from_the_next_award(
     .await
     .unwrap();
     // Found untrue after its 5 points were spent: nothing can be taken yet.
-    ticket_event(
-        &test,
-        &untrue,
-        "reopened",
-        proto::dispatch::v1::ReopenCause::ReportUntrue,
-    )
-    .await;
-    let rejected = wait_status(&mut ws, &untrue, pb::ReportStatus::Rejected).await;
+    test.ticket_event(&untrue, "reopened", ReopenCause::ReportUntrue)
+        .await;
+    let rejected = test.wait_status(&untrue, pb::ReportStatus::Rejected).await;
     assert_eq!((rejected.awarded_points, rejected.reversed_points), (5, 0));
-    assert_eq!(balance(&mut ws, &villager).await, 0);
+    assert_eq!(test.balance(&villager).await, 0);
     // The next award pays what is owed first.
-    verify(&test, &mut ws, &later).await;
-    let settled = wait_status(&mut ws, &untrue, pb::ReportStatus::Rejected).await;
+    test.verify(&later).await;
+    let settled = test.wait_status(&untrue, pb::ReportStatus::Rejected).await;
     assert_eq!(settled.reversed_points, 5);
-    assert_eq!(balance(&mut ws, &villager).await, 5, "10 earned, 5 owed");
+    assert_eq!(test.balance(&villager).await, 5, "10 earned, 5 owed");
     test.cleanup().await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn the_town_changes_award_rules_and_a_resident_acts_only_for_themselves(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut town = test.town().await;
-    let mut ws = test.workstation().await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
-    let neighbour = register(&mut ws, "李四", "13900001111").await;
+    let mut town = test.town();
+    let villager = test.register("张三", "13812345678").await;
+    let neighbour = test.register("李四", "13900001111").await;
     let rule = |code: &str, base_points: u32, active: bool| pb::PutAwardRuleRequest {
         rule: Some(pb::AwardRule {
             category_code: code.into(),
@@ -310,14 +282,14 @@ async fn the_town_changes_award_rules_and_a_resident_acts_only_for_themselves(po
             .any(|r| r.category_code == "SANITATION" && r.base_points == 8)
     );
 
-    let mut me = test
-        .client(&token_of(
-            &villager.id,
-            platform::auth::Role::Resident,
-            None,
-        ))
-        .await;
-    let mine = submit(&mut me, report(&villager, "SANITATION", 30.01, 121.02)).await;
+    let mut me = test.client(&token_of(&villager.id, Role::Resident, None));
+    let mine = me
+        .submit_report(report(&villager, "SANITATION", 30.01, 121.02))
+        .await
+        .expect("the report is taken")
+        .into_inner()
+        .report
+        .expect("a report");
     assert_eq!((mine.pending_points, mine.operator.as_str()), (8, ""));
     let closed = me
         .submit_report(report(&villager, "LOST_ITEM", 30.03, 121.02))
@@ -360,12 +332,12 @@ async fn the_town_changes_award_rules_and_a_resident_acts_only_for_themselves(po
 #[sqlx::test(migrations = false)]
 async fn a_residents_reports_come_a_page_at_a_time_newest_first(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
-    let mut ws = test.workstation().await;
-    let villager = register(&mut ws, "张三", "13812345678").await;
+    let mut ws = test.workstation();
+    let villager = test.register("张三", "13812345678").await;
     let mut ids = Vec::new();
     for lat in [30.01, 30.03, 30.05] {
         ids.push(
-            submit(&mut ws, report(&villager, "SANITATION", lat, 121.02))
+            test.submit(report(&villager, "SANITATION", lat, 121.02))
                 .await
                 .id,
         );
