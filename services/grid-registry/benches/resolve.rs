@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use geo::Point;
-use grid_registry::index::{GridNode, Resolution, Snapshot};
+use grid_registry::domain::ids::GridId;
+use grid_registry::domain::index::{GridNode, Resolution, Snapshot};
 use grid_registry::testing::{TestApp, test_config};
 use proto::registry::v1 as pb;
 use sqlx::postgres::PgPoolOptions;
@@ -107,7 +108,7 @@ fn in_process(town: &langxia::Town) -> (f64, usize) {
         .grids
         .iter()
         .map(|g| GridNode {
-            id: uuid::Uuid::now_v7(),
+            id: GridId::generate(),
             code: g.code.clone(),
             name: g.name.clone(),
             level: grid_registry::domain::kinds::Level::parse(g.level.as_str())

@@ -11,15 +11,17 @@ use platform::events::Bus;
 use platform::grpc::{Chassis, run};
 use platform::metrics::Metrics;
 use platform::outbox::Relay;
+use platform::uow::Units;
 use proto::registry::v1::registry_service_server::RegistryServiceServer;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::RegistryApi;
+use crate::application::Context;
 use crate::config::RegistryConfig;
+use crate::domain::index::SpatialIndex;
 use crate::events::STREAM;
-use crate::index::SpatialIndex;
 use crate::{MIGRATOR, listener};
 
 /// A registry instance, bound and ready to run.
@@ -73,13 +75,8 @@ impl App {
             config.service.outbox.clone(),
             metrics.clone(),
         );
-        let api = RegistryApi::new(
-            pool.clone(),
-            index.clone(),
-            clock,
-            relay.waker(),
-            config.registry.clone(),
-        );
+        let units = Units::new(pool.clone(), clock, relay.waker());
+        let api = RegistryApi::new(Context::new(units, index.clone(), config.registry.clone()));
         let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
         let listener = TcpListener::bind(config.service.grpc.listen)
             .await

@@ -19,15 +19,31 @@
 //!   `REGISTRY` stream; consumes only its own grid events, to keep every
 //!   replica's index fresh.
 //! - Asks no other service.
+//!
+//! Modules, each importing only those listed before it (no cycles):
+//! - [`domain`]: levels and kinds, geometry, the aggregates with their rules
+//!   and events, the spatial index; pure.
+//! - [`repository`]: SQL, taking and returning domain types.
+//! - [`convert`]: domain → protobuf, for the API, the events and the listener.
+//! - [`events`]: the stream, subjects and domain event → outbox event.
+//! - [`config`]: the registry's settings (beside the platform's).
+//! - [`application`]: one function per use case, mutations inside the
+//!   platform's unit of work.
+//! - [`api`]: the gRPC service: decode, call one use case, encode.
+//! - [`listener`]: keeps this replica's spatial index fresh.
+//! - [`app`]: wiring. `testing` is the test kit, compiled only with the
+//!   `testkit` feature.
 
 pub mod api;
 pub mod app;
+pub mod application;
 pub mod config;
+pub mod convert;
 pub mod domain;
 pub mod events;
-pub mod index;
 pub mod listener;
 pub mod repository;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testing;
 
 pub use app::App;

@@ -14,10 +14,11 @@ use proto::registry::v1 as pb;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::convert;
+use crate::convert;
 use crate::domain::geometry;
+use crate::domain::ids::GridId;
+use crate::domain::index::{GridNode, Snapshot, SpatialIndex};
 use crate::events::{GRID_CREATED, GRID_EVENTS, GRID_UPDATED, STREAM};
-use crate::index::{GridNode, Snapshot, SpatialIndex};
 use crate::repository::grids;
 
 /// Loads every grid from the database into a snapshot.
@@ -26,13 +27,8 @@ use crate::repository::grids;
 /// The database fails or a stored boundary is malformed.
 pub async fn load(pool: &PgPool) -> anyhow::Result<Snapshot> {
     let mut conn = pool.acquire().await?;
-    let rows = grids::all(&mut conn).await?;
-    let nodes = rows
-        .iter()
-        .map(convert::node)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Snapshot::build(nodes))
+    let grids = grids::all(&mut conn).await.context("reading every grid")?;
+    Ok(Snapshot::build(grids.iter().map(GridNode::from)))
 }
 
 /// Follows grid events until `cancel` fires, re-subscribing after errors.
@@ -124,14 +120,14 @@ fn node_from_event(grid: &pb::Grid) -> anyhow::Result<GridNode> {
     let boundary = geometry::polygon("boundary", &convert::rings(grid.boundary.as_ref()))
         .map_err(|v| anyhow::anyhow!("invalid boundary in event: {v:?}"))?;
     Ok(GridNode {
-        id: grid.id.parse()?,
+        id: GridId(grid.id.parse()?),
         code: grid.code.clone(),
         name: grid.name.clone(),
         level: convert::level_from(grid.level).context("event without a level")?,
         parent_id: if grid.parent_id.is_empty() {
             None
         } else {
-            Some(grid.parent_id.parse()?)
+            Some(GridId(grid.parent_id.parse()?))
         },
         boundary,
         version: grid.version,

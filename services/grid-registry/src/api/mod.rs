@@ -1,80 +1,44 @@
 //! The tonic implementation of `weigrid.registry.v1.RegistryService`: each
-//! method authenticates (the caller was set by the platform layer), decodes,
-//! authorises, and runs one transaction; errors map to status in one place
-//! (`error.rs`).
+//! method (the caller was set by the platform layer) decodes the request
+//! into a command, refusing bad input by field before any database work,
+//! builds the call's key, calls one use case and encodes its answer.
+//! Errors are `platform::error::AppError`, mapped to status in one place.
 
-mod access;
-pub mod convert;
-mod error;
+mod care;
 mod grids;
 mod map;
 mod members;
 mod objects;
-mod people;
+mod paging;
 mod responsibility;
 
-use std::sync::Arc;
-
-use platform::auth::Role;
-use platform::clock::SharedClock;
-use platform::idempotency::{self, IdempotencyKey};
-use platform::outbox::RelayWaker;
+use platform::error::AppError;
 use proto::registry::v1 as pb;
 use proto::registry::v1::registry_service_server::RegistryService;
-use sqlx::{PgConnection, PgPool};
 
-pub use error::ApiError;
-
-use crate::config::RegistrySettings;
-use crate::index::SpatialIndex;
+use crate::application::Context;
+use crate::domain::DomainError;
+use crate::domain::geometry;
 
 /// The registry's gRPC service.
 #[derive(Clone)]
 pub struct RegistryApi {
-    pool: PgPool,
-    index: Arc<SpatialIndex>,
-    clock: SharedClock,
-    waker: RelayWaker,
-    settings: Arc<RegistrySettings>,
-    care_readers: Arc<Vec<Role>>,
+    ctx: Context,
 }
 
 impl RegistryApi {
-    /// Returns the service over `pool` and `index`.
-    pub fn new(
-        pool: PgPool,
-        index: Arc<SpatialIndex>,
-        clock: SharedClock,
-        waker: RelayWaker,
-        settings: RegistrySettings,
-    ) -> Self {
-        let care_readers = Arc::new(settings.care_readers());
-        Self {
-            pool,
-            index,
-            clock,
-            waker,
-            settings: Arc::new(settings),
-            care_readers,
-        }
+    /// Returns the service over the use cases' context.
+    pub fn new(ctx: Context) -> Self {
+        Self { ctx }
     }
 }
 
-/// Replays the saved response when this idempotent call already committed.
-async fn replay<R: prost::Message + Default>(
-    conn: &mut PgConnection,
-    key: &Option<IdempotencyKey>,
-) -> Result<Option<R>, ApiError> {
-    Ok(idempotency::replay(conn, key).await?)
-}
-
-/// Saves the response of an idempotent call in its transaction.
-async fn finish(
-    conn: &mut PgConnection,
-    key: &Option<IdempotencyKey>,
-    response: &impl prost::Message,
-) -> Result<(), ApiError> {
-    Ok(idempotency::finish(conn, key, response).await?)
+/// Checks a location field and returns it as a point (x = longitude).
+fn location(location: Option<&pb::LatLng>, field: &str) -> Result<geo::Point, AppError> {
+    let Some(location) = location else {
+        return Err(AppError::invalid(field, "is required"));
+    };
+    Ok(geometry::location(field, location.lat, location.lng).map_err(DomainError::Invalid)?)
 }
 
 platform::delegate_rpcs! {

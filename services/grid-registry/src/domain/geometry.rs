@@ -44,6 +44,32 @@ fn check_position(field: &str, (lng, lat): Position, out: &mut Vec<FieldViolatio
     }
 }
 
+/// Checks a location sent as latitude and longitude and returns it as a
+/// point (x = longitude); violations name `{field}.lat` and `{field}.lng`.
+///
+/// # Errors
+/// Every coordinate out of range.
+pub fn location(field: &str, lat: f64, lng: f64) -> Result<Point, Vec<FieldViolation>> {
+    let mut out = Vec::new();
+    if !(-90.0..=90.0).contains(&lat) || !lat.is_finite() {
+        out.push(FieldViolation::new(
+            format!("{field}.lat"),
+            "must be between -90 and 90",
+        ));
+    }
+    if !(-180.0..=180.0).contains(&lng) || !lng.is_finite() {
+        out.push(FieldViolation::new(
+            format!("{field}.lng"),
+            "must be between -180 and 180",
+        ));
+    }
+    if out.is_empty() {
+        Ok(Point::new(lng, lat))
+    } else {
+        Err(out)
+    }
+}
+
 fn coords(ring: &[Position]) -> Vec<Coord> {
     ring.iter().map(|&(x, y)| Coord { x, y }).collect()
 }
@@ -371,5 +397,16 @@ mod tests {
         assert_eq!(from_geojson(&to_geojson(&raw)).unwrap(), raw);
         let err = from_geojson(&json!({"type": "MultiPoint", "coordinates": []})).unwrap_err();
         assert!(err.contains("not supported"));
+    }
+
+    #[test]
+    fn a_location_out_of_range_names_the_coordinate() {
+        assert_eq!(
+            location("location", 30.0, 121.0).unwrap(),
+            Point::new(121.0, 30.0)
+        );
+        let err = location("location", 95.0, f64::NAN).unwrap_err();
+        let fields: Vec<_> = err.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["location.lat", "location.lng"]);
     }
 }

@@ -1,12 +1,15 @@
 //! The invariants every grid write obeys: a child one level below its
 //! parent, a micro-grid of 20–50 households on a named party group, a valid
-//! boundary inside the parent's, no overlap with siblings.
+//! boundary inside the parent's, no overlap with siblings; and the grid
+//! itself, created and changed only through those rules.
 
+use chrono::{DateTime, Utc};
 use geo::Polygon;
 
-use super::FieldViolation;
 use super::geometry::{self, Position};
+use super::ids::GridId;
 use super::kinds::Level;
+use super::{DomainError, FieldViolation};
 
 /// Households a micro-grid holds, from the source: 20 to 50.
 pub const HOUSEHOLDS: std::ops::RangeInclusive<u32> = 20..=50;
@@ -33,12 +36,214 @@ pub struct GridDraft {
     pub boundary: Vec<Vec<Position>>,
 }
 
+/// A draft that keeps its own rules (not yet its place among other
+/// grids): it has a level and a valid boundary.
+#[derive(Debug, Clone)]
+pub struct NewGrid {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+    pub households: Option<u32>,
+    pub party_group: Option<String>,
+    pub boundary: Polygon,
+}
+
+impl GridDraft {
+    /// Checks the draft's own fields (see [`check_draft`]).
+    ///
+    /// # Errors
+    /// Every broken rule, named by field.
+    pub fn check(self) -> Result<NewGrid, Vec<FieldViolation>> {
+        let boundary = check_draft(&self)?;
+        Ok(NewGrid {
+            code: self.code,
+            name: self.name,
+            level: self.level.expect("check_draft requires a level"),
+            parent_code: self.parent_code,
+            households: self.households,
+            party_group: self.party_group,
+            boundary,
+        })
+    }
+}
+
 /// A grid as far as placement rules care.
 #[derive(Debug, Clone)]
 pub struct Placed<'a> {
+    pub id: GridId,
     pub code: &'a str,
     pub level: Level,
     pub boundary: &'a Polygon,
+}
+
+/// A grid of the registry, at any level.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub id: GridId,
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_id: Option<GridId>,
+    pub parent_code: Option<String>,
+    /// Recorded for micro-grids only.
+    pub households: Option<u32>,
+    /// Recorded for micro-grids only.
+    pub party_group: Option<String>,
+    pub boundary: Polygon,
+    /// Starts at 1; every change adds one.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What happened to a grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GridEvent {
+    Created,
+    Updated { boundary_changed: bool },
+}
+
+/// A change of a grid's changeable fields as a caller asks for it; an
+/// absent field keeps its value.
+#[derive(Debug, Clone, Default)]
+pub struct GridChange {
+    /// The version the caller read; 0 skips the check.
+    pub expected_version: i64,
+    pub name: Option<String>,
+    pub households: Option<u32>,
+    pub party_group: Option<String>,
+    pub boundary: Option<Vec<Vec<Position>>>,
+}
+
+/// The grids around a grid, consulted only when its boundary moves.
+#[derive(Debug, Default)]
+pub struct Surroundings<'a> {
+    pub parent: Option<Placed<'a>>,
+    pub siblings: Vec<Placed<'a>>,
+    pub children: Vec<Placed<'a>>,
+}
+
+/// Returns `s` trimmed, or `None` when nothing is left.
+pub fn non_empty(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+impl Grid {
+    /// Creates grid `id` from a checked draft under `parent` (none for the
+    /// town) beside `siblings`, at version 1.
+    ///
+    /// # Errors
+    /// The parent is not one level up, the boundary strays outside it or
+    /// overlaps a sibling.
+    pub fn create(
+        id: GridId,
+        new: NewGrid,
+        parent: Option<&Placed<'_>>,
+        siblings: &[Placed<'_>],
+        tolerances: Tolerances,
+        now: DateTime<Utc>,
+    ) -> Result<(Grid, GridEvent), DomainError> {
+        DomainError::check(check_placement(
+            new.level,
+            &new.code,
+            &new.boundary,
+            parent,
+            siblings,
+            tolerances,
+        ))?;
+        let grid = Grid {
+            id,
+            code: new.code,
+            name: new.name,
+            level: new.level,
+            parent_id: parent.map(|p| p.id),
+            parent_code: parent.map(|p| p.code.to_owned()),
+            households: new.households,
+            party_group: new.party_group,
+            boundary: new.boundary,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        Ok((grid, GridEvent::Created))
+    }
+
+    /// Applies `change`: the merged grid obeys the same rules as a new one,
+    /// and a moved boundary must still fit its parent, its siblings and its
+    /// children (`around`).
+    ///
+    /// # Errors
+    /// A stale `expected_version`, or every broken rule by field.
+    pub fn update(
+        &mut self,
+        change: GridChange,
+        around: &Surroundings<'_>,
+        tolerances: Tolerances,
+        now: DateTime<Utc>,
+    ) -> Result<GridEvent, DomainError> {
+        if change.expected_version != 0 && change.expected_version != self.version {
+            return Err(DomainError::StaleVersion {
+                code: self.code.clone(),
+                current: self.version,
+                expected: change.expected_version,
+            });
+        }
+        let boundary_changed = change.boundary.is_some();
+        let draft = GridDraft {
+            code: self.code.clone(),
+            name: change
+                .name
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or(&self.name)
+                .to_owned(),
+            level: Some(self.level),
+            parent_code: self.parent_code.clone(),
+            households: change.households.or(self.households),
+            party_group: change
+                .party_group
+                .or_else(|| self.party_group.clone())
+                .and_then(|p| non_empty(&p)),
+            boundary: change
+                .boundary
+                .unwrap_or_else(|| geometry::polygon_positions(&self.boundary)),
+        };
+        let boundary = check_draft(&draft).map_err(DomainError::Invalid)?;
+        if boundary_changed {
+            DomainError::check(check_placement(
+                self.level,
+                &self.code,
+                &boundary,
+                around.parent.as_ref(),
+                &around.siblings,
+                tolerances,
+            ))?;
+            DomainError::check(check_children_inside(
+                &boundary,
+                &around.children,
+                tolerances,
+            ))?;
+        }
+        self.name = draft.name;
+        self.households = draft.households;
+        self.party_group = draft.party_group;
+        self.boundary = boundary;
+        self.version += 1;
+        self.updated_at = now;
+        Ok(GridEvent::Updated { boundary_changed })
+    }
+
+    /// Returns the grid as the placement rules see it.
+    pub fn placed(&self) -> Placed<'_> {
+        Placed {
+            id: self.id,
+            code: &self.code,
+            level: self.level,
+            boundary: &self.boundary,
+        }
+    }
 }
 
 /// Checks a code: 1–64 characters of ASCII letters, digits, `-` and `_`.
@@ -206,6 +411,26 @@ pub fn check_placement(
     out
 }
 
+/// Refuses a boundary that would leave one of `children` outside it.
+pub fn check_children_inside(
+    boundary: &Polygon,
+    children: &[Placed<'_>],
+    tolerances: Tolerances,
+) -> Vec<FieldViolation> {
+    children
+        .iter()
+        .filter_map(|child| {
+            let outside = geometry::area_outside_m2(child.boundary, boundary);
+            (outside > tolerances.outside_parent_m2).then(|| {
+                FieldViolation::new(
+                    "boundary",
+                    format!("would leave child {} outside ({outside:.0} m²)", child.code),
+                )
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +490,7 @@ mod tests {
         let town = geometry::polygon("b", &rect(121.0, 30.0, 121.1, 30.1)).unwrap();
         let child = geometry::polygon("b", &rect(121.0, 30.0, 121.01, 30.01)).unwrap();
         let parent = Placed {
+            id: GridId::generate(),
             code: "LX",
             level: Level::Town,
             boundary: &town,
@@ -282,6 +508,7 @@ mod tests {
         let town = geometry::polygon("b", &rect(121.0, 30.0, 121.1, 30.1)).unwrap();
         let spilling = geometry::polygon("b", &rect(121.09, 30.0, 121.11, 30.01)).unwrap();
         let parent = Placed {
+            id: GridId::generate(),
             code: "LX",
             level: Level::Town,
             boundary: &town,
@@ -304,6 +531,7 @@ mod tests {
         let beside = geometry::polygon("b", &rect(121.01, 30.0, 121.02, 30.01)).unwrap();
         let over = geometry::polygon("b", &rect(121.005, 30.0, 121.015, 30.01)).unwrap();
         let siblings = [Placed {
+            id: GridId::generate(),
             code: "A",
             level: Level::Village,
             boundary: &a,
@@ -320,6 +548,191 @@ mod tests {
         // An update of A itself is not an overlap with A.
         assert!(
             check_placement(Level::Village, "A", &over, None, &siblings, TOLERANCES).is_empty()
+        );
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn grid(code: &str, level: Level, parent: Option<&Grid>, bounds: [f64; 4]) -> Grid {
+        let [x0, y0, x1, y1] = bounds;
+        let micro = level == Level::Micro;
+        let new = GridDraft {
+            code: code.into(),
+            name: code.into(),
+            level: Some(level),
+            parent_code: parent.map(|p| p.code.clone()),
+            households: micro.then_some(30),
+            party_group: micro.then(|| "第1党小组".to_owned()),
+            boundary: rect(x0, y0, x1, y1),
+        }
+        .check()
+        .unwrap();
+        let parent = parent.map(Grid::placed);
+        Grid::create(
+            GridId::generate(),
+            new,
+            parent.as_ref(),
+            &[],
+            TOLERANCES,
+            now(),
+        )
+        .unwrap()
+        .0
+    }
+
+    /// LX, its village V1, V1's area A1, and micro-grid A1-M01 in the
+    /// area's northern half.
+    fn lineage() -> [Grid; 4] {
+        let town = grid("LX", Level::Town, None, [121.0, 30.0, 121.1, 30.1]);
+        let village = grid(
+            "V1",
+            Level::Village,
+            Some(&town),
+            [121.0, 30.0, 121.05, 30.1],
+        );
+        let area = grid(
+            "A1",
+            Level::Area,
+            Some(&village),
+            [121.0, 30.0, 121.05, 30.1],
+        );
+        let micro = grid(
+            "A1-M01",
+            Level::Micro,
+            Some(&area),
+            [121.0, 30.05, 121.05, 30.1],
+        );
+        [town, village, area, micro]
+    }
+
+    #[test]
+    fn a_new_grid_starts_at_version_one_under_its_parent() {
+        let [town, village, ..] = lineage();
+        assert_eq!(village.version, 1);
+        assert_eq!(village.parent_id, Some(town.id));
+        assert_eq!(village.parent_code.as_deref(), Some("LX"));
+        assert_eq!((village.created_at, village.updated_at), (now(), now()));
+    }
+
+    #[test]
+    fn a_grid_overlapping_a_sibling_is_not_created() {
+        let [town, v1, ..] = lineage();
+        let new = GridDraft {
+            code: "V2".into(),
+            name: "V2".into(),
+            level: Some(Level::Village),
+            parent_code: Some("LX".into()),
+            households: None,
+            party_group: None,
+            boundary: rect(121.04, 30.0, 121.1, 30.1),
+        }
+        .check()
+        .unwrap();
+        let err = Grid::create(
+            GridId::generate(),
+            new,
+            Some(&town.placed()),
+            &[v1.placed()],
+            TOLERANCES,
+            now(),
+        )
+        .unwrap_err();
+        let DomainError::Invalid(violations) = err else {
+            panic!("refused as invalid: {err:?}");
+        };
+        assert!(violations[0].rule.contains("must not overlap sibling V1"));
+    }
+
+    #[test]
+    fn an_update_from_a_stale_version_is_refused_and_changes_nothing() {
+        let [.., mut micro] = lineage();
+        let rename = GridChange {
+            expected_version: 1,
+            name: Some(" 中华村第1微网格 ".into()),
+            ..Default::default()
+        };
+        let event = micro
+            .update(rename.clone(), &Surroundings::default(), TOLERANCES, now())
+            .unwrap();
+        assert_eq!(
+            event,
+            GridEvent::Updated {
+                boundary_changed: false
+            }
+        );
+        assert_eq!((micro.name.as_str(), micro.version), ("中华村第1微网格", 2));
+        let err = micro
+            .update(rename, &Surroundings::default(), TOLERANCES, now())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "grid A1-M01 is at version 2, not 1; read it again"
+        );
+        assert_eq!(micro.version, 2);
+    }
+
+    #[test]
+    fn an_update_keeps_what_it_does_not_name_and_obeys_the_micro_grid_rules() {
+        let [.., mut micro] = lineage();
+        let too_many = GridChange {
+            households: Some(60),
+            ..Default::default()
+        };
+        let err = micro
+            .update(too_many, &Surroundings::default(), TOLERANCES, now())
+            .unwrap_err();
+        let DomainError::Invalid(violations) = err else {
+            panic!("refused as invalid: {err:?}");
+        };
+        assert_eq!(fields(&violations), ["households"]);
+        assert_eq!(micro.version, 1, "a refused change changes nothing");
+
+        let more = GridChange {
+            households: Some(44),
+            ..Default::default()
+        };
+        micro
+            .update(more, &Surroundings::default(), TOLERANCES, now())
+            .unwrap();
+        assert_eq!(micro.households, Some(44));
+        assert_eq!(micro.party_group.as_deref(), Some("第1党小组"));
+        assert_eq!(micro.name, "A1-M01");
+    }
+
+    #[test]
+    fn a_boundary_that_would_leave_a_child_outside_is_refused() {
+        let [.., mut area, child] = lineage();
+        let shrink = GridChange {
+            boundary: Some(rect(121.0, 30.0, 121.05, 30.09)),
+            ..Default::default()
+        };
+        let around = Surroundings {
+            children: vec![child.placed()],
+            ..Default::default()
+        };
+        let err = area
+            .update(shrink.clone(), &around, TOLERANCES, now())
+            .unwrap_err();
+        let DomainError::Invalid(violations) = err else {
+            panic!("refused as invalid: {err:?}");
+        };
+        assert!(
+            violations[0]
+                .rule
+                .contains("would leave child A1-M01 outside"),
+            "{}",
+            violations[0].rule
+        );
+        // Without the child, the same change is fine and says the boundary moved.
+        assert_eq!(
+            area.update(shrink, &Surroundings::default(), TOLERANCES, now()),
+            Ok(GridEvent::Updated {
+                boundary_changed: true
+            })
         );
     }
 }

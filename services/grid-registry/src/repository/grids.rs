@@ -1,9 +1,16 @@
 //! The `grids` table.
 
 use chrono::{DateTime, Utc};
+use platform::error::{AppError, UnknownStoredValue};
 use sqlx::types::Json;
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
+
+use super::decode;
+use crate::domain::geometry::{self, RawShape};
+use crate::domain::grid::Grid;
+use crate::domain::ids::GridId;
+use crate::domain::kinds::Level;
 
 /// Serialises grid writes: the sibling-overlap rule compares a write with
 /// every sibling, so two concurrent writes must not both pass unseen. Grid
@@ -11,20 +18,72 @@ use uuid::Uuid;
 const GRID_WRITE_LOCK: i64 = 0x5745_4947_5249_4401; // "WEIGRID\x01"
 
 /// A stored grid, with its parent's code.
-#[derive(Debug, Clone, FromRow)]
-pub struct GridRow {
-    pub grid_id: Uuid,
-    pub code: String,
-    pub name: String,
-    pub level: String,
-    pub parent_id: Option<Uuid>,
-    pub parent_code: Option<String>,
-    pub households: Option<i32>,
-    pub party_group: Option<String>,
-    pub boundary: Json<serde_json::Value>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+#[derive(Debug, FromRow)]
+struct GridRow {
+    grid_id: Uuid,
+    code: String,
+    name: String,
+    level: String,
+    parent_id: Option<Uuid>,
+    parent_code: Option<String>,
+    households: Option<i32>,
+    party_group: Option<String>,
+    boundary: Json<serde_json::Value>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<GridRow> for Grid {
+    type Error = AppError;
+
+    fn try_from(row: GridRow) -> Result<Self, AppError> {
+        let level = Level::parse(&row.level)
+            .ok_or_else(|| UnknownStoredValue::new("grids", "level", &row.level))?;
+        let households = row
+            .households
+            .map(|h| {
+                u32::try_from(h)
+                    .map_err(|_| UnknownStoredValue::new("grids", "households", h.to_string()))
+            })
+            .transpose()?;
+        let rings = match geometry::from_geojson(&row.boundary.0) {
+            Ok(RawShape::Polygon(rings)) => rings,
+            Ok(_) | Err(_) => {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "grid {} has a malformed stored boundary",
+                    row.code
+                )));
+            }
+        };
+        let boundary = geometry::polygon("boundary", &rings).map_err(|_| {
+            AppError::Internal(anyhow::anyhow!(
+                "grid {} has an invalid stored boundary",
+                row.code
+            ))
+        })?;
+        Ok(Grid {
+            id: GridId(row.grid_id),
+            code: row.code,
+            name: row.name,
+            level,
+            parent_id: row.parent_id.map(GridId),
+            parent_code: row.parent_code,
+            households,
+            party_group: row.party_group,
+            boundary,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Returns the boundary as stored: a GeoJSON Polygon.
+fn stored_boundary(grid: &Grid) -> Json<serde_json::Value> {
+    Json(geometry::polygon_geojson(&geometry::polygon_positions(
+        &grid.boundary,
+    )))
 }
 
 const SELECT: &str =
@@ -36,7 +95,7 @@ const SELECT: &str =
 ///
 /// # Errors
 /// The database fails.
-pub async fn lock_writes(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+pub async fn lock_writes(conn: &mut PgConnection) -> Result<(), AppError> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(GRID_WRITE_LOCK)
         .execute(conn)
@@ -47,26 +106,32 @@ pub async fn lock_writes(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 /// Inserts a grid.
 ///
 /// # Errors
-/// `grids_code_key` when the code exists, or the database fails.
-pub async fn insert(conn: &mut PgConnection, grid: &GridRow) -> Result<(), sqlx::Error> {
+/// ALREADY_EXISTS when the code is taken (`grids_code_key`), or the
+/// database fails.
+pub async fn insert(conn: &mut PgConnection, grid: &Grid) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO grids (grid_id, code, name, level, parent_id, households, party_group, boundary, version,
                             created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(grid.grid_id)
+    .bind(grid.id.0)
     .bind(&grid.code)
     .bind(&grid.name)
-    .bind(&grid.level)
-    .bind(grid.parent_id)
-    .bind(grid.households)
+    .bind(grid.level.as_str())
+    .bind(grid.parent_id.map(|p| p.0))
+    .bind(grid.households.map(|h| h as i32))
     .bind(&grid.party_group)
-    .bind(&grid.boundary)
+    .bind(stored_boundary(grid))
     .bind(grid.version)
     .bind(grid.created_at)
     .bind(grid.updated_at)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|err| {
+        AppError::on_constraint(err, "grids_code_key", || {
+            AppError::AlreadyExists("a grid with this code".into())
+        })
+    })?;
     Ok(())
 }
 
@@ -74,16 +139,16 @@ pub async fn insert(conn: &mut PgConnection, grid: &GridRow) -> Result<(), sqlx:
 ///
 /// # Errors
 /// The database fails.
-pub async fn update(conn: &mut PgConnection, grid: &GridRow) -> Result<(), sqlx::Error> {
+pub async fn update(conn: &mut PgConnection, grid: &Grid) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE grids SET name = $2, households = $3, party_group = $4, boundary = $5, version = $6, updated_at = $7
          WHERE grid_id = $1",
     )
-    .bind(grid.grid_id)
+    .bind(grid.id.0)
     .bind(&grid.name)
-    .bind(grid.households)
+    .bind(grid.households.map(|h| h as i32))
     .bind(&grid.party_group)
-    .bind(&grid.boundary)
+    .bind(stored_boundary(grid))
     .bind(grid.version)
     .bind(grid.updated_at)
     .execute(conn)
@@ -94,82 +159,89 @@ pub async fn update(conn: &mut PgConnection, grid: &GridRow) -> Result<(), sqlx:
 /// Returns the grid with `code`.
 ///
 /// # Errors
-/// The database fails.
-pub async fn by_code(conn: &mut PgConnection, code: &str) -> Result<Option<GridRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE g.code = $1")))
-        .bind(code)
-        .fetch_optional(conn)
-        .await
+/// The database fails or the row holds a value this version does not know.
+pub async fn by_code(conn: &mut PgConnection, code: &str) -> Result<Option<Grid>, AppError> {
+    let row: Option<GridRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE g.code = $1")))
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
+    row.map(Grid::try_from).transpose()
 }
 
 /// Returns the grid with `id`.
 ///
 /// # Errors
-/// The database fails.
-pub async fn by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<GridRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+/// The database fails or the row holds a value this version does not know.
+pub async fn by_id(conn: &mut PgConnection, id: GridId) -> Result<Option<Grid>, AppError> {
+    let row: Option<GridRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE g.grid_id = $1"
     )))
-    .bind(id)
+    .bind(id.0)
     .fetch_optional(conn)
-    .await
+    .await?;
+    row.map(Grid::try_from).transpose()
 }
 
 /// Returns the children of `parent` (the top-level grids for `None`).
 ///
 /// # Errors
-/// The database fails.
+/// The database fails or a row holds a value this version does not know.
 pub async fn children(
     conn: &mut PgConnection,
-    parent: Option<Uuid>,
-) -> Result<Vec<GridRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    parent: Option<GridId>,
+) -> Result<Vec<Grid>, AppError> {
+    let rows: Vec<GridRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE g.parent_id IS NOT DISTINCT FROM $1 ORDER BY g.code"
     )))
-    .bind(parent)
+    .bind(parent.map(|p| p.0))
     .fetch_all(conn)
-    .await
+    .await?;
+    decode(rows)
 }
 
 /// Returns every grid.
 ///
 /// # Errors
-/// The database fails.
-pub async fn all(conn: &mut PgConnection) -> Result<Vec<GridRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY g.code")))
-        .fetch_all(conn)
-        .await
+/// The database fails or a row holds a value this version does not know.
+pub async fn all(conn: &mut PgConnection) -> Result<Vec<Grid>, AppError> {
+    let rows: Vec<GridRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY g.code")))
+            .fetch_all(conn)
+            .await?;
+    decode(rows)
 }
 
 /// Returns a page of grids after `after_code`, filtered by level and parent.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails or a row holds a value this version does not know.
 pub async fn page(
     conn: &mut PgConnection,
-    level: Option<&str>,
-    parent: Option<Uuid>,
+    level: Option<Level>,
+    parent: Option<GridId>,
     after_code: &str,
     limit: i64,
-) -> Result<Vec<GridRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+) -> Result<Vec<Grid>, AppError> {
+    let rows: Vec<GridRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE ($1::text IS NULL OR g.level = $1) AND ($2::uuid IS NULL OR g.parent_id = $2)
            AND g.code > $3 ORDER BY g.code LIMIT $4"
     )))
-    .bind(level)
-    .bind(parent)
+    .bind(level.map(Level::as_str))
+    .bind(parent.map(|p| p.0))
     .bind(after_code)
     .bind(limit)
     .fetch_all(conn)
-    .await
+    .await?;
+    decode(rows)
 }
 
-/// Returns the codes of grid `id` and all its ancestors.
+/// Returns the codes of grid `id` and all its ancestors, from the top down.
 ///
 /// # Errors
 /// The database fails.
-pub async fn lineage_codes(conn: &mut PgConnection, id: Uuid) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn lineage_codes(conn: &mut PgConnection, id: GridId) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
         "WITH RECURSIVE lineage AS (
              SELECT grid_id, parent_id, code, 0 AS depth FROM grids WHERE grid_id = $1
              UNION ALL
@@ -178,23 +250,24 @@ pub async fn lineage_codes(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Stri
          )
          SELECT code FROM lineage ORDER BY depth DESC",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 /// Returns grid `id` and its ancestors, from the top down (the grid last).
 ///
 /// # Errors
-/// The database fails.
-pub async fn lineage(conn: &mut PgConnection, id: Uuid) -> Result<Vec<GridRow>, sqlx::Error> {
+/// The database fails or a row holds a value this version does not know.
+pub async fn lineage(conn: &mut PgConnection, id: GridId) -> Result<Vec<Grid>, AppError> {
     let codes = lineage_codes(&mut *conn, id).await?;
-    let mut rows: Vec<GridRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<GridRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE g.code = ANY($1)"
     )))
     .bind(&codes)
     .fetch_all(conn)
     .await?;
-    rows.sort_by_key(|r| codes.iter().position(|c| c == &r.code));
-    Ok(rows)
+    let mut grids: Vec<Grid> = decode(rows)?;
+    grids.sort_by_key(|g| codes.iter().position(|c| c == &g.code));
+    Ok(grids)
 }

@@ -31,38 +31,27 @@ fn read(grid: &str, purpose: &str) -> pb::ListCarePeopleRequest {
 #[sqlx::test(migrations = false)]
 async fn granted_roles_see_only_masked_data_and_every_read_is_audited(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut operator = app.operator().await;
-    small_town(&mut operator).await;
-    operator
-        .create_care_person(care_person("CARE-001", "V1-A1-M01"))
-        .await
-        .unwrap();
+    app.small_town().await;
+    app.create_care_person(care_person("CARE-001", "V1-A1-M01"))
+        .await;
 
-    let people = operator
-        .list_care_people(read("", "monthly home visit"))
-        .await
-        .unwrap()
-        .into_inner()
-        .people;
+    let people = app.list_care_people(read("", "monthly home visit")).await;
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].name_masked, "王*明");
     assert_eq!(people[0].id_number_masked, "110105********002X");
     assert_eq!(people[0].phone_masked, "139****5678");
 
-    let mut resident = app.client_as(Role::Resident, None).await;
+    let resident = app.acting_as(Role::Resident, None).await;
     let refused = resident
-        .list_care_people(read("", "curiosity"))
+        .try_list_care_people(read("", "curiosity"))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::PermissionDenied);
 
-    let log = operator
+    let log = app
         .list_care_access_log(pb::ListCareAccessLogRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     let entries: Vec<_> = log
-        .entries
         .iter()
         .map(|e| (e.role.as_str(), e.granted, e.records, e.purpose.as_str()))
         .collect();
@@ -75,7 +64,7 @@ async fn granted_roles_see_only_masked_data_and_every_read_is_audited(pool: PgPo
     );
 
     let status = resident
-        .list_care_access_log(pb::ListCareAccessLogRequest::default())
+        .try_list_care_access_log(pb::ListCareAccessLogRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -84,8 +73,7 @@ async fn granted_roles_see_only_masked_data_and_every_read_is_audited(pool: PgPo
 #[sqlx::test(migrations = false)]
 async fn a_read_needs_a_purpose(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut operator = app.operator().await;
-    let status = operator.list_care_people(read("", " ")).await.unwrap_err();
+    let status = app.try_list_care_people(read("", " ")).await.unwrap_err();
     assert_eq!(violated_fields(&status), ["purpose"]);
     assert_eq!(count_rows(&pool, "care_access_log").await, 0);
 }
@@ -93,39 +81,33 @@ async fn a_read_needs_a_purpose(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn village_staff_read_only_their_own_village(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut operator = app.operator().await;
-    small_town(&mut operator).await;
-    operator
-        .create_care_person(care_person("CARE-001", "V1-A1-M01"))
-        .await
-        .unwrap();
-    let mut other = care_person("CARE-002", "V2-A1-M01");
-    other.id_number = "310116198001010012".into();
-    operator.create_care_person(other).await.unwrap();
+    app.small_town().await;
+    app.create_care_person(care_person("CARE-001", "V1-A1-M01"))
+        .await;
+    app.create_care_person(pb::CreateCarePersonRequest {
+        id_number: "310116198001010012".into(),
+        ..care_person("CARE-002", "V2-A1-M01")
+    })
+    .await;
 
-    let mut staff = app.client_as(Role::WorkstationStaff, Some("V2")).await;
-    let own = staff
-        .list_care_people(read("", "home visit"))
-        .await
-        .unwrap()
-        .into_inner()
-        .people;
+    let staff = app.acting_as(Role::WorkstationStaff, Some("V2")).await;
+    let own = staff.list_care_people(read("", "home visit")).await;
     assert_eq!(
         own.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
         ["CARE-002"]
     );
     let status = staff
-        .list_care_people(read("V1", "home visit"))
+        .try_list_care_people(read("V1", "home visit"))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 
-    let mut leader = app
-        .client_as(Role::MicroGridLeader, Some("V2-A1-M01"))
+    let leader = app
+        .acting_as(Role::MicroGridLeader, Some("V2-A1-M01"))
         .await;
     assert_eq!(
         leader
-            .list_care_people(read("", "visit"))
+            .try_list_care_people(read("", "visit"))
             .await
             .unwrap_err()
             .code(),
@@ -140,28 +122,26 @@ async fn village_staff_read_only_their_own_village(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn id_numbers_are_checked_and_never_registered_twice(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut operator = app.operator().await;
-    small_town(&mut operator).await;
-    let mut wrong = care_person("CARE-001", "V1-A1-M01");
-    wrong.id_number = "110105194912310021".into();
-    wrong.category = 0;
+    app.small_town().await;
+    let wrong = pb::CreateCarePersonRequest {
+        id_number: "110105194912310021".into(),
+        category: 0,
+        ..care_person("CARE-001", "V1-A1-M01")
+    };
     assert_eq!(
-        violated_fields(&operator.create_care_person(wrong).await.unwrap_err()),
+        violated_fields(&app.try_create_care_person(wrong).await.unwrap_err()),
         ["id_number", "category"]
     );
-    let mut not_micro = care_person("CARE-001", "V1");
-    not_micro.code = "CARE-001".into();
+    let not_micro = care_person("CARE-001", "V1");
     assert_eq!(
-        violated_fields(&operator.create_care_person(not_micro).await.unwrap_err()),
+        violated_fields(&app.try_create_care_person(not_micro).await.unwrap_err()),
         ["micro_grid_code"]
     );
 
-    operator
-        .create_care_person(care_person("CARE-001", "V1-A1-M01"))
-        .await
-        .unwrap();
-    let twice = operator
-        .create_care_person(care_person("CARE-009", "V1-A1-M02"))
+    app.create_care_person(care_person("CARE-001", "V1-A1-M01"))
+        .await;
+    let twice = app
+        .try_create_care_person(care_person("CARE-009", "V1-A1-M02"))
         .await
         .unwrap_err();
     assert_eq!(twice.code(), Code::AlreadyExists);

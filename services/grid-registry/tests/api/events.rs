@@ -12,16 +12,13 @@ use crate::helpers::*;
 #[sqlx::test(migrations = false)]
 async fn every_change_publishes_its_event_once(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    client
-        .update_grid(pb::UpdateGridRequest {
-            code: "V1".into(),
-            name: Some("中华村".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    app.small_town().await;
+    app.update_grid(pb::UpdateGridRequest {
+        code: "V1".into(),
+        name: Some("中华村".into()),
+        ..Default::default()
+    })
+    .await;
     eventually(
         Duration::from_secs(10),
         "every event to be published",
@@ -50,16 +47,13 @@ async fn with_nats_down_writes_succeed_and_their_events_go_out_once_when_it_retu
     let prefix = unique_prefix();
     let config = test_config(&prefix, &[("NATS__URL", nats.url())]);
     let app = TestApp::spawn_with(pool.clone(), config.clone()).await;
-    let mut client = app.operator().await;
-    client
-        .create_grid(grid_request(
-            "LX",
-            pb::GridLevel::Town,
-            "",
-            rect(121.0, 30.0, 121.1, 30.1),
-        ))
-        .await
-        .unwrap();
+    app.create_grid(grid_request(
+        "LX",
+        pb::GridLevel::Town,
+        "",
+        rect(121.0, 30.0, 121.1, 30.1),
+    ))
+    .await;
     eventually(
         Duration::from_secs(10),
         "the first event to be published",
@@ -75,15 +69,14 @@ async fn with_nats_down_writes_succeed_and_their_events_go_out_once_when_it_retu
         ("V2", 121.03, 121.06),
         ("V3", 121.06, 121.1),
     ] {
-        client
-            .create_grid(grid_request(
-                code,
-                pb::GridLevel::Village,
-                "LX",
-                rect(x0, 30.0, x1, 30.1),
-            ))
-            .await
-            .expect("writes succeed while NATS is down");
+        app.try_create_grid(grid_request(
+            code,
+            pb::GridLevel::Village,
+            "LX",
+            rect(x0, 30.0, x1, 30.1),
+        ))
+        .await
+        .expect("writes succeed while NATS is down");
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(

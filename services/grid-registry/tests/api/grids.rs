@@ -11,17 +11,9 @@ use crate::helpers::*;
 #[sqlx::test(migrations = false)]
 async fn a_valid_town_is_created_level_by_level(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
 
-    let micro = client
-        .get_grid(pb::GetGridRequest {
-            code: "V1-A1-M01".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let micro = app.grid("V1-A1-M01").await;
     let grid = micro.grid.unwrap();
     assert_eq!(grid.level(), Micro);
     assert_eq!(grid.households, 30);
@@ -38,10 +30,9 @@ async fn a_valid_town_is_created_level_by_level(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_child_must_sit_one_level_below_its_parent(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let status = client
-        .create_grid(grid_request(
+    app.small_town().await;
+    let status = app
+        .try_create_grid(grid_request(
             "V1-M09",
             Micro,
             "V1",
@@ -56,32 +47,33 @@ async fn a_child_must_sit_one_level_below_its_parent(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_micro_grid_needs_20_to_50_households_and_a_party_group(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    for households in [19, 51] {
-        let mut request = grid_request(
+    app.small_town().await;
+    let m03 = || {
+        grid_request(
             "V1-A1-M03",
             Micro,
             "V1-A1",
             rect(121.0, 30.0, 121.01, 30.01),
-        );
-        request.households = households;
-        let status = client.create_grid(request).await.unwrap_err();
+        )
+    };
+    for households in [19, 51] {
+        let request = pb::CreateGridRequest {
+            households,
+            ..m03()
+        };
+        let status = app.try_create_grid(request).await.unwrap_err();
         assert_eq!(
             violated_fields(&status),
             ["households"],
             "{households} households"
         );
     }
-    let mut request = grid_request(
-        "V1-A1-M03",
-        Micro,
-        "V1-A1",
-        rect(121.0, 30.0, 121.01, 30.01),
-    );
-    request.party_group.clear();
+    let without_party_group = pb::CreateGridRequest {
+        party_group: String::new(),
+        ..m03()
+    };
     assert_eq!(
-        violated_fields(&client.create_grid(request).await.unwrap_err()),
+        violated_fields(&app.try_create_grid(without_party_group).await.unwrap_err()),
         ["party_group"]
     );
     assert_eq!(
@@ -94,10 +86,9 @@ async fn a_micro_grid_needs_20_to_50_households_and_a_party_group(pool: PgPool) 
 #[sqlx::test(migrations = false)]
 async fn codes_are_unique(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let status = client
-        .create_grid(grid_request(
+    app.small_town().await;
+    let status = app
+        .try_create_grid(grid_request(
             "V2",
             Village,
             "LX",
@@ -112,11 +103,10 @@ async fn codes_are_unique(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn boundaries_must_be_closed_and_not_self_intersecting(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
     let mut open = rect(121.0, 30.0, 121.1, 30.1);
     open.exterior.as_mut().unwrap().points.pop();
-    let status = client
-        .create_grid(grid_request("LX", Town, "", open))
+    let status = app
+        .try_create_grid(grid_request("LX", Town, "", open))
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["boundary.exterior"]);
@@ -137,8 +127,8 @@ async fn boundaries_must_be_closed_and_not_self_intersecting(pool: PgPool) {
         }),
         holes: vec![],
     };
-    let status = client
-        .create_grid(grid_request("LX", Town, "", bow_tie))
+    let status = app
+        .try_create_grid(grid_request("LX", Town, "", bow_tie))
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["boundary"]);
@@ -152,11 +142,10 @@ async fn boundaries_must_be_closed_and_not_self_intersecting(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_child_must_lie_within_its_parent(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
     // V1-A1 spans 121.00–121.05; this micro-grid spills 0.01° east of it.
-    let status = client
-        .create_grid(grid_request(
+    let status = app
+        .try_create_grid(grid_request(
             "V1-A1-M03",
             Micro,
             "V1-A1",
@@ -183,32 +172,25 @@ async fn a_child_must_lie_within_its_parent(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn siblings_must_not_overlap(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    client
-        .create_grid(grid_request("LX", Town, "", rect(121.0, 30.0, 121.1, 30.1)))
-        .await
-        .unwrap();
-    client
-        .create_grid(grid_request(
-            "V1",
-            Village,
-            "LX",
-            rect(121.0, 30.0, 121.05, 30.1),
-        ))
-        .await
-        .unwrap();
+    app.create_grid(grid_request("LX", Town, "", rect(121.0, 30.0, 121.1, 30.1)))
+        .await;
+    app.create_grid(grid_request(
+        "V1",
+        Village,
+        "LX",
+        rect(121.0, 30.0, 121.05, 30.1),
+    ))
+    .await;
     // Sharing the border at 121.05 is fine; reaching over it is not.
-    client
-        .create_grid(grid_request(
-            "V2",
-            Village,
-            "LX",
-            rect(121.05, 30.0, 121.1, 30.05),
-        ))
-        .await
-        .unwrap();
-    let status = client
-        .create_grid(grid_request(
+    app.create_grid(grid_request(
+        "V2",
+        Village,
+        "LX",
+        rect(121.05, 30.0, 121.1, 30.05),
+    ))
+    .await;
+    let status = app
+        .try_create_grid(grid_request(
             "V3",
             Residential,
             "LX",
@@ -224,17 +206,22 @@ async fn siblings_must_not_overlap(pool: PgPool) {
     );
 }
 
+fn update(code: &str) -> pb::UpdateGridRequest {
+    pb::UpdateGridRequest {
+        code: code.into(),
+        ..Default::default()
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn an_update_obeys_the_same_rules_and_guards_its_version(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
     let overlapping = pb::UpdateGridRequest {
-        code: "V1-A1-M01".into(),
         boundary: Some(rect(121.0, 30.0, 121.05, 30.06)),
-        ..Default::default()
+        ..update("V1-A1-M01")
     };
-    let status = client.update_grid(overlapping).await.unwrap_err();
+    let status = app.try_update_grid(overlapping).await.unwrap_err();
     assert!(
         status.message().contains("sibling V1-A1-M02"),
         "{}",
@@ -242,38 +229,29 @@ async fn an_update_obeys_the_same_rules_and_guards_its_version(pool: PgPool) {
     );
 
     let households = pb::UpdateGridRequest {
-        code: "V1-A1-M01".into(),
         households: Some(60),
-        ..Default::default()
+        ..update("V1-A1-M01")
     };
     assert_eq!(
-        violated_fields(&client.update_grid(households).await.unwrap_err()),
+        violated_fields(&app.try_update_grid(households).await.unwrap_err()),
         ["households"]
     );
 
     let renamed = pb::UpdateGridRequest {
-        code: "V1-A1-M01".into(),
         expected_version: 1,
         name: Some("中华村第1微网格".into()),
-        ..Default::default()
+        ..update("V1-A1-M01")
     };
-    let grid = client
-        .update_grid(renamed.clone())
-        .await
-        .unwrap()
-        .into_inner()
-        .grid
-        .unwrap();
+    let grid = app.update_grid(renamed.clone()).await;
     assert_eq!((grid.name.as_str(), grid.version), ("中华村第1微网格", 2));
-    let stale = client.update_grid(renamed).await.unwrap_err();
+    let stale = app.try_update_grid(renamed).await.unwrap_err();
     assert_eq!(stale.code(), Code::FailedPrecondition, "{stale:?}");
 
     let shrink_parent = pb::UpdateGridRequest {
-        code: "V1-A1".into(),
         boundary: Some(rect(121.0, 30.0, 121.05, 30.09)),
-        ..Default::default()
+        ..update("V1-A1")
     };
-    let status = client.update_grid(shrink_parent).await.unwrap_err();
+    let status = app.try_update_grid(shrink_parent).await.unwrap_err();
     assert!(
         status
             .message()
@@ -286,12 +264,12 @@ async fn an_update_obeys_the_same_rules_and_guards_its_version(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn village_staff_change_only_their_own_village(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    small_town(&mut app.operator().await).await;
-    let mut staff = app.client_as(Role::WorkstationStaff, Some("V1")).await;
+    app.small_town().await;
+    let staff = app.acting_as(Role::WorkstationStaff, Some("V1")).await;
 
     // Allowed in V1 (then refused only for overlapping V1-A1), denied in V2.
     let own_village = staff
-        .create_grid(grid_request(
+        .try_create_grid(grid_request(
             "V1-A2",
             Area,
             "V1",
@@ -300,7 +278,7 @@ async fn village_staff_change_only_their_own_village(pool: PgPool) {
         .await;
     assert_eq!(own_village.unwrap_err().code(), Code::InvalidArgument);
     let other_village = staff
-        .create_grid(grid_request(
+        .try_create_grid(grid_request(
             "V2-A2",
             Area,
             "V2",
@@ -309,73 +287,45 @@ async fn village_staff_change_only_their_own_village(pool: PgPool) {
         .await;
     assert_eq!(other_village.unwrap_err().code(), Code::PermissionDenied);
     let own = pb::UpdateGridRequest {
-        code: "V1-A1-M01".into(),
         households: Some(44),
-        ..Default::default()
+        ..update("V1-A1-M01")
     };
-    assert_eq!(
-        staff
-            .update_grid(own)
-            .await
-            .unwrap()
-            .into_inner()
-            .grid
-            .unwrap()
-            .households,
-        44
-    );
+    assert_eq!(staff.update_grid(own).await.households, 44);
 
     let other = pb::UpdateGridRequest {
-        code: "V2-A1-M01".into(),
         households: Some(44),
-        ..Default::default()
+        ..update("V2-A1-M01")
     };
-    let status = staff.update_grid(other).await.unwrap_err();
+    let status = staff.try_update_grid(other).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
     assert!(status.message().contains("inside V1"));
 
-    let mut resident = app.client_as(Role::Resident, None).await;
+    let resident = app.acting_as(Role::Resident, None).await;
     let status = resident
-        .update_grid(pb::UpdateGridRequest {
-            code: "V1-A1-M01".into(),
+        .try_update_grid(pb::UpdateGridRequest {
             households: Some(40),
-            ..Default::default()
+            ..update("V1-A1-M01")
         })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
     // Reading is open to every role.
-    resident
-        .get_grid(pb::GetGridRequest {
-            code: "V2".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    resident.grid("V2").await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn the_same_idempotency_key_does_the_work_once(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
     let mut request = grid_request("LX", Town, "", rect(121.0, 30.0, 121.1, 30.1));
     request.idempotency_key = "create-lx-1".into();
-    let first = client
-        .create_grid(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = client
-        .create_grid(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = app.create_grid(request.clone()).await;
+    let second = app.create_grid(request.clone()).await;
     assert_eq!(first, second);
     assert_eq!(count_rows(&pool, "grids").await, 1);
     assert_eq!(count_rows(&pool, "outbox").await, 1);
 
     request.name = "another name".into();
-    let status = client.create_grid(request).await.unwrap_err();
+    let status = app.try_create_grid(request).await.unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert!(status.message().contains("create-lx-1"));
 }
@@ -383,12 +333,11 @@ async fn the_same_idempotency_key_does_the_work_once(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn grids_are_listed_a_page_at_a_time(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
     let mut codes = Vec::new();
     let mut token = String::new();
     loop {
-        let page = client
+        let page = app
             .list_grids(pb::ListGridsRequest {
                 level: Micro.into(),
                 page_size: 3,
@@ -396,9 +345,7 @@ async fn grids_are_listed_a_page_at_a_time(pool: PgPool) {
                 without_boundaries: true,
                 ..Default::default()
             })
-            .await
-            .unwrap()
-            .into_inner();
+            .await;
         codes.extend(page.grids.iter().map(|g| g.code.clone()));
         assert!(page.grids.iter().all(|g| g.boundary.is_none()));
         if page.next_page_token.is_empty() {

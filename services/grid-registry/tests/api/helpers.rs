@@ -10,7 +10,7 @@ use proto::registry::v1 as pb;
 use sqlx::PgPool;
 
 pub use grid_registry::testing::{
-    Client, TestApp, grid_request, rect, small_town, start_time, test_config, token,
+    Registry, TestApp, grid_request, rect, start_time, test_config, token,
 };
 
 /// Returns the number of rows in `table`.

@@ -54,10 +54,17 @@ fn collection(features: Vec<Value>) -> String {
     json!({ "type": "FeatureCollection", "features": features }).to_string()
 }
 
+fn import(features: Vec<Value>, dry_run: bool) -> pb::ImportGeoJsonRequest {
+    pb::ImportGeoJsonRequest {
+        geojson: collection(features),
+        dry_run,
+        ..Default::default()
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_dry_run_lists_every_invalid_feature_by_index_and_changes_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
     let mut features = town_features();
     let mut bad_households = grid(
         "V1-A1-M02",
@@ -81,15 +88,7 @@ async fn a_dry_run_lists_every_invalid_feature_by_index_and_changes_nothing(pool
     ));
     features.push(json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [121.0, 30.0] }, "properties": { "type": "camera" } }));
 
-    let report = client
-        .import_geo_json(pb::ImportGeoJsonRequest {
-            geojson: collection(features.clone()),
-            dry_run: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = app.import_geo_json(import(features.clone(), true)).await;
     let errors: Vec<_> = report
         .errors
         .iter()
@@ -113,11 +112,8 @@ async fn a_dry_run_lists_every_invalid_feature_by_index_and_changes_nothing(pool
     );
     assert_eq!(count_rows(&pool, "grids").await, 0);
 
-    let status = client
-        .import_geo_json(pb::ImportGeoJsonRequest {
-            geojson: collection(features),
-            ..Default::default()
-        })
+    let status = app
+        .try_import_geo_json(import(features, false))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
@@ -134,44 +130,20 @@ async fn a_dry_run_lists_every_invalid_feature_by_index_and_changes_nothing(pool
 #[sqlx::test(migrations = false)]
 async fn a_valid_import_commits_everything_and_the_export_reads_back(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
-    let imported = client
-        .import_geo_json(pb::ImportGeoJsonRequest {
-            geojson: collection(town_features()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let imported = app.import_geo_json(import(town_features(), false)).await;
     assert_eq!((imported.grids, imported.objects), (4, 1));
     assert_eq!(count_rows(&pool, "outbox").await, 5);
-    let resolved = client
-        .resolve_location(at(30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner();
+    let resolved = app.resolve_location(at(30.02, 121.02)).await;
     assert_eq!(resolved.micro_grid.unwrap().code, "V1-A1-M01");
-    let shop = client
-        .get_object(pb::GetObjectRequest {
-            code: "SHOP-0001".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        shop.into_inner().object.unwrap().micro_grid_code,
-        "V1-A1-M01"
-    );
+    assert_eq!(app.object("SHOP-0001").await.micro_grid_code, "V1-A1-M01");
 
-    let exported = client
+    let exported = app
         .export_map(pb::ExportMapRequest {
             levels: vec![pb::GridLevel::Micro.into()],
             include_all_objects: true,
             ..Default::default()
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     assert_eq!(exported.features, 2);
     let map: Value = serde_json::from_str(&exported.geojson).unwrap();
     assert_eq!(map["features"][0]["properties"]["code"], "V1-A1-M01");
@@ -181,24 +153,15 @@ async fn a_valid_import_commits_everything_and_the_export_reads_back(pool: PgPoo
     );
 
     // Importing the same features again finds every code taken.
-    let again = client
-        .import_geo_json(pb::ImportGeoJsonRequest {
-            geojson: collection(town_features()),
-            dry_run: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let again = app.import_geo_json(import(town_features(), true)).await;
     assert_eq!(again.errors.len(), 5);
 }
 
 #[sqlx::test(migrations = false)]
 async fn malformed_geojson_names_the_field(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    let status = client
-        .import_geo_json(pb::ImportGeoJsonRequest {
+    let status = app
+        .try_import_geo_json(pb::ImportGeoJsonRequest {
             geojson: "{\"type\": \"Point\"".into(),
             ..Default::default()
         })

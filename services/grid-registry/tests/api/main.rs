@@ -12,3 +12,4 @@ mod objects;
 mod replicas;
 mod resolve;
 mod responsible;
+mod stored;

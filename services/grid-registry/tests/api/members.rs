@@ -21,31 +21,24 @@ pub fn member(grid: &str, name: &str, role: pb::MemberRole, phone: &str) -> pb::
 #[sqlx::test(migrations = false)]
 async fn phones_are_stored_but_only_ever_returned_masked(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let added = client
+    app.small_town().await;
+    let added = app
         .add_member(member(
             "V1-A1-M01",
             "张建国",
             pb::MemberRole::Leader,
             "13812345678",
         ))
-        .await
-        .unwrap()
-        .into_inner()
-        .member
-        .unwrap();
+        .await;
     assert_eq!(added.phone_masked, "138****5678");
-    let listed = client
+    let listed = app
         .list_members(pb::ListMembersRequest {
             grid_code: "V1".into(),
             include_descendants: true,
         })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(listed.members.len(), 1);
-    assert_eq!(listed.members[0].phone_masked, "138****5678");
+        .await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].phone_masked, "138****5678");
     let stored: String = sqlx::query_scalar("SELECT phone FROM members")
         .fetch_one(&pool)
         .await
@@ -65,18 +58,19 @@ async fn phones_are_stored_but_only_ever_returned_masked(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn bad_member_input_names_each_field(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let mut request = member("V1-A1-M01", "", pb::MemberRole::Unspecified, "12345");
-    request.background = 99;
-    let status = client.add_member(request).await.unwrap_err();
+    app.small_town().await;
+    let request = pb::AddMemberRequest {
+        background: 99,
+        ..member("V1-A1-M01", "", pb::MemberRole::Unspecified, "12345")
+    };
+    let status = app.try_add_member(request).await.unwrap_err();
     assert_eq!(
         violated_fields(&status),
         ["name", "phone", "role", "background"]
     );
 
-    let wrong_level = client
-        .add_member(member("V1", "李四", pb::MemberRole::Leader, "13912345678"))
+    let wrong_level = app
+        .try_add_member(member("V1", "李四", pb::MemberRole::Leader, "13912345678"))
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&wrong_level), ["role"]);
@@ -85,28 +79,10 @@ async fn bad_member_input_names_each_field(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_micro_grid_has_one_serving_leader(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let first = client
-        .add_member(member(
-            "V1-A1-M01",
-            "张建国",
-            pb::MemberRole::Leader,
-            "13812345678",
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .member
-        .unwrap();
-    let second = client
-        .add_member(member(
-            "V1-A1-M01",
-            "王芳",
-            pb::MemberRole::Leader,
-            "13812345679",
-        ))
-        .await;
+    app.small_town().await;
+    let leader = |name: &str, phone: &str| member("V1-A1-M01", name, pb::MemberRole::Leader, phone);
+    let first = app.add_member(leader("张建国", "13812345678")).await;
+    let second = app.try_add_member(leader("王芳", "13812345679")).await;
     assert_eq!(second.unwrap_err().code(), Code::AlreadyExists);
 
     let removal = pb::RemoveMemberRequest {
@@ -114,43 +90,28 @@ async fn a_micro_grid_has_one_serving_leader(pool: PgPool) {
         reason: "moved away".into(),
         ..Default::default()
     };
-    client.remove_member(removal.clone()).await.unwrap();
+    app.remove_member(removal.clone()).await;
     assert_eq!(
-        client.remove_member(removal).await.unwrap_err().code(),
+        app.try_remove_member(removal).await.unwrap_err().code(),
         Code::FailedPrecondition
     );
-    client
-        .add_member(member(
-            "V1-A1-M01",
-            "王芳",
-            pb::MemberRole::Leader,
-            "13812345679",
-        ))
-        .await
-        .unwrap();
+    app.add_member(leader("王芳", "13812345679")).await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn the_coverage_report_lists_what_each_micro_grid_lacks(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
     for (grid, role) in [
         ("V1-A1-M01", pb::MemberRole::Leader),
         ("V1-A1-M01", pb::MemberRole::PartyInstructor),
         ("V1-A1-M01", pb::MemberRole::Member),
         ("V1-A1-M02", pb::MemberRole::Leader),
     ] {
-        client
-            .add_member(member(grid, "赵六", role, "13700000000"))
-            .await
-            .unwrap();
+        app.add_member(member(grid, "赵六", role, "13700000000"))
+            .await;
     }
-    let report = client
-        .get_coverage_report(pb::GetCoverageReportRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
+    let report = app.coverage("").await;
     assert_eq!(report.micro_grids, 4);
     let gaps: Vec<_> = report
         .gaps
@@ -172,21 +133,15 @@ async fn the_coverage_report_lists_what_each_micro_grid_lacks(pool: PgPool) {
             ("V2-A1-M02", true, true, true)
         ]
     );
-    let v1 = client
-        .get_coverage_report(pb::GetCoverageReportRequest {
-            grid_code: "V1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let v1 = app.coverage("V1").await;
     assert_eq!((v1.micro_grids, v1.gaps.len()), (2, 1));
 }
 
 #[sqlx::test(migrations = false)]
 async fn village_staff_add_members_only_in_their_village(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    small_town(&mut app.operator().await).await;
-    let mut staff = app.client_as(Role::WorkstationStaff, Some("V2")).await;
+    app.small_town().await;
+    let staff = app.acting_as(Role::WorkstationStaff, Some("V2")).await;
     staff
         .add_member(member(
             "V2-A1-M01",
@@ -194,10 +149,9 @@ async fn village_staff_add_members_only_in_their_village(pool: PgPool) {
             pb::MemberRole::Member,
             "13600000000",
         ))
-        .await
-        .unwrap();
+        .await;
     let status = staff
-        .add_member(member(
+        .try_add_member(member(
             "V1-A1-M01",
             "钱七",
             pb::MemberRole::Member,
@@ -206,9 +160,9 @@ async fn village_staff_add_members_only_in_their_village(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
-    let mut unscoped = app.client_as(Role::WorkstationStaff, None).await;
+    let unscoped = app.acting_as(Role::WorkstationStaff, None).await;
     let status = unscoped
-        .add_member(member(
+        .try_add_member(member(
             "V2-A1-M01",
             "孙八",
             pb::MemberRole::Member,

@@ -36,20 +36,15 @@ pub fn point_object(
 #[sqlx::test(migrations = false)]
 async fn an_object_belongs_to_the_micro_grid_holding_it(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let shop = client
+    app.small_town().await;
+    let shop = app
         .create_object(point_object(
             "SHOP-0001",
             pb::ObjectKind::Shop,
             30.07,
             121.07,
         ))
-        .await
-        .unwrap()
-        .into_inner()
-        .object
-        .unwrap();
+        .await;
     assert_eq!(shop.micro_grid_code, "V2-A1-M02");
 
     let river = pb::CreateObjectRequest {
@@ -72,26 +67,18 @@ async fn an_object_belongs_to_the_micro_grid_holding_it(pool: PgPool) {
         }),
         ..Default::default()
     };
-    let river = client
-        .create_object(river)
-        .await
-        .unwrap()
-        .into_inner()
-        .object
-        .unwrap();
+    let river = app.create_object(river).await;
     assert_eq!(
         river.micro_grid_code, "V1-A1-M01",
         "a line belongs where its middle lies"
     );
 
-    let listed = client
+    let listed = app
         .list_objects(pb::ListObjectsRequest {
             grid_code: "V2".into(),
             ..Default::default()
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     assert_eq!(
         listed
             .objects
@@ -105,60 +92,60 @@ async fn an_object_belongs_to_the_micro_grid_holding_it(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn an_enterprise_names_its_head_and_only_enterprises_are_high_risk(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let mut enterprise = point_object("ENT-0001", pb::ObjectKind::Enterprise, 30.02, 121.02);
-    enterprise.head_name.clear();
-    enterprise.head_phone = "123".into();
+    app.small_town().await;
+    let enterprise = || point_object("ENT-0001", pb::ObjectKind::Enterprise, 30.02, 121.02);
+    let headless = pb::CreateObjectRequest {
+        head_name: String::new(),
+        head_phone: "123".into(),
+        ..enterprise()
+    };
     assert_eq!(
-        violated_fields(&client.create_object(enterprise).await.unwrap_err()),
+        violated_fields(&app.try_create_object(headless).await.unwrap_err()),
         ["head_name", "head_phone"]
     );
 
-    let mut shop = point_object("SHOP-0001", pb::ObjectKind::Shop, 30.02, 121.02);
-    shop.high_risk = true;
-    shop.area_ha = 3.0;
+    let risky_shop = pb::CreateObjectRequest {
+        high_risk: true,
+        area_ha: 3.0,
+        ..point_object("SHOP-0001", pb::ObjectKind::Shop, 30.02, 121.02)
+    };
     assert_eq!(
-        violated_fields(&client.create_object(shop).await.unwrap_err()),
+        violated_fields(&app.try_create_object(risky_shop).await.unwrap_err()),
         ["high_risk", "area_ha"]
     );
 
-    let mut enterprise = point_object("ENT-0001", pb::ObjectKind::Enterprise, 30.02, 121.02);
-    enterprise.high_risk = true;
-    let created = client
-        .create_object(enterprise)
-        .await
-        .unwrap()
-        .into_inner()
-        .object
-        .unwrap();
+    let created = app
+        .create_object(pb::CreateObjectRequest {
+            high_risk: true,
+            ..enterprise()
+        })
+        .await;
     assert!(created.high_risk);
     assert_eq!(created.head_phone_masked, "135****5678");
+}
+
+fn boundary(code: &str, boundary: pb::Polygon) -> pb::UpdateGridRequest {
+    pb::UpdateGridRequest {
+        code: code.into(),
+        boundary: Some(boundary),
+        ..Default::default()
+    }
 }
 
 #[sqlx::test(migrations = false)]
 async fn objects_outside_every_micro_grid_show_in_the_coverage_report_until_covered(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let outside = client
+    app.small_town().await;
+    let outside = app
         .create_object(point_object(
             "GP-0001",
             pb::ObjectKind::GarbagePoint,
             30.05,
             121.15,
         ))
-        .await
-        .unwrap()
-        .into_inner()
-        .object
-        .unwrap();
+        .await;
     assert_eq!(outside.micro_grid_code, "");
-    let report = client
-        .get_coverage_report(pb::GetCoverageReportRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
+    let report = app.coverage("").await;
     assert_eq!(
         report
             .uncovered_objects
@@ -169,58 +156,24 @@ async fn objects_outside_every_micro_grid_show_in_the_coverage_report_until_cove
     );
 
     // The town grows east; a new micro-grid there takes the garbage point in.
-    client
-        .update_grid(pb::UpdateGridRequest {
-            code: "LX".into(),
-            boundary: Some(rect(121.0, 30.0, 121.2, 30.1)),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    client
-        .update_grid(pb::UpdateGridRequest {
-            code: "V2".into(),
-            boundary: Some(rect(121.05, 30.0, 121.2, 30.1)),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    client
-        .update_grid(pb::UpdateGridRequest {
-            code: "V2-A1".into(),
-            boundary: Some(rect(121.05, 30.0, 121.2, 30.1)),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    client
-        .create_grid(grid_request(
-            "V2-A1-M03",
-            pb::GridLevel::Micro,
-            "V2-A1",
-            rect(121.1, 30.0, 121.2, 30.1),
-        ))
-        .await
-        .unwrap();
-    let report = client
-        .get_coverage_report(pb::GetCoverageReportRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
+    app.update_grid(boundary("LX", rect(121.0, 30.0, 121.2, 30.1)))
+        .await;
+    app.update_grid(boundary("V2", rect(121.05, 30.0, 121.2, 30.1)))
+        .await;
+    app.update_grid(boundary("V2-A1", rect(121.05, 30.0, 121.2, 30.1)))
+        .await;
+    app.create_grid(grid_request(
+        "V2-A1-M03",
+        pb::GridLevel::Micro,
+        "V2-A1",
+        rect(121.1, 30.0, 121.2, 30.1),
+    ))
+    .await;
+    let report = app.coverage("").await;
     assert!(
         report.uncovered_objects.is_empty(),
         "{:?}",
         report.uncovered_objects
     );
-    let moved = client
-        .get_object(pb::GetObjectRequest {
-            code: "GP-0001".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        moved.into_inner().object.unwrap().micro_grid_code,
-        "V2-A1-M03"
-    );
+    assert_eq!(app.object("GP-0001").await.micro_grid_code, "V2-A1-M03");
 }

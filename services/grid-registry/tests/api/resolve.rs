@@ -9,13 +9,8 @@ use crate::helpers::*;
 #[sqlx::test(migrations = false)]
 async fn a_point_inside_names_its_micro_grid_and_ancestors(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    let resolved = client
-        .resolve_location(at(30.07, 121.02))
-        .await
-        .unwrap()
-        .into_inner();
+    app.small_town().await;
+    let resolved = app.resolve_location(at(30.07, 121.02)).await;
     assert_eq!(resolved.micro_grid.unwrap().code, "V1-A1-M02");
     let ancestors: Vec<_> = resolved.ancestors.iter().map(|a| a.code.as_str()).collect();
     assert_eq!(ancestors, ["LX", "V1", "V1-A1"]);
@@ -25,14 +20,9 @@ async fn a_point_inside_names_its_micro_grid_and_ancestors(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_point_on_a_shared_border_names_one_grid_and_the_neighbour(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
     // 121.05 E is the border between V1 and V2; 30.02 N is inside both M01s.
-    let resolved = client
-        .resolve_location(at(30.02, 121.05))
-        .await
-        .unwrap()
-        .into_inner();
+    let resolved = app.resolve_location(at(30.02, 121.05)).await;
     assert_eq!(resolved.micro_grid.unwrap().code, "V1-A1-M01");
     let others: Vec<_> = resolved
         .also_on_border
@@ -45,11 +35,10 @@ async fn a_point_on_a_shared_border_names_one_grid_and_the_neighbour(pool: PgPoo
 #[sqlx::test(migrations = false)]
 async fn a_point_outside_is_not_found_naming_the_nearest_grid(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
+    app.small_town().await;
     // 0.01° east of the town at 30.07 N: about 960 m from V2-A1-M02.
-    let status = client
-        .resolve_location(at(30.07, 121.11))
+    let status = app
+        .try_resolve_location(at(30.07, 121.11))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
@@ -71,11 +60,10 @@ async fn a_point_outside_is_not_found_naming_the_nearest_grid(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_location_out_of_range_names_the_field(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    let status = client.resolve_location(at(95.0, 121.0)).await.unwrap_err();
+    let status = app.try_resolve_location(at(95.0, 121.0)).await.unwrap_err();
     assert_eq!(violated_fields(&status), ["location.lat"]);
-    let status = client
-        .resolve_location(pb::ResolveLocationRequest { location: None })
+    let status = app
+        .try_resolve_location(pb::ResolveLocationRequest { location: None })
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["location"]);

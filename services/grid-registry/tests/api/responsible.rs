@@ -9,27 +9,21 @@ use crate::helpers::*;
 use crate::members::member;
 use crate::objects::point_object;
 
-async fn duties(client: &mut Client) {
-    client
-        .upsert_safety_domain(pb::UpsertSafetyDomainRequest {
-            domain: Some(pb::SafetyDomain {
-                code: "PRODUCTION_SAFETY".into(),
-                name: "安全生产".into(),
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    client
-        .upsert_safety_domain(pb::UpsertSafetyDomainRequest {
-            domain: Some(pb::SafetyDomain {
-                code: "FLOOD_CONTROL".into(),
-                name: "防汛防台".into(),
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+async fn duties(registry: &Registry) {
+    for (code, name) in [
+        ("PRODUCTION_SAFETY", "安全生产"),
+        ("FLOOD_CONTROL", "防汛防台"),
+    ] {
+        registry
+            .upsert_safety_domain(pb::UpsertSafetyDomainRequest {
+                domain: Some(pb::SafetyDomain {
+                    code: code.into(),
+                    name: name.into(),
+                }),
+                ..Default::default()
+            })
+            .await;
+    }
     for (code, name, kind, regulates, domains) in [
         (
             "SAFETY_OFFICE",
@@ -53,7 +47,7 @@ async fn duties(client: &mut Client) {
             vec!["FLOOD_CONTROL"],
         ),
     ] {
-        client
+        registry
             .upsert_department(pb::UpsertDepartmentRequest {
                 department: Some(pb::Department {
                     code: code.into(),
@@ -64,14 +58,13 @@ async fn duties(client: &mut Client) {
                 }),
                 ..Default::default()
             })
-            .await
-            .unwrap();
+            .await;
     }
     for (domain, leader) in [
         ("PRODUCTION_SAFETY", "陈镇长"),
         ("FLOOD_CONTROL", "林副镇长"),
     ] {
-        client
+        registry
             .assign_domain_duty(pb::AssignDomainDutyRequest {
                 domain_code: domain.into(),
                 leader_name: leader.into(),
@@ -83,27 +76,24 @@ async fn duties(client: &mut Client) {
                 }),
                 ..Default::default()
             })
-            .await
-            .unwrap();
+            .await;
     }
-    client
+    registry
         .add_member(member(
             "V1-A1-M01",
             "张建国",
             pb::MemberRole::Leader,
             "13812345678",
         ))
-        .await
-        .unwrap();
-    client
+        .await;
+    registry
         .add_member(member(
             "V1",
             "刘站长",
             pb::MemberRole::WorkstationHead,
             "13812340000",
         ))
-        .await
-        .unwrap();
+        .await;
 }
 
 fn chain(response: &pb::FindResponsibleResponse) -> Vec<(pb::Duty, String)> {
@@ -128,27 +118,22 @@ fn chain(response: &pb::FindResponsibleResponse) -> Vec<(pb::Duty, String)> {
 #[sqlx::test(migrations = false)]
 async fn an_enterprise_chain_starts_with_its_head_and_ends_with_the_leader_on_duty(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    duties(&mut client).await;
-    client
-        .create_object(point_object(
-            "ENT-0001",
-            pb::ObjectKind::Enterprise,
-            30.02,
-            121.02,
-        ))
-        .await
-        .unwrap();
+    app.small_town().await;
+    duties(&app).await;
+    app.create_object(point_object(
+        "ENT-0001",
+        pb::ObjectKind::Enterprise,
+        30.02,
+        121.02,
+    ))
+    .await;
 
-    let found = client
+    let found = app
         .find_responsible(pb::FindResponsibleRequest {
             target: Some(Target::ObjectCode("ENT-0001".into())),
             domain_code: "PRODUCTION_SAFETY".into(),
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     use pb::Duty::*;
     assert_eq!(
         chain(&found),
@@ -172,10 +157,9 @@ async fn an_enterprise_chain_starts_with_its_head_and_ends_with_the_leader_on_du
 #[sqlx::test(migrations = false)]
 async fn a_location_chain_names_co_managers_of_the_domain(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    duties(&mut client).await;
-    let found = client
+    app.small_town().await;
+    duties(&app).await;
+    let found = app
         .find_responsible(pb::FindResponsibleRequest {
             target: Some(Target::Location(pb::LatLng {
                 lat: 30.07,
@@ -183,9 +167,7 @@ async fn a_location_chain_names_co_managers_of_the_domain(pool: PgPool) {
             })),
             domain_code: "FLOOD_CONTROL".into(),
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     use pb::Duty::*;
     assert_eq!(found.micro_grid.as_ref().unwrap().code, "V2-A1-M02");
     assert_eq!(
@@ -202,27 +184,26 @@ async fn a_location_chain_names_co_managers_of_the_domain(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn an_unknown_domain_or_object_is_refused(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let mut client = app.operator().await;
-    small_town(&mut client).await;
-    duties(&mut client).await;
-    let status = client
-        .find_responsible(pb::FindResponsibleRequest {
+    app.small_town().await;
+    duties(&app).await;
+    let status = app
+        .try_find_responsible(pb::FindResponsibleRequest {
             target: Some(Target::ObjectCode("ENT-0001".into())),
             domain_code: "ASTRONOMY".into(),
         })
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["domain_code"]);
-    let status = client
-        .find_responsible(pb::FindResponsibleRequest {
+    let status = app
+        .try_find_responsible(pb::FindResponsibleRequest {
             target: Some(Target::ObjectCode("ENT-0404".into())),
             domain_code: "PRODUCTION_SAFETY".into(),
         })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    let status = client
-        .upsert_department(pb::UpsertDepartmentRequest {
+    let status = app
+        .try_upsert_department(pb::UpsertDepartmentRequest {
             department: Some(pb::Department {
                 code: "police".into(),
                 name: "派出所".into(),

@@ -10,20 +10,20 @@ use std::sync::{Arc, RwLock};
 use geo::{BoundingRect, Point, Polygon};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
-use uuid::Uuid;
 
-use crate::domain::geometry;
-use crate::domain::grid::Placed;
-use crate::domain::kinds::Level;
+use super::geometry::{self, Shape};
+use super::grid::{Grid, Placed};
+use super::ids::GridId;
+use super::kinds::Level;
 
 /// A grid as the index holds it.
 #[derive(Debug, Clone)]
 pub struct GridNode {
-    pub id: Uuid,
+    pub id: GridId,
     pub code: String,
     pub name: String,
     pub level: Level,
-    pub parent_id: Option<Uuid>,
+    pub parent_id: Option<GridId>,
     pub boundary: Polygon,
     pub version: i64,
 }
@@ -32,6 +32,7 @@ impl GridNode {
     /// Returns the grid as the placement rules see it.
     pub fn placed(&self) -> Placed<'_> {
         Placed {
+            id: self.id,
             code: &self.code,
             level: self.level,
             boundary: &self.boundary,
@@ -39,7 +40,21 @@ impl GridNode {
     }
 }
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, Uuid>;
+impl From<&Grid> for GridNode {
+    fn from(grid: &Grid) -> Self {
+        Self {
+            id: grid.id,
+            code: grid.code.clone(),
+            name: grid.name.clone(),
+            level: grid.level,
+            parent_id: grid.parent_id,
+            boundary: grid.boundary.clone(),
+            version: grid.version,
+        }
+    }
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, GridId>;
 
 /// Where a point falls.
 #[derive(Debug, Clone)]
@@ -59,8 +74,8 @@ pub enum Resolution {
 /// One immutable state of the index.
 #[derive(Default)]
 pub struct Snapshot {
-    nodes: HashMap<Uuid, Arc<GridNode>>,
-    by_code: HashMap<String, Uuid>,
+    nodes: HashMap<GridId, Arc<GridNode>>,
+    by_code: HashMap<String, GridId>,
     micro_tree: RTree<Entry>,
 }
 
@@ -71,12 +86,12 @@ const NEAREST_CANDIDATES: usize = 8;
 impl Snapshot {
     /// Builds a snapshot of `nodes`.
     pub fn build(nodes: impl IntoIterator<Item = GridNode>) -> Self {
-        let nodes: HashMap<Uuid, Arc<GridNode>> =
+        let nodes: HashMap<GridId, Arc<GridNode>> =
             nodes.into_iter().map(|n| (n.id, Arc::new(n))).collect();
         Self::from_nodes(nodes)
     }
 
-    fn from_nodes(nodes: HashMap<Uuid, Arc<GridNode>>) -> Self {
+    fn from_nodes(nodes: HashMap<GridId, Arc<GridNode>>) -> Self {
         let by_code = nodes.values().map(|n| (n.code.clone(), n.id)).collect();
         let entries = nodes
             .values()
@@ -101,7 +116,7 @@ impl Snapshot {
     }
 
     /// Returns the grid with `id`.
-    pub fn get(&self, id: &Uuid) -> Option<&Arc<GridNode>> {
+    pub fn get(&self, id: &GridId) -> Option<&Arc<GridNode>> {
         self.nodes.get(id)
     }
 
@@ -116,7 +131,7 @@ impl Snapshot {
     }
 
     /// Returns the ancestors of `id`, from the top down, without the grid itself.
-    pub fn ancestors(&self, id: &Uuid) -> Vec<Arc<GridNode>> {
+    pub fn ancestors(&self, id: &GridId) -> Vec<Arc<GridNode>> {
         let mut chain = Vec::new();
         let mut next = self.nodes.get(id).and_then(|n| n.parent_id);
         while let Some(parent_id) = next {
@@ -134,14 +149,14 @@ impl Snapshot {
     }
 
     /// Returns whether grid `id` is the grid coded `scope` or lies below it.
-    pub fn is_within(&self, id: &Uuid, scope: &str) -> bool {
+    pub fn is_within(&self, id: &GridId, scope: &str) -> bool {
         self.nodes.get(id).is_some_and(|n| n.code == scope)
             || self.ancestors(id).iter().any(|a| a.code == scope)
     }
 
     /// Returns the ids of every grid below `id`.
-    pub fn descendants(&self, id: &Uuid) -> Vec<Uuid> {
-        let mut children: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    pub fn descendants(&self, id: &GridId) -> Vec<GridId> {
+        let mut children: HashMap<GridId, Vec<GridId>> = HashMap::new();
         for node in self.nodes.values() {
             if let Some(parent) = node.parent_id {
                 children.entry(parent).or_default().push(node.id);
@@ -178,6 +193,22 @@ impl Snapshot {
             micro,
             also_on_border: covering,
         }
+    }
+
+    /// Returns the micro-grid holding `shape`'s anchor, if any.
+    pub fn micro_grid_holding(&self, shape: &Shape) -> Option<Arc<GridNode>> {
+        match self.resolve(shape.anchor()) {
+            Resolution::Inside { micro, .. } => Some(micro),
+            Resolution::Outside { .. } => None,
+        }
+    }
+
+    /// Returns the micro-grids at or below grid `id`.
+    pub fn micro_grids_under(&self, id: &GridId) -> Vec<GridId> {
+        std::iter::once(*id)
+            .chain(self.descendants(id))
+            .filter(|id| self.get(id).is_some_and(|n| n.level == Level::Micro))
+            .collect()
     }
 
     fn nearest(&self, point: Point) -> Option<(Arc<GridNode>, f64)> {
@@ -227,7 +258,7 @@ impl SpatialIndex {
     /// Adds or replaces grids, keeping the newer version of each.
     pub fn apply(&self, nodes: impl IntoIterator<Item = GridNode>) {
         let mut current = self.current.write().expect("index lock is never poisoned");
-        let mut all: HashMap<Uuid, Arc<GridNode>> = current.nodes.clone();
+        let mut all: HashMap<GridId, Arc<GridNode>> = current.nodes.clone();
         let mut changed = false;
         for node in nodes {
             if all
@@ -251,7 +282,7 @@ mod tests {
     fn node(
         code: &str,
         level: Level,
-        parent: Option<Uuid>,
+        parent: Option<GridId>,
         x0: f64,
         x1: f64,
         version: i64,
@@ -264,7 +295,7 @@ mod tests {
             (x0, 30.0),
         ]];
         GridNode {
-            id: Uuid::now_v7(),
+            id: GridId::generate(),
             code: code.into(),
             name: code.into(),
             level,

@@ -1,0 +1,91 @@
+//! Registering covered objects in the micro-grid their anchor lies in, and
+//! reading them.
+
+use platform::auth::Caller;
+use platform::error::AppError;
+use platform::uow::{Begun, CallKey};
+use prost::Message;
+
+use super::{Context, access, micro_grids_under};
+use crate::domain::ids::ObjectId;
+use crate::domain::kinds::ObjectKind;
+use crate::domain::object::{CoveredObject, NewObject};
+use crate::events;
+use crate::repository::objects;
+
+/// Registers a checked object in the micro-grid holding its anchor (by the
+/// index), or in none.
+///
+/// # Errors
+/// The caller may not write in that micro-grid, or the code is taken.
+pub async fn create_object<A: Message + Default>(
+    ctx: &Context,
+    caller: &Caller,
+    key: CallKey,
+    new: NewObject,
+    answer: impl FnOnce(&CoveredObject) -> A,
+) -> Result<A, AppError> {
+    let micro = ctx
+        .index
+        .snapshot()
+        .micro_grid_holding(&new.shape)
+        .map(|m| (m.id, m.code.clone()));
+    let mut work = match ctx.units.begin(key).await? {
+        Begun::Replay(saved) => return Ok(saved),
+        Begun::Fresh(work) => work,
+    };
+    access::require_writer(work.conn(), caller, micro.as_ref().map(|m| m.0)).await?;
+    let (object, event) = CoveredObject::create(ObjectId::generate(), new, micro, work.now());
+    objects::insert(work.conn(), &object).await?;
+    work.publish(events::object(
+        &caller.subject,
+        object.created_at,
+        &object,
+        &event,
+    ));
+    work.commit(answer(&object)).await
+}
+
+/// Returns the object with `id`, or coded `code`.
+///
+/// # Errors
+/// The database fails or holds a value this version does not know.
+pub async fn get_object(
+    ctx: &Context,
+    id: Option<ObjectId>,
+    code: &str,
+) -> Result<Option<CoveredObject>, AppError> {
+    let mut conn = ctx.units.pool().acquire().await?;
+    objects::find(&mut conn, id, code).await
+}
+
+/// A page of covered objects.
+#[derive(Debug, Clone)]
+pub struct ListObjects {
+    pub kind: Option<ObjectKind>,
+    /// Only objects at or below this grid; empty for all.
+    pub grid_code: String,
+    pub after: String,
+    pub limit: i64,
+}
+
+/// Returns a page of objects by code.
+///
+/// # Errors
+/// The grid code names no grid, or the database fails.
+pub async fn list_objects(
+    ctx: &Context,
+    query: ListObjects,
+) -> Result<Vec<CoveredObject>, AppError> {
+    let grid_ids = micro_grids_under(ctx, &query.grid_code)?;
+    let kinds: Vec<ObjectKind> = query.kind.into_iter().collect();
+    let mut conn = ctx.units.pool().acquire().await?;
+    objects::page(
+        &mut conn,
+        &kinds,
+        grid_ids.as_deref(),
+        &query.after,
+        query.limit,
+    )
+    .await
+}
