@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
@@ -182,41 +183,152 @@ pub enum AuthError {
 
 /// Checks bearer tokens.
 pub struct Verifier {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
     dev: bool,
+}
+
+/// Where the keys that sign tokens come from.
+enum Keys {
+    /// One key: the development secret, or the issuer's public key.
+    One(DecodingKey),
+    /// The issuer's key set (JWKS), mounted as a file and read again when it
+    /// changes, so keys rotate without a restart; a token's `kid` picks its
+    /// key.
+    Set(KeySet),
+}
+
+struct KeySet {
+    path: std::path::PathBuf,
+    fallback: Algorithm,
+    loaded: std::sync::RwLock<LoadedSet>,
+}
+
+struct LoadedSet {
+    modified: Option<SystemTime>,
+    checked: std::time::Instant,
+    keys: Vec<(Option<String>, Algorithm, DecodingKey)>,
+}
+
+/// How often a mounted key set's file is looked at for a change.
+const KEY_SET_CHECK: Duration = Duration::from_secs(10);
+
+fn algorithm_of(algorithm: JwtAlgorithm) -> Algorithm {
+    match algorithm {
+        JwtAlgorithm::RS256 => Algorithm::RS256,
+        JwtAlgorithm::ES256 => Algorithm::ES256,
+        JwtAlgorithm::EdDSA => Algorithm::EdDSA,
+    }
+}
+
+impl KeySet {
+    fn open(path: &std::path::Path, fallback: Algorithm) -> anyhow::Result<Self> {
+        let loaded = Self::read(path, fallback)?;
+        Ok(Self {
+            path: path.to_owned(),
+            fallback,
+            loaded: std::sync::RwLock::new(loaded),
+        })
+    }
+
+    /// Reads the JWKS at `path`; keys for HMAC are refused (a shared secret
+    /// is never a production key).
+    fn read(path: &std::path::Path, fallback: Algorithm) -> anyhow::Result<LoadedSet> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&text)
+            .with_context(|| format!("parsing the key set (JWKS) in {}", path.display()))?;
+        let mut keys = Vec::new();
+        for jwk in &set.keys {
+            let algorithm = jwk
+                .common
+                .key_algorithm
+                .and_then(|a| Algorithm::from_str(&a.to_string()).ok())
+                .unwrap_or(fallback);
+            anyhow::ensure!(
+                !matches!(
+                    algorithm,
+                    Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+                ),
+                "{}: symmetric (HS*) keys are not accepted",
+                path.display()
+            );
+            let key = DecodingKey::from_jwk(jwk)
+                .with_context(|| format!("a key in {} cannot be used", path.display()))?;
+            keys.push((jwk.common.key_id.clone(), algorithm, key));
+        }
+        anyhow::ensure!(!keys.is_empty(), "{} holds no keys", path.display());
+        Ok(LoadedSet {
+            modified: std::fs::metadata(path).and_then(|m| m.modified()).ok(),
+            checked: std::time::Instant::now(),
+            keys,
+        })
+    }
+
+    /// Reads the file again when it changed since the last look (at most
+    /// every [`KEY_SET_CHECK`]); a broken new file keeps the old keys.
+    fn refresh(&self) {
+        {
+            let loaded = self.loaded.read().expect("key set lock");
+            if loaded.checked.elapsed() < KEY_SET_CHECK {
+                return;
+            }
+        }
+        let mut loaded = self.loaded.write().expect("key set lock");
+        loaded.checked = std::time::Instant::now();
+        let modified = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
+        if modified == loaded.modified {
+            return;
+        }
+        match Self::read(&self.path, self.fallback) {
+            Ok(fresh) => {
+                tracing::info!(path = %self.path.display(), keys = fresh.keys.len(), "token signing keys reloaded");
+                *loaded = fresh;
+            }
+            Err(err) => {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "keeping the previous token signing keys"
+                )
+            }
+        }
+    }
 }
 
 impl Verifier {
     /// Builds the verifier for `config`'s mode.
     ///
     /// # Errors
-    /// The public key file cannot be read or parsed.
+    /// The public key or key set cannot be read or parsed.
     pub fn from_config(config: &AuthConfig) -> anyhow::Result<Self> {
-        let (key, algorithm) = match config.mode {
+        let (keys, algorithm) = match config.mode {
             AuthMode::Dev => (
-                DecodingKey::from_secret(config.dev_secret.expose_secret().as_bytes()),
+                Keys::One(DecodingKey::from_secret(
+                    config.dev_secret.expose_secret().as_bytes(),
+                )),
                 Algorithm::HS256,
             ),
             AuthMode::Jwt => {
-                let path = config
-                    .public_key_path
-                    .as_ref()
-                    .context("auth.public_key_path is required")?;
-                let pem =
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-                let key = match config.algorithm {
-                    JwtAlgorithm::RS256 => DecodingKey::from_rsa_pem(&pem),
-                    JwtAlgorithm::ES256 => DecodingKey::from_ec_pem(&pem),
-                    JwtAlgorithm::EdDSA => DecodingKey::from_ed_pem(&pem),
+                let algorithm = algorithm_of(config.algorithm);
+                match (&config.jwks_path, &config.public_key_path) {
+                    (Some(path), _) => (Keys::Set(KeySet::open(path, algorithm)?), algorithm),
+                    (None, Some(path)) => {
+                        let pem = std::fs::read(path)
+                            .with_context(|| format!("reading {}", path.display()))?;
+                        let key = match config.algorithm {
+                            JwtAlgorithm::RS256 => DecodingKey::from_rsa_pem(&pem),
+                            JwtAlgorithm::ES256 => DecodingKey::from_ec_pem(&pem),
+                            JwtAlgorithm::EdDSA => DecodingKey::from_ed_pem(&pem),
+                        }
+                        .with_context(|| format!("parsing the public key in {}", path.display()))?;
+                        (Keys::One(key), algorithm)
+                    }
+                    (None, None) => {
+                        anyhow::bail!("auth.public_key_path or auth.jwks_path is required")
+                    }
                 }
-                .with_context(|| format!("parsing the public key in {}", path.display()))?;
-                let algorithm = match config.algorithm {
-                    JwtAlgorithm::RS256 => Algorithm::RS256,
-                    JwtAlgorithm::ES256 => Algorithm::ES256,
-                    JwtAlgorithm::EdDSA => Algorithm::EdDSA,
-                };
-                (key, algorithm)
             }
         };
         let mut validation = Validation::new(algorithm);
@@ -225,7 +337,7 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
         Ok(Self {
-            key,
+            keys,
             validation,
             dev: config.mode == AuthMode::Dev,
         })
@@ -242,8 +354,24 @@ impl Verifier {
     /// # Errors
     /// A bad signature, issuer, audience, or an expired token.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let invalid = |e: jsonwebtoken::errors::Error| AuthError::Invalid(e.to_string());
+        let data = match &self.keys {
+            Keys::One(key) => jsonwebtoken::decode::<Claims>(token, key, &self.validation),
+            Keys::Set(set) => {
+                set.refresh();
+                let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
+                let loaded = set.loaded.read().expect("key set lock");
+                let (_, algorithm, key) = loaded
+                    .keys
+                    .iter()
+                    .find(|(kid, _, _)| header.kid.is_none() || *kid == header.kid)
+                    .ok_or_else(|| AuthError::Invalid("no key with this token's kid".into()))?;
+                let mut validation = self.validation.clone();
+                validation.algorithms = vec![*algorithm];
+                jsonwebtoken::decode::<Claims>(token, key, &validation)
+            }
+        }
+        .map_err(invalid)?;
         let claims = data.claims;
         Ok(Caller {
             subject: claims.sub,
@@ -346,6 +474,7 @@ mod tests {
             audience: "weigrid".into(),
             dev_secret: "a-development-secret".to_owned().into(),
             public_key_path: None,
+            jwks_path: None,
             algorithm: JwtAlgorithm::RS256,
         }
     }
@@ -406,6 +535,7 @@ mod tests {
             audience: "weigrid".into(),
             dev_secret: "unused-in-jwt-mode".to_owned().into(),
             public_key_path: Some(public),
+            jwks_path: None,
             algorithm: JwtAlgorithm::EdDSA,
         };
         let sign = |issuer: &str, exp_offset: i64| {
@@ -456,6 +586,93 @@ mod tests {
             "development tokens are refused in jwt mode"
         );
         assert!(DevIssuer::from_config(&config).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Returns an Ed25519 key, its JWK with `kid`, and a token it signs.
+    fn ed25519(kid: &str) -> (serde_json::Value, String) {
+        use base64::Engine as _;
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.public_key_raw());
+        let jwk =
+            serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA"});
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let claims = Claims {
+            sub: format!("signed-by-{kid}"),
+            role: Role::TownOperator,
+            scope: None,
+            iss: "https://id.jinshan.example".into(),
+            aud: "weigrid".into(),
+            iat: now,
+            exp: now + 300,
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.to_owned());
+        let signing = EncodingKey::from_ed_pem(key.serialize_pem().as_bytes()).unwrap();
+        (
+            jwk,
+            jsonwebtoken::encode(&header, &claims, &signing).unwrap(),
+        )
+    }
+
+    #[test]
+    fn keys_rotate_through_a_mounted_key_set_without_a_restart() {
+        let dir = std::env::temp_dir().join(format!("weigrid-jwks-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("jwks.json");
+        let (old_jwk, old_token) = ed25519("2026-11");
+        let (new_jwk, new_token) = ed25519("2026-12");
+        std::fs::write(
+            &path,
+            serde_json::json!({"keys": [old_jwk.clone()]}).to_string(),
+        )
+        .unwrap();
+        let config = AuthConfig {
+            mode: AuthMode::Jwt,
+            issuer: "https://id.jinshan.example".into(),
+            audience: "weigrid".into(),
+            dev_secret: "unused-in-jwt-mode".to_owned().into(),
+            public_key_path: None,
+            jwks_path: Some(path.clone()),
+            algorithm: JwtAlgorithm::RS256,
+        };
+        let verifier = Verifier::from_config(&config).unwrap();
+        assert_eq!(
+            verifier.verify(&old_token).unwrap().subject,
+            "signed-by-2026-11"
+        );
+        assert!(verifier.verify(&new_token).is_err(), "not yet published");
+
+        // The identity provider publishes the new key beside the old one.
+        std::fs::write(
+            &path,
+            serde_json::json!({"keys": [old_jwk, new_jwk]}).to_string(),
+        )
+        .unwrap();
+        let Keys::Set(set) = &verifier.keys else {
+            panic!("a key set")
+        };
+        set.loaded.write().unwrap().checked -= KEY_SET_CHECK;
+        assert_eq!(
+            verifier.verify(&new_token).unwrap().subject,
+            "signed-by-2026-12"
+        );
+        assert!(
+            verifier.verify(&old_token).is_ok(),
+            "both during the overlap"
+        );
+
+        // A development token is never accepted by a key set.
+        let dev = DevIssuer::new(
+            "a-development-secret",
+            "https://id.jinshan.example",
+            "weigrid",
+        )
+        .issue("mallory", Role::TownOperator, None, Duration::from_secs(60));
+        assert!(verifier.verify(&dev).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
 

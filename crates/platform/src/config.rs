@@ -125,6 +125,7 @@ const SHARED_OPTIONAL: &[&str] = &[
     "grpc.tls.key_path",
     "grpc.tls.client_ca_path",
     "auth.public_key_path",
+    "auth.jwks_path",
     "clients.*.tls.ca_path",
     "clients.*.tls.domain",
     "clients.*.tls.cert_path",
@@ -623,6 +624,11 @@ pub struct AuthConfig {
     /// Production: the issuer's public key (PEM).
     #[serde(default)]
     pub public_key_path: Option<PathBuf>,
+    /// Production: the issuer's key set (JWKS JSON), a mounted file read
+    /// again when it changes, so signing keys rotate without a restart;
+    /// takes precedence over `public_key_path`.
+    #[serde(default)]
+    pub jwks_path: Option<PathBuf>,
     /// Production: the signature algorithm of that key.
     pub algorithm: JwtAlgorithm,
 }
@@ -652,9 +658,13 @@ impl Validate for AuthConfig {
                 "auth.dev_secret",
                 "must be at least 16 characters",
             ),
-            AuthMode::Jwt => match &self.public_key_path {
-                Some(path) => check_file(v, "auth.public_key_path", path),
-                None => v.add("auth.public_key_path", "is required when auth.mode is jwt"),
+            AuthMode::Jwt => match (&self.jwks_path, &self.public_key_path) {
+                (Some(path), _) => check_file(v, "auth.jwks_path", path),
+                (None, Some(path)) => check_file(v, "auth.public_key_path", path),
+                (None, None) => v.add(
+                    "auth.public_key_path",
+                    "(or auth.jwks_path) is required when auth.mode is jwt",
+                ),
             },
         }
     }

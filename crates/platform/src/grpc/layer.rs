@@ -351,6 +351,7 @@ mod tests {
             audience: "weigrid".into(),
             dev_secret: "a-development-secret".to_owned().into(),
             public_key_path: None,
+            jwks_path: None,
             algorithm: crate::config::JwtAlgorithm::RS256,
         };
         let layer = PlatformLayer::new(
