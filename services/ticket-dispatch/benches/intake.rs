@@ -21,7 +21,11 @@ use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use ticket_dispatch::repository::tickets::{self, TicketRow, TransitionRow};
+use ticket_dispatch::domain::channel::{Channel as TicketChannel, ChannelLimits};
+use ticket_dispatch::domain::fixtures::intake;
+use ticket_dispatch::domain::ids::TicketId;
+use ticket_dispatch::domain::ticket::{Stamp, Ticket};
+use ticket_dispatch::repository::tickets;
 use tonic::transport::Channel;
 
 /// Calls in flight at once.
@@ -172,66 +176,29 @@ async fn main() -> anyhow::Result<()> {
             let number = tickets::next_number(&mut txn, "LX", 2026)
                 .await
                 .expect("number");
-            let ticket = TicketRow {
-                ticket_id: uuid::Uuid::now_v7(),
+            let (ticket, received) = Ticket::receive(
+                TicketId::generate(),
                 number,
-                channel: "HOTLINE_12345".into(),
-                external_ref: Some(format!("raw-{i:07}")),
-                category_code: "SANITATION".into(),
-                title: "垃圾堆放".into(),
-                description: "路口垃圾三天无人清运".into(),
-                lat: Some(30.02),
-                lng: Some(121.02),
-                micro_grid_code: Some("V1-A1-M01".into()),
-                village_code: Some("V1".into()),
-                state: "RECEIVED".into(),
-                unrouted: false,
-                difficult: false,
-                assignee_kind: None,
-                assignee_code: None,
-                assignee_name: None,
-                received_at: now,
-                dispatched_at: None,
-                limit_kind: "HOURS".into(),
-                limit_value: 24,
-                extension_days: 0,
-                paused_since: None,
-                paused_total_ms: 0,
-                due_at: None,
-                satisfaction: None,
-                returns: 0,
-                escalation_level: 0,
-                reporter_phone: Some("13912345678".into()),
-                version: 1,
-                updated_at: now,
-                duplicate_of: None,
-            };
+                &intake(TicketChannel::Hotline12345, &format!("raw-{i:07}")),
+                None,
+                &ChannelLimits::default(),
+                &Stamp::new("bench", now),
+            );
             tickets::insert(&mut txn, &ticket).await.expect("insert");
-            let transition = TransitionRow {
-                ticket_id: ticket.ticket_id,
-                at: now,
-                actor: "bench".into(),
-                from_state: None,
-                to_state: "RECEIVED".into(),
-                action: "receive".into(),
-                reason: None,
-                unit_kind: None,
-                unit_code: None,
-                unit_name: None,
-                cause: None,
-            };
-            tickets::record(&mut txn, &transition)
+            tickets::record(&mut txn, ticket.id, &received)
                 .await
                 .expect("history");
-            let event = platform::outbox::OutboxEvent {
-                event_id: uuid::Uuid::now_v7(),
-                subject: "dispatch.ticket.received".into(),
-                payload: vec![0; 420],
-                headers: Default::default(),
-            };
-            platform::outbox::enqueue(&mut txn, &event)
-                .await
-                .expect("outbox");
+            // The baseline writes its outbox row by hand: it measures the
+            // floor under the unit of work, not the service.
+            sqlx::query(
+                "INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, '{}')",
+            )
+            .bind(uuid::Uuid::now_v7())
+            .bind("dispatch.ticket.received")
+            .bind(vec![0u8; 420])
+            .execute(&mut *txn)
+            .await
+            .expect("outbox");
             txn.commit().await.expect("commit");
         }
     })

@@ -1,5 +1,5 @@
-//! Wiring: the pool, the bus, the registry client, the workers and the
-//! gRPC server.
+//! Wiring: the pool, the bus, the registry client, the use cases' context,
+//! the workers, the consumers and the gRPC server.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,10 +10,12 @@ use anyhow::Context as _;
 use platform::auth::{DevIssuer, Role, Verifier};
 use platform::clock::{SharedClock, SystemClock};
 use platform::config::AuthMode;
-use platform::events::Bus;
+use platform::events::{Bus, StreamSpec};
 use platform::grpc::{Chassis, run};
+use platform::inbox::ConsumerSpec;
 use platform::metrics::Metrics;
 use platform::outbox::Relay;
+use platform::uow::Units;
 use proto::dispatch::v1::dispatch_service_server::DispatchServiceServer;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
@@ -21,28 +23,24 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::DispatchApi;
+use crate::application::{Context, Policy};
 use crate::config::DispatchConfig;
+use crate::consumers::TicketRequests;
+use crate::domain::deadline::DeadlineRules;
 use crate::events::STREAM;
-use crate::intake_events::TicketRequests;
 use crate::registry::Registry;
 use crate::repository::categories;
-use crate::workflow::Rules;
 use crate::{MIGRATOR, workers};
-use platform::events::StreamSpec;
-use platform::inbox::ConsumerSpec;
 
 /// A dispatch instance, bound and ready to run.
 pub struct App {
     config: DispatchConfig,
     pool: PgPool,
     bus: Bus,
-    clock: SharedClock,
     listener: TcpListener,
     metrics: Arc<Metrics>,
     relay: Relay,
-    registry: Registry,
-    rules: Arc<Rules>,
-    api: DispatchApi,
+    ctx: Context,
     verifier: Arc<Verifier>,
     /// The service's own token, for what it does on nobody's behalf.
     token: String,
@@ -91,7 +89,7 @@ impl App {
                 .await
                 .context("reading the business calendar")?
         };
-        let rules = Arc::new(Rules {
+        let rules = Arc::new(DeadlineRules {
             calendar,
             warning_fractions: config.deadlines.fractions(),
         });
@@ -103,18 +101,16 @@ impl App {
             config.service.outbox.clone(),
             metrics.clone(),
         );
-        let api = DispatchApi::new(
-            pool.clone(),
-            registry.clone(),
-            clock.clone(),
-            relay.waker(),
-            rules.clone(),
-            crate::api::Policy {
+        let ctx = Context {
+            units: Units::new(pool.clone(), clock, relay.waker()),
+            registry,
+            rules,
+            policy: Policy {
                 limits: config.deadlines.channel_limits(),
                 assessment: config.assessment,
                 duplicates: config.duplicates,
             },
-        );
+        };
         let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
         let listener = TcpListener::bind(config.service.grpc.listen)
             .await
@@ -123,13 +119,10 @@ impl App {
             config,
             pool,
             bus,
-            clock,
             listener,
             metrics,
             relay,
-            registry,
-            rules,
-            api,
+            ctx,
             verifier,
             token,
         })
@@ -152,21 +145,14 @@ impl App {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         let background = CancellationToken::new();
-        let waker = self.relay.waker();
         tokio::spawn(workers::run_timers(
-            self.pool.clone(),
-            self.rules.clone(),
-            self.clock.clone(),
-            waker.clone(),
+            self.ctx.units.clone(),
+            self.ctx.rules.clone(),
             self.config.workers.timer_interval,
             background.clone(),
         ));
         tokio::spawn(workers::run_router(
-            self.pool.clone(),
-            self.registry.clone(),
-            self.rules.clone(),
-            self.clock.clone(),
-            waker,
+            self.ctx.clone(),
             self.config.workers.router_interval,
             background.clone(),
         ));
@@ -180,23 +166,19 @@ impl App {
                 filter_subject: format!("{root}.ticket.requested"),
             };
             let handler = TicketRequests {
-                api: self.api.clone(),
+                ctx: self.ctx.clone(),
                 token: self.token.clone(),
                 source: root,
             };
             tokio::spawn(platform::inbox::supervise(
                 self.bus.clone(),
-                platform::uow::Units::new(
-                    self.pool.clone(),
-                    self.clock.clone(),
-                    self.relay.waker(),
-                ),
+                self.ctx.units.clone(),
                 spec,
-                platform::inbox::InTxn(handler),
+                handler,
                 background.clone(),
             ));
         }
-        let service = DispatchServiceServer::new(self.api)
+        let service = DispatchServiceServer::new(DispatchApi::new(self.ctx))
             .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
             .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
         let chassis = Chassis::new(

@@ -2,7 +2,7 @@
 //! and who is responsible there for a safety domain. Every call forwards the
 //! caller's identity when there is one (the service's own token otherwise),
 //! is bounded by the configured timeout, and is retried only because it is
-//! a read.
+//! a read. Answers come back as domain values.
 
 use platform::config::ClientConfig;
 use platform::grpc::client::{self, Outgoing};
@@ -12,15 +12,9 @@ use tonic::Code;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-/// Where a location lies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placement {
-    pub micro_grid_code: String,
-    pub micro_grid_name: String,
-    /// The village or residential workstation above it.
-    pub village_code: Option<String>,
-    pub village_name: Option<String>,
-}
+use crate::domain::grid::{
+    Duty, GridRef, LatLng, Placement, ResponsibleParty, Village, VillageKind,
+};
 
 /// The registry could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -51,18 +45,20 @@ impl Registry {
         })
     }
 
-    /// Returns the micro-grid holding (lat, lng); `None` outside every one.
+    /// Returns the micro-grid holding `at`; `None` outside every one.
     ///
     /// # Errors
     /// The registry is unreachable or failed.
     pub async fn resolve(
         &self,
-        lat: f64,
-        lng: f64,
+        at: LatLng,
         caller: Option<&str>,
     ) -> Result<Option<Placement>, Unreachable> {
         let message = registry::ResolveLocationRequest {
-            location: Some(registry::LatLng { lat, lng }),
+            location: Some(registry::LatLng {
+                lat: at.lat,
+                lng: at.lng,
+            }),
         };
         let outcome = client::retry_idempotent(self.attempts, || {
             let mut c = self.client.clone();
@@ -99,18 +95,15 @@ impl Registry {
         }
     }
 
-    /// Returns the villages and residential committees: (code, name, level).
+    /// Returns the villages and residential committees.
     ///
     /// # Errors
     /// The registry is unreachable or failed.
-    pub async fn villages(
-        &self,
-        caller: Option<&str>,
-    ) -> Result<Vec<(String, String, String)>, Unreachable> {
+    pub async fn villages(&self, caller: Option<&str>) -> Result<Vec<Village>, Unreachable> {
         let mut found = Vec::new();
-        for level in [
-            registry::GridLevel::Village,
-            registry::GridLevel::Residential,
+        for (level, kind) in [
+            (registry::GridLevel::Village, VillageKind::Village),
+            (registry::GridLevel::Residential, VillageKind::Residential),
         ] {
             let message = registry::ListGridsRequest {
                 level: level.into(),
@@ -129,35 +122,31 @@ impl Registry {
                 .list_grids(request)
                 .await
                 .map_err(|s| Unreachable(format!("{:?}: {}", s.code(), s.message())))?;
-            let name = if level == registry::GridLevel::Village {
-                "VILLAGE"
-            } else {
-                "RESIDENTIAL"
-            };
-            found.extend(
-                page.into_inner()
-                    .grids
-                    .into_iter()
-                    .map(|g| (g.code, g.name, name.to_owned())),
-            );
+            found.extend(page.into_inner().grids.into_iter().map(|g| Village {
+                code: g.code,
+                name: g.name,
+                kind,
+            }));
         }
         Ok(found)
     }
 
-    /// Returns the responsibility chain at (lat, lng) for `domain`.
+    /// Returns the responsibility chain at `at` for the safety `domain`.
     ///
     /// # Errors
     /// The registry is unreachable or failed.
     pub async fn responsible(
         &self,
-        lat: f64,
-        lng: f64,
+        at: LatLng,
         domain: &str,
         caller: Option<&str>,
-    ) -> Result<Vec<registry::ResponsibleParty>, Unreachable> {
+    ) -> Result<Vec<ResponsibleParty>, Unreachable> {
         let message = registry::FindResponsibleRequest {
             target: Some(registry::find_responsible_request::Target::Location(
-                registry::LatLng { lat, lng },
+                registry::LatLng {
+                    lat: at.lat,
+                    lng: at.lng,
+                },
             )),
             domain_code: domain.to_owned(),
         };
@@ -174,7 +163,12 @@ impl Registry {
         })
         .await;
         match outcome {
-            Ok(response) => Ok(response.into_inner().chain),
+            Ok(response) => Ok(response
+                .into_inner()
+                .chain
+                .into_iter()
+                .filter_map(party)
+                .collect()),
             Err(status) if matches!(status.code(), Code::NotFound | Code::InvalidArgument) => {
                 Ok(Vec::new())
             }
@@ -185,4 +179,28 @@ impl Registry {
             ))),
         }
     }
+}
+
+/// Returns a link of the chain as the domain knows it; `None` for a duty
+/// this version does not know (no dispatch rule looks for it).
+fn party(p: registry::ResponsibleParty) -> Option<ResponsibleParty> {
+    use registry::Duty as D;
+    let duty = match D::try_from(p.duty).ok()? {
+        D::Unspecified => return None,
+        D::FirstInquiry => Duty::FirstInquiry,
+        D::MicroGridLeader => Duty::MicroGridLeader,
+        D::Workstation => Duty::Workstation,
+        D::Regulator => Duty::Regulator,
+        D::CoManagement => Duty::CoManagement,
+        D::LeaderOnDuty => Duty::LeaderOnDuty,
+    };
+    Some(ResponsibleParty {
+        duty,
+        grid: p.grid.map(|g| GridRef {
+            code: g.code,
+            name: g.name,
+        }),
+        department_code: p.department_code,
+        department_name: p.department_name,
+    })
 }

@@ -1,7 +1,11 @@
 //! A dispatch instance on a free port over a test's own database, next to a
 //! grid registry on a database of its own (created here, dropped by
 //! [`TestDispatch::cleanup`]), with a manual clock: the harness of this
-//! crate's API tests and of the services that talk to dispatch.
+//! crate's API tests and of the services that talk to dispatch. An
+//! [`Actor`] calls it as one caller, with typed answers, so that a test
+//! reads as the rule it checks.
+//!
+//! Compiled only for tests and with the `testkit` feature.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,11 +17,13 @@ use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
 use platform::testing::ScratchDatabase;
+use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::registry::v1 as registry;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -248,6 +254,18 @@ impl TestDispatch {
         self.client_as(Role::TownOperator, None).await
     }
 
+    /// Returns dispatch as a caller with `role` in `scope` sees it.
+    pub async fn actor(&self, role: Role, scope: Option<&str>) -> Actor {
+        Actor {
+            client: self.client_as(role, scope).await,
+        }
+    }
+
+    /// Returns dispatch as the town centre's desk sees it.
+    pub async fn at_desk(&self) -> Actor {
+        self.actor(Role::TownOperator, None).await
+    }
+
     /// Moves the manual clock forward.
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
@@ -277,11 +295,8 @@ impl Drop for TestDispatch {
 }
 
 /// Returns a move of `ticket`.
-pub fn act(
-    ticket: &proto::dispatch::v1::Ticket,
-    action: proto::dispatch::v1::Action,
-) -> proto::dispatch::v1::TransitionRequest {
-    proto::dispatch::v1::TransitionRequest {
+pub fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
+    pb::TransitionRequest {
         ticket_id: ticket.id.clone(),
         action: action.into(),
         ..Default::default()
@@ -293,19 +308,225 @@ pub fn act(
 pub async fn handle_and_verify(
     unit: &mut Client,
     desk: &mut Client,
-    ticket: &proto::dispatch::v1::Ticket,
+    ticket: &pb::Ticket,
     result: &str,
 ) {
-    use proto::dispatch::v1::Action;
-    unit.transition(act(ticket, Action::Accept))
+    unit.transition(act(ticket, pb::Action::Accept))
         .await
         .expect("the unit signs for it");
-    let mut resolve = act(ticket, Action::Resolve);
+    let mut resolve = act(ticket, pb::Action::Resolve);
     resolve.result = result.into();
     unit.transition(resolve)
         .await
         .expect("the unit resolves it");
-    let mut verify = act(ticket, Action::Verify);
+    let mut verify = act(ticket, pb::Action::Verify);
     verify.verified_true = true;
     desk.transition(verify).await.expect("the desk verifies it");
+}
+
+/// Returns the answer of `rpc`, panicking with the status when refused.
+fn granted<T>(rpc: &str, answer: Result<T, Status>) -> T {
+    answer.unwrap_or_else(|status| panic!("{rpc} refused: {status:?}"))
+}
+
+/// Returns the ticket an answer carries.
+fn carried(ticket: Option<pb::Ticket>) -> pb::Ticket {
+    ticket.expect("the answer carries the ticket")
+}
+
+/// Dispatch as one caller sees it: typed calls answering with the pb
+/// values (and panicking with the status when refused), and `try_` twins
+/// answering with the refusal, for the tests that expect one.
+#[derive(Clone)]
+pub struct Actor {
+    client: Client,
+}
+
+impl Actor {
+    /// Returns the caller's generated client, for the calls not typed here.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// Takes `request` in; returns the ticket.
+    pub async fn create_ticket(&self, request: pb::CreateTicketRequest) -> pb::Ticket {
+        granted("CreateTicket", self.try_create_ticket(request).await)
+    }
+
+    /// Takes `request` in, or returns the refusal.
+    pub async fn try_create_ticket(
+        &self,
+        request: pb::CreateTicketRequest,
+    ) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().create_ticket(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Returns the ticket `id` with its history and tasks.
+    pub async fn ticket(&self, id: &str) -> pb::Ticket {
+        granted("GetTicket", self.try_ticket(id).await)
+    }
+
+    /// Returns the ticket `id`, or the refusal.
+    pub async fn try_ticket(&self, id: &str) -> Result<pb::Ticket, Status> {
+        let request = pb::GetTicketRequest {
+            id: id.to_owned(),
+            ..Default::default()
+        };
+        let answer = self.client.clone().get_ticket(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Returns the tickets `request` lists (the first page).
+    pub async fn list(&self, request: pb::ListTicketsRequest) -> Vec<pb::Ticket> {
+        let answer = self.client.clone().list_tickets(request).await;
+        granted("ListTickets", answer).into_inner().tickets
+    }
+
+    /// Returns the tickets of `queue`.
+    pub async fn queue(&self, queue: pb::list_tickets_request::Queue) -> Vec<pb::Ticket> {
+        self.list(pb::ListTicketsRequest {
+            queue: queue.into(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Makes the move `request` (see [`act`]); returns the ticket after it.
+    pub async fn move_(&self, request: pb::TransitionRequest) -> pb::Ticket {
+        granted("Transition", self.try_move(request).await)
+    }
+
+    /// Makes the move `request`, or returns the refusal.
+    pub async fn try_move(&self, request: pb::TransitionRequest) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().transition(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Dispatches `ticket` along the responsibility chain.
+    pub async fn dispatch(&self, ticket: &pb::Ticket) -> pb::Ticket {
+        self.move_(act(ticket, pb::Action::Dispatch)).await
+    }
+
+    /// Signs for `ticket`.
+    pub async fn accept(&self, ticket: &pb::Ticket) -> pb::Ticket {
+        self.move_(act(ticket, pb::Action::Accept)).await
+    }
+
+    /// Starts handling `ticket`.
+    pub async fn start(&self, ticket: &pb::Ticket) -> pb::Ticket {
+        self.move_(act(ticket, pb::Action::Start)).await
+    }
+
+    /// Resolves `ticket` with `result`.
+    pub async fn resolve(&self, ticket: &pb::Ticket, result: &str) -> pb::Ticket {
+        self.move_(pb::TransitionRequest {
+            result: result.into(),
+            ..act(ticket, pb::Action::Resolve)
+        })
+        .await
+    }
+
+    /// Verifies `ticket`'s result, as true or not.
+    pub async fn verify(&self, ticket: &pb::Ticket, result_true: bool) -> pb::Ticket {
+        self.move_(pb::TransitionRequest {
+            verified_true: result_true,
+            ..act(ticket, pb::Action::Verify)
+        })
+        .await
+    }
+
+    /// Records the reporter's `satisfaction` (1–5) with `ticket`.
+    pub async fn follow_up(&self, ticket: &pb::Ticket, satisfaction: u32) -> pb::Ticket {
+        self.move_(pb::TransitionRequest {
+            satisfaction,
+            ..act(ticket, pb::Action::FollowUp)
+        })
+        .await
+    }
+
+    /// Closes `ticket`.
+    pub async fn close(&self, ticket: &pb::Ticket) -> pb::Ticket {
+        self.move_(act(ticket, pb::Action::Close)).await
+    }
+
+    /// Closes `ticket` without a follow-up: the reporter cannot be reached.
+    pub async fn close_unreachable(&self, ticket: &pb::Ticket) -> pb::Ticket {
+        self.move_(pb::TransitionRequest {
+            reporter_unreachable: true,
+            ..act(ticket, pb::Action::Close)
+        })
+        .await
+    }
+
+    /// As this holding unit, signs for `ticket` and resolves it with
+    /// `result`; `desk` verifies it as true (see [`handle_and_verify`]).
+    pub async fn handle_and_verify(&self, desk: &Actor, ticket: &pb::Ticket, result: &str) {
+        handle_and_verify(&mut self.client(), &mut desk.client(), ticket, result).await;
+    }
+
+    /// Asks for more time; returns the extension request's id.
+    pub async fn request_extension(&self, request: pb::RequestExtensionRequest) -> String {
+        granted(
+            "RequestExtension",
+            self.try_request_extension(request).await,
+        )
+    }
+
+    /// Asks for more time, or returns the refusal.
+    pub async fn try_request_extension(
+        &self,
+        request: pb::RequestExtensionRequest,
+    ) -> Result<String, Status> {
+        let answer = self.client.clone().request_extension(request).await?;
+        Ok(answer.into_inner().extension_id)
+    }
+
+    /// Decides an extension request; returns the ticket after it.
+    pub async fn decide_extension(&self, request: pb::DecideExtensionRequest) -> pb::Ticket {
+        granted("DecideExtension", self.try_decide_extension(request).await)
+    }
+
+    /// Decides an extension request, or returns the refusal.
+    pub async fn try_decide_extension(
+        &self,
+        request: pb::DecideExtensionRequest,
+    ) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().decide_extension(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Merges a ticket into the one it repeats; returns the merged ticket.
+    pub async fn merge(&self, request: pb::MergeTicketsRequest) -> pb::Ticket {
+        granted("MergeTickets", self.try_merge(request).await)
+    }
+
+    /// Merges a ticket into the one it repeats, or returns the refusal.
+    pub async fn try_merge(&self, request: pb::MergeTicketsRequest) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().merge_tickets(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Splits a duplicate off; returns it.
+    pub async fn split(&self, request: pb::SplitTicketRequest) -> pb::Ticket {
+        granted("SplitTicket", self.try_split(request).await)
+    }
+
+    /// Splits a duplicate off, or returns the refusal.
+    pub async fn try_split(&self, request: pb::SplitTicketRequest) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().split_ticket(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Returns the statistics `request` asks for.
+    pub async fn statistics(&self, request: pb::GetStatisticsRequest) -> pb::GetStatisticsResponse {
+        let answer = self.client.clone().get_statistics(request).await;
+        granted("GetStatistics", answer).into_inner()
+    }
+
+    /// Returns the assessment of the villages `request` asks for.
+    pub async fn assessment(&self, request: pb::GetAssessmentRequest) -> pb::GetAssessmentResponse {
+        let answer = self.client.clone().get_assessment(request).await;
+        granted("GetAssessment", answer).into_inner()
+    }
 }

@@ -1,93 +1,43 @@
-//! The tonic implementation of `weigrid.dispatch.v1.DispatchService`.
+//! The tonic implementation of `weigrid.dispatch.v1.DispatchService`: each
+//! handler decodes the request into a command (bad input is
+//! INVALID_ARGUMENT naming the field, before any database work; intake
+//! checks a new ticket together with the category it names), checks what
+//! the caller's role alone decides, builds the call's key, calls one use
+//! case and encodes its answer.
 
-pub mod convert;
-mod error;
 mod intake;
+mod links;
 mod moves;
 mod queries;
 mod stats;
 
-use std::sync::Arc;
-
-use platform::auth::{Caller, Role};
-use platform::clock::SharedClock;
-use platform::outbox::RelayWaker;
+use platform::error::AppError;
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_server::DispatchService;
-use sqlx::PgPool;
 
-pub use error::ApiError;
-
-use crate::config::{Assessment, Duplicates};
-use crate::domain::channel::ChannelLimits;
-use crate::registry::Registry;
-use crate::repository::tickets::TicketRow;
-use crate::workflow::Rules;
-
-/// The configured rules of intake and assessment.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    pub limits: ChannelLimits,
-    pub assessment: Assessment,
-    pub duplicates: Duplicates,
-}
+use crate::application::Context;
 
 /// The dispatch gRPC service.
 #[derive(Clone)]
 pub struct DispatchApi {
-    pool: PgPool,
-    registry: Registry,
-    clock: SharedClock,
-    waker: RelayWaker,
-    rules: Arc<Rules>,
-    limits: ChannelLimits,
-    assessment: Assessment,
-    duplicates: Duplicates,
+    ctx: Context,
 }
 
 impl DispatchApi {
-    /// Returns the service.
-    pub fn new(
-        pool: PgPool,
-        registry: Registry,
-        clock: SharedClock,
-        waker: RelayWaker,
-        rules: Arc<Rules>,
-        policy: Policy,
-    ) -> Self {
-        let Policy {
-            limits,
-            assessment,
-            duplicates,
-        } = policy;
-        Self {
-            pool,
-            registry,
-            clock,
-            waker,
-            rules,
-            limits,
-            assessment,
-            duplicates,
-        }
+    /// Returns the service over `ctx`.
+    pub fn new(ctx: Context) -> Self {
+        Self { ctx }
     }
 }
 
-/// Returns whether `caller` may see `ticket`: town-wide roles see all; a
-/// village's staff their village; a micro-grid's people their micro-grid;
-/// a department its own tickets.
-pub fn may_see(caller: &Caller, ticket: &TicketRow) -> bool {
-    match (caller.role, caller.scope.as_deref()) {
-        (Role::TownOperator | Role::Service | Role::Reviewer, _) => true,
-        (_, None) => false,
-        (Role::WorkstationStaff, Some(scope)) => ticket.village_code.as_deref() == Some(scope),
-        (Role::MicroGridLeader | Role::Member, Some(scope)) => {
-            ticket.micro_grid_code.as_deref() == Some(scope)
-                || ticket.assignee_code.as_deref() == Some(scope)
-        }
-        (Role::DepartmentOfficer, Some(scope)) => ticket.assignee_code.as_deref() == Some(scope),
-        (Role::Resident, _) => false,
-    }
+/// Returns the id in `field`, parsed by `parse`.
+fn id<T>(value: &str, field: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T, AppError> {
+    parse(value).ok_or_else(|| AppError::invalid(field, "must be a UUID"))
+}
+
+/// Returns `text` trimmed, `None` when nothing is left.
+fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 platform::delegate_rpcs! {
@@ -98,8 +48,8 @@ platform::delegate_rpcs! {
         transition: pb::TransitionRequest => pb::TransitionResponse;
         request_extension: pb::RequestExtensionRequest => pb::RequestExtensionResponse;
         decide_extension: pb::DecideExtensionRequest => pb::DecideExtensionResponse;
-                set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
-                merge_tickets: pb::MergeTicketsRequest => pb::MergeTicketsResponse;
+        set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
+        merge_tickets: pb::MergeTicketsRequest => pb::MergeTicketsResponse;
         split_ticket: pb::SplitTicketRequest => pb::SplitTicketResponse;
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
         get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;

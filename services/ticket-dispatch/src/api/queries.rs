@@ -1,53 +1,93 @@
 //! GetTicket and ListTickets: queues, filters, cursor pagination.
 
-use platform::auth::{Caller, Role};
+use platform::auth::Caller;
+use platform::error::AppError;
 use proto::dispatch::v1 as pb;
-use proto::dispatch::v1::list_tickets_request::Queue;
-use uuid::Uuid;
+use proto::dispatch::v1::list_tickets_request::Queue as PbQueue;
 
-use super::{ApiError, DispatchApi, convert};
-use crate::repository::tickets::{self, Filter};
+use super::{DispatchApi, given, id};
+use crate::application::queries::{self, FindTicket, Queue, TicketQuery};
+use crate::convert;
+use crate::domain::ids::TicketId;
+
+/// Returns the page a ListTickets request asks for.
+fn decode_query(request: pb::ListTicketsRequest) -> Result<TicketQuery, AppError> {
+    let limit = match request.page_size {
+        0 => 50,
+        n @ 1..=500 => i64::from(n),
+        _ => return Err(AppError::invalid("page_size", "must be between 1 and 500")),
+    };
+    let after = match request.page_token.as_str() {
+        "" => None,
+        token => Some(TicketId::parse(token).ok_or_else(|| {
+            AppError::invalid(
+                "page_token",
+                "must be a next_page_token from an earlier response",
+            )
+        })?),
+    };
+    let queue = match PbQueue::try_from(request.queue).unwrap_or(PbQueue::All) {
+        PbQueue::All => Queue::All,
+        PbQueue::Mine => Queue::Mine,
+        PbQueue::Desk => Queue::Desk,
+        PbQueue::Overdue => Queue::Overdue,
+    };
+    Ok(TicketQuery {
+        queue,
+        channels: request
+            .channels
+            .iter()
+            .filter_map(|c| convert::channel_from(*c))
+            .collect(),
+        states: request
+            .states
+            .iter()
+            .filter_map(|s| convert::state_from(*s))
+            .collect(),
+        category: given(&request.category_code),
+        grid: given(&request.grid_code),
+        received_from: request
+            .received_from
+            .as_ref()
+            .and_then(convert::from_timestamp),
+        received_to: request
+            .received_to
+            .as_ref()
+            .and_then(convert::from_timestamp),
+        limit,
+        after,
+    })
+}
 
 impl DispatchApi {
     pub(super) async fn get_ticket(
         &self,
         caller: Caller,
         request: pb::GetTicketRequest,
-    ) -> Result<pb::GetTicketResponse, ApiError> {
-        let id = match request.id.as_str() {
+    ) -> Result<pb::GetTicketResponse, AppError> {
+        let ticket = match request.id.as_str() {
             "" => None,
-            id => Some(
-                id.parse::<Uuid>()
-                    .map_err(|_| ApiError::invalid("id", "must be a UUID"))?,
-            ),
+            raw => Some(id(raw, "id", TicketId::parse)?),
         };
-        if id.is_none() && request.number.trim().is_empty() {
-            return Err(ApiError::invalid(
+        if ticket.is_none() && request.number.trim().is_empty() {
+            return Err(AppError::invalid(
                 "number",
                 "either id or number is required",
             ));
         }
-        let what = if request.number.is_empty() {
-            request.id.clone()
+        let named = if request.number.is_empty() {
+            request.id
         } else {
             request.number.clone()
         };
-        let mut conn = self.pool.acquire().await?;
-        let ticket = tickets::find(&mut conn, id, request.number.trim())
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("ticket {what}")))?;
-        let tasks = crate::repository::tasks::of_ticket(&mut conn, ticket.ticket_id).await?;
-        // A co-handler of a multi-department case sees the case it works on.
-        let co_handler = caller
-            .scope
-            .as_deref()
-            .is_some_and(|scope| tasks.iter().any(|t| t.unit_code == scope));
-        if !super::may_see(&caller, &ticket) && !co_handler {
-            return Err(ApiError::NotFound(format!("ticket {what}")));
-        }
-        let history = tickets::history(&mut conn, ticket.ticket_id).await?;
+        let find = FindTicket {
+            id: ticket,
+            number: request.number,
+            named,
+        };
+        let view = queries::get_ticket(&self.ctx, &caller, find).await?;
         Ok(pb::GetTicketResponse {
-            ticket: Some(convert::ticket(&ticket, &history, &tasks)),
+            ticket: Some(convert::ticket(&view)),
         })
     }
 
@@ -55,86 +95,12 @@ impl DispatchApi {
         &self,
         caller: Caller,
         request: pb::ListTicketsRequest,
-    ) -> Result<pb::ListTicketsResponse, ApiError> {
-        let limit = match request.page_size {
-            0 => 50,
-            n @ 1..=500 => i64::from(n),
-            _ => return Err(ApiError::invalid("page_size", "must be between 1 and 500")),
-        };
-        let before = match request.page_token.as_str() {
-            "" => None,
-            token => Some(token.parse::<Uuid>().map_err(|_| {
-                ApiError::invalid(
-                    "page_token",
-                    "must be a next_page_token from an earlier response",
-                )
-            })?),
-        };
-        let mut filter = Filter {
-            channels: request
-                .channels
-                .iter()
-                .filter_map(|c| convert::channel_from(*c))
-                .map(|c| c.as_str().to_owned())
-                .collect(),
-            states: request
-                .states
-                .iter()
-                .filter_map(|s| convert::state_from(*s))
-                .map(|s| s.as_str().to_owned())
-                .collect(),
-            category: Some(request.category_code.trim().to_owned()).filter(|c| !c.is_empty()),
-            received_from: request
-                .received_from
-                .as_ref()
-                .and_then(convert::from_timestamp),
-            received_to: request
-                .received_to
-                .as_ref()
-                .and_then(convert::from_timestamp),
-            before,
-            ..Default::default()
-        };
-        if !request.grid_code.trim().is_empty() {
-            filter.grids = Some(vec![request.grid_code.trim().to_owned()]);
-        }
-        // Scoped callers see their own part of the town, whatever they ask.
-        match (caller.role, caller.scope.clone()) {
-            (Role::TownOperator | Role::Service | Role::Reviewer, _) => {}
-            (Role::DepartmentOfficer, Some(scope)) => filter.assignees = Some(vec![scope]),
-            (Role::WorkstationStaff | Role::MicroGridLeader | Role::Member, Some(scope)) => {
-                filter.grids = Some(vec![scope]);
-            }
-            _ => {
-                return Err(ApiError::PermissionDenied(format!(
-                    "the {} role has no ticket queue",
-                    caller.role
-                )));
-            }
-        }
-        match Queue::try_from(request.queue).unwrap_or(Queue::All) {
-            Queue::All => {}
-            Queue::Mine => {
-                let unit = match caller.role {
-                    Role::TownOperator => "TOWN_CENTRE".to_owned(),
-                    _ => caller.scope.clone().ok_or_else(|| {
-                        ApiError::PermissionDenied("a queue needs a scope in the token".into())
-                    })?,
-                };
-                filter.assignees = Some(vec![unit]);
-            }
-            Queue::Desk => filter.desk = true,
-            Queue::Overdue => filter.overdue_at = Some(self.clock.now()),
-        }
-        let mut conn = self.pool.acquire().await?;
-        let rows = tickets::page(&mut conn, &filter, limit).await?;
-        let next_page_token = match rows.last() {
-            Some(last) if rows.len() as i64 == limit => last.ticket_id.to_string(),
-            _ => String::new(),
-        };
+    ) -> Result<pb::ListTicketsResponse, AppError> {
+        let query = decode_query(request)?;
+        let page = queries::list_tickets(&self.ctx, &caller, query).await?;
         Ok(pb::ListTicketsResponse {
-            tickets: rows.iter().map(|t| convert::ticket(t, &[], &[])).collect(),
-            next_page_token,
+            tickets: page.tickets.iter().map(convert::ticket_summary).collect(),
+            next_page_token: page.next.map(|id| id.to_string()).unwrap_or_default(),
         })
     }
 }

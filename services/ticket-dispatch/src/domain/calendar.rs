@@ -12,6 +12,37 @@ pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
+/// Returns the year `at` falls in, in Shanghai (ticket numbers count by it).
+pub fn year_in_shanghai(at: DateTime<Utc>) -> i32 {
+    at.with_timezone(&shanghai()).year()
+}
+
+/// What a day listed in the calendar is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayKind {
+    /// A public holiday: no work.
+    Holiday,
+    /// A weekend day worked in exchange (调休).
+    Workday,
+}
+
+impl DayKind {
+    /// Returns the stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "HOLIDAY",
+            DayKind::Workday => "WORKDAY",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [DayKind::Holiday, DayKind::Workday]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// Working days in Shanghai time.
 #[derive(Debug, Clone, Default)]
 pub struct BusinessCalendar {
@@ -30,6 +61,18 @@ impl BusinessCalendar {
             holidays: holidays.into_iter().collect(),
             extra_working_days: extra_working_days.into_iter().collect(),
         }
+    }
+
+    /// Returns the calendar of the listed `days`.
+    pub fn of_days(days: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Self {
+        let mut calendar = Self::default();
+        for (day, kind) in days {
+            match kind {
+                DayKind::Holiday => calendar.holidays.insert(day),
+                DayKind::Workday => calendar.extra_working_days.insert(day),
+            };
+        }
+        calendar
     }
 
     /// Returns whether `day` is a working day.

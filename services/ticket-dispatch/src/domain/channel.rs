@@ -59,6 +59,15 @@ impl Channel {
         )
     }
 
+    /// Returns whether its reports come from the field (a patrol, a
+    /// villager, a camera), where a location is required.
+    pub fn reports_from_the_field(self) -> bool {
+        matches!(
+            self,
+            Channel::GridPatrol | Channel::VillagerApp | Channel::VideoAlarm
+        )
+    }
+
     /// Returns whether every ticket of this channel goes to the town
     /// centre's single desk (一门式受理) rather than straight to a micro-grid.
     pub fn always_to_desk(self) -> bool {

@@ -18,7 +18,54 @@ pub enum TimeLimit {
     WorkingDays(u32),
 }
 
+/// How a time limit is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LimitKind {
+    Hours,
+    WorkingDays,
+}
+
+impl LimitKind {
+    /// Returns the stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Hours => "HOURS",
+            LimitKind::WorkingDays => "WORKING_DAYS",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [LimitKind::Hours, LimitKind::WorkingDays]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 impl TimeLimit {
+    /// Returns the limit of `kind` with `value` hours or working days.
+    pub fn of(kind: LimitKind, value: u32) -> Self {
+        match kind {
+            LimitKind::Hours => TimeLimit::Hours(value),
+            LimitKind::WorkingDays => TimeLimit::WorkingDays(value),
+        }
+    }
+
+    /// Returns how the limit is counted.
+    pub fn kind(self) -> LimitKind {
+        match self {
+            TimeLimit::Hours(_) => LimitKind::Hours,
+            TimeLimit::WorkingDays(_) => LimitKind::WorkingDays,
+        }
+    }
+
+    /// Returns the number of hours or working days.
+    pub fn value(self) -> u32 {
+        match self {
+            TimeLimit::Hours(n) | TimeLimit::WorkingDays(n) => n,
+        }
+    }
+
     /// Returns when time runs out for a clock started at `start`.
     pub fn due(self, start: DateTime<Utc>, calendar: &BusinessCalendar) -> DateTime<Utc> {
         match self {
@@ -26,6 +73,15 @@ impl TimeLimit {
             TimeLimit::WorkingDays(days) => calendar.add_working_days(start, days),
         }
     }
+}
+
+/// What every clock is measured against: the business calendar and the
+/// fractions of the allowed time at which supervision warns.
+#[derive(Debug, Clone, Default)]
+pub struct DeadlineRules {
+    pub calendar: BusinessCalendar,
+    /// Warning fractions of the allowed time, sorted.
+    pub warning_fractions: Vec<f64>,
 }
 
 /// A running deadline clock.
@@ -154,6 +210,15 @@ mod tests {
             clock.due_at(&calendar, at("2026-03-02T16:00:00Z")),
             at("2026-03-03T14:00:00Z")
         );
+    }
+
+    #[test]
+    fn a_limit_is_stored_as_its_kind_and_value() {
+        for limit in [TimeLimit::Hours(24), TimeLimit::WorkingDays(15)] {
+            let kind = LimitKind::parse(limit.kind().as_str()).unwrap();
+            assert_eq!(TimeLimit::of(kind, limit.value()), limit);
+        }
+        assert_eq!(LimitKind::parse("FORTNIGHTS"), None);
     }
 
     #[test]

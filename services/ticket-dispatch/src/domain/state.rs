@@ -168,6 +168,11 @@ impl TicketState {
         !matches!(self, TicketState::Closed)
     }
 
+    /// Returns whether the ticket waits at the desk to be dispatched.
+    pub fn waits_at_desk(self) -> bool {
+        matches!(self, TicketState::Received | TicketState::Returned)
+    }
+
     /// Returns whether a unit holds the ticket and its deadline clock runs.
     pub fn clock_runs(self) -> bool {
         matches!(
@@ -181,6 +186,24 @@ impl TicketState {
 }
 
 impl Action {
+    /// Every action.
+    pub const ALL: [Action; 9] = [
+        Action::Dispatch,
+        Action::Accept,
+        Action::Start,
+        Action::Resolve,
+        Action::Return,
+        Action::Verify,
+        Action::FollowUp,
+        Action::Close,
+        Action::Reopen,
+    ];
+
+    /// Parses an action's name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     /// Returns the action's name as the API spells it, e.g. `follow_up`.
     pub fn as_str(self) -> &'static str {
         match self {

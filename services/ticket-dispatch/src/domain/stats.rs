@@ -3,15 +3,26 @@
 //! returns, extensions and escalations per unit, and the rectification rate
 //! of hazards found by patrols; and the assessment of villages.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::calendar::BusinessCalendar;
+use super::channel::Channel;
 use super::deadline::{DeadlineClock, TimeLimit};
+use super::grid::Village;
+
+/// The tickets received in `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
 
 /// What the history says of one ticket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketFacts {
-    pub channel: String,
+    pub channel: Channel,
     /// The unit it was first dispatched to.
     pub first_unit: Option<String>,
     pub village: Option<String>,
@@ -110,7 +121,7 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
     let rated: Vec<u32> = facts.iter().filter_map(|f| f.satisfaction).collect();
     let hazards: Vec<_> = facts
         .iter()
-        .filter(|f| f.channel == "GRID_PATROL")
+        .filter(|f| f.channel == Channel::GridPatrol)
         .collect();
     let (avg_dispatch, p90_dispatch) = mean_and_p90(
         facts
@@ -164,6 +175,53 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
     }
 }
 
+/// How statistics are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupBy {
+    Channel,
+    /// The unit a ticket was first dispatched to.
+    Unit,
+    Village,
+}
+
+impl GroupBy {
+    /// Returns the key of the group `facts` fall in.
+    pub fn key(self, facts: &TicketFacts) -> String {
+        match self {
+            GroupBy::Channel => facts.channel.as_str().to_owned(),
+            GroupBy::Unit => facts
+                .first_unit
+                .clone()
+                .unwrap_or_else(|| "(not dispatched)".into()),
+            GroupBy::Village => facts
+                .village
+                .clone()
+                .unwrap_or_else(|| "(no village)".into()),
+        }
+    }
+}
+
+/// Returns the figures of all `facts` (under the empty key) and of each
+/// group by `group_by`, in the order of their keys.
+pub fn summarize_by(
+    facts: &[TicketFacts],
+    group_by: GroupBy,
+    calendar: &BusinessCalendar,
+) -> (Summary, Vec<Summary>) {
+    let mut groups: BTreeMap<String, Vec<&TicketFacts>> = BTreeMap::new();
+    for f in facts {
+        groups.entry(group_by.key(f)).or_default().push(f);
+    }
+    let all: Vec<&TicketFacts> = facts.iter().collect();
+    (
+        summarize("", &all, calendar),
+        groups
+            .iter()
+            .map(|(key, facts)| summarize(key, facts, calendar))
+            .collect(),
+    )
+}
+
 /// The three indicators of a village's assessment, each 0–100.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Indicators {
@@ -212,6 +270,47 @@ impl Indicators {
     }
 }
 
+/// A village's assessment over a period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VillageScore {
+    pub village: Village,
+    pub indicators: Indicators,
+    /// The mean of the indicators.
+    pub score: f64,
+    /// The weight of its kind in the town's assessment.
+    pub weight: f64,
+    pub weighted: f64,
+    /// The tickets received there in the period.
+    pub tickets: u32,
+}
+
+impl VillageScore {
+    /// Assesses `village` over `facts` (the whole town's: its own are
+    /// picked), weighed `weight`.
+    pub fn assess(
+        village: Village,
+        facts: &[TicketFacts],
+        weight: f64,
+        calendar: &BusinessCalendar,
+    ) -> Self {
+        let own: Vec<&TicketFacts> = facts
+            .iter()
+            .filter(|f| f.village.as_deref() == Some(village.code.as_str()))
+            .collect();
+        let summary = summarize(&village.code, &own, calendar);
+        let indicators = Indicators::of(&summary);
+        let score = indicators.score();
+        Self {
+            village,
+            indicators,
+            score,
+            weight,
+            weighted: score * weight,
+            tickets: summary.received,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,9 +319,9 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
     }
 
-    fn facts(channel: &str) -> TicketFacts {
+    fn facts(channel: Channel) -> TicketFacts {
         TicketFacts {
-            channel: channel.into(),
+            channel,
             first_unit: Some("V1-A1-M01".into()),
             village: Some("V1".into()),
             received_at: at("2026-03-02T09:00:00+08:00"),
@@ -251,13 +350,13 @@ mod tests {
     #[test]
     fn kpis_count_what_the_history_shows() {
         let calendar = BusinessCalendar::default();
-        let mut on_time = facts("HOTLINE_12345");
+        let mut on_time = facts(Channel::Hotline12345);
         on_time.first_dispatch = Some(at("2026-03-02T09:30:00+08:00"));
         on_time.first_accept = Some(at("2026-03-02T10:30:00+08:00"));
         on_time.first_resolve = Some(at("2026-03-02T20:00:00+08:00"));
         on_time.closed_at = Some(at("2026-03-03T09:00:00+08:00"));
         on_time.satisfaction = Some(5);
-        let mut late = facts("HOTLINE_12345");
+        let mut late = facts(Channel::Hotline12345);
         late.first_dispatch = Some(at("2026-03-02T11:00:00+08:00"));
         late.first_accept = Some(at("2026-03-02T12:00:00+08:00"));
         late.first_resolve = Some(at("2026-03-04T09:00:00+08:00"));
@@ -265,7 +364,7 @@ mod tests {
         late.reopens = 1;
         late.satisfaction = Some(2);
         late.returns = 1;
-        let open = facts("GRID_PATROL");
+        let open = facts(Channel::GridPatrol);
         let all = [&on_time, &late, &open];
         let s = summarize("", &all, &calendar);
         assert_eq!(
@@ -291,5 +390,22 @@ mod tests {
         assert_eq!(indicators.five_chief, 50.0);
         assert!((indicators.unified_management - 100.0 * (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
         assert_eq!(indicators.safety, 50.0);
+    }
+
+    #[test]
+    fn groups_come_in_key_order_and_name_what_is_missing() {
+        let calendar = BusinessCalendar::default();
+        let mut patrol = facts(Channel::GridPatrol);
+        patrol.first_unit = None;
+        patrol.village = None;
+        let all = [facts(Channel::Hotline12345), patrol];
+        let (total, channels) = summarize_by(&all, GroupBy::Channel, &calendar);
+        assert_eq!(total.received, 2);
+        let keys: Vec<_> = channels.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(keys, ["GRID_PATROL", "HOTLINE_12345"]);
+        let (_, units) = summarize_by(&all, GroupBy::Unit, &calendar);
+        let keys: Vec<_> = units.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(keys, ["(not dispatched)", "V1-A1-M01"]);
+        assert_eq!(GroupBy::Village.key(&all[1]), "(no village)");
     }
 }

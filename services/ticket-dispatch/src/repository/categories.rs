@@ -1,49 +1,68 @@
 //! The category taxonomy and the calendar, both data.
 
 use chrono::NaiveDate;
+use platform::error::UnknownStoredValue;
 use sqlx::{FromRow, PgConnection};
 
-use crate::domain::calendar::BusinessCalendar;
+use super::{parse_stored, stored_count};
+use crate::domain::calendar::{BusinessCalendar, DayKind};
+use crate::domain::category::Category;
 
-/// A ticket category.
-#[derive(Debug, Clone, FromRow)]
-pub struct CategoryRow {
-    pub code: String,
-    pub name: String,
-    pub domain_code: String,
-    pub working_days: i32,
-    pub difficult: bool,
-    pub active: bool,
+#[derive(FromRow)]
+struct CategoryRow {
+    code: String,
+    name: String,
+    domain_code: String,
+    working_days: i32,
+    difficult: bool,
+    active: bool,
+}
+
+impl TryFrom<CategoryRow> for Category {
+    type Error = UnknownStoredValue;
+
+    fn try_from(row: CategoryRow) -> Result<Self, Self::Error> {
+        Ok(Category {
+            working_days: stored_count("categories", "working_days", row.working_days)?,
+            code: row.code,
+            name: row.name,
+            domain_code: row.domain_code,
+            difficult: row.difficult,
+            active: row.active,
+        })
+    }
 }
 
 /// Returns the category `code`.
 ///
 /// # Errors
-/// The database fails.
-pub async fn get(conn: &mut PgConnection, code: &str) -> Result<Option<CategoryRow>, sqlx::Error> {
-    sqlx::query_as("SELECT code, name, domain_code, working_days, difficult, active FROM categories WHERE code = $1")
-        .bind(code)
-        .fetch_optional(conn)
-        .await
+/// The database fails, or the row holds a value this version does not know.
+pub async fn get(conn: &mut PgConnection, code: &str) -> Result<Option<Category>, sqlx::Error> {
+    let row: Option<CategoryRow> = sqlx::query_as(
+        "SELECT code, name, domain_code, working_days, difficult, active FROM categories WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Category::try_from).transpose()?)
 }
 
 /// Returns the business calendar: holidays and make-up working days.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or a day is of a kind this version does not know.
 pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, sqlx::Error> {
     let days: Vec<(NaiveDate, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
         .fetch_all(conn)
         .await?;
-    let holidays = days
-        .iter()
-        .filter(|(_, k)| k == "HOLIDAY")
-        .map(|(d, _)| *d)
-        .collect::<Vec<_>>();
-    let workdays = days
-        .iter()
-        .filter(|(_, k)| k == "WORKDAY")
-        .map(|(d, _)| *d)
-        .collect::<Vec<_>>();
-    Ok(BusinessCalendar::new(holidays, workdays))
+    let days = days
+        .into_iter()
+        .map(|(day, kind)| {
+            Ok((
+                day,
+                parse_stored("calendar_days", "kind", &kind, DayKind::parse)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, UnknownStoredValue>>()?;
+    Ok(BusinessCalendar::of_days(days))
 }

@@ -1,66 +1,96 @@
 //! Extension requests (延期).
 
 use chrono::{DateTime, Utc};
+use platform::error::{AppError, UnknownStoredValue};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-/// A stored extension request.
-#[derive(Debug, Clone, FromRow)]
-pub struct ExtensionRow {
-    pub extension_id: Uuid,
-    pub ticket_id: Uuid,
-    pub days: i32,
-    pub reason: String,
-    pub state: String,
+use super::{parse_stored, stored_count};
+use crate::domain::extension::{Extension, ExtensionState};
+use crate::domain::ids::{ExtensionId, TicketId};
+
+#[derive(FromRow)]
+struct ExtensionRow {
+    extension_id: Uuid,
+    ticket_id: Uuid,
+    days: i32,
+    reason: String,
+    state: String,
 }
 
-/// Records a pending request.
+impl TryFrom<ExtensionRow> for Extension {
+    type Error = UnknownStoredValue;
+
+    fn try_from(row: ExtensionRow) -> Result<Self, Self::Error> {
+        Ok(Extension {
+            id: ExtensionId(row.extension_id),
+            ticket: TicketId(row.ticket_id),
+            days: stored_count("extensions", "days", row.days)?,
+            reason: row.reason,
+            state: parse_stored("extensions", "state", &row.state, ExtensionState::parse)?,
+        })
+    }
+}
+
+/// Records a pending request, asked for by `by` at `at`.
 ///
 /// # Errors
-/// `extensions_one_pending` when one is already pending, or the database fails.
-pub async fn request(
+/// One is already pending for the ticket (FAILED_PRECONDITION), or the
+/// database fails.
+pub async fn insert(
     conn: &mut PgConnection,
-    ext: &ExtensionRow,
+    extension: &Extension,
     by: &str,
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO extensions (extension_id, ticket_id, days, reason, state, requested_by, requested_at)
-         VALUES ($1, $2, $3, $4, 'PENDING', $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(ext.extension_id)
-    .bind(ext.ticket_id)
-    .bind(ext.days)
-    .bind(&ext.reason)
+    .bind(extension.id.0)
+    .bind(extension.ticket.0)
+    .bind(super::to_stored(extension.days))
+    .bind(&extension.reason)
+    .bind(extension.state.as_str())
     .bind(by)
     .bind(at)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|err| {
+        AppError::on_constraint(err, "extensions_one_pending", || {
+            AppError::FailedPrecondition(
+                "an extension request for this ticket is already pending".into(),
+            )
+        })
+    })?;
     Ok(())
 }
 
 /// Returns a request, locked.
 ///
 /// # Errors
-/// The database fails.
-pub async fn by_id_for_update(
+/// The database fails, or the row holds a value this version does not know.
+pub async fn load_for_update(
     conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<ExtensionRow>, sqlx::Error> {
-    sqlx::query_as("SELECT extension_id, ticket_id, days, reason, state FROM extensions WHERE extension_id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    id: ExtensionId,
+) -> Result<Option<Extension>, sqlx::Error> {
+    let row: Option<ExtensionRow> = sqlx::query_as(
+        "SELECT extension_id, ticket_id, days, reason, state FROM extensions WHERE extension_id = $1 FOR UPDATE",
+    )
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Extension::try_from).transpose()?)
 }
 
-/// Records the decision.
+/// Records the decision on `extension` (its state), made by `by` at `at`
+/// for `reason`.
 ///
 /// # Errors
 /// The database fails.
-pub async fn decide(
+pub async fn save_decision(
     conn: &mut PgConnection,
-    id: Uuid,
-    granted: bool,
+    extension: &Extension,
     by: &str,
     reason: &str,
     at: DateTime<Utc>,
@@ -68,8 +98,8 @@ pub async fn decide(
     sqlx::query(
         "UPDATE extensions SET state = $2, decided_by = $3, decision_reason = $4, decided_at = $5 WHERE extension_id = $1",
     )
-    .bind(id)
-    .bind(if granted { "GRANTED" } else { "REFUSED" })
+    .bind(extension.id.0)
+    .bind(extension.state.as_str())
     .bind(by)
     .bind(reason)
     .bind(at)

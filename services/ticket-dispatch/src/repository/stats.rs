@@ -1,10 +1,13 @@
 //! What the history says of each ticket received in a period.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use platform::error::UnknownStoredValue;
 use sqlx::{FromRow, PgConnection};
 
-use crate::domain::deadline::TimeLimit;
-use crate::domain::stats::TicketFacts;
+use super::{parse_stored, stored_count};
+use crate::domain::channel::Channel;
+use crate::domain::deadline::{LimitKind, TimeLimit};
+use crate::domain::stats::{Period, TicketFacts};
 
 #[derive(FromRow)]
 struct FactsRow {
@@ -27,14 +30,46 @@ struct FactsRow {
     extensions: i64,
 }
 
-/// Returns the facts of every ticket received in `[from, to)`.
+impl TryFrom<FactsRow> for TicketFacts {
+    type Error = UnknownStoredValue;
+
+    fn try_from(r: FactsRow) -> Result<Self, Self::Error> {
+        // Counts of history rows: never negative, far below u32::MAX.
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(TicketFacts {
+            channel: parse_stored("tickets", "channel", &r.channel, Channel::parse)?,
+            first_unit: r.first_unit,
+            village: r.village_code,
+            received_at: r.received_at,
+            limit: TimeLimit::of(
+                parse_stored("tickets", "limit_kind", &r.limit_kind, LimitKind::parse)?,
+                stored_count("tickets", "limit_value", r.limit_value)?,
+            ),
+            extension_days: stored_count("tickets", "extension_days", r.extension_days)?,
+            paused: TimeDelta::milliseconds(r.paused_total_ms),
+            first_dispatch: r.first_dispatch,
+            first_accept: r.first_accept,
+            first_resolve: r.first_resolve,
+            closed_at: r.closed_at,
+            reopens: count(r.reopens),
+            returns: count(r.returns),
+            escalations: count(r.escalations),
+            extensions: count(r.extensions),
+            satisfaction: r
+                .satisfaction
+                .map(|s| stored_count("tickets", "satisfaction", s))
+                .transpose()?,
+        })
+    }
+}
+
+/// Returns the facts of every ticket received in `period`.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or a row holds a value this version does not know.
 pub async fn facts(
     conn: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    period: Period,
 ) -> Result<Vec<TicketFacts>, sqlx::Error> {
     let rows: Vec<FactsRow> = sqlx::query_as(
         "SELECT t.channel, t.village_code, t.received_at, t.limit_kind, t.limit_value, t.extension_days,
@@ -53,36 +88,12 @@ pub async fn facts(
          WHERE t.received_at >= $1 AND t.received_at < $2
          GROUP BY t.ticket_id",
     )
-    .bind(from)
-    .bind(to)
+    .bind(period.from)
+    .bind(period.to)
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let value = u32::try_from(r.limit_value).unwrap_or_default();
-            TicketFacts {
-                channel: r.channel,
-                first_unit: r.first_unit,
-                village: r.village_code,
-                received_at: r.received_at,
-                limit: if r.limit_kind == "HOURS" {
-                    TimeLimit::Hours(value)
-                } else {
-                    TimeLimit::WorkingDays(value)
-                },
-                extension_days: u32::try_from(r.extension_days).unwrap_or_default(),
-                paused: TimeDelta::milliseconds(r.paused_total_ms),
-                first_dispatch: r.first_dispatch,
-                first_accept: r.first_accept,
-                first_resolve: r.first_resolve,
-                closed_at: r.closed_at,
-                reopens: r.reopens as u32,
-                returns: r.returns as u32,
-                escalations: r.escalations as u32,
-                extensions: r.extensions as u32,
-                satisfaction: r.satisfaction.and_then(|s| u32::try_from(s).ok()),
-            }
-        })
-        .collect())
+        .map(TicketFacts::try_from)
+        .collect::<Result<_, _>>()?)
 }

@@ -1,90 +1,125 @@
 //! The `ticket_tasks` table: co-handlers of multi-department cases.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use platform::error::{AppError, UnknownStoredValue};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-/// A stored task.
-#[derive(Debug, Clone, FromRow)]
-pub struct TaskRow {
-    pub task_id: Uuid,
-    pub ticket_id: Uuid,
-    pub unit_kind: String,
-    pub unit_code: String,
-    pub unit_name: String,
-    pub state: String,
-    pub dispatched_at: DateTime<Utc>,
-    pub due_at: DateTime<Utc>,
-    pub result: Option<String>,
-    pub resolved_at: Option<DateTime<Utc>>,
+use super::{parse_stored, stored_unit};
+use crate::domain::ids::{TaskId, TicketId};
+use crate::domain::task::{Task, TaskState};
+
+#[derive(FromRow)]
+struct TaskRow {
+    task_id: Uuid,
+    ticket_id: Uuid,
+    unit_kind: String,
+    unit_code: String,
+    unit_name: String,
+    state: String,
+    dispatched_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    result: Option<String>,
+    resolved_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<TaskRow> for Task {
+    type Error = UnknownStoredValue;
+
+    fn try_from(row: TaskRow) -> Result<Self, Self::Error> {
+        Ok(Task {
+            id: TaskId(row.task_id),
+            unit: stored_unit(
+                "ticket_tasks",
+                "unit_kind",
+                &row.unit_kind,
+                row.unit_code,
+                row.unit_name,
+            )?,
+            state: parse_stored("ticket_tasks", "state", &row.state, TaskState::parse)?,
+            dispatched_at: row.dispatched_at,
+            due_at: row.due_at,
+            result: row.result,
+            resolved_at: row.resolved_at,
+        })
+    }
 }
 
 const COLUMNS: &str = "task_id, ticket_id, unit_kind, unit_code, unit_name, state, dispatched_at, due_at, result, resolved_at";
 
-/// Inserts a task.
+/// Inserts `task` of `ticket`.
 ///
 /// # Errors
-/// `ticket_tasks_unit_key` when the unit already has a task, or the database fails.
-pub async fn insert(conn: &mut PgConnection, t: &TaskRow) -> Result<(), sqlx::Error> {
+/// The unit already has a task in this case (INVALID_ARGUMENT on
+/// `co_handlers`), or the database fails.
+pub async fn insert(
+    conn: &mut PgConnection,
+    ticket: TicketId,
+    task: &Task,
+) -> Result<(), AppError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO ticket_tasks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )))
-    .bind(t.task_id)
-    .bind(t.ticket_id)
-    .bind(&t.unit_kind)
-    .bind(&t.unit_code)
-    .bind(&t.unit_name)
-    .bind(&t.state)
-    .bind(t.dispatched_at)
-    .bind(t.due_at)
-    .bind(&t.result)
-    .bind(t.resolved_at)
+    .bind(task.id.0)
+    .bind(ticket.0)
+    .bind(task.unit.kind.as_str())
+    .bind(&task.unit.code)
+    .bind(&task.unit.name)
+    .bind(task.state.as_str())
+    .bind(task.dispatched_at)
+    .bind(task.due_at)
+    .bind(&task.result)
+    .bind(task.resolved_at)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|err| {
+        AppError::on_constraint(err, "ticket_tasks_unit_key", || {
+            AppError::invalid(
+                "co_handlers",
+                format!("{} already has a task", task.unit.code),
+            )
+        })
+    })?;
     Ok(())
 }
 
-/// Returns a ticket's tasks, in dispatch order.
+/// Returns the tasks of `tickets`, each ticket's in dispatch order.
 ///
 /// # Errors
-/// The database fails.
-pub async fn of_ticket(conn: &mut PgConnection, ticket: Uuid) -> Result<Vec<TaskRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM ticket_tasks WHERE ticket_id = $1 ORDER BY task_id"
-    )))
-    .bind(ticket)
-    .fetch_all(conn)
-    .await
-}
-
-/// Returns a task, locked.
-///
-/// # Errors
-/// The database fails.
-pub async fn by_id_for_update(
+/// The database fails, or a row holds a value this version does not know.
+pub async fn of_tickets(
     conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<TaskRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM ticket_tasks WHERE task_id = $1 FOR UPDATE"
+    tickets: &[TicketId],
+) -> Result<HashMap<TicketId, Vec<Task>>, sqlx::Error> {
+    let ids: Vec<Uuid> = tickets.iter().map(|t| t.0).collect();
+    let rows: Vec<TaskRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM ticket_tasks WHERE ticket_id = ANY($1) ORDER BY task_id"
     )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    .bind(&ids)
+    .fetch_all(conn)
+    .await?;
+    let mut found: HashMap<TicketId, Vec<Task>> = HashMap::new();
+    for row in rows {
+        let ticket = TicketId(row.ticket_id);
+        found.entry(ticket).or_default().push(Task::try_from(row)?);
+    }
+    Ok(found)
 }
 
 /// Writes a task's state and result.
 ///
 /// # Errors
 /// The database fails.
-pub async fn update(conn: &mut PgConnection, t: &TaskRow) -> Result<(), sqlx::Error> {
+pub async fn update(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE ticket_tasks SET state = $2, result = $3, resolved_at = $4 WHERE task_id = $1",
     )
-    .bind(t.task_id)
-    .bind(&t.state)
-    .bind(&t.result)
-    .bind(t.resolved_at)
+    .bind(task.id.0)
+    .bind(task.state.as_str())
+    .bind(&task.result)
+    .bind(task.resolved_at)
     .execute(conn)
     .await?;
     Ok(())

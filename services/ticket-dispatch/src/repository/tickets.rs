@@ -1,84 +1,164 @@
-//! The `tickets` and `ticket_transitions` tables.
+//! The `tickets` and `ticket_transitions` tables. A ticket is always loaded
+//! with its tasks (`ticket_tasks`): the aggregate is whole or not at all.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use platform::error::UnknownStoredValue;
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-use crate::domain::deadline::{DeadlineClock, TimeLimit};
+use super::{parse_stored, stored_count, stored_optional_unit, tasks, to_stored};
+use crate::domain::channel::Channel;
+use crate::domain::deadline::{DeadlineClock, LimitKind, TimeLimit};
+use crate::domain::grid::LatLng;
+use crate::domain::ids::TicketId;
+use crate::domain::state::{ReopenCause, TicketState};
+use crate::domain::ticket::{Change, Ticket, Transition};
 
-/// A stored ticket.
-#[derive(Debug, Clone, FromRow)]
-pub struct TicketRow {
-    pub ticket_id: Uuid,
-    pub number: String,
-    pub channel: String,
-    pub external_ref: Option<String>,
-    pub category_code: String,
-    pub title: String,
-    pub description: String,
-    pub lat: Option<f64>,
-    pub lng: Option<f64>,
-    pub micro_grid_code: Option<String>,
-    pub village_code: Option<String>,
-    pub state: String,
-    pub unrouted: bool,
-    pub difficult: bool,
-    pub assignee_kind: Option<String>,
-    pub assignee_code: Option<String>,
-    pub assignee_name: Option<String>,
-    pub received_at: DateTime<Utc>,
-    pub dispatched_at: Option<DateTime<Utc>>,
-    pub limit_kind: String,
-    pub limit_value: i32,
-    pub extension_days: i32,
-    pub paused_since: Option<DateTime<Utc>>,
-    pub paused_total_ms: i64,
-    pub due_at: Option<DateTime<Utc>>,
-    pub satisfaction: Option<i32>,
-    pub returns: i32,
-    pub escalation_level: i32,
-    pub reporter_phone: Option<String>,
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-    /// The open ticket this one repeats.
-    pub duplicate_of: Option<Uuid>,
+const TICKETS: &str = "tickets";
+
+#[derive(FromRow)]
+struct TicketRow {
+    ticket_id: Uuid,
+    number: String,
+    channel: String,
+    external_ref: Option<String>,
+    category_code: String,
+    title: String,
+    description: String,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    micro_grid_code: Option<String>,
+    village_code: Option<String>,
+    state: String,
+    unrouted: bool,
+    difficult: bool,
+    assignee_kind: Option<String>,
+    assignee_code: Option<String>,
+    assignee_name: Option<String>,
+    received_at: DateTime<Utc>,
+    dispatched_at: Option<DateTime<Utc>>,
+    limit_kind: String,
+    limit_value: i32,
+    extension_days: i32,
+    paused_since: Option<DateTime<Utc>>,
+    paused_total_ms: i64,
+    due_at: Option<DateTime<Utc>>,
+    satisfaction: Option<i32>,
+    returns: i32,
+    escalation_level: i32,
+    reporter_phone: Option<String>,
+    version: i64,
+    updated_at: DateTime<Utc>,
+    duplicate_of: Option<Uuid>,
 }
 
-impl TicketRow {
-    /// Returns the ticket's time limit.
-    pub fn limit(&self) -> TimeLimit {
-        let value = u32::try_from(self.limit_value).unwrap_or_default();
-        if self.limit_kind == "HOURS" {
-            TimeLimit::Hours(value)
-        } else {
-            TimeLimit::WorkingDays(value)
-        }
-    }
+/// Makes the ticket of a row; its tasks are added by [`complete`].
+impl TryFrom<TicketRow> for Ticket {
+    type Error = UnknownStoredValue;
 
-    /// Returns the ticket's deadline clock, once dispatched.
-    pub fn clock(&self) -> Option<DeadlineClock> {
-        Some(DeadlineClock {
-            started_at: self.dispatched_at?,
-            limit: self.limit(),
-            extension_days: u32::try_from(self.extension_days).unwrap_or_default(),
-            paused_total: TimeDelta::milliseconds(self.paused_total_ms),
-            paused_since: self.paused_since,
+    fn try_from(row: TicketRow) -> Result<Self, Self::Error> {
+        let limit = TimeLimit::of(
+            parse_stored(TICKETS, "limit_kind", &row.limit_kind, LimitKind::parse)?,
+            stored_count(TICKETS, "limit_value", row.limit_value)?,
+        );
+        let clock = match row.dispatched_at {
+            Some(started_at) => Some(DeadlineClock {
+                started_at,
+                limit,
+                extension_days: stored_count(TICKETS, "extension_days", row.extension_days)?,
+                paused_total: TimeDelta::milliseconds(row.paused_total_ms),
+                paused_since: row.paused_since,
+            }),
+            None => None,
+        };
+        Ok(Ticket {
+            id: TicketId(row.ticket_id),
+            channel: parse_stored(TICKETS, "channel", &row.channel, Channel::parse)?,
+            state: parse_stored(TICKETS, "state", &row.state, TicketState::parse)?,
+            assignee: stored_optional_unit(
+                TICKETS,
+                "assignee_kind",
+                row.assignee_kind.as_deref(),
+                row.assignee_code,
+                row.assignee_name,
+            )?,
+            satisfaction: row
+                .satisfaction
+                .map(|s| stored_count(TICKETS, "satisfaction", s))
+                .transpose()?,
+            returns: stored_count(TICKETS, "returns", row.returns)?,
+            escalation_level: stored_count(TICKETS, "escalation_level", row.escalation_level)?,
+            location: match (row.lat, row.lng) {
+                (Some(lat), Some(lng)) => Some(LatLng { lat, lng }),
+                _ => None,
+            },
+            number: row.number,
+            external_ref: row.external_ref,
+            category_code: row.category_code,
+            title: row.title,
+            description: row.description,
+            micro_grid_code: row.micro_grid_code,
+            village_code: row.village_code,
+            unrouted: row.unrouted,
+            difficult: row.difficult,
+            received_at: row.received_at,
+            limit,
+            clock,
+            due_at: row.due_at,
+            reporter_phone: row.reporter_phone,
+            version: row.version,
+            updated_at: row.updated_at,
+            duplicate_of: row.duplicate_of.map(TicketId),
+            tasks: Vec::new(),
         })
     }
+}
 
-    /// Writes a clock back into the row.
-    pub fn set_clock(&mut self, clock: &DeadlineClock) {
-        self.dispatched_at = Some(clock.started_at);
-        self.extension_days = clock.extension_days as i32;
-        self.paused_total_ms = clock.paused_total.num_milliseconds();
-        self.paused_since = clock.paused_since;
+/// Returns the tickets of `rows`, each with its tasks.
+async fn complete(
+    conn: &mut PgConnection,
+    rows: Vec<TicketRow>,
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let mut tickets = rows
+        .into_iter()
+        .map(Ticket::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    if tickets.is_empty() {
+        return Ok(tickets);
     }
+    let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
+    let mut tasks = tasks::of_tickets(conn, &ids).await?;
+    for ticket in &mut tickets {
+        ticket.tasks = tasks.remove(&ticket.id).unwrap_or_default();
+    }
+    Ok(tickets)
+}
+
+async fn complete_one(
+    conn: &mut PgConnection,
+    row: Option<TicketRow>,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    Ok(complete(conn, row.into_iter().collect()).await?.pop())
 }
 
 const COLUMNS: &str = "ticket_id, number, channel, external_ref, category_code, title, description, lat, lng,
     micro_grid_code, village_code, state, unrouted, difficult, assignee_kind, assignee_code, assignee_name,
     received_at, dispatched_at, limit_kind, limit_value, extension_days, paused_since, paused_total_ms, due_at,
     satisfaction, returns, escalation_level, reporter_phone, version, updated_at, duplicate_of";
+
+/// The clock columns of a ticket: dispatched_at, extension_days,
+/// paused_since, paused_total_ms.
+fn clock_columns(ticket: &Ticket) -> (Option<DateTime<Utc>>, i32, Option<DateTime<Utc>>, i64) {
+    match &ticket.clock {
+        Some(clock) => (
+            Some(clock.started_at),
+            to_stored(clock.extension_days),
+            clock.paused_since,
+            clock.paused_total.num_milliseconds(),
+        ),
+        None => (None, 0, None, 0),
+    }
+}
 
 /// Returns the next human ticket number for `year`: `LX-2026-000123`.
 ///
@@ -95,60 +175,66 @@ pub async fn next_number(
     Ok(format!("{prefix}-{year}-{n:06}"))
 }
 
-/// Inserts a ticket unless its channel reference is already taken; returns
-/// whether it was inserted.
+/// Inserts a new ticket unless its channel reference is already taken;
+/// returns whether it was inserted. Its tasks are inserted by
+/// [`tasks::insert`].
 ///
 /// # Errors
 /// The database fails.
-pub async fn insert(conn: &mut PgConnection, t: &TicketRow) -> Result<bool, sqlx::Error> {
+pub async fn insert(conn: &mut PgConnection, t: &Ticket) -> Result<bool, sqlx::Error> {
+    let (dispatched_at, extension_days, paused_since, paused_total_ms) = clock_columns(t);
+    let assignee = t.assignee.as_ref();
     let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tickets ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
             $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
          ON CONFLICT (channel, external_ref) DO NOTHING"
     )))
-    .bind(t.ticket_id)
+    .bind(t.id.0)
     .bind(&t.number)
-    .bind(&t.channel)
+    .bind(t.channel.as_str())
     .bind(&t.external_ref)
     .bind(&t.category_code)
     .bind(&t.title)
     .bind(&t.description)
-    .bind(t.lat)
-    .bind(t.lng)
+    .bind(t.location.map(|l| l.lat))
+    .bind(t.location.map(|l| l.lng))
     .bind(&t.micro_grid_code)
     .bind(&t.village_code)
-    .bind(&t.state)
+    .bind(t.state.as_str())
     .bind(t.unrouted)
     .bind(t.difficult)
-    .bind(&t.assignee_kind)
-    .bind(&t.assignee_code)
-    .bind(&t.assignee_name)
+    .bind(assignee.map(|u| u.kind.as_str()))
+    .bind(assignee.map(|u| u.code.as_str()))
+    .bind(assignee.map(|u| u.name.as_str()))
     .bind(t.received_at)
-    .bind(t.dispatched_at)
-    .bind(&t.limit_kind)
-    .bind(t.limit_value)
-    .bind(t.extension_days)
-    .bind(t.paused_since)
-    .bind(t.paused_total_ms)
+    .bind(dispatched_at)
+    .bind(t.limit.kind().as_str())
+    .bind(to_stored(t.limit.value()))
+    .bind(extension_days)
+    .bind(paused_since)
+    .bind(paused_total_ms)
     .bind(t.due_at)
-    .bind(t.satisfaction)
-    .bind(t.returns)
-    .bind(t.escalation_level)
+    .bind(t.satisfaction.map(to_stored))
+    .bind(to_stored(t.returns))
+    .bind(to_stored(t.escalation_level))
     .bind(&t.reporter_phone)
     .bind(t.version)
     .bind(t.updated_at)
-    .bind(t.duplicate_of)
+    .bind(t.duplicate_of.map(|d| d.0))
     .execute(conn)
     .await?
     .rows_affected();
     Ok(inserted == 1)
 }
 
-/// Writes every changeable column and bumps nothing: the caller sets `version`.
+/// Writes every changeable column of `t` (its tasks are written by
+/// [`tasks::update`]).
 ///
 /// # Errors
 /// The database fails.
-pub async fn update(conn: &mut PgConnection, t: &TicketRow) -> Result<(), sqlx::Error> {
+pub async fn update(conn: &mut PgConnection, t: &Ticket) -> Result<(), sqlx::Error> {
+    let (dispatched_at, extension_days, paused_since, paused_total_ms) = clock_columns(t);
+    let assignee = t.assignee.as_ref();
     sqlx::query(
         "UPDATE tickets SET micro_grid_code = $2, village_code = $3, state = $4, unrouted = $5, difficult = $6,
             assignee_kind = $7, assignee_code = $8, assignee_name = $9, dispatched_at = $10, limit_kind = $11,
@@ -157,131 +243,145 @@ pub async fn update(conn: &mut PgConnection, t: &TicketRow) -> Result<(), sqlx::
             duplicate_of = $22
          WHERE ticket_id = $1",
     )
-    .bind(t.ticket_id)
+    .bind(t.id.0)
     .bind(&t.micro_grid_code)
     .bind(&t.village_code)
-    .bind(&t.state)
+    .bind(t.state.as_str())
     .bind(t.unrouted)
     .bind(t.difficult)
-    .bind(&t.assignee_kind)
-    .bind(&t.assignee_code)
-    .bind(&t.assignee_name)
-    .bind(t.dispatched_at)
-    .bind(&t.limit_kind)
-    .bind(t.limit_value)
-    .bind(t.extension_days)
-    .bind(t.paused_since)
-    .bind(t.paused_total_ms)
+    .bind(assignee.map(|u| u.kind.as_str()))
+    .bind(assignee.map(|u| u.code.as_str()))
+    .bind(assignee.map(|u| u.name.as_str()))
+    .bind(dispatched_at)
+    .bind(t.limit.kind().as_str())
+    .bind(to_stored(t.limit.value()))
+    .bind(extension_days)
+    .bind(paused_since)
+    .bind(paused_total_ms)
     .bind(t.due_at)
-    .bind(t.satisfaction)
-    .bind(t.returns)
-    .bind(t.escalation_level)
+    .bind(t.satisfaction.map(to_stored))
+    .bind(to_stored(t.returns))
+    .bind(to_stored(t.escalation_level))
     .bind(t.version)
     .bind(t.updated_at)
-    .bind(t.duplicate_of)
+    .bind(t.duplicate_of.map(|d| d.0))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Returns a ticket by id, locked for update.
+/// Returns a ticket by id, locked for update (its tasks with it: every
+/// change to a task goes through its ticket).
 ///
 /// # Errors
-/// The database fails.
-pub async fn by_id_for_update(
+/// The database fails, or the row holds a value this version does not know.
+pub async fn load_for_update(
     conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    id: TicketId,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM tickets WHERE ticket_id = $1 FOR UPDATE"
     )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    complete_one(conn, row).await
 }
 
 /// Returns a ticket by id or number.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or the row holds a value this version does not know.
 pub async fn find(
     conn: &mut PgConnection,
-    id: Option<Uuid>,
+    id: Option<TicketId>,
     number: &str,
-) -> Result<Option<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM tickets WHERE ticket_id = $1 OR number = $2"
     )))
-    .bind(id)
+    .bind(id.map(|id| id.0))
     .bind(number)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    complete_one(conn, row).await
 }
 
 /// Returns the ticket a channel reference names.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or the row holds a value this version does not know.
 pub async fn by_reference(
     conn: &mut PgConnection,
-    channel: &str,
+    channel: Channel,
     reference: &str,
-) -> Result<Option<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM tickets WHERE channel = $1 AND external_ref = $2"
     )))
-    .bind(channel)
+    .bind(channel.as_str())
     .bind(reference)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    complete_one(conn, row).await
 }
 
 /// Filters for a page of tickets.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub channels: Vec<String>,
-    pub states: Vec<String>,
+    pub channels: Vec<Channel>,
+    pub states: Vec<TicketState>,
     pub category: Option<String>,
     /// Tickets assigned to one of these unit codes.
     pub assignees: Option<Vec<String>>,
     /// Tickets located under one of these grid codes (micro-grid or village).
     pub grids: Option<Vec<String>>,
-    /// The desk queue: received, returned or unrouted.
+    /// The desk queue: waiting at the desk or unrouted, and no duplicate.
     pub desk: bool,
-    /// Open tickets due before this time.
+    /// Tickets whose running clock ran out before this time.
     pub overdue_at: Option<DateTime<Utc>>,
     pub received_from: Option<DateTime<Utc>>,
     pub received_to: Option<DateTime<Utc>>,
-    /// Continue after this ticket id (UUIDv7: time-ordered), newest first.
-    pub before: Option<Uuid>,
+    /// Continue after this ticket (UUIDv7: time-ordered), newest first.
+    pub before: Option<TicketId>,
+}
+
+/// Returns the stored names of the states `keep` selects.
+fn states_where(keep: impl Fn(TicketState) -> bool) -> Vec<&'static str> {
+    TicketState::ALL
+        .into_iter()
+        .filter(|s| keep(*s))
+        .map(TicketState::as_str)
+        .collect()
 }
 
 /// Returns a page of tickets, newest first.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or a row holds a value this version does not know.
 pub async fn page(
     conn: &mut PgConnection,
     filter: &Filter,
     limit: i64,
-) -> Result<Vec<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let channels: Vec<&str> = filter.channels.iter().map(|c| c.as_str()).collect();
+    let states: Vec<&str> = filter.states.iter().map(|s| s.as_str()).collect();
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM tickets
          WHERE (cardinality($1::text[]) = 0 OR channel = ANY($1))
            AND (cardinality($2::text[]) = 0 OR state = ANY($2))
            AND ($3::text IS NULL OR category_code = $3)
            AND ($4::text[] IS NULL OR assignee_code = ANY($4))
            AND ($5::text[] IS NULL OR micro_grid_code = ANY($5) OR village_code = ANY($5))
-           AND (NOT $6 OR ((state IN ('RECEIVED', 'RETURNED') OR unrouted) AND duplicate_of IS NULL))
-           AND ($7::timestamptz IS NULL OR (state <> 'CLOSED' AND paused_since IS NULL AND due_at < $7
-                AND state IN ('DISPATCHED', 'ACCEPTED', 'IN_PROGRESS', 'REOPENED')))
+           AND (NOT $6 OR ((state = ANY($12) OR unrouted) AND duplicate_of IS NULL))
+           AND ($7::timestamptz IS NULL OR (paused_since IS NULL AND due_at < $7 AND state = ANY($13)))
            AND ($8::timestamptz IS NULL OR received_at >= $8)
            AND ($9::timestamptz IS NULL OR received_at < $9)
            AND ($10::uuid IS NULL OR ticket_id < $10)
          ORDER BY ticket_id DESC LIMIT $11"
     )))
-    .bind(&filter.channels)
-    .bind(&filter.states)
+    .bind(&channels)
+    .bind(&states)
     .bind(&filter.category)
     .bind(&filter.assignees)
     .bind(&filter.grids)
@@ -289,67 +389,156 @@ pub async fn page(
     .bind(filter.overdue_at)
     .bind(filter.received_from)
     .bind(filter.received_to)
-    .bind(filter.before)
+    .bind(filter.before.map(|b| b.0))
     .bind(limit)
-    .fetch_all(conn)
-    .await
+    .bind(states_where(TicketState::waits_at_desk))
+    .bind(states_where(TicketState::clock_runs))
+    .fetch_all(&mut *conn)
+    .await?;
+    complete(conn, rows).await
 }
 
 /// Returns up to `limit` unrouted tickets, oldest first, locked and skipped
 /// by other replicas.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or a row holds a value this version does not know.
 pub async fn claim_unrouted(
     conn: &mut PgConnection,
     limit: i64,
-) -> Result<Vec<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM tickets WHERE unrouted ORDER BY received_at LIMIT $1 FOR UPDATE SKIP LOCKED"
     )))
     .bind(limit)
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    complete(conn, rows).await
 }
 
-/// One stored move.
-#[derive(Debug, Clone, FromRow)]
-pub struct TransitionRow {
-    pub ticket_id: Uuid,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
-    pub action: String,
-    pub reason: Option<String>,
-    pub unit_kind: Option<String>,
-    pub unit_code: Option<String>,
-    pub unit_name: Option<String>,
-    /// Reopen: why (`REPORT_UNTRUE`, …).
-    pub cause: Option<String>,
+/// Returns open, original tickets of `category` received since `since`
+/// whose location lies within the box around `at` (half-sides in degrees).
+///
+/// # Errors
+/// The database fails, or a row holds a value this version does not know.
+pub async fn open_nearby(
+    conn: &mut PgConnection,
+    category: &str,
+    at: LatLng,
+    (dlat, dlng): (f64, f64),
+    since: DateTime<Utc>,
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tickets
+         WHERE category_code = $1 AND state <> $7 AND duplicate_of IS NULL AND received_at >= $6
+           AND lat BETWEEN $2 - $4 AND $2 + $4 AND lng BETWEEN $3 - $5 AND $3 + $5
+         ORDER BY received_at"
+    )))
+    .bind(category)
+    .bind(at.lat)
+    .bind(at.lng)
+    .bind(dlat)
+    .bind(dlng)
+    .bind(since)
+    .bind(TicketState::Closed.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    complete(conn, rows).await
 }
 
-/// Records a move.
+/// Returns the open duplicates of a ticket, locked.
+///
+/// # Errors
+/// The database fails, or a row holds a value this version does not know.
+pub async fn open_duplicates_of(
+    conn: &mut PgConnection,
+    id: TicketId,
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tickets WHERE duplicate_of = $1 AND state <> $2 FOR UPDATE"
+    )))
+    .bind(id.0)
+    .bind(TicketState::Closed.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    complete(conn, rows).await
+}
+
+const TRANSITIONS: &str = "ticket_transitions";
+
+#[derive(FromRow)]
+struct TransitionRow {
+    at: DateTime<Utc>,
+    actor: String,
+    from_state: Option<String>,
+    to_state: String,
+    action: String,
+    reason: Option<String>,
+    unit_kind: Option<String>,
+    unit_code: Option<String>,
+    unit_name: Option<String>,
+    cause: Option<String>,
+}
+
+impl TryFrom<TransitionRow> for Transition {
+    type Error = UnknownStoredValue;
+
+    fn try_from(row: TransitionRow) -> Result<Self, Self::Error> {
+        let state =
+            |column, value: &str| parse_stored(TRANSITIONS, column, value, TicketState::parse);
+        Ok(Transition {
+            at: row.at,
+            actor: row.actor,
+            from: row
+                .from_state
+                .as_deref()
+                .map(|s| state("from_state", s))
+                .transpose()?,
+            to: state("to_state", &row.to_state)?,
+            change: parse_stored(TRANSITIONS, "action", &row.action, Change::parse)?,
+            reason: row.reason,
+            unit: stored_optional_unit(
+                TRANSITIONS,
+                "unit_kind",
+                row.unit_kind.as_deref(),
+                row.unit_code,
+                row.unit_name,
+            )?,
+            cause: row
+                .cause
+                .as_deref()
+                .map(|c| parse_stored(TRANSITIONS, "cause", c, ReopenCause::parse))
+                .transpose()?,
+        })
+    }
+}
+
+/// Records an entry of `ticket`'s history.
 ///
 /// # Errors
 /// The database fails.
-pub async fn record(conn: &mut PgConnection, t: &TransitionRow) -> Result<(), sqlx::Error> {
+pub async fn record(
+    conn: &mut PgConnection,
+    ticket: TicketId,
+    t: &Transition,
+) -> Result<(), sqlx::Error> {
+    let unit = t.unit.as_ref();
     sqlx::query(
         "INSERT INTO ticket_transitions (ticket_id, at, actor, from_state, to_state, action, reason, unit_kind,
                                          unit_code, unit_name, cause)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(t.ticket_id)
+    .bind(ticket.0)
     .bind(t.at)
     .bind(&t.actor)
-    .bind(&t.from_state)
-    .bind(&t.to_state)
-    .bind(&t.action)
+    .bind(t.from.map(TicketState::as_str))
+    .bind(t.to.as_str())
+    .bind(t.change.as_str())
     .bind(&t.reason)
-    .bind(&t.unit_kind)
-    .bind(&t.unit_code)
-        .bind(&t.unit_name)
-    .bind(&t.cause)
+    .bind(unit.map(|u| u.kind.as_str()))
+    .bind(unit.map(|u| u.code.as_str()))
+    .bind(unit.map(|u| u.name.as_str()))
+    .bind(t.cause.map(ReopenCause::as_str))
     .execute(conn)
     .await?;
     Ok(())
@@ -358,61 +547,20 @@ pub async fn record(conn: &mut PgConnection, t: &TransitionRow) -> Result<(), sq
 /// Returns a ticket's history, oldest first.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or an entry holds a value this version does not know.
 pub async fn history(
     conn: &mut PgConnection,
-    ticket: Uuid,
-) -> Result<Vec<TransitionRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT ticket_id, at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name,
-                cause
+    ticket: TicketId,
+) -> Result<Vec<Transition>, sqlx::Error> {
+    let rows: Vec<TransitionRow> = sqlx::query_as(
+        "SELECT at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name, cause
          FROM ticket_transitions WHERE ticket_id = $1 ORDER BY transition_id",
     )
-    .bind(ticket)
+    .bind(ticket.0)
     .fetch_all(conn)
-    .await
-}
-
-/// Returns open, original tickets of `category` received since `since`
-/// whose location lies within the box around (lat, lng).
-///
-/// # Errors
-/// The database fails.
-pub async fn open_nearby(
-    conn: &mut PgConnection,
-    category: &str,
-    (lat, lng): (f64, f64),
-    (dlat, dlng): (f64, f64),
-    since: DateTime<Utc>,
-) -> Result<Vec<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM tickets
-         WHERE category_code = $1 AND state <> 'CLOSED' AND duplicate_of IS NULL AND received_at >= $6
-           AND lat BETWEEN $2 - $4 AND $2 + $4 AND lng BETWEEN $3 - $5 AND $3 + $5
-         ORDER BY received_at"
-    )))
-    .bind(category)
-    .bind(lat)
-    .bind(lng)
-    .bind(dlat)
-    .bind(dlng)
-    .bind(since)
-    .fetch_all(conn)
-    .await
-}
-
-/// Returns the open duplicates of a ticket, locked.
-///
-/// # Errors
-/// The database fails.
-pub async fn open_duplicates_of(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Vec<TicketRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM tickets WHERE duplicate_of = $1 AND state <> 'CLOSED' FOR UPDATE"
-    )))
-    .bind(id)
-    .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(Transition::try_from)
+        .collect::<Result<_, _>>()?)
 }

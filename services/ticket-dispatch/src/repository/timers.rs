@@ -1,51 +1,70 @@
 //! Durable deadline timers.
 
 use chrono::{DateTime, Utc};
+use platform::error::UnknownStoredValue;
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-/// A due timer, claimed.
-#[derive(Debug, Clone, FromRow)]
-pub struct TimerRow {
-    pub timer_id: Uuid,
-    pub ticket_id: Uuid,
-    /// Set for a co-handler's task's clock.
-    pub task_id: Option<Uuid>,
-    pub kind: String,
-    pub fraction: f64,
-    pub fire_at: DateTime<Utc>,
+use super::parse_stored;
+use crate::domain::ids::{TaskId, TicketId, TimerId};
+use crate::domain::timer::{PlannedTimer, Timer, TimerKind};
+
+#[derive(FromRow)]
+struct TimerRow {
+    timer_id: Uuid,
+    ticket_id: Uuid,
+    task_id: Option<Uuid>,
+    kind: String,
+    fraction: f64,
+    fire_at: DateTime<Utc>,
+}
+
+impl TryFrom<TimerRow> for Timer {
+    type Error = UnknownStoredValue;
+
+    fn try_from(row: TimerRow) -> Result<Self, Self::Error> {
+        Ok(Timer {
+            id: TimerId(row.timer_id),
+            ticket: TicketId(row.ticket_id),
+            task: row.task_id.map(TaskId),
+            kind: parse_stored("ticket_timers", "kind", &row.kind, TimerKind::parse)?,
+            fraction: row.fraction,
+            fire_at: row.fire_at,
+        })
+    }
 }
 
 /// Replaces the pending timers of a ticket's clock (`task` `None`) or of
-/// one of its tasks' clocks with `timers` (kind, fraction, time).
+/// one of its tasks' clocks with `timers`.
 ///
 /// # Errors
 /// The database fails.
-pub async fn reschedule(
+pub async fn replace(
     conn: &mut PgConnection,
-    ticket: Uuid,
-    task: Option<Uuid>,
-    timers: &[(&str, f64, DateTime<Utc>)],
+    ticket: TicketId,
+    task: Option<TaskId>,
+    timers: &[PlannedTimer],
 ) -> Result<(), sqlx::Error> {
+    let task = task.map(|t| t.0);
     sqlx::query(
         "DELETE FROM ticket_timers
          WHERE ticket_id = $1 AND task_id IS NOT DISTINCT FROM $2 AND fired_at IS NULL",
     )
-    .bind(ticket)
+    .bind(ticket.0)
     .bind(task)
     .execute(&mut *conn)
     .await?;
-    for (kind, fraction, at) in timers {
+    for timer in timers {
         sqlx::query(
             "INSERT INTO ticket_timers (timer_id, ticket_id, task_id, kind, fraction, fire_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(Uuid::now_v7())
-        .bind(ticket)
+        .bind(TimerId::generate().0)
+        .bind(ticket.0)
         .bind(task)
-        .bind(kind)
-        .bind(fraction)
-        .bind(at)
+        .bind(timer.kind.as_str())
+        .bind(timer.fraction)
+        .bind(timer.fire_at)
         .execute(&mut *conn)
         .await?;
     }
@@ -58,30 +77,34 @@ pub async fn reschedule(
 /// The database fails.
 pub async fn cancel(
     conn: &mut PgConnection,
-    ticket: Uuid,
-    task: Option<Uuid>,
+    ticket: TicketId,
+    task: Option<TaskId>,
 ) -> Result<(), sqlx::Error> {
-    reschedule(conn, ticket, task, &[]).await
+    replace(conn, ticket, task, &[]).await
 }
 
 /// Claims up to `limit` timers due at `now`: locked for this transaction and
 /// skipped by every other replica, so each fires once.
 ///
 /// # Errors
-/// The database fails.
+/// The database fails, or a row holds a value this version does not know.
 pub async fn claim_due(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<TimerRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<Timer>, sqlx::Error> {
+    let rows: Vec<TimerRow> = sqlx::query_as(
         "SELECT timer_id, ticket_id, task_id, kind, fraction, fire_at FROM ticket_timers
          WHERE fired_at IS NULL AND fire_at <= $1 ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED",
     )
     .bind(now)
     .bind(limit)
     .fetch_all(conn)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(Timer::try_from)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Marks a timer fired.
@@ -90,11 +113,11 @@ pub async fn claim_due(
 /// The database fails.
 pub async fn mark_fired(
     conn: &mut PgConnection,
-    timer: Uuid,
+    timer: TimerId,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE ticket_timers SET fired_at = $2 WHERE timer_id = $1")
-        .bind(timer)
+        .bind(timer.0)
         .bind(at)
         .execute(conn)
         .await?;

@@ -12,28 +12,16 @@ use ticket_dispatch::testing::*;
 #[sqlx::test(migrations = false)]
 async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let first = desk
-        .create_ticket(patrol("d-1", 30.0200, 121.0200))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let first = desk.create_ticket(patrol("d-1", 30.0200, 121.0200)).await;
     // About 33 m north: the same heap of rubbish.
-    let again = desk
-        .create_ticket(patrol("d-2", 30.0203, 121.0200))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let again = desk.create_ticket(patrol("d-2", 30.0203, 121.0200)).await;
     assert_eq!(again.duplicate_of, first.id);
     assert_eq!(again.state(), pb::TicketState::Received);
     assert!(again.assignee.is_none(), "not dispatched again");
     assert!(again.history[0].reason.contains(&first.number));
     let status = desk
-        .transition(act(&again, pb::Action::Dispatch))
+        .try_move(act(&again, pb::Action::Dispatch))
         .await
         .unwrap_err();
     assert_eq!(
@@ -42,46 +30,19 @@ async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(poo
         "a duplicate is split off before it is dispatched"
     );
     // About 220 m away: another problem.
-    let elsewhere = desk
-        .create_ticket(patrol("d-3", 30.0220, 121.0200))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let elsewhere = desk.create_ticket(patrol("d-3", 30.0220, 121.0200)).await;
     assert_eq!(elsewhere.duplicate_of, "");
     assert_eq!(elsewhere.state(), pb::TicketState::Dispatched);
-    let queue = desk
-        .list_tickets(pb::ListTicketsRequest {
-            queue: pb::list_tickets_request::Queue::Desk.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets;
+    let queue = desk.queue(pb::list_tickets_request::Queue::Desk).await;
     assert!(
         queue.is_empty(),
         "a linked duplicate does not wait at the desk"
     );
 
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
-        .await;
-    handle_and_verify(&mut leader, &mut desk, &first, "已清运").await;
-    let mut close = act(&first, pb::Action::Close);
-    close.reporter_unreachable = true;
-    desk.transition(close).await.unwrap();
-    let closed = desk
-        .get_ticket(pb::GetTicketRequest {
-            id: again.id.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
+    leader.handle_and_verify(&desk, &first, "已清运").await;
+    desk.close_unreachable(&first).await;
+    let closed = desk.ticket(&again.id).await;
     assert_eq!(closed.state(), pb::TicketState::Closed);
     assert_eq!(
         closed.history.last().unwrap().reason,
@@ -93,7 +54,7 @@ async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(poo
 #[sqlx::test(migrations = false)]
 async fn the_desk_merges_and_splits(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
+    let desk = test.at_desk().await;
     let order = |r: &str| pb::CreateTicketRequest {
         channel: pb::Channel::Hotline12345.into(),
         external_ref: r.into(),
@@ -101,62 +62,33 @@ async fn the_desk_merges_and_splits(pool: PgPool) {
         title: "噪音扰民".into(),
         ..Default::default()
     };
-    let a = desk
-        .create_ticket(order("12345-M1"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let b = desk
-        .create_ticket(order("12345-M2"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let a = desk.create_ticket(order("12345-M1")).await;
+    let b = desk.create_ticket(order("12345-M2")).await;
     let merge = |reason: &str| pb::MergeTicketsRequest {
         ticket_id: b.id.clone(),
         into_ticket_id: a.id.clone(),
         reason: reason.into(),
         ..Default::default()
     };
+    let split = |reason: &str| pb::SplitTicketRequest {
+        ticket_id: b.id.clone(),
+        reason: reason.into(),
+        ..Default::default()
+    };
     assert_eq!(
-        desk.merge_tickets(merge("")).await.unwrap_err().code(),
+        desk.try_merge(merge("")).await.unwrap_err().code(),
         Code::InvalidArgument
     );
-    let merged = desk
-        .merge_tickets(merge("同一户投诉"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let merged = desk.merge(merge("同一户投诉")).await;
     assert_eq!(merged.duplicate_of, a.id);
     assert_eq!(
-        desk.merge_tickets(merge("again")).await.unwrap_err().code(),
+        desk.try_merge(merge("again")).await.unwrap_err().code(),
         Code::FailedPrecondition
     );
-    let mut staff = test.client_as(Role::WorkstationStaff, Some("V1")).await;
-    let denied = staff
-        .split_ticket(pb::SplitTicketRequest {
-            ticket_id: b.id.clone(),
-            reason: "x".into(),
-            ..Default::default()
-        })
-        .await;
+    let staff = test.actor(Role::WorkstationStaff, Some("V1")).await;
+    let denied = staff.try_split(split("x")).await;
     assert_eq!(denied.unwrap_err().code(), Code::PermissionDenied);
-    let split = desk
-        .split_ticket(pb::SplitTicketRequest {
-            ticket_id: b.id.clone(),
-            reason: "不同诉求".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let split = desk.split(split("不同诉求")).await;
     assert_eq!(split.duplicate_of, "");
     let actions: Vec<_> = split.history.iter().map(|h| h.reason.clone()).collect();
     assert!(

@@ -84,13 +84,8 @@ async fn a_camera_alarm_event_becomes_one_ticket_however_often_it_arrives(pool: 
     )
     .await;
     assert_eq!(count(&pool, "SELECT count(*) FROM tickets").await, 1);
-    let mut desk = test.desk().await;
-    let listed = desk
-        .list_tickets(pb::ListTicketsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets;
+    let desk = test.at_desk().await;
+    let listed = desk.list(pb::ListTicketsRequest::default()).await;
     assert_eq!(listed[0].channel(), pb::Channel::VideoAlarm);
     assert_eq!(
         listed[0].state(),

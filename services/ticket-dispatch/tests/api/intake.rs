@@ -48,21 +48,9 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 #[sqlx::test(migrations = false)]
 async fn the_same_hotline_order_twice_is_one_ticket(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
-    let mut desk = test.desk().await;
-    let first = desk
-        .create_ticket(hotline("12345-2026-0000417"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let second = desk
-        .create_ticket(hotline("12345-2026-0000417"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let first = desk.create_ticket(hotline("12345-2026-0000417")).await;
+    let second = desk.create_ticket(hotline("12345-2026-0000417")).await;
     assert_eq!(first.id, second.id);
     assert_eq!(first.number, second.number);
     assert_eq!(count(&pool, "SELECT count(*) FROM tickets").await, 1);
@@ -86,14 +74,8 @@ async fn the_same_hotline_order_twice_is_one_ticket(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_simple_patrol_hazard_goes_straight_to_its_micro_grid(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(patrol("patrol-1", 30.07, 121.07))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("patrol-1", 30.07, 121.07)).await;
     assert_eq!(ticket.state(), pb::TicketState::Dispatched);
     let unit = ticket.assignee.unwrap();
     assert_eq!(
@@ -110,14 +92,14 @@ async fn a_simple_patrol_hazard_goes_straight_to_its_micro_grid(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn bad_intake_names_every_field(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
-    let mut desk = test.desk().await;
+    let desk = test.at_desk().await;
     let request = pb::CreateTicketRequest {
         channel: pb::Channel::Hotline12345.into(),
         category_code: "ASTROLOGY".into(),
         reporter_phone: "110".into(),
         ..Default::default()
     };
-    let status = desk.create_ticket(request).await.unwrap_err();
+    let status = desk.try_create_ticket(request).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     let fields: Vec<_> = platform::error::field_violations(&status)
         .into_iter()
@@ -129,7 +111,10 @@ async fn bad_intake_names_every_field(pool: PgPool) {
     );
     let mut patrol_without_place = patrol("p", 30.0, 121.0);
     patrol_without_place.location = None;
-    let status = desk.create_ticket(patrol_without_place).await.unwrap_err();
+    let status = desk
+        .try_create_ticket(patrol_without_place)
+        .await
+        .unwrap_err();
     assert_eq!(
         platform::error::field_violations(&status)[0].field,
         "location"
@@ -143,32 +128,18 @@ async fn with_the_registry_down_tickets_are_accepted_unrouted_and_routed_when_it
     pool: PgPool,
 ) {
     let mut test = TestDispatch::spawn_without_registry(pool.clone(), free_port()).await;
-    let mut desk = test.desk().await;
+    let desk = test.at_desk().await;
     let order = desk
-        .create_ticket(hotline("12345-2026-0000999"))
+        .try_create_ticket(hotline("12345-2026-0000999"))
         .await
         .expect("a 12345 order is never refused");
-    let order = order.into_inner().ticket.unwrap();
     assert!(order.unrouted);
     assert_eq!(order.state(), pb::TicketState::Received);
-    let hazard = desk
-        .create_ticket(patrol("patrol-9", 30.07, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let hazard = desk.create_ticket(patrol("patrol-9", 30.07, 121.02)).await;
     assert!(hazard.unrouted);
-    let desk_queue = desk
-        .list_tickets(pb::ListTicketsRequest {
-            queue: pb::list_tickets_request::Queue::Desk.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let desk_queue = desk.queue(pb::list_tickets_request::Queue::Desk).await;
     assert_eq!(
-        desk_queue.tickets.len(),
+        desk_queue.len(),
         2,
         "unrouted tickets wait visibly at the desk"
     );
@@ -178,21 +149,9 @@ async fn with_the_registry_down_tickets_are_accepted_unrouted_and_routed_when_it
     let routed = eventually(
         Duration::from_secs(15),
         "the router to route the hazard",
-        || {
-            let mut desk = desk.clone();
-            let id = hazard.id.clone();
-            async move {
-                let t = desk
-                    .get_ticket(pb::GetTicketRequest {
-                        id,
-                        ..Default::default()
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .ticket?;
-                (!t.unrouted).then_some(t)
-            }
+        || async {
+            let t = desk.try_ticket(&hazard.id).await.ok()?;
+            (!t.unrouted).then_some(t)
         },
     )
     .await;
@@ -206,16 +165,7 @@ async fn with_the_registry_down_tickets_are_accepted_unrouted_and_routed_when_it
         "{:?}",
         routed.history[0]
     );
-    let order = desk
-        .get_ticket(pb::GetTicketRequest {
-            id: order.id,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let order = desk.ticket(&order.id).await;
     assert!(!order.unrouted);
     assert_eq!(
         (order.state(), order.village_code.as_str()),
@@ -227,49 +177,20 @@ async fn with_the_registry_down_tickets_are_accepted_unrouted_and_routed_when_it
 #[sqlx::test(migrations = false)]
 async fn a_village_cannot_see_another_villages_tickets(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let west = desk
-        .create_ticket(patrol("w", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let east = desk
-        .create_ticket(patrol("e", 30.02, 121.07))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let mut v1 = test.client_as(Role::WorkstationStaff, Some("V1")).await;
-    let listed = v1
-        .list_tickets(pb::ListTicketsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .tickets;
+    let desk = test.at_desk().await;
+    let west = desk.create_ticket(patrol("w", 30.02, 121.02)).await;
+    let east = desk.create_ticket(patrol("e", 30.02, 121.07)).await;
+    let v1 = test.actor(Role::WorkstationStaff, Some("V1")).await;
+    let listed = v1.list(pb::ListTicketsRequest::default()).await;
     assert_eq!(
         listed.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
         [west.id.as_str()]
     );
-    let status = v1
-        .get_ticket(pb::GetTicketRequest {
-            id: east.id.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let status = v1.try_ticket(&east.id).await.unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V2-A1-M01"))
-        .await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V2-A1-M01")).await;
     let status = leader
-        .transition(pb::TransitionRequest {
-            ticket_id: west.id,
-            action: pb::Action::Accept.into(),
-            ..Default::default()
-        })
+        .try_move(act(&west, pb::Action::Accept))
         .await
         .unwrap_err();
     assert_eq!(

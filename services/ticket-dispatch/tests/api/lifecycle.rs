@@ -16,24 +16,12 @@ fn states(ticket: &pb::Ticket) -> Vec<pb::TicketState> {
 #[sqlx::test(migrations = false)]
 async fn a_hotline_order_goes_through_every_step_to_closed(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(hotline("12345-2026-0000001"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(hotline("12345-2026-0000001")).await;
 
     // The desk dispatches along the responsibility chain: sanitation is the
     // urban management squad's.
-    let ticket = desk
-        .transition(act(&ticket, pb::Action::Dispatch))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let ticket = desk.dispatch(&ticket).await;
     let unit = ticket.assignee.clone().unwrap();
     assert_eq!(
         (unit.kind.as_str(), unit.code.as_str()),
@@ -45,33 +33,15 @@ async fn a_hotline_order_goes_through_every_step_to_closed(pool: PgPool) {
         24 * 3600
     );
 
-    let mut officer = test
-        .client_as(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
+    let officer = test
+        .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
         .await;
-    officer
-        .transition(act(&ticket, pb::Action::Accept))
-        .await
-        .unwrap();
-    officer
-        .transition(act(&ticket, pb::Action::Start))
-        .await
-        .unwrap();
-    let mut resolve = act(&ticket, pb::Action::Resolve);
-    resolve.result = "已清运".into();
-    officer.transition(resolve).await.unwrap();
-    let mut verify = act(&ticket, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.unwrap();
-    let mut follow_up = act(&ticket, pb::Action::FollowUp);
-    follow_up.satisfaction = 5;
-    desk.transition(follow_up).await.unwrap();
-    let closed = desk
-        .transition(act(&ticket, pb::Action::Close))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    officer.accept(&ticket).await;
+    officer.start(&ticket).await;
+    officer.resolve(&ticket, "已清运").await;
+    desk.verify(&ticket, true).await;
+    desk.follow_up(&ticket, 5).await;
+    let closed = desk.close(&ticket).await;
 
     use pb::TicketState::*;
     assert_eq!(
@@ -89,16 +59,10 @@ async fn a_hotline_order_goes_through_every_step_to_closed(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(hotline("12345-2026-0000002"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(hotline("12345-2026-0000002")).await;
     let status = desk
-        .transition(act(&ticket, pb::Action::Close))
+        .try_move(act(&ticket, pb::Action::Close))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
@@ -107,11 +71,9 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
         "ticket is received; cannot close; allowed: dispatch"
     );
 
-    desk.transition(act(&ticket, pb::Action::Dispatch))
-        .await
-        .unwrap();
+    desk.dispatch(&ticket).await;
     let status = desk
-        .transition(act(&ticket, pb::Action::Verify))
+        .try_move(act(&ticket, pb::Action::Verify))
         .await
         .unwrap_err();
     assert_eq!(
@@ -120,19 +82,15 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
     );
 
     // Only the unit holding it signs for it.
-    let mut stranger = test
-        .client_as(Role::DepartmentOfficer, Some("POLICE"))
-        .await;
+    let stranger = test.actor(Role::DepartmentOfficer, Some("POLICE")).await;
     let status = stranger
-        .transition(act(&ticket, pb::Action::Accept))
+        .try_move(act(&ticket, pb::Action::Accept))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
-        .await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
     let status = leader
-        .transition(act(&ticket, pb::Action::Accept))
+        .try_move(act(&ticket, pb::Action::Accept))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -142,19 +100,11 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(patrol("p-1", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
-        .await;
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("p-1", 30.02, 121.02)).await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
     let status = leader
-        .transition(act(&ticket, pb::Action::Return))
+        .try_move(act(&ticket, pb::Action::Return))
         .await
         .unwrap_err();
     assert_eq!(
@@ -162,15 +112,12 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
         Code::InvalidArgument,
         "a return needs its reason"
     );
-    let mut back = act(&ticket, pb::Action::Return);
-    back.reason = "需城管执法".into();
     let returned = leader
-        .transition(back)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+        .move_(pb::TransitionRequest {
+            reason: "需城管执法".into(),
+            ..act(&ticket, pb::Action::Return)
+        })
+        .await;
     assert_eq!(
         (returned.state(), returned.returns),
         (pb::TicketState::Returned, 1)
@@ -185,20 +132,11 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
         name: "城管中队".into(),
     });
     assert_eq!(
-        desk.transition(redispatch.clone())
-            .await
-            .unwrap_err()
-            .code(),
+        desk.try_move(redispatch.clone()).await.unwrap_err().code(),
         Code::InvalidArgument
     );
     redispatch.reason = "执法事项".into();
-    let again = desk
-        .transition(redispatch)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let again = desk.move_(redispatch).await;
     assert_eq!(again.state(), pb::TicketState::Dispatched);
     assert_eq!(again.history.last().unwrap().reason, "执法事项");
     test.cleanup().await;
@@ -207,68 +145,42 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
 #[sqlx::test(migrations = false)]
 async fn an_extension_is_asked_for_and_granted_or_refused(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(patrol("p-2", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("p-2", 30.02, 121.02)).await;
     let due = ticket.due_at.unwrap().seconds;
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
-        .await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
     let ask = |days| pb::RequestExtensionRequest {
         ticket_id: ticket.id.clone(),
         days,
         reason: "等待配件".into(),
         ..Default::default()
     };
-    let first = leader.request_extension(ask(2)).await.unwrap().into_inner();
-    let pending = leader.request_extension(ask(1)).await.unwrap_err();
+    let decide = |extension_id: &str, grant, reason: &str| pb::DecideExtensionRequest {
+        extension_id: extension_id.to_owned(),
+        grant,
+        reason: reason.into(),
+        ..Default::default()
+    };
+    let first = leader.request_extension(ask(2)).await;
+    let pending = leader.try_request_extension(ask(1)).await.unwrap_err();
     assert_eq!(
         pending.code(),
         Code::FailedPrecondition,
         "one pending request at a time"
     );
-    let granted = desk
-        .decide_extension(pb::DecideExtensionRequest {
-            extension_id: first.extension_id.clone(),
-            grant: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let granted = desk.decide_extension(decide(&first, true, "")).await;
     // Thursday 09:00 + 2 working days = Monday 09:00.
     assert_eq!(granted.due_at.unwrap().seconds - due, 4 * 24 * 3600);
     let again = desk
-        .decide_extension(pb::DecideExtensionRequest {
-            extension_id: first.extension_id,
-            grant: false,
-            reason: "no".into(),
-            ..Default::default()
-        })
+        .try_decide_extension(decide(&first, false, "no"))
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
 
-    let second = leader.request_extension(ask(5)).await.unwrap().into_inner();
+    let second = leader.request_extension(ask(5)).await;
     let refused = desk
-        .decide_extension(pb::DecideExtensionRequest {
-            extension_id: second.extension_id,
-            grant: false,
-            reason: "可当日完成".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+        .decide_extension(decide(&second, false, "可当日完成"))
+        .await;
     assert_eq!(refused.due_at, granted.due_at);
     test.cleanup().await;
 }
@@ -276,33 +188,12 @@ async fn an_extension_is_asked_for_and_granted_or_refused(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(patrol("p-3", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
-        .await;
-    leader
-        .transition(act(&ticket, pb::Action::Accept))
-        .await
-        .unwrap();
-    let mut resolve = act(&ticket, pb::Action::Resolve);
-    resolve.result = "已处理".into();
-    leader.transition(resolve.clone()).await.unwrap();
-    let mut untrue = act(&ticket, pb::Action::Verify);
-    untrue.verified_true = false;
-    let reopened = desk
-        .transition(untrue)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("p-3", 30.02, 121.02)).await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
+    leader.accept(&ticket).await;
+    leader.resolve(&ticket, "已处理").await;
+    let reopened = desk.verify(&ticket, false).await;
     assert_eq!(reopened.state(), pb::TicketState::Reopened);
     assert_eq!(reopened.assignee.as_ref().unwrap().code, "V1-A1-M01");
     assert_eq!(
@@ -310,16 +201,8 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
         pb::ReopenCause::ResultUntrue
     );
 
-    handle_and_verify(&mut leader, &mut desk, &ticket, "已处理").await;
-    let mut unhappy = act(&ticket, pb::Action::FollowUp);
-    unhappy.satisfaction = 2;
-    let back = desk
-        .transition(unhappy)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    leader.handle_and_verify(&desk, &ticket, "已处理").await;
+    let back = desk.follow_up(&ticket, 2).await;
     assert_eq!(back.state(), pb::TicketState::Reopened);
     assert_eq!(back.satisfaction, 2);
     assert!(back.history.last().unwrap().reason.contains("2 of 5"));
@@ -329,23 +212,15 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
     );
 
     // Closing a verified ticket without a follow-up needs the reporter to be unreachable.
-    handle_and_verify(&mut leader, &mut desk, &ticket, "再次处理").await;
+    leader.handle_and_verify(&desk, &ticket, "再次处理").await;
     assert_eq!(
-        desk.transition(act(&ticket, pb::Action::Close))
+        desk.try_move(act(&ticket, pb::Action::Close))
             .await
             .unwrap_err()
             .code(),
         Code::FailedPrecondition
     );
-    let mut close = act(&ticket, pb::Action::Close);
-    close.reporter_unreachable = true;
-    let closed = desk
-        .transition(close)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let closed = desk.close_unreachable(&ticket).await;
     assert_eq!(closed.state(), pb::TicketState::Closed);
     test.cleanup().await;
 }
@@ -353,16 +228,10 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
 #[sqlx::test(migrations = false)]
 async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
-    let mut desk = test.desk().await;
+    let desk = test.at_desk().await;
     let mut petition = hotline("12345-2026-0000777");
     petition.category_code = "PETITION".into();
-    let ticket = desk
-        .create_ticket(petition)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let ticket = desk.create_ticket(petition).await;
     assert!(ticket.difficult, "petitions are difficult by category");
 
     let unit = |code: &str| pb::Unit {
@@ -370,17 +239,14 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
         code: code.into(),
         name: code.into(),
     };
-    let mut dispatch = act(&ticket, pb::Action::Dispatch);
-    dispatch.unit = Some(unit("JUDICIAL_OFFICE"));
-    dispatch.reason = "信访牵头".into();
-    dispatch.co_handlers = vec![unit("POLICE"), unit("URBAN_MANAGEMENT")];
     let dispatched = desk
-        .transition(dispatch)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+        .move_(pb::TransitionRequest {
+            unit: Some(unit("JUDICIAL_OFFICE")),
+            reason: "信访牵头".into(),
+            co_handlers: vec![unit("POLICE"), unit("URBAN_MANAGEMENT")],
+            ..act(&ticket, pb::Action::Dispatch)
+        })
+        .await;
     assert_eq!(dispatched.tasks.len(), 2);
     // Every leg has its own clock: 15 working days from the same dispatch.
     assert!(
@@ -396,15 +262,15 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
             .unwrap();
     assert_eq!(timers, 6, "two warnings and a breach per task");
 
-    let mut lead = test
-        .client_as(Role::DepartmentOfficer, Some("JUDICIAL_OFFICE"))
+    let lead = test
+        .actor(Role::DepartmentOfficer, Some("JUDICIAL_OFFICE"))
         .await;
-    lead.transition(act(&ticket, pb::Action::Accept))
-        .await
-        .unwrap();
-    let mut resolve = act(&ticket, pb::Action::Resolve);
-    resolve.result = "调解达成协议".into();
-    let early = lead.transition(resolve.clone()).await.unwrap_err();
+    lead.accept(&ticket).await;
+    let resolve = pb::TransitionRequest {
+        result: "调解达成协议".into(),
+        ..act(&ticket, pb::Action::Resolve)
+    };
+    let early = lead.try_move(resolve.clone()).await.unwrap_err();
     assert_eq!(early.code(), Code::FailedPrecondition);
     assert!(
         early
@@ -419,44 +285,31 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
         ("URBAN_MANAGEMENT", &dispatched.tasks[1]),
     ] {
         assert_eq!(task.unit.as_ref().unwrap().code, code);
-        let mut co = test.client_as(Role::DepartmentOfficer, Some(code)).await;
-        let seen = co
-            .get_ticket(pb::GetTicketRequest {
-                id: ticket.id.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let co = test.actor(Role::DepartmentOfficer, Some(code)).await;
         assert_eq!(
-            seen.into_inner().ticket.unwrap().tasks.len(),
+            co.ticket(&ticket.id).await.tasks.len(),
             2,
             "a co-handler sees the case it works on"
         );
         let mut done = act(&ticket, pb::Action::Resolve);
         done.task_id = task.id.clone();
         assert_eq!(
-            co.transition(done.clone()).await.unwrap_err().code(),
+            co.try_move(done.clone()).await.unwrap_err().code(),
             Code::InvalidArgument,
             "a result is required"
         );
         done.result = format!("{code} 已处理");
         // Only the task's own unit moves it.
-        let mut other = test
-            .client_as(Role::DepartmentOfficer, Some("WATER_STATION"))
+        let other = test
+            .actor(Role::DepartmentOfficer, Some("WATER_STATION"))
             .await;
         assert_eq!(
-            other.transition(done.clone()).await.unwrap_err().code(),
+            other.try_move(done.clone()).await.unwrap_err().code(),
             Code::PermissionDenied
         );
-        co.transition(done).await.unwrap();
+        co.move_(done).await;
     }
-    let resolved = lead
-        .transition(resolve)
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let resolved = lead.move_(resolve).await;
     assert_eq!(resolved.state(), pb::TicketState::Resolved);
     assert!(resolved.tasks.iter().all(|t| t.state == "RESOLVED"));
     let open_timers: i64 =

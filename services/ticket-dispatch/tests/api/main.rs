@@ -6,4 +6,5 @@ mod events;
 mod intake;
 mod lifecycle;
 mod stats;
+mod stored;
 mod timers;

@@ -11,73 +11,39 @@ use ticket_dispatch::testing::*;
 #[sqlx::test(migrations = false)]
 async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
-    let mut desk = test.desk().await;
-    let mut officer = test
-        .client_as(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
+    let desk = test.at_desk().await;
+    let officer = test
+        .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
         .await;
-    let mut leader = test
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
-        .await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
     let start = grid_registry::testing::start_time();
 
     // T1, a 12345 order: dispatched after 30 min, signed 30 min later,
     // resolved, verified, rated 5 and closed 6 h after it came in.
-    let t1 = desk
-        .create_ticket(hotline("12345-A"))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let t1 = desk.create_ticket(hotline("12345-A")).await;
     test.advance(TimeDelta::minutes(30));
-    desk.transition(act(&t1, pb::Action::Dispatch))
-        .await
-        .unwrap();
+    desk.dispatch(&t1).await;
     test.advance(TimeDelta::minutes(30));
-    officer
-        .transition(act(&t1, pb::Action::Accept))
-        .await
-        .unwrap();
+    officer.accept(&t1).await;
     test.advance(TimeDelta::hours(4));
-    let mut resolve = act(&t1, pb::Action::Resolve);
-    resolve.result = "done".into();
-    officer.transition(resolve).await.unwrap();
-    let mut verify = act(&t1, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.unwrap();
-    let mut rate = act(&t1, pb::Action::FollowUp);
-    rate.satisfaction = 5;
-    desk.transition(rate).await.unwrap();
+    officer.resolve(&t1, "done").await;
+    desk.verify(&t1, true).await;
+    desk.follow_up(&t1, 5).await;
     test.advance(TimeDelta::hours(1));
-    desk.transition(act(&t1, pb::Action::Close)).await.unwrap();
+    desk.close(&t1).await;
 
     // T2, a patrol hazard at 6 h: to its micro-grid at once, signed after
     // 1 h, resolved, verified, rated 2 and so reopened.
-    let t2 = desk
-        .create_ticket(patrol("hazard-1", 30.04, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let t2 = desk.create_ticket(patrol("hazard-1", 30.04, 121.02)).await;
     test.advance(TimeDelta::hours(1));
-    leader
-        .transition(act(&t2, pb::Action::Accept))
-        .await
-        .unwrap();
+    leader.accept(&t2).await;
     test.advance(TimeDelta::hours(1));
-    let mut resolve = act(&t2, pb::Action::Resolve);
-    resolve.result = "cleared".into();
-    leader.transition(resolve).await.unwrap();
-    let mut verify = act(&t2, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.unwrap();
-    let mut rate = act(&t2, pb::Action::FollowUp);
-    rate.satisfaction = 2;
-    desk.transition(rate).await.unwrap();
+    leader.resolve(&t2, "cleared").await;
+    desk.verify(&t2, true).await;
+    desk.follow_up(&t2, 2).await;
 
     // T3, a 12345 order left waiting at the desk.
-    desk.create_ticket(hotline("12345-B")).await.unwrap();
+    desk.create_ticket(hotline("12345-B")).await;
 
     let period = |days: i64| pb::GetStatisticsRequest {
         from: Some(prost_types::Timestamp {
@@ -90,7 +56,7 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         }),
         group_by: 0,
     };
-    let stats = desk.get_statistics(period(1)).await.unwrap().into_inner();
+    let stats = desk.statistics(period(1)).await;
     let total = stats.total.unwrap();
     assert_eq!(
         (
@@ -131,25 +97,14 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         t.seconds -= 86_400;
         t
     });
-    assert_eq!(
-        desk.get_statistics(later)
-            .await
-            .unwrap()
-            .into_inner()
-            .total
-            .unwrap()
-            .received,
-        0
-    );
+    assert_eq!(desk.statistics(later).await.total.unwrap().received, 0);
 
     let assessment = desk
-        .get_assessment(pb::GetAssessmentRequest {
+        .assessment(pb::GetAssessmentRequest {
             from: period(1).from,
             to: period(1).to,
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     let v1 = assessment
         .villages
         .iter()

@@ -1,15 +1,21 @@
 //! Deadlines under a controlled clock: warnings, breach and escalation up
 //! the chain, and timers that fire once with two instances.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use platform::clock::ManualClock;
+use platform::outbox::RelayWaker;
 use platform::testing::eventually;
+use platform::uow::Units;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
 use crate::intake::patrol;
+use ticket_dispatch::domain::deadline::DeadlineRules;
 use ticket_dispatch::testing::*;
+use ticket_dispatch::workers;
 
 async fn subjects(pool: &PgPool) -> Vec<String> {
     sqlx::query_scalar("SELECT subject FROM outbox WHERE subject LIKE 'dispatch.ticket.deadline%' OR subject = 'dispatch.ticket.escalated' ORDER BY seq")
@@ -21,14 +27,8 @@ async fn subjects(pool: &PgPool) -> Vec<String> {
 #[sqlx::test(migrations = false)]
 async fn warnings_come_before_the_deadline_and_a_breach_escalates_up_the_chain(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
-    let mut desk = test.desk().await;
-    let ticket = desk
-        .create_ticket(patrol("t-1", 30.02, 121.02))
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("t-1", 30.02, 121.02)).await;
     assert_eq!(ticket.assignee.as_ref().unwrap().kind, "MICRO_GRID");
 
     // Three working days: half of it is 36 hours later.
@@ -57,16 +57,7 @@ async fn warnings_come_before_the_deadline_and_a_breach_escalates_up_the_chain(p
             "dispatch.ticket.escalated"
         ]
     );
-    let escalated = desk
-        .get_ticket(pb::GetTicketRequest {
-            id: ticket.id.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
+    let escalated = desk.ticket(&ticket.id).await;
     let unit = escalated.assignee.unwrap();
     assert_eq!(
         (unit.kind.as_str(), unit.code.as_str()),
@@ -83,21 +74,9 @@ async fn warnings_come_before_the_deadline_and_a_breach_escalates_up_the_chain(p
     eventually(
         Duration::from_secs(5),
         "escalation to the town centre",
-        || {
-            let mut desk = desk.clone();
-            let id = ticket.id.clone();
-            async move {
-                let t = desk
-                    .get_ticket(pb::GetTicketRequest {
-                        id,
-                        ..Default::default()
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .ticket?;
-                (t.assignee?.kind == "TOWN_CENTRE").then_some(())
-            }
+        || async {
+            let t = desk.try_ticket(&ticket.id).await.ok()?;
+            (t.assignee?.kind == "TOWN_CENTRE").then_some(())
         },
     )
     .await;
@@ -107,7 +86,7 @@ async fn warnings_come_before_the_deadline_and_a_breach_escalates_up_the_chain(p
 #[sqlx::test(migrations = false)]
 async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
-    let mut desk = test.desk().await;
+    let desk = test.at_desk().await;
     for i in 0..40 {
         // Each at its own spot (111 m apart), so none repeats another.
         desk.create_ticket(patrol(
@@ -115,8 +94,7 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
             30.001 + f64::from(i) * 0.001,
             121.02,
         ))
-        .await
-        .unwrap();
+        .await;
     }
     let timers: i64 =
         sqlx::query_scalar("SELECT count(*) FROM ticket_timers WHERE kind = 'WARNING'")
@@ -126,14 +104,20 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     assert_eq!(timers, 80, "two warnings per ticket");
     // Both warnings of every ticket are due; two workers race for them
     // (and the running instance's own worker races too).
-    let rules = ticket_dispatch::workflow::Rules {
+    let rules = DeadlineRules {
         calendar: Default::default(),
         warning_fractions: vec![0.5, 0.8],
     };
     let now = grid_registry::testing::start_time() + TimeDelta::hours(60);
+    // Workers whose clock reads `now`.
+    let units = Units::new(
+        pool.clone(),
+        Arc::new(ManualClock::new(now)),
+        RelayWaker::default(),
+    );
     let (a, b) = tokio::join!(
-        ticket_dispatch::workers::fire_due(&pool, &rules, now),
-        ticket_dispatch::workers::fire_due(&pool, &rules, now)
+        workers::fire_due(&units, &rules),
+        workers::fire_due(&units, &rules)
     );
     let fired = a.unwrap() + b.unwrap();
     assert!(fired <= 80);
@@ -152,9 +136,7 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     assert_eq!(warnings, fired_rows, "one event per fired timer");
     assert_eq!(fired_rows, fired as i64);
     // The rest fire later, still once each.
-    let more = ticket_dispatch::workers::fire_due(&pool, &rules, now)
-        .await
-        .unwrap();
+    let more = workers::fire_due(&units, &rules).await.unwrap();
     let warnings: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outbox WHERE subject = 'dispatch.ticket.deadline_warning'",
     )

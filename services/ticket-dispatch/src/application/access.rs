@@ -1,0 +1,208 @@
+//! Who may do what: policies over the caller and the domain values. A rule
+//! that needs only the caller's role (the desk-only calls, the assessment)
+//! is checked by `api/` before it decodes the request; a rule that needs
+//! the ticket is checked by the use case once the ticket is loaded.
+
+use platform::auth::{Caller, Role};
+use platform::error::AppError;
+
+use crate::domain::escalation::UnitKind;
+use crate::domain::state::Action;
+use crate::domain::task::Task;
+use crate::domain::ticket::Ticket;
+use crate::domain::unit::town_centre;
+
+/// Returns whether `caller` may see `ticket`: town-wide roles see all; a
+/// village's staff their village; a micro-grid's people their micro-grid;
+/// a department its own tickets.
+pub fn may_see(caller: &Caller, ticket: &Ticket) -> bool {
+    let assignee = ticket.assignee.as_ref().map(|u| u.code.as_str());
+    match (caller.role, caller.scope.as_deref()) {
+        (Role::TownOperator | Role::Service | Role::Reviewer, _) => true,
+        (_, None) => false,
+        (Role::WorkstationStaff, Some(scope)) => ticket.village_code.as_deref() == Some(scope),
+        (Role::MicroGridLeader | Role::Member, Some(scope)) => {
+            ticket.micro_grid_code.as_deref() == Some(scope) || assignee == Some(scope)
+        }
+        (Role::DepartmentOfficer, Some(scope)) => assignee == Some(scope),
+        (Role::Resident, _) => false,
+    }
+}
+
+/// Returns whether `caller` may see `ticket` as a co-handler of the case.
+pub fn works_on(caller: &Caller, ticket: &Ticket) -> bool {
+    caller
+        .scope
+        .as_deref()
+        .is_some_and(|scope| ticket.tasks.iter().any(|t| t.unit.code == scope))
+}
+
+/// Returns whether `caller` acts for the unit holding `ticket` (a
+/// workstation acts for its micro-grids).
+pub fn holds(caller: &Caller, ticket: &Ticket) -> bool {
+    let Some(assignee) = &ticket.assignee else {
+        return caller.role == Role::TownOperator;
+    };
+    caller.role == Role::TownOperator
+        || caller.scope.as_deref() == Some(assignee.code.as_str())
+        || (caller.role == Role::WorkstationStaff
+            && caller.scope.is_some()
+            && caller.scope == ticket.village_code
+            && assignee.kind == UnitKind::MicroGrid)
+}
+
+/// Checks that `caller` is the town centre's desk, which alone may `what`.
+///
+/// # Errors
+/// PERMISSION_DENIED naming what only the desk may do.
+pub fn require_desk(caller: &Caller, what: &str) -> Result<(), AppError> {
+    if caller.role == Role::TownOperator {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(format!(
+            "only the town centre's desk may {what}"
+        )))
+    }
+}
+
+/// Checks that `caller` may make `action` on `ticket`: the holding unit
+/// signs, handles, resolves and returns; the desk does the rest.
+///
+/// # Errors
+/// PERMISSION_DENIED.
+pub fn may_move(caller: &Caller, action: Action, ticket: &Ticket) -> Result<(), AppError> {
+    match action {
+        Action::Accept | Action::Start | Action::Resolve | Action::Return => {
+            if holds(caller, ticket) {
+                Ok(())
+            } else {
+                Err(AppError::PermissionDenied(
+                    "only the unit holding the ticket may do this".into(),
+                ))
+            }
+        }
+        Action::Dispatch | Action::Verify | Action::FollowUp | Action::Close | Action::Reopen => {
+            require_desk(caller, action.as_str())
+        }
+    }
+}
+
+/// Checks that `caller` may move `task`: its own unit, or the desk.
+///
+/// # Errors
+/// PERMISSION_DENIED.
+pub fn may_move_task(caller: &Caller, task: &Task) -> Result<(), AppError> {
+    if caller.role == Role::TownOperator || caller.scope.as_deref() == Some(task.unit.code.as_str())
+    {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(format!(
+            "only {} may move its task",
+            task.unit.code
+        )))
+    }
+}
+
+/// Checks that `caller` may ask for more time on `ticket`: the holding
+/// unit.
+///
+/// # Errors
+/// PERMISSION_DENIED.
+pub fn may_ask_for_time(caller: &Caller, ticket: &Ticket) -> Result<(), AppError> {
+    if holds(caller, ticket) {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(
+            "only the unit holding the ticket may ask for more time".into(),
+        ))
+    }
+}
+
+/// Checks that `caller`, reporting an order already taken in, may see the
+/// ticket it became.
+///
+/// # Errors
+/// PERMISSION_DENIED.
+pub fn may_see_existing(caller: &Caller, ticket: &Ticket) -> Result<(), AppError> {
+    if may_see(caller, ticket) {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(
+            "this order number belongs to a ticket outside your scope".into(),
+        ))
+    }
+}
+
+/// The part of the town whose tickets a caller lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketScope {
+    /// Every ticket.
+    Town,
+    /// Tickets held by this unit (a department).
+    Assignee(String),
+    /// Tickets located under this grid (a village or micro-grid).
+    Grid(String),
+}
+
+/// Returns the part of the town `caller` lists tickets of, whatever it asks.
+///
+/// # Errors
+/// PERMISSION_DENIED for a role without a queue.
+pub fn ticket_scope(caller: &Caller) -> Result<TicketScope, AppError> {
+    match (caller.role, caller.scope.clone()) {
+        (Role::TownOperator | Role::Service | Role::Reviewer, _) => Ok(TicketScope::Town),
+        (Role::DepartmentOfficer, Some(scope)) => Ok(TicketScope::Assignee(scope)),
+        (Role::WorkstationStaff | Role::MicroGridLeader | Role::Member, Some(scope)) => {
+            Ok(TicketScope::Grid(scope))
+        }
+        _ => Err(AppError::PermissionDenied(format!(
+            "the {} role has no ticket queue",
+            caller.role
+        ))),
+    }
+}
+
+/// Returns the unit whose queue is `caller`'s own: the town centre for the
+/// desk, else the caller's scope.
+///
+/// # Errors
+/// PERMISSION_DENIED without a scope.
+pub fn own_queue(caller: &Caller) -> Result<String, AppError> {
+    match caller.role {
+        Role::TownOperator => Ok(town_centre().code),
+        _ => caller
+            .scope
+            .clone()
+            .ok_or_else(|| AppError::PermissionDenied("a queue needs a scope in the token".into())),
+    }
+}
+
+/// Returns the village `caller`'s statistics are limited to (`None`: the
+/// whole town).
+///
+/// # Errors
+/// PERMISSION_DENIED for a role without statistics.
+pub fn statistics_scope(caller: &Caller) -> Result<Option<String>, AppError> {
+    match (caller.role, caller.scope.as_deref()) {
+        (Role::TownOperator | Role::Service | Role::Reviewer, _) => Ok(None),
+        (Role::WorkstationStaff, Some(scope)) => Ok(Some(scope.to_owned())),
+        _ => Err(AppError::PermissionDenied(format!(
+            "the {} role has no statistics",
+            caller.role
+        ))),
+    }
+}
+
+/// Checks that `caller` may assess the villages: the town centre only.
+///
+/// # Errors
+/// PERMISSION_DENIED.
+pub fn require_assessor(caller: &Caller) -> Result<(), AppError> {
+    if caller.role == Role::TownOperator {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(
+            "only the town centre assesses villages".into(),
+        ))
+    }
+}

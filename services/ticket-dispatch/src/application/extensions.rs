@@ -1,0 +1,90 @@
+//! RequestExtension and DecideExtension: more time (延期), asked for by the
+//! unit holding a ticket and granted or refused by the desk.
+
+use platform::auth::Caller;
+use platform::error::AppError;
+use platform::uow::{Begun, CallKey};
+use prost::Message;
+
+use super::{Context, access, commit_with, load_ticket, save_clock};
+use crate::domain::extension::Extension;
+use crate::domain::ids::{ExtensionId, TicketId};
+use crate::domain::ticket::TicketView;
+use crate::repository::{extensions, tickets};
+
+/// More working days asked for a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestExtension {
+    pub ticket: TicketId,
+    pub days: u32,
+    pub reason: String,
+}
+
+/// RequestExtension: the unit holding a ticket asks for more time; one
+/// request at a time is pending.
+///
+/// # Errors
+/// NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION unless a unit handles
+/// the ticket or while a request is pending, or the database.
+pub async fn request_extension<A: Message + Default>(
+    ctx: &Context,
+    caller: &Caller,
+    key: CallKey,
+    cmd: RequestExtension,
+    answer: impl FnOnce(&Extension) -> A,
+) -> Result<A, AppError> {
+    let mut work = match ctx.units.begin(key).await? {
+        Begun::Replay(saved) => return Ok(saved),
+        Begun::Fresh(work) => work,
+    };
+    let ticket = load_ticket(work.conn(), cmd.ticket).await?;
+    access::may_ask_for_time(caller, &ticket)?;
+    let extension = ticket.request_extension(cmd.days, cmd.reason)?;
+    let now = work.now();
+    extensions::insert(work.conn(), &extension, &caller.subject, now).await?;
+    work.commit(answer(&extension)).await
+}
+
+/// The desk's decision on an extension request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecideExtension {
+    pub extension: ExtensionId,
+    pub grant: bool,
+    pub reason: String,
+}
+
+/// DecideExtension: the desk grants a request (the ticket's clock gets its
+/// days) or refuses it, once.
+///
+/// # Errors
+/// NOT_FOUND, FAILED_PRECONDITION when it was decided before, or the
+/// database.
+pub async fn decide_extension<A: Message + Default>(
+    ctx: &Context,
+    caller: &Caller,
+    key: CallKey,
+    cmd: DecideExtension,
+    answer: impl FnOnce(&TicketView) -> A,
+) -> Result<A, AppError> {
+    let mut work = match ctx.units.begin(key).await? {
+        Begun::Replay(saved) => return Ok(saved),
+        Begun::Fresh(work) => work,
+    };
+    let id = cmd.extension;
+    let mut extension = extensions::load_for_update(work.conn(), id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("extension {id}")))?;
+    extension.decide(cmd.grant)?;
+    let mut ticket = tickets::load_for_update(work.conn(), extension.ticket)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("ticket of extension {id} vanished"))?;
+    let now = work.now();
+    extensions::save_decision(work.conn(), &extension, &caller.subject, &cmd.reason, now).await?;
+    if ticket
+        .apply_extension(&extension, now, &ctx.rules)
+        .is_some()
+    {
+        save_clock(&mut work, &ctx.rules, &ticket).await?;
+    }
+    commit_with(work, ticket, answer).await
+}

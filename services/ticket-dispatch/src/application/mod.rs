@@ -1,0 +1,155 @@
+//! The use cases: one function per use case, each inside one unit of work
+//! of the platform (`platform::uow`) when it changes something. A use case
+//! takes the [`Context`], the caller, the call's key and a typed command;
+//! a mutation also takes the encoder of its answer, which the unit of work
+//! stores for replays. It loads the aggregate, lets a domain method check
+//! the rule and say what happened, saves, publishes and commits.
+//!
+//! - [`intake`]: CreateTicket and tickets asked for by events;
+//! - [`tickets`]: Transition (moves of a ticket and of its tasks),
+//!   SetClockPaused, MergeTickets, SplitTicket;
+//! - [`extensions`]: RequestExtension, DecideExtension;
+//! - [`queries`], [`statistics`]: GetTicket, ListTickets, GetStatistics,
+//!   GetAssessment;
+//! - [`deadlines`], [`routing`]: what the timers and the router do;
+//! - [`access`]: who may do what.
+
+pub mod access;
+pub mod deadlines;
+pub mod extensions;
+pub mod intake;
+pub mod queries;
+pub mod routing;
+pub mod statistics;
+pub mod tickets;
+
+use std::sync::Arc;
+
+use platform::error::{AppError, FieldViolation};
+use platform::uow::{Units, Work};
+use prost::Message;
+use sqlx::PgConnection;
+
+use crate::config::{Assessment, Duplicates};
+use crate::domain::channel::ChannelLimits;
+use crate::domain::deadline::DeadlineRules;
+use crate::domain::error::DomainError;
+use crate::domain::ids::TicketId;
+use crate::domain::ticket::{Ticket, TicketView, Transition};
+use crate::events;
+use crate::registry::Registry;
+use crate::repository::{self, timers};
+
+/// The configured rules of intake and assessment.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub limits: ChannelLimits,
+    pub assessment: Assessment,
+    pub duplicates: Duplicates,
+}
+
+/// What every use case works with.
+#[derive(Clone)]
+pub struct Context {
+    pub units: Units,
+    pub registry: Registry,
+    pub rules: Arc<DeadlineRules>,
+    pub policy: Policy,
+}
+
+impl From<DomainError> for AppError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Invalid(broken) => AppError::InvalidArgument(
+                broken
+                    .into_iter()
+                    .map(|b| FieldViolation::new(b.field, b.rule))
+                    .collect(),
+            ),
+            DomainError::LeadsTheCase(_) => AppError::invalid("co_handlers", err.to_string()),
+            DomainError::TaskNotFound(id) => AppError::NotFound(format!("task {id}")),
+            DomainError::IllegalTransition(_)
+            | DomainError::TasksOpen(_)
+            | DomainError::IllegalTaskMove { .. }
+            | DomainError::RepeatsAnother
+            | DomainError::FollowUpFirst
+            | DomainError::NotBeingHandled(_)
+            | DomainError::ExtensionDecided { .. }
+            | DomainError::ClockNotStarted
+            | DomainError::NotAnOriginal(_)
+            | DomainError::NotAtTheDesk(_)
+            | DomainError::NotAnOpenDuplicate => AppError::FailedPrecondition(err.to_string()),
+        }
+    }
+}
+
+/// Returns the error for a ticket that does not exist (or not for the
+/// caller).
+fn no_ticket(id: TicketId) -> AppError {
+    AppError::NotFound(format!("ticket {id}"))
+}
+
+/// Loads ticket `id` for update.
+///
+/// # Errors
+/// No such ticket (NOT_FOUND), or the database.
+async fn load_ticket(conn: &mut PgConnection, id: TicketId) -> Result<Ticket, AppError> {
+    repository::tickets::load_for_update(conn, id)
+        .await?
+        .ok_or_else(|| no_ticket(id))
+}
+
+/// Returns `ticket` with its history.
+async fn view_of(conn: &mut PgConnection, ticket: Ticket) -> Result<TicketView, AppError> {
+    let history = repository::tickets::history(conn, ticket.id).await?;
+    Ok(TicketView { ticket, history })
+}
+
+/// Commits `work`, answering with `ticket` as it is now, with its history.
+async fn commit_with<A: Message>(
+    mut work: Work<A>,
+    ticket: Ticket,
+    answer: impl FnOnce(&TicketView) -> A,
+) -> Result<A, AppError> {
+    let view = view_of(work.conn(), ticket).await?;
+    work.commit(answer(&view)).await
+}
+
+/// Saves a ticket whose clock may have changed, with the timers it needs
+/// from now on.
+async fn save_clock<A: Message>(
+    work: &mut Work<A>,
+    rules: &DeadlineRules,
+    ticket: &Ticket,
+) -> Result<(), AppError> {
+    let now = work.now();
+    timers::replace(work.conn(), ticket.id, None, &ticket.timers(rules, now)).await?;
+    repository::tickets::update(work.conn(), ticket).await?;
+    Ok(())
+}
+
+/// Saves a ticket that moved (with its timers), records the move and
+/// publishes it.
+async fn save_move<A: Message>(
+    work: &mut Work<A>,
+    rules: &DeadlineRules,
+    ticket: &Ticket,
+    transition: &Transition,
+) -> Result<(), AppError> {
+    save_clock(work, rules, ticket).await?;
+    record(work, ticket, transition).await
+}
+
+/// Records an entry of `ticket`'s history and publishes it, if it is
+/// published.
+async fn record<A: Message>(
+    work: &mut Work<A>,
+    ticket: &Ticket,
+    transition: &Transition,
+) -> Result<(), AppError> {
+    repository::tickets::record(work.conn(), ticket.id, transition).await?;
+    if let Some(event) = events::ticket_moved(ticket, transition) {
+        work.publish(event);
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! Domain ⇄ protobuf: the values the API answers with and the events
+//! carry, and the API's enums and requests as the domain knows them. Shared
+//! by `api/`, `events.rs` and the consumers.
+
+use platform::mask;
+use proto::dispatch::v1 as pb;
+
+use crate::domain::channel::Channel;
+use crate::domain::grid::LatLng;
+use crate::domain::intake::TicketRequest;
+use crate::domain::state::{Action, ReopenCause, TicketState};
+use crate::domain::stats::{Summary, VillageScore};
+use crate::domain::task::Task;
+use crate::domain::ticket::{Change, Ticket, TicketView, Transition};
+use crate::domain::unit::UnitRef;
+
+pub use platform::time::{from_timestamp, timestamp};
+
+/// Returns the channel the API value names; `None` for none.
+pub fn channel_from(value: i32) -> Option<Channel> {
+    use pb::Channel as C;
+    Some(match C::try_from(value).ok()? {
+        C::Unspecified => return None,
+        C::Hotline12345 => Channel::Hotline12345,
+        C::NonPolice110 => Channel::NonPolice110,
+        C::GridPatrol => Channel::GridPatrol,
+        C::VillagerApp => Channel::VillagerApp,
+        C::VideoAlarm => Channel::VideoAlarm,
+        C::CrossBorder => Channel::CrossBorder,
+        C::Department => Channel::Department,
+    })
+}
+
+/// Returns the API's channel.
+pub fn channel(channel: Channel) -> pb::Channel {
+    match channel {
+        Channel::Hotline12345 => pb::Channel::Hotline12345,
+        Channel::NonPolice110 => pb::Channel::NonPolice110,
+        Channel::GridPatrol => pb::Channel::GridPatrol,
+        Channel::VillagerApp => pb::Channel::VillagerApp,
+        Channel::VideoAlarm => pb::Channel::VideoAlarm,
+        Channel::CrossBorder => pb::Channel::CrossBorder,
+        Channel::Department => pb::Channel::Department,
+    }
+}
+
+/// Returns the API's state.
+pub fn state(state: TicketState) -> pb::TicketState {
+    use pb::TicketState as S;
+    match state {
+        TicketState::Received => S::Received,
+        TicketState::Dispatched => S::Dispatched,
+        TicketState::Accepted => S::Accepted,
+        TicketState::InProgress => S::InProgress,
+        TicketState::Resolved => S::Resolved,
+        TicketState::Verified => S::Verified,
+        TicketState::FollowedUp => S::FollowedUp,
+        TicketState::Closed => S::Closed,
+        TicketState::Returned => S::Returned,
+        TicketState::Reopened => S::Reopened,
+    }
+}
+
+/// Returns the state the API value names; `None` for none.
+pub fn state_from(value: i32) -> Option<TicketState> {
+    use pb::TicketState as S;
+    Some(match S::try_from(value).ok()? {
+        S::Unspecified => return None,
+        S::Received => TicketState::Received,
+        S::Dispatched => TicketState::Dispatched,
+        S::Accepted => TicketState::Accepted,
+        S::InProgress => TicketState::InProgress,
+        S::Resolved => TicketState::Resolved,
+        S::Verified => TicketState::Verified,
+        S::FollowedUp => TicketState::FollowedUp,
+        S::Closed => TicketState::Closed,
+        S::Returned => TicketState::Returned,
+        S::Reopened => TicketState::Reopened,
+    })
+}
+
+/// Returns the action the API value names; `None` for none.
+pub fn action_from(value: i32) -> Option<Action> {
+    use pb::Action as A;
+    Some(match A::try_from(value).ok()? {
+        A::Unspecified => return None,
+        A::Dispatch => Action::Dispatch,
+        A::Accept => Action::Accept,
+        A::Start => Action::Start,
+        A::Resolve => Action::Resolve,
+        A::Return => Action::Return,
+        A::Verify => Action::Verify,
+        A::FollowUp => Action::FollowUp,
+        A::Close => Action::Close,
+        A::Reopen => Action::Reopen,
+    })
+}
+
+/// Returns the API's action of a history entry: unspecified for what is
+/// not a move (intake, escalation, merge, split).
+pub fn action(change: Change) -> pb::Action {
+    use pb::Action as A;
+    match change {
+        Change::Move(Action::Dispatch) => A::Dispatch,
+        Change::Move(Action::Accept) => A::Accept,
+        Change::Move(Action::Start) => A::Start,
+        Change::Move(Action::Resolve) => A::Resolve,
+        Change::Move(Action::Return) => A::Return,
+        Change::Move(Action::Verify) => A::Verify,
+        Change::Move(Action::FollowUp) => A::FollowUp,
+        Change::Move(Action::Close) => A::Close,
+        Change::Move(Action::Reopen) => A::Reopen,
+        Change::Receive | Change::Escalate | Change::Merge | Change::Split => A::Unspecified,
+    }
+}
+
+/// Returns the API's reopen cause.
+pub fn reopen_cause(cause: ReopenCause) -> pb::ReopenCause {
+    match cause {
+        ReopenCause::ResultUntrue => pb::ReopenCause::ResultUntrue,
+        ReopenCause::Unsatisfied => pb::ReopenCause::Unsatisfied,
+        ReopenCause::ReportUntrue => pb::ReopenCause::ReportUntrue,
+        ReopenCause::NotSolved => pb::ReopenCause::NotSolved,
+    }
+}
+
+/// Returns the cause a reopen request names; unspecified is NOT_SOLVED.
+pub fn reopen_cause_from(value: i32) -> ReopenCause {
+    match pb::ReopenCause::try_from(value).unwrap_or_default() {
+        pb::ReopenCause::Unspecified | pb::ReopenCause::NotSolved => ReopenCause::NotSolved,
+        pb::ReopenCause::ResultUntrue => ReopenCause::ResultUntrue,
+        pb::ReopenCause::Unsatisfied => ReopenCause::Unsatisfied,
+        pb::ReopenCause::ReportUntrue => ReopenCause::ReportUntrue,
+    }
+}
+
+/// Returns a unit as the API shows it.
+pub fn unit(unit: &UnitRef) -> pb::Unit {
+    pb::Unit {
+        kind: unit.kind.as_str().to_owned(),
+        code: unit.code.clone(),
+        name: unit.name.clone(),
+    }
+}
+
+/// Returns a history entry as the API shows it.
+pub fn transition(t: &Transition) -> pb::Transition {
+    pb::Transition {
+        at: Some(timestamp(t.at)),
+        actor: t.actor.clone(),
+        from_state: t.from.map(state).unwrap_or_default().into(),
+        to_state: state(t.to).into(),
+        action: action(t.change).into(),
+        reason: t.reason.clone().unwrap_or_default(),
+        unit: t.unit.as_ref().map(unit),
+        reopen_cause: t.cause.map(reopen_cause).unwrap_or_default().into(),
+    }
+}
+
+/// Returns a ticket with its history and tasks, the reporter's phone masked.
+pub fn ticket(view: &TicketView) -> pb::Ticket {
+    pb::Ticket {
+        history: view.history.iter().map(transition).collect(),
+        tasks: view.ticket.tasks.iter().map(task).collect(),
+        ..ticket_summary(&view.ticket)
+    }
+}
+
+/// Returns a ticket without its history and tasks, as lists and events
+/// carry it, the reporter's phone masked.
+pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
+    pb::Ticket {
+        id: t.id.to_string(),
+        number: t.number.clone(),
+        channel: channel(t.channel).into(),
+        external_ref: t.external_ref.clone().unwrap_or_default(),
+        category_code: t.category_code.clone(),
+        title: t.title.clone(),
+        description: t.description.clone(),
+        location: t.location.map(|l| pb::LatLng {
+            lat: l.lat,
+            lng: l.lng,
+        }),
+        micro_grid_code: t.micro_grid_code.clone().unwrap_or_default(),
+        village_code: t.village_code.clone().unwrap_or_default(),
+        state: state(t.state).into(),
+        unrouted: t.unrouted,
+        difficult: t.difficult,
+        assignee: t.assignee.as_ref().map(unit),
+        received_at: Some(timestamp(t.received_at)),
+        dispatched_at: t.clock.as_ref().map(|c| timestamp(c.started_at)),
+        due_at: t.due_at.map(timestamp),
+        clock_paused: t.is_paused(),
+        satisfaction: t.satisfaction.unwrap_or_default(),
+        history: Vec::new(),
+        returns: t.returns,
+        reporter_phone_masked: t
+            .reporter_phone
+            .as_deref()
+            .map(mask::phone)
+            .unwrap_or_default(),
+        tasks: Vec::new(),
+        escalation_level: t.escalation_level,
+        duplicate_of: t.duplicate_of.map(|id| id.to_string()).unwrap_or_default(),
+    }
+}
+
+/// Returns a co-handler's task as the API shows it.
+pub fn task(t: &Task) -> pb::Task {
+    pb::Task {
+        id: t.id.to_string(),
+        unit: Some(unit(&t.unit)),
+        state: t.state.as_str().to_owned(),
+        dispatched_at: Some(timestamp(t.dispatched_at)),
+        due_at: Some(timestamp(t.due_at)),
+        result: t.result.clone().unwrap_or_default(),
+    }
+}
+
+/// Returns the request for a ticket as the domain reads it (checked by
+/// intake).
+pub fn ticket_request(request: pb::CreateTicketRequest) -> TicketRequest {
+    TicketRequest {
+        channel: channel_from(request.channel),
+        location: request.location.map(|l| LatLng {
+            lat: l.lat,
+            lng: l.lng,
+        }),
+        idempotency_key: request.idempotency_key,
+        external_ref: request.external_ref,
+        category_code: request.category_code,
+        title: request.title,
+        description: request.description,
+        difficult: request.difficult,
+        reporter_phone: request.reporter_phone,
+    }
+}
+
+/// Returns the figures of a set of tickets as the API shows them.
+pub fn statistics(s: &Summary) -> pb::Statistics {
+    pb::Statistics {
+        key: s.key.clone(),
+        received: s.received,
+        dispatched: s.dispatched,
+        resolved: s.resolved,
+        closed: s.closed,
+        closure_rate: s.closure_rate,
+        on_time_rate: s.on_time_rate,
+        resolution_rate: s.resolution_rate,
+        satisfaction_rate: s.satisfaction_rate,
+        rated: s.rated,
+        avg_minutes_to_dispatch: s.avg_minutes_to_dispatch,
+        p90_minutes_to_dispatch: s.p90_minutes_to_dispatch,
+        avg_minutes_to_sign: s.avg_minutes_to_sign,
+        p90_minutes_to_sign: s.p90_minutes_to_sign,
+        avg_hours_to_close: s.avg_hours_to_close,
+        p90_hours_to_close: s.p90_hours_to_close,
+        returns: s.returns,
+        extensions: s.extensions,
+        escalations: s.escalations,
+        hazards: s.hazards,
+        hazard_rectification_rate: s.hazard_rectification_rate,
+    }
+}
+
+/// Returns a village's assessment as the API shows it.
+pub fn village_assessment(v: &VillageScore) -> pb::VillageAssessment {
+    pb::VillageAssessment {
+        village_code: v.village.code.clone(),
+        village_name: v.village.name.clone(),
+        kind: v.village.kind.as_str().to_owned(),
+        five_chief_score: v.indicators.five_chief,
+        unified_management_score: v.indicators.unified_management,
+        safety_score: v.indicators.safety,
+        score: v.score,
+        weight: v.weight,
+        weighted: v.weighted,
+        tickets: v.tickets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proto_names_map_to_the_domain() {
+        for c in Channel::ALL {
+            assert_eq!(channel_from(channel(c).into()), Some(c));
+        }
+        for s in TicketState::ALL {
+            assert_eq!(state_from(state(s).into()), Some(s));
+        }
+        assert_eq!(action(Change::Move(Action::FollowUp)), pb::Action::FollowUp);
+        for a in Action::ALL {
+            assert_eq!(action_from(action(Change::Move(a)).into()), Some(a));
+        }
+        assert_eq!(action(Change::Escalate), pb::Action::Unspecified);
+        for cause in ReopenCause::ALL {
+            assert_eq!(reopen_cause_from(reopen_cause(cause).into()), cause);
+        }
+    }
+}

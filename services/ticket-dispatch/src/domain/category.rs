@@ -1,0 +1,16 @@
+//! The category taxonomy: data, edited in the `categories` table.
+
+/// A ticket category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+    /// The safety domain whose responsibility chain handles it.
+    pub domain_code: String,
+    /// The street-level time limit, in working days.
+    pub working_days: u32,
+    /// Whether its tickets always go to the desk.
+    pub difficult: bool,
+    /// Whether new tickets may still use it.
+    pub active: bool,
+}

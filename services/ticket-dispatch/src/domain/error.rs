@@ -1,0 +1,102 @@
+//! What the dispatch rules refuse. Every message is what the caller reads.
+
+use super::extension::ExtensionState;
+use super::ids::{ExtensionId, TaskId};
+use super::state::{IllegalTransition, TicketState};
+use super::task::{TaskAction, TaskState};
+
+/// One field of a request breaking one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenRule {
+    pub field: String,
+    pub rule: String,
+}
+
+impl BrokenRule {
+    /// Returns `field` breaking `rule`.
+    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+/// A change the dispatch rules do not allow.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    /// A request breaking intake rules, every broken rule named.
+    #[error("invalid request: {}", describe(.0))]
+    Invalid(Vec<BrokenRule>),
+    /// A move the state machine does not allow here.
+    #[error(transparent)]
+    IllegalTransition(#[from] IllegalTransition),
+    /// The case has co-handlers still at work.
+    #[error(
+        "{} co-handler task(s) still open: {}; the case is resolved when every task is",
+        .0.len(),
+        .0.join(", ")
+    )]
+    TasksOpen(Vec<String>),
+    /// A co-handler's task cannot move that way.
+    #[error("task of {unit} is {state}; cannot {}; allowed: {}", .action.as_str(), allowed_tasks(.state))]
+    IllegalTaskMove {
+        unit: String,
+        state: TaskState,
+        action: TaskAction,
+    },
+    /// The ticket has no such task.
+    #[error("task {0} not found")]
+    TaskNotFound(TaskId),
+    /// The unit named as co-handler already leads the case.
+    #[error("{0} already leads the case")]
+    LeadsTheCase(String),
+    /// The ticket repeats another and is not dispatched on its own.
+    #[error("ticket repeats another open ticket and closes with it; split it off to dispatch it")]
+    RepeatsAnother,
+    /// A verified ticket closes after the follow-up.
+    #[error(
+        "ticket is verified; follow up with the reporter first, or close with reporter_unreachable"
+    )]
+    FollowUpFirst,
+    /// More time is asked for only while a unit handles the ticket.
+    #[error("ticket is {0}; more time is asked for only while a unit handles it")]
+    NotBeingHandled(TicketState),
+    /// The extension request was decided before.
+    #[error("extension {id} was already {state}")]
+    ExtensionDecided {
+        id: ExtensionId,
+        state: ExtensionState,
+    },
+    /// The clock starts at the first dispatch.
+    #[error("ticket is not dispatched yet; its clock has not started")]
+    ClockNotStarted,
+    /// A ticket is merged only into an open original.
+    #[error("{0} is closed or itself a duplicate; merge into the original")]
+    NotAnOriginal(String),
+    /// Only a ticket waiting at the desk is merged.
+    #[error("ticket is {0}; only a ticket waiting at the desk can be merged")]
+    NotAtTheDesk(TicketState),
+    /// Only an open duplicate is split off.
+    #[error("only an open duplicate can be split off")]
+    NotAnOpenDuplicate,
+}
+
+fn describe(rules: &[BrokenRule]) -> String {
+    rules
+        .iter()
+        .map(|r| format!("{}: {}", r.field, r.rule))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn allowed_tasks(state: &TaskState) -> String {
+    match state.allowed() {
+        [] => "none".to_owned(),
+        allowed => allowed
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}

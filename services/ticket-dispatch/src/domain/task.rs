@@ -1,0 +1,179 @@
+//! The tasks of a multi-department case: besides the lead unit (the
+//! ticket's assignee) each co-handling unit gets a task with a clock of its
+//! own, started at the same dispatch. The case is resolved only when every
+//! task is.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::deadline::{DeadlineClock, DeadlineRules, TimeLimit};
+use super::error::DomainError;
+use super::ids::TaskId;
+use super::timer::{PlannedTimer, TimerKind};
+use super::unit::UnitRef;
+
+/// Where a co-handler's task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskState {
+    /// Given to the unit; its clock runs.
+    Dispatched,
+    /// The unit signed for it.
+    Accepted,
+    /// The unit reports its part done.
+    Resolved,
+}
+
+/// What a co-handler does to its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskAction {
+    Accept,
+    Resolve,
+}
+
+impl TaskState {
+    /// Every state.
+    pub const ALL: [TaskState; 3] = [
+        TaskState::Dispatched,
+        TaskState::Accepted,
+        TaskState::Resolved,
+    ];
+
+    /// Returns the stored name, e.g. `DISPATCHED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Dispatched => "DISPATCHED",
+            TaskState::Accepted => "ACCEPTED",
+            TaskState::Resolved => "RESOLVED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
+    /// Returns the actions allowed in this state.
+    pub fn allowed(self) -> &'static [TaskAction] {
+        match self {
+            TaskState::Dispatched => &[TaskAction::Accept, TaskAction::Resolve],
+            TaskState::Accepted => &[TaskAction::Resolve],
+            TaskState::Resolved => &[],
+        }
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().to_lowercase())
+    }
+}
+
+impl TaskAction {
+    /// Returns the action's name as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskAction::Accept => "accept",
+            TaskAction::Resolve => "resolve",
+        }
+    }
+}
+
+/// A co-handler's part of a multi-department case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: TaskId,
+    pub unit: UnitRef,
+    pub state: TaskState,
+    pub dispatched_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// What the unit did, once resolved.
+    pub result: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl Task {
+    /// Returns a task for `unit`, its clock of `limit` started `at`.
+    pub fn dispatch(
+        unit: UnitRef,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: TaskId::generate(),
+            unit,
+            state: TaskState::Dispatched,
+            dispatched_at: at,
+            due_at: DeadlineClock::start(at, limit).due_at(&rules.calendar, at),
+            result: None,
+            resolved_at: None,
+        }
+    }
+
+    /// Returns whether the unit's part is done.
+    pub fn is_resolved(&self) -> bool {
+        self.state == TaskState::Resolved
+    }
+
+    /// Moves the task by `action`; a resolved task keeps `result`.
+    ///
+    /// # Errors
+    /// [`DomainError::IllegalTaskMove`] naming the state and the allowed actions.
+    pub fn apply(
+        &mut self,
+        action: TaskAction,
+        result: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        if !self.state.allowed().contains(&action) {
+            return Err(DomainError::IllegalTaskMove {
+                unit: self.unit.code.clone(),
+                state: self.state,
+                action,
+            });
+        }
+        match action {
+            TaskAction::Accept => self.state = TaskState::Accepted,
+            TaskAction::Resolve => {
+                self.state = TaskState::Resolved;
+                self.result = result;
+                self.resolved_at = Some(at);
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the timers of the task's clock (of `limit`, from its
+    /// dispatch): a warning at every fraction and the breach; none once
+    /// resolved.
+    pub fn timers(&self, limit: TimeLimit, rules: &DeadlineRules) -> Vec<PlannedTimer> {
+        if self.is_resolved() {
+            return Vec::new();
+        }
+        let clock = DeadlineClock::start(self.dispatched_at, limit);
+        let mut planned: Vec<PlannedTimer> = rules
+            .warning_fractions
+            .iter()
+            .map(|f| PlannedTimer {
+                kind: TimerKind::Warning,
+                fraction: *f,
+                fire_at: clock.warning_at(*f, &rules.calendar, self.dispatched_at),
+            })
+            .collect();
+        planned.push(PlannedTimer {
+            kind: TimerKind::Breach,
+            fraction: 1.0,
+            fire_at: self.due_at,
+        });
+        planned
+    }
+}
+
+/// A task was dispatched, accepted or resolved (its state says which).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskMoved {
+    pub task: Task,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}

@@ -1,0 +1,1228 @@
+//! The ticket aggregate: a report or work order with its co-handlers'
+//! tasks, its deadline clock and its history. Every change is a method that
+//! checks the rule and returns what happened (the history entry, which most
+//! changes publish); the caller stores the ticket and records the entry.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::channel::{Channel, ChannelLimits, Route, triage};
+use super::deadline::{DeadlineClock, DeadlineRules, TimeLimit};
+use super::error::DomainError;
+use super::escalation::UnitKind;
+use super::extension::{Extension, ExtensionState};
+use super::grid::{LatLng, Placement};
+use super::ids::{ExtensionId, TaskId, TicketId};
+use super::intake::Intake;
+use super::state::{Action, ReopenCause, TicketState};
+use super::task::{Task, TaskAction, TaskMoved};
+use super::timer::{DeadlineReached, PlannedTimer, Timer, TimerKind};
+use super::unit::{UnitRef, leader_on_duty, town_centre};
+
+/// The actor recorded for what the service does by itself (triage, the
+/// router, timers).
+pub const SYSTEM_ACTOR: &str = "dispatch";
+
+/// A rating at or below this, at the follow-up, sends a ticket back to its
+/// unit.
+const LOW_SATISFACTION: u32 = 2;
+
+/// Who makes a change, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Stamp {
+    /// Returns the stamp of `actor` acting `at`.
+    pub fn new(actor: impl Into<String>, at: DateTime<Utc>) -> Self {
+        Self {
+            actor: actor.into(),
+            at,
+        }
+    }
+
+    /// Returns the stamp of the service acting by itself `at`.
+    pub fn system(at: DateTime<Utc>) -> Self {
+        Self::new(SYSTEM_ACTOR, at)
+    }
+}
+
+/// What an entry of a ticket's history records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// Taken in.
+    Receive,
+    /// A move of the state machine.
+    Move(Action),
+    /// Sent up the chain after a missed deadline (the state stays).
+    Escalate,
+    /// Linked to the open ticket it repeats (the state stays).
+    Merge,
+    /// Unlinked from the ticket it was thought to repeat (the state stays).
+    Split,
+}
+
+impl Change {
+    /// Returns the stored name: the action's (`follow_up`), or `receive`,
+    /// `escalate`, `merge`, `split`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Receive => "receive",
+            Change::Move(action) => action.as_str(),
+            Change::Escalate => "escalate",
+            Change::Merge => "merge",
+            Change::Split => "split",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "receive" => Change::Receive,
+            "escalate" => Change::Escalate,
+            "merge" => Change::Merge,
+            "split" => Change::Split,
+            action => Change::Move(Action::parse(action)?),
+        })
+    }
+}
+
+/// One entry of a ticket's history: who, when, from, to, why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// `None` when the ticket was taken in.
+    pub from: Option<TicketState>,
+    pub to: TicketState,
+    pub change: Change,
+    pub reason: Option<String>,
+    /// The unit it went to (dispatch, reopen, escalation).
+    pub unit: Option<UnitRef>,
+    /// Why it was reopened.
+    pub cause: Option<ReopenCause>,
+}
+
+/// A report or work order, followed to the end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: TicketId,
+    /// The human number, e.g. `LX-2026-000123`.
+    pub number: String,
+    pub channel: Channel,
+    /// The channel's reference, else the client's key.
+    pub external_ref: Option<String>,
+    pub category_code: String,
+    pub title: String,
+    pub description: String,
+    pub location: Option<LatLng>,
+    pub micro_grid_code: Option<String>,
+    pub village_code: Option<String>,
+    pub state: TicketState,
+    /// Waiting for the registry to say where it lies.
+    pub unrouted: bool,
+    pub difficult: bool,
+    /// The unit holding it.
+    pub assignee: Option<UnitRef>,
+    pub received_at: DateTime<Utc>,
+    pub limit: TimeLimit,
+    /// The clock of the current leg, from the first dispatch on.
+    pub clock: Option<DeadlineClock>,
+    /// When the current leg runs out, as of the last change.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The reporter's rating at the follow-up, 1–5.
+    pub satisfaction: Option<u32>,
+    /// How often it was handed back to the desk.
+    pub returns: u32,
+    pub escalation_level: u32,
+    /// Personal data: shown only masked.
+    pub reporter_phone: Option<String>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+    /// The open ticket this one repeats.
+    pub duplicate_of: Option<TicketId>,
+    /// The co-handlers' tasks, in dispatch order.
+    pub tasks: Vec<Task>,
+}
+
+/// A ticket with its history, as a caller sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub history: Vec<Transition>,
+}
+
+/// A ticket went one step up the chain after its deadline passed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalated {
+    pub from: UnitRef,
+    pub to: UnitRef,
+    pub level: u32,
+    pub transition: Transition,
+}
+
+/// A ticket's clock was paused or resumed, or extended by a granted
+/// extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockChanged {
+    pub paused: bool,
+    pub extension_days: u32,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// How a move is recorded besides its states.
+#[derive(Debug, Default)]
+struct Note {
+    reason: Option<String>,
+    unit: Option<UnitRef>,
+    cause: Option<ReopenCause>,
+}
+
+impl Note {
+    fn reason(reason: Option<String>) -> Self {
+        Self {
+            reason,
+            ..Self::default()
+        }
+    }
+}
+
+impl Ticket {
+    /// Takes a ticket in: numbered `number`, received now, linked to the
+    /// open ticket it repeats, if any. Returns it with its first history
+    /// entry.
+    pub fn receive(
+        id: TicketId,
+        number: String,
+        intake: &Intake,
+        original: Option<&Ticket>,
+        limits: &ChannelLimits,
+        stamp: &Stamp,
+    ) -> (Ticket, Transition) {
+        let new = &intake.ticket;
+        let placement = intake.placement.as_ref();
+        let ticket = Ticket {
+            id,
+            number,
+            channel: new.channel,
+            external_ref: new.reference.clone(),
+            category_code: new.category.code.clone(),
+            title: new.title.clone(),
+            description: new.description.clone(),
+            location: new.location,
+            micro_grid_code: placement.map(|p| p.micro_grid_code.clone()),
+            village_code: placement.and_then(|p| p.village_code.clone()),
+            state: TicketState::Received,
+            unrouted: intake.unrouted,
+            difficult: new.difficult || new.category.difficult,
+            assignee: None,
+            received_at: stamp.at,
+            limit: new
+                .channel
+                .time_limit(limits)
+                .unwrap_or(TimeLimit::WorkingDays(new.category.working_days)),
+            clock: None,
+            due_at: None,
+            satisfaction: None,
+            returns: 0,
+            escalation_level: 0,
+            reporter_phone: new.reporter_phone.clone(),
+            version: 1,
+            updated_at: stamp.at,
+            duplicate_of: original.map(|o| o.id),
+            tasks: Vec::new(),
+        };
+        let reason = match (original, intake.unrouted) {
+            (Some(original), _) => Some(format!(
+                "repeats the open ticket {}: linked, not dispatched again",
+                original.number
+            )),
+            (None, true) => Some("grid registry unreachable: waiting to be routed".to_owned()),
+            (None, false) => None,
+        };
+        let received = Transition {
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            from: None,
+            to: TicketState::Received,
+            change: Change::Receive,
+            reason,
+            unit: None,
+            cause: None,
+        };
+        (ticket, received)
+    }
+
+    /// Returns the micro-grid a simple case at `placement` goes straight
+    /// to; `None` when it waits for the desk (see [`triage`]) or repeats
+    /// another ticket.
+    pub fn simple_case_unit(&self, placement: &Placement) -> Option<UnitRef> {
+        let simple = self.state == TicketState::Received
+            && self.duplicate_of.is_none()
+            && triage(self.channel, self.difficult, true) == Route::MicroGrid;
+        simple.then(|| {
+            UnitRef::new(
+                UnitKind::MicroGrid,
+                placement.micro_grid_code.clone(),
+                placement.micro_grid_name.clone(),
+            )
+        })
+    }
+
+    /// Records where the ticket lies, now that the registry said
+    /// (`None`: outside every micro-grid).
+    pub fn routed(&mut self, placement: Option<&Placement>, at: DateTime<Utc>) {
+        self.unrouted = false;
+        self.micro_grid_code = placement.map(|p| p.micro_grid_code.clone());
+        self.village_code = placement.and_then(|p| p.village_code.clone());
+        self.updated_at = at;
+    }
+
+    /// Checks that the ticket may be dispatched on its own: a duplicate
+    /// closes with the ticket it repeats.
+    ///
+    /// # Errors
+    /// [`DomainError::RepeatsAnother`].
+    pub fn ensure_dispatchable(&self) -> Result<(), DomainError> {
+        match self.duplicate_of {
+            Some(_) => Err(DomainError::RepeatsAnother),
+            None => Ok(()),
+        }
+    }
+
+    /// Dispatches the ticket to `unit`; a new leg of the clock starts now.
+    ///
+    /// # Errors
+    /// A duplicate, or a state that allows no dispatch.
+    pub fn dispatch(
+        &mut self,
+        unit: UnitRef,
+        reason: Option<String>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        self.ensure_dispatchable()?;
+        let note = Note {
+            reason,
+            unit: Some(unit),
+            cause: None,
+        };
+        self.step(Action::Dispatch, note, stamp, rules)
+    }
+
+    /// The holding unit signs for the ticket.
+    ///
+    /// # Errors
+    /// A state that allows no signature.
+    pub fn accept(
+        &mut self,
+        reason: Option<String>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        self.step(Action::Accept, Note::reason(reason), stamp, rules)
+    }
+
+    /// The holding unit starts handling the ticket.
+    ///
+    /// # Errors
+    /// A state that allows no start.
+    pub fn start(
+        &mut self,
+        reason: Option<String>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        self.step(Action::Start, Note::reason(reason), stamp, rules)
+    }
+
+    /// The holding unit reports `result`: the case is resolved, provided
+    /// every co-handler's task is.
+    ///
+    /// # Errors
+    /// A state that allows no resolution, or open tasks.
+    pub fn resolve(
+        &mut self,
+        result: String,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        self.step(Action::Resolve, Note::reason(Some(result)), stamp, rules)
+    }
+
+    /// The holding unit hands the ticket back to the desk for `reason`
+    /// (退单); it counts against the unit.
+    ///
+    /// # Errors
+    /// A state that allows no return.
+    pub fn return_to_desk(
+        &mut self,
+        reason: String,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        self.step(Action::Return, Note::reason(Some(reason)), stamp, rules)
+    }
+
+    /// The town checks the unit's result: a true one is verified, an untrue
+    /// one sends the ticket back to the same unit, counting against it.
+    ///
+    /// # Errors
+    /// A state that allows no verification.
+    pub fn verify(
+        &mut self,
+        result_true: bool,
+        reason: Option<String>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        if result_true {
+            return self.step(Action::Verify, Note::reason(reason), stamp, rules);
+        }
+        self.state.apply(Action::Verify)?;
+        let reason = reason.unwrap_or_else(|| "verification found the result untrue".into());
+        self.reopen(ReopenCause::ResultUntrue, reason, stamp, rules)
+    }
+
+    /// Records the reporter's rating (1–5) at the follow-up (回访).
+    ///
+    /// # Errors
+    /// A state that allows no follow-up.
+    pub fn follow_up(
+        &mut self,
+        satisfaction: u32,
+        reason: Option<String>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        let followed_up = self.step(Action::FollowUp, Note::reason(reason), stamp, rules)?;
+        self.satisfaction = Some(satisfaction);
+        Ok(followed_up)
+    }
+
+    /// Sends a ticket just rated 1 or 2 of 5 back to its unit; `None` when
+    /// the rating was good enough.
+    ///
+    /// # Errors
+    /// A state that allows no reopening.
+    pub fn reopen_if_unsatisfied(
+        &mut self,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Option<Transition>, DomainError> {
+        match self.satisfaction {
+            Some(rating) if self.state == TicketState::FollowedUp && rating <= LOW_SATISFACTION => {
+                let reason = format!("reporter rated the handling {rating} of 5");
+                self.reopen(ReopenCause::Unsatisfied, reason, stamp, rules)
+                    .map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Closes the ticket. A verified ticket is closed without its follow-up
+    /// only when the reporter cannot be reached.
+    ///
+    /// # Errors
+    /// A state that allows no closing, or a follow-up still due.
+    pub fn close(
+        &mut self,
+        reporter_unreachable: bool,
+        reason: Option<String>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        if self.state == TicketState::Verified && !reporter_unreachable {
+            return Err(DomainError::FollowUpFirst);
+        }
+        self.step(Action::Close, Note::reason(reason), stamp, rules)
+    }
+
+    /// Closes this duplicate together with the `original` it repeats: one
+    /// problem, one answer.
+    pub fn close_with(&mut self, original: &Ticket, stamp: &Stamp) -> Transition {
+        let from = std::mem::replace(&mut self.state, TicketState::Closed);
+        self.version += 1;
+        self.updated_at = stamp.at;
+        Transition {
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            from: Some(from),
+            to: TicketState::Closed,
+            change: Change::Move(Action::Close),
+            reason: Some(format!("closed with {}", original.number)),
+            unit: None,
+            cause: None,
+        }
+    }
+
+    /// Sends the ticket back to the unit holding it for `cause`, with a new
+    /// leg on the clock.
+    ///
+    /// # Errors
+    /// A state that allows no reopening.
+    pub fn reopen(
+        &mut self,
+        cause: ReopenCause,
+        reason: String,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        let note = Note {
+            reason: Some(reason),
+            unit: self.assignee.clone(),
+            cause: Some(cause),
+        };
+        self.step(Action::Reopen, note, stamp, rules)
+    }
+
+    /// Makes one move of the state machine: the one place a move is checked
+    /// and reflected in the holder, the clock and the counters.
+    fn step(
+        &mut self,
+        action: Action,
+        note: Note,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        let from = self.state;
+        let to = from.apply(action)?;
+        match action {
+            Action::Dispatch | Action::Reopen => {
+                // Every dispatch starts the clock again: a redispatched or
+                // reopened ticket is a new leg for its unit.
+                if let Some(unit) = &note.unit {
+                    self.assignee = Some(unit.clone());
+                }
+                self.clock = Some(DeadlineClock::start(stamp.at, self.limit));
+            }
+            Action::Return => {
+                self.returns += 1;
+                self.assignee = Some(town_centre());
+            }
+            Action::Resolve => {
+                let open: Vec<String> = self
+                    .tasks
+                    .iter()
+                    .filter(|t| !t.is_resolved())
+                    .map(|t| t.unit.code.clone())
+                    .collect();
+                if !open.is_empty() {
+                    return Err(DomainError::TasksOpen(open));
+                }
+            }
+            _ => {}
+        }
+        self.state = to;
+        self.touch(stamp.at, rules);
+        Ok(Transition {
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            from: Some(from),
+            to,
+            change: Change::Move(action),
+            reason: note.reason,
+            unit: note.unit,
+            cause: note.cause,
+        })
+    }
+
+    /// Counts a change made `at` and recomputes when the clock runs out
+    /// (only while a unit holds the ticket).
+    fn touch(&mut self, at: DateTime<Utc>, rules: &DeadlineRules) {
+        self.version += 1;
+        self.updated_at = at;
+        if let Some(clock) = &self.clock
+            && self.state.clock_runs()
+        {
+            self.due_at = Some(clock.due_at(&rules.calendar, at));
+        }
+    }
+
+    /// Returns whether the clock is paused (waiting for the citizen).
+    pub fn is_paused(&self) -> bool {
+        self.clock
+            .as_ref()
+            .is_some_and(|c| c.paused_since.is_some())
+    }
+
+    /// Returns the timers the ticket's clock needs from `now` on: the
+    /// warnings still ahead and the breach, while a unit holds it and the
+    /// clock is not paused; none otherwise.
+    pub fn timers(&self, rules: &DeadlineRules, now: DateTime<Utc>) -> Vec<PlannedTimer> {
+        let Some(clock) = self.clock.as_ref().filter(|_| self.state.clock_runs()) else {
+            return Vec::new();
+        };
+        if self.is_paused() {
+            return Vec::new();
+        }
+        let mut planned: Vec<PlannedTimer> = rules
+            .warning_fractions
+            .iter()
+            .map(|f| PlannedTimer {
+                kind: TimerKind::Warning,
+                fraction: *f,
+                fire_at: clock.warning_at(*f, &rules.calendar, now),
+            })
+            .filter(|t| t.fire_at > now)
+            .collect();
+        planned.push(PlannedTimer {
+            kind: TimerKind::Breach,
+            fraction: 1.0,
+            fire_at: clock.due_at(&rules.calendar, now),
+        });
+        planned
+    }
+
+    /// Gives `unit` a co-handler's task with its own clock, started now, as
+    /// long as the ticket's.
+    ///
+    /// # Errors
+    /// [`DomainError::LeadsTheCase`] when `unit` is the lead unit.
+    pub fn add_co_handler(
+        &mut self,
+        unit: UnitRef,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<TaskMoved, DomainError> {
+        if self
+            .assignee
+            .as_ref()
+            .is_some_and(|lead| lead.code == unit.code)
+        {
+            return Err(DomainError::LeadsTheCase(unit.code));
+        }
+        let task = Task::dispatch(unit, self.limit, rules, stamp.at);
+        self.tasks.push(task.clone());
+        Ok(TaskMoved {
+            task,
+            actor: stamp.actor.clone(),
+            at: stamp.at,
+        })
+    }
+
+    /// Returns the task `id` of this ticket.
+    ///
+    /// # Errors
+    /// [`DomainError::TaskNotFound`].
+    pub fn task(&self, id: TaskId) -> Result<&Task, DomainError> {
+        self.tasks
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(DomainError::TaskNotFound(id))
+    }
+
+    /// Accepts or resolves (with `result`) the task `id`.
+    ///
+    /// # Errors
+    /// No such task, or a move the task's state does not allow.
+    pub fn move_task(
+        &mut self,
+        id: TaskId,
+        action: TaskAction,
+        result: Option<String>,
+        stamp: &Stamp,
+    ) -> Result<TaskMoved, DomainError> {
+        let task = self
+            .tasks
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or(DomainError::TaskNotFound(id))?;
+        task.apply(action, result, stamp.at)?;
+        Ok(TaskMoved {
+            task: task.clone(),
+            actor: stamp.actor.clone(),
+            at: stamp.at,
+        })
+    }
+
+    /// Returns a request for `days` more working days, for `reason`.
+    ///
+    /// # Errors
+    /// [`DomainError::NotBeingHandled`] unless a unit handles the ticket.
+    pub fn request_extension(&self, days: u32, reason: String) -> Result<Extension, DomainError> {
+        if !self.state.clock_runs() {
+            return Err(DomainError::NotBeingHandled(self.state));
+        }
+        Ok(Extension {
+            id: ExtensionId::generate(),
+            ticket: self.id,
+            days,
+            reason,
+            state: ExtensionState::Pending,
+        })
+    }
+
+    /// Applies the desk's decision on `extension`: a granted one adds its
+    /// days to the clock; a refused one changes nothing (`None`).
+    pub fn apply_extension(
+        &mut self,
+        extension: &Extension,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+    ) -> Option<ClockChanged> {
+        if extension.state != ExtensionState::Granted {
+            return None;
+        }
+        if let Some(clock) = &mut self.clock {
+            clock.extend(extension.days);
+        }
+        self.touch(at, rules);
+        Some(self.clock_changed())
+    }
+
+    /// Pauses the clock (waiting for the citizen); the deadline moves on as
+    /// long as the pause lasts.
+    ///
+    /// # Errors
+    /// [`DomainError::ClockNotStarted`] before the first dispatch.
+    pub fn pause_clock(
+        &mut self,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+    ) -> Result<ClockChanged, DomainError> {
+        self.change_clock(at, rules, |clock| clock.pause(at))
+    }
+
+    /// Resumes a paused clock.
+    ///
+    /// # Errors
+    /// [`DomainError::ClockNotStarted`] before the first dispatch.
+    pub fn resume_clock(
+        &mut self,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+    ) -> Result<ClockChanged, DomainError> {
+        self.change_clock(at, rules, |clock| clock.resume(at))
+    }
+
+    fn change_clock(
+        &mut self,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+        change: impl FnOnce(&mut DeadlineClock),
+    ) -> Result<ClockChanged, DomainError> {
+        change(self.clock.as_mut().ok_or(DomainError::ClockNotStarted)?);
+        self.touch(at, rules);
+        Ok(self.clock_changed())
+    }
+
+    fn clock_changed(&self) -> ClockChanged {
+        ClockChanged {
+            paused: self.is_paused(),
+            extension_days: self.clock.as_ref().map_or(0, |c| c.extension_days),
+            due_at: self.due_at,
+        }
+    }
+
+    /// Links this ticket, waiting at the desk, to the open `original` it
+    /// repeats; it then closes with it.
+    ///
+    /// # Errors
+    /// The original is closed or a duplicate itself, or this ticket is not
+    /// waiting at the desk.
+    pub fn merge_into(
+        &mut self,
+        original: &Ticket,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> Result<Transition, DomainError> {
+        if original.state == TicketState::Closed || original.duplicate_of.is_some() {
+            return Err(DomainError::NotAnOriginal(original.number.clone()));
+        }
+        if !self.state.waits_at_desk() || self.duplicate_of.is_some() {
+            return Err(DomainError::NotAtTheDesk(self.state));
+        }
+        self.duplicate_of = Some(original.id);
+        self.version += 1;
+        self.updated_at = stamp.at;
+        let reason = format!("{reason} (repeats {})", original.number);
+        Ok(self.linked(Change::Merge, reason, stamp))
+    }
+
+    /// Unlinks an open duplicate from the ticket it was thought to repeat,
+    /// for `reason`.
+    ///
+    /// # Errors
+    /// [`DomainError::NotAnOpenDuplicate`].
+    pub fn split_off(&mut self, reason: String, stamp: &Stamp) -> Result<Transition, DomainError> {
+        if self.duplicate_of.is_none() || self.state == TicketState::Closed {
+            return Err(DomainError::NotAnOpenDuplicate);
+        }
+        self.duplicate_of = None;
+        self.version += 1;
+        self.updated_at = stamp.at;
+        Ok(self.linked(Change::Split, reason, stamp))
+    }
+
+    fn linked(&self, change: Change, reason: String, stamp: &Stamp) -> Transition {
+        Transition {
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            from: Some(self.state),
+            to: self.state,
+            change,
+            reason: Some(reason),
+            unit: None,
+            cause: None,
+        }
+    }
+
+    /// Returns what `timer` announces: a warning or breach of the ticket's
+    /// clock while it runs, or of an open task's clock; `None` when there
+    /// is nothing to announce any more.
+    pub fn deadline_reached(&self, timer: &Timer) -> Option<DeadlineReached> {
+        if let Some(task_id) = timer.task {
+            let task = self.tasks.iter().find(|t| t.id == task_id)?;
+            return (!task.is_resolved()).then(|| DeadlineReached {
+                kind: timer.kind,
+                fraction: timer.fraction,
+                due_at: task.due_at,
+                task: Some(task.clone()),
+            });
+        }
+        if !self.state.clock_runs() || self.is_paused() {
+            return None;
+        }
+        Some(DeadlineReached {
+            kind: timer.kind,
+            fraction: match timer.kind {
+                TimerKind::Warning => timer.fraction,
+                TimerKind::Breach => 1.0,
+            },
+            due_at: self.due_at.unwrap_or(timer.fire_at),
+            task: None,
+        })
+    }
+
+    /// Sends a ticket whose deadline passed one step up the chain:
+    /// micro-grid → its village's workstation → town centre → leader on
+    /// duty. The new holder gets a fresh leg of the same length, so a ticket
+    /// ignored there climbs again. `None` at the top of the chain.
+    pub fn escalate(&mut self, stamp: &Stamp, rules: &DeadlineRules) -> Option<Escalated> {
+        let from = self
+            .assignee
+            .clone()
+            .unwrap_or_else(|| UnitRef::new(UnitKind::TownCentre, "", ""));
+        let to = match from.kind.escalates_to()? {
+            UnitKind::Workstation => match &self.village_code {
+                Some(village) => UnitRef::new(UnitKind::Workstation, village, village),
+                None => town_centre(),
+            },
+            UnitKind::Leader => leader_on_duty(),
+            UnitKind::TownCentre | UnitKind::MicroGrid | UnitKind::Department => town_centre(),
+        };
+        self.escalation_level += 1;
+        self.assignee = Some(to.clone());
+        if let Some(clock) = &mut self.clock {
+            // A new leg for the unit above, as long as the one missed.
+            clock.started_at = stamp.at;
+            clock.extension_days = 0;
+            clock.paused_total = TimeDelta::zero();
+        }
+        self.touch(stamp.at, rules);
+        let transition = Transition {
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            from: Some(self.state),
+            to: self.state,
+            change: Change::Escalate,
+            reason: Some(format!("deadline passed at {}", from.code)),
+            unit: Some(to.clone()),
+            cause: None,
+        };
+        Some(Escalated {
+            from,
+            to,
+            level: self.escalation_level,
+            transition,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fixtures::{intake, placement};
+    use crate::domain::ids::TimerId;
+    use crate::domain::task::TaskState;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    /// Monday 2 March 2026, 09:00 in Shanghai.
+    fn monday() -> DateTime<Utc> {
+        at("2026-03-02T09:00:00+08:00")
+    }
+
+    fn rules() -> DeadlineRules {
+        DeadlineRules {
+            calendar: Default::default(),
+            warning_fractions: vec![0.5, 0.8],
+        }
+    }
+
+    fn desk() -> Stamp {
+        Stamp::new("desk", monday())
+    }
+
+    fn unit(kind: UnitKind, code: &str) -> UnitRef {
+        UnitRef::new(kind, code, code)
+    }
+
+    fn received(channel: Channel) -> Ticket {
+        let limits = ChannelLimits::default();
+        let intake = intake(channel, "ref-1");
+        Ticket::receive(
+            TicketId::generate(),
+            "LX-2026-000001".into(),
+            &intake,
+            None,
+            &limits,
+            &desk(),
+        )
+        .0
+    }
+
+    /// A 12345 order dispatched to the urban management squad.
+    fn dispatched() -> Ticket {
+        let mut ticket = received(Channel::Hotline12345);
+        let squad = unit(UnitKind::Department, "URBAN_MANAGEMENT");
+        ticket.dispatch(squad, None, &desk(), &rules()).unwrap();
+        ticket
+    }
+
+    fn handled_to_resolved(ticket: &mut Ticket) {
+        let rules = rules();
+        ticket.accept(None, &desk(), &rules).unwrap();
+        ticket.resolve("已处理".into(), &desk(), &rules).unwrap();
+    }
+
+    #[test]
+    fn a_dispatch_starts_the_clock_for_the_unit_and_plans_its_timers() {
+        let ticket = dispatched();
+        assert_eq!(ticket.state, TicketState::Dispatched);
+        assert_eq!(ticket.assignee.as_ref().unwrap().code, "URBAN_MANAGEMENT");
+        assert_eq!(ticket.due_at, Some(monday() + TimeDelta::hours(24)));
+        let kinds: Vec<_> = ticket
+            .timers(&rules(), monday())
+            .iter()
+            .map(|t| (t.kind, t.fire_at))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (TimerKind::Warning, monday() + TimeDelta::hours(12)),
+                (TimerKind::Warning, monday() + TimeDelta::minutes(24 * 48)),
+                (TimerKind::Breach, monday() + TimeDelta::hours(24)),
+            ]
+        );
+        assert_eq!(ticket.version, 2);
+    }
+
+    #[test]
+    fn a_simple_case_goes_to_its_micro_grid_and_a_hotline_order_to_the_desk() {
+        let patrol = received(Channel::GridPatrol);
+        assert_eq!(
+            patrol.simple_case_unit(&placement()),
+            Some(UnitRef::new(UnitKind::MicroGrid, "V1-A1-M01", "V1-A1-M01"))
+        );
+        assert_eq!(
+            received(Channel::Hotline12345).simple_case_unit(&placement()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_case_is_resolved_only_when_every_co_handler_task_is() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let lead = unit(UnitKind::Department, "URBAN_MANAGEMENT");
+        assert_eq!(
+            ticket.add_co_handler(lead, &desk(), &rules).unwrap_err(),
+            DomainError::LeadsTheCase("URBAN_MANAGEMENT".into())
+        );
+        let police = ticket
+            .add_co_handler(unit(UnitKind::Department, "POLICE"), &desk(), &rules)
+            .unwrap();
+        let water = ticket
+            .add_co_handler(unit(UnitKind::Department, "WATER"), &desk(), &rules)
+            .unwrap();
+        assert_eq!(police.task.due_at, ticket.due_at.unwrap());
+        assert_eq!(police.task.timers(ticket.limit, &rules).len(), 3);
+        ticket.accept(None, &desk(), &rules).unwrap();
+        let early = ticket.resolve("调解".into(), &desk(), &rules).unwrap_err();
+        assert_eq!(
+            early.to_string(),
+            "2 co-handler task(s) still open: POLICE, WATER; the case is resolved when every task is"
+        );
+        assert_eq!(ticket.state, TicketState::Accepted, "nothing changed");
+        for task in [police.task.id, water.task.id] {
+            let done = ticket
+                .move_task(task, TaskAction::Resolve, Some("done".into()), &desk())
+                .unwrap();
+            assert_eq!(done.task.state, TaskState::Resolved);
+            assert!(done.task.timers(ticket.limit, &rules).is_empty());
+        }
+        ticket.resolve("调解".into(), &desk(), &rules).unwrap();
+        assert_eq!(ticket.state, TicketState::Resolved);
+        assert!(
+            ticket.timers(&rules, monday()).is_empty(),
+            "the clock stops"
+        );
+    }
+
+    #[test]
+    fn a_task_moves_from_dispatched_to_resolved_and_no_further() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let task = ticket
+            .add_co_handler(unit(UnitKind::Department, "POLICE"), &desk(), &rules)
+            .unwrap()
+            .task
+            .id;
+        ticket
+            .move_task(task, TaskAction::Accept, None, &desk())
+            .unwrap();
+        let again = ticket
+            .move_task(task, TaskAction::Accept, None, &desk())
+            .unwrap_err();
+        assert_eq!(
+            again.to_string(),
+            "task of POLICE is accepted; cannot accept; allowed: resolve"
+        );
+        ticket
+            .move_task(task, TaskAction::Resolve, None, &desk())
+            .unwrap();
+        let done = ticket
+            .move_task(task, TaskAction::Resolve, None, &desk())
+            .unwrap_err();
+        assert_eq!(
+            done.to_string(),
+            "task of POLICE is resolved; cannot resolve; allowed: none"
+        );
+        let unknown = TaskId::generate();
+        assert_eq!(
+            ticket.task(unknown).unwrap_err(),
+            DomainError::TaskNotFound(unknown)
+        );
+    }
+
+    #[test]
+    fn a_returned_ticket_goes_to_the_desk_and_counts_against_the_unit() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let back = ticket
+            .return_to_desk("需城管执法".into(), &desk(), &rules)
+            .unwrap();
+        assert_eq!(back.to, TicketState::Returned);
+        assert_eq!(back.reason.as_deref(), Some("需城管执法"));
+        assert_eq!(ticket.returns, 1);
+        assert_eq!(ticket.assignee, Some(town_centre()));
+        assert!(ticket.timers(&rules, monday()).is_empty());
+        assert!(
+            ticket
+                .dispatch(unit(UnitKind::Workstation, "V1"), None, &desk(), &rules)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_untrue_result_or_a_low_rating_reopens_it_for_the_same_unit() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        assert!(matches!(
+            ticket.verify(false, None, &desk(), &rules),
+            Err(DomainError::IllegalTransition(_))
+        ));
+        handled_to_resolved(&mut ticket);
+        let untrue = ticket.verify(false, None, &desk(), &rules).unwrap();
+        assert_eq!(
+            (untrue.change, untrue.to, untrue.cause),
+            (
+                Change::Move(Action::Reopen),
+                TicketState::Reopened,
+                Some(ReopenCause::ResultUntrue)
+            )
+        );
+        assert_eq!(
+            untrue.reason.as_deref(),
+            Some("verification found the result untrue")
+        );
+        assert_eq!(untrue.unit.unwrap().code, "URBAN_MANAGEMENT");
+
+        handled_to_resolved(&mut ticket);
+        ticket.verify(true, None, &desk(), &rules).unwrap();
+        ticket.follow_up(4, None, &desk(), &rules).unwrap();
+        assert_eq!(ticket.reopen_if_unsatisfied(&desk(), &rules), Ok(None));
+        ticket
+            .reopen(ReopenCause::NotSolved, "又堆了".into(), &desk(), &rules)
+            .unwrap();
+        handled_to_resolved(&mut ticket);
+        ticket.verify(true, None, &desk(), &rules).unwrap();
+        ticket.follow_up(2, None, &desk(), &rules).unwrap();
+        let unhappy = ticket
+            .reopen_if_unsatisfied(&desk(), &rules)
+            .unwrap()
+            .unwrap();
+        assert_eq!(unhappy.cause, Some(ReopenCause::Unsatisfied));
+        assert_eq!(
+            unhappy.reason.as_deref(),
+            Some("reporter rated the handling 2 of 5")
+        );
+        assert_eq!(ticket.satisfaction, Some(2));
+        assert_eq!(ticket.state, TicketState::Reopened);
+    }
+
+    #[test]
+    fn a_verified_ticket_closes_after_its_follow_up_or_with_the_reporter_unreachable() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        handled_to_resolved(&mut ticket);
+        ticket.verify(true, None, &desk(), &rules).unwrap();
+        assert_eq!(
+            ticket.close(false, None, &desk(), &rules),
+            Err(DomainError::FollowUpFirst)
+        );
+        let closed = ticket.close(true, None, &desk(), &rules).unwrap();
+        assert_eq!(closed.to, TicketState::Closed);
+        assert_eq!(ticket.state.allowed(), [Action::Reopen]);
+    }
+
+    #[test]
+    fn a_duplicate_is_not_dispatched_and_merges_only_into_an_open_original() {
+        let rules = rules();
+        let original = dispatched();
+        let mut repeat = received(Channel::Hotline12345);
+        let linked = repeat.merge_into(&original, "同一户投诉", &desk()).unwrap();
+        assert_eq!(linked.change, Change::Merge);
+        assert_eq!(
+            linked.reason.as_deref(),
+            Some("同一户投诉 (repeats LX-2026-000001)")
+        );
+        assert_eq!(repeat.duplicate_of, Some(original.id));
+        assert_eq!(
+            repeat.dispatch(unit(UnitKind::Workstation, "V1"), None, &desk(), &rules),
+            Err(DomainError::RepeatsAnother)
+        );
+        assert_eq!(
+            repeat.merge_into(&original, "again", &desk()),
+            Err(DomainError::NotAtTheDesk(TicketState::Received))
+        );
+        let mut third = received(Channel::Hotline12345);
+        assert_eq!(
+            third.merge_into(&repeat, "x", &desk()),
+            Err(DomainError::NotAnOriginal("LX-2026-000001".into()))
+        );
+        // Only a linked ticket is split off again.
+        assert_eq!(
+            third.split_off("x".into(), &desk()),
+            Err(DomainError::NotAnOpenDuplicate)
+        );
+        let split = repeat.split_off("不同诉求".into(), &desk()).unwrap();
+        assert_eq!(split.change, Change::Split);
+        assert_eq!(repeat.duplicate_of, None);
+    }
+
+    #[test]
+    fn a_missed_deadline_climbs_from_the_micro_grid_to_the_leader_on_duty_then_stops() {
+        let rules = rules();
+        let mut ticket = received(Channel::GridPatrol);
+        let micro_grid = ticket.simple_case_unit(&placement()).unwrap();
+        ticket.dispatch(micro_grid, None, &desk(), &rules).unwrap();
+        let later = Stamp::system(monday() + TimeDelta::days(4));
+        let mut climbed = Vec::new();
+        while let Some(escalated) = ticket.escalate(&later, &rules) {
+            assert_eq!(escalated.transition.change, Change::Escalate);
+            assert_eq!(escalated.transition.to, TicketState::Dispatched);
+            climbed.push((escalated.to.kind, escalated.to.code, escalated.level));
+        }
+        assert_eq!(
+            climbed,
+            [
+                (UnitKind::Workstation, "V1".to_owned(), 1),
+                (UnitKind::TownCentre, "TOWN_CENTRE".to_owned(), 2),
+                (UnitKind::Leader, "LEADER_ON_DUTY".to_owned(), 3),
+            ]
+        );
+        assert_eq!(
+            ticket.clock.as_ref().unwrap().started_at,
+            later.at,
+            "a new leg for the unit above"
+        );
+        // Three working days from Friday 09:00: Wednesday 09:00.
+        assert_eq!(ticket.due_at, Some(at("2026-03-11T09:00:00+08:00")));
+    }
+
+    #[test]
+    fn a_paused_clock_announces_nothing_and_pushes_the_deadline_back() {
+        let rules = rules();
+        let mut waiting = received(Channel::Hotline12345);
+        assert_eq!(
+            waiting.pause_clock(monday(), &rules),
+            Err(DomainError::ClockNotStarted)
+        );
+        let mut ticket = dispatched();
+        let breach = Timer {
+            id: TimerId::generate(),
+            ticket: ticket.id,
+            task: None,
+            kind: TimerKind::Breach,
+            fraction: 1.0,
+            fire_at: monday() + TimeDelta::hours(24),
+        };
+        assert!(ticket.deadline_reached(&breach).unwrap().escalates());
+        let paused = ticket
+            .pause_clock(monday() + TimeDelta::hours(2), &rules)
+            .unwrap();
+        assert!(paused.paused);
+        assert!(
+            ticket
+                .timers(&rules, monday() + TimeDelta::hours(2))
+                .is_empty()
+        );
+        assert_eq!(ticket.deadline_reached(&breach), None);
+        let resumed = ticket
+            .resume_clock(monday() + TimeDelta::hours(8), &rules)
+            .unwrap();
+        assert_eq!(resumed.due_at, Some(monday() + TimeDelta::hours(30)));
+    }
+
+    #[test]
+    fn more_time_is_asked_for_only_while_a_unit_handles_the_ticket() {
+        let rules = rules();
+        let waiting = received(Channel::Hotline12345);
+        assert_eq!(
+            waiting.request_extension(2, "等待配件".into()),
+            Err(DomainError::NotBeingHandled(TicketState::Received))
+        );
+        let mut ticket = dispatched();
+        let mut extension = ticket.request_extension(2, "等待配件".into()).unwrap();
+        assert_eq!(ticket.apply_extension(&extension, monday(), &rules), None);
+        extension.decide(true).unwrap();
+        let granted = ticket
+            .apply_extension(&extension, monday(), &rules)
+            .unwrap();
+        // Monday 09:00 + 24 h, then 2 working days more: Thursday 09:00.
+        assert_eq!(granted.extension_days, 2);
+        assert_eq!(granted.due_at, Some(at("2026-03-05T09:00:00+08:00")));
+    }
+
+    #[test]
+    fn every_history_change_parses_back_from_its_name() {
+        let changes = [
+            Change::Receive,
+            Change::Escalate,
+            Change::Merge,
+            Change::Split,
+        ]
+        .into_iter()
+        .chain(Action::ALL.map(Change::Move));
+        for change in changes {
+            assert_eq!(Change::parse(change.as_str()), Some(change));
+        }
+        assert_eq!(Change::parse("teleport"), None);
+    }
+}
