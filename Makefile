@@ -14,7 +14,7 @@ help:
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
-	@echo "make lint          rustfmt check and clippy"
+	@echo "make lint          rustfmt, the house shape (layers, unit of work, test kits), clippy"
 	@echo "make deploy-check  helm lint/template and Kubernetes schema validation, offline"
 	@echo "make services      only start PostgreSQL and NATS;  make services-down  stops what it started"
 
@@ -38,6 +38,8 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all -- --check
+	python3 scripts/shape-check.py
+	scripts/check-deps.sh
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 
 deploy-check:

@@ -1,5 +1,6 @@
 //! Idempotency keys: a mutating call retried with the same key does its work
-//! once. The key row, the state change and the event commit together.
+//! once. The key row, the state change and the event commit together, in
+//! the unit of work ([`crate::uow`]), the only caller of this module.
 
 use prost::Message;
 use sha2::{Digest, Sha256};
@@ -52,7 +53,7 @@ pub enum IdempotencyError {
 ///
 /// # Errors
 /// The key was used for a different request, or the database failed.
-pub async fn begin<R: Message + Default>(
+pub(crate) async fn begin<R: Message + Default>(
     conn: &mut PgConnection,
     key: &IdempotencyKey,
 ) -> Result<Option<R>, IdempotencyError> {
@@ -92,7 +93,7 @@ pub async fn begin<R: Message + Default>(
 ///
 /// # Errors
 /// The update fails.
-pub async fn complete(
+pub(crate) async fn complete(
     conn: &mut PgConnection,
     key: &IdempotencyKey,
     response: &impl Message,
@@ -106,38 +107,4 @@ pub async fn complete(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// Starts a call that may carry a key: [`begin`] when it does, "do the
-/// work" when it does not.
-///
-/// Transitional: services move to [`crate::uow::Units::begin`].
-///
-/// # Errors
-/// As [`begin`].
-pub async fn replay<R: Message + Default>(
-    conn: &mut PgConnection,
-    key: &Option<IdempotencyKey>,
-) -> Result<Option<R>, IdempotencyError> {
-    match key {
-        Some(key) => begin(conn, key).await,
-        None => Ok(None),
-    }
-}
-
-/// Saves the response of a call started with [`replay`], when it has a key.
-///
-/// Transitional: services move to [`crate::uow::Work::commit`].
-///
-/// # Errors
-/// The update fails.
-pub async fn finish(
-    conn: &mut PgConnection,
-    key: &Option<IdempotencyKey>,
-    response: &impl Message,
-) -> Result<(), sqlx::Error> {
-    match key {
-        Some(key) => complete(conn, key, response).await,
-        None => Ok(()),
-    }
 }

@@ -23,7 +23,7 @@ use crate::uow::{Units, Work};
 ///
 /// # Errors
 /// The insert fails.
-pub async fn claim(
+pub(crate) async fn claim(
     conn: &mut PgConnection,
     consumer: &str,
     event_id: Uuid,
@@ -319,35 +319,5 @@ pub async fn supervise<H: EventHandler + Clone>(
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
-    }
-}
-
-/// Applies events inside the consumer's transaction.
-///
-/// Transitional: services move to [`EventHandler`], whose work the platform
-/// commits.
-pub trait TxnEventHandler: Send + Sync + 'static {
-    /// Applies `event`; the inbox row is already written in `txn`.
-    fn handle(
-        &self,
-        txn: &mut PgConnection,
-        event: &ReceivedEvent,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
-}
-
-/// Adapts a [`TxnEventHandler`] to [`EventHandler`].
-#[derive(Clone)]
-pub struct InTxn<H>(pub H);
-
-impl<H: TxnEventHandler> EventHandler for InTxn<H> {
-    type Event = ReceivedEvent;
-
-    async fn prepare(&self, event: &ReceivedEvent) -> Result<Option<ReceivedEvent>, HandlerError> {
-        Ok(Some(event.clone()))
-    }
-
-    async fn apply(&self, work: &mut Work, event: ReceivedEvent) -> Result<(), HandlerError> {
-        self.0.handle(work.conn(), &event).await?;
-        Ok(())
     }
 }

@@ -52,7 +52,10 @@ impl OutboxEvent {
 ///
 /// # Errors
 /// The insert fails.
-pub async fn enqueue(conn: &mut PgConnection, event: &OutboxEvent) -> Result<(), sqlx::Error> {
+pub(crate) async fn enqueue(
+    conn: &mut PgConnection,
+    event: &OutboxEvent,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)")
         .bind(event.event_id)
         .bind(&event.subject)
@@ -72,7 +75,7 @@ pub struct RelayWaker(Arc<Notify>, Option<Arc<Metrics>>);
 impl RelayWaker {
     /// Tells the relay there is something to publish (the unit of work does,
     /// after each commit that published).
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.0.notify_one();
     }
 
