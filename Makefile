@@ -15,7 +15,7 @@ help:
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
 	@echo "make lint          rustfmt check and clippy"
-	@echo "make deploy-check  helm lint/template and Kubernetes schema validation, offline"
+	@echo "make deploy-check  helm lint/template, Kubernetes schema validation and each binary's --check-config on every render, offline"
 	@echo "make services      only start PostgreSQL and NATS;  make services-down  stops what it started"
 
 run:
@@ -40,8 +40,14 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 
+# The deploy check starts every render's configuration with the service
+# binaries (--check-config); it finds them here (a CARGO_TARGET_DIR moves them).
+SERVICE_BINS := grid-registry ticket-dispatch points
+WEIGRID_BIN_DIR ?= $(or $(CARGO_TARGET_DIR),target)/debug
+
 deploy-check:
-	@scripts/deploy-check.sh
+	$(CARGO) build -j$(JOBS) $(foreach bin,$(SERVICE_BINS),--bin $(bin))
+	@WEIGRID_BIN_DIR=$(WEIGRID_BIN_DIR) scripts/deploy-check.sh
 
 bench:
 	@scripts/bench.sh

