@@ -314,6 +314,10 @@ def main(argv):
         with open(args.out, "w", encoding="utf-8") as file:
             file.writelines(line + "\n" for line in refusals)
     if checked == 0:
+        if not any(d.get("kind") in POD_SPEC_PATHS for d in render.documents):
+            print(f"    {args.render} runs no pods (nothing to start)")
+            return 0
+        # Pods, but none of ours: an image renamed past recognition.
         print(f"    no container of {args.render} runs one of {', '.join(sorted(binaries)) or 'the binaries'}")
         return 1
     if failures:

@@ -21,6 +21,9 @@
 #   - all of these renders compared with the golden copies under
 #     charts/tests/golden/ (scripts/golden-diff.py: equal in substance, or the
 #     difference is printed and the check fails; see charts/tests/README.md);
+#   - the NATS values for the official chart (charts/weigrid/nats/values.yaml)
+#     as scripts/nats-values.py writes them from permissions.yaml, and that
+#     account accepted by nats-server -t (scripts/services.sh nats-bin);
 #   - yamllint on values files, kustomize sources and the rendered output;
 #   - hadolint on the service Dockerfiles.
 #
@@ -271,7 +274,7 @@ kustomize_label() {
 }
 
 step "kubectl kustomize | kubernetes-validate --strict (Kubernetes $KUBE_VERSION)"
-for dir in k8s/base k8s/base/migrate k8s/overlays/*/ k8s/overlays/*/migrate/; do
+for dir in k8s/base k8s/base/migrate k8s/overlays/*/ k8s/overlays/*/migrate/ k8s/cnpg; do
     dir=${dir%/}
     [[ -e "$dir/kustomization.yaml" ]] || continue
     out="$RENDERED/kustomize-$(kustomize_label "$dir").yaml"
@@ -366,10 +369,19 @@ for golden in "$GOLDEN"/*; do
     check "$golden still rendered" has_render "$golden"
 done
 
+step "NATS: values for the official chart and the per-service permissions (charts/weigrid/nats)"
+check "charts/weigrid/nats/values.yaml written from permissions.yaml" python3 scripts/nats-values.py --check
+nats_server_accepts() {
+    local nats_server
+    nats_server=$(scripts/services.sh nats-bin) || return 1
+    python3 scripts/nats-values.py --test-server "$nats_server"
+}
+check "nats-server -t accepts the weigrid account" nats_server_accepts
+
 step "yamllint (.yamllint)"
 check "yamllint values files (ci/, refusals) and kustomize sources" \
     yamllint --strict --config-file .yamllint .yamllint charts/*/values.yaml charts/*/ci charts/tests/refusals \
-    "$CONFIG_REFUSALS" k8s
+    "$CONFIG_REFUSALS" charts/weigrid/nats k8s
 if ((${#rendered[@]})); then
     check "yamllint rendered manifests" yamllint --strict --config-file .yamllint "${rendered[@]}"
 fi

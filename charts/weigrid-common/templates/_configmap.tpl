@@ -35,6 +35,7 @@ WEIGRID__GRPC__TLS__CLIENT_CA_PATH: {{ printf "%s/%s" $.Values.grpc.tls.mountPat
 {{- end }}
 {{- end }}
 WEIGRID__DATABASE__MAX_CONNECTIONS: {{ .Values.database.maxConnections | int64 | quote }}
+WEIGRID__DATABASE__CREATE_IF_MISSING: {{ .Values.database.createIfMissing | quote }}
 {{- include "weigrid-common.natsConfig" . }}
 WEIGRID__TELEMETRY__FORMAT: {{ include "weigrid-common.telemetryFormat" . | quote }}
 {{- with include "weigrid-common.otlpEndpoint" . }}
