@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deployment files without a cluster:
+#   - each chart's values.schema.json as scripts/values-schema.py writes it
+#     from values.yaml (Helm refuses unknown keys and wrong types with it);
 #   - helm lint --strict on every chart under charts/ (their dependencies
 #     built first, offline, from the file:// repositories: the library chart
 #     charts/weigrid-common into each service chart, then the service charts
@@ -168,7 +170,7 @@ render_notes() {
 }
 
 # refuse OUT CHART VALUES: succeeds when helm template refuses VALUES, with
-# the chart's message (without the template position) in OUT.
+# the chart's message (without the template position) or the schema's in OUT.
 refuse() {
     local out=$1 chart=$2 values=$3 errors
     errors=$(mktemp)
@@ -177,7 +179,11 @@ refuse() {
         rm -f "$errors"
         return 1
     fi
-    sed -n 's/^Error: \(execution error at ([^)]*): \)\{0,1\}//p' "$errors" > "$out"
+    # The message from its "Error:" line to the first blank line: one line
+    # from a template, the chart and every failed path from the schema.
+    awk '!found && /^Error: / { found = 1; sub(/^Error: /, ""); sub(/^execution error at \([^)]*\): /, "") }
+         found && /^$/ { exit }
+         found { print }' "$errors" > "$out"
     rm -f "$errors"
     [[ -s "$out" ]] && note "refused: $(cat "$out")"
 }
@@ -218,6 +224,9 @@ step "chart dependencies (offline, file:// repositories)"
 for chart in "${charts[@]}"; do
     build_dependencies "$chart"
 done
+
+step "values.schema.json (scripts/values-schema.py)"
+check "each chart's values.schema.json written from its values.yaml" python3 scripts/values-schema.py --check
 
 step "helm lint --strict"
 for chart in "${charts[@]}"; do
