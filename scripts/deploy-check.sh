@@ -26,6 +26,10 @@
 #   - the NATS values for the official chart (charts/weigrid/nats/values.yaml)
 #     as scripts/nats-values.py writes them from permissions.yaml, and that
 #     account accepted by nats-server -t (scripts/services.sh nats-bin);
+#   - `make images` (scripts/images.sh): refusing plainly without a container
+#     engine (none on PATH, or a docker whose daemon does not answer), the
+#     commands it gives docker, podman and buildah (--dry-run), and a build
+#     through a stand-in engine running exactly those;
 #   - yamllint on values files, kustomize sources and the rendered output;
 #   - hadolint on the service Dockerfiles.
 #
@@ -342,6 +346,60 @@ if check "service binaries ${service_binaries[*]} in $BIN_DIR" have_binaries; th
         fi
     done
 fi
+
+step "make images (scripts/images.sh), with stand-in engines"
+images_dir=$(mktemp -d)
+# A stand-in engine: logs its arguments; "info" answers or fails as told.
+make_engine() {
+    local dir=$1 name=$2
+    mkdir -p "$dir"
+    cat > "$dir/$name" <<'ENGINE'
+#!/bin/bash
+echo "$(basename "$0") $*" >> "$ENGINE_LOG"
+case $1 in
+    info | version) [[ -z "${ENGINE_DOWN:-}" ]] || { echo "Cannot connect to the Docker daemon at unix:///stand-in.sock. Is the docker daemon running?" >&2; exit 1; } ;;
+    build) exit "${ENGINE_BUILD_STATUS:-0}" ;;
+esac
+ENGINE
+    chmod +x "$dir/$name"
+}
+make_engine "$images_dir/docker" docker
+# images_refused OUT [ENV…]: scripts/images.sh exits 2 with PATH holding
+# nothing but the stand-in engine directory given (or nothing); its
+# message in OUT.
+images_refused() {
+    local out=$1 status=0
+    shift
+    env -i ENGINE_LOG="$images_dir/log" "$@" "$BASH" scripts/images.sh > "$out" 2>&1 || status=$?
+    [[ $status -eq 2 ]] || { note "exit $status, not 2"; return 1; }
+    note "$(head -n 1 "$out")"
+}
+out="$RENDERED/images-no-engine.txt"
+check "make images without any engine refuses, saying so" images_refused "$out" PATH="$images_dir/empty" && compared+=("$out")
+out="$RENDERED/images-docker-without-daemon.txt"
+check "make images with a docker whose daemon does not answer refuses, saying so" \
+    images_refused "$out" PATH="$images_dir/docker" ENGINE_DOWN=1 && compared+=("$out")
+for engine in docker podman buildah; do
+    out="$RENDERED/images-dry-run-$engine.txt"
+    check "make images --dry-run with $engine" \
+        bash -c 'env -i PATH="$PATH" WEIGRID_IMAGE_ENGINE="$1" "$BASH" scripts/images.sh --dry-run > "$2"' _ "$engine" "$out" &&
+        compared+=("$out")
+done
+# images_built: through the stand-in docker (found on PATH, answering), the
+# build commands of the dry run are the ones run; a failing build fails.
+images_built() {
+    rm -f "$images_dir/log"
+    env -i PATH="$images_dir/docker:/usr/bin:/bin" ENGINE_LOG="$images_dir/log" "$BASH" scripts/images.sh > /dev/null || return 1
+    diff <(sed -n 's/^+ env DOCKER_BUILDKIT=1 //p' "$RENDERED/images-dry-run-docker.txt") \
+        <(grep -v '^docker info' "$images_dir/log") || { note "the stand-in docker ran other commands"; return 1; }
+    if env -i PATH="$images_dir/docker:/usr/bin:/bin" ENGINE_LOG="$images_dir/log" ENGINE_BUILD_STATUS=1 \
+        "$BASH" scripts/images.sh > /dev/null 2>&1; then
+        note "a failing build did not fail make images"
+        return 1
+    fi
+}
+check "make images builds through the engine it finds, exactly the dry run's commands" images_built
+rm -rf "$images_dir"
 
 step "renders against their golden copies ($GOLDEN)"
 # same_as_golden RENDER: RENDER equals its golden copy in substance.
