@@ -7,7 +7,7 @@ CARGO ?= cargo
 # Two cores: one build at a time, two jobs.
 JOBS ?= 2
 
-.PHONY: run test services services-down build lint fmt deploy-check bench replay clean help
+.PHONY: run test services services-down build lint fmt deploy-check images bench replay clean help
 
 help:
 	@echo "make run           start PostgreSQL and NATS if needed, build, load Langxia, run weigrid"
@@ -15,7 +15,8 @@ help:
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
 	@echo "make lint          rustfmt, the house shape (layers, unit of work, test kits), clippy"
-	@echo "make deploy-check  helm lint/template and Kubernetes schema validation, offline"
+	@echo "make deploy-check  helm lint/template, Kubernetes schema validation and each binary's --check-config on every render, offline"
+	@echo "make images        every service's image, with docker, podman or buildah (IMAGES_FLAGS=--dry-run prints the commands)"
 	@echo "make services      only start PostgreSQL and NATS;  make services-down  stops what it started"
 
 run:
@@ -42,8 +43,21 @@ lint:
 	scripts/check-deps.sh
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 
+# The deploy check starts every render's configuration with the service
+# binaries (--check-config); it finds them here (a CARGO_TARGET_DIR moves them).
+SERVICE_BINS := grid-registry ticket-dispatch points
+WEIGRID_BIN_DIR ?= $(or $(CARGO_TARGET_DIR),target)/debug
+
 deploy-check:
-	@scripts/deploy-check.sh
+	$(CARGO) build -j$(JOBS) $(foreach bin,$(SERVICE_BINS),--bin $(bin))
+	@WEIGRID_BIN_DIR=$(WEIGRID_BIN_DIR) scripts/deploy-check.sh
+
+# Every service's image, ghcr.io/weigrid/<service>:<chart appVersion>, with
+# the container engine that is here; IMAGES_FLAGS=--dry-run prints the
+# commands, --push pushes (IMAGE_REGISTRY, IMAGE_TAG change the names).
+IMAGES_FLAGS ?=
+images:
+	@scripts/images.sh $(IMAGES_FLAGS)
 
 bench:
 	@scripts/bench.sh

@@ -16,6 +16,9 @@ sides before comparing, because the chart's version is part of them:
     and all) becomes the name of that ConfigMap. A checksum of anything else
     is kept as it is, so a wrong one still shows; the ConfigMap's own data is
     compared like every other object's.
+The name kustomize gives a generated ConfigMap or Secret ("<name>-<hash of
+its content>") becomes "<name>-<kustomize hash>", in the object and wherever
+it is referred to, for the same reason: its content is compared instead.
 Text (*.txt: install notes, refusals) is compared line by line, ignoring
 trailing spaces and blank lines at the end.
 
@@ -33,6 +36,10 @@ CHART_LABEL = "helm.sh/chart"
 CHECKSUM_ANNOTATION = "checksum/config"
 # "<name>-<semver>", as the charts' labels write it ("+" becomes "_").
 CHART_LABEL_VALUE = re.compile(r"^(?P<name>.+?)-\d+\.\d+\.\d+(?:[-_][0-9A-Za-z.\-_]*)?$")
+# The suffix kustomize appends to a generated ConfigMap's or Secret's name:
+# ten characters of its content's hash, in kustomize's alphabet (hexadecimal
+# with 0, 1, 3, a and e replaced by g, h, k, m and t).
+KUSTOMIZE_HASH_SUFFIX = re.compile(r"^(?P<name>.+)-[2456789bcdfghkmt]{10}$")
 # Helm separates the documents of `helm template` with this line.
 DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
@@ -56,21 +63,41 @@ def configmap_checksums(text):
     return checksums
 
 
-def normalise(node, checksums):
-    """Rewrites, in place, the values that follow the chart's version."""
+def generated_names(documents):
+    """Maps each generated ConfigMap's or Secret's hashed name to its name
+    without the hash."""
+    names = {}
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") in ("ConfigMap", "Secret"):
+            name = str((document.get("metadata") or {}).get("name", ""))
+            match = KUSTOMIZE_HASH_SUFFIX.match(name)
+            if match:
+                names[name] = f"{match['name']}-<kustomize hash>"
+    return names
+
+
+def normalise(node, checksums, names=None):
+    """Rewrites, in place, the values that follow the chart's version or a
+    generated object's content."""
+    names = names or {}
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == CHART_LABEL and isinstance(value, str):
+            if isinstance(value, str) and value in names:
+                node[key] = names[value]
+            elif key == CHART_LABEL and isinstance(value, str):
                 match = CHART_LABEL_VALUE.match(value)
                 if match:
                     node[key] = f"{match['name']}-<chart version>"
             elif key == CHECKSUM_ANNOTATION and isinstance(value, str) and value in checksums:
                 node[key] = f"<sha256 of ConfigMap {checksums[value]}>"
             else:
-                normalise(value, checksums)
+                normalise(value, checksums, names)
     elif isinstance(node, list):
-        for item in node:
-            normalise(item, checksums)
+        for index, item in enumerate(node):
+            if isinstance(item, str) and item in names:
+                node[index] = names[item]
+            else:
+                normalise(item, checksums, names)
 
 
 def identity(document):
@@ -85,11 +112,11 @@ def manifests(path):
     with open(path, encoding="utf-8") as file:
         text = file.read()
     checksums = configmap_checksums(text)
+    documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    names = generated_names(documents)
     objects = {}
-    for document in yaml.safe_load_all(text):
-        if document is None:
-            continue
-        normalise(document, checksums)
+    for document in documents:
+        normalise(document, checksums, names)
         dumped = yaml.safe_dump(document, sort_keys=True, default_flow_style=False, width=1000)
         # Objects of the same kind and name (none are expected) keep their order.
         objects.setdefault(identity(document), []).extend(dumped.splitlines() + ["---"])

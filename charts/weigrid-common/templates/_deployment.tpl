@@ -1,16 +1,15 @@
 {{/*
 The Deployment: one container, the service's image, configured by the
-ConfigMap (envFrom) and the database URL from its Secret; native gRPC
-probes on the health service; non-root with a read-only root filesystem and
-a writable /tmp; the JWT public key, the server certificate and each
-client's TLS material mounted from their Secrets.
+ConfigMap (envFrom) and the variables from Secrets; native gRPC probes on the
+health service; non-root with a read-only root filesystem and a writable
+/tmp; the Secret volumes of _pod.tpl, shared with the migration Job and the
+test Pod.
 The checksum/config annotation hashes the service chart's
 templates/configmap.yaml as rendered, so the pods roll when it changes.
 Usage, as the whole of the service chart's templates/deployment.yaml:
   {{ include "weigrid-common.deployment" . }}
 */}}
 {{- define "weigrid-common.deployment" -}}
-{{- $authMode := include "weigrid-common.authMode" . -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -45,23 +44,11 @@ spec:
         {{- end }}
     spec:
       serviceAccountName: {{ include "weigrid-common.serviceAccountName" . }}
-      automountServiceAccountToken: false
-      # Configuration comes from WEIGRID_… variables only; Docker-link style
-      # variables for every Service in the namespace would be noise.
-      enableServiceLinks: false
-      {{- with include "weigrid-common.imagePullSecrets" . | trim }}
-      {{- . | nindent 6 }}
-      {{- end }}
-      {{- with .Values.priorityClassName }}
-      priorityClassName: {{ . }}
-      {{- end }}
+      {{- include "weigrid-common.podOptions" . | nindent 6 }}
       terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
-      securityContext:
-        {{- toYaml .Values.podSecurityContext | nindent 8 }}
       containers:
         - name: {{ .Chart.Name }}
-          image: {{ include "weigrid-common.image" . | quote }}
-          imagePullPolicy: {{ .Values.image.pullPolicy }}
+          {{- include "weigrid-common.containerImage" . | nindent 10 }}
           ports:
             - name: grpc
               containerPort: {{ .Values.grpc.port }}
@@ -73,14 +60,7 @@ spec:
             - configMapRef:
                 name: {{ include "weigrid-common.fullname" . }}
           env:
-            - name: {{ include "weigrid-common.envName" (list . "database" "url") }}
-              valueFrom:
-                secretKeyRef:
-                  name: {{ include "weigrid-common.databaseSecret" . }}
-                  key: {{ .Values.database.urlKey }}
-            {{- with .Values.extraEnv }}
-            {{- toYaml . | nindent 12 }}
-            {{- end }}
+            {{- include "weigrid-common.secretEnv" . | nindent 12 }}
           {{- if .Values.probes.startup.enabled }}
           startupProbe:
             {{- include "weigrid-common.probeCheck" (list . .Values.probes.startup) | trim | nindent 12 }}
@@ -101,66 +81,10 @@ spec:
           {{- end }}
           resources:
             {{- toYaml .Values.resources | nindent 12 }}
-          securityContext:
-            {{- toYaml .Values.securityContext | nindent 12 }}
           volumeMounts:
-            - name: tmp
-              mountPath: /tmp
-            {{- if eq $authMode "jwt" }}
-            - name: auth-public-key
-              mountPath: {{ .Values.auth.publicKey.mountPath }}
-              readOnly: true
-            {{- end }}
-            {{- if .Values.grpc.tls.enabled }}
-            - name: tls
-              mountPath: {{ .Values.grpc.tls.mountPath }}
-              readOnly: true
-            {{- end }}
-            {{- range $name, $_ := .Values.app.clients }}
-            {{- with include "weigrid-common.clientTlsVolumeMount" (list $ $name) | trim }}
-            {{- . | nindent 12 }}
-            {{- end }}
-            {{- end }}
-            {{- with .Values.extraVolumeMounts }}
-            {{- toYaml . | nindent 12 }}
-            {{- end }}
+            {{- include "weigrid-common.volumeMounts" . | nindent 12 }}
       volumes:
-        # The root filesystem is read-only; /tmp is the only writable place.
-        - name: tmp
-          emptyDir:
-            sizeLimit: {{ .Values.tmpSizeLimit }}
-        {{- if eq $authMode "jwt" }}
-        - name: auth-public-key
-          secret:
-            secretName: {{ include "weigrid-common.authPublicKeySecret" . }}
-            defaultMode: 0440
-            items:
-              - key: {{ .Values.auth.publicKey.key }}
-                path: {{ .Values.auth.publicKey.key }}
-        {{- end }}
-        {{- if .Values.grpc.tls.enabled }}
-        - name: tls
-          secret:
-            secretName: {{ include "weigrid-common.tlsSecret" . }}
-            defaultMode: 0440
-            items:
-              - key: {{ .Values.grpc.tls.certKey }}
-                path: {{ .Values.grpc.tls.certKey }}
-              - key: {{ .Values.grpc.tls.keyKey }}
-                path: {{ .Values.grpc.tls.keyKey }}
-              {{- with .Values.grpc.tls.clientCaKey }}
-              - key: {{ . }}
-                path: {{ . }}
-              {{- end }}
-        {{- end }}
-        {{- range $name, $_ := .Values.app.clients }}
-        {{- with include "weigrid-common.clientTlsVolume" (list $ $name) | trim }}
-        {{- . | nindent 8 }}
-        {{- end }}
-        {{- end }}
-        {{- with .Values.extraVolumes }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
+        {{- include "weigrid-common.volumes" . | nindent 8 }}
       {{- if .Values.topologySpread.enabled }}
       topologySpreadConstraints:
         {{- range .Values.topologySpread.constraints }}
@@ -176,16 +100,8 @@ spec:
             - pod-template-hash
         {{- end }}
       {{- end }}
-      {{- with .Values.nodeSelector }}
-      nodeSelector:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
       {{- with .Values.affinity }}
       affinity:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- with .Values.tolerations }}
-      tolerations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
 {{- end }}

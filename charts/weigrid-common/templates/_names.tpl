@@ -92,3 +92,38 @@ gives WEIGRID_DISPATCH__CLIENTS__REGISTRY__CONNECT_TIMEOUT.
 {{- end }}
 {{- join "__" $parts }}
 {{- end }}
+
+{{/*
+Labels of a pod that does one task for the service rather than serve it
+(task "migrate", "test"): its own app.kubernetes.io/name, so that neither
+the Service nor the NetworkPolicy nor the PodDisruptionBudget of the
+serving pods select it.
+Usage: include "weigrid-common.taskLabels" (list . "migrate")
+*/}}
+{{- define "weigrid-common.taskLabels" -}}
+{{- $root := index . 0 }}
+{{- $task := index . 1 -}}
+helm.sh/chart: {{ include "weigrid-common.chart" $root }}
+{{ include "weigrid-common.taskSelectorLabels" (list $root $task) }}
+app.kubernetes.io/version: {{ include "weigrid-common.imageTag" $root | trunc 63 | trimSuffix "-" | quote }}
+app.kubernetes.io/component: {{ $task }}
+app.kubernetes.io/part-of: weigrid
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+{{- end }}
+
+{{- define "weigrid-common.taskSelectorLabels" -}}
+{{- $root := index . 0 }}
+{{- $task := index . 1 -}}
+app.kubernetes.io/name: {{ printf "%s-%s" (include "weigrid-common.name" $root) $task | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+{{- end }}
+
+{{/*
+The name of a task's object: the full name and the task, within 63
+characters.
+*/}}
+{{- define "weigrid-common.taskName" -}}
+{{- $root := index . 0 }}
+{{- $task := index . 1 }}
+{{- printf "%s-%s" (include "weigrid-common.fullname" $root | trunc (int (sub 62 (len $task))) | trimSuffix "-") $task }}
+{{- end }}

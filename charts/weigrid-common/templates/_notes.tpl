@@ -23,9 +23,14 @@ Prometheus metrics:
 
 The pods start only once these Secrets exist:
   - {{ include "weigrid-common.databaseSecret" . }} (key "{{ .Values.database.urlKey }}"): the PostgreSQL URL of database {{ .Values.app.database }}
-{{- if eq (include "weigrid-common.authMode" .) "jwt" }}
   - {{ include "weigrid-common.authPublicKeySecret" . }} (key "{{ .Values.auth.publicKey.key }}"): the JWT issuer's PEM public key
+{{- include "weigrid-common.serviceTokenNotes" . }}
+{{- with .Values.database.tls }}
+{{- if .enabled }}
+  - {{ .existingSecret }} (key "{{ .caKey }}"): the PostgreSQL servers' CA, named by the URL's sslrootcert={{ .mountPath }}/{{ .caKey }}
 {{- end }}
+{{- end }}
+{{- include "weigrid-common.natsSecretNotes" . }}
 {{- if .Values.grpc.tls.enabled }}
   - {{ include "weigrid-common.tlsSecret" . }} (keys "{{ .Values.grpc.tls.certKey }}", "{{ .Values.grpc.tls.keyKey }}"{{ with .Values.grpc.tls.clientCaKey }}, "{{ . }}"{{ end }}): the server certificate
 {{- end }}
@@ -37,8 +42,18 @@ The pods start only once these Secrets exist:
 {{- end }}
 {{- end }}
 
-They become ready once PostgreSQL and NATS ({{ include "weigrid-common.natsUrl" . }}) answer:
+{{- if .Values.migrations.enabled }}
+
+Before the pods start, and before every upgrade, Job {{ include "weigrid-common.taskName" (list . "migrate") }} brings the
+database schema up to date ("{{ .Chart.Name }} migrate"); its logs, if it fails:
+  kubectl -n {{ .Release.Namespace }} logs job/{{ include "weigrid-common.taskName" (list . "migrate") }}
+{{- end }}
+
+They become ready once PostgreSQL answers (NATS may come later: events wait in the outbox for {{ include "weigrid-common.natsUrl" . }}):
   kubectl -n {{ .Release.Namespace }} rollout status deployment/{{ include "weigrid-common.fullname" . }}
+{{- if .Values.tests.enabled }}
+  helm test {{ .Release.Name }} -n {{ .Release.Namespace }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -57,10 +72,6 @@ Check it from your machine:
 {{- end }}
   grpcurl {{ $grpcurlFlags }} -d '{"service": "{{ .Values.app.grpcService }}"}' localhost:{{ .Values.grpc.port }} grpc.health.v1.Health/Check
   grpcurl {{ $grpcurlFlags }} localhost:{{ .Values.grpc.port }} list
-{{- if eq (include "weigrid-common.authMode" .) "dev" }}
-
-WARNING: auth.mode is "dev": callers are trusted as they say they are. Use "jwt" outside test clusters.
-{{- end }}
 {{- if .Values.networkPolicy.enabled }}
 
 A NetworkPolicy admits gRPC only from the peers in networkPolicy.ingress.grpcFrom

@@ -8,6 +8,9 @@ app.settings. Each entry names a value by its path in the chart's values
   metres    a number of metres above 0
   duration  a humantime duration such as "72h", not empty
   text      anything, passed on as text
+  list      a list of words (no commas, no spaces), passed on comma-separated
+            (the roles of registry.carePersonReadRoles); the service checks
+            the words themselves
 atLeast: <path of another setting> also requires the value to be no lower
 than that one.
 */}}
@@ -34,8 +37,17 @@ Usage: include "weigrid-common.checkSetting" (list "caps.daily" .Values.caps.dai
 {{- if not $value }}
 {{- fail (printf "%s must be a duration such as \"72h\"" $key) }}
 {{- end }}
+{{- else if eq $rule "list" }}
+{{- if not (kindIs "slice" $value) }}
+{{- fail (printf "%s must be a list, such as [town_operator, workstation_staff], not %v" $key $value) }}
+{{- end }}
+{{- range $value }}
+{{- if not (and (kindIs "string" .) (regexMatch "^[A-Za-z0-9_.-]+$" .)) }}
+{{- fail (printf "%s must list words without commas or spaces, not %q" $key (toString .)) }}
+{{- end }}
+{{- end }}
 {{- else if ne $rule "text" }}
-{{- fail (printf "app.settings: %s has rule %q; the rules are count, metres, duration and text" $key $rule) }}
+{{- fail (printf "app.settings: %s has rule %q; the rules are count, metres, duration, text and list" $key $rule) }}
 {{- end }}
 {{- end }}
 
@@ -68,6 +80,6 @@ The settings' ConfigMap entries, once every one of them keeps its rule.
 {{- range .Values.app.settings }}
 {{- $value := index $values .key }}
 {{- $env := concat (list $root) (splitList "." .key) }}
-{{ include "weigrid-common.envName" $env }}: {{ if eq .rule "count" }}{{ $value | int64 | quote }}{{ else if eq .rule "metres" }}{{ $value | toString | quote }}{{ else }}{{ $value | quote }}{{ end }}
+{{ include "weigrid-common.envName" $env }}: {{ if eq .rule "count" }}{{ $value | int64 | quote }}{{ else if eq .rule "metres" }}{{ $value | toString | quote }}{{ else if eq .rule "list" }}{{ join "," $value | quote }}{{ else }}{{ $value | quote }}{{ end }}
 {{- end }}
 {{- end }}

@@ -55,10 +55,19 @@ imagePullSecrets:
 {{- include "weigrid-common.global" (list . "nats" "url") | default .Values.nats.url }}
 {{- end }}
 
+{{/*
+How callers are authenticated: "jwt", tokens of the district's identity
+provider. "dev" (development tokens, signed with a secret anyone can read in
+the repository) is refused: the services accept it only with a loopback
+grpc.listen, which a pod serving its Service never has.
+*/}}
 {{- define "weigrid-common.authMode" -}}
 {{- $mode := include "weigrid-common.global" (list . "auth" "mode") | default .Values.auth.mode }}
-{{- if not (has $mode (list "jwt" "dev")) }}
-{{- fail (printf "auth.mode must be \"jwt\" or \"dev\", not %q" $mode) }}
+{{- if eq $mode "dev" }}
+{{- fail "auth.mode \"dev\" (development tokens) is for one machine (make run), never a cluster: the services refuse it unless grpc.listen is a loopback address, which a pod's is not; use \"jwt\" with the identity provider's public key (auth.publicKey)" }}
+{{- end }}
+{{- if ne $mode "jwt" }}
+{{- fail (printf "auth.mode must be \"jwt\", not %q" $mode) }}
 {{- end }}
 {{- $mode }}
 {{- end }}
