@@ -41,20 +41,6 @@ import yaml
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Rules a binary keeps only when it starts serving, after `--check-config`
-# has passed, so a configuration without them would pass here and
-# crash-loop in the cluster. TODO(#10): gone once `--check-config` checks
-# them itself (platform::config::Validate).
-CHECKED_ONLY_AT_START = {
-    "ticket-dispatch": [
-        {
-            "variables": ("WEIGRID_DISPATCH__CLIENTS__SERVICE_TOKEN", "WEIGRID__CLIENTS__SERVICE_TOKEN"),
-            "mode": ("WEIGRID_DISPATCH__AUTH__MODE", "WEIGRID__AUTH__MODE"),
-            "message": "clients.service_token is required when auth.mode is jwt",
-        }
-    ],
-}
-
 # Where a workload kind keeps its pod spec.
 POD_SPEC_PATHS = {
     "Pod": ("spec",),
@@ -240,17 +226,6 @@ def place_files(env, spec, container, root):
             break
 
 
-def checked_only_at_start(binary, container, env):
-    """Returns the message of a start-up rule the environment breaks."""
-    if container.get("args") or container.get("command"):
-        return None  # migrate, probe: not the serving process
-    for rule in CHECKED_ONLY_AT_START.get(binary, []):
-        mode = next((env[v] for v in rule["mode"] if v in env), "jwt")
-        if mode == "jwt" and not any(env.get(v) for v in rule["variables"]):
-            return f"{binary}: configuration: {rule['message']} (checked at start, not by --check-config)"
-    return None
-
-
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--expect-refusal", action="store_true")
@@ -281,19 +256,18 @@ def main(argv):
         try:
             env = container_env(render, namespace, container, binary)
             place_files(env, spec, container, root)
-            refusal = checked_only_at_start(binary, container, env)
-            if refusal is None:
-                outcome = subprocess.run(
-                    [os.path.join(args.bin_dir, binary), "--check-config"],
-                    env=env,
-                    cwd=root,
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                    check=False,
-                )
-                if outcome.returncode != 0:
-                    refusal = (outcome.stderr.strip() or outcome.stdout.strip()) + f" (exit {outcome.returncode})"
+            refusal = None
+            outcome = subprocess.run(
+                [os.path.join(args.bin_dir, binary), "--check-config"],
+                env=env,
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            if outcome.returncode != 0:
+                refusal = (outcome.stderr.strip() or outcome.stdout.strip()) + f" (exit {outcome.returncode})"
         except Unstartable as error:
             failures.append(f"{where}: cannot start: {error}")
             print(f"    {where}: cannot start: {error}")

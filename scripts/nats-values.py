@@ -23,7 +23,8 @@ From each service's entry it derives, for nats.prefix "" (production):
             it and acknowledge what it pulled (an ordered consumer, which the
             client names and renames, any name on its stream, and deleting
             one it replaces);
-  subscribe its reply inbox only (_INBOX.>).
+  subscribe its own reply inbox only (_INBOX_<service>.>, the prefix the
+  chart sets as nats.inbox_prefix).
 
 Needs PyYAML (in the deploy check's virtualenv, .tools/venv).
 """
@@ -44,7 +45,9 @@ VALUES = os.path.join(REPOSITORY, "charts", "weigrid", "nats", "values.yaml")
 # The generated parts of values.yaml sit between these lines.
 BEGIN = re.compile(r"^(?P<indent> *)# BEGIN (?P<part>[a-z]+), written by scripts/nats-values.py from permissions.yaml$")
 END = re.compile(r"^ *# END (?P<part>[a-z]+)$")
-INBOX = "_INBOX.>"
+def inbox(service):
+    """Returns the reply subjects of `service` (its nats.inbox_prefix)."""
+    return "_INBOX_" + service["user"].replace("-", "_") + ".>"
 JS_API = "$JS.API"
 
 
@@ -94,7 +97,7 @@ def users(permissions, password):
             "password": password(service),
             "permissions": {
                 "publish": {"allow": publish_permissions(service)},
-                "subscribe": {"allow": [INBOX]},
+                "subscribe": {"allow": [inbox(service)]},
             },
         }
         for service in permissions["services"].values()

@@ -20,10 +20,10 @@ endpoint would be dialled in plain text despite the TLS settings.
 {{- $client := index $root.Values.clients $name }}
 {{- $title := (index $root.Values.app.clients $name).title }}
 {{- $endpoint := tpl ($client.endpoint | required (printf "clients.%s.endpoint must name %s's gRPC endpoint" $name $title)) $root }}
-{{- if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint)) }}
-{{- fail (printf "clients.%s.endpoint must be an http:// or https:// URL, not %q" $name $endpoint) }}
+{{- if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint) (hasPrefix "dns:///" $endpoint) (hasPrefix "dns+https:///" $endpoint)) }}
+{{- fail (printf "clients.%s.endpoint must be an http:// or https:// URL, or dns:///host:port (dns+https:///host:port with TLS) to balance over a headless Service, not %q" $name $endpoint) }}
 {{- end }}
-{{- if and $client.tls.enabled (not (hasPrefix "https://" $endpoint)) }}
+{{- if and $client.tls.enabled (not (or (hasPrefix "https://" $endpoint) (hasPrefix "dns+https:///" $endpoint))) }}
 {{- fail (printf "clients.%s.endpoint must be https:// when clients.%s.tls.enabled, not %q" $name $name $endpoint) }}
 {{- end }}
 {{- $endpoint }}

@@ -62,6 +62,10 @@ The ConfigMap entries, each on a line of its own after a newline.
 {{- $method := include "weigrid-common.natsAuthMethod" . }}
 WEIGRID__NATS__URL: {{ include "weigrid-common.natsUrl" . | quote }}
 WEIGRID__NATS__PREFIX: {{ .Values.nats.prefix | quote }}
+{{- /* Replies come to a prefix of the service's own, so NATS permissions
+       (charts/weigrid/nats/permissions.yaml) keep one service from reading
+       another's. */}}
+WEIGRID__NATS__INBOX_PREFIX: {{ printf "_INBOX_%s" (.Chart.Name | replace "-" "_") | quote }}
 {{- range $key := list "streamReplicas" "streamMaxAge" "streamMaxBytes" "maxDeliveries" }}
 {{- with include "weigrid-common.natsSetting" (list $ $key) }}
 WEIGRID__NATS__{{ snakecase $key | upper }}: {{ . | quote }}

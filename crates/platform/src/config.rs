@@ -446,6 +446,10 @@ pub struct NatsConfig {
     pub stream_max_bytes: i64,
     /// Deliveries of one event before a consumer sets it aside.
     pub max_deliveries: i64,
+    /// Prefix of this connection's reply subjects (`_INBOX` by default); a
+    /// service of its own (`_INBOX_points`) lets NATS permissions keep one
+    /// service from reading another's replies.
+    pub inbox_prefix: String,
     /// User and password (the password is a secret).
     #[serde(default)]
     pub user: Option<String>,
@@ -479,6 +483,7 @@ impl NatsConfig {
             stream_max_age: Duration::from_secs(30 * 24 * 3600),
             stream_max_bytes: 0,
             max_deliveries: 10,
+            inbox_prefix: "_INBOX".to_owned(),
             user: None,
             password: None,
             nkey_seed_path: None,
@@ -525,6 +530,15 @@ impl Validate for NatsConfig {
             (1..=1000).contains(&self.max_deliveries),
             "nats.max_deliveries",
             "must be between 1 and 1000",
+        );
+        v.check(
+            !self.inbox_prefix.is_empty()
+                && self
+                    .inbox_prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "nats.inbox_prefix",
+            "must be ASCII letters, digits, '_' or '-', e.g. _INBOX_points",
         );
         v.check(
             self.user.is_some() == self.password.is_some(),

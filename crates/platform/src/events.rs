@@ -61,6 +61,7 @@ impl Bus {
     /// The URL is malformed.
     pub async fn connect(config: &NatsConfig) -> anyhow::Result<Self> {
         let mut options = async_nats::ConnectOptions::new()
+            .custom_inbox_prefix(config.inbox_prefix.clone())
             .retry_on_initial_connect()
             .connection_timeout(Duration::from_secs(2))
             .max_reconnects(None);

@@ -129,7 +129,14 @@ pub async fn consume<H: EventHandler>(
     handler: H,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let stream = bus.ensure_stream(&spec.stream).await?;
+    // The stream is another service's: it is looked up, never declared
+    // here (its owner declares it, with its limits; a consumer that starts
+    // first waits for it).
+    let stream = bus
+        .jetstream()
+        .get_stream(bus.stream_name(&spec.stream))
+        .await
+        .with_context(|| format!("looking up stream {}", bus.stream_name(&spec.stream)))?;
     let consumer = stream
         .get_or_create_consumer(
             &spec.name,

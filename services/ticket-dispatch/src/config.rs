@@ -128,6 +128,14 @@ impl Validate for DispatchConfig {
     fn validate(&self, v: &mut Violations) {
         self.service.validate(v);
         self.clients.registry.validate_at("clients.registry", v);
+        // Dispatch calls the registry with its own identity: in production
+        // a token from the identity provider, mounted from a Secret.
+        v.check(
+            self.clients.service_token.is_some()
+                || self.service.auth.mode == platform::config::AuthMode::Dev,
+            "clients.service_token",
+            "is required when auth.mode is jwt: the token dispatch calls the registry with",
+        );
         v.check(
             (1..=72).contains(&self.deadlines.non_police_110_hours),
             "deadlines.non_police_110_hours",
