@@ -27,6 +27,7 @@ use platform::auth::Role;
 use platform::clock::{Clock as _, ManualClock};
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::service::Service as _;
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use sqlx::PgPool;

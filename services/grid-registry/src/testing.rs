@@ -18,6 +18,7 @@ use platform::auth::{DevIssuer, Role};
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::service::Service as _;
 use proto::registry::v1 as pb;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
 use sqlx::PgPool;

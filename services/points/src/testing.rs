@@ -15,6 +15,7 @@ use platform::auth::{DevIssuer, Role};
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::service::Service as _;
 use platform::outbox::RelayWaker;
 use platform::testing::eventually;
 use platform::uow::Units;

@@ -17,6 +17,7 @@ use platform::bench::{Measured, measure};
 use platform::clock::SystemClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::service::Service as _;
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use sqlx::PgPool;

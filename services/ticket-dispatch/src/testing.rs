@@ -16,6 +16,7 @@ use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::service::Service as _;
 use platform::testing::ScratchDatabase;
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
