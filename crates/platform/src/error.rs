@@ -4,32 +4,15 @@
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};
 
-/// One broken input rule: the field (a path such as `boundary.exterior` or
-/// `features[3].properties.households`) and the rule it breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    pub field: String,
-    pub rule: String,
-}
-
-impl FieldViolation {
-    /// Returns a violation of `rule` by `field`.
-    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule: rule.into(),
-        }
-    }
-}
+/// One broken input rule, field and rule: the kernel's, so that a domain's
+/// violations become [`AppError::InvalidArgument`] as they are.
+pub use kernel::FieldViolation;
+use kernel::describe;
 
 /// Returns INVALID_ARGUMENT carrying `google.rpc.BadRequest` with every
 /// violation; the message names them too, for clients that ignore details.
 pub fn invalid_argument(violations: &[FieldViolation]) -> Status {
-    let message = violations
-        .iter()
-        .map(|v| format!("{}: {}", v.field, v.rule))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let message = describe(violations);
     let mut details = ErrorDetails::new();
     for v in violations {
         details.add_bad_request_violation(v.field.clone(), v.rule.clone());
@@ -139,14 +122,6 @@ pub enum AppError {
     /// Anything else: logged with its chain, reported as "internal error".
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-fn describe(violations: &[FieldViolation]) -> String {
-    violations
-        .iter()
-        .map(|v| format!("{}: {}", v.field, v.rule))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 impl AppError {

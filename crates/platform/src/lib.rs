@@ -4,8 +4,10 @@
 //! and client scaffolds, authentication, errors, masking of personal data,
 //! an injectable clock and shutdown signals.
 //!
-//! A service wires these together in `App::build` (see `STYLE.md` §5); tests
-//! call the same pieces with a manual clock and a private NATS subject prefix.
+//! A service's `App` implements [`service::Service`] once and stands on a
+//! [`service::Base`] (see `STYLE.md` §5); its binary is
+//! [`process::main`], and its test kit serves the same `App` with a manual
+//! clock and a private NATS subject prefix (`testing::Served`).
 
 pub mod auth;
 #[cfg(any(test, feature = "testkit"))]
@@ -24,6 +26,7 @@ pub mod metrics;
 pub mod nearby;
 pub mod outbox;
 pub mod process;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(any(test, feature = "testkit"))]

@@ -1,10 +1,18 @@
 //! The `main` of every service: configuration, telemetry, run, and an exit
-//! code that says what went wrong in one line.
+//! code that says what went wrong in one line. A service's binary is
+//!
+//! ```ignore
+//! #[tokio::main]
+//! async fn main() -> std::process::ExitCode {
+//!     platform::process::main::<grid_registry::App>().await
+//! }
+//! ```
 
 use std::future::Future;
 use std::process::ExitCode;
 
 use crate::config::{ConfigError, TelemetryConfig};
+use crate::service::Service;
 
 /// Loads the configuration with `load`, installs telemetry from it, runs
 /// `run` and flushes telemetry. A bad configuration exits with 2 and one
@@ -55,65 +63,63 @@ where
     }
 }
 
-/// What [`service_main_with_commands`] needs for a service's commands
-/// besides serving: its migrations and its health service.
-pub struct Commands<C> {
-    /// The service's database settings.
-    pub database: fn(&C) -> &crate::config::DatabaseConfig,
-    /// The service's gRPC server settings (where `probe` looks by default).
-    pub grpc: fn(&C) -> &crate::config::GrpcConfig,
-    /// The service's migrations (the platform's are added).
-    pub migrator: &'static sqlx::migrate::Migrator,
-    /// The gRPC service whose readiness `probe` asks for.
-    pub health_service: &'static str,
-}
-
-/// Runs a service as [`service_main`] does, with two more commands:
-/// - `migrate` applies its migrations (the platform's and its own) and
+/// Runs service `S` as its binary: with no command it serves until
+/// SIGTERM or Ctrl-C ([`Service::build`], then
+/// [`Service::run_until_stopped`]); besides serving it knows
+/// - `migrate`: applies its migrations (the platform's and its own) and
 ///   exits: 0 when the schema is up to date, 1 when a migration failed.
 ///   Deployments run it as a Job before the new release's pods start.
-/// - `probe [URL]` asks the health service at `URL` (default: this
+/// - `probe [URL]`: asks the health service at `URL` (default: this
 ///   configuration's `grpc.listen`) whether the service is ready, and exits
 ///   0 when it is SERVING, 1 otherwise: a health check from inside the
 ///   image, for `helm test` and scripts. With `grpc.tls` it speaks TLS,
 ///   trusting `grpc.tls.client_ca_path` and presenting the service's own
 ///   certificate.
-pub async fn service_main_with_commands<C, Fut>(
-    name: &'static str,
-    load: impl FnOnce() -> Result<C, ConfigError>,
-    telemetry: impl Fn(&C) -> &TelemetryConfig,
-    commands: Commands<C>,
-    run: impl FnOnce(C) -> Fut,
-) -> ExitCode
-where
-    Fut: Future<Output = anyhow::Result<()>>,
-{
+/// - `--check-config` (with any of them): only validates the configuration
+///   (see [`service_main`]).
+pub async fn main<S: Service>() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let telemetry = telemetry_of::<S>;
     match args.first().map(String::as_str) {
         Some("migrate") => {
-            service_main(name, load, telemetry, |config| async move {
-                let applied =
-                    crate::db::migrate_only((commands.database)(&config), commands.migrator)
-                        .await?;
+            service_main(S::NAME, S::load, telemetry, |config| async move {
+                let database = &S::shared(&config).database;
+                let applied = crate::db::migrate_only(database, S::MIGRATOR).await?;
                 tracing::info!(applied, "database schema up to date");
-                println!("{name}: database schema up to date ({applied} migration(s) applied)");
+                println!(
+                    "{}: database schema up to date ({applied} migration(s) applied)",
+                    S::NAME
+                );
                 Ok(())
             })
             .await
         }
         Some("probe") => {
             let url = args.get(1).cloned();
-            service_main(name, load, telemetry, |config| async move {
-                let grpc = (commands.grpc)(&config);
-                let status = probe(grpc, url, commands.health_service).await?;
-                println!("{name}: {} is {status}", commands.health_service);
+            service_main(S::NAME, S::load, telemetry, |config| async move {
+                let grpc = &S::shared(&config).grpc;
+                let status = probe(grpc, url, S::HEALTH_SERVICE).await?;
+                println!("{}: {} is {status}", S::NAME, S::HEALTH_SERVICE);
                 anyhow::ensure!(status == "SERVING", "not ready");
                 Ok(())
             })
             .await
         }
-        _ => service_main(name, load, telemetry, run).await,
+        _ => {
+            service_main(S::NAME, S::load, telemetry, |config| async move {
+                S::build(config)
+                    .await?
+                    .run_until_stopped(crate::shutdown::signal())
+                    .await
+            })
+            .await
+        }
     }
+}
+
+/// Returns the telemetry settings of service `S`'s `config`.
+fn telemetry_of<S: Service>(config: &S::Config) -> &TelemetryConfig {
+    &S::shared(config).telemetry
 }
 
 /// Asks the health service at `url` (or at `grpc.listen`) for `service`.

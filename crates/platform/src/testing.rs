@@ -1,12 +1,23 @@
-//! Helpers for services' tests: a private subject prefix per test, a private
-//! NATS server to stop and start, and bounded waiting.
+//! Helpers for services' tests: a service served in a task that can stop
+//! and start again ([`Served`]), a private subject prefix per test, a
+//! private NATS server to stop and start, scratch databases and bounded
+//! waiting.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use anyhow::Context as _;
+use sqlx::PgPool;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::clock::SharedClock;
 use crate::config::NatsConfig;
+use crate::events::Bus;
+use crate::service::Service;
 
 /// Returns a fresh subject prefix, so parallel tests never see each other's
 /// streams or events.
@@ -214,4 +225,122 @@ pub fn service_config<T: serde::de::DeserializeOwned + crate::config::Validate>(
         .map(|(k, v)| (format!("WEIGRID_{upper}__{k}"), v))
         .collect();
     crate::config::load_from(service, defaults, &env).expect("test configuration is valid")
+}
+
+/// A service served for a test: `S` over a migrated pool, with the test's
+/// configuration (a free port, a private NATS prefix) and clock, in a task
+/// that a stop channel ends, as SIGTERM would. It can be stopped (an
+/// outage) and started again on the same database, port and prefix;
+/// dropping it asks the service to stop.
+pub struct Served<S: Service> {
+    config: S::Config,
+    pool: PgPool,
+    clock: SharedClock,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl<S: Service> Served<S> {
+    /// Migrates `pool` and serves `S` on it with `config` and `clock`.
+    ///
+    /// # Panics
+    /// The migrations fail, the NATS settings are unusable or the service
+    /// does not build: the test cannot go on.
+    pub async fn start(pool: PgPool, config: S::Config, clock: SharedClock) -> Self {
+        Self::try_start(pool, config, clock)
+            .await
+            .unwrap_or_else(|err| panic!("{} starts: {err:#}", S::NAME))
+    }
+
+    /// Starts as [`Served::start`] does, for tools that report a failure
+    /// rather than panic.
+    ///
+    /// # Errors
+    /// The migrations fail, the NATS settings are unusable or the service
+    /// does not build.
+    pub async fn try_start(
+        pool: PgPool,
+        config: S::Config,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        crate::telemetry::init_for_tests();
+        crate::db::migrate(&pool, S::MIGRATOR)
+            .await
+            .context("applying the migrations")?;
+        let mut served = Self {
+            config,
+            pool,
+            clock,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stop: None,
+            task: None,
+        };
+        served.serve().await?;
+        Ok(served)
+    }
+
+    /// Returns the address the service listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the configuration the service runs with.
+    pub fn config(&self) -> &S::Config {
+        &self.config
+    }
+
+    /// Asks the service to stop, as SIGTERM does, and waits until it has;
+    /// returns how it ended (`Ok` when it was not running).
+    ///
+    /// # Errors
+    /// The service failed while running or stopping, or its task panicked.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.context("the service's task ended abnormally")?,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts the service again (stopping it first if it runs), on the same
+    /// database, port and prefix.
+    ///
+    /// # Panics
+    /// The service does not build, e.g. its port was taken meanwhile.
+    pub async fn restart(&mut self) {
+        let _ = self.stop().await;
+        S::shared_mut(&mut self.config).grpc.listen = self.addr;
+        self.serve()
+            .await
+            .unwrap_or_else(|err| panic!("{} starts again: {err:#}", S::NAME));
+    }
+
+    async fn serve(&mut self) -> anyhow::Result<()> {
+        let bus = Bus::connect(&S::shared(&self.config).nats).await?;
+        let app = S::from_parts(
+            self.config.clone(),
+            self.pool.clone(),
+            bus,
+            self.clock.clone(),
+        )
+        .await?;
+        self.addr = app.local_addr();
+        let (stop, stopped) = oneshot::channel();
+        self.task = Some(tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        })));
+        self.stop = Some(stop);
+        Ok(())
+    }
+}
+
+impl<S: Service> Drop for Served<S> {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }

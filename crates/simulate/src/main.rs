@@ -25,8 +25,8 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use clap::Parser;
 use platform::auth::Role;
 use platform::clock::{Clock as _, ManualClock};
-use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::testing::Served;
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use sqlx::PgPool;
@@ -188,21 +188,11 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
     let registry_pool = env
         .database(base, &format!("weigrid_year_registry_{id}"))
         .await?;
-    platform::db::migrate(&registry_pool, &grid_registry::MIGRATOR).await?;
     let config = grid_registry::testing::test_config(&prefix, &[]);
-    let registry_bus = Bus::connect(&config.service.nats).await?;
-    let registry = grid_registry::App::from_parts(
-        config,
-        registry_pool,
-        registry_bus,
-        Arc::new(clock.clone()),
-    )
-    .await?;
-    let registry_addr = registry.local_addr();
-    let (stop_registry, registry_stopped) = tokio::sync::oneshot::channel::<()>();
-    let registry_task = tokio::spawn(registry.run_until_stopped(async {
-        let _ = registry_stopped.await;
-    }));
+    let mut registry =
+        Served::<grid_registry::App>::try_start(registry_pool, config, Arc::new(clock.clone()))
+            .await?;
+    let registry_addr = registry.addr();
     let town = langxia::generate();
     eprintln!("loading Langxia into the registry…");
     let mut operator = weigrid_cli::connect::registry(
@@ -223,7 +213,6 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
     let dispatch_pool = env
         .database(base, &format!("weigrid_year_dispatch_{id}"))
         .await?;
-    platform::db::migrate(&dispatch_pool, &ticket_dispatch::MIGRATOR).await?;
     let mut overrides = std::collections::HashMap::new();
     for (k, v) in [
         ("AUTH__MODE", "dev".to_owned()),
@@ -243,19 +232,13 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
     }
     let config: ticket_dispatch::DispatchConfig =
         platform::config::load_from("dispatch", ticket_dispatch::config::DEFAULTS, &overrides)?;
-    let dispatch_bus = Bus::connect(&config.service.nats).await?;
-    let dispatch = ticket_dispatch::App::from_parts(
-        config,
+    let mut dispatch = Served::<ticket_dispatch::App>::try_start(
         dispatch_pool.clone(),
-        dispatch_bus,
+        config,
         Arc::new(clock.clone()),
     )
     .await?;
-    let addr = format!("http://{}", dispatch.local_addr());
-    let (stop_dispatch, dispatch_stopped) = tokio::sync::oneshot::channel::<()>();
-    let dispatch_task = tokio::spawn(dispatch.run_until_stopped(async {
-        let _ = dispatch_stopped.await;
-    }));
+    let addr = format!("http://{}", dispatch.addr());
     let mut actors = Actors {
         addr,
         clients: HashMap::new(),
@@ -336,10 +319,8 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
     // databases go.
     drop(actors);
     drop(desk);
-    let _ = stop_dispatch.send(());
-    let _ = stop_registry.send(());
-    dispatch_task.await??;
-    registry_task.await??;
+    dispatch.stop().await?;
+    registry.stop().await?;
     let mut villages = assessment.villages;
     villages.sort_by(|a, b| b.weighted.total_cmp(&a.weighted));
     report += "\nVillage assessment (score × weight):\n";

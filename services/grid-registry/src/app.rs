@@ -1,61 +1,60 @@
-//! Wiring: the pool, the bus, the index, the relay and the gRPC server.
+//! Wiring: the registry on the platform's base, with its spatial index kept
+//! fresh by the listener and the periodic refresh.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use platform::auth::Verifier;
-use platform::clock::{SharedClock, SystemClock};
-use platform::events::Bus;
-use platform::grpc::{Chassis, run};
-use platform::metrics::Metrics;
-use platform::outbox::Relay;
-use platform::uow::Units;
+use platform::clock::SharedClock;
+use platform::config::ServiceConfig;
+use platform::events::{Bus, StreamSpec};
+use platform::service::{Base, Service};
 use proto::registry::v1::registry_service_server::RegistryServiceServer;
 use sqlx::PgPool;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use sqlx::migrate::Migrator;
 
 use crate::api::RegistryApi;
 use crate::application::Context;
-use crate::config::RegistryConfig;
+use crate::config::{DEFAULTS, RegistryConfig};
 use crate::domain::index::SpatialIndex;
-use crate::events::STREAM;
-use crate::{MIGRATOR, listener};
+use crate::{MIGRATOR, events, listener};
 
 /// A registry instance, bound and ready to run.
 pub struct App {
-    config: RegistryConfig,
-    pool: PgPool,
-    bus: Bus,
+    base: Base,
     index: Arc<SpatialIndex>,
-    listener: TcpListener,
-    metrics: Arc<Metrics>,
-    relay: Relay,
     api: RegistryApi,
-    verifier: Arc<Verifier>,
+    /// How often the whole index is reloaded.
+    index_full_refresh: Duration,
 }
 
-impl App {
-    /// Connects to PostgreSQL (creating and migrating the database) and to
-    /// NATS, then builds the app.
-    ///
-    /// # Errors
-    /// PostgreSQL unreachable, a failed migration, or a bad listen address.
-    pub async fn build(config: RegistryConfig) -> anyhow::Result<Self> {
-        let pool = platform::db::connect_and_migrate(&config.service.database, &MIGRATOR).await?;
-        let bus = Bus::connect(&config.service.nats).await?;
-        Self::from_parts(config, pool, bus, Arc::new(SystemClock)).await
+impl Service for App {
+    type Config = RegistryConfig;
+
+    const NAME: &'static str = "grid-registry";
+    const CONFIG_NAME: &'static str = "registry";
+    const DEFAULTS: &'static str = DEFAULTS;
+    const HEALTH_SERVICE: &'static str = "weigrid.registry.v1.RegistryService";
+    const STREAM: StreamSpec = events::STREAM;
+    const FILE_DESCRIPTOR_SET: &'static [u8] = proto::FILE_DESCRIPTOR_SET;
+    const MIGRATOR: &'static Migrator = &MIGRATOR;
+
+    fn shared(config: &RegistryConfig) -> &ServiceConfig {
+        &config.service
     }
 
-    /// Builds the app from its parts (tests pass a migrated pool, a bus with
-    /// a private prefix and a manual clock), loads the index and binds the
-    /// gRPC listener.
+    fn shared_mut(config: &mut RegistryConfig) -> &mut ServiceConfig {
+        &mut config.service
+    }
+
+    /// Loads the index, then builds the registry on the base.
     ///
     /// # Errors
-    /// The index cannot be loaded or the address cannot be bound.
-    pub async fn from_parts(
+    /// The index cannot be loaded, the auth settings are unusable or the
+    /// address cannot be bound.
+    async fn from_parts(
         config: RegistryConfig,
         pool: PgPool,
         bus: Bus,
@@ -67,80 +66,53 @@ impl App {
                 .await
                 .context("loading the spatial index")?,
         );
-        let metrics = Arc::new(Metrics::new("grid-registry"));
-        let relay = Relay::new(
-            pool.clone(),
-            bus.clone(),
-            STREAM,
-            config.service.outbox.clone(),
-            metrics.clone(),
-        );
-        let units = Units::new(pool.clone(), clock, relay.waker());
-        let api = RegistryApi::new(Context::new(units, index.clone(), config.registry.clone()));
-        let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
-        let listener = TcpListener::bind(config.service.grpc.listen)
-            .await
-            .with_context(|| format!("binding gRPC to {}", config.service.grpc.listen))?;
+        let base = Base::new::<Self>(&config, pool, bus, clock).await?;
+        let index_full_refresh = config.registry.index_full_refresh;
+        let ctx = Context::new(base.units().clone(), index.clone(), config.registry);
         Ok(Self {
-            config,
-            pool,
-            bus,
+            base,
             index,
-            listener,
-            metrics,
-            relay,
-            api,
-            verifier,
+            api: RegistryApi::new(ctx),
+            index_full_refresh,
         })
     }
 
-    /// Returns the address gRPC listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+    fn local_addr(&self) -> SocketAddr {
+        self.base.local_addr()
     }
 
-    /// Returns the spatial index (for benchmarks and tests).
-    pub fn index(&self) -> Arc<SpatialIndex> {
-        self.index.clone()
-    }
-
-    /// Serves until `shutdown` completes: then stops accepting, finishes
-    /// in-flight calls, flushes the outbox and returns.
-    ///
-    /// # Errors
-    /// The server fails.
-    pub async fn run_until_stopped(
+    /// Follows the registry's grid events and refreshes the index
+    /// periodically while serving.
+    async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
-        let background = CancellationToken::new();
-        tokio::spawn(listener::follow(
-            self.bus.clone(),
-            self.pool.clone(),
+        let (bus, pool, index) = (
+            self.base.bus().clone(),
+            self.base.pool().clone(),
             self.index.clone(),
-            background.clone(),
-        ));
-        tokio::spawn(listener::refresh_periodically(
-            self.pool.clone(),
-            self.index.clone(),
-            self.config.registry.index_full_refresh,
-            background.clone(),
-        ));
-        tracing::info!(grids = self.index.snapshot().len(), "spatial index loaded");
-        let service = RegistryServiceServer::new(self.api)
-            .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
-            .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
-        let chassis = Chassis::new(
-            self.pool,
-            self.bus,
-            self.relay,
-            self.metrics,
-            &self.config.service,
-            self.verifier,
-            proto::FILE_DESCRIPTOR_SET,
         );
-        run(service, self.listener, chassis, background, shutdown).await
+        self.base
+            .spawn(|cancel| listener::follow(bus, pool, index, cancel));
+        let (pool, index, every) = (
+            self.base.pool().clone(),
+            self.index.clone(),
+            self.index_full_refresh,
+        );
+        self.base
+            .spawn(|cancel| listener::refresh_periodically(pool, index, every, cancel));
+        tracing::info!(grids = self.index.snapshot().len(), "spatial index loaded");
+        let limit = self.base.max_message_bytes();
+        let service = RegistryServiceServer::new(self.api)
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit);
+        self.base.serve(service, shutdown).await
+    }
+}
+
+impl App {
+    /// Returns the spatial index (for benchmarks and tests).
+    pub fn index(&self) -> Arc<SpatialIndex> {
+        self.index.clone()
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use platform::auth::Role;
-use platform::config::{ConfigError, ServiceConfig, Validate, Violations};
+use platform::config::{ServiceConfig, Validate, Violations};
 use serde::Deserialize;
 
 use crate::domain::grid::Tolerances;
@@ -46,16 +46,6 @@ impl RegistrySettings {
             .filter(|s| !s.trim().is_empty())
             .filter_map(|s| s.parse().ok())
             .collect()
-    }
-}
-
-impl RegistryConfig {
-    /// Loads the configuration (see `platform::config`).
-    ///
-    /// # Errors
-    /// A value of the wrong type or a broken rule, named by key.
-    pub fn load() -> Result<Self, ConfigError> {
-        platform::config::load("registry", DEFAULTS)
     }
 }
 

@@ -16,19 +16,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use platform::auth::{DevIssuer, Role};
 use platform::clock::ManualClock;
-use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::testing::Served;
 use proto::registry::v1 as pb;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::config::DEFAULTS;
-use crate::{App, MIGRATOR, RegistryConfig};
+use crate::{App, RegistryConfig};
 
 /// A registry client sending a bearer token.
 pub type Client = RegistryServiceClient<InterceptedService<Channel, Outgoing>>;
@@ -42,8 +40,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub config: RegistryConfig,
     operator: Registry,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
+    served: Served<App>,
 }
 
 /// Configuration for a test instance: free port, no metrics endpoint, a
@@ -72,22 +69,9 @@ impl TestApp {
 
     /// Serves a registry with `config` (the pool is migrated first).
     pub async fn spawn_with(pool: PgPool, config: RegistryConfig) -> Self {
-        platform::telemetry::init_for_tests();
-        platform::db::migrate(&pool, &MIGRATOR)
-            .await
-            .expect("migrations apply");
-        let bus = Bus::connect(&config.service.nats)
-            .await
-            .expect("NATS URL is valid");
         let clock = ManualClock::new(start_time());
-        let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(app.run_until_stopped(async {
-            let _ = stopped.await;
-        }));
+        let served = Served::start(pool, config.clone(), Arc::new(clock)).await;
+        let addr = served.addr();
         let operator = Registry::new(client(
             Channel::from_shared(format!("http://{addr}"))
                 .expect("a socket address is a URI")
@@ -99,21 +83,13 @@ impl TestApp {
             addr,
             config,
             operator,
-            stop: Some(stop),
-            task: Some(task),
+            served,
         }
     }
 
     /// Asks the app to stop (as SIGTERM does) and waits until it has.
     pub async fn shutdown(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await
-                .expect("app task joins")
-                .expect("app stops cleanly");
-        }
+        self.served.stop().await.expect("app stops cleanly");
     }
 
     /// Returns a channel to the app.
@@ -151,14 +127,6 @@ impl Deref for TestApp {
 
     fn deref(&self) -> &Registry {
         &self.operator
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

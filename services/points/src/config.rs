@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::FixedOffset;
-use platform::config::{ConfigError, ServiceConfig, Validate, Violations};
+use platform::config::{ServiceConfig, Validate, Violations};
 use serde::Deserialize;
 
 use crate::domain::rules::Caps;
@@ -67,16 +67,6 @@ impl Town {
     pub fn offset(self) -> FixedOffset {
         FixedOffset::east_opt(self.utc_offset_hours * 3600)
             .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
-    }
-}
-
-impl PointsConfig {
-    /// Loads the configuration (see `platform::config`).
-    ///
-    /// # Errors
-    /// A value of the wrong type or a broken rule, named by key.
-    pub fn load() -> Result<Self, ConfigError> {
-        platform::config::load("points", DEFAULTS)
     }
 }
 

@@ -16,21 +16,19 @@ use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
 use platform::outbox::RelayWaker;
-use platform::testing::eventually;
+use platform::testing::{Served, eventually};
 use platform::uow::Units;
 use prost::Message as _;
 use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as pb;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::config::DEFAULTS;
-use crate::{App, MIGRATOR, PointsConfig};
+use crate::{App, PointsConfig};
 
 /// A points client sending a bearer token.
 pub type Client = PointsServiceClient<InterceptedService<Channel, Outgoing>>;
@@ -87,8 +85,7 @@ pub struct TestPoints {
     pub pool: PgPool,
     workstation: Client,
     town: Client,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
+    served: Served<App>,
 }
 
 impl TestPoints {
@@ -99,23 +96,10 @@ impl TestPoints {
 
     /// Serves points over `pool` with configuration `overrides`.
     pub async fn spawn_with(pool: PgPool, overrides: &[(&str, String)]) -> Self {
-        platform::telemetry::init_for_tests();
-        platform::db::migrate(&pool, &MIGRATOR)
-            .await
-            .expect("migrations apply");
         let config = test_config(&platform::testing::unique_prefix(), overrides);
-        let bus = Bus::connect(&config.service.nats)
-            .await
-            .expect("NATS URL is valid");
         let clock = ManualClock::new(start_time());
-        let app = App::from_parts(config.clone(), pool.clone(), bus, Arc::new(clock.clone()))
-            .await
-            .expect("app builds");
-        let addr = app.local_addr();
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(app.run_until_stopped(async {
-            let _ = stopped.await;
-        }));
+        let served = Served::start(pool.clone(), config.clone(), Arc::new(clock.clone())).await;
+        let addr = served.addr();
         Self {
             addr,
             clock,
@@ -126,8 +110,7 @@ impl TestPoints {
                 &token_of("ws-op", Role::WorkstationStaff, Some(VILLAGE)),
             ),
             town: client_at(addr, &token_of("town-op", Role::TownOperator, None)),
-            stop: Some(stop),
-            task: Some(task),
+            served,
         }
     }
 
@@ -407,20 +390,7 @@ impl TestPoints {
 
     /// Stops points.
     pub async fn cleanup(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for TestPoints {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.served.stop().await;
     }
 }
 

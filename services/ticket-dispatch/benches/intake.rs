@@ -17,6 +17,7 @@ use platform::bench::{Measured, measure};
 use platform::clock::SystemClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
+use platform::testing::Served;
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use sqlx::PgPool;
@@ -106,7 +107,6 @@ async fn main() -> anyhow::Result<()> {
     .await;
     small_town(&mut registry.operator().await).await;
     let dispatch_pool = database(&admin, &base, &dispatch_db).await?;
-    platform::db::migrate(&dispatch_pool, &ticket_dispatch::MIGRATOR).await?;
     let prefix = platform::testing::unique_prefix();
     let mut env = std::collections::HashMap::new();
     for (k, v) in [
@@ -126,19 +126,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let config: ticket_dispatch::DispatchConfig =
         platform::config::load_from("dispatch", ticket_dispatch::config::DEFAULTS, &env)?;
-    let bus = Bus::connect(&config.service.nats).await?;
-    let app = ticket_dispatch::App::from_parts(
-        config.clone(),
+    let mut dispatch = Served::<ticket_dispatch::App>::try_start(
         dispatch_pool.clone(),
-        bus.clone(),
+        config,
         Arc::new(SystemClock),
     )
     .await?;
-    let addr = app.local_addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
+    let addr = dispatch.addr();
     let token = grid_registry::testing::token(Role::TownOperator, None);
     let channel = Channel::from_shared(format!("http://{addr}"))?
         .connect()
@@ -281,8 +275,7 @@ async fn main() -> anyhow::Result<()> {
         fixed.pct(0.99).as_secs_f64() * 1e3
     );
 
-    let _ = stop.send(());
-    served.await??;
+    dispatch.stop().await?;
     registry.shutdown().await;
     for name in [registry_db, dispatch_db, raw_db] {
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(

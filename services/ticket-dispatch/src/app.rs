@@ -1,5 +1,5 @@
-//! Wiring: the pool, the bus, the registry client, the use cases' context,
-//! the workers, the consumers and the gRPC server.
+//! Wiring: dispatch on the platform's base, with the registry client, the
+//! use cases' context, the workers and the consumers of ticket requests.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -7,81 +7,70 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use platform::auth::{DevIssuer, Role, Verifier};
-use platform::clock::{SharedClock, SystemClock};
-use platform::config::AuthMode;
+use platform::auth::{DevIssuer, Role};
+use platform::clock::SharedClock;
+use platform::config::{AuthMode, ServiceConfig};
 use platform::events::{Bus, StreamSpec};
-use platform::grpc::{Chassis, run};
 use platform::inbox::ConsumerSpec;
-use platform::metrics::Metrics;
-use platform::outbox::Relay;
-use platform::uow::Units;
+use platform::service::{Base, Service};
 use proto::dispatch::v1::dispatch_service_server::DispatchServiceServer;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use sqlx::migrate::Migrator;
 
 use crate::api::DispatchApi;
 use crate::application::{Context, Policy};
-use crate::config::DispatchConfig;
+use crate::config::{DEFAULTS, DispatchConfig, Intake, Workers};
 use crate::consumers::TicketRequests;
 use crate::domain::deadline::DeadlineRules;
-use crate::events::STREAM;
+use crate::events;
 use crate::registry::Registry;
 use crate::repository::categories;
 use crate::{MIGRATOR, workers};
 
 /// A dispatch instance, bound and ready to run.
 pub struct App {
-    config: DispatchConfig,
-    pool: PgPool,
-    bus: Bus,
-    listener: TcpListener,
-    metrics: Arc<Metrics>,
-    relay: Relay,
+    base: Base,
     ctx: Context,
-    verifier: Arc<Verifier>,
+    workers: Workers,
+    intake: Intake,
     /// The service's own token, for what it does on nobody's behalf.
     token: String,
 }
 
-impl App {
-    /// Connects to PostgreSQL (creating and migrating the database) and
-    /// NATS, then builds the app.
-    ///
-    /// # Errors
-    /// PostgreSQL unreachable, a failed migration, or a bad address.
-    pub async fn build(config: DispatchConfig) -> anyhow::Result<Self> {
-        let pool = platform::db::connect_and_migrate(&config.service.database, &MIGRATOR).await?;
-        let bus = Bus::connect(&config.service.nats).await?;
-        Self::from_parts(config, pool, bus, Arc::new(SystemClock)).await
+impl Service for App {
+    type Config = DispatchConfig;
+
+    const NAME: &'static str = "ticket-dispatch";
+    const CONFIG_NAME: &'static str = "dispatch";
+    const DEFAULTS: &'static str = DEFAULTS;
+    const HEALTH_SERVICE: &'static str = "weigrid.dispatch.v1.DispatchService";
+    const STREAM: StreamSpec = events::STREAM;
+    const FILE_DESCRIPTOR_SET: &'static [u8] = proto::FILE_DESCRIPTOR_SET;
+    const MIGRATOR: &'static Migrator = &MIGRATOR;
+
+    fn shared(config: &DispatchConfig) -> &ServiceConfig {
+        &config.service
     }
 
-    /// Builds the app from its parts (tests pass a migrated pool, a bus with
-    /// a private prefix and a manual clock) and binds the listener.
+    fn shared_mut(config: &mut DispatchConfig) -> &mut ServiceConfig {
+        &mut config.service
+    }
+
+    /// Reads the business calendar, then builds dispatch on the base with
+    /// its registry client and policy.
     ///
     /// # Errors
     /// The calendar cannot be read, the service token is missing in
-    /// production, or the address cannot be bound.
-    pub async fn from_parts(
+    /// production, the auth settings are unusable or the address cannot be
+    /// bound.
+    async fn from_parts(
         config: DispatchConfig,
         pool: PgPool,
         bus: Bus,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let token = match (&config.clients.service_token, config.service.auth.mode) {
-            (Some(token), _) => token.expose_secret().to_owned(),
-            (None, AuthMode::Dev) => DevIssuer::from_config(&config.service.auth)?.issue(
-                "ticket-dispatch",
-                Role::Service,
-                None,
-                Duration::from_secs(365 * 24 * 3600),
-            ),
-            (None, AuthMode::Jwt) => {
-                anyhow::bail!("clients.service_token is required when auth.mode is jwt")
-            }
-        };
+        let token = service_token(&config)?;
         let registry = Registry::new(&config.clients.registry, &token)?;
         let calendar = {
             let mut conn = pool.acquire().await?;
@@ -93,16 +82,9 @@ impl App {
             calendar,
             warning_fractions: config.deadlines.fractions(),
         });
-        let metrics = Arc::new(Metrics::new("ticket-dispatch"));
-        let relay = Relay::new(
-            pool.clone(),
-            bus.clone(),
-            STREAM,
-            config.service.outbox.clone(),
-            metrics.clone(),
-        );
+        let base = Base::new::<Self>(&config, pool, bus, clock).await?;
         let ctx = Context {
-            units: Units::new(pool.clone(), clock, relay.waker()),
+            units: base.units().clone(),
             registry,
             rules,
             policy: Policy {
@@ -111,52 +93,36 @@ impl App {
                 duplicates: config.duplicates,
             },
         };
-        let verifier = Arc::new(Verifier::from_config(&config.service.auth)?);
-        let listener = TcpListener::bind(config.service.grpc.listen)
-            .await
-            .with_context(|| format!("binding gRPC to {}", config.service.grpc.listen))?;
         Ok(Self {
-            config,
-            pool,
-            bus,
-            listener,
-            metrics,
-            relay,
+            base,
             ctx,
-            verifier,
+            workers: config.workers,
+            intake: config.intake,
             token,
         })
     }
 
-    /// Returns the address gRPC listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+    fn local_addr(&self) -> SocketAddr {
+        self.base.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, finishes
-    /// in-flight calls, flushes the outbox and returns.
-    ///
-    /// # Errors
-    /// The server fails.
-    pub async fn run_until_stopped(
+    /// Runs the deadline timers and the router, and consumes the ticket
+    /// requests of every intake source, while serving.
+    async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
-        let background = CancellationToken::new();
-        tokio::spawn(workers::run_timers(
+        let (units, rules, every) = (
             self.ctx.units.clone(),
             self.ctx.rules.clone(),
-            self.config.workers.timer_interval,
-            background.clone(),
-        ));
-        tokio::spawn(workers::run_router(
-            self.ctx.clone(),
-            self.config.workers.router_interval,
-            background.clone(),
-        ));
-        for (stream, root) in self.config.intake.sources() {
+            self.workers.timer_interval,
+        );
+        self.base
+            .spawn(|cancel| workers::run_timers(units, rules, every, cancel));
+        let (ctx, every) = (self.ctx.clone(), self.workers.router_interval);
+        self.base
+            .spawn(|cancel| workers::run_router(ctx, every, cancel));
+        for (stream, root) in self.intake.sources() {
             let spec = ConsumerSpec {
                 name: format!("dispatch-{root}-ticket-requested"),
                 stream: StreamSpec {
@@ -170,26 +136,32 @@ impl App {
                 token: self.token.clone(),
                 source: root,
             };
-            tokio::spawn(platform::inbox::supervise(
-                self.bus.clone(),
-                self.ctx.units.clone(),
-                spec,
-                handler,
-                background.clone(),
-            ));
+            self.base.consume(spec, handler);
         }
+        let limit = self.base.max_message_bytes();
         let service = DispatchServiceServer::new(DispatchApi::new(self.ctx))
-            .max_decoding_message_size(self.config.service.grpc.max_message_bytes)
-            .max_encoding_message_size(self.config.service.grpc.max_message_bytes);
-        let chassis = Chassis::new(
-            self.pool,
-            self.bus,
-            self.relay,
-            self.metrics,
-            &self.config.service,
-            self.verifier,
-            proto::FILE_DESCRIPTOR_SET,
-        );
-        run(service, self.listener, chassis, background, shutdown).await
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit);
+        self.base.serve(service, shutdown).await
+    }
+}
+
+/// Returns the service's own token: the configured one, or in development
+/// one issued here.
+///
+/// # Errors
+/// No token is configured and auth.mode is jwt.
+fn service_token(config: &DispatchConfig) -> anyhow::Result<String> {
+    match (&config.clients.service_token, config.service.auth.mode) {
+        (Some(token), _) => Ok(token.expose_secret().to_owned()),
+        (None, AuthMode::Dev) => Ok(DevIssuer::from_config(&config.service.auth)?.issue(
+            App::NAME,
+            Role::Service,
+            None,
+            Duration::from_secs(365 * 24 * 3600),
+        )),
+        (None, AuthMode::Jwt) => {
+            anyhow::bail!("clients.service_token is required when auth.mode is jwt")
+        }
     }
 }

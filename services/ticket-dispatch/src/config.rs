@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use platform::config::{ClientConfig, ConfigError, ServiceConfig, Validate, Violations};
+use platform::config::{ClientConfig, ServiceConfig, Validate, Violations};
 use serde::Deserialize;
 
 use crate::domain::channel::ChannelLimits;
@@ -109,16 +109,6 @@ pub struct Workers {
     pub timer_interval: Duration,
     #[serde(with = "humantime_serde")]
     pub router_interval: Duration,
-}
-
-impl DispatchConfig {
-    /// Loads the configuration (see `platform::config`).
-    ///
-    /// # Errors
-    /// A value of the wrong type or a broken rule, named by key.
-    pub fn load() -> Result<Self, ConfigError> {
-        platform::config::load("dispatch", DEFAULTS)
-    }
 }
 
 impl Validate for DispatchConfig {

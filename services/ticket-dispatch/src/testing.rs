@@ -14,21 +14,18 @@ use chrono::TimeDelta;
 use grid_registry::testing::{TestApp as TestRegistry, small_town};
 use platform::auth::Role;
 use platform::clock::ManualClock;
-use platform::events::Bus;
 use platform::grpc::client::Outgoing;
-use platform::testing::ScratchDatabase;
+use platform::testing::{ScratchDatabase, Served};
 use proto::dispatch::v1 as pb;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::registry::v1 as registry;
 use sqlx::PgPool;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use crate::config::DEFAULTS;
-use crate::{App, DispatchConfig, MIGRATOR};
+use crate::{App, DispatchConfig};
 
 /// A dispatch client sending a bearer token.
 pub type Client = DispatchServiceClient<InterceptedService<Channel, Outgoing>>;
@@ -54,12 +51,10 @@ pub struct TestDispatch {
     pub clock: ManualClock,
     pub config: DispatchConfig,
     pub registry: Option<TestRegistry>,
-    pool: PgPool,
+    served: Served<App>,
     registry_db: Option<ScratchDatabase>,
     /// Dispatch's own database, when another service's test runs it.
     own_db: Option<ScratchDatabase>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 /// Returns a free loopback port.
@@ -100,62 +95,29 @@ impl TestDispatch {
     }
 
     async fn start(pool: PgPool, config: DispatchConfig, own_db: Option<ScratchDatabase>) -> Self {
-        platform::telemetry::init_for_tests();
-        platform::db::migrate(&pool, &MIGRATOR)
-            .await
-            .expect("migrations apply");
         let clock = ManualClock::new(grid_registry::testing::start_time());
-        let mut test = Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        let served = Served::start(pool, config.clone(), Arc::new(clock.clone())).await;
+        Self {
+            addr: served.addr(),
             clock,
             config,
             registry: None,
-            pool,
+            served,
             registry_db: None,
             own_db,
-            stop: None,
-            task: None,
-        };
-        test.serve().await;
-        test
-    }
-
-    async fn serve(&mut self) {
-        let bus = Bus::connect(&self.config.service.nats)
-            .await
-            .expect("NATS URL is valid");
-        let app = App::from_parts(
-            self.config.clone(),
-            self.pool.clone(),
-            bus,
-            Arc::new(self.clock.clone()),
-        )
-        .await
-        .expect("app builds");
-        self.addr = app.local_addr();
-        // A restart comes back on the same port.
-        self.config.service.grpc.listen = self.addr;
-        let (stop, stopped) = oneshot::channel();
-        self.task = Some(tokio::spawn(app.run_until_stopped(async {
-            let _ = stopped.await;
-        })));
-        self.stop = Some(stop);
+        }
     }
 
     /// Stops dispatch (the registry keeps running): an outage.
     pub async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        let _ = self.served.stop().await;
     }
 
     /// Starts dispatch again after [`TestDispatch::stop`], on the same
     /// database, port and prefix.
     pub async fn restart(&mut self) {
-        self.serve().await;
+        self.served.restart().await;
+        self.addr = self.served.addr();
     }
 
     /// Starts the registry on the port dispatch expects, with the small town
@@ -282,14 +244,6 @@ impl TestDispatch {
             .flatten()
         {
             db.drop_database().await;
-        }
-    }
-}
-
-impl Drop for TestDispatch {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
         }
     }
 }

@@ -1,18 +1,18 @@
 //! AddMember, RemoveMember, ListMembers and the coverage report.
 
 use platform::auth::Caller;
-use platform::error::AppError;
+use platform::error::{AppError, FieldViolation};
 use platform::uow::CallKey;
 use proto::registry::v1 as pb;
 
 use super::RegistryApi;
 use crate::application::members;
 use crate::convert;
+use crate::domain::DomainError;
 use crate::domain::grid::check_name;
 use crate::domain::ids::MemberId;
 use crate::domain::member::NewMember;
 use crate::domain::people::check_phone;
-use crate::domain::{DomainError, FieldViolation};
 
 /// Decodes and checks a member as an AddMember request proposes them.
 fn new_member(request: &pb::AddMemberRequest) -> Result<NewMember, AppError> {

@@ -5,20 +5,20 @@
 use std::collections::{HashMap, HashSet};
 
 use platform::auth::Caller;
-use platform::error::AppError;
+use platform::error::{AppError, FieldViolation};
 use platform::uow::{Begun, CallKey};
 use prost::Message;
 use serde_json::{Map, Value, json};
 
 use super::Context;
 use super::grids::begin_grid_write;
+use crate::domain::DomainError;
 use crate::domain::geometry::{self, RawShape, Shape};
 use crate::domain::grid::{Grid, GridDraft, GridEvent, Placed, Tolerances};
 use crate::domain::ids::{GridId, ObjectId};
 use crate::domain::index::{GridNode, Snapshot};
 use crate::domain::kinds::{Level, ObjectKind};
 use crate::domain::object::{CoveredObject, NewObject, ObjectDraft};
-use crate::domain::{DomainError, FieldViolation};
 use crate::events;
 use crate::repository::{grids, objects};
 

@@ -16,7 +16,7 @@ pub mod responsibility;
 use std::sync::Arc;
 
 use platform::auth::Role;
-use platform::error::{AppError, FieldViolation};
+use platform::error::AppError;
 use platform::uow::Units;
 
 use crate::config::RegistrySettings;
@@ -57,12 +57,7 @@ impl Context {
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
         match err {
-            DomainError::Invalid(violations) => AppError::InvalidArgument(
-                violations
-                    .into_iter()
-                    .map(|v| FieldViolation::new(v.field, v.rule))
-                    .collect(),
-            ),
+            DomainError::Invalid(violations) => AppError::InvalidArgument(violations),
             DomainError::StaleVersion { .. } | DomainError::AlreadyRemoved(_) => {
                 AppError::FailedPrecondition(err.to_string())
             }

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::FieldViolation;
 use super::grid::{Grid, check_code, check_name};
 use super::ids::{AccessId, CarePersonId, GridId};
 use super::kinds::CareCategory;
 use super::people::{check_id_number, check_phone};
+use kernel::FieldViolation;
 
 /// A special-care person as a write proposes it.
 #[derive(Debug, Clone)]

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::FieldViolation;
 use super::grid::check_name;
 use super::ids::DutyId;
 use super::kinds::{DepartmentKind, ObjectKind};
 use super::people::check_phone;
+use kernel::FieldViolation;
 
 /// A safety domain, such as production safety or flood control.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,24 +1,8 @@
 //! What a rule of the domain refuses, and why.
 
+use kernel::{FieldViolation, describe};
+
 use super::ids::MemberId;
-
-/// One broken input rule: the field (a path such as `boundary.exterior` or
-/// `features[3].properties.households`) and the rule it breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    pub field: String,
-    pub rule: String,
-}
-
-impl FieldViolation {
-    /// Returns a violation of `rule` by `field`.
-    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule: rule.into(),
-        }
-    }
-}
 
 /// A change the registry's rules refuse.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,12 +34,4 @@ impl DomainError {
             Err(DomainError::Invalid(violations))
         }
     }
-}
-
-fn describe(violations: &[FieldViolation]) -> String {
-    violations
-        .iter()
-        .map(|v| format!("{}: {}", v.field, v.rule))
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -9,7 +9,7 @@ use geo::{
 };
 use serde_json::{Value, json};
 
-use super::FieldViolation;
+use kernel::FieldViolation;
 
 /// A position as sent: (longitude, latitude) in WGS84 degrees.
 pub type Position = (f64, f64);

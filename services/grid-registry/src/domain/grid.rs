@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use geo::Polygon;
+use kernel::FieldViolation;
 
+use super::DomainError;
 use super::geometry::{self, Position};
 use super::ids::GridId;
 use super::kinds::Level;
-use super::{DomainError, FieldViolation};
 
 /// Households a micro-grid holds, from the source: 20 to 50.
 pub const HOUSEHOLDS: std::ops::RangeInclusive<u32> = 20..=50;

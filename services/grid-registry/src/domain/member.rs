@@ -2,10 +2,12 @@
 //! given levels (a micro-grid leader in a micro-grid, a workstation head at
 //! a workstation…). Their phones are personal data, shown only masked.
 
+use kernel::FieldViolation;
+
+use super::DomainError;
 use super::grid::Grid;
 use super::ids::{GridId, MemberId};
 use super::kinds::{Background, MemberRole};
-use super::{DomainError, FieldViolation};
 
 /// A person serving (or who served) in a grid.
 #[derive(Debug, Clone, PartialEq)]

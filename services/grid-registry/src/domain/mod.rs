@@ -17,4 +17,4 @@ pub mod object;
 pub mod people;
 pub mod responsibility;
 
-pub use error::{DomainError, FieldViolation};
+pub use error::DomainError;

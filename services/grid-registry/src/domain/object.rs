@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::FieldViolation;
 use super::geometry::{self, Position, RawShape, Shape};
 use super::grid::{check_code, check_name};
 use super::ids::{GridId, ObjectId};
 use super::kinds::ObjectKind;
 use super::people::check_phone;
+use kernel::FieldViolation;
 
 /// A covered object as a write proposes it.
 #[derive(Debug, Clone)]

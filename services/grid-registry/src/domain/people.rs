@@ -1,7 +1,7 @@
 //! Checks on personal data as it enters the registry: mainland mobile
 //! numbers and resident ID numbers (GB 11643 check digit).
 
-use super::FieldViolation;
+use kernel::FieldViolation;
 
 /// Checks an 11-digit mainland mobile number starting with 1.
 pub fn check_phone(field: &str, phone: &str, out: &mut Vec<FieldViolation>) {

@@ -1,66 +1,25 @@
 //! Identifiers: newtypes over UUIDv7, so that a report's id is never passed
-//! where an order's is expected.
+//! where an order's is expected (see `kernel::id!`).
 
-use std::fmt;
-
-use uuid::Uuid;
-
-macro_rules! id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub Uuid);
-
-        impl $name {
-            /// Returns a new id (a UUIDv7: ordered by creation).
-            pub fn generate() -> Self {
-                Self(Uuid::now_v7())
-            }
-
-            /// Parses an id as sent, surrounding spaces ignored; `None` when
-            /// it is not a UUID.
-            pub fn parse(s: &str) -> Option<Self> {
-                s.trim().parse().ok().map(Self)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-id!(
+kernel::id! {
+    // Points ignores the spaces around an id it is sent.
+    trimmed:
     /// A resident.
-    ResidentId
-);
-id!(
+    ResidentId;
     /// A household.
-    HouseholdId
-);
-id!(
+    HouseholdId;
     /// An account: a resident's own (same id as the resident) or a
     /// household's (same id as the household).
-    AccountId
-);
-id!(
+    AccountId;
     /// A report.
-    ReportId
-);
-id!(
+    ReportId;
     /// A dispatch ticket (dispatch's id, as its events carry it).
-    TicketId
-);
-id!(
+    TicketId;
     /// A ledger entry.
-    EntryId
-);
-id!(
+    EntryId;
     /// An order.
-    OrderId
-);
+    OrderId;
+}
 
 impl From<ResidentId> for AccountId {
     fn from(id: ResidentId) -> Self {

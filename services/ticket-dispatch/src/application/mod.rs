@@ -25,7 +25,7 @@ pub mod tickets;
 
 use std::sync::Arc;
 
-use platform::error::{AppError, FieldViolation};
+use platform::error::AppError;
 use platform::uow::{Units, Work};
 use prost::Message;
 use sqlx::PgConnection;
@@ -60,12 +60,7 @@ pub struct Context {
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
         match err {
-            DomainError::Invalid(broken) => AppError::InvalidArgument(
-                broken
-                    .into_iter()
-                    .map(|b| FieldViolation::new(b.field, b.rule))
-                    .collect(),
-            ),
+            DomainError::Invalid(violations) => AppError::InvalidArgument(violations),
             DomainError::LeadsTheCase(_) => AppError::invalid("co_handlers", err.to_string()),
             DomainError::TaskNotFound(id) => AppError::NotFound(format!("task {id}")),
             DomainError::IllegalTransition(_)

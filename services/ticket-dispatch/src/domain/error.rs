@@ -1,33 +1,18 @@
 //! What the dispatch rules refuse. Every message is what the caller reads.
 
+use kernel::{FieldViolation, describe};
+
 use super::extension::ExtensionState;
 use super::ids::{ExtensionId, TaskId};
 use super::state::{IllegalTransition, TicketState};
 use super::task::{TaskAction, TaskState};
-
-/// One field of a request breaking one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokenRule {
-    pub field: String,
-    pub rule: String,
-}
-
-impl BrokenRule {
-    /// Returns `field` breaking `rule`.
-    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule: rule.into(),
-        }
-    }
-}
 
 /// A change the dispatch rules do not allow.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DomainError {
     /// A request breaking intake rules, every broken rule named.
     #[error("invalid request: {}", describe(.0))]
-    Invalid(Vec<BrokenRule>),
+    Invalid(Vec<FieldViolation>),
     /// A move the state machine does not allow here.
     #[error(transparent)]
     IllegalTransition(#[from] IllegalTransition),
@@ -80,14 +65,6 @@ pub enum DomainError {
     /// Only an open duplicate is split off.
     #[error("only an open duplicate can be split off")]
     NotAnOpenDuplicate,
-}
-
-fn describe(rules: &[BrokenRule]) -> String {
-    rules
-        .iter()
-        .map(|r| format!("{}: {}", r.field, r.rule))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn allowed_tasks(state: &TaskState) -> String {

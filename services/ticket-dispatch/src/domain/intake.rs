@@ -1,9 +1,11 @@
 //! Intake: a request for a ticket, checked against the rules every channel
 //! shares, becomes a new ticket.
 
+use kernel::FieldViolation;
+
 use super::category::Category;
 use super::channel::Channel;
-use super::error::{BrokenRule, DomainError};
+use super::error::DomainError;
 use super::grid::{LatLng, Placement};
 
 /// A request for a ticket, as a caller or another service's event makes it
@@ -73,7 +75,7 @@ impl TicketRequest {
     /// [`DomainError::Invalid`] naming every broken rule, in field order.
     pub fn check(self, category: Option<Category>) -> Result<NewTicket, DomainError> {
         let mut broken = Vec::new();
-        let mut breaks = |field: &str, rule: String| broken.push(BrokenRule::new(field, rule));
+        let mut breaks = |field: &str, rule: String| broken.push(FieldViolation::new(field, rule));
         match self.channel {
             None => breaks("channel", "must be an intake channel".into()),
             Some(c) if c.requires_reference() && self.external_ref.trim().is_empty() => breaks(

@@ -320,3 +320,29 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
     assert_eq!(open_timers, 0, "no clock runs once everything is resolved");
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn after_an_outage_dispatch_comes_back_on_its_port_with_every_ticket(pool: PgPool) {
+    let mut test = TestDispatch::spawn(pool).await;
+    let desk = test.at_desk().await;
+    let ticket = desk
+        .create_ticket(patrol("outage-1", 30.0200, 121.0200))
+        .await;
+    let addr = test.addr;
+
+    test.stop().await;
+    let status = desk.try_ticket(&ticket.id).await.unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::Unavailable,
+        "nobody answers while it is down"
+    );
+
+    test.restart().await;
+    assert_eq!(test.addr, addr, "it comes back where its callers look");
+    let desk = test.at_desk().await;
+    let again = desk.ticket(&ticket.id).await;
+    assert_eq!(again.number, ticket.number);
+    assert_eq!(again.state(), pb::TicketState::Dispatched);
+    test.cleanup().await;
+}
