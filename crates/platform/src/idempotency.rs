@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 pub struct IdempotencyKey {
     caller: String,
     key: String,
-    rpc: &'static str,
+    rpc: String,
     request_hash: Vec<u8>,
 }
 
@@ -20,7 +20,12 @@ impl IdempotencyKey {
     /// `request` (its encoding is hashed, so a different request under the
     /// same key is detected). An empty `key` means the call is not
     /// idempotent by key.
-    pub fn new(caller: &str, rpc: &'static str, key: &str, request: &impl Message) -> Option<Self> {
+    pub fn new(
+        caller: &str,
+        rpc: impl Into<String>,
+        key: &str,
+        request: &impl Message,
+    ) -> Option<Self> {
         if key.is_empty() {
             return None;
         }
@@ -28,7 +33,7 @@ impl IdempotencyKey {
         Some(Self {
             caller: caller.to_owned(),
             key: key.to_owned(),
-            rpc,
+            rpc: rpc.into(),
             request_hash,
         })
     }
@@ -63,7 +68,7 @@ pub(crate) async fn begin<R: Message + Default>(
     )
     .bind(&key.caller)
     .bind(&key.key)
-    .bind(key.rpc)
+    .bind(&key.rpc)
     .bind(&key.request_hash)
     .execute(&mut *conn)
     .await?
@@ -84,7 +89,7 @@ pub(crate) async fn begin<R: Message + Default>(
         }
         _ => Err(IdempotencyError::KeyReused {
             key: key.key.clone(),
-            rpc: key.rpc.to_owned(),
+            rpc: key.rpc.clone(),
         }),
     }
 }

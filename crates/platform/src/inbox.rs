@@ -263,6 +263,12 @@ async fn apply<H: EventHandler>(
     handler: &H,
     event: &ReceivedEvent,
 ) -> Result<(), HandlerError> {
+    // A redelivered event applied before is only acknowledged: its
+    // preparation (perhaps a call to another service) is not repeated.
+    if units.already_applied(consumer, event.event_id).await? {
+        tracing::debug!(event_id = %event.event_id, "event already applied");
+        return Ok(());
+    }
     let Some(prepared) = handler.prepare(event).await? else {
         return Ok(());
     };

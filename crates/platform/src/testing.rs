@@ -344,3 +344,18 @@ impl<S: Service> Drop for Served<S> {
         }
     }
 }
+
+/// The development secret every service's `config/default.toml` holds
+/// (with `auth.mode = "dev"`, as the test kits configure).
+pub const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
+
+/// Returns a development token of `subject` acting as `role` in `scope`,
+/// valid for an hour: what every test kit's clients send.
+pub fn token(subject: &str, role: crate::auth::Role, scope: Option<&str>) -> String {
+    crate::auth::DevIssuer::new(DEV_SECRET, "weigrid-dev", "weigrid").issue(
+        subject,
+        role,
+        scope,
+        Duration::from_secs(3600),
+    )
+}

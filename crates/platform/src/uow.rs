@@ -49,22 +49,24 @@ use crate::outbox::{self, OutboxEvent, RelayWaker};
 pub struct CallKey(Option<IdempotencyKey>);
 
 impl CallKey {
-    /// Returns the key of `rpc` called by `caller` with the client's `key`
-    /// and `request`; the request's encoding is hashed, so the same key with
-    /// another request is refused rather than answered wrongly.
-    pub fn new(caller: &Caller, rpc: &'static str, key: &str, request: &impl Message) -> Self {
-        Self(IdempotencyKey::new(
-            &caller.subject,
-            rpc,
-            key.trim(),
-            request,
-        ))
+    /// Returns the key of the call `request` made by `caller` with the
+    /// client's `key`: keys are the caller's own, and a call is named by its
+    /// request type (`weigrid.dispatch.v1.CreateTicketRequest`), so two RPCs
+    /// never share one. The request's encoding is hashed, so the same key
+    /// with another request is refused rather than answered wrongly.
+    pub fn new<R: Message + prost::Name>(caller: &Caller, key: &str, request: &R) -> Self {
+        Self::of_subject(&caller.subject, key, request)
     }
 
     /// Returns the key of a call made by `subject` (a service acting on its
     /// own, such as a consumer turning an event into a call).
-    pub fn of_subject(subject: &str, rpc: &'static str, key: &str, request: &impl Message) -> Self {
-        Self(IdempotencyKey::new(subject, rpc, key.trim(), request))
+    pub fn of_subject<R: Message + prost::Name>(subject: &str, key: &str, request: &R) -> Self {
+        Self(IdempotencyKey::new(
+            subject,
+            R::full_name(),
+            key.trim(),
+            request,
+        ))
     }
 
     /// Returns the key of a call without a client key.
@@ -101,12 +103,40 @@ impl Units {
         Self { pool, clock, waker }
     }
 
-    /// Returns the pool, for reads outside any unit of work.
-    pub fn pool(&self) -> &PgPool {
+    /// Returns the pool (the platform's own bookkeeping only).
+    pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
 
-    /// Returns the current time.
+    /// Opens a read-only transaction for a query: nothing done through it
+    /// can write (a write is an error), so every change goes through a unit
+    /// of work. Dropping it ends it.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn read(&self) -> Result<Read, AppError> {
+        let mut txn = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION READ ONLY")
+            .execute(&mut *txn)
+            .await?;
+        Ok(Read(txn))
+    }
+
+    /// Opens a read-only transaction that sees one snapshot of the whole
+    /// database (REPEATABLE READ), for a report whose queries must agree.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn read_snapshot(&self) -> Result<Read, AppError> {
+        let mut txn = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *txn)
+            .await?;
+        Ok(Read(txn))
+    }
+
+    /// Returns the current time, for queries ("overdue now"). A change
+    /// happens at [`Work::now`], the time its unit of work began.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
@@ -158,12 +188,33 @@ impl Units {
         Ok(Some(self.work(txn, None)))
     }
 
-    /// Begins background work (a timer firing, a sweep): a transaction
-    /// whose events are published on commit.
+    /// Returns whether `consumer` applied the event `event_id` before (a
+    /// cheap look before preparing a redelivered event; the claim in
+    /// [`Units::begin_event`] stays the guarantee).
     ///
     /// # Errors
     /// The database failed.
-    pub async fn begin_job(&self) -> Result<Work<()>, AppError> {
+    pub async fn already_applied(
+        &self,
+        consumer: &str,
+        event_id: uuid::Uuid,
+    ) -> Result<bool, AppError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2)",
+        )
+        .bind(consumer)
+        .bind(event_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Begins background work (a timer firing, a sweep): a transaction
+    /// whose events are published on commit; its answer (often `()`) is what
+    /// commit returns.
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn begin_job<A: Message>(&self) -> Result<Work<A>, AppError> {
         let txn = self.pool.begin().await?;
         Ok(self.work(txn, None))
     }
@@ -177,6 +228,24 @@ impl Units {
             now: self.clock.now(),
             _answer: PhantomData,
         }
+    }
+}
+
+/// A read-only transaction for queries (see [`Units::read`]); it derefs to
+/// the connection the repositories take.
+pub struct Read(Transaction<'static, Postgres>);
+
+impl std::ops::Deref for Read {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Read {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.0
     }
 }
 

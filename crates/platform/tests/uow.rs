@@ -10,6 +10,24 @@ use platform::outbox::{OutboxEvent, RelayWaker};
 use platform::uow::{Begun, CallKey, Units};
 use sqlx::PgPool;
 
+/// A request, as a service's generated messages are (with its name).
+#[derive(Clone, PartialEq, prost::Message)]
+struct Example {
+    #[prost(string, tag = "1")]
+    text: String,
+}
+
+impl Example {
+    fn of(text: &str) -> Self {
+        Self { text: text.into() }
+    }
+}
+
+impl prost::Name for Example {
+    const NAME: &'static str = "ExampleRequest";
+    const PACKAGE: &'static str = "weigrid.test.v1";
+}
+
 fn units(pool: &PgPool) -> Units {
     Units::new(pool.clone(), Arc::new(SystemClock), RelayWaker::default())
 }
@@ -24,7 +42,7 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
 /// A call that writes one row of its own and publishes one event; returns
 /// its answer, or the saved one.
 async fn call(units: &Units, key: &str, request: &str, answer: &str) -> Result<String, AppError> {
-    let key = CallKey::of_subject("tester", "Example", key, &request.to_owned());
+    let key = CallKey::of_subject("tester", key, &Example::of(request));
     let mut work = match units.begin::<String>(key).await? {
         Begun::Replay(saved) => return Ok(saved),
         Begun::Fresh(work) => work,
@@ -83,7 +101,7 @@ async fn calls_without_a_key_are_each_done(pool: PgPool) {
 async fn work_dropped_before_commit_leaves_no_key_row_or_event(pool: PgPool) {
     let units = units(&pool);
     {
-        let key = CallKey::of_subject("tester", "Example", "k1", &"request".to_owned());
+        let key = CallKey::of_subject("tester", "k1", &Example::of("request"));
         let Begun::Fresh(mut work) = units.begin::<String>(key).await.unwrap() else {
             panic!("a new key begins fresh work");
         };

@@ -11,10 +11,9 @@
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use platform::auth::{DevIssuer, Role};
+use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::grpc::client::Outgoing;
 use platform::testing::Served;
@@ -30,9 +29,6 @@ use crate::{App, RegistryConfig};
 
 /// A registry client sending a bearer token.
 pub type Client = RegistryServiceClient<InterceptedService<Channel, Outgoing>>;
-
-/// The development secret of `config/default.toml`.
-const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
 
 /// A registry serving on a free port; it derefs to the town operator's
 /// typed client.
@@ -139,14 +135,9 @@ fn client(channel: Channel, role: Role, scope: Option<&str>) -> Client {
     .max_decoding_message_size(64 * 1024 * 1024)
 }
 
-/// Returns a development token.
+/// Returns a development token of the subject `test-<role>`.
 pub fn token(role: Role, scope: Option<&str>) -> String {
-    DevIssuer::new(DEV_SECRET, "weigrid-dev", "weigrid").issue(
-        &format!("test-{role}"),
-        role,
-        scope,
-        Duration::from_secs(3600),
-    )
+    platform::testing::token(&format!("test-{role}"), role, scope)
 }
 
 /// A rectangle as a proto polygon.

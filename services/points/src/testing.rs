@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use platform::auth::{DevIssuer, Role};
+use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::events::Bus;
 use platform::grpc::client::Outgoing;
@@ -32,9 +32,6 @@ use crate::{App, PointsConfig};
 
 /// A points client sending a bearer token.
 pub type Client = PointsServiceClient<InterceptedService<Channel, Outgoing>>;
-
-/// The development secret of `config/default.toml`.
-const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
 
 /// The village of the tests (the small town's first village).
 pub const VILLAGE: &str = "V1";
@@ -60,12 +57,7 @@ pub fn test_config(prefix: &str, overrides: &[(&str, String)]) -> PointsConfig {
 
 /// Returns a token of `subject` acting as `role` in `scope`.
 pub fn token_of(subject: &str, role: Role, scope: Option<&str>) -> String {
-    DevIssuer::new(DEV_SECRET, "weigrid-dev", "weigrid").issue(
-        subject,
-        role,
-        scope,
-        Duration::from_secs(3600),
-    )
+    platform::testing::token(subject, role, scope)
 }
 
 /// Returns a client of the service at `addr` with `token`; it connects on

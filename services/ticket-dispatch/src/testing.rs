@@ -207,7 +207,12 @@ impl TestDispatch {
             .expect("dispatch accepts connections");
         DispatchServiceClient::with_interceptor(
             channel,
-            Outgoing::bearer(&grid_registry::testing::token(role, scope)).unwrap(),
+            Outgoing::bearer(&platform::testing::token(
+                &format!("test-{role}"),
+                role,
+                scope,
+            ))
+            .unwrap(),
         )
     }
 

@@ -67,12 +67,7 @@ impl RegistryApi {
         }
         .check()
         .map_err(DomainError::Invalid)?;
-        let key = CallKey::new(
-            &caller,
-            "CreateCarePerson",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         care::create_care_person(&self.ctx, &caller, key, new, |person| {
             pb::CreateCarePersonResponse {
                 person: Some(convert::care_person(person)),

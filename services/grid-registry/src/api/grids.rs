@@ -32,7 +32,7 @@ impl RegistryApi {
         }
         .check()
         .map_err(DomainError::Invalid)?;
-        let key = CallKey::new(&caller, "CreateGrid", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         grids::create_grid(&self.ctx, &caller, key, new, |grid| {
             pb::CreateGridResponse {
                 grid: Some(convert::grid(grid, false)),
@@ -54,7 +54,7 @@ impl RegistryApi {
             party_group: request.party_group.clone(),
             boundary: request.boundary.as_ref().map(|b| convert::rings(Some(b))),
         };
-        let key = CallKey::new(&caller, "UpdateGrid", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let code = request.code.trim();
         grids::update_grid(&self.ctx, &caller, key, code, change, |grid| {
             pb::UpdateGridResponse {

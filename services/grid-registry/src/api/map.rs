@@ -52,7 +52,7 @@ impl RegistryApi {
                 format!("must be a GeoJSON FeatureCollection: {e}"),
             )
         })?;
-        let key = CallKey::new(&caller, "ImportGeoJson", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         map::import_geo_json(
             &self.ctx,
             &caller,

@@ -51,7 +51,7 @@ impl RegistryApi {
         request: pb::AddMemberRequest,
     ) -> Result<pb::AddMemberResponse, AppError> {
         let new = new_member(&request)?;
-        let key = CallKey::new(&caller, "AddMember", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         members::add_member(&self.ctx, &caller, key, new, |member| {
             pb::AddMemberResponse {
                 member: Some(convert::member(member)),
@@ -74,7 +74,7 @@ impl RegistryApi {
                 "is required: why the member leaves",
             ));
         }
-        let key = CallKey::new(&caller, "RemoveMember", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         members::remove_member(&self.ctx, &caller, key, id, reason, |member| {
             pb::RemoveMemberResponse {
                 member: Some(convert::member(member)),

@@ -32,7 +32,7 @@ impl RegistryApi {
         }
         .check()
         .map_err(DomainError::Invalid)?;
-        let key = CallKey::new(&caller, "CreateObject", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         objects::create_object(&self.ctx, &caller, key, new, |object| {
             pb::CreateObjectResponse {
                 object: Some(convert::object(object)),

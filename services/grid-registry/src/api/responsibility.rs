@@ -23,12 +23,7 @@ impl RegistryApi {
         access::require_town_operator(&caller, "define safety domains")?;
         let sent = request.domain.clone().unwrap_or_default();
         let domain = SafetyDomain::check(&sent.code, &sent.name).map_err(DomainError::Invalid)?;
-        let key = CallKey::new(
-            &caller,
-            "UpsertSafetyDomain",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         // The answer echoes the domain as sent.
         responsibility::upsert_safety_domain(&self.ctx, key, domain, |_| {
             pb::UpsertSafetyDomainResponse { domain: Some(sent) }
@@ -54,12 +49,7 @@ impl RegistryApi {
                 .collect(),
             domains: sent.domains,
         };
-        let key = CallKey::new(
-            &caller,
-            "UpsertDepartment",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         responsibility::upsert_department(&self.ctx, &caller, key, draft, |department| {
             pb::UpsertDepartmentResponse {
                 department: Some(convert::department(department)),
@@ -97,12 +87,7 @@ impl RegistryApi {
             phone: request.phone.clone(),
             starts_at,
         };
-        let key = CallKey::new(
-            &caller,
-            "AssignDomainDuty",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         responsibility::assign_domain_duty(&self.ctx, &caller, key, draft, |duty| {
             pb::AssignDomainDutyResponse {
                 duty: Some(convert::duty(duty)),

@@ -108,6 +108,6 @@ pub async fn access_log(
     before: Option<AccessId>,
     limit: i64,
 ) -> Result<Vec<CareAccess>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     care::access_page(&mut conn, before, limit).await
 }

@@ -194,7 +194,7 @@ pub enum GridKey {
 /// # Errors
 /// The database fails or holds a value this version does not know.
 pub async fn get_grid(ctx: &Context, key: GridKey) -> Result<Option<(Grid, Vec<Grid>)>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let grid = match key {
         GridKey::Id(id) => grids::by_id(&mut conn, id).await?,
         GridKey::Code(code) => grids::by_code(&mut conn, &code).await?,
@@ -221,7 +221,7 @@ pub struct ListGrids {
 /// # Errors
 /// The parent names no grid, or the database fails.
 pub async fn list_grids(ctx: &Context, query: ListGrids) -> Result<Vec<Grid>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let parent = match &query.parent_code {
         Some(code) => Some(
             grids::by_code(&mut conn, code)

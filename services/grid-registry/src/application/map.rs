@@ -48,7 +48,7 @@ const EXPORT_PAGE: i64 = 1000;
 /// # Errors
 /// The database fails or holds a value this version does not know.
 pub async fn export_map(ctx: &Context, query: ExportMap) -> Result<MapExport, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let mut features = Vec::new();
     for grid in grids::all(&mut conn).await? {
         if query.levels.is_empty() || query.levels.contains(&grid.level) {

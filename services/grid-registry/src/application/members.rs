@@ -85,7 +85,7 @@ pub async fn list_members(
     include_descendants: bool,
 ) -> Result<Vec<Member>, AppError> {
     let snapshot = ctx.index.snapshot();
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let grid = grids::by_code(&mut conn, code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("grid {code}")))?;
@@ -124,7 +124,7 @@ pub async fn coverage_report(ctx: &Context, scope: &str) -> Result<CoverageRepor
         )
     };
     let in_scope = |id: &GridId| scope_id.is_none_or(|s| id == &s || snapshot.is_within(id, scope));
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let gaps = members::understaffed_micro_grids(&mut conn)
         .await?
         .into_iter()

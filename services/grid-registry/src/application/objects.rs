@@ -55,7 +55,7 @@ pub async fn get_object(
     id: Option<ObjectId>,
     code: &str,
 ) -> Result<Option<CoveredObject>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     objects::find(&mut conn, id, code).await
 }
 
@@ -79,7 +79,7 @@ pub async fn list_objects(
 ) -> Result<Vec<CoveredObject>, AppError> {
     let grid_ids = micro_grids_under(ctx, &query.grid_code)?;
     let kinds: Vec<ObjectKind> = query.kind.into_iter().collect();
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     objects::page(
         &mut conn,
         &kinds,

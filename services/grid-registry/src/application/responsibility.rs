@@ -50,7 +50,7 @@ pub async fn upsert_department<A: Message + Default>(
     draft: DepartmentDraft,
     answer: impl FnOnce(&Department) -> A,
 ) -> Result<A, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let unknown = departments::unknown_domains(&mut conn, &draft.domains).await?;
     drop(conn);
     let (department, event) = draft.check(&unknown).map_err(DomainError::Invalid)?;
@@ -73,7 +73,7 @@ pub async fn upsert_department<A: Message + Default>(
 /// # Errors
 /// The database fails or holds a value this version does not know.
 pub async fn list_departments(ctx: &Context) -> Result<Vec<Department>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     departments::all(&mut conn).await
 }
 
@@ -90,7 +90,7 @@ pub async fn assign_domain_duty<A: Message + Default>(
     draft: DutyDraft,
     answer: impl FnOnce(&DomainDuty) -> A,
 ) -> Result<A, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let known = departments::domain_name(&mut conn, &draft.domain_code)
         .await?
         .is_some();
@@ -142,7 +142,7 @@ pub async fn find_responsible(
     query: FindResponsible,
 ) -> Result<Responsibility, AppError> {
     let snapshot = ctx.index.snapshot();
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let domain = &query.domain_code;
     if departments::domain_name(&mut conn, domain).await?.is_none() {
         return Err(AppError::invalid(

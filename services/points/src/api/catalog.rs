@@ -22,12 +22,7 @@ impl PointsApi {
     ) -> Result<pb::PutCatalogItemResponse, AppError> {
         require_town(&caller, "change the catalogue")?;
         let item = catalog_item(&request)?;
-        let key = CallKey::new(
-            &caller,
-            "PutCatalogItem",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         catalog::put_item(&self.ctx, key, item, request.stock_change, |i| {
             pb::PutCatalogItemResponse {
                 item: Some(convert::item(i)),
@@ -55,7 +50,7 @@ impl PointsApi {
         request: pb::RedeemRequest,
     ) -> Result<pb::RedeemResponse, AppError> {
         let order = order_of(&request)?;
-        let key = CallKey::new(&caller, "Redeem", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         catalog::redeem(&self.ctx, &caller, key, order, |r| pb::RedeemResponse {
             order: Some(convert::order(&r.order)),
             balance: r.balance,
@@ -71,7 +66,7 @@ impl PointsApi {
         require_staff(&caller)?;
         let id = parse_id(&request.order_id, "order_id", OrderId::parse)?;
         let code = request.pickup_code.trim().to_ascii_uppercase();
-        let key = CallKey::new(&caller, "FulfilOrder", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         catalog::fulfil(&self.ctx, &caller, key, id, &code, |o| {
             pb::FulfilOrderResponse {
                 order: Some(convert::order(o)),
@@ -91,7 +86,7 @@ impl PointsApi {
             return Err(AppError::invalid("reason", "is required to cancel"));
         }
         let id = parse_id(&request.order_id, "order_id", OrderId::parse)?;
-        let key = CallKey::new(&caller, "CancelOrder", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         catalog::cancel(&self.ctx, &caller, key, id, reason, |c| {
             pb::CancelOrderResponse {
                 order: Some(convert::order(&c.order)),

@@ -49,7 +49,7 @@ impl PointsApi {
     ) -> Result<pb::AdjustPointsResponse, AppError> {
         require_town(&caller, "adjust points")?;
         let adjustment = adjustment(&request)?;
-        let key = CallKey::new(&caller, "AdjustPoints", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         ledger::adjust(&self.ctx, &caller, key, adjustment, |e| {
             pb::AdjustPointsResponse {
                 entry: Some(convert::entry(e)),

@@ -27,7 +27,7 @@ impl PointsApi {
                 return Err(reports::refuse(&self.ctx, shape, request.category_code.trim()).await);
             }
         };
-        let key = CallKey::new(&caller, "SubmitReport", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         reports::submit(&self.ctx, &caller, key, report, |r| {
             pb::SubmitReportResponse {
                 report: Some(convert::report(r)),

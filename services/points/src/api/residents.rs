@@ -19,12 +19,7 @@ impl PointsApi {
         request: pb::RegisterResidentRequest,
     ) -> Result<pb::RegisterResidentResponse, AppError> {
         let registration = registration(&request)?;
-        let key = CallKey::new(
-            &caller,
-            "RegisterResident",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         residents::register(&self.ctx, &caller, key, registration, |r| {
             pb::RegisterResidentResponse {
                 resident: Some(convert::resident(r)),
@@ -69,12 +64,7 @@ impl PointsApi {
             return Err(AppError::invalid("reason", "is required to deactivate"));
         }
         let id = parse_id(&request.resident_id, "resident_id", ResidentId::parse)?;
-        let key = CallKey::new(
-            &caller,
-            "DeactivateResident",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         residents::deactivate(&self.ctx, &caller, key, id, reason, |r| {
             pb::DeactivateResidentResponse {
                 resident: Some(convert::resident(r)),
@@ -98,12 +88,7 @@ impl PointsApi {
             "must be 1–100 characters",
         );
         violations.finish()?;
-        let key = CallKey::new(
-            &caller,
-            "CreateHousehold",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         residents::create_household(&self.ctx, &caller, key, village, label, |h| {
             pb::CreateHouseholdResponse {
                 household_id: h.id.to_string(),

@@ -33,7 +33,7 @@ impl PointsApi {
     ) -> Result<pb::PutAwardRuleResponse, AppError> {
         require_town(&caller, "change the award rules")?;
         let rule = award_rule(&request)?;
-        let key = CallKey::new(&caller, "PutAwardRule", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         rules::put(&self.ctx, &caller.subject, key, rule, |r| {
             pb::PutAwardRuleResponse {
                 rule: Some(convert::rule(r)),

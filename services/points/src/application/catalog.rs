@@ -41,7 +41,7 @@ pub async fn put_item<A: Message + Default>(
 /// # Errors
 /// The database fails.
 pub async fn offered(ctx: &Context, village: Option<&str>) -> Result<Vec<CatalogItem>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     Ok(catalog::offered(&mut conn, village).await?)
 }
 

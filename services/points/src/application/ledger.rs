@@ -135,7 +135,7 @@ pub async fn balance(
     caller: &Caller,
     resident: ResidentId,
 ) -> Result<Balance, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let resident = access::resident_for(&mut conn, caller, resident).await?;
     let account = account_of(&mut conn, resident.account()).await?;
     let pending = reports::pending_for(&mut conn, account.id).await?;
@@ -153,12 +153,10 @@ pub async fn statement(
     resident: ResidentId,
 ) -> Result<Statement, AppError> {
     // One snapshot: the entries and the balance agree.
-    let mut txn = ctx.units.pool().begin().await?;
-    accounts::read_snapshot(&mut txn).await?;
-    let resident = access::resident_for(&mut txn, caller, resident).await?;
-    let account = account_of(&mut txn, resident.account()).await?;
-    let entries = accounts::statement(&mut txn, account.id).await?;
-    txn.commit().await?;
+    let mut read = ctx.units.read_snapshot().await?;
+    let resident = access::resident_for(&mut read, caller, resident).await?;
+    let account = account_of(&mut read, resident.account()).await?;
+    let entries = accounts::statement(&mut read, account.id).await?;
     Ok(Statement { account, entries })
 }
 
@@ -236,7 +234,7 @@ pub async fn leaderboard(
     period: (DateTime<Utc>, DateTime<Utc>),
     limit: u32,
 ) -> Result<Board, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let rows = accounts::leaderboard(&mut conn, village, period, i64::from(limit)).await?;
     Ok(Board {
         rows,
@@ -279,7 +277,7 @@ pub async fn expire_points<A: Message + Default>(
 /// # Errors
 /// The database fails.
 pub async fn expiry_has_run(ctx: &Context, year: i32) -> Result<bool, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     Ok(accounts::expiry_has_run(&mut conn, year).await?)
 }
 
@@ -297,7 +295,7 @@ pub async fn expire<A: Message + Default>(
 ) -> Result<A, AppError> {
     let end = YearEnd::new(year, ctx.policy.expiry.months, ctx.policy.offset);
     let accounts = {
-        let mut conn = ctx.units.pool().acquire().await?;
+        let mut conn = ctx.units.read().await?;
         accounts::with_points(&mut conn).await?
     };
     let mut done = Expired::default();

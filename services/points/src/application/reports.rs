@@ -21,7 +21,7 @@ use crate::repository::{reports, residents, rules};
 /// when it is not one that takes reports.
 pub async fn refuse(ctx: &Context, mut shape: Vec<FieldViolation>, category: &str) -> AppError {
     let checked: Result<(), AppError> = async {
-        let mut conn = ctx.units.pool().acquire().await?;
+        let mut conn = ctx.units.read().await?;
         if rules::active(&mut conn, category).await?.is_none() {
             shape.push(unknown_category(&mut conn).await?);
         }
@@ -132,7 +132,7 @@ async fn original_of(
 /// # Errors
 /// NOT_FOUND (also for a report the caller may not see).
 pub async fn get(ctx: &Context, caller: &Caller, id: ReportId) -> Result<Report, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let report = reports::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("report {id}")))?;
@@ -162,7 +162,7 @@ pub async fn list(
     size: u32,
     after: Option<Cursor>,
 ) -> Result<Page, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let resident = access::resident_for(&mut conn, caller, resident).await?;
     let size = size.max(1) as usize;
     let mut reports = reports::of_resident(&mut conn, resident.id, after, size as i64 + 1).await?;

@@ -83,7 +83,7 @@ pub async fn register<A: Message + Default>(
 /// # Errors
 /// NOT_FOUND (also for one the caller may not see), or the database failing.
 pub async fn get(ctx: &Context, caller: &Caller, lookup: Lookup<'_>) -> Result<Resident, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     residents::find(&mut conn, lookup)
         .await?
         .filter(|r| access::acts_for(caller, r))

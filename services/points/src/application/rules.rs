@@ -14,7 +14,7 @@ use crate::repository::rules;
 /// # Errors
 /// The database fails.
 pub async fn list(ctx: &Context) -> Result<Vec<AwardRule>, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     Ok(rules::all(&mut conn).await?)
 }
 

@@ -192,18 +192,6 @@ pub async fn statement(
     decode_all(rows)
 }
 
-/// Makes the rest of the transaction read one snapshot: a statement's
-/// entries and its balance agree.
-///
-/// # Errors
-/// The database fails (or the transaction has read already).
-pub async fn read_snapshot(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Returns the accounts holding points, for expiry.
 ///
 /// # Errors

@@ -16,7 +16,7 @@ impl DispatchApi {
         caller: Caller,
         request: pb::CreateTicketRequest,
     ) -> Result<pb::CreateTicketResponse, AppError> {
-        let key = CallKey::new(&caller, "CreateTicket", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         // The request is checked by intake, with the category it names: the
         // caller hears of every broken rule at once.
         let ticket = convert::ticket_request(request);

@@ -30,7 +30,7 @@ impl DispatchApi {
         let Some(reason) = given(&request.reason) else {
             return Err(AppError::invalid("reason", "is required to merge"));
         };
-        let key = CallKey::new(&caller, "MergeTickets", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let cmd = Merge {
             ticket,
             into,
@@ -54,7 +54,7 @@ impl DispatchApi {
         let Some(reason) = given(&request.reason) else {
             return Err(AppError::invalid("reason", "is required to split"));
         };
-        let key = CallKey::new(&caller, "SplitTicket", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let cmd = Split { ticket, reason };
         tickets::split_ticket(&self.ctx, &caller, key, cmd, |view| {
             pb::SplitTicketResponse {

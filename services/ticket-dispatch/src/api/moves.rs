@@ -148,7 +148,7 @@ impl DispatchApi {
         request: pb::TransitionRequest,
     ) -> Result<pb::TransitionResponse, AppError> {
         let cmd = decode_move(&request)?;
-        let key = CallKey::new(&caller, "Transition", &request.idempotency_key, &request);
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         tickets::transition(&self.ctx, &caller, key, cmd, |view| {
             pb::TransitionResponse {
                 ticket: Some(convert::ticket(view)),
@@ -175,12 +175,7 @@ impl DispatchApi {
                 "is required: why more time is needed",
             ));
         };
-        let key = CallKey::new(
-            &caller,
-            "RequestExtension",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let cmd = RequestExtension {
             ticket,
             days: request.days,
@@ -204,12 +199,7 @@ impl DispatchApi {
         if !request.grant && request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "is required to refuse"));
         }
-        let key = CallKey::new(
-            &caller,
-            "DecideExtension",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let cmd = DecideExtension {
             extension,
             grant: request.grant,
@@ -233,12 +223,7 @@ impl DispatchApi {
         if request.paused && request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "is required to pause a clock"));
         }
-        let key = CallKey::new(
-            &caller,
-            "SetClockPaused",
-            &request.idempotency_key,
-            &request,
-        );
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let cmd = PauseClock {
             ticket,
             paused: request.paused,

@@ -44,7 +44,7 @@ pub async fn prepare(
     caller: &Caller,
     request: TicketRequest,
 ) -> Result<Prepared, AppError> {
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let category = categories::get(&mut conn, request.category_code.trim()).await?;
     let new = request.check(category)?;
     if let Some(reference) = &new.reference
@@ -139,7 +139,7 @@ pub async fn create_ticket<A: Message + Default>(
     let intake = match prepare(ctx, caller, request).await? {
         Prepared::Existing(existing) => {
             access::may_see_existing(caller, &existing)?;
-            let mut conn = ctx.units.pool().acquire().await?;
+            let mut conn = ctx.units.read().await?;
             return Ok(answer(&view_of(&mut conn, *existing).await?));
         }
         Prepared::New(intake) => intake,

@@ -33,7 +33,7 @@ pub async fn get_ticket(
     find: FindTicket,
 ) -> Result<TicketView, AppError> {
     let not_found = || AppError::NotFound(format!("ticket {}", find.named));
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let ticket = tickets::find(&mut conn, find.id, find.number.trim())
         .await?
         .ok_or_else(not_found)?;
@@ -111,7 +111,7 @@ pub async fn list_tickets(
         Queue::Desk => filter.desk = true,
         Queue::Overdue => filter.overdue_at = Some(ctx.units.now()),
     }
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let tickets = tickets::page(&mut conn, &filter, query.limit).await?;
     let next = match tickets.last() {
         Some(last) if tickets.len() as i64 == query.limit => Some(last.id),

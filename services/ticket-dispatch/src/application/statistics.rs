@@ -16,7 +16,7 @@ async fn period_facts(
     period: Period,
 ) -> Result<Vec<TicketFacts>, AppError> {
     let scope = access::statistics_scope(caller)?;
-    let mut conn = ctx.units.pool().acquire().await?;
+    let mut conn = ctx.units.read().await?;
     let mut facts = stats::facts(&mut conn, period).await?;
     if let Some(village) = scope {
         facts.retain(|f| f.village.as_deref() == Some(village.as_str()));
