@@ -2,6 +2,9 @@
 //! and the dispatch from a parsed line to the group that runs it. Each group
 //! (`cmd::*`) owns its clap definitions, its parsing tests and its execution.
 
+use std::path::PathBuf;
+
+use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use platform::auth::Role;
 
@@ -12,7 +15,7 @@ use crate::cmd::seed::SeedCommand;
 use crate::cmd::stats::StatsArgs;
 use crate::cmd::ticket::TicketCommand;
 use crate::cmd::token;
-use crate::connect::{self, DEV_SECRET, Identity};
+use crate::connect::{self, DEV_SECRET, Identity, Tls};
 use crate::output::Output;
 
 /// `weigrid`: the options every command takes, and the command.
@@ -51,9 +54,34 @@ pub struct Cli {
     )]
     pub points: String,
     /// Bearer token from the identity provider; without it a development
-    /// token is minted for --role and --scope.
+    /// token is minted for --role and --scope. Prefer --token-file (or
+    /// WEIGRID_TOKEN): a token on the command line shows in `ps`.
     #[arg(long, global = true, env = "WEIGRID_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// File holding the bearer token (read at every command, so a rotated
+    /// token is picked up).
+    #[arg(long, global = true, env = "WEIGRID_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// CA certificate (PEM) that signed the services' certificates, for
+    /// https:// addresses.
+    #[arg(long, global = true, env = "WEIGRID_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+    /// The CLI's own certificate (PEM), for services that require mutual TLS.
+    #[arg(long, global = true, env = "WEIGRID_CLIENT_CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The key of --cert (PEM).
+    #[arg(long, global = true, env = "WEIGRID_CLIENT_KEY", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// The name in the services' certificates, when the address does not
+    /// carry it (an address by IP).
+    #[arg(long, global = true, env = "WEIGRID_TLS_DOMAIN")]
+    pub tls_domain: Option<String>,
+    /// A configuration file of addresses, TLS files, token file, role and
+    /// scope (TOML; see `weigrid --help`); default
+    /// $XDG_CONFIG_HOME/weigrid/config.toml or ~/.config/weigrid/config.toml
+    /// when it exists. Options and WEIGRID_… variables win over it.
+    #[arg(long, global = true, env = "WEIGRID_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Role to act as.
     #[arg(
         long,
@@ -144,16 +172,129 @@ impl From<RoleArg> for Role {
     }
 }
 
+/// Returns `$XDG_CONFIG_HOME/weigrid/config.toml`, else
+/// `~/.config/weigrid/config.toml`.
+fn default_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    Some(base.join("weigrid").join("config.toml"))
+}
+
+/// What a configuration file may set (`weigrid --config FILE`): every key
+/// optional; options and `WEIGRID_…` variables win over it.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub registry: Option<String>,
+    pub dispatch: Option<String>,
+    pub points: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub ca_cert: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub tls_domain: Option<String>,
+    pub role: Option<String>,
+    pub scope: Option<String>,
+    pub subject: Option<String>,
+}
+
 impl Cli {
+    /// Parses the command line, then fills what neither an option nor a
+    /// variable set from the configuration file.
+    ///
+    /// # Errors
+    /// A configuration file that cannot be read or names an unknown key
+    /// (clap itself exits on a bad command line).
+    pub fn load() -> anyhow::Result<Self> {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches)?;
+        let (path, explicit) = match &cli.config {
+            Some(path) => (Some(path.clone()), true),
+            None => (default_config_path(), false),
+        };
+        if let Some(path) = path.filter(|p| explicit || p.is_file()) {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the configuration {}", path.display()))?;
+            let file: FileConfig = toml::from_str(&text)
+                .with_context(|| format!("in the configuration {}", path.display()))?;
+            cli.apply(&file, |id| {
+                matches!(
+                    matches.value_source(id),
+                    None | Some(clap::parser::ValueSource::DefaultValue)
+                )
+            })?;
+        }
+        Ok(cli)
+    }
+
+    /// Takes from `file` each setting `unset(id)` says nobody gave.
+    fn apply(&mut self, file: &FileConfig, unset: impl Fn(&str) -> bool) -> anyhow::Result<()> {
+        let take = |id: &str, value: &Option<String>, slot: &mut String| {
+            if let Some(value) = value.as_ref().filter(|_| unset(id)) {
+                *slot = value.clone();
+            }
+        };
+        take("registry", &file.registry, &mut self.registry);
+        take("dispatch", &file.dispatch, &mut self.dispatch);
+        take("points", &file.points, &mut self.points);
+        take("subject", &file.subject, &mut self.subject);
+        let take_opt = |id: &str, value: &Option<PathBuf>, slot: &mut Option<PathBuf>| {
+            if value.is_some() && unset(id) {
+                slot.clone_from(value);
+            }
+        };
+        take_opt("token_file", &file.token_file, &mut self.token_file);
+        take_opt("ca_cert", &file.ca_cert, &mut self.ca_cert);
+        take_opt("cert", &file.cert, &mut self.cert);
+        take_opt("key", &file.key, &mut self.key);
+        if file.tls_domain.is_some() && unset("tls_domain") {
+            self.tls_domain.clone_from(&file.tls_domain);
+        }
+        if file.scope.is_some() && unset("scope") {
+            self.scope.clone_from(&file.scope);
+        }
+        if let Some(role) = file.role.as_ref().filter(|_| unset("role")) {
+            self.role = <RoleArg as clap::ValueEnum>::from_str(role, true)
+                .map_err(|e| anyhow::anyhow!("role {role:?} in the configuration file: {e}"))?;
+        }
+        Ok(())
+    }
+
     /// Returns who the command acts as.
-    pub fn identity(&self) -> Identity {
-        Identity {
-            token: self.token.clone(),
+    ///
+    /// # Errors
+    /// The token file cannot be read or is empty.
+    pub fn identity(&self) -> anyhow::Result<Identity> {
+        let token = match (&self.token, &self.token_file) {
+            (Some(token), _) => Some(token.clone()),
+            (None, Some(path)) => {
+                let token = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the token file {}", path.display()))?;
+                let token = token.trim().to_owned();
+                anyhow::ensure!(
+                    !token.is_empty(),
+                    "the token file {} is empty",
+                    path.display()
+                );
+                Some(token)
+            }
+            (None, None) => None,
+        };
+        Ok(Identity {
+            token,
             role: self.role.into(),
             scope: self.scope.clone(),
             subject: self.subject.clone(),
             dev_secret: self.dev_secret.clone(),
-        }
+            tls: Tls {
+                ca_cert: self.ca_cert.clone(),
+                cert: self.cert.clone(),
+                key: self.key.clone(),
+                domain: self.tls_domain.clone(),
+            },
+        })
     }
 
     /// Connects to the service the command needs and runs it there.
@@ -162,7 +303,7 @@ impl Cli {
     /// A service that cannot be reached, a refused call (its
     /// `tonic::Status` inside the error), or bad arguments.
     pub async fn execute(self) -> anyhow::Result<()> {
-        let identity = self.identity();
+        let identity = self.identity()?;
         let output = self.output;
         match self.command {
             Command::Token => token::execute(&identity),
@@ -268,7 +409,11 @@ mod tests {
                 Role::DepartmentOfficer,
             ),
         ] {
-            assert_eq!(parse(line).unwrap().identity().role, role, "{line}");
+            assert_eq!(
+                parse(line).unwrap().identity().unwrap().role,
+                role,
+                "{line}"
+            );
         }
         assert!(parse("weigrid token --role mayor").is_err());
     }
@@ -288,5 +433,50 @@ mod tests {
         for value in ["town_operator", "workstation_staff", "service", "json"] {
             assert!(help.contains(value), "{value} missing from:\n{help}");
         }
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_file_fills_what_no_option_or_variable_set() {
+        let dir = std::env::temp_dir().join(format!("weigrid-cli-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let token_file = dir.join("token");
+        std::fs::write(&token_file, "header.claims.signature\n").unwrap();
+        let file: FileConfig = toml::from_str(&format!(
+            r#"
+            registry = "https://registry.weigrid.example:50051"
+            points = "https://points.weigrid.example:50055"
+            token_file = "{}"
+            ca_cert = "/etc/weigrid/ca.crt"
+            role = "workstation-staff"
+            scope = "LX-V02"
+            "#,
+            token_file.display()
+        ))
+        .unwrap();
+        let mut cli = parse("weigrid --points http://127.0.0.1:1 token").unwrap();
+        // As `load` says: only what no option or variable set.
+        cli.apply(&file, |id| id != "points").unwrap();
+        assert_eq!(cli.registry, "https://registry.weigrid.example:50051");
+        assert_eq!(cli.points, "http://127.0.0.1:1", "the option wins");
+        let identity = cli.identity().unwrap();
+        assert_eq!(identity.token.as_deref(), Some("header.claims.signature"));
+        assert_eq!(identity.role, Role::WorkstationStaff);
+        assert_eq!(identity.scope.as_deref(), Some("LX-V02"));
+        assert_eq!(
+            identity.tls.ca_cert.as_deref(),
+            Some(std::path::Path::new("/etc/weigrid/ca.crt"))
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_configuration_file_is_refused() {
+        let err = toml::from_str::<FileConfig>("regsitry = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("regsitry"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! Connecting to weigrid services with a bearer token.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,7 +11,7 @@ use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity as TlsIdentity};
 
 /// The development secret of every service's `config/default.toml`.
 pub const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
@@ -18,7 +19,7 @@ pub const DEV_SECRET: &str = "weigrid-development-secret-not-for-production";
 /// A registry client that sends a bearer token.
 pub type Registry = RegistryServiceClient<InterceptedService<Channel, Outgoing>>;
 
-/// Who the CLI acts as.
+/// Who the CLI acts as, and how it proves it to services.
 #[derive(Debug, Clone)]
 pub struct Identity {
     /// A token from the identity provider; when absent, a development
@@ -28,6 +29,62 @@ pub struct Identity {
     pub scope: Option<String>,
     pub subject: String,
     pub dev_secret: String,
+    /// TLS to `https://` addresses.
+    pub tls: Tls,
+}
+
+/// TLS to services at `https://` addresses: the CA that signed their
+/// certificates and, for mutual TLS, the CLI's own certificate and key.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    pub ca_cert: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// The name in the services' certificates, when it is not the host of
+    /// the address (e.g. an address by IP).
+    pub domain: Option<String>,
+}
+
+/// Returns a connected channel to the service `what` at `url`: plaintext
+/// for `http://`, TLS (mutual with a certificate and key) for `https://`.
+///
+/// # Errors
+/// A malformed URL, unreadable TLS files, TLS settings for an `http://`
+/// address, or a service that does not answer within 5 s.
+pub async fn channel(what: &str, url: &str, tls: &Tls) -> anyhow::Result<Channel> {
+    let mut endpoint = Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("invalid {what} URL {url}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60));
+    if url.starts_with("https://") {
+        let mut config = ClientTlsConfig::new();
+        if let Some(ca) = &tls.ca_cert {
+            let pem =
+                std::fs::read(ca).with_context(|| format!("reading --ca-cert {}", ca.display()))?;
+            config = config.ca_certificate(Certificate::from_pem(pem));
+        }
+        match (&tls.cert, &tls.key) {
+            (Some(cert), Some(key)) => {
+                let cert = std::fs::read(cert)
+                    .with_context(|| format!("reading --cert {}", cert.display()))?;
+                let key = std::fs::read(key)
+                    .with_context(|| format!("reading --key {}", key.display()))?;
+                config = config.identity(TlsIdentity::from_pem(cert, key));
+            }
+            (None, None) => {}
+            _ => anyhow::bail!("--cert and --key go together (mutual TLS)"),
+        }
+        if let Some(domain) = &tls.domain {
+            config = config.domain_name(domain);
+        }
+        endpoint = endpoint.tls_config(config).context("configuring TLS")?;
+    } else if tls.cert.is_some() || tls.ca_cert.is_some() {
+        anyhow::bail!("TLS settings were given, but {url} is not an https:// address");
+    }
+    endpoint
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach {what} at {url}; is it running (`make run`)?"))
 }
 
 impl Identity {
@@ -50,15 +107,7 @@ impl Identity {
 /// # Errors
 /// A malformed URL or a service that does not answer within 5 s.
 pub async fn registry(url: &str, identity: &Identity) -> anyhow::Result<Registry> {
-    let channel = Endpoint::from_shared(url.to_owned())
-        .with_context(|| format!("invalid registry URL {url}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(60))
-        .connect()
-        .await
-        .with_context(|| {
-            format!("cannot reach the grid registry at {url}; is it running (`make run`)?")
-        })?;
+    let channel = channel("the grid registry", url, &identity.tls).await?;
     let outgoing = Outgoing::bearer(&identity.bearer())?;
     Ok(RegistryServiceClient::with_interceptor(channel, outgoing)
         .max_decoding_message_size(256 * 1024 * 1024)
@@ -73,15 +122,7 @@ pub type Dispatch = DispatchServiceClient<InterceptedService<Channel, Outgoing>>
 /// # Errors
 /// A malformed URL or a service that does not answer within 5 s.
 pub async fn dispatch(url: &str, identity: &Identity) -> anyhow::Result<Dispatch> {
-    let channel = Endpoint::from_shared(url.to_owned())
-        .with_context(|| format!("invalid dispatch URL {url}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(60))
-        .connect()
-        .await
-        .with_context(|| {
-            format!("cannot reach ticket dispatch at {url}; is it running (`make run`)?")
-        })?;
+    let channel = channel("ticket dispatch", url, &identity.tls).await?;
     Ok(DispatchServiceClient::with_interceptor(
         channel,
         Outgoing::bearer(&identity.bearer())?,
@@ -96,13 +137,7 @@ pub type Points = PointsServiceClient<InterceptedService<Channel, Outgoing>>;
 /// # Errors
 /// A malformed URL or a service that does not answer within 5 s.
 pub async fn points(url: &str, identity: &Identity) -> anyhow::Result<Points> {
-    let channel = Endpoint::from_shared(url.to_owned())
-        .with_context(|| format!("invalid points URL {url}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(60))
-        .connect()
-        .await
-        .with_context(|| format!("cannot reach points at {url}; is it running (`make run`)?"))?;
+    let channel = channel("points", url, &identity.tls).await?;
     Ok(PointsServiceClient::with_interceptor(
         channel,
         Outgoing::bearer(&identity.bearer())?,

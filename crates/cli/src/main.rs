@@ -1,21 +1,28 @@
 //! `weigrid`: the command-line client for every weigrid service.
 //!
-//! It acts as a role of your choosing: with `--token` (or `WEIGRID_TOKEN`)
-//! it sends that token; otherwise it mints a development token for `--role`
-//! and `--scope` with the development secret, which services accept only in
-//! `auth.mode = "dev"`. The commands live in the library (`weigrid_cli::cli`
+//! It acts as a role of your choosing: with a token from the identity
+//! provider (`--token-file`, `WEIGRID_TOKEN`, or a configuration file's
+//! `token_file`) it sends that token; otherwise it mints a development token
+//! for `--role` and `--scope` with the development secret, which services
+//! accept only in `auth.mode = "dev"` on their own machine. `https://`
+//! addresses speak TLS (`--ca-cert`; `--cert` and `--key` for mutual TLS). The commands live in the library (`weigrid_cli::cli`
 //! and `weigrid_cli::cmd`); this file parses, runs and reports the outcome.
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use weigrid_cli::cli::Cli;
 use weigrid_cli::output::Output;
 use weigrid_cli::render;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::load() {
+        Ok(cli) => cli,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
     let output = cli.output;
     match cli.execute().await {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,23 @@ use serde_json::{Value, json};
 pub fn status(status: &tonic::Status) -> String {
     let violations = field_violations(status);
     if violations.is_empty() {
-        return format!("{} ({:?})", status.message(), status.code());
+        // A call that never reached the service (TLS refused, connection
+        // lost) says why only in its source chain.
+        let mut causes = Vec::new();
+        let mut source = std::error::Error::source(status);
+        while let Some(err) = source {
+            let text = err.to_string();
+            if !causes.contains(&text) && !status.message().contains(&text) {
+                causes.push(text);
+            }
+            source = err.source();
+        }
+        let because = if causes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", causes.join(": "))
+        };
+        return format!("{}{because} ({:?})", status.message(), status.code());
     }
     let lines: Vec<String> = violations
         .iter()

@@ -203,6 +203,7 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
             scope: None,
             subject: "replay".into(),
             dev_secret: String::new(),
+            tls: weigrid_cli::connect::Tls::default(),
         },
     )
     .await?;

@@ -20,7 +20,7 @@ mod tests {
     fn a_token_is_minted_for_the_role_and_scope_given() {
         let cli =
             crate::cli::parse("weigrid token --role workstation_staff --scope LX-V02").unwrap();
-        let identity = cli.identity();
+        let identity = cli.identity().unwrap();
         assert_eq!(identity.role, Role::WorkstationStaff);
         assert_eq!(identity.scope.as_deref(), Some("LX-V02"));
         assert_eq!(identity.bearer().split('.').count(), 3, "a JWT");
