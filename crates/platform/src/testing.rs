@@ -63,6 +63,9 @@ pub struct PrivateNats {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// A configuration of the test's own (accounts, permissions), with the
+    /// variables it reads.
+    config: Option<(PathBuf, Vec<(String, String)>)>,
 }
 
 impl PrivateNats {
@@ -77,6 +80,38 @@ impl PrivateNats {
             port,
             dir,
             child: None,
+            config: None,
+        };
+        nats.resume().await;
+        nats
+    }
+
+    /// Starts a private server with JetStream and `config` added to its
+    /// configuration file (accounts, users, permissions), reading the
+    /// variables `env` (a configuration's `$PASSWORD`s).
+    pub async fn start_with_config(config: &str, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("weigrid-nats-{}", unique_prefix()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let file = dir.join("nats.conf");
+        let store = dir.join("store");
+        std::fs::write(
+            &file,
+            format!(
+                "jetstream: {{ store_dir: \"{}\" }}\n{config}\n",
+                store.display()
+            ),
+        )
+        .expect("the configuration is written");
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut nats = Self {
+            port,
+            dir,
+            child: None,
+            config: Some((file, env)),
         };
         nats.resume().await;
         nats
@@ -99,16 +134,17 @@ impl PrivateNats {
     pub async fn resume(&mut self) {
         let binary =
             std::env::var("WEIGRID_TEST_NATS_SERVER").unwrap_or_else(|_| "nats-server".to_owned());
-        let child = Command::new(&binary)
-            .args([
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-sd",
-            ])
-            .arg(&self.dir)
+        let mut command = Command::new(&binary);
+        command.args(["-a", "127.0.0.1", "-p", &self.port.to_string()]);
+        match &self.config {
+            Some((file, env)) => {
+                command.arg("-c").arg(file).envs(env.iter().cloned());
+            }
+            None => {
+                command.args(["-js", "-sd"]).arg(&self.dir);
+            }
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -1,0 +1,135 @@
+//! NATS as production runs it: one user per service with the permissions
+//! the deployment ships (`charts/weigrid/nats/permissions.yaml`, through
+//! `scripts/nats-values.py accounts`). Another service's events cannot be
+//! forged: a `dispatch.ticket.verified` published by points' identity is
+//! refused by the server, and no consumer ever sees it.
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use futures::StreamExt as _;
+use platform::config::NatsConfig;
+use platform::events::{Bus, StreamSpec};
+use platform::testing::PrivateNats;
+
+const DISPATCH: StreamSpec = StreamSpec::fixed("DISPATCH", "dispatch");
+const POINTS: StreamSpec = StreamSpec::fixed("POINTS", "points");
+
+/// The accounts block of the shipped permissions, as a nats-server reads it.
+fn shipped_accounts() -> String {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/scripts/nats-values.py"))
+        .arg("accounts")
+        .output()
+        .expect("python3 runs scripts/nats-values.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// Connects to `nats` as the service `user`, as its chart configures it.
+async fn connect_as(nats: &PrivateNats, user: &str) -> Bus {
+    let mut config = NatsConfig::plain(&nats.url(), "");
+    config.user = Some(user.to_owned());
+    config.password = Some(format!("{user}-secret").into());
+    config.inbox_prefix = format!("_INBOX_{}", user.replace('-', "_"));
+    config.ack_timeout = Duration::from_secs(2);
+    Bus::connect(&config).await.expect("the URL is valid")
+}
+
+#[tokio::test]
+async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
+    platform::telemetry::init_for_tests();
+    let nats = PrivateNats::start_with_config(
+        &shipped_accounts(),
+        &[
+            ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
+            ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
+            ("POINTS_NATS_PASSWORD", "points-secret"),
+        ],
+    )
+    .await;
+    let dispatch = connect_as(&nats, "ticket-dispatch").await;
+    let points = connect_as(&nats, "points").await;
+    // Each service declares its own stream, as its relay does.
+    let dispatch_stream = dispatch.ensure_stream(&DISPATCH).await.unwrap();
+    points.ensure_stream(&POINTS).await.unwrap();
+
+    // Points publishes what it owns…
+    points
+        .jetstream()
+        .publish("points.report_submitted", "a report".into())
+        .await
+        .expect("sent")
+        .await
+        .expect("points may publish its own events");
+    // …but a verification in dispatch's name is refused by the server.
+    let forged = async {
+        points
+            .jetstream()
+            .publish("dispatch.ticket.verified", "pay me".into())
+            .await?
+            .await
+    }
+    .await;
+    assert!(forged.is_err(), "a forged event must not be acknowledged");
+    // Nor may points declare, delete or read around dispatch's stream.
+    assert!(
+        points.jetstream().delete_stream("DISPATCH").await.is_err(),
+        "points may not delete dispatch's stream"
+    );
+
+    // Dispatch's stream never stored it, so points' consumer never sees it.
+    let info = dispatch_stream.clone().info().await.unwrap().clone();
+    assert_eq!(info.state.messages, 0, "nothing in DISPATCH");
+    let as_points = points
+        .jetstream()
+        .get_stream("DISPATCH")
+        .await
+        .expect("points may look up the stream it consumes");
+    let consumer = as_points
+        .get_or_create_consumer(
+            "points-dispatch-tickets",
+            jetstream::consumer::pull::Config {
+                durable_name: Some("points-dispatch-tickets".into()),
+                filter_subject: "dispatch.ticket.>".into(),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("points may create its own durable consumer");
+    let mut batch = consumer
+        .fetch()
+        .max_messages(10)
+        .expires(Duration::from_millis(500))
+        .messages()
+        .await
+        .unwrap();
+    assert!(
+        batch.next().await.is_none(),
+        "the consumer receives nothing forged"
+    );
+
+    // A legitimate verification, from dispatch, does arrive.
+    dispatch
+        .jetstream()
+        .publish("dispatch.ticket.verified", "verified".into())
+        .await
+        .unwrap()
+        .await
+        .expect("dispatch may publish its own events");
+    let mut batch = consumer
+        .fetch()
+        .max_messages(10)
+        .expires(Duration::from_secs(2))
+        .messages()
+        .await
+        .unwrap();
+    let message = batch.next().await.expect("one event").unwrap();
+    assert_eq!(message.payload.as_ref(), b"verified");
+}
