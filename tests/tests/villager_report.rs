@@ -64,7 +64,19 @@ async fn a_verified_report_earns_its_points_once_however_often_verification_arri
     let ticket = ticket_of(&test, &dispatch, &submitted).await;
     assert_eq!(ticket.channel(), dispatch::Channel::VillagerApp);
     assert_eq!(ticket.external_ref, submitted.id);
-    assert_eq!(ticket.reporter_phone_masked, "138****5678");
+    // The phone stayed in points: the ticket names the reporter only by
+    // the report, and the desk asks points for the contact by it.
+    assert_eq!(ticket.reporter_phone_masked, "");
+    let contact = test
+        .town()
+        .get_reporter_contact(pb::GetReporterContactRequest {
+            report_id: ticket.external_ref.clone(),
+            purpose: format!("回访 {}", ticket.number),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(contact.phone, "13812345678");
     let mut desk = dispatch.desk().await;
     handle_and_verify(
         &mut leader(&dispatch).await,

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::convert::{self, timestamp};
 use crate::domain::ledger::{EntryKind, LedgerEntry};
 use crate::domain::report::Report;
-use crate::domain::resident::Resident;
 
 /// The POINTS stream, subjects `points.>`.
 pub const STREAM: StreamSpec = StreamSpec::fixed("POINTS", "points");
@@ -58,13 +57,8 @@ pub fn report_submitted(report: &Report, actor: &str, at: DateTime<Utc>) -> Outb
 }
 
 /// `points.ticket.requested`: a dispatch `TicketRequested` asking for the
-/// ticket of `report`, filed by `resident`.
-pub fn ticket_requested(
-    report: &Report,
-    resident: &Resident,
-    actor: &str,
-    at: DateTime<Utc>,
-) -> OutboxEvent {
+/// ticket of `report` (its reporter named only by the report).
+pub fn ticket_requested(report: &Report, actor: &str, at: DateTime<Utc>) -> OutboxEvent {
     let (event_id, meta) = meta(actor, at);
     let message = dispatch::TicketRequested {
         meta: Some(dispatch::EventMeta {
@@ -72,7 +66,7 @@ pub fn ticket_requested(
             occurred_at: meta.occurred_at,
             actor: meta.actor,
         }),
-        request: Some(ticket_request(report, resident)),
+        request: Some(ticket_request(report)),
     };
     OutboxEvent::encode(event_id, TICKET_REQUESTED, &message)
 }
@@ -81,7 +75,7 @@ pub fn ticket_requested(
 /// whose channel reference is the report's id, so that however often the
 /// request is delivered it is one ticket, and the ticket's events name the
 /// report.
-fn ticket_request(report: &Report, resident: &Resident) -> dispatch::CreateTicketRequest {
+fn ticket_request(report: &Report) -> dispatch::CreateTicketRequest {
     let title: String = report.text.chars().take(30).collect();
     let photos = report.photos.len();
     dispatch::CreateTicketRequest {
@@ -100,8 +94,9 @@ fn ticket_request(report: &Report, resident: &Resident) -> dispatch::CreateTicke
             lng: report.lng,
         }),
         difficult: false,
-        // For the follow-up call (回访); dispatch keeps it masked.
-        reporter_phone: resident.phone.clone(),
+        // Personal data stays off the bus: the desk asks points for the
+        // contact by the report's id (GetReporterContact, audited).
+        reporter_phone: String::new(),
     }
 }
 

@@ -58,6 +58,15 @@ pub enum PointsCommand {
     },
     /// Lists a resident's reports with their tickets and points.
     Reports { resident: String },
+    /// Prints how to reach the resident who made a report, for the
+    /// follow-up call (the town; every read is logged with its purpose).
+    Contact {
+        /// The report's id (a villager ticket's external reference).
+        report: String,
+        /// Why the contact is needed, e.g. "回访 LX-2026-000123".
+        #[arg(long)]
+        purpose: String,
+    },
     /// Shows a resident's balance and the points pending verification.
     Balance { resident: String },
     /// Prints every entry of a resident's account; they sum to the balance.
@@ -347,6 +356,20 @@ async fn answer(client: &mut Points, command: PointsCommand) -> anyhow::Result<(
                 r.pending_points
             );
             (report_json(&r), text)
+        }
+        PointsCommand::Contact { report, purpose } => {
+            let c = client
+                .get_reporter_contact(pb::GetReporterContactRequest {
+                    report_id: report,
+                    purpose,
+                })
+                .await?
+                .into_inner();
+            let text = format!("report {}: {} {}", c.report_id, c.name_masked, c.phone);
+            (
+                json!({ "report_id": c.report_id, "name_masked": c.name_masked, "phone": c.phone }),
+                text,
+            )
         }
         PointsCommand::Reports { resident } => {
             let resident_id = resident_id(client, &resident).await?;

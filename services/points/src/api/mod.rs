@@ -58,6 +58,7 @@ platform::delegate_rpcs! {
         create_household: pb::CreateHouseholdRequest => pb::CreateHouseholdResponse;
         submit_report: pb::SubmitReportRequest => pb::SubmitReportResponse;
         get_report: pb::GetReportRequest => pb::GetReportResponse;
+        get_reporter_contact: pb::GetReporterContactRequest => pb::GetReporterContactResponse;
         list_reports: pb::ListReportsRequest => pb::ListReportsResponse;
         get_balance: pb::GetBalanceRequest => pb::GetBalanceResponse;
         get_statement: pb::GetStatementRequest => pb::GetStatementResponse;

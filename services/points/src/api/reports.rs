@@ -8,6 +8,7 @@ use proto::points::v1 as pb;
 use super::{PointsApi, parse_id};
 use crate::application::reports;
 use crate::convert;
+use crate::domain::contact;
 use crate::domain::ids::{ReportId, ResidentId};
 use crate::domain::photos::{self, PhotoRef};
 use crate::domain::report::{Cursor, MAX_TEXT, SubmitReport};
@@ -45,6 +46,22 @@ impl PointsApi {
         let report = reports::get(&self.ctx, &caller, id).await?;
         Ok(pb::GetReportResponse {
             report: Some(convert::report(&report)),
+        })
+    }
+
+    pub(super) async fn get_reporter_contact(
+        &self,
+        caller: Caller,
+        request: pb::GetReporterContactRequest,
+    ) -> Result<pb::GetReporterContactResponse, AppError> {
+        let id = parse_id(&request.report_id, "report_id", ReportId::parse)?;
+        let purpose = contact::purpose(&request.purpose)
+            .map_err(|violation| AppError::InvalidArgument(vec![violation]))?;
+        let contact = reports::reporter_contact(&self.ctx, &caller, id, purpose).await?;
+        Ok(pb::GetReporterContactResponse {
+            report_id: contact.report.to_string(),
+            name_masked: contact.name_masked,
+            phone: contact.phone,
         })
     }
 

@@ -66,6 +66,8 @@ pub const POLICY: &[Rule] = &[
     rule("CreateHousehold", TOWN_AND_VILLAGE),
     rule("SubmitReport", FOR_A_RESIDENT),
     rule("GetReport", FOR_A_RESIDENT),
+    // The desk's follow-up call; a workstation reaches its villagers itself.
+    rule("GetReporterContact", &[Role::TownOperator, Role::Service]),
     rule("ListReports", FOR_A_RESIDENT),
     rule("GetBalance", FOR_A_RESIDENT),
     rule("GetStatement", FOR_A_RESIDENT),

@@ -11,11 +11,12 @@ use prost::Message;
 use sqlx::PgConnection;
 
 use super::{Context, Policy, access, ledger};
+use crate::domain::contact::ContactRead;
 use crate::domain::ids::{ReportId, ResidentId};
 use crate::domain::report::{Cursor, Due, Report, SubmitReport, TicketUpdate};
 use crate::domain::rules::{AwardRule, Awarded};
 use crate::events;
-use crate::repository::{reports, residents, rules};
+use crate::repository::{contacts, reports, residents, rules};
 
 /// Refuses a report of a bad shape: its violations, and its category's
 /// when it is not one that takes reports.
@@ -87,12 +88,7 @@ pub async fn submit<A: Message + Default>(
     work.publish(events::report_submitted(&report, &caller.subject, now));
     // Duplicates are forwarded too: the town sees every report, and
     // dispatch links it to the ticket it repeats.
-    work.publish(events::ticket_requested(
-        &report,
-        &resident,
-        &caller.subject,
-        now,
-    ));
+    work.publish(events::ticket_requested(&report, &caller.subject, now));
     let answer = work.commit(answer(&report)).await?;
     tracing::info!(report = %report.id, status = report.status.as_str(), "report submitted");
     Ok(answer)
@@ -222,4 +218,52 @@ async fn award(
     let posted = ledger::post_and_settle(work, report.award(points, at)).await?;
     report.verified(Some(posted.entry()));
     Ok(())
+}
+
+/// GetReporterContact: the contact of the resident who made `report`, for
+/// `purpose` (already checked). Granted or refused, the read is recorded
+/// in the contact access log, in the same unit of work as its answer.
+///
+/// # Errors
+/// NOT_FOUND for an unknown report or a resident no longer active (recorded
+/// as not granted); the database.
+pub async fn reporter_contact(
+    ctx: &Context,
+    caller: &Caller,
+    report: ReportId,
+    purpose: String,
+) -> Result<Contact, AppError> {
+    let mut work = ctx.units.begin_job::<()>().await?;
+    let found = match reports::by_id(work.conn(), report).await? {
+        Some(r) => residents::find(work.conn(), residents::Lookup::Id(r.resident))
+            .await?
+            .filter(|resident| resident.active),
+        None => None,
+    };
+    let read = ContactRead {
+        id: uuid::Uuid::now_v7(),
+        subject: caller.subject.clone(),
+        role: caller.role.as_str().to_owned(),
+        report,
+        purpose,
+        granted: found.is_some(),
+        at: work.now(),
+    };
+    contacts::record(work.conn(), &read).await?;
+    work.commit(()).await?;
+    tracing::info!(report = %report, granted = read.granted, subject = %caller.subject, "reporter contact read");
+    let resident = found.ok_or_else(|| AppError::NotFound(format!("report {report}")))?;
+    Ok(Contact {
+        report,
+        name_masked: platform::mask::name(&resident.name),
+        phone: resident.phone,
+    })
+}
+
+/// How to reach a report's resident.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub report: ReportId,
+    pub name_masked: String,
+    pub phone: String,
 }

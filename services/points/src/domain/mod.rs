@@ -12,6 +12,7 @@
 //! - [`rules`]: award rules and caps; [`photos`]: photo references.
 
 pub mod catalog;
+pub mod contact;
 pub mod error;
 pub mod expiry;
 pub mod ids;

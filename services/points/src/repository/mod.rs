@@ -5,6 +5,7 @@
 //! naming table, column and value, never a default.
 
 pub mod catalog;
+pub mod contacts;
 pub mod ledger;
 pub mod reports;
 pub mod residents;

@@ -2,6 +2,7 @@
 //! prefix, through the test kit's typed client. (The flows through dispatch
 //! run in the workspace's `tests/`.)
 
+mod contact;
 mod ledger;
 mod policy;
 mod reports;
