@@ -93,8 +93,14 @@ impl TestDispatch {
     /// Starts a registry and dispatch on databases of their own and on the
     /// NATS subject `prefix`: the dispatch another service's test talks to.
     pub async fn spawn_beside(prefix: &str) -> Self {
+        Self::spawn_beside_with(prefix, &[]).await
+    }
+
+    /// Starts as [`TestDispatch::spawn_beside`] does, with configuration
+    /// `overrides` (e.g. `NATS__URL`, for a private NATS server).
+    pub async fn spawn_beside_with(prefix: &str, overrides: &[(&str, String)]) -> Self {
         let db = ScratchDatabase::create("dispatch").await;
-        let config = test_config(prefix, &format!("127.0.0.1:{}", free_port()), &[]);
+        let config = test_config(prefix, &format!("127.0.0.1:{}", free_port()), overrides);
         let mut test = Self::start(db.pool.clone(), config, Some(db)).await;
         test.start_registry().await;
         test
