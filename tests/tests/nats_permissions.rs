@@ -10,7 +10,7 @@ use async_nats::jetstream;
 use futures::StreamExt as _;
 use platform::config::NatsConfig;
 use platform::events::{Bus, StreamSpec};
-use platform::testing::PrivateNats;
+use platform::testing::{PrivateNats, TestPki, unique_prefix};
 
 const DISPATCH: StreamSpec = StreamSpec::fixed("DISPATCH", "dispatch");
 const POINTS: StreamSpec = StreamSpec::fixed("POINTS", "points");
@@ -132,4 +132,74 @@ async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
         .unwrap();
     let message = batch.next().await.expect("one event").unwrap();
     assert_eq!(message.payload.as_ref(), b"verified");
+}
+
+#[tokio::test]
+async fn a_service_reaches_nats_that_requires_credentials_and_mutual_tls() {
+    platform::telemetry::init_for_tests();
+    let dir = std::env::temp_dir().join(format!("weigrid-nats-tls-{}", unique_prefix()));
+    let pki = TestPki::write(&dir, "points");
+    let tls = format!(
+        "tls {{\n  cert_file: \"{}\"\n  key_file: \"{}\"\n  ca_file: \"{}\"\n  verify: true\n  timeout: 2\n}}\n",
+        pki.server_cert.display(),
+        pki.server_key.display(),
+        pki.ca.display()
+    );
+    let nats = PrivateNats::start_with_config(
+        &format!("{tls}{}", shipped_accounts()),
+        &[
+            ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
+            ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
+            ("POINTS_NATS_PASSWORD", "points-secret"),
+        ],
+    )
+    .await;
+    let url = nats.url().replace("nats://", "tls://");
+
+    // Points, as its chart configures it: its user, its password, the CA
+    // and its client certificate.
+    let mut config = NatsConfig::plain(&url, "");
+    config.user = Some("points".into());
+    config.password = Some("points-secret".to_owned().into());
+    config.inbox_prefix = "_INBOX_points".into();
+    config.tls_ca_path = Some(pki.ca.clone());
+    config.tls_cert_path = Some(pki.client_cert.clone());
+    config.tls_key_path = Some(pki.client_key.clone());
+    config.ack_timeout = Duration::from_secs(2);
+    let points = Bus::connect(&config).await.expect("the settings are valid");
+    points
+        .ensure_stream(&POINTS)
+        .await
+        .expect("points declares its stream over TLS");
+    points
+        .jetstream()
+        .publish("points.report_submitted", "a report".into())
+        .await
+        .expect("sent")
+        .await
+        .expect("stored, over mutual TLS with points' credentials");
+
+    // Without the client certificate, or without the password, nothing.
+    let mut no_certificate = config.clone();
+    no_certificate.tls_cert_path = None;
+    no_certificate.tls_key_path = None;
+    assert!(
+        connected(&no_certificate).await.is_none(),
+        "a client without its certificate is refused"
+    );
+    let mut no_password = config.clone();
+    no_password.password = Some("wrong".to_owned().into());
+    assert!(
+        connected(&no_password).await.is_none(),
+        "a wrong password is refused"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Returns the stream info `config` reaches, if its connection is let in.
+async fn connected(config: &NatsConfig) -> Option<()> {
+    let bus = Bus::connect(config).await.ok()?;
+    let lookup =
+        tokio::time::timeout(Duration::from_secs(3), bus.jetstream().get_stream("POINTS")).await;
+    matches!(lookup, Ok(Ok(_))).then_some(())
 }

@@ -8,38 +8,18 @@ use std::process::Command;
 
 use grid_registry::testing::{TestApp, test_config, token};
 use platform::auth::Role;
-use platform::testing::unique_prefix;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use platform::testing::{TestPki, unique_prefix};
 use sqlx::PgPool;
 
 /// A CA, a server certificate for 127.0.0.1 and a client certificate, in `dir`.
 fn certificates(dir: &Path) -> [PathBuf; 5] {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::from_params(&ca_params, &ca_key);
-    let issue = |name: &str| {
-        let key = KeyPair::generate().unwrap();
-        let cert = CertificateParams::new(vec![name.to_owned()])
-            .unwrap()
-            .signed_by(&key, &issuer)
-            .unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
-    let write = |file: &str, text: &str| {
-        let path = dir.join(file);
-        std::fs::write(&path, text).unwrap();
-        path
-    };
-    let (server_cert, server_key) = issue("localhost");
-    let (client_cert, client_key) = issue("town-centre-operator");
+    let pki = TestPki::write(dir, "town-centre-operator");
     [
-        write("ca.pem", &ca_cert.pem()),
-        write("server.pem", &server_cert),
-        write("server.key", &server_key),
-        write("client.pem", &client_cert),
-        write("client.key", &client_key),
+        pki.ca,
+        pki.server_cert,
+        pki.server_key,
+        pki.client_cert,
+        pki.client_key,
     ]
 }
 

@@ -566,3 +566,55 @@ pub async fn assert_policy<S: Service>(served: &Served<S>) -> String {
     assert!(wrong.is_empty(), "cells that differ:\n{}", wrong.join("\n"));
     policy.matrix()
 }
+
+/// A certificate authority of a test's own, with a server certificate (for
+/// `localhost` and 127.0.0.1) and a client certificate it signed, written
+/// as PEM files into a directory: for TLS and mutual TLS on loopback.
+#[derive(Debug, Clone)]
+pub struct TestPki {
+    pub ca: PathBuf,
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+impl TestPki {
+    /// Writes a CA, a server certificate and a client certificate named
+    /// `client` into `dir`.
+    ///
+    /// # Panics
+    /// The keys cannot be made or the files written.
+    pub fn write(dir: &std::path::Path, client: &str) -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        std::fs::create_dir_all(dir).expect("the directory is made");
+        let ca_key = KeyPair::generate().expect("a CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_cert = ca_params.self_signed(&ca_key).expect("the CA signs itself");
+        let issuer = Issuer::from_params(&ca_params, &ca_key);
+        let issue = |names: &[&str]| {
+            let key = KeyPair::generate().expect("a key");
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            let cert = CertificateParams::new(names)
+                .expect("certificate parameters")
+                .signed_by(&key, &issuer)
+                .expect("the CA signs");
+            (cert.pem(), key.serialize_pem())
+        };
+        let write = |file: &str, text: &str| {
+            let path = dir.join(file);
+            std::fs::write(&path, text).expect("a PEM file is written");
+            path
+        };
+        let (server_cert, server_key) = issue(&["localhost", "127.0.0.1"]);
+        let (client_cert, client_key) = issue(&[client]);
+        Self {
+            ca: write("ca.pem", &ca_cert.pem()),
+            server_cert: write("server.pem", &server_cert),
+            server_key: write("server.key", &server_key),
+            client_cert: write("client.pem", &client_cert),
+            client_key: write("client.key", &client_key),
+        }
+    }
+}
