@@ -70,6 +70,7 @@ pub async fn register<A: Message + Default>(
     ledger::open(
         work.conn(),
         &Account::open(resident.id.into(), AccountKind::Resident),
+        &resident.village_code,
     )
     .await?;
     residents::insert(work.conn(), &resident).await?;
@@ -140,6 +141,7 @@ pub async fn create_household<A: Message + Default>(
     ledger::open(
         work.conn(),
         &Account::open(household.id.into(), AccountKind::Household),
+        &household.village_code,
     )
     .await?;
     residents::insert_household(work.conn(), &household).await?;

@@ -77,17 +77,26 @@ impl TryFrom<EntryRow> for LedgerEntry {
 const COLUMNS: &str = "entry_id, key, account_id, kind, amount, balance_after, at, resident_id, report_id, \
                        order_id, reason, operator";
 
-/// Opens an account.
+/// Opens an account of a holder in `village`. The village is written only
+/// for the previous release, which reads it during a rolling update (see
+/// migration 20261201000100); this release never reads it.
 ///
 /// # Errors
 /// The database fails.
-pub async fn open(conn: &mut PgConnection, account: &Account) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO accounts (account_id, kind, balance) VALUES ($1, $2, $3)")
-        .bind(account.id.0)
-        .bind(account.kind.as_str())
-        .bind(account.balance)
-        .execute(conn)
-        .await?;
+pub async fn open(
+    conn: &mut PgConnection,
+    account: &Account,
+    village: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO accounts (account_id, kind, balance, village_code) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(account.id.0)
+    .bind(account.kind.as_str())
+    .bind(account.balance)
+    .bind(village)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

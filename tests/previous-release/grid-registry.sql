@@ -1,0 +1,44 @@
+-- The SQL grid-registry runs at 28db1853b9a5 (2026-11-30), from its literals;
+-- 0 statement(s) built at run time are not here.
+-- Written by scripts/release-queries.py; checked by tests/tests/previous_release.rs.
+
+DELETE FROM department_domains WHERE department_code = $1;
+DELETE FROM department_object_kinds WHERE department_code = $1;
+INSERT INTO care_access_log (access_id, subject, role, grid_code, purpose, records, granted, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+INSERT INTO care_people (care_person_id, code, micro_grid_id, category, name, id_number, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+INSERT INTO covered_objects (object_id, code, name, kind, geometry, anchor_lng, anchor_lat, micro_grid_id, high_risk, head_name, head_phone, area_ha, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+INSERT INTO department_domains (department_code, domain_code) SELECT $1, unnest($2::text[]);
+INSERT INTO department_object_kinds (department_code, object_kind) SELECT $1, unnest($2::text[]);
+INSERT INTO departments (code, name, kind) VALUES ($1, $2, $3) ON CONFLICT (code) DO UPDATE SET name = $2, kind = $3;
+INSERT INTO domain_duties (duty_id, domain_code, leader_name, leader_title, phone, starts_at) VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO grids (grid_id, code, name, level, parent_id, households, party_group, boundary, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+INSERT INTO members (member_id, grid_id, name, role, background, phone, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, true, $7);
+INSERT INTO safety_domains (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = $2;
+SELECT access_id, subject, role, grid_code, purpose, records, granted, at FROM care_access_log WHERE ($1::uuid IS NULL OR access_id < $1) ORDER BY access_id DESC LIMIT $2;
+SELECT c FROM unnest($1::text[]) AS c WHERE NOT EXISTS (SELECT 1 FROM safety_domains d WHERE d.code = c);
+SELECT c.care_person_id, c.code, c.micro_grid_id, g.code AS micro_grid_code, c.category, c.name, c.id_number, c.phone FROM care_people c JOIN grids g ON g.grid_id = c.micro_grid_id WHERE ($1::uuid[] IS NULL OR c.micro_grid_id = ANY($1)) AND ($2::text IS NULL OR c.category = $2) AND c.code > $3 ORDER BY c.code LIMIT $4;
+SELECT code FROM covered_objects WHERE code = ANY($1);
+SELECT d.code, d.name, d.kind, COALESCE((SELECT array_agg(k.object_kind ORDER BY k.object_kind) FROM department_object_kinds k WHERE k.department_code = d.code), '{}') AS regulates, COALESCE((SELECT array_agg(m.domain_code ORDER BY m.domain_code) FROM department_domains m WHERE m.department_code = d.code), '{}') AS domains FROM departments d ORDER BY d.code;
+SELECT d.code, d.name, d.kind, COALESCE((SELECT array_agg(k.object_kind ORDER BY k.object_kind) FROM department_object_kinds k WHERE k.department_code = d.code), '{}') AS regulates, COALESCE((SELECT array_agg(m.domain_code ORDER BY m.domain_code) FROM department_domains m WHERE m.department_code = d.code), '{}') AS domains FROM departments d WHERE EXISTS (SELECT 1 FROM department_domains m WHERE m.department_code = d.code AND m.domain_code = $1) OR ($2::text IS NOT NULL AND d.kind = 'REGULATORY' AND EXISTS ( SELECT 1 FROM department_object_kinds k WHERE k.department_code = d.code AND k.object_kind = $2)) ORDER BY d.kind DESC, d.code;
+SELECT duty_id, domain_code, leader_name, leader_title, phone, starts_at FROM domain_duties WHERE domain_code = $1 AND starts_at <= $2 AND (ends_at IS NULL OR ends_at > $2) ORDER BY starts_at DESC LIMIT 1;
+SELECT g.grid_id, COALESCE(bool_or(m.role = 'LEADER'), false) AS has_leader, COALESCE(bool_or(m.role = 'PARTY_INSTRUCTOR'), false) AS has_party_instructor, COALESCE(bool_or(m.role = 'MEMBER'), false) AS has_member FROM grids g LEFT JOIN members m ON m.grid_id = g.grid_id AND m.active WHERE g.level = 'MICRO' GROUP BY g.grid_id, g.code HAVING NOT (COALESCE(bool_or(m.role = 'LEADER'), false) AND COALESCE(bool_or(m.role = 'PARTY_INSTRUCTOR'), false) AND COALESCE(bool_or(m.role = 'MEMBER'), false)) ORDER BY g.code;
+SELECT g.grid_id, g.code, g.name, g.level, g.parent_id, p.code AS parent_code, g.households, g.party_group, g.boundary, g.version, g.created_at, g.updated_at FROM grids g LEFT JOIN grids p ON p.grid_id = g.parent_id ORDER BY g.code;
+SELECT g.grid_id, g.code, g.name, g.level, g.parent_id, p.code AS parent_code, g.households, g.party_group, g.boundary, g.version, g.created_at, g.updated_at FROM grids g LEFT JOIN grids p ON p.grid_id = g.parent_id WHERE ($1::text IS NULL OR g.level = $1) AND ($2::uuid IS NULL OR g.parent_id = $2) AND g.code > $3 ORDER BY g.code LIMIT $4;
+SELECT g.grid_id, g.code, g.name, g.level, g.parent_id, p.code AS parent_code, g.households, g.party_group, g.boundary, g.version, g.created_at, g.updated_at FROM grids g LEFT JOIN grids p ON p.grid_id = g.parent_id WHERE g.code = $1;
+SELECT g.grid_id, g.code, g.name, g.level, g.parent_id, p.code AS parent_code, g.households, g.party_group, g.boundary, g.version, g.created_at, g.updated_at FROM grids g LEFT JOIN grids p ON p.grid_id = g.parent_id WHERE g.code = ANY($1);
+SELECT g.grid_id, g.code, g.name, g.level, g.parent_id, p.code AS parent_code, g.households, g.party_group, g.boundary, g.version, g.created_at, g.updated_at FROM grids g LEFT JOIN grids p ON p.grid_id = g.parent_id WHERE g.grid_id = $1;
+SELECT g.grid_id, g.code, g.name, g.level, g.parent_id, p.code AS parent_code, g.households, g.party_group, g.boundary, g.version, g.created_at, g.updated_at FROM grids g LEFT JOIN grids p ON p.grid_id = g.parent_id WHERE g.parent_id IS NOT DISTINCT FROM $1 ORDER BY g.code;
+SELECT m.member_id, m.grid_id, g.code AS grid_code, m.name, m.role, m.background, m.phone, m.active FROM members m JOIN grids g ON g.grid_id = m.grid_id WHERE m.active AND m.grid_id = ANY($1) ORDER BY g.code, m.role, m.name;
+SELECT m.member_id, m.grid_id, g.code AS grid_code, m.name, m.role, m.background, m.phone, m.active FROM members m JOIN grids g ON g.grid_id = m.grid_id WHERE m.member_id = $1 FOR UPDATE OF m;
+SELECT name FROM safety_domains WHERE code = $1;
+SELECT o.object_id, o.code, o.name, o.kind, o.geometry, o.anchor_lng, o.anchor_lat, o.micro_grid_id, g.code AS micro_grid_code, o.high_risk, o.head_name, o.head_phone, o.area_ha, o.created_at FROM covered_objects o LEFT JOIN grids g ON g.grid_id = o.micro_grid_id WHERE (cardinality($1::text[]) = 0 OR o.kind = ANY($1)) AND ($2::uuid[] IS NULL OR o.micro_grid_id = ANY($2)) AND o.code > $3 ORDER BY o.code LIMIT $4;
+SELECT o.object_id, o.code, o.name, o.kind, o.geometry, o.anchor_lng, o.anchor_lat, o.micro_grid_id, g.code AS micro_grid_code, o.high_risk, o.head_name, o.head_phone, o.area_ha, o.created_at FROM covered_objects o LEFT JOIN grids g ON g.grid_id = o.micro_grid_id WHERE o.micro_grid_id IS NULL ORDER BY o.code;
+SELECT o.object_id, o.code, o.name, o.kind, o.geometry, o.anchor_lng, o.anchor_lat, o.micro_grid_id, g.code AS micro_grid_code, o.high_risk, o.head_name, o.head_phone, o.area_ha, o.created_at FROM covered_objects o LEFT JOIN grids g ON g.grid_id = o.micro_grid_id WHERE o.object_id = $1 OR o.code = $2;
+SELECT object_id, anchor_lng, anchor_lat, micro_grid_id FROM covered_objects WHERE micro_grid_id = $1 OR micro_grid_id IS NULL OR (anchor_lng BETWEEN $2 AND $4 AND anchor_lat BETWEEN $3 AND $5);
+SELECT object_id, anchor_lng, anchor_lat, micro_grid_id FROM covered_objects WHERE micro_grid_id IS NULL;
+SELECT pg_advisory_xact_lock($1);
+UPDATE covered_objects SET micro_grid_id = $2 WHERE object_id = $1;
+UPDATE domain_duties SET ends_at = $2 WHERE domain_code = $1 AND starts_at < $2 AND (ends_at IS NULL OR ends_at > $2);
+UPDATE grids SET name = $2, households = $3, party_group = $4, boundary = $5, version = $6, updated_at = $7 WHERE grid_id = $1;
+UPDATE members SET active = false, removed_reason = $2, removed_at = $3 WHERE member_id = $1;
+WITH RECURSIVE lineage AS ( SELECT grid_id, parent_id, code, 0 AS depth FROM grids WHERE grid_id = $1 UNION ALL SELECT g.grid_id, g.parent_id, g.code, l.depth + 1 FROM grids g JOIN lineage l ON g.grid_id = l.parent_id WHERE l.depth < 16 ) SELECT code FROM lineage ORDER BY depth DESC;
