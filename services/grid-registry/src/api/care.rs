@@ -10,6 +10,7 @@ use super::RegistryApi;
 use super::paging::Page;
 use crate::application::access;
 use crate::application::care::{self, ListCarePeople};
+use crate::config::Limits;
 use crate::convert;
 use crate::domain::DomainError;
 use crate::domain::care::CarePersonDraft;
@@ -20,6 +21,7 @@ use crate::domain::ids::AccessId;
 fn care_query(
     caller: &Caller,
     request: pb::ListCarePeopleRequest,
+    limits: &Limits,
 ) -> Result<(ListCarePeople, Page), AppError> {
     let purpose = request.purpose.trim();
     if purpose.chars().count() < 2 {
@@ -28,7 +30,13 @@ fn care_query(
             "is required: why this data is read (it is audited)",
         ));
     }
-    let page = Page::of(request.page_size, &request.page_token)?;
+    if purpose.chars().nth(limits.max_text_chars).is_some() {
+        return Err(AppError::invalid(
+            "purpose",
+            format!("must be at most {} characters", limits.max_text_chars),
+        ));
+    }
+    let page = Page::of(request.page_size, &request.page_token, limits.max_page_size)?;
     let grid_code = match (request.grid_code.trim(), caller.scope.as_deref()) {
         ("", Some(scope)) => scope.to_owned(),
         (code, _) => code.to_owned(),
@@ -82,7 +90,7 @@ impl RegistryApi {
         caller: Caller,
         request: pb::ListCarePeopleRequest,
     ) -> Result<pb::ListCarePeopleResponse, AppError> {
-        let (query, page) = care_query(&caller, request)?;
+        let (query, page) = care_query(&caller, request, self.ctx.limits())?;
         let people = care::list_care_people(&self.ctx, &caller, query).await?;
         Ok(pb::ListCarePeopleResponse {
             next_page_token: page.next_token(&people, |p| p.code.as_str()),
@@ -96,7 +104,11 @@ impl RegistryApi {
         request: pb::ListCareAccessLogRequest,
     ) -> Result<pb::ListCareAccessLogResponse, AppError> {
         access::require_town_operator(&caller, "read the special-care audit trail")?;
-        let page = Page::of(request.page_size, &request.page_token)?;
+        let page = Page::of(
+            request.page_size,
+            &request.page_token,
+            self.ctx.limits().max_page_size,
+        )?;
         let before = match page.after.as_str() {
             "" => None,
             id => Some(

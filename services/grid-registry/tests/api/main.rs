@@ -7,6 +7,7 @@ mod grids;
 mod helpers;
 mod import;
 mod lifecycle;
+mod limits;
 mod members;
 mod objects;
 mod replicas;
