@@ -116,7 +116,8 @@ impl RegistryApi {
                     .ok_or_else(|| AppError::invalid("page_token", "is not from this list"))?,
             ),
         };
-        let entries = care::access_log(&self.ctx, before, page.limit).await?;
+        let entries =
+            care::access_log(&self.ctx, before, request.include_changes, page.limit).await?;
         let ids: Vec<String> = entries.iter().map(|e| e.id.to_string()).collect();
         Ok(pb::ListCareAccessLogResponse {
             next_page_token: page.next_token(&ids, String::as_str),
