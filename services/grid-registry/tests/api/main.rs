@@ -8,6 +8,7 @@ mod helpers;
 mod import;
 mod lifecycle;
 mod limits;
+mod masking;
 mod members;
 mod objects;
 mod replicas;
