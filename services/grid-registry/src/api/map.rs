@@ -21,18 +21,10 @@ impl RegistryApi {
         _caller: Caller,
         request: pb::ExportMapRequest,
     ) -> Result<pb::ExportMapResponse, AppError> {
-        let max = self.ctx.limits().max_list_items;
-        for (field, len) in [
+        self.within_list_cap(&[
             ("levels", request.levels.len()),
             ("kinds", request.kinds.len()),
-        ] {
-            if len > max {
-                return Err(AppError::invalid(
-                    field,
-                    format!("must list at most {max} items"),
-                ));
-            }
-        }
+        ])?;
         let query = ExportMap {
             levels: request
                 .levels

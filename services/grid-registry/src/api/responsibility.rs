@@ -38,18 +38,10 @@ impl RegistryApi {
     ) -> Result<pb::UpsertDepartmentResponse, AppError> {
         access::require_town_operator(&caller, "define departments")?;
         let sent = request.department.clone().unwrap_or_default();
-        let max = self.ctx.limits().max_list_items;
-        for (field, len) in [
+        self.within_list_cap(&[
             ("department.regulates", sent.regulates.len()),
             ("department.domains", sent.domains.len()),
-        ] {
-            if len > max {
-                return Err(AppError::invalid(
-                    field,
-                    format!("must list at most {max} items"),
-                ));
-            }
-        }
+        ])?;
         let draft = DepartmentDraft {
             code: sent.code,
             name: sent.name,
