@@ -6,6 +6,7 @@ use platform::auth::Role;
 use platform::config::{ServiceConfig, Validate, Violations};
 use serde::Deserialize;
 
+use crate::domain::geometry::ShapeLimits;
 use crate::domain::grid::Tolerances;
 
 /// Defaults embedded at build time.
@@ -28,6 +29,77 @@ pub struct RegistrySettings {
     pub care_person_read_roles: String,
     #[serde(with = "humantime_serde")]
     pub index_full_refresh: Duration,
+    pub limits: Limits,
+}
+
+/// Caps on a request, checked after the caller's role and before any
+/// geometry or query.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Limits {
+    pub max_polygon_vertices: usize,
+    pub max_rings: usize,
+    pub max_line_vertices: usize,
+    pub max_text_chars: usize,
+    pub max_list_items: usize,
+    pub max_import_features: usize,
+    pub max_page_size: u32,
+    /// How long one shape's validity check may run.
+    #[serde(with = "humantime_serde")]
+    pub geometry_check_budget: Duration,
+    pub geometry_checks_at_once: usize,
+}
+
+impl Limits {
+    /// Returns the caps on one shape.
+    pub fn shapes(&self) -> ShapeLimits {
+        ShapeLimits {
+            max_polygon_vertices: self.max_polygon_vertices,
+            max_rings: self.max_rings,
+            max_line_vertices: self.max_line_vertices,
+        }
+    }
+
+    fn validate(&self, v: &mut Violations) {
+        let key = |name: &str| format!("registry.limits.{name}");
+        for (name, value, range) in [
+            (
+                "max_polygon_vertices",
+                self.max_polygon_vertices,
+                4..=1_000_000,
+            ),
+            ("max_rings", self.max_rings, 1..=10_000),
+            ("max_line_vertices", self.max_line_vertices, 2..=1_000_000),
+            ("max_text_chars", self.max_text_chars, 100..=100_000),
+            ("max_list_items", self.max_list_items, 1..=100_000),
+            (
+                "max_import_features",
+                self.max_import_features,
+                1..=1_000_000,
+            ),
+            (
+                "geometry_checks_at_once",
+                self.geometry_checks_at_once,
+                1..=64,
+            ),
+        ] {
+            v.check(
+                range.contains(&value),
+                &key(name),
+                &format!("must be between {} and {}", range.start(), range.end()),
+            );
+        }
+        v.check(
+            (1..=10_000).contains(&self.max_page_size),
+            &key("max_page_size"),
+            "must be between 1 and 10000",
+        );
+        v.check(
+            (Duration::from_millis(10)..=Duration::from_secs(60))
+                .contains(&self.geometry_check_budget),
+            &key("geometry_check_budget"),
+            "must be between 10ms and 60s",
+        );
+    }
 }
 
 impl RegistrySettings {
@@ -83,5 +155,6 @@ impl Validate for RegistryConfig {
             "registry.index_full_refresh",
             "must be at least 5s",
         );
+        r.limits.validate(v);
     }
 }

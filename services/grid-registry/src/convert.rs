@@ -247,6 +247,9 @@ pub fn care_access(access: &CareAccess) -> pb::CareAccess {
         records: access.records,
         at: Some(timestamp(access.at)),
         granted: access.granted,
+        action: access.action.as_str().to_owned(),
+        person_code: access.person_code.clone().unwrap_or_default(),
+        id_number_masked: access.id_number_masked.clone().unwrap_or_default(),
     }
 }
 

@@ -9,6 +9,7 @@ use proto::registry::v1 as pb;
 use super::RegistryApi;
 use super::paging::Page;
 use crate::application::care::{self, ListCarePeople};
+use crate::config::Limits;
 use crate::convert;
 use crate::domain::DomainError;
 use crate::domain::care::CarePersonDraft;
@@ -19,6 +20,7 @@ use crate::domain::ids::AccessId;
 fn care_query(
     caller: &Caller,
     request: pb::ListCarePeopleRequest,
+    limits: &Limits,
 ) -> Result<(ListCarePeople, Page), AppError> {
     let purpose = request.purpose.trim();
     if purpose.chars().count() < 2 {
@@ -27,7 +29,13 @@ fn care_query(
             "is required: why this data is read (it is audited)",
         ));
     }
-    let page = Page::of(request.page_size, &request.page_token)?;
+    if purpose.chars().nth(limits.max_text_chars).is_some() {
+        return Err(AppError::invalid(
+            "purpose",
+            format!("must be at most {} characters", limits.max_text_chars),
+        ));
+    }
+    let page = Page::of(request.page_size, &request.page_token, limits.max_page_size)?;
     let grid_code = match (request.grid_code.trim(), caller.scope.as_deref()) {
         ("", Some(scope)) => scope.to_owned(),
         (code, _) => code.to_owned(),
@@ -81,7 +89,7 @@ impl RegistryApi {
         caller: Caller,
         request: pb::ListCarePeopleRequest,
     ) -> Result<pb::ListCarePeopleResponse, AppError> {
-        let (query, page) = care_query(&caller, request)?;
+        let (query, page) = care_query(&caller, request, self.ctx.limits())?;
         let people = care::list_care_people(&self.ctx, &caller, query).await?;
         Ok(pb::ListCarePeopleResponse {
             next_page_token: page.next_token(&people, |p| p.code.as_str()),
@@ -94,7 +102,11 @@ impl RegistryApi {
         _caller: Caller,
         request: pb::ListCareAccessLogRequest,
     ) -> Result<pb::ListCareAccessLogResponse, AppError> {
-        let page = Page::of(request.page_size, &request.page_token)?;
+        let page = Page::of(
+            request.page_size,
+            &request.page_token,
+            self.ctx.limits().max_page_size,
+        )?;
         let before = match page.after.as_str() {
             "" => None,
             id => Some(
@@ -102,7 +114,8 @@ impl RegistryApi {
                     .ok_or_else(|| AppError::invalid("page_token", "is not from this list"))?,
             ),
         };
-        let entries = care::access_log(&self.ctx, before, page.limit).await?;
+        let entries =
+            care::access_log(&self.ctx, before, request.include_changes, page.limit).await?;
         let ids: Vec<String> = entries.iter().map(|e| e.id.to_string()).collect();
         Ok(pb::ListCareAccessLogResponse {
             next_page_token: page.next_token(&ids, String::as_str),

@@ -7,9 +7,8 @@ use proto::registry::v1 as pb;
 
 use super::paging::Page;
 use super::{RegistryApi, location};
-use crate::application::grids::{self, GridKey, ListGrids};
+use crate::application::grids::{self, GridKey, ListGrids, UpdateGrid};
 use crate::convert;
-use crate::domain::DomainError;
 use crate::domain::grid::{GridChange, GridDraft, non_empty};
 use crate::domain::ids::GridId;
 use crate::domain::index::GridNode;
@@ -21,7 +20,8 @@ impl RegistryApi {
         caller: Caller,
         request: pb::CreateGridRequest,
     ) -> Result<pb::CreateGridResponse, AppError> {
-        let new = GridDraft {
+        // Decoded only: the use case checks the role before any rule.
+        let draft = GridDraft {
             code: request.code.trim().to_owned(),
             name: request.name.trim().to_owned(),
             level: convert::level_from(request.level),
@@ -29,11 +29,9 @@ impl RegistryApi {
             households: (request.households != 0).then_some(request.households),
             party_group: non_empty(&request.party_group),
             boundary: convert::rings(request.boundary.as_ref()),
-        }
-        .check()
-        .map_err(DomainError::Invalid)?;
+        };
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        grids::create_grid(&self.ctx, &caller, key, new, |grid| {
+        grids::create_grid(&self.ctx, &caller, key, draft, |grid| {
             pb::CreateGridResponse {
                 grid: Some(convert::grid(grid, false)),
             }
@@ -47,16 +45,19 @@ impl RegistryApi {
         caller: Caller,
         request: pb::UpdateGridRequest,
     ) -> Result<pb::UpdateGridResponse, AppError> {
-        let change = GridChange {
-            expected_version: request.expected_version,
-            name: request.name.clone(),
-            households: request.households,
-            party_group: request.party_group.clone(),
+        let cmd = UpdateGrid {
+            code: request.code.trim().to_owned(),
+            change: GridChange {
+                expected_version: request.expected_version,
+                name: request.name.clone(),
+                households: request.households,
+                party_group: request.party_group.clone(),
+                boundary: None,
+            },
             boundary: request.boundary.as_ref().map(|b| convert::rings(Some(b))),
         };
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        let code = request.code.trim();
-        grids::update_grid(&self.ctx, &caller, key, code, change, |grid| {
+        grids::update_grid(&self.ctx, &caller, key, cmd, |grid| {
             pb::UpdateGridResponse {
                 grid: Some(convert::grid(grid, false)),
             }
@@ -101,7 +102,11 @@ impl RegistryApi {
         _caller: Caller,
         request: pb::ListGridsRequest,
     ) -> Result<pb::ListGridsResponse, AppError> {
-        let page = Page::of(request.page_size, &request.page_token)?;
+        let page = Page::of(
+            request.page_size,
+            &request.page_token,
+            self.ctx.limits().max_page_size,
+        )?;
         let query = ListGrids {
             level: convert::level_from(request.level),
             parent_code: non_empty(&request.parent_code),

@@ -33,6 +33,21 @@ impl RegistryApi {
     }
 }
 
+impl RegistryApi {
+    /// Refuses a request whose lists (field, length) hold more than
+    /// `registry.limits.max_list_items`.
+    fn within_list_cap(&self, lists: &[(&str, usize)]) -> Result<(), AppError> {
+        let max = self.ctx.limits().max_list_items;
+        match lists.iter().find(|(_, len)| *len > max) {
+            Some((field, _)) => Err(AppError::invalid(
+                *field,
+                format!("must list at most {max} items"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Checks a location field and returns it as a point (x = longitude).
 fn location(location: Option<&pb::LatLng>, field: &str) -> Result<geo::Point, AppError> {
     let Some(location) = location else {

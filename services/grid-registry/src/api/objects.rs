@@ -9,7 +9,6 @@ use super::RegistryApi;
 use super::paging::Page;
 use crate::application::objects::{self, ListObjects};
 use crate::convert;
-use crate::domain::DomainError;
 use crate::domain::ids::ObjectId;
 use crate::domain::object::ObjectDraft;
 
@@ -20,7 +19,8 @@ impl RegistryApi {
         caller: Caller,
         request: pb::CreateObjectRequest,
     ) -> Result<pb::CreateObjectResponse, AppError> {
-        let new = ObjectDraft {
+        // Decoded only: the use case checks the role before any rule.
+        let draft = ObjectDraft {
             code: request.code.trim().to_owned(),
             name: request.name.clone(),
             kind: convert::kind_from(request.kind),
@@ -29,11 +29,9 @@ impl RegistryApi {
             head_name: request.head_name.clone(),
             head_phone: request.head_phone.clone(),
             area_ha: request.area_ha,
-        }
-        .check()
-        .map_err(DomainError::Invalid)?;
+        };
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        objects::create_object(&self.ctx, &caller, key, new, |object| {
+        objects::create_object(&self.ctx, &caller, key, draft, |object| {
             pb::CreateObjectResponse {
                 object: Some(convert::object(object)),
             }
@@ -69,7 +67,11 @@ impl RegistryApi {
         _caller: Caller,
         request: pb::ListObjectsRequest,
     ) -> Result<pb::ListObjectsResponse, AppError> {
-        let page = Page::of(request.page_size, &request.page_token)?;
+        let page = Page::of(
+            request.page_size,
+            &request.page_token,
+            self.ctx.limits().max_page_size,
+        )?;
         let kind = match request.kind {
             0 => None,
             k => Some(

@@ -11,12 +11,13 @@ pub(super) struct Page {
 }
 
 impl Page {
-    /// Decodes a requested page size (0: 100, at most 1000) and token.
+    /// Decodes a requested page size (0: 100, at most `max`, the
+    /// configured `registry.limits.max_page_size`) and token.
     ///
     /// # Errors
     /// A size out of range or a token not from an earlier response.
-    pub fn of(page_size: u32, page_token: &str) -> Result<Self, AppError> {
-        let limit = page_size_of(page_size)?;
+    pub fn of(page_size: u32, page_token: &str, max: u32) -> Result<Self, AppError> {
+        let limit = page_size_of(page_size, max)?;
         Ok(Self {
             after: after(page_token)?,
             limit,
@@ -32,14 +33,20 @@ impl Page {
     }
 }
 
-/// Page size bounds: 100 by default, at most 1000.
-fn page_size_of(requested: u32) -> Result<i64, AppError> {
+/// Page size bounds: 100 by default (or `max`, if smaller), at most `max`.
+fn page_size_of(requested: u32, max: u32) -> Result<i64, AppError> {
     match requested {
-        0 => Ok(100),
-        1..=1000 => Ok(i64::from(requested)),
-        _ => Err(AppError::invalid("page_size", "must be between 1 and 1000")),
+        0 => Ok(i64::from(max.min(100))),
+        n if n <= max => Ok(i64::from(n)),
+        _ => Err(AppError::invalid(
+            "page_size",
+            format!("must be between 1 and {max}"),
+        )),
     }
 }
+
+/// The longest page token: the hex of a code (64 characters) or an id.
+const MAX_TOKEN_CHARS: usize = 256;
 
 /// Encodes the last key of a page as an opaque token.
 fn page_token(last: &str) -> String {
@@ -54,7 +61,7 @@ fn after(token: &str) -> Result<String, AppError> {
             "must be a next_page_token from an earlier response",
         )
     };
-    if !token.len().is_multiple_of(2) {
+    if token.len() > MAX_TOKEN_CHARS || !token.len().is_multiple_of(2) {
         return Err(invalid());
     }
     let bytes = (0..token.len())
@@ -76,5 +83,20 @@ mod tests {
             "LX-V01-A1-M03"
         );
         assert!(matches!(after("zz"), Err(AppError::InvalidArgument(_))));
+        assert!(matches!(
+            after(&"ab".repeat(200)),
+            Err(AppError::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn the_page_size_is_capped_by_configuration() {
+        assert_eq!(page_size_of(0, 1000).unwrap(), 100);
+        assert_eq!(page_size_of(0, 50).unwrap(), 50);
+        assert_eq!(page_size_of(1000, 1000).unwrap(), 1000);
+        assert!(matches!(
+            page_size_of(51, 50),
+            Err(AppError::InvalidArgument(_))
+        ));
     }
 }

@@ -35,6 +35,10 @@ impl RegistryApi {
         request: pb::UpsertDepartmentRequest,
     ) -> Result<pb::UpsertDepartmentResponse, AppError> {
         let sent = request.department.clone().unwrap_or_default();
+        self.within_list_cap(&[
+            ("department.regulates", sent.regulates.len()),
+            ("department.domains", sent.domains.len()),
+        ])?;
         let draft = DepartmentDraft {
             code: sent.code,
             name: sent.name,

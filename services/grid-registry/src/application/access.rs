@@ -51,6 +51,24 @@ pub async fn require_writer(
     }
 }
 
+/// Requires a role that may change the registry somewhere: a town
+/// operator, or workstation staff with a grid scope. It needs no database
+/// and no look at the request, so a write calls it before any other work
+/// (caps, geometry, queries); [`require_writer`] then decides the place.
+///
+/// # Errors
+/// PERMISSION_DENIED naming the rule.
+pub fn require_writer_role(caller: &Caller) -> Result<(), AppError> {
+    match caller.role {
+        Role::TownOperator => Ok(()),
+        Role::WorkstationStaff if caller.scope.is_some() => Ok(()),
+        Role::WorkstationStaff => Err(unscoped_staff()),
+        other => Err(AppError::PermissionDenied(format!(
+            "the {other} role may not change the registry"
+        ))),
+    }
+}
+
 /// Requires a caller whose role is granted special-care reads and who, if
 /// scoped, reads only inside their scope (`grid_code`, from the index).
 ///

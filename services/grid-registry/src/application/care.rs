@@ -4,6 +4,7 @@
 
 use platform::auth::Caller;
 use platform::error::AppError;
+use platform::mask;
 use platform::uow::{Begun, CallKey};
 use prost::Message;
 
@@ -13,17 +14,59 @@ use crate::domain::ids::{AccessId, CarePersonId};
 use crate::domain::kinds::{CareCategory, Level};
 use crate::repository::{care, grids};
 
-/// Registers a special-care person in the micro-grid their draft names.
-/// No event: special-care records never leave the registry.
+/// Registers a special-care person in the micro-grid their draft names,
+/// audited in the trail of reads (masked) with the registration, or as a
+/// refused attempt in a unit of work of its own. No event: special-care
+/// records never leave the registry.
+///
+/// The care role is checked before anything is looked up, so a caller
+/// without it learns nothing (a registered ID number is refused as any
+/// other); a caller with it hears ALREADY_EXISTS, without the number.
 ///
 /// # Errors
-/// No such micro-grid, the caller may not write there, or the code or ID
-/// number is registered.
+/// PERMISSION_DENIED (audited) for a caller without the care role or not
+/// writing there, no such micro-grid, or ALREADY_EXISTS (audited) for a
+/// code or ID number registered.
 pub async fn create_care_person<A: Message + Default>(
     ctx: &Context,
     caller: &Caller,
     key: CallKey,
     new: NewCarePerson,
+    answer: impl FnOnce(&CarePerson) -> A,
+) -> Result<A, AppError> {
+    let attempt = CareAccess::registration(
+        AccessId::generate(),
+        &caller.subject,
+        caller.role.as_str(),
+        &new,
+        mask::id_number(&new.id_number),
+        ctx.units.now(),
+    );
+    if !caller.has_role(&ctx.care_readers) {
+        log_refused(ctx, &attempt).await?;
+        return Err(AppError::PermissionDenied(format!(
+            "the {} role may not register special-care people",
+            caller.role
+        )));
+    }
+    let registered = register(ctx, caller, key, new, &attempt, answer).await;
+    if let Err(AppError::PermissionDenied(_) | AppError::AlreadyExists(_)) = &registered {
+        log_refused(ctx, &attempt).await?;
+    }
+    if registered.is_ok() {
+        tracing::info!(access_id = %attempt.id, "special-care person registered");
+    }
+    registered
+}
+
+/// Registers `new` once the caller holds the care role, and audits it in
+/// the same unit of work.
+async fn register<A: Message + Default>(
+    ctx: &Context,
+    caller: &Caller,
+    key: CallKey,
+    new: NewCarePerson,
+    attempt: &CareAccess,
     answer: impl FnOnce(&CarePerson) -> A,
 ) -> Result<A, AppError> {
     let mut work = match ctx.units.begin(key).await? {
@@ -41,7 +84,22 @@ pub async fn create_care_person<A: Message + Default>(
     let person = CarePerson::register(CarePersonId::generate(), new, &grid);
     let now = work.now();
     care::insert(work.conn(), &person, now).await?;
+    let audited = CareAccess {
+        at: now,
+        ..attempt.clone().granted(1)
+    };
+    care::log_access(work.conn(), &audited).await?;
     work.commit(answer(&person)).await
+}
+
+/// Audits a refused attempt in a unit of work of its own (the refused
+/// call's work, if any, rolled back).
+async fn log_refused(ctx: &Context, attempt: &CareAccess) -> Result<(), AppError> {
+    let mut work = ctx.units.begin_job().await?;
+    care::log_access(work.conn(), attempt).await?;
+    work.commit(()).await?;
+    tracing::warn!(access_id = %attempt.id, action = %attempt.action, "special-care attempt refused");
+    Ok(())
 }
 
 /// A read of special-care people.
@@ -76,10 +134,7 @@ pub async fn list_care_people(
         ctx.units.now(),
     );
     if let Err(refusal) = access::require_care_reader(ctx, caller, &query.grid_code) {
-        let mut work = ctx.units.begin_job().await?;
-        care::log_access(work.conn(), &attempt).await?;
-        work.commit(()).await?;
-        tracing::warn!(role = %caller.role, "special-care read refused");
+        log_refused(ctx, &attempt).await?;
         return Err(refusal);
     }
     let grid_ids = micro_grids_under(ctx, &query.grid_code)?;
@@ -99,15 +154,17 @@ pub async fn list_care_people(
     Ok(people)
 }
 
-/// Returns a page of the audit trail, newest first, before `before`.
+/// Returns a page of the audit trail, newest first, before `before`: reads,
+/// and registrations too when `with_changes`.
 ///
 /// # Errors
 /// The database fails.
 pub async fn access_log(
     ctx: &Context,
     before: Option<AccessId>,
+    with_changes: bool,
     limit: i64,
 ) -> Result<Vec<CareAccess>, AppError> {
     let mut conn = ctx.units.read().await?;
-    care::access_page(&mut conn, before, limit).await
+    care::access_page(&mut conn, before, with_changes, limit).await
 }

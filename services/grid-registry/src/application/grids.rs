@@ -11,28 +11,50 @@ use platform::uow::{Begun, CallKey};
 use prost::Message;
 use sqlx::PgConnection;
 
-use super::{Context, access};
-use crate::domain::geometry;
-use crate::domain::grid::{Grid, GridChange, NewGrid, Placed, Surroundings};
+use super::{Context, access, over_text_cap, refuse};
+use crate::domain::geometry::{self, Position};
+use crate::domain::grid::{Grid, GridChange, GridDraft, Placed, Surroundings};
 use crate::domain::ids::GridId;
 use crate::domain::index::{GridNode, Resolution, Snapshot};
 use crate::domain::kinds::Level;
 use crate::events;
 use crate::repository::{grids, objects};
 
-/// Creates a grid from a checked draft, under its parent and beside its
-/// siblings; the index follows after the commit.
+/// Creates a grid from a draft, under its parent and beside its siblings;
+/// the index follows after the commit. The caller's role comes first, then
+/// the caps, then the draft's rules with its boundary (off the async
+/// runtime, within the budget), then its place.
 ///
 /// # Errors
-/// The parent names no grid, the caller may not write there, the code is
-/// taken, or the grid does not fit its place.
+/// The caller may not write (there), a cap or rule is broken, the parent
+/// names no grid, the code is taken, or the grid does not fit its place.
 pub async fn create_grid<A: Message + Default>(
     ctx: &Context,
     caller: &Caller,
     key: CallKey,
-    new: NewGrid,
+    draft: GridDraft,
     answer: impl FnOnce(&Grid) -> A,
 ) -> Result<A, AppError> {
+    access::require_writer_role(caller)?;
+    let mut over = over_text_cap(
+        ctx.limits().max_text_chars,
+        &[
+            ("name", &draft.name),
+            (
+                "party_group",
+                draft.party_group.as_deref().unwrap_or_default(),
+            ),
+        ],
+    );
+    over.extend(geometry::rings_over_limits(
+        "boundary",
+        &draft.boundary,
+        ctx.limits().shapes(),
+    ));
+    refuse(over)?;
+    let new = ctx
+        .check_off_runtime("boundary", move |budget| draft.check_within(budget))
+        .await?;
     let mut work = match begin_grid_write(ctx, key).await? {
         Begun::Replay(saved) => return Ok(saved),
         Begun::Fresh(work) => work,
@@ -69,20 +91,63 @@ pub async fn create_grid<A: Message + Default>(
     Ok(answer)
 }
 
+/// A change of a grid as a caller asks for it, its boundary not yet checked.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateGrid {
+    pub code: String,
+    /// The change, without its boundary.
+    pub change: GridChange,
+    pub boundary: Option<Vec<Vec<Position>>>,
+}
+
 /// Changes the grid coded `code`; a moved boundary must still fit its
-/// parent, siblings and children, and covered objects follow it.
+/// parent, siblings and children, and covered objects follow it. The
+/// caller's role comes first, then the caps, then a new boundary's own
+/// rules (off the async runtime, within the budget), then the change.
 ///
 /// # Errors
-/// No such grid, the caller may not write there, a stale version, or a
-/// broken rule.
+/// No such grid, the caller may not write (there), a cap or rule is broken,
+/// or a stale version.
 pub async fn update_grid<A: Message + Default>(
     ctx: &Context,
     caller: &Caller,
     key: CallKey,
-    code: &str,
-    change: GridChange,
+    cmd: UpdateGrid,
     answer: impl FnOnce(&Grid) -> A,
 ) -> Result<A, AppError> {
+    access::require_writer_role(caller)?;
+    let UpdateGrid {
+        code,
+        mut change,
+        boundary,
+    } = cmd;
+    let mut over = over_text_cap(
+        ctx.limits().max_text_chars,
+        &[
+            ("name", change.name.as_deref().unwrap_or_default()),
+            (
+                "party_group",
+                change.party_group.as_deref().unwrap_or_default(),
+            ),
+        ],
+    );
+    if let Some(rings) = &boundary {
+        over.extend(geometry::rings_over_limits(
+            "boundary",
+            rings,
+            ctx.limits().shapes(),
+        ));
+    }
+    refuse(over)?;
+    if let Some(rings) = boundary {
+        let checked = ctx
+            .check_off_runtime("boundary", move |budget| {
+                geometry::polygon_within("boundary", &rings, budget)
+            })
+            .await?;
+        change.boundary = Some(checked);
+    }
+    let code = code.as_str();
     let mut work = match begin_grid_write(ctx, key).await? {
         Begun::Replay(saved) => return Ok(saved),
         Begun::Fresh(work) => work,

@@ -6,29 +6,46 @@ use platform::error::AppError;
 use platform::uow::{Begun, CallKey};
 use prost::Message;
 
-use super::{Context, access, micro_grids_under};
+use super::{Context, access, micro_grids_under, over_text_cap, refuse};
+use crate::domain::geometry;
 use crate::domain::ids::ObjectId;
 use crate::domain::kinds::ObjectKind;
-use crate::domain::object::{CoveredObject, NewObject};
+use crate::domain::object::{CoveredObject, ObjectDraft};
 use crate::events;
 use crate::repository::objects;
 
-/// Registers a checked object in the micro-grid holding its anchor (by the
-/// index), or in none.
+/// Registers an object in the micro-grid holding its anchor (by the
+/// index), or in none. The caller's role comes first, then the caps, then
+/// the object's rules with its geometry (off the async runtime, within the
+/// budget), then the place.
 ///
 /// # Errors
-/// The caller may not write in that micro-grid, or the code is taken.
+/// The caller may not write (there), a cap or rule is broken, or the code
+/// is taken.
 pub async fn create_object<A: Message + Default>(
     ctx: &Context,
     caller: &Caller,
     key: CallKey,
-    new: NewObject,
+    draft: ObjectDraft,
     answer: impl FnOnce(&CoveredObject) -> A,
 ) -> Result<A, AppError> {
+    access::require_writer_role(caller)?;
+    let limits = ctx.limits();
+    let mut over = over_text_cap(
+        limits.max_text_chars,
+        &[("name", &draft.name), ("head_name", &draft.head_name)],
+    );
+    if let Some(raw) = &draft.geometry {
+        over.extend(geometry::over_limits("geometry", raw, limits.shapes()));
+    }
+    refuse(over)?;
+    let new = ctx
+        .check_off_runtime("geometry", move |budget| draft.check_within(budget))
+        .await?;
     let micro = ctx
         .index
         .snapshot()
-        .micro_grid_holding(&new.shape)
+        .micro_grid_at(new.anchor)
         .map(|m| (m.id, m.code.clone()));
     let mut work = match ctx.units.begin(key).await? {
         Begun::Replay(saved) => return Ok(saved),

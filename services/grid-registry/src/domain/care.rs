@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::grid::{Grid, check_code, check_name};
 use super::ids::{AccessId, CarePersonId, GridId};
-use super::kinds::CareCategory;
+use super::kinds::{CareAction, CareCategory};
 use super::people::{check_id_number, check_phone};
 use kernel::FieldViolation;
 
@@ -45,10 +45,17 @@ pub struct CarePerson {
     pub phone: Option<String>,
 }
 
-/// One audited read of special-care people, or a refused attempt.
+/// One audited read of special-care people or registration of a
+/// special-care person, or a refused attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CareAccess {
     pub id: AccessId,
+    pub action: CareAction,
+    /// The record a registration names, by its code.
+    pub person_code: Option<String>,
+    /// The ID number a registration names, masked by the caller of
+    /// [`CareAccess::registration`]: the trail never holds it whole.
+    pub id_number_masked: Option<String>,
     pub subject: String,
     /// The caller's role, by its token name.
     pub role: String,
@@ -123,6 +130,9 @@ impl CareAccess {
     ) -> Self {
         Self {
             id,
+            action: CareAction::Read,
+            person_code: None,
+            id_number_masked: None,
             subject: subject.to_owned(),
             role: role.to_owned(),
             grid_code: if grid_code.is_empty() {
@@ -134,6 +144,25 @@ impl CareAccess {
             records: 0,
             granted: false,
             at,
+        }
+    }
+
+    /// Returns the record of an attempt by `subject` acting as `role` to
+    /// register `new` (its ID number given already masked); refused until
+    /// [`CareAccess::granted`].
+    pub fn registration(
+        id: AccessId,
+        subject: &str,
+        role: &str,
+        new: &NewCarePerson,
+        id_number_masked: String,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            action: CareAction::Create,
+            person_code: Some(new.code.clone()),
+            id_number_masked: Some(id_number_masked),
+            ..Self::attempt(id, subject, role, &new.micro_grid_code, "registration", at)
         }
     }
 

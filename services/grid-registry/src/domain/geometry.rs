@@ -2,10 +2,14 @@
 //! measures the grid rules need: areas and distances on the sphere, in
 //! square metres and metres.
 
+use std::time::{Duration, Instant};
+
+use geo::coordinate_position::CoordPos;
+use geo::dimensions::Dimensions;
 use geo::{
     BooleanOps, BoundingRect, ChamberlainDuquetteArea, Closest, Coord, Distance, Euclidean,
-    Haversine, HaversineClosestPoint, InteriorPoint, InterpolatableLine, Intersects, LineString,
-    MultiPolygon, Point, Polygon, Rect, Validation,
+    Haversine, HaversineClosestPoint, InterpolatableLine, Intersects, Line, LineString,
+    MultiPolygon, Point, Polygon, PreparedGeometry, Rect, Relate, RemoveRepeatedPoints,
 };
 use serde_json::{Value, json};
 
@@ -29,6 +33,220 @@ pub enum Shape {
     Point(Point),
     Line(LineString),
     Polygon(Polygon),
+}
+
+/// How large one shape may be. The validity check grows with the number of
+/// positions (in the worst case with its square), so a shape over these caps
+/// is refused by counting alone, before any geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeLimits {
+    /// Positions of a polygon, all its rings together.
+    pub max_polygon_vertices: usize,
+    /// Rings of a polygon, its exterior included.
+    pub max_rings: usize,
+    /// Positions of a line.
+    pub max_line_vertices: usize,
+}
+
+/// Returns the caps `raw` is over, under `field`, counting only.
+pub fn over_limits(field: &str, raw: &RawShape, limits: ShapeLimits) -> Vec<FieldViolation> {
+    match raw {
+        RawShape::Point(_) => Vec::new(),
+        RawShape::Line(line) if line.len() > limits.max_line_vertices => {
+            vec![FieldViolation::new(
+                field,
+                format!(
+                    "must have at most {} positions, not {}",
+                    limits.max_line_vertices,
+                    line.len()
+                ),
+            )]
+        }
+        RawShape::Line(_) => Vec::new(),
+        RawShape::Polygon(rings) => rings_over_limits(field, rings, limits),
+    }
+}
+
+/// Returns the caps a polygon's `rings` are over, under `field`, counting
+/// only.
+pub fn rings_over_limits(
+    field: &str,
+    rings: &[Vec<Position>],
+    limits: ShapeLimits,
+) -> Vec<FieldViolation> {
+    let mut out = Vec::new();
+    if rings.len() > limits.max_rings {
+        out.push(FieldViolation::new(
+            field,
+            format!(
+                "must have at most {} rings (the exterior and its holes), not {}",
+                limits.max_rings,
+                rings.len()
+            ),
+        ));
+    }
+    let vertices: usize = rings.iter().map(Vec::len).sum();
+    if vertices > limits.max_polygon_vertices {
+        out.push(FieldViolation::new(
+            field,
+            format!(
+                "must have at most {} positions in all its rings, not {vertices}",
+                limits.max_polygon_vertices
+            ),
+        ));
+    }
+    out
+}
+
+/// How long a shape's validity check may run before it gives up: the check
+/// is quadratic for shapes drawn to defeat it, so it watches the
+/// (monotonic) clock and stops at the deadline instead of running on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    deadline: Option<(Instant, Duration)>,
+}
+
+impl Budget {
+    /// No deadline: for shapes already stored or built in code.
+    pub const UNLIMITED: Budget = Budget { deadline: None };
+
+    /// Returns a budget of `allowed` from now.
+    pub fn starting_now(allowed: Duration) -> Budget {
+        Self::ending_at(Instant::now() + allowed, allowed)
+    }
+
+    /// Returns a budget of `allowed` that ends at `deadline` (part of it
+    /// may have gone waiting for a turn).
+    pub fn ending_at(deadline: Instant, allowed: Duration) -> Budget {
+        Budget {
+            deadline: Some((deadline, allowed)),
+        }
+    }
+
+    fn spent(&self) -> bool {
+        self.deadline
+            .is_some_and(|(deadline, _)| Instant::now() >= deadline)
+    }
+
+    fn refusal(&self, field: &str) -> FieldViolation {
+        let allowed = self.deadline.map(|(_, a)| a).unwrap_or_default();
+        FieldViolation::new(
+            field,
+            format!(
+                "could not be checked within {} ms; send a simpler shape (fewer positions)",
+                allowed.as_millis()
+            ),
+        )
+    }
+}
+
+/// Why a polygon's rings are not valid.
+enum RingFault {
+    /// The check ran out of its budget.
+    OutOfTime,
+    Invalid(String),
+}
+
+fn ring_name(i: usize) -> String {
+    if i == 0 {
+        "the exterior ring".to_owned()
+    } else {
+        format!("hole {}", i - 1)
+    }
+}
+
+/// Returns whether a ring crosses or touches itself anywhere but where
+/// consecutive segments meet (the rule of `geo`'s validation), by a sweep
+/// over the segments ordered by their west end: only segments whose
+/// longitudes overlap are compared.
+fn self_intersects(ring: &LineString, budget: &Budget) -> Result<bool, RingFault> {
+    let mut segments: Vec<(Line, Rect)> = ring.lines().map(|l| (l, l.bounding_rect())).collect();
+    segments.sort_by(|a, b| a.1.min().x.total_cmp(&b.1.min().x));
+    let mut compared = 0u32;
+    for (i, (a, a_box)) in segments.iter().enumerate() {
+        for (b, b_box) in &segments[i + 1..] {
+            if b_box.min().x > a_box.max().x {
+                break;
+            }
+            compared = compared.wrapping_add(1);
+            if compared.is_multiple_of(4096) && budget.spent() {
+                return Err(RingFault::OutOfTime);
+            }
+            if b_box.min().y > a_box.max().y || b_box.max().y < a_box.min().y {
+                continue;
+            }
+            if a.intersects(b) && a.start != b.end && a.end != b.start {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Checks what `geo`'s polygon validation checks (enough distinct
+/// positions, no self-intersection, holes inside the exterior and apart from
+/// each other) within `budget`.
+fn check_rings(polygon: &Polygon, budget: &Budget) -> Result<(), RingFault> {
+    let rings: Vec<&LineString> = std::iter::once(polygon.exterior())
+        .chain(polygon.interiors())
+        .collect();
+    for (i, ring) in rings.iter().enumerate() {
+        if ring.remove_repeated_points().0.len() < 4 {
+            return Err(RingFault::Invalid(format!(
+                "{} must have at least three distinct positions",
+                ring_name(i)
+            )));
+        }
+        if self_intersects(ring, budget)? {
+            return Err(RingFault::Invalid(format!(
+                "{} has a self-intersection",
+                ring_name(i)
+            )));
+        }
+    }
+    if polygon.interiors().is_empty() {
+        return Ok(());
+    }
+    let exterior = Polygon::new(polygon.exterior().clone(), vec![]);
+    let exterior = PreparedGeometry::from(&exterior);
+    let holes: Vec<Polygon> = polygon
+        .interiors()
+        .iter()
+        .map(|r| Polygon::new(r.clone(), vec![]))
+        .collect();
+    for (i, hole) in holes.iter().enumerate() {
+        if budget.spent() {
+            return Err(RingFault::OutOfTime);
+        }
+        let prepared = PreparedGeometry::from(hole);
+        let matrix = exterior.relate(&prepared);
+        if !matrix.is_contains() {
+            return Err(RingFault::Invalid(format!(
+                "hole {i} must lie inside the exterior ring"
+            )));
+        }
+        if matrix.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
+            return Err(RingFault::Invalid(format!(
+                "hole {i} may touch the exterior ring only at points, not along a line"
+            )));
+        }
+        for (j, other) in holes.iter().enumerate().skip(i + 1) {
+            if budget.spent() {
+                return Err(RingFault::OutOfTime);
+            }
+            let matrix = prepared.relate(other);
+            if matrix.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
+                return Err(RingFault::Invalid(format!("holes {i} and {j} overlap")));
+            }
+            if matrix.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional
+            {
+                return Err(RingFault::Invalid(format!(
+                    "holes {i} and {j} may touch only at points, not along a line"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_position(field: &str, (lng, lat): Position, out: &mut Vec<FieldViolation>) {
@@ -80,6 +298,18 @@ fn coords(ring: &[Position]) -> Vec<Coord> {
 /// # Errors
 /// Every broken rule, under `field`.
 pub fn polygon(field: &str, rings: &[Vec<Position>]) -> Result<Polygon, Vec<FieldViolation>> {
+    polygon_within(field, rings, &Budget::UNLIMITED)
+}
+
+/// Checks a polygon as [`polygon`] does, giving up when `budget` is spent.
+///
+/// # Errors
+/// Every broken rule, under `field`, or the budget spent.
+pub fn polygon_within(
+    field: &str,
+    rings: &[Vec<Position>],
+    budget: &Budget,
+) -> Result<Polygon, Vec<FieldViolation>> {
     let mut out = Vec::new();
     if rings.is_empty() {
         out.push(FieldViolation::new(field, "must have an exterior ring"));
@@ -118,13 +348,14 @@ pub fn polygon(field: &str, rings: &[Vec<Position>]) -> Result<Polygon, Vec<Fiel
             .map(|r| LineString::new(coords(r)))
             .collect(),
     );
-    if let Err(err) = polygon.check_validation() {
-        return Err(vec![FieldViolation::new(
+    match check_rings(&polygon, budget) {
+        Ok(()) => Ok(polygon),
+        Err(RingFault::OutOfTime) => Err(vec![budget.refusal(field)]),
+        Err(RingFault::Invalid(reason)) => Err(vec![FieldViolation::new(
             field,
-            format!("must be a valid polygon: {err}"),
-        )]);
+            format!("must be a valid polygon: {reason}"),
+        )]),
     }
-    Ok(polygon)
 }
 
 /// Checks any shape.
@@ -132,6 +363,18 @@ pub fn polygon(field: &str, rings: &[Vec<Position>]) -> Result<Polygon, Vec<Fiel
 /// # Errors
 /// Every broken rule, under `field`.
 pub fn shape(field: &str, raw: &RawShape) -> Result<Shape, Vec<FieldViolation>> {
+    shape_within(field, raw, &Budget::UNLIMITED)
+}
+
+/// Checks any shape as [`shape`] does, giving up when `budget` is spent.
+///
+/// # Errors
+/// Every broken rule, under `field`, or the budget spent.
+pub fn shape_within(
+    field: &str,
+    raw: &RawShape,
+    budget: &Budget,
+) -> Result<Shape, Vec<FieldViolation>> {
     match raw {
         RawShape::Point(p) => {
             let mut out = Vec::new();
@@ -159,7 +402,7 @@ pub fn shape(field: &str, raw: &RawShape) -> Result<Shape, Vec<FieldViolation>> 
                 Err(out)
             }
         }
-        RawShape::Polygon(rings) => polygon(field, rings).map(Shape::Polygon),
+        RawShape::Polygon(rings) => polygon_within(field, rings, budget).map(Shape::Polygon),
     }
 }
 
@@ -179,7 +422,7 @@ impl Shape {
                         .map(Point::from)
                         .unwrap_or(Point::new(0.0, 0.0))
                 }),
-            Shape::Polygon(polygon) => polygon.interior_point().unwrap_or(Point::new(0.0, 0.0)),
+            Shape::Polygon(polygon) => interior_point(polygon).unwrap_or(Point::new(0.0, 0.0)),
         }
     }
 
@@ -191,6 +434,65 @@ impl Shape {
             Shape::Polygon(polygon) => RawShape::Polygon(polygon_positions(polygon)),
         }
     }
+}
+
+/// Returns the point `geo`'s `InteriorPoint` returns for `polygon` (the
+/// middle of the longest stretch inside it along a line across the middle
+/// of its bounds), crossing that line with each edge in turn instead of
+/// sweeping every pair of edges, which is quadratic for shapes drawn so.
+fn interior_point(polygon: &Polygon) -> Option<Point> {
+    use geo::line_intersection::{LineIntersection, line_intersection};
+    use geo::{CoordsIter, LinesIter};
+    if polygon.exterior().0.len() == 1 {
+        return Some(polygon.exterior().0[0].into());
+    }
+    let bounds = polygon.bounding_rect()?;
+    let mut y_mid = (bounds.min().y + bounds.max().y) / 2.0;
+    if polygon.coords_iter().any(|c| c.y == y_mid) {
+        let closest = polygon
+            .coords_iter()
+            .filter(|c| c.y != y_mid)
+            .min_by(|a, b| (a.y - y_mid).abs().total_cmp(&(b.y - y_mid).abs()));
+        if let Some(closest) = closest {
+            y_mid = (y_mid + closest.y) / 2.0;
+        }
+    }
+    let scan = Line::new(
+        Coord {
+            x: bounds.min().x,
+            y: y_mid,
+        },
+        Coord {
+            x: bounds.max().x,
+            y: y_mid,
+        },
+    );
+    let mut crossings: Vec<f64> = Vec::new();
+    for edge in polygon.lines_iter() {
+        if edge.start.y.min(edge.end.y) > y_mid || edge.start.y.max(edge.end.y) < y_mid {
+            continue;
+        }
+        match line_intersection(edge, scan) {
+            Some(LineIntersection::Collinear { intersection }) => {
+                crossings.extend([intersection.start.x, intersection.end.x]);
+            }
+            Some(LineIntersection::SinglePoint { intersection, .. }) => {
+                crossings.push(intersection.x);
+            }
+            None => {}
+        }
+    }
+    crossings.sort_by(f64::total_cmp);
+    let mut stretches: Vec<(Point, f64)> = crossings
+        .windows(2)
+        .map(|w| (Point::new((w[0] + w[1]) / 2.0, y_mid), w[1] - w[0]))
+        .collect();
+    stretches.sort_by(|a, b| b.1.total_cmp(&a.1));
+    stretches
+        .into_iter()
+        .map(|(midpoint, _)| midpoint)
+        .find(|midpoint| polygon.intersects(midpoint))
+        .or_else(|| polygon.coords_iter().next().map(Point::from))
 }
 
 fn positions(line: &LineString) -> Vec<Position> {
@@ -408,5 +710,155 @@ mod tests {
         let err = location("location", 95.0, f64::NAN).unwrap_err();
         let fields: Vec<_> = err.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["location.lat", "location.lng"]);
+    }
+
+    fn circle(n: usize) -> Vec<Vec<Position>> {
+        let mut ring: Vec<Position> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                (121.05 + 0.01 * a.cos(), 30.05 + 0.01 * a.sin())
+            })
+            .collect();
+        ring.push(ring[0]);
+        vec![ring]
+    }
+
+    /// A ring of `n` teeth whose every segment spans the same longitudes,
+    /// so a sweep by longitude must compare them all.
+    fn comb(n: usize) -> Vec<Vec<Position>> {
+        let y = |i: usize| 30.0 + i as f64 * 1e-5;
+        let mut ring: Vec<Position> = (0..n)
+            .map(|i| (if i % 2 == 0 { 121.0 } else { 121.1 }, y(i)))
+            .collect();
+        // Back round the west side, clear of the teeth.
+        let top = y(n) + 0.01;
+        ring.extend([(ring[n - 1].0, top), (120.9, top), (120.9, y(0)), ring[0]]);
+        vec![ring]
+    }
+
+    const LIMITS: ShapeLimits = ShapeLimits {
+        max_polygon_vertices: 10_000,
+        max_rings: 100,
+        max_line_vertices: 10_000,
+    };
+
+    #[test]
+    fn a_shape_over_the_caps_is_refused_by_counting() {
+        let big = RawShape::Polygon(circle(40_000));
+        let err = over_limits("geometry", &big, LIMITS);
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].field, "geometry");
+        assert!(err[0].rule.contains("at most 10000 positions"), "{err:?}");
+        let holes = vec![square(121.0, 30.0, 0.01)[0].clone(); 101];
+        let err = rings_over_limits("boundary", &holes, LIMITS);
+        assert!(err[0].rule.contains("at most 100 rings"), "{err:?}");
+        let line = RawShape::Line(vec![(121.0, 30.0); 10_001]);
+        assert_eq!(over_limits("geometry", &line, LIMITS).len(), 1);
+        assert!(over_limits("geometry", &RawShape::Polygon(circle(9_999)), LIMITS).is_empty());
+    }
+
+    #[test]
+    fn a_large_valid_polygon_is_checked_without_comparing_every_pair() {
+        // geo's own check compares every pair of segments (10^8 here).
+        let started = Instant::now();
+        polygon_within(
+            "boundary",
+            &circle(9_999),
+            &Budget::starting_now(Duration::from_secs(2)),
+        )
+        .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_shape_drawn_to_defeat_the_sweep_is_refused_when_its_budget_is_spent() {
+        let budget = Budget::starting_now(Duration::from_millis(1));
+        std::thread::sleep(Duration::from_millis(2));
+        let err = polygon_within("boundary", &comb(9_000), &budget).unwrap_err();
+        assert_eq!(err[0].field, "boundary");
+        assert!(
+            err[0].rule.contains("could not be checked within 1 ms"),
+            "{err:?}"
+        );
+        // With time enough it is checked, and it is valid.
+        polygon("boundary", &comb(2_000)).unwrap();
+    }
+
+    #[test]
+    fn the_ring_rules_agree_with_geo_validation() {
+        use geo::Validation;
+        let outer = square(121.0, 30.0, 0.1).remove(0);
+        let hole = |x: f64, y: f64, side: f64| square(x, y, side).remove(0);
+        let cases: Vec<Vec<Vec<Position>>> = vec![
+            vec![outer.clone()],
+            vec![outer.clone(), hole(121.01, 30.01, 0.01)],
+            vec![outer.clone(), hole(121.05, 30.05, 0.1)],
+            vec![
+                outer.clone(),
+                hole(121.01, 30.01, 0.03),
+                hole(121.02, 30.02, 0.03),
+            ],
+            vec![
+                outer.clone(),
+                hole(121.01, 30.01, 0.01),
+                hole(121.02, 30.01, 0.01),
+            ],
+            vec![outer.clone(), hole(121.0, 30.01, 0.01)],
+            vec![outer.clone(), hole(121.2, 30.2, 0.01)],
+            vec![vec![
+                (121.0, 30.0),
+                (121.1, 30.1),
+                (121.1, 30.0),
+                (121.0, 30.1),
+                (121.0, 30.0),
+            ]],
+            vec![vec![
+                (121.0, 30.0),
+                (121.1, 30.0),
+                (121.1, 30.0),
+                (121.0, 30.0),
+            ]],
+            vec![vec![
+                (121.0, 30.0),
+                (121.1, 30.0),
+                (121.1, 30.1),
+                (121.05, 30.0),
+                (121.0, 30.1),
+                (121.0, 30.0),
+            ]],
+        ];
+        for rings in cases {
+            let ours = polygon("b", &rings).is_ok();
+            let geo_polygon = Polygon::new(
+                LineString::new(coords(&rings[0])),
+                rings[1..]
+                    .iter()
+                    .map(|r| LineString::new(coords(r)))
+                    .collect(),
+            );
+            assert_eq!(ours, geo_polygon.is_valid(), "{rings:?}");
+        }
+    }
+
+    #[test]
+    fn the_anchor_of_a_polygon_is_geos_interior_point() {
+        use geo::InteriorPoint;
+        let cases = [
+            square(121.0, 30.0, 0.01),
+            circle(999),
+            comb(400),
+            vec![
+                square(121.0, 30.0, 0.1).remove(0),
+                square(121.04, 30.04, 0.02).remove(0),
+            ],
+        ];
+        for rings in cases {
+            let checked = polygon("b", &rings).unwrap();
+            assert_eq!(
+                interior_point(&checked),
+                checked.interior_point(),
+                "{rings:?}"
+            );
+        }
     }
 }

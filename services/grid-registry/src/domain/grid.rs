@@ -8,7 +8,7 @@ use geo::Polygon;
 use kernel::FieldViolation;
 
 use super::DomainError;
-use super::geometry::{self, Position};
+use super::geometry::{self, Budget, Position};
 use super::ids::GridId;
 use super::kinds::Level;
 
@@ -56,7 +56,15 @@ impl GridDraft {
     /// # Errors
     /// Every broken rule, named by field.
     pub fn check(self) -> Result<NewGrid, Vec<FieldViolation>> {
-        let boundary = check_draft(&self)?;
+        self.check_within(&Budget::UNLIMITED)
+    }
+
+    /// Checks the draft's own fields, the boundary within `budget`.
+    ///
+    /// # Errors
+    /// Every broken rule, named by field, or the budget spent.
+    pub fn check_within(self, budget: &Budget) -> Result<NewGrid, Vec<FieldViolation>> {
+        let boundary = check_draft_within(&self, budget)?;
         Ok(NewGrid {
             code: self.code,
             name: self.name,
@@ -114,7 +122,9 @@ pub struct GridChange {
     pub name: Option<String>,
     pub households: Option<u32>,
     pub party_group: Option<String>,
-    pub boundary: Option<Vec<Vec<Position>>>,
+    /// A new boundary, already checked on its own (see
+    /// [`geometry::polygon_within`]).
+    pub boundary: Option<Polygon>,
 }
 
 /// The grids around a grid, consulted only when its boundary moves.
@@ -207,11 +217,11 @@ impl Grid {
                 .party_group
                 .or_else(|| self.party_group.clone())
                 .and_then(|p| non_empty(&p)),
-            boundary: change
-                .boundary
-                .unwrap_or_else(|| geometry::polygon_positions(&self.boundary)),
+            // The boundary was checked on its own (a new one) or when stored.
+            boundary: Vec::new(),
         };
-        let boundary = check_draft(&draft).map_err(DomainError::Invalid)?;
+        let boundary = change.boundary.unwrap_or_else(|| self.boundary.clone());
+        DomainError::check(check_fields(&draft))?;
         if boundary_changed {
             DomainError::check(check_placement(
                 self.level,
@@ -276,6 +286,34 @@ pub fn check_name(field: &str, name: &str, out: &mut Vec<FieldViolation>) {
 /// # Errors
 /// Every broken rule, named by field.
 pub fn check_draft(draft: &GridDraft) -> Result<Polygon, Vec<FieldViolation>> {
+    check_draft_within(draft, &Budget::UNLIMITED)
+}
+
+/// Checks a draft's own fields as [`check_draft`] does, the boundary within
+/// `budget`.
+///
+/// # Errors
+/// Every broken rule, named by field, or the budget spent.
+pub fn check_draft_within(
+    draft: &GridDraft,
+    budget: &Budget,
+) -> Result<Polygon, Vec<FieldViolation>> {
+    let mut out = check_fields(draft);
+    let boundary = match geometry::polygon_within("boundary", &draft.boundary, budget) {
+        Ok(polygon) => Some(polygon),
+        Err(violations) => {
+            out.extend(violations);
+            None
+        }
+    };
+    match boundary {
+        Some(boundary) if out.is_empty() => Ok(boundary),
+        _ => Err(out),
+    }
+}
+
+/// Returns every broken rule of a draft's fields other than its boundary.
+fn check_fields(draft: &GridDraft) -> Vec<FieldViolation> {
     let mut out = Vec::new();
     check_code("code", &draft.code, &mut out);
     check_name("name", &draft.name, &mut out);
@@ -307,17 +345,7 @@ pub fn check_draft(draft: &GridDraft) -> Result<Polygon, Vec<FieldViolation>> {
         draft.party_group.as_deref(),
         &mut out,
     );
-    let boundary = match geometry::polygon("boundary", &draft.boundary) {
-        Ok(polygon) => Some(polygon),
-        Err(violations) => {
-            out.extend(violations);
-            None
-        }
-    };
-    match boundary {
-        Some(boundary) if out.is_empty() => Ok(boundary),
-        _ => Err(out),
-    }
+    out
 }
 
 /// Checks households and party group against the level: both required for a
@@ -708,7 +736,9 @@ mod tests {
     fn a_boundary_that_would_leave_a_child_outside_is_refused() {
         let [.., mut area, child] = lineage();
         let shrink = GridChange {
-            boundary: Some(rect(121.0, 30.0, 121.05, 30.09)),
+            boundary: Some(
+                geometry::polygon("boundary", &rect(121.0, 30.0, 121.05, 30.09)).unwrap(),
+            ),
             ..Default::default()
         };
         let around = Surroundings {

@@ -197,7 +197,12 @@ impl Snapshot {
 
     /// Returns the micro-grid holding `shape`'s anchor, if any.
     pub fn micro_grid_holding(&self, shape: &Shape) -> Option<Arc<GridNode>> {
-        match self.resolve(shape.anchor()) {
+        self.micro_grid_at(shape.anchor())
+    }
+
+    /// Returns the micro-grid holding `anchor`, if any.
+    pub fn micro_grid_at(&self, anchor: Point) -> Option<Arc<GridNode>> {
+        match self.resolve(anchor) {
             Resolution::Inside { micro, .. } => Some(micro),
             Resolution::Outside { .. } => None,
         }

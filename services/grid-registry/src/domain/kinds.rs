@@ -142,6 +142,16 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What an entry of the special-care audit trail records.
+    CareAction {
+        /// A read of special-care people.
+        Read => "READ",
+        /// A registration of a special-care person.
+        Create => "CREATE",
+    }
+}
+
+vocabulary! {
     /// How a department is responsible.
     DepartmentKind {
         Regulatory => "REGULATORY",

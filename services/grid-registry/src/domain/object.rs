@@ -2,8 +2,9 @@
 //! by the micro-grid its anchor lies in (or none, until one covers it).
 
 use chrono::{DateTime, Utc};
+use geo::Point;
 
-use super::geometry::{self, Position, RawShape, Shape};
+use super::geometry::{self, Budget, Position, RawShape, Shape};
 use super::grid::{check_code, check_name};
 use super::ids::{GridId, ObjectId};
 use super::kinds::ObjectKind;
@@ -30,6 +31,9 @@ pub struct NewObject {
     pub name: String,
     pub kind: ObjectKind,
     pub shape: Shape,
+    /// The representative point, found once with the check (for a large
+    /// polygon it costs as much as the check).
+    pub anchor: Point,
     pub high_risk: bool,
     pub head_name: Option<String>,
     pub head_phone: Option<String>,
@@ -78,6 +82,15 @@ impl ObjectDraft {
     /// # Errors
     /// Every broken rule, named by field.
     pub fn check(&self) -> Result<NewObject, Vec<FieldViolation>> {
+        self.check_within(&Budget::UNLIMITED)
+    }
+
+    /// Checks the object's fields against its kind, the geometry within
+    /// `budget`.
+    ///
+    /// # Errors
+    /// Every broken rule, named by field, or the budget spent.
+    pub fn check_within(&self, budget: &Budget) -> Result<NewObject, Vec<FieldViolation>> {
         let mut out = Vec::new();
         check_code("code", &self.code, &mut out);
         check_name("name", &self.name, &mut out);
@@ -92,7 +105,7 @@ impl ObjectDraft {
                 ));
                 None
             }
-            Some(raw) => match geometry::shape("geometry", raw) {
+            Some(raw) => match geometry::shape_within("geometry", raw, budget) {
                 Ok(shape) => Some(shape),
                 Err(violations) => {
                     out.extend(violations);
@@ -156,6 +169,7 @@ impl ObjectDraft {
             code: self.code.trim().to_owned(),
             name: self.name.trim().to_owned(),
             kind,
+            anchor: shape.anchor(),
             shape,
             high_risk: self.high_risk,
             head_name: optional(&self.head_name),
@@ -174,7 +188,7 @@ impl CoveredObject {
         micro_grid: Option<(GridId, String)>,
         now: DateTime<Utc>,
     ) -> (CoveredObject, ObjectEvent) {
-        let anchor = new.shape.anchor();
+        let anchor = new.anchor;
         let (micro_grid_id, micro_grid_code) = micro_grid.unzip();
         let object = CoveredObject {
             id,

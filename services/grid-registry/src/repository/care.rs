@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{decode, uuids};
 use crate::domain::care::{CareAccess, CarePerson};
 use crate::domain::ids::{AccessId, CarePersonId, GridId};
-use crate::domain::kinds::CareCategory;
+use crate::domain::kinds::{CareAction, CareCategory};
 
 /// A stored special-care person, with their micro-grid's code.
 #[derive(Debug, FromRow)]
@@ -111,6 +111,9 @@ pub async fn page(
 #[derive(Debug, FromRow)]
 struct AccessRow {
     access_id: Uuid,
+    action: String,
+    person_code: Option<String>,
+    id_number_masked: Option<String>,
     subject: String,
     role: String,
     grid_code: String,
@@ -130,8 +133,13 @@ impl TryFrom<AccessRow> for CareAccess {
         let records = u32::try_from(row.records).map_err(|_| {
             UnknownStoredValue::new("care_access_log", "records", row.records.to_string())
         })?;
+        let action = CareAction::parse(&row.action)
+            .ok_or_else(|| UnknownStoredValue::new("care_access_log", "action", &row.action))?;
         Ok(CareAccess {
             id: AccessId(row.access_id),
+            action,
+            person_code: row.person_code,
+            id_number_masked: row.id_number_masked,
             subject: row.subject,
             role: row.role,
             grid_code: row.grid_code,
@@ -143,16 +151,21 @@ impl TryFrom<AccessRow> for CareAccess {
     }
 }
 
-/// Records a read (or a refused attempt).
+/// Records a read or a registration (or a refused attempt). The table is
+/// append-only: nothing else is ever done to its rows.
 ///
 /// # Errors
 /// The database fails.
 pub async fn log_access(conn: &mut PgConnection, access: &CareAccess) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO care_access_log (access_id, subject, role, grid_code, purpose, records, granted, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO care_access_log (access_id, action, person_code, id_number_masked, subject,
+                                      role, grid_code, purpose, records, granted, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(access.id.0)
+    .bind(access.action.as_str())
+    .bind(&access.person_code)
+    .bind(&access.id_number_masked)
     .bind(&access.subject)
     .bind(&access.role)
     .bind(&access.grid_code)
@@ -165,20 +178,26 @@ pub async fn log_access(conn: &mut PgConnection, access: &CareAccess) -> Result<
     Ok(())
 }
 
-/// Returns a page of the audit trail, newest first, before `before`.
+/// Returns a page of the audit trail, newest first, before `before`: reads
+/// only, or every entry when `with_changes`.
 ///
 /// # Errors
 /// The database fails or a row holds a value this version does not know.
 pub async fn access_page(
     conn: &mut PgConnection,
     before: Option<AccessId>,
+    with_changes: bool,
     limit: i64,
 ) -> Result<Vec<CareAccess>, AppError> {
     let rows: Vec<AccessRow> = sqlx::query_as(
-        "SELECT access_id, subject, role, grid_code, purpose, records, granted, at FROM care_access_log
-         WHERE ($1::uuid IS NULL OR access_id < $1) ORDER BY access_id DESC LIMIT $2",
+        "SELECT access_id, action, person_code, id_number_masked, subject, role, grid_code, purpose,
+                records, granted, at
+         FROM care_access_log
+         WHERE ($1::uuid IS NULL OR access_id < $1) AND ($2 OR action = 'READ')
+         ORDER BY access_id DESC LIMIT $3",
     )
     .bind(before.map(|id| id.0))
+    .bind(with_changes)
     .bind(limit)
     .fetch_all(conn)
     .await?;

@@ -7,6 +7,8 @@ mod grids;
 mod helpers;
 mod import;
 mod lifecycle;
+mod limits;
+mod masking;
 mod members;
 mod objects;
 mod policy;

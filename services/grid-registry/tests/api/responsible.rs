@@ -9,7 +9,7 @@ use crate::helpers::*;
 use crate::members::member;
 use crate::objects::point_object;
 
-async fn duties(registry: &Registry) {
+pub async fn duties(registry: &Registry) {
     for (code, name) in [
         ("PRODUCTION_SAFETY", "安全生产"),
         ("FLOOD_CONTROL", "防汛防台"),
