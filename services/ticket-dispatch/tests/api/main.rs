@@ -5,6 +5,7 @@ mod duplicates;
 mod events;
 mod intake;
 mod lifecycle;
+mod outage;
 mod stats;
 mod stored;
 mod timers;
