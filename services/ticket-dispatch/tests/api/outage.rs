@@ -1,5 +1,5 @@
-//! A registry that is away or silent: dispatch locks no ticket while it
-//! waits for the registry, and says UNAVAILABLE.
+//! A registry that is away or silent: dispatch locks no ticket and claims
+//! no call's key while it waits for the registry, and says UNAVAILABLE.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,11 +9,13 @@ use platform::auth::Role;
 use platform::outbox::RelayWaker;
 use platform::testing::eventually;
 use platform::uow::Units;
+use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
+use tonic::Code;
 use uuid::Uuid;
 
-use crate::intake::patrol;
+use crate::intake::{hotline, patrol};
 use ticket_dispatch::application::{Context, Policy};
 use ticket_dispatch::domain::deadline::DeadlineRules;
 use ticket_dispatch::registry::Registry;
@@ -130,5 +132,82 @@ async fn the_router_holds_no_ticket_locked_while_the_registry_is_silent(pool: Pg
     );
     let waiting = desk.ticket(&hazard.id).await;
     assert!(waiting.unrouted, "nothing of the round is kept");
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_dispatch_while_the_registry_is_silent_is_unavailable_and_locks_and_claims_nothing(
+    pool: PgPool,
+) {
+    let port = free_port();
+    let silent = SilentRegistry::bind(port).await;
+    let test = TestDispatch::spawn_without_registry(pool.clone(), port).await;
+    let desk = test.at_desk().await;
+    let order = desk.create_ticket(hotline("12345-2026-0000777")).await;
+    assert_eq!(order.state(), pb::TicketState::Received);
+
+    assert!(
+        silent.accepted() > 0,
+        "dispatch talks to the silent registry"
+    );
+    let request = pb::TransitionRequest {
+        idempotency_key: "dispatch-silent-1".into(),
+        ..act(&order, pb::Action::Dispatch)
+    };
+    let mover = desk.clone();
+    let started = std::time::Instant::now();
+    let dispatching = tokio::spawn(async move { mover.try_move(request).await });
+    // The registry call waits out its 1 s timeout; the reads before it
+    // take milliseconds.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !dispatching.is_finished(),
+        "the dispatch waits for the registry"
+    );
+    assert!(
+        lockable(&pool, &order.id).await,
+        "the ticket is not locked while the registry is asked"
+    );
+    let refused = dispatching.await.unwrap().unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let claimed: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(claimed, 0, "a refused call leaves no key claimed");
+    let unchanged = desk.ticket(&order.id).await;
+    assert_eq!(unchanged.state(), pb::TicketState::Received);
+    assert!(unchanged.assignee.is_none());
+    drop(silent);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_dispatch_with_the_registry_stopped_is_unavailable_and_succeeds_once_it_returns(
+    pool: PgPool,
+) {
+    let mut test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    let order = desk.create_ticket(hotline("12345-2026-0000778")).await;
+    let request = pb::TransitionRequest {
+        idempotency_key: "dispatch-stopped-1".into(),
+        ..act(&order, pb::Action::Dispatch)
+    };
+    let mut registry = test.registry.take().expect("the registry runs");
+    registry.shutdown().await;
+
+    let refused = desk.try_move(request.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert!(refused.message().contains("registry"), "{refused:?}");
+
+    test.start_registry().await;
+    let dispatched = desk.move_(request.clone()).await;
+    assert_eq!(dispatched.state(), pb::TicketState::Dispatched);
+    // The same key now replays, even with the registry away again.
+    let mut registry = test.registry.take().expect("the registry runs");
+    registry.shutdown().await;
+    let replayed = desk.move_(request).await;
+    assert_eq!(replayed, dispatched);
     test.cleanup().await;
 }
