@@ -310,7 +310,8 @@ pub async fn expire<A: Message + Default>(
         Begun::Replay(saved) => return Ok(saved),
         Begun::Fresh(work) => work,
     };
-    accounts::record_expiry(work.conn(), year, &done).await?;
+    let now = work.now();
+    accounts::record_expiry(work.conn(), year, &done, now).await?;
     let answer = work.commit(answer(&done)).await?;
     tracing::info!(
         year,

@@ -170,6 +170,16 @@ async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
         .unwrap()
         .into_inner();
     assert_eq!((again.accounts, again.points), (0, 0), "once");
+    let ran_at: DateTime<Utc> =
+        sqlx::query_scalar("SELECT ran_at FROM expiry_runs WHERE year = 2027")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        ran_at,
+        at("2028-01-02T02:00:00Z"),
+        "the run is stamped by the service's clock, not the database's"
+    );
     assert_eq!(test.balance(&villager).await, 30);
     let entry: (i64, DateTime<Utc>) =
         sqlx::query_as("SELECT amount, at FROM ledger_entries WHERE kind = 'EXPIRY'")
