@@ -39,7 +39,7 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	python3 scripts/shape-check.py
+	python3 scripts/shape-check.py --self-test
 	scripts/check-deps.sh
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -j$(JOBS) -p weigrid-simulate --features replay --all-targets -- -D warnings
