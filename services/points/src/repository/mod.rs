@@ -36,10 +36,15 @@ where
     rows.into_iter().map(decode).collect()
 }
 
-/// Returns a stored count or amount of points (the tables' checks keep
-/// them non-negative).
-fn unsigned(stored: i32) -> u32 {
-    u32::try_from(stored.max(0)).unwrap_or(0)
+/// Returns a stored count or amount of points, which the tables' checks
+/// keep non-negative; a negative one is an error naming table, column and
+/// value, never read as 0.
+fn stored_count(
+    table: &'static str,
+    column: &'static str,
+    value: i32,
+) -> Result<u32, UnknownStoredValue> {
+    u32::try_from(value).map_err(|_| UnknownStoredValue::new(table, column, value.to_string()))
 }
 
 /// Returns a count or amount of points to store (checked against the
