@@ -307,3 +307,32 @@ async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool)
     );
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_leaderboard_without_a_bound_names_the_missing_one(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let ask = |from: bool, to: bool| pb::GetLeaderboardRequest {
+        village_code: VILLAGE.into(),
+        from: from.then(|| platform::time::timestamp(at("2026-03-01T00:00:00Z"))),
+        to: to.then(|| platform::time::timestamp(at("2026-04-01T00:00:00Z"))),
+        limit: 0,
+    };
+    for (request, fields) in [
+        (ask(true, false), vec!["to"]),
+        (ask(false, true), vec!["from"]),
+        (ask(false, false), vec!["from", "to"]),
+    ] {
+        let status = test
+            .workstation()
+            .get_leaderboard(request)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let named: Vec<_> = platform::error::field_violations(&status)
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(named, fields);
+    }
+    test.cleanup().await;
+}
