@@ -10,7 +10,7 @@ pub mod reports;
 pub mod residents;
 pub mod rules;
 
-use platform::error::UnknownStoredValue;
+use platform::error::{UnknownStoredValue, stored_count};
 
 /// Returns the domain value of one row.
 fn decode<R, T>(row: R) -> Result<T, sqlx::Error>
@@ -34,17 +34,6 @@ where
     T: TryFrom<R, Error = UnknownStoredValue>,
 {
     rows.into_iter().map(decode).collect()
-}
-
-/// Returns a stored count or amount of points, which the tables' checks
-/// keep non-negative; a negative one is an error naming table, column and
-/// value, never read as 0.
-fn stored_count(
-    table: &'static str,
-    column: &'static str,
-    value: i32,
-) -> Result<u32, UnknownStoredValue> {
-    u32::try_from(value).map_err(|_| UnknownStoredValue::new(table, column, value.to_string()))
 }
 
 /// Returns a count or amount of points to store (checked against the
