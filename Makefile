@@ -39,9 +39,10 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	python3 scripts/shape-check.py
+	python3 scripts/shape-check.py --self-test
 	scripts/check-deps.sh
 	$(CARGO) clippy -j$(JOBS) --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -j$(JOBS) -p weigrid-simulate --features replay --all-targets -- -D warnings
 
 # The deploy check starts every render's configuration with the service
 # binaries (--check-config); it finds them here (a CARGO_TARGET_DIR moves them).

@@ -22,4 +22,19 @@ for service in "${services[@]}"; do
   done
 done
 [ "$failed" = 0 ] && echo "check-deps: no service depends on another (${#services[@]} services)"
+
+# No test kit in an ordinary build: what `cargo build --workspace --bins`
+# compiles (every member's normal edges, features unified across them) turns
+# on no crate's `testkit`. Only dev-dependencies do, or a feature a tool is
+# built with by name (weigrid-simulate's `replay`).
+workspace_tree=$(cargo tree --offline --workspace -e normal,features --prefix none)
+kits=$(grep -o '^[a-z0-9_-]* feature "testkit"' <<<"$workspace_tree" | sort -u || true)
+if [ -n "$kits" ]; then
+  while read -r kit; do
+    echo "check-deps: an ordinary workspace build turns on $kit; only dev-dependencies (or an optional dependency behind a non-default feature) may" >&2
+  done <<<"$kits"
+  failed=1
+else
+  echo "check-deps: no test kit in an ordinary workspace build"
+fi
 exit "$failed"

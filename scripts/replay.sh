@@ -8,4 +8,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up
 eval "$(scripts/services.sh env)"
 export DATABASE_URL WEIGRID__NATS__URL
-cargo run -j2 --quiet --bin weigrid-year -- "$@"
+cargo run -j2 --quiet -p weigrid-simulate --features replay --bin weigrid-year -- "$@"

@@ -1,9 +1,9 @@
 //! Time as an argument: services read the clock through [`Clock`], so tests
 //! move time forward instead of sleeping.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
@@ -21,18 +21,22 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to; clones share the same time.
+/// A clock that moves only when told to; clones share the same time. For
+/// tests and in-process tools only (the `testkit` feature): no service
+/// binary compiles it.
+#[cfg(any(test, feature = "testkit"))]
 #[derive(Debug, Clone)]
-pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+pub struct ManualClock(Arc<std::sync::Mutex<DateTime<Utc>>>);
 
+#[cfg(any(test, feature = "testkit"))]
 impl ManualClock {
     /// Returns a clock stopped at `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self(Arc::new(Mutex::new(start)))
+        Self(Arc::new(std::sync::Mutex::new(start)))
     }
 
     /// Moves the clock forward by `by`.
-    pub fn advance(&self, by: Duration) {
+    pub fn advance(&self, by: chrono::Duration) {
         *self.0.lock().expect("clock mutex is never poisoned") += by;
     }
 
@@ -42,6 +46,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "testkit"))]
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().expect("clock mutex is never poisoned")
@@ -53,6 +58,8 @@ pub type SharedClock = Arc<dyn Clock>;
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
 
     #[test]

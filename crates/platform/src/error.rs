@@ -237,6 +237,20 @@ impl UnknownStoredValue {
     }
 }
 
+/// Returns a stored count, which the table keeps non-negative; a negative
+/// one is an [`UnknownStoredValue`] naming table, column and value, never
+/// read as 0.
+///
+/// # Errors
+/// `value` is negative.
+pub fn stored_count(
+    table: &'static str,
+    column: &'static str,
+    value: i32,
+) -> Result<u32, UnknownStoredValue> {
+    u32::try_from(value).map_err(|_| UnknownStoredValue::new(table, column, value.to_string()))
+}
+
 impl From<UnknownStoredValue> for AppError {
     fn from(err: UnknownStoredValue) -> Self {
         AppError::Internal(err.into())

@@ -62,10 +62,20 @@ pub enum HandlerError {
     Retry(#[from] anyhow::Error),
 }
 
+/// A use case's refusal that retrying cannot change (bad input, a state
+/// that forbids it, a caller who may not, something missing or already
+/// there) is `Refused`, set aside at once; a failure that may pass (a
+/// neighbour or the database away, a lost race) is `Retry`. A consumer that
+/// expects a neighbour to catch up returns `Retry` itself.
 impl From<AppError> for HandlerError {
     fn from(err: AppError) -> Self {
         match err {
-            AppError::InvalidArgument(_) => HandlerError::Refused(err.into()),
+            AppError::InvalidArgument(_)
+            | AppError::FailedPrecondition(_)
+            | AppError::PermissionDenied(_)
+            | AppError::AlreadyExists(_)
+            | AppError::NotFound(_)
+            | AppError::NotFoundBecause(_) => HandlerError::Refused(err.into()),
             err => HandlerError::Retry(err.into()),
         }
     }
@@ -331,6 +341,42 @@ pub async fn supervise<H: EventHandler + Clone>(
         tokio::select! {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_retrying_cannot_change_are_set_aside_and_outages_are_retried() {
+        let refused = [
+            AppError::invalid("title", "is required"),
+            AppError::FailedPrecondition("ticket is closed".into()),
+            AppError::PermissionDenied("not this village".into()),
+            AppError::AlreadyExists("a ticket with this reference".into()),
+            AppError::NotFound("ticket LX-2026-000123".into()),
+            AppError::NotFoundBecause("no grid holds this place".into()),
+        ];
+        for err in refused {
+            let shown = err.to_string();
+            assert!(
+                matches!(HandlerError::from(err), HandlerError::Refused(_)),
+                "{shown} is refused"
+            );
+        }
+        let retried = [
+            AppError::Unavailable("grid registry unreachable".into()),
+            AppError::Aborted("a concurrent call won".into()),
+            AppError::Internal(anyhow::anyhow!("disk full")),
+        ];
+        for err in retried {
+            let shown = err.to_string();
+            assert!(
+                matches!(HandlerError::from(err), HandlerError::Retry(_)),
+                "{shown} is retried"
+            );
         }
     }
 }

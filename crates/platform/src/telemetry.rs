@@ -51,7 +51,8 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> anyhow::Result<T
 
 /// Installs the subscriber for tests: warnings only unless `RUST_LOG` says
 /// more, written where the test harness captures it, with trace context as
-/// in production.
+/// in production. Compiled only for tests (the `testkit` feature).
+#[cfg(any(test, feature = "testkit"))]
 pub fn init_for_tests() {
     init_quiet("warn");
 }

@@ -5,7 +5,6 @@
 //! it arrives.
 
 use platform::auth::Caller;
-use platform::error::AppError;
 use platform::inbox::{EventHandler, HandlerError, ReceivedEvent};
 use platform::uow::Work;
 use prost::Message as _;
@@ -25,13 +24,13 @@ pub struct TicketRequests {
     pub source: String,
 }
 
-/// A request, checked and placed, or refused.
+/// A request, checked and placed. A malformed or invalid one never gets
+/// here: `prepare` refuses it (`HandlerError::Refused`), and the platform
+/// sets it aside in `inbox_dead_letters`, where an operator can look at it
+/// and replay it, rather than blocking the stream.
 pub enum Requested {
     /// Take the ticket in (or find it taken in already).
     Take(Caller, Prepared),
-    /// Retrying cannot mend a malformed request: it is recorded in the
-    /// inbox and left, loudly, rather than blocking the stream.
-    Refused,
 }
 
 impl EventHandler for TicketRequests {
@@ -45,19 +44,13 @@ impl EventHandler for TicketRequests {
             request.idempotency_key = event.event_id.to_string();
         }
         let caller = Caller::service(&self.source, &self.token);
-        match intake::prepare(&self.ctx, &caller, convert::ticket_request(request)).await {
-            Ok(prepared) => Ok(Some(Requested::Take(caller, prepared))),
-            Err(AppError::InvalidArgument(violations)) => {
-                tracing::error!(source = %self.source, event_id = %event.event_id, ?violations, "ticket request refused");
-                Ok(Some(Requested::Refused))
-            }
-            Err(err) => Err(err.into()),
-        }
+        let prepared =
+            intake::prepare(&self.ctx, &caller, convert::ticket_request(request)).await?;
+        Ok(Some(Requested::Take(caller, prepared)))
     }
 
     async fn apply(&self, work: &mut Work, event: Requested) -> Result<(), HandlerError> {
         let number = match event {
-            Requested::Refused => return Ok(()),
             Requested::Take(_, Prepared::Existing(ticket)) => ticket.number,
             Requested::Take(caller, Prepared::New(new)) => {
                 intake::take_in(work, &self.ctx, &caller, *new)

@@ -1,9 +1,11 @@
 //! Background work: firing deadline timers (warnings, breaches and
 //! escalation up the chain) and routing tickets that arrived while the
-//! registry could not be reached. Each round is one unit of work
-//! (`Units::begin_job`); both claim rows with `FOR UPDATE SKIP LOCKED`, so
-//! with several replicas each timer fires once and each ticket is routed
-//! once.
+//! registry could not be reached. A round of timers is one unit of work
+//! (`Units::begin_job`, database only) that claims its timers with `FOR
+//! UPDATE SKIP LOCKED`, so with several replicas each timer fires once. The
+//! router asks the registry with no transaction open, then routes each
+//! ticket in a unit of work of its own, after locking it and checking it is
+//! still unrouted, so each ticket is routed once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,14 +69,11 @@ pub async fn run_router(ctx: Context, every: Duration, cancel: CancellationToken
 }
 
 /// Tries the registry for up to one batch of unrouted tickets; returns how
-/// many were routed.
+/// many were routed (see [`routing::route_unrouted`]).
 ///
 /// # Errors
-/// The registry is still unreachable, or the database fails; nothing of the
-/// batch is kept.
+/// The registry is still unreachable (the tickets routed before are kept),
+/// or the database fails.
 pub async fn route_unrouted(ctx: &Context) -> Result<usize, AppError> {
-    let mut work = ctx.units.begin_job().await?;
-    let routed = routing::route_unrouted(&mut work, ctx).await?;
-    work.commit(()).await?;
-    Ok(routed)
+    routing::route_unrouted(ctx).await
 }

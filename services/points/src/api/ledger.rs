@@ -63,8 +63,13 @@ impl PointsApi {
     ) -> Result<pb::GetLeaderboardResponse, AppError> {
         let from = request.from.as_ref().and_then(convert::from_timestamp);
         let to = request.to.as_ref().and_then(convert::from_timestamp);
+        // Each missing bound is named on its own field.
+        let mut violations = Violations::new();
+        violations.check(from.is_some(), "from", "is required");
+        violations.check(to.is_some(), "to", "is required");
+        violations.finish()?;
         let (Some(from), Some(to)) = (from, to) else {
-            return Err(AppError::invalid("from", "from and to are both required"));
+            return Err(AppError::invalid("from", "is required"));
         };
         if from >= to {
             return Err(AppError::invalid("to", "must be after from"));

@@ -306,11 +306,9 @@ pub async fn expire<A: Message + Default>(
         }
         work.commit(()).await?;
     }
-    let mut work = match ctx.units.begin(CallKey::none()).await? {
-        Begun::Replay(saved) => return Ok(saved),
-        Begun::Fresh(work) => work,
-    };
-    accounts::record_expiry(work.conn(), year, &done).await?;
+    let mut work = ctx.units.begin_job().await?;
+    let now = work.now();
+    accounts::record_expiry(work.conn(), year, &done, now).await?;
     let answer = work.commit(answer(&done)).await?;
     tracing::info!(
         year,

@@ -5,7 +5,7 @@ use platform::error::{AppError, UnknownStoredValue};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{decode, decode_all, decode_optional, signed, unsigned};
+use super::{decode, decode_all, decode_optional, signed, stored_count};
 use crate::domain::catalog::{CatalogItem, ItemKind, Order, OrderState};
 use crate::domain::ids::{AccountId, OrderId, ResidentId};
 
@@ -30,8 +30,8 @@ impl TryFrom<ItemRow> for CatalogItem {
                 .ok_or_else(|| UnknownStoredValue::new("catalog_items", "kind", i.kind))?,
             code: i.code,
             name: i.name,
-            cost: unsigned(i.cost),
-            stock: unsigned(i.stock),
+            cost: stored_count("catalog_items", "cost", i.cost)?,
+            stock: stored_count("catalog_items", "stock", i.stock)?,
             village_codes: i.village_codes,
             active: i.active,
         })
@@ -176,8 +176,8 @@ impl TryFrom<OrderRow> for Order {
             resident: ResidentId(o.resident_id),
             account: AccountId(o.account_id),
             item_code: o.item_code,
-            quantity: unsigned(o.quantity),
-            points: unsigned(o.points),
+            quantity: stored_count("orders", "quantity", o.quantity)?,
+            points: stored_count("orders", "points", o.points)?,
             state: OrderState::parse(&o.state)
                 .ok_or_else(|| UnknownStoredValue::new("orders", "state", o.state))?,
             pickup_code: o.pickup_code,

@@ -279,7 +279,7 @@ pub async fn expiry_has_run(conn: &mut PgConnection, year: i32) -> Result<bool, 
         .await
 }
 
-/// Records that `year`'s expiry ran (again), adding what it did.
+/// Records that `year`'s expiry ran (again) at `at`, adding what it did.
 ///
 /// # Errors
 /// The database fails.
@@ -287,15 +287,17 @@ pub async fn record_expiry(
     conn: &mut PgConnection,
     year: i32,
     done: &Expired,
+    at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO expiry_runs (year, ran_at, accounts, points) VALUES ($1, now(), $2, $3)
-         ON CONFLICT (year) DO UPDATE SET ran_at = now(),
+        "INSERT INTO expiry_runs (year, ran_at, accounts, points) VALUES ($1, $4, $2, $3)
+         ON CONFLICT (year) DO UPDATE SET ran_at = $4,
              accounts = expiry_runs.accounts + $2, points = expiry_runs.points + $3",
     )
     .bind(year)
     .bind(i32::try_from(done.accounts).unwrap_or(i32::MAX))
     .bind(done.points)
+    .bind(at)
     .execute(conn)
     .await?;
     Ok(())

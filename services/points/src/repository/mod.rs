@@ -11,7 +11,7 @@ pub mod reports;
 pub mod residents;
 pub mod rules;
 
-use platform::error::UnknownStoredValue;
+use platform::error::{UnknownStoredValue, stored_count};
 
 /// Returns the domain value of one row.
 fn decode<R, T>(row: R) -> Result<T, sqlx::Error>
@@ -35,12 +35,6 @@ where
     T: TryFrom<R, Error = UnknownStoredValue>,
 {
     rows.into_iter().map(decode).collect()
-}
-
-/// Returns a stored count or amount of points (the tables' checks keep
-/// them non-negative).
-fn unsigned(stored: i32) -> u32 {
-    u32::try_from(stored.max(0)).unwrap_or(0)
 }
 
 /// Returns a count or amount of points to store (checked against the

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{decode_all, decode_optional, signed, unsigned};
+use super::{decode_all, decode_optional, signed, stored_count};
 use crate::domain::ids::{AccountId, ReportId, ResidentId, TicketId};
 use crate::domain::photos::PhotoRef;
 use crate::domain::report::{Cursor, Report, ReportStatus};
@@ -45,7 +45,7 @@ impl TryFrom<ReportRow> for Report {
             resident: ResidentId(r.resident_id),
             account: AccountId(r.account_id),
             category_code: r.category_code,
-            severity: unsigned(r.severity),
+            severity: stored_count("reports", "severity", r.severity)?,
             text: r.text,
             photos: r.photos.0,
             lat: r.lat,
@@ -55,9 +55,9 @@ impl TryFrom<ReportRow> for Report {
             ticket: r.ticket_id.map(TicketId),
             ticket_number: r.ticket_number,
             duplicate_of: r.duplicate_of,
-            pending_points: unsigned(r.pending_points),
-            awarded_points: unsigned(r.awarded_points),
-            reversed_points: unsigned(r.reversed_points),
+            pending_points: stored_count("reports", "pending_points", r.pending_points)?,
+            awarded_points: stored_count("reports", "awarded_points", r.awarded_points)?,
+            reversed_points: stored_count("reports", "reversed_points", r.reversed_points)?,
             submitted_at: r.submitted_at,
             local_day: r.local_day,
             operator: r.operator,

@@ -1,8 +1,9 @@
 //! `award_rules`.
 
+use platform::error::UnknownStoredValue;
 use sqlx::PgConnection;
 
-use super::{signed, unsigned};
+use super::{decode_all, decode_optional, signed, stored_count};
 use crate::domain::rules::AwardRule;
 
 /// An award rule as stored.
@@ -13,13 +14,15 @@ struct RuleRow {
     active: bool,
 }
 
-impl From<RuleRow> for AwardRule {
-    fn from(r: RuleRow) -> Self {
-        AwardRule {
+impl TryFrom<RuleRow> for AwardRule {
+    type Error = UnknownStoredValue;
+
+    fn try_from(r: RuleRow) -> Result<Self, Self::Error> {
+        Ok(AwardRule {
+            base_points: stored_count("award_rules", "base_points", r.base_points)?,
             category_code: r.category_code,
-            base_points: unsigned(r.base_points),
             active: r.active,
-        }
+        })
     }
 }
 
@@ -37,7 +40,7 @@ pub async fn active(
     .bind(category)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(AwardRule::from))
+    decode_optional(row)
 }
 
 /// Returns every award rule, active or not.
@@ -50,7 +53,7 @@ pub async fn all(conn: &mut PgConnection) -> Result<Vec<AwardRule>, sqlx::Error>
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(AwardRule::from).collect())
+    decode_all(rows)
 }
 
 /// Changes a category's award rule; `None` when there is none.
@@ -70,7 +73,7 @@ pub async fn put(
     .bind(rule.active)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(AwardRule::from))
+    decode_optional(row)
 }
 
 /// Returns the codes of the active award rules.

@@ -170,6 +170,16 @@ async fn points_older_than_the_policy_lapse_at_year_end_once(pool: PgPool) {
         .unwrap()
         .into_inner();
     assert_eq!((again.accounts, again.points), (0, 0), "once");
+    let ran_at: DateTime<Utc> =
+        sqlx::query_scalar("SELECT ran_at FROM expiry_runs WHERE year = 2027")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        ran_at,
+        at("2028-01-02T02:00:00Z"),
+        "the run is stamped by the service's clock, not the database's"
+    );
     assert_eq!(test.balance(&villager).await, 30);
     let entry: (i64, DateTime<Utc>) =
         sqlx::query_as("SELECT amount, at FROM ledger_entries WHERE kind = 'EXPIRY'")
@@ -295,5 +305,34 @@ async fn leaderboards_rank_residents_of_a_village_and_the_villages(pool: PgPool)
             .collect::<Vec<_>>(),
         [(VILLAGE, 25)]
     );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_leaderboard_without_a_bound_names_the_missing_one(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let ask = |from: bool, to: bool| pb::GetLeaderboardRequest {
+        village_code: VILLAGE.into(),
+        from: from.then(|| platform::time::timestamp(at("2026-03-01T00:00:00Z"))),
+        to: to.then(|| platform::time::timestamp(at("2026-04-01T00:00:00Z"))),
+        limit: 0,
+    };
+    for (request, fields) in [
+        (ask(true, false), vec!["to"]),
+        (ask(false, true), vec!["from"]),
+        (ask(false, false), vec!["from", "to"]),
+    ] {
+        let status = test
+            .workstation()
+            .get_leaderboard(request)
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let named: Vec<_> = platform::error::field_violations(&status)
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
+        assert_eq!(named, fields);
+    }
     test.cleanup().await;
 }

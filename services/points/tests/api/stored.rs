@@ -103,3 +103,35 @@ async fn an_unknown_report_status_or_order_state_fails_loudly(pool: PgPool) {
     );
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_negative_stored_stock_fails_loudly_instead_of_being_read_as_none_left(pool: PgPool) {
+    let test = TestPoints::spawn(pool.clone()).await;
+    test.put_item(item("SOAP", 10, 10)).await;
+    let villager = test.register("张三", "13812345678").await;
+    test.credit(&villager, 30, "seed").await;
+    execute(
+        &pool,
+        "ALTER TABLE catalog_items DROP CONSTRAINT catalog_items_stock_check",
+    )
+    .await;
+    execute(
+        &pool,
+        "UPDATE catalog_items SET stock = -3 WHERE code = 'SOAP'",
+    )
+    .await;
+
+    let status = test
+        .try_redeem(pb::RedeemRequest {
+            idempotency_key: "soap".into(),
+            resident_id: villager.id.clone(),
+            item_code: "SOAP".into(),
+            quantity: 1,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Internal, "{status:?}");
+    assert_eq!(status.message(), "internal error");
+    assert_eq!(test.balance(&villager).await, 30, "nothing was taken");
+    test.cleanup().await;
+}

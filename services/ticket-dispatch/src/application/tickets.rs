@@ -5,7 +5,6 @@ use platform::auth::Caller;
 use platform::error::AppError;
 use platform::uow::{Begun, CallKey, Work};
 use prost::Message;
-use sqlx::PgConnection;
 
 use super::{Context, access, commit_with, load_ticket, no_ticket, record, save_clock, save_move};
 use crate::domain::deadline::DeadlineRules;
@@ -93,19 +92,42 @@ pub struct MoveTask {
 }
 
 /// Transition: moves a ticket, or a co-handler's task, and answers with the
-/// ticket as it is then.
+/// ticket as it is then. A dispatch to nobody named asks the registry for
+/// the responsibility chain first, with no transaction open and no key
+/// claimed.
 ///
 /// # Errors
 /// NOT_FOUND (also for a ticket outside the caller's scope),
 /// PERMISSION_DENIED, FAILED_PRECONDITION naming the state and the allowed
-/// actions, INVALID_ARGUMENT, or the database.
+/// actions, INVALID_ARGUMENT, UNAVAILABLE (the registry cannot be reached
+/// for a dispatch to nobody named), or the database.
 pub async fn transition<A: Message + Default>(
     ctx: &Context,
     caller: &Caller,
     key: CallKey,
-    cmd: Move,
+    mut cmd: Move,
     answer: impl FnOnce(&TicketView) -> A,
 ) -> Result<A, AppError> {
+    if let Move::Ticket(MoveTicket {
+        ticket,
+        step: Step::Dispatch {
+            unit: unit @ None, ..
+        },
+        ..
+    }) = &mut cmd
+    {
+        match responsible_unit(ctx, caller, *ticket).await {
+            Ok(found) => *unit = Some(found),
+            // A call made before answers as it did, even while the
+            // registry is away; a fresh one claims nothing.
+            Err(err) => {
+                return match ctx.units.begin(key).await? {
+                    Begun::Replay(saved) => Ok(saved),
+                    Begun::Fresh(_) => Err(err),
+                };
+            }
+        }
+    }
     let mut work = match ctx.units.begin(key).await? {
         Begun::Replay(saved) => return Ok(saved),
         Begun::Fresh(work) => work,
@@ -134,10 +156,9 @@ async fn move_ticket<A: Message>(
     match cmd.step {
         Step::Dispatch { unit, co_handlers } => {
             ticket.ensure_dispatchable()?;
-            let unit = match unit {
-                Some(unit) => unit,
-                None => responsible_unit(work.conn(), ctx, caller, &ticket).await?,
-            };
+            // `transition` found the responsible unit before the unit of
+            // work when the desk named none.
+            let unit = unit.ok_or_else(|| AppError::invalid("unit", "is required"))?;
             let dispatched = ticket.dispatch(unit, reason, &stamp, rules)?;
             save_move(work, rules, &ticket, &dispatched).await?;
             for unit in co_handlers {
@@ -186,28 +207,46 @@ async fn move_ticket<A: Message>(
     Ok(ticket)
 }
 
-/// Returns the first of the responsibility chain for the ticket's place
-/// and its category's safety domain.
+/// Returns the first of the responsibility chain for ticket `id`'s place
+/// and its category's safety domain. The ticket is read (read-only) and
+/// checked as the move will check it under its lock, then the registry is
+/// asked with no transaction open.
+///
+/// # Errors
+/// NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (a duplicate, or
+/// nobody responsible there), INVALID_ARGUMENT (no location), UNAVAILABLE
+/// (the registry cannot be reached), or the database.
 async fn responsible_unit(
-    conn: &mut PgConnection,
     ctx: &Context,
     caller: &Caller,
-    ticket: &Ticket,
+    id: TicketId,
 ) -> Result<UnitRef, AppError> {
-    let Some(at) = ticket.location else {
-        return Err(AppError::invalid(
-            "unit",
-            "is required: the ticket has no location to find who is responsible",
-        ));
+    let (at, domain) = {
+        let mut read = ctx.units.read().await?;
+        let ticket = tickets::find(&mut read, Some(id), "")
+            .await?
+            .filter(|t| access::may_see(caller, t))
+            .ok_or_else(|| no_ticket(id))?;
+        access::may_move(caller, Action::Dispatch, &ticket)?;
+        ticket.ensure_dispatchable()?;
+        let Some(at) = ticket.location else {
+            return Err(AppError::invalid(
+                "unit",
+                "is required: the ticket has no location to find who is responsible",
+            ));
+        };
+        let category = categories::get(&mut read, &ticket.category_code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
+        (at, category.domain_code)
     };
-    let category = categories::get(conn, &ticket.category_code)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
     let chain = ctx
         .registry
-        .responsible(at, &category.domain_code, Some(caller.token()))
+        .responsible(at, &domain, Some(caller.token()))
         .await
-        .map_err(|e| AppError::FailedPrecondition(format!("{e}; name the unit to dispatch to")))?;
+        .map_err(|e| {
+            AppError::Unavailable(format!("{e}; try again, or name the unit to dispatch to"))
+        })?;
     pick_from_chain(&chain).ok_or_else(|| {
         AppError::FailedPrecondition(
             "the registry names nobody responsible here; name the unit to dispatch to".into(),

@@ -11,7 +11,7 @@ pub mod tasks;
 pub mod tickets;
 pub mod timers;
 
-use platform::error::UnknownStoredValue;
+use platform::error::{UnknownStoredValue, stored_count};
 
 use crate::domain::escalation::UnitKind;
 use crate::domain::unit::UnitRef;
@@ -24,15 +24,6 @@ fn parse_stored<T>(
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> Result<T, UnknownStoredValue> {
     parse(value).ok_or_else(|| UnknownStoredValue::new(table, column, value))
-}
-
-/// Returns a stored count, which is never negative.
-fn stored_count(
-    table: &'static str,
-    column: &'static str,
-    value: i32,
-) -> Result<u32, UnknownStoredValue> {
-    u32::try_from(value).map_err(|_| UnknownStoredValue::new(table, column, value.to_string()))
 }
 
 /// Returns a count as stored (the counts kept are far below `i32::MAX`).

@@ -398,22 +398,32 @@ pub async fn page(
     complete(conn, rows).await
 }
 
-/// Returns up to `limit` unrouted tickets, oldest first, locked and skipped
-/// by other replicas.
+/// Returns the ids and locations of up to `limit` unrouted tickets, oldest
+/// first, without locking them (the router locks each one when it routes
+/// it, after asking the registry).
 ///
 /// # Errors
-/// The database fails, or a row holds a value this version does not know.
-pub async fn claim_unrouted(
+/// The database fails.
+pub async fn unrouted(
     conn: &mut PgConnection,
     limit: i64,
-) -> Result<Vec<Ticket>, sqlx::Error> {
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM tickets WHERE unrouted ORDER BY received_at LIMIT $1 FOR UPDATE SKIP LOCKED"
-    )))
+) -> Result<Vec<(TicketId, Option<LatLng>)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Option<f64>, Option<f64>)> = sqlx::query_as(
+        "SELECT ticket_id, lat, lng FROM tickets WHERE unrouted ORDER BY received_at LIMIT $1",
+    )
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    complete(conn, rows).await
+    Ok(rows
+        .into_iter()
+        .map(|(id, lat, lng)| {
+            let at = match (lat, lng) {
+                (Some(lat), Some(lng)) => Some(LatLng { lat, lng }),
+                _ => None,
+            };
+            (TicketId(id), at)
+        })
+        .collect())
 }
 
 /// Returns open, original tickets of `category` received since `since`

@@ -59,9 +59,10 @@ async fn a_camera_alarm_event_becomes_one_ticket_however_often_it_arrives(pool: 
     // The camera platform sends it twice under two event ids.
     publish(uuid::Uuid::now_v7().to_string(), alarm.clone()).await;
     publish(uuid::Uuid::now_v7().to_string(), alarm).await;
-    // And a malformed request, which is recorded and left.
+    // And a malformed request, which is set aside as a dead letter.
+    let malformed = uuid::Uuid::now_v7();
     publish(
-        uuid::Uuid::now_v7().to_string(),
+        malformed.to_string(),
         pb::TicketRequested {
             meta: None,
             request: Some(pb::CreateTicketRequest::default()),
@@ -73,16 +74,39 @@ async fn a_camera_alarm_event_becomes_one_ticket_however_often_it_arrives(pool: 
         Duration::from_secs(10),
         "the three events handled",
         || async {
-            (count(
+            let applied = count(
                 &pool,
                 "SELECT count(*) FROM inbox WHERE consumer = 'dispatch-video-ticket-requested'",
             )
-            .await
-                == 3)
-                .then_some(())
+            .await;
+            let set_aside = count(
+                &pool,
+                "SELECT count(*) FROM inbox_dead_letters WHERE consumer = 'dispatch-video-ticket-requested'",
+            )
+            .await;
+            (applied + set_aside == 3).then_some((applied, set_aside))
         },
     )
     .await;
+    let (reason, deliveries): (String, i64) = sqlx::query_as(
+        "SELECT reason, deliveries FROM inbox_dead_letters
+         WHERE consumer = 'dispatch-video-ticket-requested' AND event_id = $1",
+    )
+    .bind(malformed)
+    .fetch_one(&pool)
+    .await
+    .expect("the malformed request is kept as a dead letter");
+    assert!(reason.contains("category_code"), "{reason}");
+    assert_eq!(deliveries, 1, "refused at once, never retried");
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM inbox WHERE consumer = 'dispatch-video-ticket-requested'"
+        )
+        .await,
+        2,
+        "a refused request is never marked applied"
+    );
     assert_eq!(count(&pool, "SELECT count(*) FROM tickets").await, 1);
     let desk = test.at_desk().await;
     let listed = desk.list(pb::ListTicketsRequest::default()).await;

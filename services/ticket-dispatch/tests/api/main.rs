@@ -5,6 +5,7 @@ mod duplicates;
 mod events;
 mod intake;
 mod lifecycle;
+mod outage;
 mod policy;
 mod stats;
 mod stored;
