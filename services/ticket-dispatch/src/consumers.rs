@@ -44,8 +44,7 @@ impl EventHandler for TicketRequests {
             request.idempotency_key = event.event_id.to_string();
         }
         let caller = Caller::service(&self.source, &self.token);
-        let prepared =
-            intake::prepare(&self.ctx, &caller, convert::ticket_request(request)).await?;
+        let prepared = intake::prepare(&self.ctx, convert::ticket_request(request)).await?;
         Ok(Some(Requested::Take(caller, prepared)))
     }
 

@@ -1,7 +1,9 @@
 //! What dispatch asks the grid registry: which micro-grid holds a location,
-//! and who is responsible there for a safety domain. Every call forwards the
-//! caller's identity when there is one (the service's own token otherwise),
-//! is bounded by the configured timeout, and is retried only because it is
+//! and who is responsible there for a safety domain. Dispatch asks as
+//! itself, with its own service token, whoever's call it is serving: the
+//! registry's answers do not depend on the caller's scope, and under
+//! per-service audiences a caller's token (made for dispatch) is not valid
+//! at the registry. Every call is bounded by the configured timeout, and is retried only because it is
 //! a read. Answers come back as domain values.
 
 use platform::config::ClientConfig;
@@ -29,8 +31,7 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Returns a client for `config`, sending `service_token` when a call has
-    /// no caller to forward.
+    /// Returns a client for `config`, sending `service_token` on every call.
     ///
     /// # Errors
     /// A malformed endpoint or TLS files.
@@ -49,11 +50,7 @@ impl Registry {
     ///
     /// # Errors
     /// The registry is unreachable or failed.
-    pub async fn resolve(
-        &self,
-        at: LatLng,
-        caller: Option<&str>,
-    ) -> Result<Option<Placement>, Unreachable> {
+    pub async fn resolve(&self, at: LatLng) -> Result<Option<Placement>, Unreachable> {
         let message = registry::ResolveLocationRequest {
             location: Some(registry::LatLng {
                 lat: at.lat,
@@ -62,13 +59,7 @@ impl Registry {
         };
         let outcome = client::retry_idempotent(self.attempts, || {
             let mut c = self.client.clone();
-            async move {
-                let request = match caller {
-                    Some(token) => client::as_caller(message, token)?,
-                    None => tonic::Request::new(message),
-                };
-                c.resolve_location(request).await
-            }
+            async move { c.resolve_location(tonic::Request::new(message)).await }
         })
         .await;
         match outcome {
@@ -99,7 +90,7 @@ impl Registry {
     ///
     /// # Errors
     /// The registry is unreachable or failed.
-    pub async fn villages(&self, caller: Option<&str>) -> Result<Vec<Village>, Unreachable> {
+    pub async fn villages(&self) -> Result<Vec<Village>, Unreachable> {
         let mut found = Vec::new();
         for (level, kind) in [
             (registry::GridLevel::Village, VillageKind::Village),
@@ -111,11 +102,7 @@ impl Registry {
                 without_boundaries: true,
                 ..Default::default()
             };
-            let request = match caller {
-                Some(token) => client::as_caller(message, token)
-                    .map_err(|s| Unreachable(s.message().to_owned()))?,
-                None => tonic::Request::new(message),
-            };
+            let request = tonic::Request::new(message);
             let page = self
                 .client
                 .clone()
@@ -139,7 +126,6 @@ impl Registry {
         &self,
         at: LatLng,
         domain: &str,
-        caller: Option<&str>,
     ) -> Result<Vec<ResponsibleParty>, Unreachable> {
         let message = registry::FindResponsibleRequest {
             target: Some(registry::find_responsible_request::Target::Location(
@@ -153,13 +139,7 @@ impl Registry {
         let outcome = client::retry_idempotent(self.attempts, || {
             let mut c = self.client.clone();
             let message = message.clone();
-            async move {
-                let request = match caller {
-                    Some(token) => client::as_caller(message, token)?,
-                    None => tonic::Request::new(message),
-                };
-                c.find_responsible(request).await
-            }
+            async move { c.find_responsible(tonic::Request::new(message)).await }
         })
         .await;
         match outcome {

@@ -90,6 +90,12 @@ impl TestDispatch {
         Self::start(pool, config, None).await
     }
 
+    /// Starts dispatch over `pool` with `config` (its registry not yet
+    /// running: [`TestDispatch::start_registry_with`] starts it).
+    pub async fn spawn_configured(pool: PgPool, config: DispatchConfig) -> Self {
+        Self::start(pool, config, None).await
+    }
+
     /// Starts a registry and dispatch on databases of their own and on the
     /// NATS subject `prefix`: the dispatch another service's test talks to.
     pub async fn spawn_beside(prefix: &str) -> Self {
@@ -135,6 +141,13 @@ impl TestDispatch {
     /// Starts the registry on the port dispatch expects, with the small town
     /// and one responsible department per domain used by the categories.
     pub async fn start_registry(&mut self) {
+        self.start_registry_with(&[]).await;
+    }
+
+    /// Starts the registry as [`TestDispatch::start_registry`] does, with
+    /// configuration `overrides` (`WEIGRID_REGISTRY__…` keys without the
+    /// prefix, e.g. `AUTH__AUDIENCE`).
+    pub async fn start_registry_with(&mut self, overrides: &[(&str, String)]) {
         let port = self
             .config
             .clients
@@ -202,10 +215,9 @@ impl TestDispatch {
                 .unwrap();
         }
         setup.shutdown().await;
-        let config = grid_registry::testing::test_config(
-            &prefix,
-            &[("GRPC__LISTEN", format!("127.0.0.1:{port}"))],
-        );
+        let mut settings = vec![("GRPC__LISTEN", format!("127.0.0.1:{port}"))];
+        settings.extend_from_slice(overrides);
+        let config = grid_registry::testing::test_config(&prefix, &settings);
         let registry = TestRegistry::spawn_with(pool, config).await;
         self.registry = Some(registry);
     }

@@ -39,11 +39,7 @@ pub enum Prepared {
 ///
 /// # Errors
 /// INVALID_ARGUMENT naming every broken rule, or the database.
-pub async fn prepare(
-    ctx: &Context,
-    caller: &Caller,
-    request: TicketRequest,
-) -> Result<Prepared, AppError> {
+pub async fn prepare(ctx: &Context, request: TicketRequest) -> Result<Prepared, AppError> {
     let mut conn = ctx.units.read().await?;
     let category = categories::get(&mut conn, request.category_code.trim()).await?;
     let new = request.check(category)?;
@@ -55,7 +51,7 @@ pub async fn prepare(
     drop(conn);
     let placement = match new.location {
         None => Ok(None),
-        Some(at) => ctx.registry.resolve(at, Some(caller.token())).await,
+        Some(at) => ctx.registry.resolve(at).await,
     };
     let (placement, unrouted) = match placement {
         Ok(placement) => (placement, false),
@@ -139,7 +135,7 @@ pub async fn create_ticket<A: Message + Default>(
     if let Some(channel) = request.channel {
         access::may_file(caller, channel)?;
     }
-    let intake = match prepare(ctx, caller, request).await? {
+    let intake = match prepare(ctx, request).await? {
         Prepared::Existing(existing) => {
             access::may_see_existing(caller, &existing)?;
             let mut conn = ctx.units.read().await?;

@@ -34,7 +34,7 @@ pub async fn route_unrouted(ctx: &Context) -> Result<usize, AppError> {
         let placement = match location {
             Some(at) => ctx
                 .registry
-                .resolve(at, None)
+                .resolve(at)
                 .await
                 .map_err(|e| AppError::Unavailable(e.to_string()))?,
             None => None,

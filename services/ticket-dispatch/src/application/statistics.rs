@@ -42,7 +42,7 @@ pub async fn statistics(
 /// weighed by its kind.
 ///
 /// # Errors
-/// FAILED_PRECONDITION when the registry cannot list the villages, or the
+/// UNAVAILABLE when the registry cannot list the villages, or the
 /// database.
 pub async fn assessment(
     ctx: &Context,
@@ -50,13 +50,9 @@ pub async fn assessment(
     period: Period,
 ) -> Result<Vec<VillageScore>, AppError> {
     let facts = period_facts(ctx, caller, period).await?;
-    let villages = ctx
-        .registry
-        .villages(Some(caller.token()))
-        .await
-        .map_err(|e| {
-            AppError::FailedPrecondition(format!("{e}; the assessment needs the list of villages"))
-        })?;
+    let villages = ctx.registry.villages().await.map_err(|e| {
+        AppError::Unavailable(format!("{e}; the assessment needs the list of villages"))
+    })?;
     let weights = ctx.policy.assessment;
     Ok(villages
         .into_iter()

@@ -240,13 +240,9 @@ async fn responsible_unit(
             .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
         (at, category.domain_code)
     };
-    let chain = ctx
-        .registry
-        .responsible(at, &domain, Some(caller.token()))
-        .await
-        .map_err(|e| {
-            AppError::Unavailable(format!("{e}; try again, or name the unit to dispatch to"))
-        })?;
+    let chain = ctx.registry.responsible(at, &domain).await.map_err(|e| {
+        AppError::Unavailable(format!("{e}; try again, or name the unit to dispatch to"))
+    })?;
     pick_from_chain(&chain).ok_or_else(|| {
         AppError::FailedPrecondition(
             "the registry names nobody responsible here; name the unit to dispatch to".into(),

@@ -247,3 +247,73 @@ async fn only_the_integrations_and_the_desk_file_12345_and_110_orders(pool: PgPo
         "only the integration's orders were taken in"
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn dispatch_asks_the_registry_as_itself_under_per_service_audiences(pool: PgPool) {
+    use platform::auth::DevIssuer;
+    use platform::grpc::client::Outgoing;
+    use platform::testing::DEV_SECRET;
+    use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+
+    // Tokens as the district's identity provider issues them: each for
+    // one service's audience.
+    let for_audience = |audience: &str, subject: &str, role: Role| {
+        DevIssuer::new(DEV_SECRET, "weigrid-dev", audience).issue(
+            subject,
+            role,
+            None,
+            Duration::from_secs(600),
+        )
+    };
+    let registry_port = free_port();
+    let config = test_config(
+        &platform::testing::unique_prefix(),
+        &format!("127.0.0.1:{registry_port}"),
+        &[
+            ("AUTH__AUDIENCE", "ticket-dispatch".to_owned()),
+            (
+                "CLIENTS__SERVICE_TOKEN",
+                for_audience("grid-registry", "ticket-dispatch", Role::Service),
+            ),
+        ],
+    );
+    let mut test = TestDispatch::spawn_configured(pool, config).await;
+    test.start_registry_with(&[("AUTH__AUDIENCE", "grid-registry".to_owned())])
+        .await;
+
+    // The desk's token is for dispatch; it would be refused at the
+    // registry, so dispatch does not forward it there.
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", test.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let desk_token = for_audience("ticket-dispatch", "desk-1", Role::TownOperator);
+    let mut desk =
+        DispatchServiceClient::with_interceptor(channel, Outgoing::bearer(&desk_token).unwrap());
+    let ticket = desk
+        .create_ticket(hotline("12345-2026-AUD-1"))
+        .await
+        .expect("dispatch takes the order")
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert!(
+        !ticket.unrouted,
+        "the registry answered dispatch: {ticket:?}"
+    );
+    assert_eq!(ticket.micro_grid_code, "V1-A1-M01");
+    // A token made for the registry is no good at dispatch.
+    let wrong = for_audience("grid-registry", "desk-1", Role::TownOperator);
+    let mut misdirected = DispatchServiceClient::with_interceptor(
+        tonic::transport::Channel::from_shared(format!("http://{}", test.addr))
+            .unwrap()
+            .connect_lazy(),
+        Outgoing::bearer(&wrong).unwrap(),
+    );
+    let refused = misdirected
+        .create_ticket(hotline("12345-2026-AUD-2"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated);
+}
