@@ -143,7 +143,16 @@ pub async fn import_geo_json<A: Message + Default>(
         .into_iter()
         .collect();
     let now = work.now();
-    let plan = Plan::of(collection, &existing, taken_objects, ctx.tolerances(), now)?;
+    // Every feature's shape is checked (quadratic at worst): on the
+    // blocking pool, so the threads answering calls and health checks
+    // never run it. The features are capped by `registry.limits`.
+    let features = collection.clone();
+    let tolerances = ctx.tolerances();
+    let plan = tokio::task::spawn_blocking(move || {
+        Plan::of(&features, &existing, taken_objects, tolerances, now)
+    })
+    .await
+    .map_err(|err| AppError::Internal(anyhow::anyhow!("map import check failed: {err}")))??;
     let mut report = ImportReport {
         dry_run,
         grids: plan.grids.len() as u32,
