@@ -398,6 +398,7 @@ impl Sipp {
             .arg("-trace_err")
             .arg("-error_file")
             .arg(&errors)
+            .args(["-au", &self.device_id, "-ap", PASSWORD])
             .args(["-key", "device", &self.device_id])
             .args(["-key", "realm", REALM])
             .args(["-key", "platform", PLATFORM_ID])
