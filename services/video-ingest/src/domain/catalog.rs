@@ -156,24 +156,8 @@ impl CatalogSync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    fn rules() -> SipRules {
-        SipRules {
-            realm: "3101160000".into(),
-            nonce_ttl: Duration::from_secs(300),
-            default_expires: Duration::from_secs(3600),
-            min_expires: Duration::from_secs(60),
-            max_expires: Duration::from_secs(86400),
-            keepalive_interval: Duration::from_secs(60),
-            keepalive_count: 3,
-            catalog_timeout: Duration::from_secs(30),
-        }
-    }
-
-    fn at(secs: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_772_413_200 + secs, 0).unwrap()
-    }
+    use crate::domain::registration::{test_at as at, test_rules as rules};
 
     #[test]
     fn a_sync_completes_when_every_item_of_sum_num_arrived() {

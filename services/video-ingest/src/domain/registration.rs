@@ -199,6 +199,26 @@ impl Device {
     }
 }
 
+/// The rules the domain's tests share (GB/T 28181's defaults).
+#[cfg(test)]
+pub(crate) fn test_rules() -> SipRules {
+    SipRules {
+        realm: "3101160000".into(),
+        nonce_ttl: Duration::from_secs(300),
+        default_expires: Duration::from_secs(3600),
+        min_expires: Duration::from_secs(60),
+        max_expires: Duration::from_secs(86400),
+        keepalive_interval: Duration::from_secs(60),
+        keepalive_count: 3,
+        catalog_timeout: Duration::from_secs(30),
+    }
+}
+/// The moment the domain's tests start from, plus `secs`.
+#[cfg(test)]
+pub(crate) fn test_at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_772_413_200 + secs, 0).expect("a valid time")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,20 +226,11 @@ mod tests {
     use crate::domain::gbid::GbId;
 
     fn rules() -> SipRules {
-        SipRules {
-            realm: "3101160000".into(),
-            nonce_ttl: Duration::from_secs(300),
-            default_expires: Duration::from_secs(3600),
-            min_expires: Duration::from_secs(60),
-            max_expires: Duration::from_secs(86400),
-            keepalive_interval: Duration::from_secs(60),
-            keepalive_count: 3,
-            catalog_timeout: Duration::from_secs(30),
-        }
+        test_rules()
     }
 
     fn at(secs: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_772_413_200 + secs, 0).unwrap()
+        test_at(secs)
     }
 
     fn link(port: u16) -> Link {
