@@ -155,6 +155,8 @@ pub enum RoleArg {
     Resident,
     /// Another weigrid service or an integrator's system.
     Service,
+    /// An officer of the police station (派出所).
+    Police,
 }
 
 impl From<RoleArg> for Role {
@@ -168,6 +170,7 @@ impl From<RoleArg> for Role {
             RoleArg::Reviewer => Role::Reviewer,
             RoleArg::Resident => Role::Resident,
             RoleArg::Service => Role::Service,
+            RoleArg::Police => Role::Police,
         }
     }
 }

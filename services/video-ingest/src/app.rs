@@ -47,6 +47,7 @@ impl Service for App {
     const HEALTH_SERVICE: &'static str = "weigrid.video.v1.VideoService";
     const STREAM: StreamSpec = events::STREAM;
     const FILE_DESCRIPTOR_SET: &'static [u8] = proto::FILE_DESCRIPTOR_SET;
+    const POLICY: &'static [platform::authz::Rule] = crate::application::access::POLICY;
     const MIGRATOR: &'static Migrator = &MIGRATOR;
 
     fn shared(config: &VideoConfig) -> &ServiceConfig {

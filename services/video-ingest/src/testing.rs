@@ -144,6 +144,12 @@ impl TestVideo {
         self.addr = self.served.addr();
     }
 
+    /// Checks the role matrix cell by cell against the served service
+    /// (see [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
     /// Returns a client acting as `role`.
     pub fn client(&self, role: Role) -> Client {
         client_at(self.addr, role)

@@ -31,11 +31,11 @@ impl VideoApi {
 
     pub(super) async fn get_device(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::GetDeviceRequest,
     ) -> Result<pb::GetDeviceResponse, AppError> {
         let id = gb_id(&request.device_id, "device_id")?;
-        let view = cameras::get_device(&self.ctx, &caller, &id).await?;
+        let view = cameras::get_device(&self.ctx, &id).await?;
         Ok(pb::GetDeviceResponse {
             device: Some(convert::device(&view.device, &view.cameras)),
         })
@@ -43,7 +43,7 @@ impl VideoApi {
 
     pub(super) async fn list_devices(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListDevicesRequest,
     ) -> Result<pb::ListDevicesResponse, AppError> {
         let limit = page_size(request.page_size, 100, 1000);
@@ -53,7 +53,7 @@ impl VideoApi {
             after: page_token(&request.page_token, "page_token")?,
             limit,
         };
-        let devices = cameras::list_devices(&self.ctx, &caller, &filter).await?;
+        let devices = cameras::list_devices(&self.ctx, &filter).await?;
         Ok(pb::ListDevicesResponse {
             next_page_token: next_token(
                 devices.len(),
@@ -66,7 +66,7 @@ impl VideoApi {
 
     pub(super) async fn list_cameras(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListCamerasRequest,
     ) -> Result<pb::ListCamerasResponse, AppError> {
         let limit = page_size(request.page_size, 100, 1000);
@@ -79,7 +79,7 @@ impl VideoApi {
             after: page_token(&request.page_token, "page_token")?,
             limit,
         };
-        let found = cameras::list_cameras(&self.ctx, &caller, &filter).await?;
+        let found = cameras::list_cameras(&self.ctx, &filter).await?;
         Ok(pb::ListCamerasResponse {
             next_page_token: next_token(
                 found.len(),
@@ -92,11 +92,11 @@ impl VideoApi {
 
     pub(super) async fn get_camera(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::GetCameraRequest,
     ) -> Result<pb::GetCameraResponse, AppError> {
         let id = gb_id(&request.channel_id, "channel_id")?;
-        let camera = cameras::get_camera(&self.ctx, &caller, &id).await?;
+        let camera = cameras::get_camera(&self.ctx, &id).await?;
         Ok(pb::GetCameraResponse {
             camera: Some(convert::camera(&camera)),
         })
@@ -104,10 +104,10 @@ impl VideoApi {
 
     pub(super) async fn summarise_cameras(
         &self,
-        caller: Caller,
+        _caller: Caller,
         _request: pb::SummariseCamerasRequest,
     ) -> Result<pb::SummariseCamerasResponse, AppError> {
-        let s = cameras::summarise(&self.ctx, &caller).await?;
+        let s = cameras::summarise(&self.ctx).await?;
         let counts = |rows: &[(String, u32)]| {
             rows.iter()
                 .map(|(key, cameras)| pb::CameraCount {
@@ -128,11 +128,11 @@ impl VideoApi {
 
     pub(super) async fn list_catalog_syncs(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListCatalogSyncsRequest,
     ) -> Result<pb::ListCatalogSyncsResponse, AppError> {
         let id = gb_id(&request.device_id, "device_id")?;
-        let syncs = cameras::list_syncs(&self.ctx, &caller, &id).await?;
+        let syncs = cameras::list_syncs(&self.ctx, &id).await?;
         Ok(pb::ListCatalogSyncsResponse {
             syncs: syncs.iter().map(convert::sync).collect(),
         })
@@ -140,7 +140,7 @@ impl VideoApi {
 
     pub(super) async fn list_alarms(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListAlarmsRequest,
     ) -> Result<pb::ListAlarmsResponse, AppError> {
         let device = match request.device_id.trim() {
@@ -148,14 +148,8 @@ impl VideoApi {
             id => Some(gb_id(id, "device_id")?),
         };
         let limit = page_size(request.page_size, 100, 1000);
-        let alarms = cameras::list_alarms(
-            &self.ctx,
-            &caller,
-            device.as_ref(),
-            request.unusable_only,
-            limit,
-        )
-        .await?;
+        let alarms =
+            cameras::list_alarms(&self.ctx, device.as_ref(), request.unusable_only, limit).await?;
         Ok(pb::ListAlarmsResponse {
             alarms: alarms.iter().map(convert::alarm).collect(),
         })

@@ -5,4 +5,5 @@
 mod cameras;
 mod corpus;
 mod gateway;
+mod policy;
 mod stored;
