@@ -4,13 +4,15 @@
 use chrono::{DateTime, Utc};
 use platform::events::StreamSpec;
 use platform::outbox::OutboxEvent;
+use proto::dispatch::v1 as dispatch;
 use proto::video::v1 as pb;
 use uuid::Uuid;
 
 use crate::convert::{self, timestamp};
 use crate::domain::alarm::Alarm;
-use crate::domain::camera::Device;
+use crate::domain::camera::{Device, LatLng};
 use crate::domain::catalog::CatalogSync;
+use crate::domain::outage::Outage;
 
 /// The VIDEO stream, subjects `video.>`.
 pub const STREAM: StreamSpec = StreamSpec::fixed("VIDEO", "video");
@@ -22,6 +24,8 @@ pub const DEVICE_ONLINE: &str = "video.device.online";
 pub const DEVICE_OFFLINE: &str = "video.device.offline";
 pub const CATALOG_SYNCED: &str = "video.catalog.synced";
 pub const ALARM_RECEIVED: &str = "video.alarm.received";
+/// A ticket asked of dispatch (a dispatch `TicketRequested`).
+pub const TICKET_REQUESTED: &str = "video.ticket.requested";
 
 /// Returns the metadata of a new event.
 fn meta(actor: &str, at: DateTime<Utc>) -> (Uuid, pb::EventMeta) {
@@ -69,4 +73,51 @@ pub fn alarm_received(alarm: &Alarm, actor: &str) -> OutboxEvent {
         alarm: Some(convert::alarm(alarm)),
     };
     OutboxEvent::encode(event_id, ALARM_RECEIVED, &message)
+}
+
+/// `video.ticket.requested`: the maintenance ticket of `outage` of
+/// `device`, at the location of its first camera (dispatch routes the
+/// ticket to the micro-grid there). A VIDEO_ALARM ticket keyed by the
+/// outage: however often the request is delivered, one ticket.
+pub fn maintenance_requested(
+    device: &Device,
+    outage: &Outage,
+    at_location: Option<LatLng>,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> OutboxEvent {
+    let (event_id, meta) = meta(actor, at);
+    let owner = if device.owner.code.is_empty() {
+        "镇属 / the town's".to_owned()
+    } else {
+        format!("{} {}", device.owner.code, device.owner.name)
+    };
+    let message = dispatch::TicketRequested {
+        meta: Some(dispatch::EventMeta {
+            event_id: meta.event_id,
+            occurred_at: meta.occurred_at,
+            actor: meta.actor,
+        }),
+        request: Some(dispatch::CreateTicketRequest {
+            idempotency_key: outage.ticket_key(),
+            channel: dispatch::Channel::VideoAlarm.into(),
+            external_ref: outage.ticket_key(),
+            category_code: "OTHER".to_owned(),
+            title: format!("设备离线 / device offline: {}", device.name),
+            description: format!(
+                "GB/T 28181 设备 {} ({owner}) 自 {} 起未发送心跳，已离线；请检修。\n\
+                 Device {} has sent no keepalive since its deadline and is offline; please repair it.",
+                device.id,
+                outage.started_at.to_rfc3339(),
+                device.id,
+            ),
+            location: at_location.map(|p| dispatch::LatLng {
+                lat: p.lat,
+                lng: p.lng,
+            }),
+            difficult: false,
+            reporter_phone: String::new(),
+        }),
+    };
+    OutboxEvent::encode(event_id, TICKET_REQUESTED, &message)
 }

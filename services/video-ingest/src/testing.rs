@@ -281,6 +281,25 @@ impl TestVideo {
             .expect("the outbox is read")
     }
 
+    /// Returns the tickets asked of dispatch (`video.ticket.requested` in
+    /// the outbox), oldest first.
+    pub async fn ticket_requests(&self) -> Vec<proto::dispatch::v1::TicketRequested> {
+        use prost::Message as _;
+        let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT payload FROM outbox WHERE subject = 'video.ticket.requested' ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .expect("the outbox is read");
+        payloads
+            .iter()
+            .map(|p| {
+                proto::dispatch::v1::TicketRequested::decode(p.as_slice())
+                    .expect("a TicketRequested")
+            })
+            .collect()
+    }
+
     /// Stops both services and drops the registry's database.
     pub async fn cleanup(mut self) {
         let _ = self.served.stop().await;

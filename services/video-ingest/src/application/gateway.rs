@@ -19,7 +19,7 @@ use crate::domain::digest::{self, DigestAnswer};
 use crate::domain::gbid::GbId;
 use crate::domain::registration::{KeptAlive, Nonce};
 use crate::events;
-use crate::repository::{alarms, catalog, devices, nonces};
+use crate::repository::{alarms, catalog, devices, nonces, outages};
 
 /// A REGISTER as the gateway read it.
 #[derive(Debug, Clone)]
@@ -145,6 +145,8 @@ pub async fn register(
     let granted = rules.grant(attempt.expires);
     let registered = device.register(&attempt.call_id, attempt.link, granted, rules, now);
     devices::save(work.conn(), &device).await?;
+    // A device heard from again ends its outage, if it was in one.
+    outages::end(work.conn(), &device.id, now).await?;
     let catalog_sn = if registered.fresh {
         let sn = catalog::next_sn(work.conn(), &device.id).await?;
         catalog::save(
@@ -185,6 +187,7 @@ pub async fn keepalive(ctx: &Context, device_id: &GbId, link: Link) -> Result<Ke
     let kept = device.keepalive(link, &ctx.rules, now)?;
     devices::save(work.conn(), &device).await?;
     if kept.came_online {
+        outages::end(work.conn(), device_id, now).await?;
         work.publish(events::device(events::DEVICE_ONLINE, &device, SERVICE, now));
     }
     work.commit(()).await?;

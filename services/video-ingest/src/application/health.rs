@@ -11,8 +11,9 @@ use super::Context;
 use crate::domain::SERVICE;
 use crate::domain::gbid::GbId;
 use crate::domain::ids::SyncId;
+use crate::domain::outage::Outage;
 use crate::events;
-use crate::repository::{catalog, devices, nonces};
+use crate::repository::{catalog, devices, nonces, outages};
 
 /// How many items one round takes at most.
 const BATCH: i64 = 200;
@@ -26,7 +27,9 @@ pub async fn devices_past_deadline(ctx: &Context) -> Result<Vec<GbId>, AppError>
     Ok(devices::past_deadline(&mut conn, ctx.units.now(), BATCH).await?)
 }
 
-/// Marks `device` offline when its deadline passed; returns whether it did.
+/// Marks `device` offline when its deadline passed, beginning its outage
+/// and asking dispatch for the outage's one maintenance ticket; returns
+/// whether it did.
 ///
 /// # Errors
 /// The database fails.
@@ -46,6 +49,16 @@ pub async fn mark_offline(ctx: &Context, device_id: &GbId) -> Result<bool, AppEr
         SERVICE,
         now,
     ));
+    let outage = Outage::begin(device.id.clone(), now);
+    if outages::begin(work.conn(), &outage).await? {
+        let location = devices::cameras_of(work.conn(), device_id)
+            .await?
+            .into_iter()
+            .find_map(|c| c.camera.location);
+        work.publish(events::maintenance_requested(
+            &device, &outage, location, SERVICE, now,
+        ));
+    }
     work.commit(()).await?;
     tracing::warn!(device_id = %device_id, "device offline: deadline passed");
     Ok(true)

@@ -8,4 +8,6 @@ kernel::id! {
     SyncId;
     /// A recorded alarm.
     AlarmId;
+    /// A device's outage.
+    OutageId;
 }

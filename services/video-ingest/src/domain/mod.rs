@@ -17,6 +17,7 @@ pub mod digest;
 pub mod error;
 pub mod gbid;
 pub mod ids;
+pub mod outage;
 pub mod registration;
 
 pub use error::DomainError;

@@ -8,6 +8,7 @@ pub mod alarms;
 pub mod catalog;
 pub mod devices;
 pub mod nonces;
+pub mod outages;
 
 use platform::error::UnknownStoredValue;
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use proto::dispatch::v1 as dispatch;
 use proto::video::v1 as pb;
 use sqlx::PgPool;
 use video_ingest::testing::*;
@@ -106,6 +107,55 @@ async fn a_restart_leaves_devices_online_until_their_persisted_deadline(pool: Pg
         .count("SELECT count(*) FROM outbox WHERE subject = 'video.device.offline'")
         .await;
     assert_eq!(offline, 1, "offline once, not once per missed beat");
+    test.advance(Duration::from_secs(600));
+    test.health_round().await;
+    let tickets = test.ticket_requests().await;
+    assert_eq!(tickets.len(), 1, "one maintenance ticket per outage");
+    let request = tickets[0].request.clone().unwrap();
+    assert_eq!(request.channel(), dispatch::Channel::VideoAlarm);
+    assert_eq!(request.category_code, "OTHER");
+    assert!(
+        request.title.contains("device offline"),
+        "{}",
+        request.title
+    );
+    assert_eq!(request.idempotency_key, request.external_ref);
+    let at = request.location.unwrap();
+    assert!((at.lat - 30.01).abs() < 1e-9 && (at.lng - 121.01).abs() < 1e-9);
+    assert_eq!(
+        test.count("SELECT count(*) FROM outages WHERE ended_at IS NULL")
+            .await,
+        1
+    );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_device_back_online_ends_its_outage_and_a_second_outage_asks_again(pool: PgPool) {
+    let test = TestVideo::spawn(pool).await;
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    assert_ran(&Sipp::new("keepalive.xml", test.sip, CAMERA).run().await);
+    test.advance(Duration::from_secs(200));
+    test.health_round().await;
+    assert_eq!(test.ticket_requests().await.len(), 1);
+
+    // The device speaks again: the outage ends; then it falls silent.
+    assert_ran(&Sipp::new("keepalive.xml", test.sip, CAMERA).run().await);
+    assert_eq!(test.device(CAMERA).await.status(), pb::DeviceStatus::Online);
+    assert_eq!(
+        test.count("SELECT count(*) FROM outages WHERE ended_at IS NOT NULL")
+            .await,
+        1
+    );
+    test.advance(Duration::from_secs(200));
+    test.health_round().await;
+    let tickets = test.ticket_requests().await;
+    assert_eq!(tickets.len(), 2, "a new outage, a new ticket");
+    let keys: std::collections::HashSet<_> = tickets
+        .iter()
+        .map(|t| t.request.clone().unwrap().idempotency_key)
+        .collect();
+    assert_eq!(keys.len(), 2);
     test.cleanup().await;
 }
 
