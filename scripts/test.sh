@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/services.sh up
+# sipp plays the GB/T 28181 device in video-ingest's gateway tests.
+WEIGRID_SIPP="$(scripts/sipp.sh --install)"
+export WEIGRID_SIPP
 eval "$(scripts/services.sh env)"
 WEIGRID_TEST_NATS_SERVER="$(scripts/services.sh nats-bin)"
 export WEIGRID_TEST_NATS_SERVER RUST_BACKTRACE="${RUST_BACKTRACE:-0}"

@@ -31,6 +31,33 @@ fn shipped_accounts() -> String {
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
+/// The password variable of every service user in `accounts`, each set to
+/// `<user>-secret`, as the chart's Secrets would set them.
+fn passwords(accounts: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut user = None;
+    for line in accounts.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("user: ") {
+            user = Some(name.trim_matches('"').to_owned());
+        } else if let (Some(var), Some(name)) = (line.strip_prefix("password: $"), user.take()) {
+            found.push((var.to_owned(), format!("{name}-secret")));
+        }
+    }
+    assert!(
+        found.len() >= 3,
+        "every service has its NATS user: {found:?}"
+    );
+    found
+}
+
+/// Starts a private NATS server with the shipped accounts, after `extra`.
+async fn nats_with_accounts(extra: &str) -> PrivateNats {
+    let accounts = shipped_accounts();
+    let env = passwords(&accounts);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    PrivateNats::start_with_config(&format!("{extra}{accounts}"), &env).await
+}
+
 /// Connects to `nats` as the service `user`, as its chart configures it.
 async fn connect_as(nats: &PrivateNats, user: &str) -> Bus {
     let mut config = NatsConfig::plain(&nats.url(), "");
@@ -44,15 +71,7 @@ async fn connect_as(nats: &PrivateNats, user: &str) -> Bus {
 #[tokio::test]
 async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
     platform::telemetry::init_for_tests();
-    let nats = PrivateNats::start_with_config(
-        &shipped_accounts(),
-        &[
-            ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
-            ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
-            ("POINTS_NATS_PASSWORD", "points-secret"),
-        ],
-    )
-    .await;
+    let nats = nats_with_accounts("").await;
     let dispatch = connect_as(&nats, "ticket-dispatch").await;
     let points = connect_as(&nats, "points").await;
     // Each service declares its own stream, as its relay does.
@@ -145,15 +164,7 @@ async fn a_service_reaches_nats_that_requires_credentials_and_mutual_tls() {
         pki.server_key.display(),
         pki.ca.display()
     );
-    let nats = PrivateNats::start_with_config(
-        &format!("{tls}{}", shipped_accounts()),
-        &[
-            ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
-            ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
-            ("POINTS_NATS_PASSWORD", "points-secret"),
-        ],
-    )
-    .await;
+    let nats = nats_with_accounts(&tls).await;
     let url = nats.url().replace("nats://", "tls://");
 
     // Points, as its chart configures it: its user, its password, the CA

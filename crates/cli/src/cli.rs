@@ -15,6 +15,7 @@ use crate::cmd::seed::SeedCommand;
 use crate::cmd::stats::StatsArgs;
 use crate::cmd::ticket::TicketCommand;
 use crate::cmd::token;
+use crate::cmd::video::VideoCommand;
 use crate::connect::{self, DEV_SECRET, Identity, Tls};
 use crate::output::Output;
 
@@ -53,6 +54,14 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50055"
     )]
     pub points: String,
+    /// Video ingest address.
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_VIDEO_URL",
+        default_value = "http://127.0.0.1:50053"
+    )]
+    pub video: String,
     /// Bearer token from the identity provider; without it a development
     /// token is minted for --role and --scope. Prefer --token-file (or
     /// WEIGRID_TOKEN): a token on the command line shows in `ps`.
@@ -125,6 +134,9 @@ pub enum Command {
     /// Villagers' points: residents, reports, balances, the catalogue.
     #[command(subcommand)]
     Points(PointsCommand),
+    /// Video ingest: the cameras, their owners, grids and health.
+    #[command(subcommand)]
+    Video(VideoCommand),
     /// Statistics of the tickets received in a period, and the annual report.
     Stats(StatsArgs),
     /// Prints a shell completion script to standard output.
@@ -155,6 +167,8 @@ pub enum RoleArg {
     Resident,
     /// Another weigrid service or an integrator's system.
     Service,
+    /// An officer of the police station (派出所).
+    Police,
 }
 
 impl From<RoleArg> for Role {
@@ -168,6 +182,7 @@ impl From<RoleArg> for Role {
             RoleArg::Reviewer => Role::Reviewer,
             RoleArg::Resident => Role::Resident,
             RoleArg::Service => Role::Service,
+            RoleArg::Police => Role::Police,
         }
     }
 }
@@ -189,6 +204,7 @@ pub struct FileConfig {
     pub registry: Option<String>,
     pub dispatch: Option<String>,
     pub points: Option<String>,
+    pub video: Option<String>,
     pub token_file: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
     pub cert: Option<PathBuf>,
@@ -239,6 +255,7 @@ impl Cli {
         take("registry", &file.registry, &mut self.registry);
         take("dispatch", &file.dispatch, &mut self.dispatch);
         take("points", &file.points, &mut self.points);
+        take("video", &file.video, &mut self.video);
         take("subject", &file.subject, &mut self.subject);
         let take_opt = |id: &str, value: &Option<PathBuf>, slot: &mut Option<PathBuf>| {
             if value.is_some() && unset(id) {
@@ -313,8 +330,9 @@ impl Cli {
                 command.execute(&mut client, output).await
             }
             Command::Seed(command) => {
-                let client = connect::registry(&self.registry, &identity).await?;
-                command.execute(&client, output).await
+                command
+                    .execute(&self.registry, &self.video, &identity, output)
+                    .await
             }
             Command::Ticket(command) => {
                 let mut client = connect::dispatch(&self.dispatch, &identity).await?;
@@ -326,6 +344,10 @@ impl Cli {
             }
             Command::Points(command) => {
                 let mut client = connect::points(&self.points, &identity).await?;
+                command.execute(&mut client, output).await
+            }
+            Command::Video(command) => {
+                let mut client = connect::video(&self.video, &identity).await?;
                 command.execute(&mut client, output).await
             }
         }
@@ -385,6 +407,11 @@ mod tests {
             "weigrid stats --year 2026",
             "weigrid stats --year 2026 --by village --output json",
             "weigrid seed langxia",
+            "weigrid seed langxia --cameras-only",
+            "weigrid video cameras --kind thermal",
+            "weigrid video cameras --owner enterprise --grid LX-V01 --status offline",
+            "weigrid video camera 31011611001320000001",
+            "weigrid video health --role police",
             "weigrid completions bash",
         ] {
             let parsed = parse(line);

@@ -10,6 +10,7 @@ use platform::grpc::client::Outgoing;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
+use proto::video::v1::video_service_client::VideoServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity as TlsIdentity};
 
@@ -139,6 +140,21 @@ pub type Points = PointsServiceClient<InterceptedService<Channel, Outgoing>>;
 pub async fn points(url: &str, identity: &Identity) -> anyhow::Result<Points> {
     let channel = channel("points", url, &identity.tls).await?;
     Ok(PointsServiceClient::with_interceptor(
+        channel,
+        Outgoing::bearer(&identity.bearer())?,
+    ))
+}
+
+/// A video-ingest client that sends a bearer token.
+pub type Video = VideoServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// Connects to video ingest at `url`.
+///
+/// # Errors
+/// A malformed URL or a service that does not answer within 5 s.
+pub async fn video(url: &str, identity: &Identity) -> anyhow::Result<Video> {
+    let channel = channel("video ingest", url, &identity.tls).await?;
+    Ok(VideoServiceClient::with_interceptor(
         channel,
         Outgoing::bearer(&identity.bearer())?,
     ))

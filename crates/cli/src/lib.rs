@@ -7,6 +7,8 @@
 //! - `connect`: clients for each service that send a bearer token;
 //! - `load`: the Langxia data set loaded through the registry's public API,
 //!   resuming whatever an earlier load left out;
+//! - `load_video`: the data set's cameras loaded through video ingest's
+//!   public API, the same way;
 //! - `args`, `render`, `output`: shared argument parsers, and answers for
 //!   people (text) and scripts (`--output json`).
 
@@ -15,6 +17,7 @@ pub mod cli;
 pub mod cmd;
 pub mod connect;
 pub mod load;
+pub mod load_video;
 pub mod output;
 pub mod render;
 

@@ -327,7 +327,9 @@ pub(crate) fn build() -> Town {
     b.build_objects();
     let care_people = b.build_care_people();
     let (domains, departments, duties) = b.build_responsibilities();
+    let cameras = crate::cameras::build(&b.grids, &b.objects);
     Town {
+        cameras,
         grids: b.grids,
         members: b.members,
         objects: b.objects,

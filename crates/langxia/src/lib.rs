@@ -23,6 +23,10 @@
 //!   of the town's overview map (including the high-altitude thermal fire
 //!   camera and Shantang old street, 山塘老街).
 //! - Nearly 300 people of the six special-care groups (六类人; 296 here).
+//! - Cameras: the 1,114 the town integrated, the 129 person and vehicle
+//!   capture, 15 face and 63 vehicle recognition cameras and the one
+//!   high-altitude thermal fire camera it deployed, and the monitoring of
+//!   the 26 high-risk enterprises' plants and warehouses (see [`CameraDevice`]).
 //! - Regulatory duties of the police, urban management, market supervision
 //!   and safety offices over enterprises, cooperatives and shops; leadership
 //!   duty lists over 14 safety domains; the co-management duties of the
@@ -38,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod cameras;
 mod geo;
 mod names;
 mod rng;
@@ -45,6 +50,10 @@ mod rng;
 #[cfg(test)]
 mod tests;
 
+pub use cameras::{
+    CAPTURE, CameraChannel, CameraDevice, CameraKind, CameraOwner, FACE, MONITORED_ENTERPRISES,
+    PLATE, THERMAL, TOWN_GENERAL,
+};
 pub use names::id_check_char;
 
 /// A position as (longitude, latitude) in WGS84 degrees.
@@ -65,6 +74,9 @@ pub struct Town {
     pub departments: Vec<Department>,
     pub domains: Vec<SafetyDomain>,
     pub duties: Vec<DomainDuty>,
+    /// The town's cameras, then the monitored enterprises' (GB/T 28181
+    /// devices and their channels).
+    pub cameras: Vec<CameraDevice>,
 }
 
 /// The level of a grid in the four-level hierarchy.
@@ -473,6 +485,20 @@ impl Town {
         }
         let _ = writeln!(out, "safety domains: {}", self.domains.len());
         let _ = writeln!(out, "domain duties: {}", self.duties.len());
+        let channels = || self.cameras.iter().flat_map(|d| &d.channels);
+        let _ = writeln!(
+            out,
+            "camera devices: {} ({} cameras)",
+            self.cameras.len(),
+            channels().count()
+        );
+        for k in CameraKind::ALL {
+            let town = |d: &&CameraDevice| d.owner == CameraOwner::Town;
+            let of = |d: &CameraDevice| d.channels.iter().filter(|c| c.kind == k).count();
+            let owned: usize = self.cameras.iter().filter(town).map(of).sum();
+            let total: usize = self.cameras.iter().map(of).sum();
+            let _ = writeln!(out, "  {:<22} {} ({} the town's)", k.as_str(), total, owned);
+        }
         out
     }
 }

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use crate::geo::{M_PER_DEG_LAT, M_PER_DEG_LON, ring_area};
 use crate::{
-    CareCategory, Coord, DepartmentKind, Geometry, Grid, Level, MemberRole, ObjectKind, Town,
+    CAPTURE, CameraKind, CameraOwner, CareCategory, Coord, DepartmentKind, FACE, Geometry, Grid,
+    Level, MONITORED_ENTERPRISES, MemberRole, ObjectKind, PLATE, THERMAL, TOWN_GENERAL, Town,
     generate, id_check_char,
 };
 
@@ -498,4 +499,84 @@ fn summary_reports_the_counts() {
     assert!(summary.contains("165"));
     assert!(summary.contains("637"));
     println!("{summary}");
+}
+
+#[test]
+fn cameras_have_the_published_counts_per_kind_and_owner() {
+    let town = town();
+    let count = |kind: CameraKind, town_owned: bool| {
+        town.cameras
+            .iter()
+            .filter(|d| (d.owner == CameraOwner::Town) == town_owned)
+            .flat_map(|d| &d.channels)
+            .filter(|c| c.kind == kind)
+            .count()
+    };
+    assert_eq!(count(CameraKind::General, true), TOWN_GENERAL);
+    assert_eq!(count(CameraKind::Capture, true), CAPTURE);
+    assert_eq!(count(CameraKind::Face, true), FACE);
+    assert_eq!(count(CameraKind::Plate, true), PLATE);
+    assert_eq!(count(CameraKind::Thermal, true), THERMAL);
+    let enterprises: HashSet<_> = town
+        .cameras
+        .iter()
+        .filter_map(|d| match &d.owner {
+            CameraOwner::Enterprise { code, .. } => Some(code.clone()),
+            CameraOwner::Town => None,
+        })
+        .collect();
+    assert_eq!(enterprises.len(), MONITORED_ENTERPRISES);
+    for code in &enterprises {
+        let o = town.objects.iter().find(|o| &o.code == code).unwrap();
+        assert!(o.kind == ObjectKind::Enterprise && o.high_risk, "{code}");
+    }
+    assert!(count(CameraKind::General, false) >= 4 * MONITORED_ENTERPRISES);
+}
+
+#[test]
+fn camera_codes_are_gb28181_front_end_codes_each_used_once() {
+    let town = town();
+    let mut seen = HashSet::new();
+    for device in &town.cameras {
+        for id in std::iter::once(&device.id).chain(device.channels.iter().map(|c| &c.id)) {
+            assert_eq!(id.len(), 20, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+            assert!(id.starts_with("31011611"), "{id}");
+            let kind: u16 = id[10..13].parse().unwrap();
+            assert!((111..=199).contains(&kind), "{id}");
+        }
+        assert!(device.channels.len() <= 256, "{}", device.id);
+        assert!(!device.channels.is_empty(), "{}", device.id);
+        assert!(seen.insert(device.id.clone()), "{} twice", device.id);
+        for c in &device.channels {
+            // A camera alone has its device's code as its channel's.
+            assert!(
+                c.id == device.id || seen.insert(c.id.clone()),
+                "{} twice",
+                c.id
+            );
+        }
+    }
+}
+
+#[test]
+fn every_camera_lies_in_the_micro_grid_it_names() {
+    let town = town();
+    let micro: HashMap<_, _> = town
+        .grids
+        .iter()
+        .filter(|g| g.level == Level::Micro)
+        .map(|g| (g.code.as_str(), g))
+        .collect();
+    for c in town.cameras.iter().flat_map(|d| &d.channels) {
+        let grid = micro[c.micro_grid_code.as_str()];
+        let (w, s, e, n) = bbox(&grid.boundary);
+        assert!(
+            (w..=e).contains(&c.location.0) && (s..=n).contains(&c.location.1),
+            "{} at {:?} outside {}",
+            c.id,
+            c.location,
+            grid.code
+        );
+    }
 }

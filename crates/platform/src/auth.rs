@@ -36,11 +36,14 @@ pub enum Role {
     Resident,
     /// Another weigrid service or an integrator's system.
     Service,
+    /// An officer of the police station (派出所): the only role that reads
+    /// faces and number plates from the town's cameras.
+    Police,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::TownOperator,
         Role::WorkstationStaff,
         Role::MicroGridLeader,
@@ -49,6 +52,7 @@ impl Role {
         Role::Reviewer,
         Role::Resident,
         Role::Service,
+        Role::Police,
     ];
 
     /// Returns the role's name as in tokens and configuration.
@@ -62,6 +66,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Resident => "resident",
             Role::Service => "service",
+            Role::Police => "police",
         }
     }
 }

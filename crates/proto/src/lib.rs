@@ -33,3 +33,12 @@ pub mod points {
         tonic::include_proto!("weigrid.points.v1");
     }
 }
+
+/// Video ingest (`weigrid.video.v1`).
+pub mod video {
+    /// Version 1 of the video API and its events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.video.v1");
+    }
+}

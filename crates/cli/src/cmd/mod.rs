@@ -5,10 +5,11 @@
 //! | module        | commands                     | service         |
 //! | ------------- | ---------------------------- | --------------- |
 //! | `grid`        | `weigrid grid …`             | grid registry   |
-//! | `seed`        | `weigrid seed langxia`       | grid registry   |
+//! | `seed`        | `weigrid seed langxia`       | grid registry, video ingest |
 //! | `ticket`      | `weigrid ticket …`           | ticket dispatch |
 //! | `stats`       | `weigrid stats`              | ticket dispatch |
 //! | `points`      | `weigrid points …`           | points          |
+//! | `video`       | `weigrid video …`            | video ingest    |
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
@@ -19,3 +20,4 @@ pub mod seed;
 pub mod stats;
 pub mod ticket;
 pub mod token;
+pub mod video;

@@ -27,7 +27,7 @@ pub fn may_see(caller: &Caller, ticket: &Ticket) -> bool {
             ticket.micro_grid_code.as_deref() == Some(scope) || assignee == Some(scope)
         }
         (Role::DepartmentOfficer, Some(scope)) => assignee == Some(scope),
-        (Role::Resident, _) => false,
+        (Role::Resident | Role::Police, _) => false,
     }
 }
 

@@ -1,0 +1,293 @@
+//! `weigrid video …`: the cameras video ingest knows, one camera, and the
+//! health of the devices (online and offline, by kind and owner).
+
+use anyhow::Context as _;
+use clap::{Subcommand, ValueEnum};
+use proto::video::v1 as pb;
+use serde_json::{Value, json};
+
+use crate::connect::{PAGE_SIZE, Video, all_pages};
+use crate::output::Output;
+use crate::render::{enum_name as name, time};
+
+/// Video ingest commands.
+#[derive(Subcommand)]
+pub enum VideoCommand {
+    /// Lists cameras, by kind, owner, grid and the device's status.
+    Cameras {
+        #[arg(long, value_enum, ignore_case = true)]
+        kind: Option<Kind>,
+        #[arg(long, value_enum, ignore_case = true)]
+        owner: Option<OwnerKind>,
+        /// Only cameras in this grid or below it, e.g. LX-V01.
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long, value_enum, ignore_case = true)]
+        status: Option<Status>,
+        /// At most this many (0: all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+    },
+    /// Shows one camera by its 20-digit channel code.
+    Camera { channel_id: String },
+    /// Counts cameras by kind, owner and their device's status, with the
+    /// share online.
+    Health,
+}
+
+/// A camera's kind (`--kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    General,
+    Capture,
+    Face,
+    Plate,
+    Thermal,
+}
+
+impl From<Kind> for pb::CameraKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::General => pb::CameraKind::General,
+            Kind::Capture => pb::CameraKind::Capture,
+            Kind::Face => pb::CameraKind::Face,
+            Kind::Plate => pb::CameraKind::Plate,
+            Kind::Thermal => pb::CameraKind::Thermal,
+        }
+    }
+}
+
+/// Who owns a device (`--owner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OwnerKind {
+    Town,
+    Enterprise,
+}
+
+impl From<OwnerKind> for pb::OwnerKind {
+    fn from(kind: OwnerKind) -> Self {
+        match kind {
+            OwnerKind::Town => pb::OwnerKind::Town,
+            OwnerKind::Enterprise => pb::OwnerKind::Enterprise,
+        }
+    }
+}
+
+/// A device's status (`--status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Status {
+    Unregistered,
+    Online,
+    Offline,
+}
+
+impl From<Status> for pb::DeviceStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Unregistered => pb::DeviceStatus::Unregistered,
+            Status::Online => pb::DeviceStatus::Online,
+            Status::Offline => pb::DeviceStatus::Offline,
+        }
+    }
+}
+
+fn camera_json(c: &pb::Camera) -> Value {
+    let owner = c.owner.clone().unwrap_or_default();
+    let at = c.location.unwrap_or_default();
+    json!({
+        "channel_id": c.channel_id, "device_id": c.device_id, "name": c.name,
+        "kind": name(c.kind().as_str_name(), "CAMERA_KIND_"),
+        "owner": { "kind": name(owner.kind().as_str_name(), "OWNER_KIND_"), "code": owner.code, "name": owner.name },
+        "location": { "lat": at.lat, "lng": at.lng },
+        "grid": c.grid_code, "village": c.village_code, "stream_ref": c.stream_ref,
+        "device_status": name(c.device_status().as_str_name(), "DEVICE_STATUS_"),
+        "reported_status": c.reported_status, "updated_at": time(&c.updated_at),
+    })
+}
+
+fn camera_line(c: &pb::Camera) -> String {
+    let owner = c.owner.clone().unwrap_or_default();
+    format!(
+        "{}  {:<8} {:<12} {:<13} {:<12} {}",
+        c.channel_id,
+        name(c.kind().as_str_name(), "CAMERA_KIND_"),
+        name(c.device_status().as_str_name(), "DEVICE_STATUS_"),
+        c.grid_code,
+        if owner.code.is_empty() {
+            name(owner.kind().as_str_name(), "OWNER_KIND_")
+        } else {
+            owner.code
+        },
+        c.name
+    )
+}
+
+/// Returns `part` of `whole` as a percentage, to one decimal.
+fn share(part: u32, whole: u32) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (f64::from(part) * 1000.0 / f64::from(whole)).round() / 10.0
+    }
+}
+
+fn counts_json(counts: &[pb::CameraCount]) -> Value {
+    counts
+        .iter()
+        .map(|c| (c.key.clone(), json!(c.cameras)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn counts_text(title: &str, counts: &[pb::CameraCount]) -> String {
+    let mut out = format!("{title}:\n");
+    for c in counts {
+        out.push_str(&format!("  {:<14} {:>6}\n", c.key, c.cameras));
+    }
+    out
+}
+
+impl VideoCommand {
+    /// Runs the command and prints its answer.
+    ///
+    /// # Errors
+    /// The service's status.
+    pub async fn execute(self, client: &mut Video, output: Output) -> anyhow::Result<()> {
+        let (value, text) = answer(client, self).await?;
+        output.print(&value, || text);
+        Ok(())
+    }
+}
+
+/// Runs a video command; returns its answer as JSON and as text.
+async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Value, String)> {
+    Ok(match command {
+        VideoCommand::Cameras {
+            kind,
+            owner,
+            grid,
+            status,
+            limit,
+        } => {
+            let request = pb::ListCamerasRequest {
+                kind: kind.map_or(0, |k| pb::CameraKind::from(k).into()),
+                owner_kind: owner.map_or(0, |o| pb::OwnerKind::from(o).into()),
+                grid_code: grid.unwrap_or_default(),
+                device_status: status.map_or(0, |s| pb::DeviceStatus::from(s).into()),
+                page_size: PAGE_SIZE,
+                page_token: String::new(),
+            };
+            let mut cameras = all_pages(|page_token| {
+                let mut c = client.clone();
+                let request = pb::ListCamerasRequest {
+                    page_token,
+                    ..request.clone()
+                };
+                async move {
+                    let page = c.list_cameras(request).await?.into_inner();
+                    Ok((page.cameras, page.next_page_token))
+                }
+            })
+            .await?;
+            if limit > 0 {
+                cameras.truncate(limit);
+            }
+            let text = if cameras.is_empty() {
+                "no cameras".to_owned()
+            } else {
+                cameras
+                    .iter()
+                    .map(camera_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            (
+                json!(cameras.iter().map(camera_json).collect::<Vec<_>>()),
+                text,
+            )
+        }
+        VideoCommand::Camera { channel_id } => {
+            let c = client
+                .get_camera(pb::GetCameraRequest { channel_id })
+                .await?
+                .into_inner()
+                .camera
+                .context("no camera in the answer")?;
+            let owner = c.owner.clone().unwrap_or_default();
+            let at = c.location.unwrap_or_default();
+            let text = format!(
+                "{} {}\n  kind {}  device {} ({})\n  owner {} {}\n  at {:.6},{:.6} in {} ({})\n  stream {}\n  updated {}",
+                c.channel_id,
+                c.name,
+                name(c.kind().as_str_name(), "CAMERA_KIND_"),
+                c.device_id,
+                name(c.device_status().as_str_name(), "DEVICE_STATUS_"),
+                name(owner.kind().as_str_name(), "OWNER_KIND_"),
+                if owner.code.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} {}", owner.code, owner.name)
+                },
+                at.lat,
+                at.lng,
+                c.grid_code,
+                c.village_code,
+                c.stream_ref,
+                time(&c.updated_at),
+            );
+            (camera_json(&c), text)
+        }
+        VideoCommand::Health => {
+            let s = client
+                .summarise_cameras(pb::SummariseCamerasRequest {})
+                .await?
+                .into_inner();
+            let online = s
+                .by_device_status
+                .iter()
+                .find(|c| c.key == "ONLINE")
+                .map_or(0, |c| c.cameras);
+            let rate = share(online, s.cameras);
+            let text = format!(
+                "{} cameras on {} devices ({} enterprises monitored); {online} online ({rate}%)\n{}{}{}",
+                s.cameras,
+                s.devices,
+                s.enterprises,
+                counts_text("by device status", &s.by_device_status),
+                counts_text("by kind", &s.by_kind),
+                counts_text("by owner", &s.by_owner),
+            );
+            (
+                json!({
+                    "cameras": s.cameras, "devices": s.devices, "enterprises": s.enterprises,
+                    "online": online, "online_percent": rate,
+                    "by_device_status": counts_json(&s.by_device_status),
+                    "by_kind": counts_json(&s.by_kind), "by_owner": counts_json(&s.by_owner),
+                }),
+                text,
+            )
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::assert_maps_by_name;
+
+    #[test]
+    fn kinds_owners_and_statuses_go_out_by_name() {
+        assert_maps_by_name::<Kind>("CAMERA_KIND_", |k| pb::CameraKind::from(k).as_str_name());
+        assert_maps_by_name::<OwnerKind>("OWNER_KIND_", |o| pb::OwnerKind::from(o).as_str_name());
+        assert_maps_by_name::<Status>("DEVICE_STATUS_", |s| {
+            pb::DeviceStatus::from(s).as_str_name()
+        });
+    }
+
+    #[test]
+    fn the_online_share_is_a_percentage_to_one_decimal() {
+        assert!((share(1, 3) - 33.3).abs() < 1e-9);
+        assert!((share(0, 0)).abs() < 1e-9);
+        assert!((share(1322, 1322) - 100.0).abs() < 1e-9);
+    }
+}

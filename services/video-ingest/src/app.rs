@@ -1,0 +1,131 @@
+//! Wiring: video-ingest on the platform's base, with the registry client,
+//! the SIP gateway and the health timers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use platform::auth::{DevIssuer, Role};
+use platform::clock::SharedClock;
+use platform::config::{AuthMode, ServiceConfig};
+use platform::events::{Bus, StreamSpec};
+use platform::service::{Base, Service};
+use proto::video::v1::video_service_server::VideoServiceServer;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+
+use crate::api::VideoApi;
+use crate::application::Context;
+use crate::config::{DEFAULTS, VideoConfig};
+use crate::gateway::Gateway;
+use crate::registry::Registry;
+use crate::{MIGRATOR, events, workers};
+
+/// A video-ingest instance, bound and ready to run.
+pub struct App {
+    base: Base,
+    ctx: Context,
+    gateway: Gateway,
+    health_interval: Duration,
+}
+
+impl App {
+    /// Returns the address the SIP gateway listens on (UDP and TCP).
+    pub fn sip_addr(&self) -> SocketAddr {
+        self.gateway.local_addr()
+    }
+}
+
+impl Service for App {
+    type Config = VideoConfig;
+
+    const NAME: &'static str = "video-ingest";
+    const CONFIG_NAME: &'static str = "video";
+    const DEFAULTS: &'static str = DEFAULTS;
+    const HEALTH_SERVICE: &'static str = "weigrid.video.v1.VideoService";
+    const STREAM: StreamSpec = events::STREAM;
+    const FILE_DESCRIPTOR_SET: &'static [u8] = proto::FILE_DESCRIPTOR_SET;
+    const POLICY: &'static [platform::authz::Rule] = crate::application::access::POLICY;
+    const MIGRATOR: &'static Migrator = &MIGRATOR;
+
+    fn shared(config: &VideoConfig) -> &ServiceConfig {
+        &config.service
+    }
+
+    fn shared_mut(config: &mut VideoConfig) -> &mut ServiceConfig {
+        &mut config.service
+    }
+
+    /// Builds video-ingest on the base with its registry client, and binds
+    /// the SIP gateway.
+    ///
+    /// # Errors
+    /// The service token is missing in production, the auth settings are
+    /// unusable, or an address cannot be bound.
+    async fn from_parts(
+        config: VideoConfig,
+        pool: PgPool,
+        bus: Bus,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let token = service_token(&config)?;
+        let registry = Registry::new(&config.clients.registry, &token)?;
+        let base = Base::new::<Self>(&config, pool, bus, clock).await?;
+        let ctx = Context {
+            units: base.units().clone(),
+            registry,
+            rules: Arc::new(config.sip.rules()),
+            offset: config.town.offset(),
+        };
+        let gateway = Gateway::bind(ctx.clone(), &config.sip).await?;
+        Ok(Self {
+            base,
+            ctx,
+            gateway,
+            health_interval: config.health.check_interval,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.base.local_addr()
+    }
+
+    /// Runs the SIP gateway and the health timers while serving.
+    async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let gateway = self.gateway;
+        self.base.spawn(|cancel| gateway.run(cancel));
+        let (ctx, every) = (self.ctx.clone(), self.health_interval);
+        self.base
+            .spawn(|cancel| workers::run_health(ctx, every, cancel));
+        let limit = self.base.max_message_bytes();
+        let service = VideoServiceServer::new(VideoApi::new(self.ctx))
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit);
+        self.base.serve(service, shutdown).await
+    }
+}
+
+/// Returns the service's own token: the configured one, or in development
+/// one issued here.
+///
+/// # Errors
+/// No token is configured and auth.mode is jwt.
+fn service_token(config: &VideoConfig) -> anyhow::Result<String> {
+    match (&config.clients.service_token, config.service.auth.mode) {
+        (Some(token), _) => Ok(token.expose_secret().to_owned()),
+        (None, AuthMode::Dev) => Ok(DevIssuer::from_config(&config.service.auth)?.issue(
+            App::NAME,
+            Role::Service,
+            None,
+            Duration::from_secs(365 * 24 * 3600),
+        )),
+        (None, AuthMode::Jwt) => {
+            anyhow::bail!("clients.service_token is required when auth.mode is jwt")
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Between the domain and the API's and events' protobuf messages, for
+//! `api/` and `events.rs`. A device's credential never leaves.
+
+use proto::video::v1 as pb;
+
+use crate::domain::alarm::Alarm;
+use crate::domain::camera::{
+    CameraKind, CameraView, Device, DeviceStatus, LatLng, Owner, OwnerKind,
+};
+use crate::domain::catalog::{CatalogSync, SyncState};
+
+pub use platform::time::{from_timestamp, timestamp};
+
+pub fn camera_kind(kind: CameraKind) -> pb::CameraKind {
+    match kind {
+        CameraKind::General => pb::CameraKind::General,
+        CameraKind::Capture => pb::CameraKind::Capture,
+        CameraKind::Face => pb::CameraKind::Face,
+        CameraKind::Plate => pb::CameraKind::Plate,
+        CameraKind::Thermal => pb::CameraKind::Thermal,
+    }
+}
+
+/// Returns the kind a request names; `None` for UNSPECIFIED or unknown.
+pub fn camera_kind_from(kind: i32) -> Option<CameraKind> {
+    match pb::CameraKind::try_from(kind).ok()? {
+        pb::CameraKind::Unspecified => None,
+        pb::CameraKind::General => Some(CameraKind::General),
+        pb::CameraKind::Capture => Some(CameraKind::Capture),
+        pb::CameraKind::Face => Some(CameraKind::Face),
+        pb::CameraKind::Plate => Some(CameraKind::Plate),
+        pb::CameraKind::Thermal => Some(CameraKind::Thermal),
+    }
+}
+
+pub fn owner_kind(kind: OwnerKind) -> pb::OwnerKind {
+    match kind {
+        OwnerKind::Town => pb::OwnerKind::Town,
+        OwnerKind::Enterprise => pb::OwnerKind::Enterprise,
+    }
+}
+
+/// Returns the owner kind a request names; `None` for UNSPECIFIED or unknown.
+pub fn owner_kind_from(kind: i32) -> Option<OwnerKind> {
+    match pb::OwnerKind::try_from(kind).ok()? {
+        pb::OwnerKind::Unspecified => None,
+        pb::OwnerKind::Town => Some(OwnerKind::Town),
+        pb::OwnerKind::Enterprise => Some(OwnerKind::Enterprise),
+    }
+}
+
+pub fn device_status(status: DeviceStatus) -> pb::DeviceStatus {
+    match status {
+        DeviceStatus::Unregistered => pb::DeviceStatus::Unregistered,
+        DeviceStatus::Online => pb::DeviceStatus::Online,
+        DeviceStatus::Offline => pb::DeviceStatus::Offline,
+    }
+}
+
+/// Returns the status a request names; `None` for UNSPECIFIED or unknown.
+pub fn device_status_from(status: i32) -> Option<DeviceStatus> {
+    match pb::DeviceStatus::try_from(status).ok()? {
+        pb::DeviceStatus::Unspecified => None,
+        pb::DeviceStatus::Unregistered => Some(DeviceStatus::Unregistered),
+        pb::DeviceStatus::Online => Some(DeviceStatus::Online),
+        pb::DeviceStatus::Offline => Some(DeviceStatus::Offline),
+    }
+}
+
+fn lat_lng(at: LatLng) -> pb::LatLng {
+    pb::LatLng {
+        lat: at.lat,
+        lng: at.lng,
+    }
+}
+
+pub fn owner(o: &Owner) -> pb::Owner {
+    pb::Owner {
+        kind: owner_kind(o.kind).into(),
+        code: o.code.clone(),
+        name: o.name.clone(),
+    }
+}
+
+pub fn camera(v: &CameraView) -> pb::Camera {
+    let c = &v.camera;
+    pb::Camera {
+        channel_id: c.id.to_string(),
+        device_id: c.device.to_string(),
+        name: c.name.clone(),
+        kind: camera_kind(c.kind).into(),
+        owner: Some(owner(&v.owner)),
+        location: c.location.map(lat_lng),
+        grid_code: c
+            .placement
+            .as_ref()
+            .map(|p| p.micro_grid_code.clone())
+            .unwrap_or_default(),
+        village_code: c
+            .placement
+            .as_ref()
+            .map(|p| p.village_code.clone())
+            .unwrap_or_default(),
+        stream_ref: c.stream_ref.clone(),
+        reported_status: c.reported_status.clone().unwrap_or_default(),
+        manufacturer: c.manufacturer.clone(),
+        model: c.model.clone(),
+        device_status: device_status(v.device_status).into(),
+        updated_at: Some(timestamp(c.updated_at)),
+    }
+}
+
+pub fn device(d: &Device, channels: &[CameraView]) -> pb::Device {
+    pb::Device {
+        device_id: d.id.to_string(),
+        name: d.name.clone(),
+        owner: Some(owner(&d.owner)),
+        status: device_status(d.status).into(),
+        transport: d
+            .link
+            .as_ref()
+            .map(|l| l.transport.as_str().to_owned())
+            .unwrap_or_default(),
+        address: d
+            .link
+            .as_ref()
+            .map(|l| l.address.clone())
+            .unwrap_or_default(),
+        registered_at: d.registered_at.map(timestamp),
+        registration_expires_at: d.registration_expires_at.map(timestamp),
+        last_keepalive_at: d.last_keepalive_at.map(timestamp),
+        offline_deadline: d.offline_deadline.map(timestamp),
+        channels: channels.iter().map(camera).collect(),
+        has_password: d.credential.is_some(),
+    }
+}
+
+pub fn sync_state(state: SyncState) -> pb::SyncState {
+    match state {
+        SyncState::Collecting => pb::SyncState::Collecting,
+        SyncState::Complete => pb::SyncState::Complete,
+        SyncState::TimedOut => pb::SyncState::TimedOut,
+    }
+}
+
+pub fn sync(s: &CatalogSync) -> pb::CatalogSync {
+    pb::CatalogSync {
+        sync_id: s.id.to_string(),
+        device_id: s.device.to_string(),
+        sn: s.sn,
+        sum_num: s.sum_num,
+        received: s.received,
+        state: sync_state(s.state).into(),
+        removed: s.removed,
+        started_at: Some(timestamp(s.started_at)),
+        finished_at: s.finished_at.map(timestamp),
+    }
+}
+
+pub fn alarm(a: &Alarm) -> pb::Alarm {
+    pb::Alarm {
+        alarm_id: a.id.to_string(),
+        device_id: a.device.to_string(),
+        channel_id: a
+            .channel
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        sn: a.sn,
+        priority: a.priority,
+        method: a.method,
+        alarm_type: a.alarm_type.clone(),
+        description: a.description.clone(),
+        alarm_time: a.alarm_time.map(timestamp),
+        received_at: Some(timestamp(a.received_at)),
+        usable: a.unusable.is_none(),
+        reason: a.unusable.clone().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_owner_and_status_goes_out_and_comes_back() {
+        for kind in CameraKind::ALL {
+            assert_eq!(camera_kind_from(camera_kind(kind).into()), Some(kind));
+        }
+        for kind in [OwnerKind::Town, OwnerKind::Enterprise] {
+            assert_eq!(owner_kind_from(owner_kind(kind).into()), Some(kind));
+        }
+        for status in DeviceStatus::ALL {
+            assert_eq!(
+                device_status_from(device_status(status).into()),
+                Some(status)
+            );
+        }
+        assert_eq!(camera_kind_from(0), None);
+        assert_eq!(camera_kind_from(99), None);
+    }
+}

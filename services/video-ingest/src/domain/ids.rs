@@ -1,0 +1,13 @@
+//! Identifiers made here: newtypes over UUIDv7 (see `kernel::id!`). Devices
+//! and channels are named by their GB/T 28181 codes instead
+//! ([`super::gbid::GbId`]).
+
+kernel::id! {
+    trimmed:
+    /// A catalogue sync.
+    SyncId;
+    /// A recorded alarm.
+    AlarmId;
+    /// A device's outage.
+    OutageId;
+}

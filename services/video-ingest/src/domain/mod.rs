@@ -1,0 +1,26 @@
+//! The video domain. Pure: types, aggregates and their rules; time arrives
+//! as an argument, and nothing here does I/O.
+//!
+//! - [`gbid`]: GB/T 28181 20-digit codes and what they say.
+//! - [`camera`]: devices, their channels (cameras), kinds and owners.
+//! - [`digest`]: SIP Digest (MD5, qop=auth) as devices answer it.
+//! - [`registration`]: nonces, registration, keepalive and the offline
+//!   deadline.
+//! - [`catalog`]: a catalogue sync across packets.
+//! - [`alarm`]: an alarm a device reports, and whether it can be used.
+//! - [`ids`]: the identifiers made here.
+
+pub mod alarm;
+pub mod camera;
+pub mod catalog;
+pub mod digest;
+pub mod error;
+pub mod gbid;
+pub mod ids;
+pub mod outage;
+pub mod registration;
+
+pub use error::DomainError;
+
+/// Who acts when no person does: the gateway and the timers.
+pub const SERVICE: &str = "video";

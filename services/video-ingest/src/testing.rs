@@ -1,0 +1,455 @@
+//! A video-ingest instance on free ports (gRPC, and SIP over UDP and TCP)
+//! over a test's own database, next to a grid registry with the small town
+//! on a database of its own (created here, dropped by
+//! [`TestVideo::cleanup`]), with a manual clock; a typed client
+//! (`test.put_device(..)`, `test.device(..)`, `test.try_put_device(..)`)
+//! and [`Sipp`], which plays a GB/T 28181 device from the scenario files
+//! under `tests/sipp/`. Compiled only for tests and with the `testkit`
+//! feature.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use grid_registry::testing::{TestApp as TestRegistry, small_town};
+use platform::auth::Role;
+use platform::clock::ManualClock;
+use platform::grpc::client::Outgoing;
+use platform::testing::{ScratchDatabase, Served, eventually};
+use proto::video::v1 as pb;
+use proto::video::v1::video_service_client::VideoServiceClient;
+use sqlx::PgPool;
+use tonic::Status;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use platform::outbox::RelayWaker;
+use platform::uow::Units;
+
+use crate::application::Context;
+use crate::config::DEFAULTS;
+use crate::registry::Registry;
+use crate::{App, VideoConfig};
+
+/// A video client sending a bearer token.
+pub type Client = VideoServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// The platform id of the tests (the default).
+pub const PLATFORM_ID: &str = "31011600002000000001";
+/// The SIP domain and realm of the tests: the platform id's first ten digits.
+pub const REALM: &str = "3101160000";
+/// The password of the tests' devices.
+pub const PASSWORD: &str = "camera-pass-1";
+
+/// How long a test waits for something to happen.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Returns a loopback port free for both UDP and TCP.
+pub fn free_sip_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free udp port");
+        let port = udp.local_addr().expect("bound").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Configuration for a test instance; `overrides` are `WEIGRID_VIDEO__…`
+/// keys without the prefix.
+pub fn test_config(
+    prefix: &str,
+    registry: SocketAddr,
+    sip_port: u16,
+    overrides: &[(&str, String)],
+) -> VideoConfig {
+    let mut settings = vec![
+        ("CLIENTS__REGISTRY__ENDPOINT", format!("http://{registry}")),
+        ("CLIENTS__REGISTRY__CONNECT_TIMEOUT", "300ms".to_owned()),
+        ("CLIENTS__REGISTRY__REQUEST_TIMEOUT", "1s".to_owned()),
+        ("CLIENTS__REGISTRY__MAX_ATTEMPTS", "1".to_owned()),
+        ("SIP__LISTEN", format!("127.0.0.1:{sip_port}")),
+        ("HEALTH__CHECK_INTERVAL", "50ms".to_owned()),
+    ];
+    settings.extend_from_slice(overrides);
+    platform::testing::service_config("video", DEFAULTS, prefix, &settings)
+}
+
+/// Returns a client of the service at `addr` acting as `role`.
+fn client_at(addr: SocketAddr, role: Role) -> Client {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .expect("a valid address")
+        .connect_lazy();
+    VideoServiceClient::with_interceptor(
+        channel,
+        Outgoing::bearer(&platform::testing::token(
+            &format!("test-{role}"),
+            role,
+            None,
+        ))
+        .expect("a valid token"),
+    )
+}
+
+/// Video-ingest and a registry, for one test.
+pub struct TestVideo {
+    pub addr: SocketAddr,
+    /// Where the gateway listens (UDP and TCP).
+    pub sip: SocketAddr,
+    pub clock: ManualClock,
+    pub config: VideoConfig,
+    pub pool: PgPool,
+    registry: Option<TestRegistry>,
+    registry_db: Option<ScratchDatabase>,
+    served: Served<App>,
+}
+
+impl TestVideo {
+    /// Starts a registry with the small town, then video-ingest over `pool`.
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, &[]).await
+    }
+
+    /// Starts as [`TestVideo::spawn`], with configuration `overrides`.
+    pub async fn spawn_with(pool: PgPool, overrides: &[(&str, String)]) -> Self {
+        let registry_db = ScratchDatabase::create("registry").await;
+        let registry = TestRegistry::spawn(registry_db.pool.clone()).await;
+        small_town(&mut registry.operator().await).await;
+        let sip_port = free_sip_port();
+        let config = test_config(
+            &platform::testing::unique_prefix(),
+            registry.addr,
+            sip_port,
+            overrides,
+        );
+        let clock = ManualClock::new(grid_registry::testing::start_time());
+        let served = Served::start(pool.clone(), config.clone(), Arc::new(clock.clone())).await;
+        Self {
+            addr: served.addr(),
+            sip: SocketAddr::from(([127, 0, 0, 1], sip_port)),
+            clock,
+            config,
+            pool,
+            registry: Some(registry),
+            registry_db: Some(registry_db),
+            served,
+        }
+    }
+
+    /// Stops the service and starts it again on the same database, ports
+    /// and prefix (what a redeploy does).
+    pub async fn restart(&mut self) {
+        self.served.restart().await;
+        self.addr = self.served.addr();
+    }
+
+    /// Checks the role matrix cell by cell against the served service
+    /// (see [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
+    /// Returns a client acting as `role`.
+    pub fn client(&self, role: Role) -> Client {
+        client_at(self.addr, role)
+    }
+
+    /// Returns the town centre's client.
+    pub fn town(&self) -> Client {
+        self.client(Role::TownOperator)
+    }
+
+    /// Moves the manual clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock
+            .advance(chrono::TimeDelta::from_std(by).expect("a short duration"));
+    }
+
+    /// Puts a device as the town centre.
+    pub async fn try_put_device(
+        &self,
+        request: pb::PutDeviceRequest,
+    ) -> Result<pb::PutDeviceResponse, Status> {
+        Ok(self.town().put_device(request).await?.into_inner())
+    }
+
+    /// Puts a device as the town centre and returns it.
+    pub async fn put_device(&self, request: pb::PutDeviceRequest) -> pb::Device {
+        self.try_put_device(request)
+            .await
+            .expect("the device is put")
+            .device
+            .expect("a device")
+    }
+
+    /// Returns a device as the town centre sees it.
+    pub async fn device(&self, id: &str) -> pb::Device {
+        self.town()
+            .get_device(pb::GetDeviceRequest {
+                device_id: id.into(),
+            })
+            .await
+            .expect("the device is there")
+            .into_inner()
+            .device
+            .expect("a device")
+    }
+
+    /// Returns the catalogue syncs of a device.
+    pub async fn syncs(&self, id: &str) -> Vec<pb::CatalogSync> {
+        self.town()
+            .list_catalog_syncs(pb::ListCatalogSyncsRequest {
+                device_id: id.into(),
+            })
+            .await
+            .expect("the syncs are listed")
+            .into_inner()
+            .syncs
+    }
+
+    /// Returns the alarms of a device.
+    pub async fn alarms(&self, id: &str) -> Vec<pb::Alarm> {
+        self.town()
+            .list_alarms(pb::ListAlarmsRequest {
+                device_id: id.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("the alarms are listed")
+            .into_inner()
+            .alarms
+    }
+
+    /// Waits until device `id` is as `wanted` says.
+    pub async fn wait_device(
+        &self,
+        id: &str,
+        what: &str,
+        wanted: impl Fn(&pb::Device) -> bool,
+    ) -> pb::Device {
+        let wanted = &wanted;
+        eventually(PATIENCE, what, || {
+            let mut client = self.town();
+            let id = id.to_owned();
+            async move {
+                let got = client
+                    .get_device(pb::GetDeviceRequest { device_id: id })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .device?;
+                wanted(&got).then_some(got)
+            }
+        })
+        .await
+    }
+
+    /// Runs one round of the health timers now, in process (the service's
+    /// own timer runs too; each item is locked and checked again).
+    pub async fn health_round(&self) {
+        let token = platform::testing::token("video-ingest", Role::Service, None);
+        let ctx = Context {
+            units: Units::new(
+                self.pool.clone(),
+                Arc::new(self.clock.clone()),
+                RelayWaker::default(),
+            ),
+            registry: Registry::new(&self.config.clients.registry, &token)
+                .expect("a registry client"),
+            rules: Arc::new(self.config.sip.rules()),
+            offset: self.config.town.offset(),
+        };
+        crate::workers::health_round(&ctx, true)
+            .await
+            .expect("the health round runs");
+    }
+
+    /// Returns the number `sql` counts.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&self.pool)
+            .await
+            .expect("the count runs")
+    }
+
+    /// Returns the subjects of the outbox, in order.
+    pub async fn outbox_subjects(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT subject FROM outbox ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .expect("the outbox is read")
+    }
+
+    /// Returns the tickets asked of dispatch (`video.ticket.requested` in
+    /// the outbox), oldest first.
+    pub async fn ticket_requests(&self) -> Vec<proto::dispatch::v1::TicketRequested> {
+        use prost::Message as _;
+        let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT payload FROM outbox WHERE subject = 'video.ticket.requested' ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .expect("the outbox is read");
+        payloads
+            .iter()
+            .map(|p| {
+                proto::dispatch::v1::TicketRequested::decode(p.as_slice())
+                    .expect("a TicketRequested")
+            })
+            .collect()
+    }
+
+    /// Stops both services and drops the registry's database.
+    pub async fn cleanup(mut self) {
+        let _ = self.served.stop().await;
+        if let Some(mut registry) = self.registry.take() {
+            registry.shutdown().await;
+        }
+        if let Some(db) = self.registry_db.take() {
+            db.drop_database().await;
+        }
+    }
+}
+
+/// A camera device of the tests, owned by the town, with one channel at
+/// (30.01 N, 121.01 E), in micro-grid V1-A1-M01 of the small town.
+pub fn camera_request(device_id: &str, channel_id: &str) -> pb::PutDeviceRequest {
+    pb::PutDeviceRequest {
+        idempotency_key: format!("put-{device_id}"),
+        device_id: device_id.into(),
+        name: "中华村口".into(),
+        owner: Some(pb::Owner {
+            kind: pb::OwnerKind::Town.into(),
+            ..Default::default()
+        }),
+        password: PASSWORD.into(),
+        channels: vec![pb::ChannelSpec {
+            channel_id: channel_id.into(),
+            name: "中华村口 1".into(),
+            kind: pb::CameraKind::General.into(),
+            location: Some(pb::LatLng {
+                lat: 30.01,
+                lng: 121.01,
+            }),
+            stream_ref: "rtsp://127.0.0.1/ch1".into(),
+        }],
+    }
+}
+
+/// SIP over UDP or TCP, as sipp's `-t` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SipTransport {
+    Udp,
+    Tcp,
+}
+
+/// sipp playing a device: a scenario of `tests/sipp/` against the gateway.
+pub struct Sipp {
+    scenario: PathBuf,
+    target: SocketAddr,
+    transport: SipTransport,
+    device_id: String,
+    variables: Vec<(String, String)>,
+}
+
+/// How a sipp run ended.
+#[derive(Debug)]
+pub struct SippRun {
+    pub success: bool,
+    /// sipp's error log (messages that broke the scenario).
+    pub errors: String,
+    pub output: String,
+}
+
+impl Sipp {
+    /// Returns a run of `scenario` (a file name under `tests/sipp/`) as
+    /// device `device_id` against `target`.
+    pub fn new(scenario: &str, target: SocketAddr, device_id: &str) -> Self {
+        Self {
+            scenario: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/sipp")
+                .join(scenario),
+            target,
+            transport: SipTransport::Udp,
+            device_id: device_id.to_owned(),
+            variables: Vec::new(),
+        }
+    }
+
+    /// Runs over `transport`.
+    pub fn over(mut self, transport: SipTransport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets scenario variable `name` (`[name]` in the scenario, `-key`).
+    pub fn set(mut self, name: &str, value: &str) -> Self {
+        self.variables.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Runs the scenario once and waits for it (at most a minute).
+    ///
+    /// # Panics
+    /// sipp is not installed (`scripts/sipp.sh --install`) or cannot start.
+    pub async fn run(self) -> SippRun {
+        let sipp = std::env::var("WEIGRID_SIPP").unwrap_or_else(|_| "sipp".to_owned());
+        let dir = std::env::temp_dir().join(format!("weigrid-sipp-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let errors = dir.join("errors.log");
+        let mut command = tokio::process::Command::new(&sipp);
+        command
+            .arg(self.target.to_string())
+            .arg("-sf")
+            .arg(&self.scenario)
+            .args(["-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "0"])
+            .args([
+                "-t",
+                if self.transport == SipTransport::Udp {
+                    "u1"
+                } else {
+                    "t1"
+                },
+            ])
+            .args([
+                "-s",
+                PLATFORM_ID,
+                "-timeout",
+                "40s",
+                "-timeout_error",
+                "-nostdin",
+            ])
+            .arg("-trace_err")
+            .arg("-error_file")
+            .arg(&errors)
+            .args(["-au", &self.device_id, "-ap", PASSWORD])
+            .args(["-key", "device", &self.device_id])
+            .args(["-key", "realm", REALM])
+            .args(["-key", "platform", PLATFORM_ID])
+            .args(["-key", "password", PASSWORD]);
+        for (name, value) in &self.variables {
+            command.args(["-key", name, value]);
+        }
+        command
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+            .await
+            .expect("sipp ends within a minute")
+            .unwrap_or_else(|err| {
+                panic!("{sipp} runs (install it with scripts/sipp.sh --install): {err}")
+            });
+        let run = SippRun {
+            success: output.status.success(),
+            errors: std::fs::read_to_string(&errors).unwrap_or_default(),
+            output: format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        run
+    }
+}
