@@ -155,14 +155,19 @@ impl ExchangeApi {
         })
     }
 
+    /// Moves the case `id` to `to`, with a `reason` (required when
+    /// `reason_required`).
     async fn move_to(
         &self,
         caller: Caller,
         key: CallKey,
         id: &str,
         to: CaseState,
-        reason: &str,
+        (reason, reason_required): (&str, bool),
     ) -> Result<pb::JointCase, AppError> {
+        let mut v = Violations::new();
+        check_text(&mut v, "reason", reason, reason_required);
+        v.finish()?;
         let cmd = MoveCase {
             shared_id: shared_id(id, "shared_id")?,
             to,
@@ -182,7 +187,13 @@ impl ExchangeApi {
     ) -> Result<pb::AcceptCaseResponse, AppError> {
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
         let case = self
-            .move_to(caller, key, &request.shared_id, CaseState::Accepted, "")
+            .move_to(
+                caller,
+                key,
+                &request.shared_id,
+                CaseState::Accepted,
+                ("", false),
+            )
             .await?;
         Ok(pb::AcceptCaseResponse { case: Some(case) })
     }
@@ -192,18 +203,10 @@ impl ExchangeApi {
         caller: Caller,
         request: pb::RejectCaseRequest,
     ) -> Result<pb::RejectCaseResponse, AppError> {
-        let mut v = Violations::new();
-        check_text(&mut v, "reason", &request.reason, true);
-        v.finish()?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
+        let reason = (request.reason.as_str(), true);
         let case = self
-            .move_to(
-                caller,
-                key,
-                &request.shared_id,
-                CaseState::Rejected,
-                &request.reason,
-            )
+            .move_to(caller, key, &request.shared_id, CaseState::Rejected, reason)
             .await?;
         Ok(pb::RejectCaseResponse { case: Some(case) })
     }
@@ -213,18 +216,10 @@ impl ExchangeApi {
         caller: Caller,
         request: pb::CloseCaseRequest,
     ) -> Result<pb::CloseCaseResponse, AppError> {
-        let mut v = Violations::new();
-        check_text(&mut v, "reason", &request.reason, false);
-        v.finish()?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
+        let reason = (request.reason.as_str(), false);
         let case = self
-            .move_to(
-                caller,
-                key,
-                &request.shared_id,
-                CaseState::Closed,
-                &request.reason,
-            )
+            .move_to(caller, key, &request.shared_id, CaseState::Closed, reason)
             .await?;
         Ok(pb::CloseCaseResponse { case: Some(case) })
     }

@@ -212,6 +212,38 @@ pub async fn move_case<A: Message + Default>(
     Ok(answered)
 }
 
+/// Moves a case into or out of its mediation here, with the mediation
+/// `mediate` makes of the case, and tells the other side.
+async fn mediate<A: Message + Default>(
+    ctx: &Context,
+    caller: &Caller,
+    key: CallKey,
+    (id, to): (SharedCaseId, CaseState),
+    mediate: impl FnOnce(&JointCase) -> Mediation,
+    answer: impl FnOnce(&JointCase) -> A,
+) -> Result<A, AppError> {
+    let mut work = match ctx.units.begin(key).await? {
+        Begun::Replay(saved) => return Ok(saved),
+        Begun::Fresh(work) => work,
+    };
+    let mut case = load(&mut work, id).await?;
+    let loaded = case.version;
+    let step = CaseMove {
+        version: case.version + 1,
+        to,
+        by_node: ctx.identity.node.clone(),
+        by_person: caller.subject.clone(),
+        at: micros(work.now()),
+        reason: String::new(),
+    };
+    let mediation = mediate(&case);
+    case.apply_with_mediation(&step, mediation)?;
+    let other = advance(&mut work, ctx, &case, loaded, &step).await?;
+    let answered = work.commit(answer(&case)).await?;
+    ctx.wake(&[other]);
+    Ok(answered)
+}
+
 /// Schedules a joint mediation (纠纷联调) of an accepted case.
 ///
 /// # Errors
@@ -224,20 +256,6 @@ pub async fn schedule_mediation<A: Message + Default>(
     answer: impl FnOnce(&JointCase) -> A,
 ) -> Result<A, AppError> {
     access::require_desk(caller, "schedule a joint mediation")?;
-    let mut work = match ctx.units.begin(key).await? {
-        Begun::Replay(saved) => return Ok(saved),
-        Begun::Fresh(work) => work,
-    };
-    let mut case = load(&mut work, cmd.shared_id).await?;
-    let loaded = case.version;
-    let step = CaseMove {
-        version: case.version + 1,
-        to: CaseState::InMediation,
-        by_node: ctx.identity.node.clone(),
-        by_person: caller.subject.clone(),
-        at: micros(work.now()),
-        reason: String::new(),
-    };
     let mediation = Mediation {
         scheduled_at: Some(micros(cmd.scheduled_at)),
         place: cmd.place,
@@ -245,11 +263,8 @@ pub async fn schedule_mediation<A: Message + Default>(
         parties: cmd.parties,
         ..Mediation::default()
     };
-    case.apply_with_mediation(&step, mediation)?;
-    let other = advance(&mut work, ctx, &case, loaded, &step).await?;
-    let answered = work.commit(answer(&case)).await?;
-    ctx.wake(&[other]);
-    Ok(answered)
+    let target = (cmd.shared_id, CaseState::InMediation);
+    mediate(ctx, caller, key, target, |_| mediation, answer).await
 }
 
 /// Records a mediation's outcome: AGREED with the agreement, or FAILED.
@@ -264,25 +279,12 @@ pub async fn record_outcome<A: Message + Default>(
     answer: impl FnOnce(&JointCase) -> A,
 ) -> Result<A, AppError> {
     access::require_desk(caller, "record a mediation's outcome")?;
-    let mut work = match ctx.units.begin(key).await? {
-        Begun::Replay(saved) => return Ok(saved),
-        Begun::Fresh(work) => work,
+    let to = if cmd.agreed {
+        CaseState::Agreed
+    } else {
+        CaseState::Failed
     };
-    let mut case = load(&mut work, cmd.shared_id).await?;
-    let loaded = case.version;
-    let step = CaseMove {
-        version: case.version + 1,
-        to: if cmd.agreed {
-            CaseState::Agreed
-        } else {
-            CaseState::Failed
-        },
-        by_node: ctx.identity.node.clone(),
-        by_person: caller.subject.clone(),
-        at: micros(work.now()),
-        reason: String::new(),
-    };
-    let mediation = Mediation {
+    let outcome = |case: &JointCase| Mediation {
         agreement_text: cmd.agreement_text,
         agreed_amount_fen: cmd.agreed_amount_fen,
         obligations: cmd.obligations,
@@ -290,11 +292,7 @@ pub async fn record_outcome<A: Message + Default>(
         agreed: cmd.agreed,
         ..case.mediation.clone().unwrap_or_default()
     };
-    case.apply_with_mediation(&step, mediation)?;
-    let other = advance(&mut work, ctx, &case, loaded, &step).await?;
-    let answered = work.commit(answer(&case)).await?;
-    ctx.wake(&[other]);
-    Ok(answered)
+    mediate(ctx, caller, key, (cmd.shared_id, to), outcome, answer).await
 }
 
 /// Returns the case `id` with its history.

@@ -16,6 +16,7 @@ use crate::domain::log::{Direction, LogRecord};
 use crate::domain::micros;
 use crate::domain::node::NodeId;
 use crate::domain::payload::Payload;
+use crate::domain::sharing::SharingPolicy;
 use crate::repository::{deliveries, log};
 
 /// An envelope to send.
@@ -30,6 +31,14 @@ pub struct Outgoing {
     pub in_reply_to: Option<Hash>,
 }
 
+/// Returns the sharing policy of `peer`.
+fn policy<'a>(ctx: &'a Context, peer: &NodeId) -> Result<&'a SharingPolicy, AppError> {
+    ctx.identity
+        .peer(peer)
+        .map(|p| &p.sharing)
+        .ok_or_else(|| AppError::invalid("peer_node", "must be an allow-listed peer"))
+}
+
 /// Returns what of `summary` may leave for `peer` in an envelope of `kind`.
 ///
 /// # Errors
@@ -40,11 +49,7 @@ pub fn shared_summary(
     kind: MessageType,
     summary: &CaseSummary,
 ) -> Result<CaseSummary, AppError> {
-    let peer = ctx
-        .identity
-        .peer(peer)
-        .ok_or_else(|| AppError::invalid("peer_node", "must be an allow-listed peer"))?;
-    Ok(peer.sharing.share_summary(kind, summary, convert::MASKS))
+    Ok(policy(ctx, peer)?.share_summary(kind, summary, convert::MASKS))
 }
 
 /// Returns what of `mediation` may leave for `peer` in an envelope of
@@ -58,13 +63,7 @@ pub fn shared_mediation(
     kind: MessageType,
     mediation: &Mediation,
 ) -> Result<Mediation, AppError> {
-    let peer = ctx
-        .identity
-        .peer(peer)
-        .ok_or_else(|| AppError::invalid("peer_node", "must be an allow-listed peer"))?;
-    Ok(peer
-        .sharing
-        .share_mediation(kind, mediation, convert::MASKS))
+    Ok(policy(ctx, peer)?.share_mediation(kind, mediation, convert::MASKS))
 }
 
 /// Signs `out`, logs it as SENT and queues it; returns the envelope. The
