@@ -98,6 +98,12 @@ pub struct TestNode {
 }
 
 impl TestNode {
+    /// Checks the node's role matrix cell by cell (see
+    /// [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
     /// Returns the node's id.
     pub fn id(&self) -> String {
         self.town.node.to_string()

@@ -13,16 +13,12 @@ use crate::domain::delivery::DeliveryState;
 impl ExchangeApi {
     pub(super) async fn list_messages(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListMessagesRequest,
     ) -> Result<pb::ListMessagesResponse, AppError> {
-        let entries = evidence::list_messages(
-            &self.ctx,
-            &caller,
-            request.after_seq,
-            page_size(request.page_size),
-        )
-        .await?;
+        let entries =
+            evidence::list_messages(&self.ctx, request.after_seq, page_size(request.page_size))
+                .await?;
         Ok(pb::ListMessagesResponse {
             entries: entries.iter().map(convert::log_entry).collect(),
         })
@@ -30,10 +26,10 @@ impl ExchangeApi {
 
     pub(super) async fn verify_log(
         &self,
-        caller: Caller,
+        _caller: Caller,
         _request: pb::VerifyLogRequest,
     ) -> Result<pb::VerifyLogResponse, AppError> {
-        let verdict = evidence::verify_log(&self.ctx, &caller).await?;
+        let verdict = evidence::verify_log(&self.ctx).await?;
         let (broken_seq, problem) = verdict.broken.clone().unwrap_or_default();
         Ok(pb::VerifyLogResponse {
             checked: verdict.checked,
@@ -45,7 +41,7 @@ impl ExchangeApi {
 
     pub(super) async fn list_deliveries(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListDeliveriesRequest,
     ) -> Result<pb::ListDeliveriesResponse, AppError> {
         let mut v = Violations::new();
@@ -59,14 +55,9 @@ impl ExchangeApi {
         );
         v.finish()?;
         let states: Vec<DeliveryState> = states.into_iter().flatten().collect();
-        let found = evidence::list_deliveries(
-            &self.ctx,
-            &caller,
-            peer,
-            &states,
-            page_size(request.page_size),
-        )
-        .await?;
+        let found =
+            evidence::list_deliveries(&self.ctx, peer, &states, page_size(request.page_size))
+                .await?;
         Ok(pb::ListDeliveriesResponse {
             deliveries: found.iter().map(convert::delivery).collect(),
         })
@@ -74,11 +65,10 @@ impl ExchangeApi {
 
     pub(super) async fn list_refusals(
         &self,
-        caller: Caller,
+        _caller: Caller,
         request: pb::ListRefusalsRequest,
     ) -> Result<pb::ListRefusalsResponse, AppError> {
-        let found =
-            evidence::list_refusals(&self.ctx, &caller, page_size(request.page_size)).await?;
+        let found = evidence::list_refusals(&self.ctx, page_size(request.page_size)).await?;
         Ok(pb::ListRefusalsResponse {
             refusals: found
                 .into_iter()

@@ -1,37 +1,41 @@
-//! Who may act: the town centre's operators and department officers (the
-//! judicial office, market supervision) act on joint cases; services may
-//! read.
+//! Who may call what. The local API: the town centre's operators and the
+//! department officers of the joint station (the judicial office, market
+//! supervision) act on joint cases; services read them and the evidence;
+//! the deliveries and refusals are the town centre's to watch. Which side
+//! of a case may make a move (only the receiving node accepts) is the
+//! case's own rule, checked where the case is loaded.
+//!
+//! The peer port (`weigrid.exchange.v1.PeerService`) is not under this
+//! policy: it carries no bearer token and is served on its own listener.
+//! A peer is authorised by mutual TLS — its client certificate must chain
+//! to a certificate authority the allow-list names for it — and then every
+//! envelope by its sender's allow-listed ed25519 key, its recipients, its
+//! message id (no replays) and its sent time (the allowed skew); anything
+//! else is refused and logged (see `application::intake`).
 
-use platform::auth::{Caller, Role};
-use platform::error::AppError;
+use platform::auth::Role;
+use platform::authz::{Rule, rule};
 
-/// Refuses a caller who may not act on joint cases.
-///
-/// # Errors
-/// PERMISSION_DENIED naming `what`.
-pub fn require_desk(caller: &Caller, what: &str) -> Result<(), AppError> {
-    if matches!(caller.role, Role::TownOperator | Role::DepartmentOfficer) {
-        Ok(())
-    } else {
-        Err(AppError::PermissionDenied(format!(
-            "only the town centre or a department officer may {what}"
-        )))
-    }
-}
+/// Who may call each RPC of the local API.
+pub const POLICY: &[Rule] = &[
+    rule("ListPeers", READERS),
+    rule("ReportCase", DESK),
+    rule("GetCase", READERS),
+    rule("ListCases", READERS),
+    rule("AcceptCase", DESK),
+    rule("RejectCase", DESK),
+    rule("ScheduleMediation", DESK),
+    rule("RecordMediationOutcome", DESK),
+    rule("CloseCase", DESK),
+    rule("ListMessages", READERS),
+    rule("VerifyLog", READERS),
+    rule("ListDeliveries", OPERATIONS),
+    rule("ListRefusals", OPERATIONS),
+];
 
-/// Refuses a caller who may not read joint cases and the message log.
-///
-/// # Errors
-/// PERMISSION_DENIED.
-pub fn require_reader(caller: &Caller) -> Result<(), AppError> {
-    if matches!(
-        caller.role,
-        Role::TownOperator | Role::DepartmentOfficer | Role::Service
-    ) {
-        Ok(())
-    } else {
-        Err(AppError::PermissionDenied(
-            "only the town centre, a department officer or a service may read the exchange".into(),
-        ))
-    }
-}
+/// The joint station's desk: the town centre and department officers.
+const DESK: &[Role] = &[Role::TownOperator, Role::DepartmentOfficer];
+/// The desk, and services reading joint cases and the message log.
+const READERS: &[Role] = &[Role::TownOperator, Role::DepartmentOfficer, Role::Service];
+/// The town centre and services, watching delivery and refusals.
+const OPERATIONS: &[Role] = &[Role::TownOperator, Role::Service];

@@ -8,8 +8,8 @@ use platform::error::AppError;
 use platform::uow::{Begun, CallKey, Work};
 use prost::Message;
 
+use super::Context;
 use super::outbound::{self, Outgoing};
-use super::{Context, access};
 use crate::domain::case::{
     CaseMove, CaseState, CaseSummary, JointCase, Mediation, Obligation, Party,
 };
@@ -62,8 +62,7 @@ pub struct RecordOutcome {
 /// a REPORT envelope with what the sharing policy lets leave.
 ///
 /// # Errors
-/// PERMISSION_DENIED for callers who are not the desk; INVALID_ARGUMENT
-/// for a peer that is not allow-listed; the database failing.
+/// INVALID_ARGUMENT for a peer that is not allow-listed; the database failing.
 pub async fn report_case<A: Message + Default>(
     ctx: &Context,
     caller: &Caller,
@@ -71,7 +70,6 @@ pub async fn report_case<A: Message + Default>(
     cmd: ReportCase,
     answer: impl FnOnce(&JointCase) -> A,
 ) -> Result<A, AppError> {
-    access::require_desk(caller, "report a joint case")?;
     let shared = outbound::shared_summary(ctx, &cmd.peer, MessageType::Report, &cmd.summary)?;
     let mut work = match ctx.units.begin(key).await? {
         Begun::Replay(saved) => return Ok(saved),
@@ -181,8 +179,7 @@ async fn load<A: Message>(work: &mut Work<A>, id: SharedCaseId) -> Result<JointC
 /// Accepts, rejects or closes a case here, and tells the other side.
 ///
 /// # Errors
-/// PERMISSION_DENIED for callers who are not the desk, or a move only the
-/// other node makes; NOT_FOUND; FAILED_PRECONDITION when the state does
+/// PERMISSION_DENIED for a move only the other node makes; NOT_FOUND; FAILED_PRECONDITION when the state does
 /// not allow it.
 pub async fn move_case<A: Message + Default>(
     ctx: &Context,
@@ -191,7 +188,6 @@ pub async fn move_case<A: Message + Default>(
     cmd: MoveCase,
     answer: impl FnOnce(&JointCase) -> A,
 ) -> Result<A, AppError> {
-    access::require_desk(caller, "move a joint case")?;
     let mut work = match ctx.units.begin(key).await? {
         Begun::Replay(saved) => return Ok(saved),
         Begun::Fresh(work) => work,
@@ -255,7 +251,6 @@ pub async fn schedule_mediation<A: Message + Default>(
     cmd: ScheduleMediation,
     answer: impl FnOnce(&JointCase) -> A,
 ) -> Result<A, AppError> {
-    access::require_desk(caller, "schedule a joint mediation")?;
     let mediation = Mediation {
         scheduled_at: Some(micros(cmd.scheduled_at)),
         place: cmd.place,
@@ -278,7 +273,6 @@ pub async fn record_outcome<A: Message + Default>(
     cmd: RecordOutcome,
     answer: impl FnOnce(&JointCase) -> A,
 ) -> Result<A, AppError> {
-    access::require_desk(caller, "record a mediation's outcome")?;
     let to = if cmd.agreed {
         CaseState::Agreed
     } else {
@@ -298,13 +292,8 @@ pub async fn record_outcome<A: Message + Default>(
 /// Returns the case `id` with its history.
 ///
 /// # Errors
-/// PERMISSION_DENIED; NOT_FOUND.
-pub async fn get_case(
-    ctx: &Context,
-    caller: &Caller,
-    id: SharedCaseId,
-) -> Result<JointCase, AppError> {
-    access::require_reader(caller)?;
+/// NOT_FOUND.
+pub async fn get_case(ctx: &Context, id: SharedCaseId) -> Result<JointCase, AppError> {
     let mut read = ctx.units.read().await?;
     cases::get(&mut read, id)
         .await?
@@ -314,15 +303,13 @@ pub async fn get_case(
 /// Returns cases, newest first.
 ///
 /// # Errors
-/// PERMISSION_DENIED; the database failing.
+/// The database failing.
 pub async fn list_cases(
     ctx: &Context,
-    caller: &Caller,
     peer: Option<NodeId>,
     states: &[CaseState],
     limit: u32,
 ) -> Result<Vec<JointCase>, AppError> {
-    access::require_reader(caller)?;
     let mut read = ctx.units.read().await?;
     let peer = peer.map(|p| p.to_string());
     Ok(cases::list(&mut read, peer.as_deref(), states, limit).await?)

@@ -5,5 +5,6 @@
 mod deadlines;
 mod flow;
 mod partition;
+mod policy;
 mod refusals;
 mod stored;
