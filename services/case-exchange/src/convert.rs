@@ -478,5 +478,7 @@ pub fn log_entry(e: &LogEntry) -> pb::LogEntry {
         prev_hash: hex::encode(e.prev_hash),
         entry_hash: hex::encode(e.entry_hash),
         recorded_at: Some(timestamp(e.record.recorded_at)),
+        canonical: e.record.canonical.clone(),
+        signature: e.record.signature.clone(),
     }
 }

@@ -9,10 +9,12 @@
 //! | `ticket`      | `weigrid ticket …`           | ticket dispatch |
 //! | `stats`       | `weigrid stats`              | ticket dispatch |
 //! | `points`      | `weigrid points …`           | points          |
+//! | `exchange`    | `weigrid exchange …`         | case exchange   |
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
 pub mod completions;
+pub mod exchange;
 pub mod grid;
 pub mod points;
 pub mod seed;
