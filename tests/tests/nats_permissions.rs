@@ -50,6 +50,7 @@ async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
             ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
             ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
             ("POINTS_NATS_PASSWORD", "points-secret"),
+            ("CASE_EXCHANGE_NATS_PASSWORD", "case-exchange-secret"),
         ],
     )
     .await;

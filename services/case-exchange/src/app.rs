@@ -1,6 +1,7 @@
 //! Wiring: case exchange on the platform's base — the local API served by
 //! the base, the peer port beside it (mutual TLS, its own listener), one
-//! sender per peer and the deadline worker.
+//! sender per peer, the deadline worker and the consumer of this town's
+//! dispatch tickets.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,6 +12,7 @@ use backon::ExponentialBuilder;
 use platform::clock::SharedClock;
 use platform::config::ServiceConfig;
 use platform::events::{Bus, StreamSpec};
+use platform::inbox::ConsumerSpec;
 use platform::service::{Base, Service};
 use proto::exchange::v1::exchange_service_server::ExchangeServiceServer;
 use proto::exchange::v1::peer_service_server::PeerServiceServer;
@@ -23,6 +25,7 @@ use crate::api::ExchangeApi;
 use crate::api::peer::PeerApi;
 use crate::application::{Context, Policy};
 use crate::config::{DEFAULTS, ExchangeConfig};
+use crate::consumers::{self, TicketEvents};
 use crate::peers::PeerClient;
 use crate::pki::Identity;
 use crate::{MIGRATOR, events, workers};
@@ -139,6 +142,16 @@ impl Service for App {
             self.base
                 .spawn(move |cancel| workers::run_sender(ctx, peer, client, backoff, cancel));
         }
+        self.base.consume(
+            ConsumerSpec {
+                name: consumers::CONSUMER.into(),
+                stream: events::DISPATCH,
+                filter_subject: consumers::SUBJECTS.into(),
+            },
+            TicketEvents {
+                ctx: self.ctx.clone(),
+            },
+        );
         let (ctx, every) = (self.ctx.clone(), rules.deadline_interval);
         self.base
             .spawn(move |cancel| workers::run_deadlines(ctx, every, cancel));

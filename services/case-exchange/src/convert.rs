@@ -261,6 +261,8 @@ pub fn case(c: &JointCase) -> pb::JointCase {
         mediation: c.mediation.as_ref().map(|m| mediation(m, party_masked)),
         version: c.version,
         history: c.history.iter().map(case_move).collect(),
+        origin_ticket_closed: c.origin_ticket_closed,
+        peer_ticket_closed: c.peer_ticket_closed,
     }
 }
 
@@ -296,6 +298,13 @@ pub fn encode_payload(payload: &Payload) -> Vec<u8> {
             r#move: answer.step.as_ref().map(case_move),
             case_number: answer.case_number.clone(),
         }),
+        Payload::Ticket {
+            case_number,
+            closed,
+        } => Body::Ticket(pb::CaseTicket {
+            case_number: case_number.clone(),
+            closed: *closed,
+        }),
         Payload::Cancel { reason } => Body::Cancel(pb::CaseCancel {
             reason: reason.clone(),
         }),
@@ -325,6 +334,10 @@ pub fn decode_payload(bytes: &[u8]) -> Result<Payload, String> {
             step: answer.r#move.map(|m| case_move_of(Some(m))).transpose()?,
             case_number: answer.case_number,
         }),
+        Body::Ticket(ticket) => Payload::Ticket {
+            case_number: ticket.case_number,
+            closed: ticket.closed,
+        },
         Body::Cancel(cancel) => Payload::Cancel {
             reason: cancel.reason,
         },

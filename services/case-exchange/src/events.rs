@@ -14,6 +14,9 @@ use crate::convert;
 use crate::domain::case::{CaseMove, JointCase};
 use crate::domain::delivery::{Awaited, Delivery};
 
+/// The DISPATCH stream, whose ticket events the exchange follows.
+pub const DISPATCH: StreamSpec = StreamSpec::fixed("DISPATCH", "dispatch");
+
 /// The EXCHANGE stream, subjects `exchange.>`.
 pub const STREAM: StreamSpec = StreamSpec::fixed("EXCHANGE", "exchange");
 

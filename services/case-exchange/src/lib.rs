@@ -17,7 +17,8 @@
 //!   `exchange.delivery.{deadline_warning,deadline_failed}` and, for
 //!   dispatch, `exchange.ticket.requested` (a CROSS_BORDER ticket for a
 //!   case reported here, a ticket for a person when a deadline fails) on
-//!   the `EXCHANGE` stream.
+//!   the `EXCHANGE` stream; follows `dispatch.ticket.{received,closed}` on
+//!   `DISPATCH` to tell the other side its ticket's number and closure.
 //!
 //! The modules, each importing only those above it:
 //!
@@ -30,8 +31,9 @@
 //! - [`pki`]: keys, certificates and the allow-list on disk, and the
 //!   development PKI; [`peers`]: the client of a peer's port.
 //! - [`application`]: one function per use case, in a unit of work.
-//! - [`api`] (the local API and the peer port) and [`workers`] (a sender
-//!   per peer, the deadline timer) call the use cases.
+//! - [`api`] (the local API and the peer port), [`workers`] (a sender per
+//!   peer, the deadline timer) and [`consumers`] (dispatch's ticket
+//!   events) call the use cases.
 //! - [`app`] and [`config`]: wiring; `testing`: the test kit, with the
 //!   `testkit` feature.
 
@@ -39,6 +41,7 @@ pub mod api;
 pub mod app;
 pub mod application;
 pub mod config;
+pub mod consumers;
 pub mod convert;
 pub mod domain;
 pub mod events;

@@ -40,6 +40,31 @@ pub const LANGXIA: usize = 0;
 pub const GUANGCHEN: usize = 1;
 pub const XINDAI: usize = 2;
 
+/// Returns flow 7's joint mediation, scheduled three days after the
+/// start: a mediator from each side, and the parties.
+pub fn flow7_mediation(
+    shared_id: &str,
+    a: &TestNode,
+    b: &TestNode,
+) -> pb::ScheduleMediationRequest {
+    let mediator = |name: &str, node: &TestNode| pb::Party {
+        role: "MEDIATOR".into(),
+        name: name.into(),
+        side: node.id(),
+        ..Default::default()
+    };
+    pb::ScheduleMediationRequest {
+        idempotency_key: format!("schedule-{shared_id}"),
+        shared_id: shared_id.into(),
+        scheduled_at: Some(platform::time::timestamp(
+            start_time() + chrono::Duration::days(3),
+        )),
+        place: "毗邻党建联调室".into(),
+        mediators: vec![mediator("李调解", a), mediator("陈人民", b)],
+        parties: work_injury().summary.unwrap_or_default().parties,
+    }
+}
+
 /// Returns the time the manual clock starts at.
 pub fn start_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")

@@ -135,17 +135,7 @@ async fn advance<A: Message>(
         })
         .map(|m| outbound::shared_mediation(ctx, &other, MessageType::Update, m))
         .transpose()?;
-    let (mine, theirs) = if case.origin_node == ctx.identity.node {
-        (
-            case.origin_case_number.clone(),
-            case.peer_case_number.clone(),
-        )
-    } else {
-        (
-            case.peer_case_number.clone(),
-            case.origin_case_number.clone(),
-        )
-    };
+    let (mine, theirs) = case.case_numbers(&ctx.identity.node);
     outbound::queue(
         work,
         ctx,

@@ -189,6 +189,10 @@ async fn apply(
             take_answer(work, envelope, answer).await?;
             return Ok(Vec::new());
         }
+        Payload::Ticket {
+            case_number,
+            closed,
+        } => take_ticket(work, ctx, envelope, &case_number, closed).await?,
         Payload::Cancel { .. } => Ok(None),
     };
     let answer = match outcome {
@@ -300,6 +304,35 @@ async fn take_update(
     let now = micros(work.now());
     cases::save(work.conn(), &case, loaded, now).await?;
     work.publish(events::case_moved(&case, &step));
+    Ok(Ok(None))
+}
+
+/// The other side's news of its own dispatch ticket: its number, its
+/// closure.
+async fn take_ticket(
+    work: &mut Work,
+    ctx: &Context,
+    envelope: &Envelope,
+    case_number: &str,
+    closed: bool,
+) -> Result<Outcome, AppError> {
+    let Some(shared_id) = envelope.shared_case_id else {
+        return Ok(Err("a ticket's news names no shared case id".into()));
+    };
+    let Some(mut case) = cases::load_for_update(work.conn(), shared_id).await? else {
+        return Ok(Err(format!("joint case {shared_id} is not known here")));
+    };
+    if case.other_side(&ctx.identity.node) != &envelope.sender {
+        return Ok(Err(
+            "a ticket's news comes from the case's other side only".into()
+        ));
+    }
+    if case.note_ticket(&envelope.sender, case_number, closed) {
+        let loaded = case.version;
+        let now = micros(work.now());
+        cases::save(work.conn(), &case, loaded, now).await?;
+        tracing::info!(shared_id = %shared_id, side = %envelope.sender, case_number, closed, "the other side's ticket noted");
+    }
     Ok(Ok(None))
 }
 

@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod intake;
 pub mod outbound;
 pub mod sending;
+pub mod tickets;
 
 use std::collections::HashMap;
 use std::sync::Arc;

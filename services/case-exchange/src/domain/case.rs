@@ -155,6 +155,9 @@ pub struct JointCase {
     pub mediation: Option<Mediation>,
     pub version: u32,
     pub history: Vec<CaseMove>,
+    /// Whether each side's own dispatch ticket is closed.
+    pub origin_ticket_closed: bool,
+    pub peer_ticket_closed: bool,
 }
 
 impl JointCase {
@@ -211,7 +214,49 @@ impl JointCase {
             mediation: None,
             version: first.version,
             history: vec![first],
+            origin_ticket_closed: false,
+            peer_ticket_closed: false,
         }
+    }
+
+    /// Returns the case numbers seen from `me`: its own, then the other
+    /// side's.
+    pub fn case_numbers(&self, me: &NodeId) -> (String, String) {
+        if &self.origin_node == me {
+            (
+                self.origin_case_number.clone(),
+                self.peer_case_number.clone(),
+            )
+        } else {
+            (
+                self.peer_case_number.clone(),
+                self.origin_case_number.clone(),
+            )
+        }
+    }
+
+    /// Notes what `side`'s node says of its own dispatch ticket of the
+    /// case: its number (kept once known) and whether it is closed (a
+    /// closure stays). Returns whether anything changed; a side that is
+    /// not the case's changes nothing.
+    pub fn note_ticket(&mut self, side: &NodeId, case_number: &str, closed: bool) -> bool {
+        let (number, was_closed) = if side == &self.origin_node {
+            (&mut self.origin_case_number, &mut self.origin_ticket_closed)
+        } else if side == &self.peer_node {
+            (&mut self.peer_case_number, &mut self.peer_ticket_closed)
+        } else {
+            return false;
+        };
+        let mut changed = false;
+        if number.is_empty() && !case_number.is_empty() {
+            case_number.clone_into(number);
+            changed = true;
+        }
+        if closed && !*was_closed {
+            *was_closed = true;
+            changed = true;
+        }
+        changed
     }
 
     /// Returns the other side of the case, seen from `me`.
@@ -444,5 +489,24 @@ mod tests {
             assert_eq!(CaseState::parse(state.as_str()), Some(state));
         }
         assert_eq!(CaseState::parse("LOST"), None);
+    }
+
+    #[test]
+    fn each_side_notes_its_own_ticket_once_and_a_closure_stays() {
+        let mut case = reported();
+        assert!(case.note_ticket(&xindai(), "XD-2026-000007", false));
+        assert_eq!(case.peer_case_number, "XD-2026-000007");
+        assert!(
+            !case.note_ticket(&xindai(), "XD-2026-000008", false),
+            "the number is kept"
+        );
+        assert!(case.note_ticket(&xindai(), "", true));
+        assert!(case.peer_ticket_closed && !case.origin_ticket_closed);
+        assert!(!case.note_ticket(&xindai(), "", false), "a closure stays");
+        assert!(case.note_ticket(&langxia(), "", true));
+        assert!(case.origin_ticket_closed);
+        assert_eq!(case.origin_case_number, "LX-2026-000001");
+        let stranger = NodeId::parse("zhejiang/pinghu/guangchen/case-exchange").unwrap();
+        assert!(!case.note_ticket(&stranger, "GC-1", true));
     }
 }

@@ -21,6 +21,9 @@ pub enum Payload {
     /// A business answer: accepted (with the move it makes, if any) or
     /// rejected with a cause.
     Answer(Answer),
+    /// The sending side's own dispatch ticket of the case: its number and
+    /// whether it is closed.
+    Ticket { case_number: String, closed: bool },
     /// Withdraws an earlier message.
     Cancel { reason: String },
 }
@@ -41,7 +44,7 @@ impl Payload {
     pub fn message_type(&self) -> MessageType {
         match self {
             Payload::Report { .. } => MessageType::Report,
-            Payload::Update { .. } => MessageType::Update,
+            Payload::Update { .. } | Payload::Ticket { .. } => MessageType::Update,
             Payload::Answer(answer) if answer.accepted => MessageType::Ack,
             Payload::Answer(_) => MessageType::Error,
             Payload::Cancel { .. } => MessageType::Cancel,

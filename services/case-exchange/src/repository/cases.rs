@@ -23,6 +23,8 @@ struct CaseRow {
     summary: Json<CaseSummary>,
     mediation: Option<Json<Mediation>>,
     version: i32,
+    origin_ticket_closed: bool,
+    peer_ticket_closed: bool,
 }
 
 impl TryFrom<CaseRow> for JointCase {
@@ -43,6 +45,8 @@ impl TryFrom<CaseRow> for JointCase {
             mediation: row.mediation.map(|m| m.0),
             version: unsigned(row.version),
             history: Vec::new(),
+            origin_ticket_closed: row.origin_ticket_closed,
+            peer_ticket_closed: row.peer_ticket_closed,
         })
     }
 }
@@ -74,7 +78,7 @@ impl TryFrom<MoveRow> for CaseMove {
 }
 
 const COLUMNS: &str = "shared_id, origin_node, peer_node, origin_case_number, peer_case_number, \
-     state, status, summary, mediation, version";
+     state, status, summary, mediation, version, origin_ticket_closed, peer_ticket_closed";
 
 /// Inserts a new case and its moves.
 #[tracing::instrument(skip_all, fields(shared_id = %case.shared_id))]
@@ -138,7 +142,8 @@ pub async fn save(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE joint_cases SET state = $2, mediation = $3, version = $4, peer_case_number = $5,
-             origin_case_number = $6, updated_at = $7
+             origin_case_number = $6, updated_at = $7, origin_ticket_closed = $8,
+             peer_ticket_closed = $9
          WHERE shared_id = $1",
     )
     .bind(case.shared_id.0)
@@ -148,6 +153,8 @@ pub async fn save(
     .bind(&case.peer_case_number)
     .bind(&case.origin_case_number)
     .bind(at)
+    .bind(case.origin_ticket_closed)
+    .bind(case.peer_ticket_closed)
     .execute(&mut *conn)
     .await?;
     insert_moves(conn, case, loaded).await
@@ -184,6 +191,24 @@ pub async fn load_for_update(
     .await?;
     let case = decode_optional(row)?;
     with_history(conn, case).await
+}
+
+/// Returns the shared id of the case this node reported with its own case
+/// number `number`, if any.
+pub async fn reported_as(
+    conn: &mut PgConnection,
+    origin: &str,
+    number: &str,
+) -> Result<Option<SharedCaseId>, sqlx::Error> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "SELECT shared_id FROM joint_cases WHERE origin_node = $1 AND origin_case_number = $2
+         ORDER BY reported_at DESC LIMIT 1",
+    )
+    .bind(origin)
+    .bind(number)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(id.map(SharedCaseId))
 }
 
 /// Returns the case `id` with its history.

@@ -52,31 +52,8 @@ async fn flow_7_runs_from_joint_report_to_agreement_with_the_same_case_on_both_s
     );
 
     // Joint mediation (纠纷联调), scheduled in Langxia with both sides.
-    let mediators = vec![
-        pb::Party {
-            role: "MEDIATOR".into(),
-            name: "李调解".into(),
-            side: langxia.id(),
-            ..Default::default()
-        },
-        pb::Party {
-            role: "MEDIATOR".into(),
-            name: "陈人民".into(),
-            side: xindai.id(),
-            ..Default::default()
-        },
-    ];
     langxia
-        .schedule(pb::ScheduleMediationRequest {
-            idempotency_key: "schedule".into(),
-            shared_id: id.clone(),
-            scheduled_at: Some(platform::time::timestamp(
-                start_time() + chrono::Duration::days(3),
-            )),
-            place: "毗邻党建联调室".into(),
-            mediators,
-            parties: work_injury().summary.unwrap().parties,
-        })
+        .schedule(flow7_mediation(&id, langxia, xindai))
         .await
         .unwrap();
     let there = xindai.wait_version(&id, 4).await;
