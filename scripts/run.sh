@@ -14,7 +14,7 @@ eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
-cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin weigrid
+cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-exchange --bin weigrid
 bin=target/debug
 
 pids=()
@@ -37,8 +37,15 @@ export WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry"
 export WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch"
 export WEIGRID_POINTS__DATABASE__URL="$pg_url/weigrid_points"
 export WEIGRID_VIDEO__DATABASE__URL="$pg_url/weigrid_video"
+export WEIGRID_EXCHANGE__DATABASE__URL="$pg_url/weigrid_exchange"
+# Langxia's exchange node: the development CA and the three towns' keys,
+# certificates and allow-lists, made once under .dev/exchange/.
+if [ ! -f .dev/exchange/langxia/peers.toml ]; then
+  say "making the development PKI of the exchange nodes (.dev/exchange)"
+  "$bin/case-exchange" dev-pki .dev/exchange
+fi
 # Migrations are a step of their own, as in a cluster (the chart's Job).
-for service in grid-registry ticket-dispatch points video-ingest; do
+for service in grid-registry ticket-dispatch points video-ingest case-exchange; do
   "$bin/$service" migrate
 done
 "$bin/grid-registry" &
@@ -48,11 +55,13 @@ pids+=($!)
 "$bin/points" &
 pids+=($!)
 "$bin/video-ingest" &
+"$bin/case-exchange" &
 pids+=($!)
 
 for _ in $(seq 1 120); do
     if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1 &&
-    "$bin/weigrid" points catalog >/dev/null 2>&1 && "$bin/video-ingest" probe >/dev/null 2>&1; then
+    "$bin/weigrid" points catalog >/dev/null 2>&1 && "$bin/video-ingest" probe >/dev/null 2>&1 &&
+    "$bin/weigrid" exchange peers >/dev/null 2>&1; then
     break
   fi
   for pid in "${pids[@]}"; do
@@ -80,6 +89,8 @@ $(say "running")
   points           gRPC 127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics   database weigrid_points
   video-ingest     gRPC 127.0.0.1:50053   metrics http://127.0.0.1:9103/metrics   database weigrid_video
                    GB/T 28181 SIP udp+tcp 127.0.0.1:5060 (platform id 31011600002000000001)
+  case-exchange    gRPC 127.0.0.1:50056   metrics http://127.0.0.1:9106/metrics   database weigrid_exchange
+                   Langxia's node; peer port 127.0.0.1:50156 (mutual TLS, keys in .dev/exchange)
   PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:
@@ -87,7 +98,9 @@ Try, in another terminal:
   $bin/weigrid ticket create --channel HOTLINE_12345 --reference 12345-0001 --category SANITATION --title 垃圾堆放 --at 30.80,121.19
   $bin/weigrid points register --name 张三 --phone 13812345678 --village LX-V02 --role workstation_staff --scope LX-V02
   $bin/weigrid video health
+  $bin/weigrid exchange peers
   scripts/grpcurl.sh -plaintext 127.0.0.1:50051 list     # any gRPC client, by reflection
+  (README: the neighbours' nodes beside Langxia's, and flow 7 from the CLI)
 
 Ctrl-C stops everything.
 MSG

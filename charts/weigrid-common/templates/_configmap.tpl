@@ -50,6 +50,7 @@ WEIGRID__AUTH__ISSUER: {{ . | quote }}
 WEIGRID__AUTH__AUDIENCE: {{ . | quote }}
 {{- end }}
 WEIGRID__AUTH__PUBLIC_KEY_PATH: {{ printf "%s/%s" .Values.auth.publicKey.mountPath .Values.auth.publicKey.key | quote }}
+{{- include "weigrid-common.peerConfig" . }}
 {{- with include "weigrid-common.settingsConfig" . | trim }}
 {{ . }}
 {{- end }}

@@ -56,6 +56,7 @@ spec:
             - name: metrics
               containerPort: {{ .Values.metrics.port }}
               protocol: TCP
+            {{- with include "weigrid-common.peerContainerPort" . | trim }}{{ . | nindent 12 }}{{ end }}
           envFrom:
             - configMapRef:
                 name: {{ include "weigrid-common.fullname" . }}

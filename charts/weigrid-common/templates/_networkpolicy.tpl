@@ -29,6 +29,7 @@ spec:
       from:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+    {{- with include "weigrid-common.peerIngress" . | trim }}{{ . | nindent 4 }}{{ end }}
     # Prometheus scraping the metrics port.
     - ports:
         - port: {{ .Values.metrics.port }}
@@ -49,6 +50,7 @@ spec:
     {{- range $name, $_ := .Values.app.clients }}
     {{- include "weigrid-common.clientEgress" (list $ $name) | trim | nindent 4 }}
     {{- end }}
+    {{- with include "weigrid-common.peerEgress" . | trim }}{{ . | nindent 4 }}{{ end }}
     # NATS JetStream: the service's events out, other services' events in.
     - ports:
         - port: {{ $egress.nats.port }}

@@ -91,6 +91,7 @@ Where the Secrets and /tmp are mounted.
   readOnly: true
 {{- end }}
 {{- include "weigrid-common.natsVolumeMounts" . }}
+{{- include "weigrid-common.peerVolumeMounts" . }}
 {{- range $name, $_ := .Values.app.clients }}
 {{- include "weigrid-common.clientTlsVolumeMount" (list $ $name) }}
 {{- end }}
@@ -145,6 +146,7 @@ and CA, each client's TLS material, then extraVolumes.
 {{- end }}
 {{- end }}
 {{- include "weigrid-common.natsVolumes" . }}
+{{- include "weigrid-common.peerVolumes" . }}
 {{- range $name, $_ := .Values.app.clients }}
 {{- include "weigrid-common.clientTlsVolume" (list $ $name) }}
 {{- end }}

@@ -32,4 +32,5 @@ spec:
       targetPort: metrics
       protocol: TCP
       appProtocol: http
+    {{- with include "weigrid-common.peerServicePort" . | trim }}{{ . | nindent 4 }}{{ end }}
 {{- end }}

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use platform::auth::Role;
 
 use crate::cmd::completions::CompletionsArgs;
+use crate::cmd::exchange::ExchangeCommand;
 use crate::cmd::grid::GridCommand;
 use crate::cmd::points::PointsCommand;
 use crate::cmd::seed::SeedCommand;
@@ -62,6 +63,14 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50053"
     )]
     pub video: String,
+    /// Case-exchange address (this town's node, its local API).
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_EXCHANGE_URL",
+        default_value = "http://127.0.0.1:50056"
+    )]
+    pub exchange: String,
     /// Bearer token from the identity provider; without it a development
     /// token is minted for --role and --scope. Prefer --token-file (or
     /// WEIGRID_TOKEN): a token on the command line shows in `ps`.
@@ -137,6 +146,10 @@ pub enum Command {
     /// Video ingest: the cameras, their owners, grids and health.
     #[command(subcommand)]
     Video(VideoCommand),
+    /// Case exchange with the neighbouring towns: peers, joint cases, the
+    /// message log and its verification.
+    #[command(subcommand)]
+    Exchange(ExchangeCommand),
     /// Statistics of the tickets received in a period, and the annual report.
     Stats(StatsArgs),
     /// Prints a shell completion script to standard output.
@@ -205,6 +218,7 @@ pub struct FileConfig {
     pub dispatch: Option<String>,
     pub points: Option<String>,
     pub video: Option<String>,
+    pub exchange: Option<String>,
     pub token_file: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
     pub cert: Option<PathBuf>,
@@ -256,6 +270,7 @@ impl Cli {
         take("dispatch", &file.dispatch, &mut self.dispatch);
         take("points", &file.points, &mut self.points);
         take("video", &file.video, &mut self.video);
+        take("exchange", &file.exchange, &mut self.exchange);
         take("subject", &file.subject, &mut self.subject);
         let take_opt = |id: &str, value: &Option<PathBuf>, slot: &mut Option<PathBuf>| {
             if value.is_some() && unset(id) {
@@ -348,6 +363,11 @@ impl Cli {
             }
             Command::Video(command) => {
                 let mut client = connect::video(&self.video, &identity).await?;
+                command.execute(&mut client, output).await
+            }
+            Command::Exchange(command) if command.is_offline() => command.execute_offline(output),
+            Command::Exchange(command) => {
+                let mut client = connect::exchange(&self.exchange, &identity).await?;
                 command.execute(&mut client, output).await
             }
         }

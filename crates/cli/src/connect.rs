@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use platform::auth::{DevIssuer, Role};
 use platform::grpc::client::Outgoing;
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use proto::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
 use proto::video::v1::video_service_client::VideoServiceClient;
@@ -155,6 +156,21 @@ pub type Video = VideoServiceClient<InterceptedService<Channel, Outgoing>>;
 pub async fn video(url: &str, identity: &Identity) -> anyhow::Result<Video> {
     let channel = channel("video ingest", url, &identity.tls).await?;
     Ok(VideoServiceClient::with_interceptor(
+        channel,
+        Outgoing::bearer(&identity.bearer())?,
+    ))
+}
+
+/// A case-exchange client that sends a bearer token.
+pub type Exchange = ExchangeServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// Connects to this town's case-exchange node at `url`.
+///
+/// # Errors
+/// A malformed URL or a node that does not answer within 5 s.
+pub async fn exchange(url: &str, identity: &Identity) -> anyhow::Result<Exchange> {
+    let channel = channel("case exchange", url, &identity.tls).await?;
+    Ok(ExchangeServiceClient::with_interceptor(
         channel,
         Outgoing::bearer(&identity.bearer())?,
     ))

@@ -42,3 +42,13 @@ pub mod video {
         tonic::include_proto!("weigrid.video.v1");
     }
 }
+
+/// Case exchange between neighbouring towns (`weigrid.exchange.v1`).
+pub mod exchange {
+    /// Version 1 of the exchange's local API, its peer contract and its
+    /// events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.exchange.v1");
+    }
+}

@@ -10,10 +10,12 @@
 //! | `stats`       | `weigrid stats`              | ticket dispatch |
 //! | `points`      | `weigrid points …`           | points          |
 //! | `video`       | `weigrid video …`            | video ingest    |
+//! | `exchange`    | `weigrid exchange …`         | case exchange   |
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
 pub mod completions;
+pub mod exchange;
 pub mod grid;
 pub mod points;
 pub mod seed;

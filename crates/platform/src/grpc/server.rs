@@ -205,7 +205,13 @@ where
     Ok(())
 }
 
-fn server_tls(tls: &crate::config::ServerTlsConfig) -> anyhow::Result<ServerTlsConfig> {
+/// Returns tonic's server TLS for `tls`: the certificate and key, and with
+/// `client_ca_path` mutual TLS trusting that CA bundle (a second, peer-facing
+/// port of a service uses it too).
+///
+/// # Errors
+/// A file cannot be read.
+pub fn server_tls(tls: &crate::config::ServerTlsConfig) -> anyhow::Result<ServerTlsConfig> {
     let cert = std::fs::read(&tls.cert_path)
         .with_context(|| format!("reading {}", tls.cert_path.display()))?;
     let key = std::fs::read(&tls.key_path)
