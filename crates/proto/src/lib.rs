@@ -33,3 +33,12 @@ pub mod points {
         tonic::include_proto!("weigrid.points.v1");
     }
 }
+
+/// Case review (`weigrid.review.v1`).
+pub mod review {
+    /// Version 1 of the review API and its events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.review.v1");
+    }
+}
