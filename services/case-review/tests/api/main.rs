@@ -1,0 +1,8 @@
+//! The case-review API tests: each runs case review over its own database
+//! and NATS prefix, through the test kit's typed client. (The flow through
+//! dispatch runs in the workspace's `tests/`.)
+
+mod panels;
+mod referrals;
+mod reviews;
+mod stored;
