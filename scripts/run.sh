@@ -14,7 +14,7 @@ eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
-cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin weigrid
+cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin case-review --bin weigrid
 bin=target/debug
 
 pids=()
@@ -36,8 +36,9 @@ export WEIGRID__AUTH__MODE=dev
 export WEIGRID_REGISTRY__DATABASE__URL="$pg_url/weigrid_registry"
 export WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch"
 export WEIGRID_POINTS__DATABASE__URL="$pg_url/weigrid_points"
+export WEIGRID_REVIEW__DATABASE__URL="$pg_url/weigrid_review"
 # Migrations are a step of their own, as in a cluster (the chart's Job).
-for service in grid-registry ticket-dispatch points; do
+for service in grid-registry ticket-dispatch points case-review; do
   "$bin/$service" migrate
 done
 "$bin/grid-registry" &
@@ -46,10 +47,12 @@ pids+=($!)
 pids+=($!)
 "$bin/points" &
 pids+=($!)
+"$bin/case-review" &
+pids+=($!)
 
 for _ in $(seq 1 120); do
     if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1 &&
-    "$bin/weigrid" points catalog >/dev/null 2>&1; then
+    "$bin/weigrid" points catalog >/dev/null 2>&1 && "$bin/case-review" probe >/dev/null 2>&1; then
     break
   fi
   for pid in "${pids[@]}"; do
@@ -75,6 +78,7 @@ $(say "running")
   grid-registry    gRPC 127.0.0.1:50051   metrics http://127.0.0.1:9101/metrics   database weigrid_registry
   ticket-dispatch  gRPC 127.0.0.1:50052   metrics http://127.0.0.1:9102/metrics   database weigrid_dispatch
   points           gRPC 127.0.0.1:50055   metrics http://127.0.0.1:9105/metrics   database weigrid_points
+  case-review      gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics   database weigrid_review
   PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:

@@ -5,7 +5,7 @@ use platform::error::{AppError, Violations};
 use platform::uow::CallKey;
 use proto::review::v1 as pb;
 
-use super::{ReviewApi, id, required, review_answer, text};
+use super::{ReviewApi, id, id_and_reason, required, review_answer, text};
 use crate::application::decisions::{self, DecideReview};
 use crate::application::recommendations::{self, OpenRecommendation, WithdrawRecommendation};
 use crate::convert;
@@ -59,17 +59,14 @@ impl ReviewApi {
         caller: Caller,
         request: pb::WithdrawRecommendationRequest,
     ) -> Result<pb::WithdrawRecommendationResponse, AppError> {
-        let mut violations = Violations::new();
-        let recommendation = id(
+        let (recommendation, reason) = id_and_reason(
             &request.recommendation_id,
             "recommendation_id",
             RecommendationId::parse,
-            &mut violations,
-        );
-        let reason = text(&request.reason, "reason", 1000, &mut violations);
-        violations.finish()?;
+            &request.reason,
+        )?;
         let cmd = WithdrawRecommendation {
-            recommendation: recommendation.expect("checked"),
+            recommendation,
             reason,
         };
         let key = CallKey::new(&caller, &request.idempotency_key, &request);

@@ -42,6 +42,21 @@ fn id<T>(
     parsed
 }
 
+/// Decodes the id in `field` and the reason (1–1000 characters) that goes
+/// with it: the request of a step taken on one thing, for a reason.
+fn id_and_reason<T>(
+    text_id: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    reason: &str,
+) -> Result<(T, String), AppError> {
+    let mut violations = Violations::new();
+    let parsed = id(text_id, field, parse, &mut violations);
+    let reason = text(reason, "reason", 1000, &mut violations);
+    violations.finish()?;
+    Ok((parsed.ok_or_else(|| required(field))?, reason))
+}
+
 /// Returns the trimmed text of `field`, checking it is 1–`max` characters.
 fn text(value: &str, field: &str, max: usize, violations: &mut Violations) -> String {
     let value = value.trim();

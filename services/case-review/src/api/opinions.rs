@@ -5,7 +5,7 @@ use platform::error::{AppError, Violations};
 use platform::uow::CallKey;
 use proto::review::v1 as pb;
 
-use super::{ReviewApi, id, text};
+use super::{ReviewApi, id, id_and_reason};
 use crate::application::opinions::{self, ReturnOpinion, SubmitOpinion};
 use crate::convert;
 use crate::domain::ids::{ExpertId, OpinionId, ReviewId};
@@ -79,19 +79,13 @@ impl ReviewApi {
         caller: Caller,
         request: pb::ReturnOpinionRequest,
     ) -> Result<pb::ReturnOpinionResponse, AppError> {
-        let mut violations = Violations::new();
-        let opinion = id(
+        let (opinion, reason) = id_and_reason(
             &request.opinion_id,
             "opinion_id",
             OpinionId::parse,
-            &mut violations,
-        );
-        let reason = text(&request.reason, "reason", 1000, &mut violations);
-        violations.finish()?;
-        let cmd = ReturnOpinion {
-            opinion: opinion.expect("checked"),
-            reason,
-        };
+            &request.reason,
+        )?;
+        let cmd = ReturnOpinion { opinion, reason };
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
         opinions::return_opinion(&self.ctx, &caller, key, cmd, |o| {
             pb::ReturnOpinionResponse {
