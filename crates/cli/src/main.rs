@@ -24,6 +24,7 @@ async fn main() -> ExitCode {
         }
     };
     let output = cli.output;
+    let without_client_cert = cli.cert.is_none();
     match cli.execute().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -32,7 +33,12 @@ async fn main() -> ExitCode {
             match err.downcast::<tonic::Status>() {
                 Ok(status) => match output {
                     Output::Json => println!("{}", render::status_json(&status)),
-                    Output::Text => eprintln!("error: {}", render::status(&status)),
+                    Output::Text => {
+                        eprintln!("error: {}", render::status(&status));
+                        if without_client_cert && render::transport_failure(&status) {
+                            eprintln!("{}", render::MUTUAL_TLS_HINT);
+                        }
+                    }
                 },
                 Err(err) => eprintln!("error: {err:#}"),
             }

@@ -5,6 +5,21 @@ use platform::error::field_violations;
 use proto::registry::v1 as pb;
 use serde_json::{Value, json};
 
+/// What a call the connection dropped may need: under TLS 1.3 a service
+/// that requires a client certificate may close the connection before its
+/// alert arrives, so the cause is not always in the error.
+pub const MUTUAL_TLS_HINT: &str = "hint: if the service requires mutual TLS, give --cert and --key \
+(服务可能要求双向 TLS：请提供 --cert 与 --key)";
+
+/// Returns whether `status` is a call that never got an answer from the
+/// service (the connection failed or was closed under it).
+pub fn transport_failure(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::Unknown | tonic::Code::Unavailable | tonic::Code::Cancelled
+    ) && std::error::Error::source(status).is_some()
+}
+
 /// Returns a failed call as one readable line per problem.
 pub fn status(status: &tonic::Status) -> String {
     let violations = field_violations(status);

@@ -114,7 +114,7 @@ async fn the_cli_reaches_a_service_over_mutual_tls_with_its_configuration_file(p
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        stderr.contains("CertificateRequired") || stderr.contains("certificate"),
+        stderr.contains("CertificateRequired") || stderr.contains("--cert and --key"),
         "{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);

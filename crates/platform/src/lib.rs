@@ -10,6 +10,7 @@
 //! clock and a private NATS subject prefix (`testing::Served`).
 
 pub mod auth;
+pub mod authz;
 #[cfg(any(test, feature = "testkit"))]
 pub mod bench;
 pub mod clock;

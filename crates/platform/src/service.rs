@@ -55,6 +55,10 @@ pub trait Service: Sized + Send + 'static {
     const FILE_DESCRIPTOR_SET: &'static [u8];
     /// The service's migrations (the platform's are added).
     const MIGRATOR: &'static Migrator;
+    /// Who may call each RPC of [`Service::HEALTH_SERVICE`]: one rule per
+    /// RPC, declared in the service's `application/access.rs` (see
+    /// [`crate::authz`]). A missing or unknown rule stops start-up.
+    const POLICY: &'static [crate::authz::Rule];
 
     /// Returns the shared sections of `config`.
     fn shared(config: &Self::Config) -> &ServiceConfig;
@@ -122,6 +126,7 @@ pub struct Base {
     metrics: Arc<Metrics>,
     relay: Relay,
     verifier: Arc<Verifier>,
+    policy: Arc<crate::authz::Policy>,
     listener: TcpListener,
     health_service: &'static str,
     file_descriptor_set: &'static [u8],
@@ -151,6 +156,11 @@ impl Base {
         );
         let units = Units::new(pool.clone(), clock, relay.waker());
         let verifier = Arc::new(Verifier::from_config(&config.auth)?);
+        let policy = Arc::new(crate::authz::Policy::new(
+            S::HEALTH_SERVICE,
+            S::POLICY,
+            S::FILE_DESCRIPTOR_SET,
+        )?);
         let listener = TcpListener::bind(config.grpc.listen)
             .await
             .with_context(|| format!("binding gRPC to {}", config.grpc.listen))?;
@@ -162,6 +172,7 @@ impl Base {
             metrics,
             relay,
             verifier,
+            policy,
             listener,
             health_service: S::HEALTH_SERVICE,
             file_descriptor_set: S::FILE_DESCRIPTOR_SET,
@@ -245,15 +256,14 @@ impl Base {
             self.health_service,
             "the served service is the one readiness is reported for"
         );
-        let chassis = Chassis::new(
-            self.pool,
-            self.bus,
-            self.relay,
-            self.metrics,
-            &self.config,
-            self.verifier,
-            self.file_descriptor_set,
-        );
+        let handle = crate::grpc::ServerHandle {
+            config: self.config.grpc.clone(),
+            verifier: self.verifier,
+            policy: self.policy,
+            metrics: self.metrics,
+            file_descriptor_set: self.file_descriptor_set,
+        };
+        let chassis = Chassis::new(self.pool, self.bus, self.relay, &self.config, handle);
         run(service, self.listener, chassis, self.background, shutdown).await
     }
 }

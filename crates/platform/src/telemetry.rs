@@ -240,6 +240,7 @@ mod tests {
         };
         let layer = crate::grpc::PlatformLayer::new(
             Arc::new(crate::auth::Verifier::from_config(&config).unwrap()),
+            Arc::new(crate::authz::Policy::deciding_nothing()),
             Arc::new(crate::metrics::Metrics::new("test")),
             crate::grpc::layer::MethodTable::default(),
         );

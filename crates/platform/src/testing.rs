@@ -395,3 +395,174 @@ pub fn token(subject: &str, role: crate::auth::Role, scope: Option<&str>) -> Str
         Duration::from_secs(3600),
     )
 }
+
+/// One RPC as the server's reflection service lists it.
+#[derive(Debug, Clone)]
+struct Reflected {
+    name: String,
+    client_streaming: bool,
+    server_streaming: bool,
+}
+
+/// Lists the RPCs of `service` that the server at `addr` serves, through
+/// its reflection service.
+async fn reflected_methods(addr: SocketAddr, service: &str) -> Vec<Reflected> {
+    use prost::Message as _;
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("an endpoint")
+        .connect()
+        .await
+        .expect("the reflection service answers");
+    let mut client = ServerReflectionClient::new(channel);
+    let ask = |request| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let requests = futures::stream::iter([
+        ask(MessageRequest::ListServices(String::new())),
+        ask(MessageRequest::FileContainingSymbol(service.to_owned())),
+    ]);
+    let mut answers = client
+        .server_reflection_info(requests)
+        .await
+        .expect("reflection answers")
+        .into_inner();
+    let mut listed = false;
+    let mut methods = Vec::new();
+    while let Some(answer) = futures::StreamExt::next(&mut answers).await {
+        match answer.expect("a reflection answer").message_response {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                listed = list.service.iter().any(|s| s.name == service);
+            }
+            Some(MessageResponse::FileDescriptorResponse(files)) => {
+                for bytes in files.file_descriptor_proto {
+                    let file = prost_types::FileDescriptorProto::decode(bytes.as_slice())
+                        .expect("a file descriptor");
+                    let package = file.package().to_owned();
+                    for found in &file.service {
+                        if format!("{package}.{}", found.name()) != service {
+                            continue;
+                        }
+                        methods.extend(found.method.iter().map(|m| Reflected {
+                            name: m.name().to_owned(),
+                            client_streaming: m.client_streaming(),
+                            server_streaming: m.server_streaming(),
+                        }));
+                    }
+                }
+            }
+            other => panic!("reflection answered {other:?}"),
+        }
+    }
+    assert!(listed, "reflection lists {service}");
+    methods
+}
+
+/// Calls `method` of `service` at `addr` with an empty request as `token`,
+/// and returns whether the role matrix refused it.
+async fn refused_by_policy(
+    channel: tonic::transport::Channel,
+    service: &str,
+    method: &Reflected,
+    token: &str,
+) -> bool {
+    use tonic::codegen::http::uri::PathAndQuery;
+    let path: PathAndQuery = format!("/{service}/{}", method.name)
+        .parse()
+        .expect("a method path");
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.expect("the channel is ready");
+    let codec = tonic_prost::ProstCodec::<(), ()>::default();
+    let bearer: tonic::metadata::MetadataValue<_> =
+        format!("Bearer {token}").parse().expect("a header value");
+    let status = match (method.client_streaming, method.server_streaming) {
+        (false, false) => {
+            let mut request = tonic::Request::new(());
+            request.metadata_mut().insert("authorization", bearer);
+            grpc.unary(request, path, codec).await.err()
+        }
+        (false, true) => {
+            let mut request = tonic::Request::new(());
+            request.metadata_mut().insert("authorization", bearer);
+            grpc.server_streaming(request, path, codec).await.err()
+        }
+        (true, false) => {
+            let mut request = tonic::Request::new(futures::stream::empty::<()>());
+            request.metadata_mut().insert("authorization", bearer);
+            grpc.client_streaming(request, path, codec).await.err()
+        }
+        (true, true) => {
+            let mut request = tonic::Request::new(futures::stream::empty::<()>());
+            request.metadata_mut().insert("authorization", bearer);
+            grpc.streaming(request, path, codec).await.err()
+        }
+    };
+    status.is_some_and(|s| s.metadata().get(crate::authz::REFUSED_BY_POLICY).is_some())
+}
+
+/// Checks the role matrix of the served `S` cell by cell: lists the RPCs
+/// its reflection service serves, checks that its policy has a rule for
+/// each, and calls every RPC once as every role (scoped roles with a
+/// scope), with an empty request. The matrix must refuse exactly the cells
+/// the policy denies; what an allowed call then does (an INVALID_ARGUMENT
+/// for the empty request, a scope refusal by the use case) is the use
+/// case's. Returns the matrix as a Markdown table.
+///
+/// # Panics
+/// An RPC without a rule, or every cell that differs from the policy.
+pub async fn assert_policy<S: Service>(served: &Served<S>) -> String {
+    use crate::auth::Role;
+    let policy = crate::authz::Policy::new(S::HEALTH_SERVICE, S::POLICY, S::FILE_DESCRIPTOR_SET)
+        .unwrap_or_else(|err| panic!("{err}"));
+    let methods = reflected_methods(served.addr(), S::HEALTH_SERVICE).await;
+    let served_names: Vec<_> = methods.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        served_names,
+        policy
+            .methods()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "every RPC served has a rule"
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", served.addr()))
+        .expect("an endpoint")
+        .connect()
+        .await
+        .expect("the service answers");
+    let mut wrong = Vec::new();
+    for method in &methods {
+        for role in Role::ALL {
+            let scope = match role {
+                Role::WorkstationStaff
+                | Role::MicroGridLeader
+                | Role::Member
+                | Role::DepartmentOfficer => Some("LX-V01"),
+                _ => None,
+            };
+            let token = token(&format!("matrix-{}", role.as_str()), role, scope);
+            let refused = tokio::time::timeout(
+                Duration::from_secs(10),
+                refused_by_policy(channel.clone(), S::HEALTH_SERVICE, method, &token),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{} as {role} answers in time", method.name));
+            let allowed = policy.allows(&method.name, role);
+            if refused == allowed {
+                wrong.push(format!(
+                    "{} as {role}: the policy {} it, the server {}",
+                    method.name,
+                    if allowed { "allows" } else { "denies" },
+                    if refused { "refused" } else { "did not refuse" },
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "cells that differ:\n{}", wrong.join("\n"));
+    policy.matrix()
+}

@@ -68,8 +68,14 @@ impl Validate for RegistryConfig {
             .split(',')
             .filter(|s| !s.trim().is_empty())
         {
-            if let Err(rule) = name.parse::<Role>() {
-                v.add("registry.care_person_read_roles", rule);
+            match name.parse::<Role>() {
+                Err(rule) => v.add("registry.care_person_read_roles", rule),
+                // The role matrix keeps ListCarePeople from them.
+                Ok(role @ (Role::Resident | Role::Reviewer)) => v.add(
+                    "registry.care_person_read_roles",
+                    format!("the {role} role may not call ListCarePeople at all"),
+                ),
+                Ok(_) => {}
             }
         }
         v.check(

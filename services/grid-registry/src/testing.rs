@@ -58,6 +58,12 @@ pub fn start_time() -> DateTime<Utc> {
 }
 
 impl TestApp {
+    /// Checks the role matrix cell by cell against the running service
+    /// (see [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
     /// Migrates `pool` and serves a registry on it.
     pub async fn spawn(pool: PgPool) -> Self {
         Self::spawn_with(pool, test_config(&platform::testing::unique_prefix(), &[])).await

@@ -81,6 +81,12 @@ pub struct TestPoints {
 }
 
 impl TestPoints {
+    /// Checks the role matrix cell by cell against the running service
+    /// (see [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
     /// Serves points over `pool` on a fresh prefix.
     pub async fn spawn(pool: PgPool) -> Self {
         Self::spawn_with(pool, &[]).await

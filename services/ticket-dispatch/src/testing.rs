@@ -66,6 +66,12 @@ pub fn free_port() -> u16 {
 }
 
 impl TestDispatch {
+    /// Checks the role matrix cell by cell against the running service
+    /// (see [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
     /// Starts a registry with the small town, then dispatch over `pool`.
     pub async fn spawn(pool: PgPool) -> Self {
         let mut test = Self::spawn_without_registry(pool, free_port()).await;

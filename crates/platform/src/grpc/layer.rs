@@ -2,7 +2,8 @@
 //! trace, opens a span per call (with its trace and span ids, so JSON log
 //! lines name them), gives each call a request id (the caller's
 //! `x-request-id`, or a new one) returned in the response headers,
-//! authenticates the bearer token (health and reflection are open), counts
+//! authenticates the bearer token (health and reflection are open), refuses
+//! a role the service's policy does not allow for the method, counts
 //! calls, latency and status codes by the methods the service serves, and
 //! writes one info line for every failed call.
 
@@ -20,6 +21,7 @@ use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::auth::Verifier;
+use crate::authz::Policy;
 use crate::metrics::Metrics;
 
 /// Paths callable without a token: health probes and reflection.
@@ -107,16 +109,24 @@ impl MethodTable {
 #[derive(Clone)]
 pub struct PlatformLayer {
     verifier: Arc<Verifier>,
+    policy: Arc<Policy>,
     metrics: Arc<Metrics>,
     methods: Arc<MethodTable>,
 }
 
 impl PlatformLayer {
-    /// Returns the layer authenticating with `verifier` and counting the
-    /// calls of `methods` into `metrics`.
-    pub fn new(verifier: Arc<Verifier>, metrics: Arc<Metrics>, methods: MethodTable) -> Self {
+    /// Returns the layer authenticating with `verifier`, refusing what
+    /// `policy` does not allow and counting the calls of `methods` into
+    /// `metrics`.
+    pub fn new(
+        verifier: Arc<Verifier>,
+        policy: Arc<Policy>,
+        metrics: Arc<Metrics>,
+        methods: MethodTable,
+    ) -> Self {
         Self {
             verifier,
+            policy,
             metrics,
             methods: Arc::new(methods),
         }
@@ -130,6 +140,7 @@ impl<S> Layer<S> for PlatformLayer {
         PlatformService {
             inner,
             verifier: self.verifier.clone(),
+            policy: self.policy.clone(),
             metrics: self.metrics.clone(),
             methods: self.methods.clone(),
         }
@@ -141,6 +152,7 @@ impl<S> Layer<S> for PlatformLayer {
 pub struct PlatformService<S> {
     inner: S,
     verifier: Arc<Verifier>,
+    policy: Arc<Policy>,
     metrics: Arc<Metrics>,
     methods: Arc<MethodTable>,
 }
@@ -225,6 +237,11 @@ where
             match self.verifier.verify_header(header) {
                 Ok(caller) => {
                     span.record("caller", caller.subject.as_str());
+                    // The role matrix, before anything is decoded.
+                    if let Err(status) = self.policy.check(&path, &caller) {
+                        let response = call.finish(&span, status.into_http());
+                        return Box::pin(async move { Ok(response) });
+                    }
                     request.extensions_mut().insert(caller);
                 }
                 Err(err) => {
@@ -356,6 +373,7 @@ mod tests {
         };
         let layer = PlatformLayer::new(
             Arc::new(Verifier::from_config(&config).unwrap()),
+            Arc::new(crate::authz::Policy::deciding_nothing()),
             Arc::new(Metrics::new("test")),
             MethodTable::default(),
         );

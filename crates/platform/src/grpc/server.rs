@@ -114,6 +114,8 @@ impl Health {
 pub struct ServerHandle {
     pub config: GrpcConfig,
     pub verifier: Arc<Verifier>,
+    /// Who may call which of the service's RPCs.
+    pub policy: Arc<crate::authz::Policy>,
     pub metrics: Arc<Metrics>,
     /// Descriptor sets for reflection (the service's; health's is added).
     pub file_descriptor_set: &'static [u8],
@@ -182,6 +184,7 @@ where
     builder
         .layer(PlatformLayer::new(
             handle.verifier,
+            handle.policy,
             handle.metrics,
             crate::grpc::layer::MethodTable::from_descriptors(
                 handle.file_descriptor_set,
@@ -228,30 +231,23 @@ pub struct Chassis {
 }
 
 impl Chassis {
-    /// Assembles a service's chassis from its parts and shared settings,
-    /// with every weigrid contract for reflection.
+    /// Assembles a service's chassis from its parts, its shared settings
+    /// and what serving needs (`handle`).
     pub fn new(
         pool: PgPool,
         bus: Bus,
         relay: crate::outbox::Relay,
-        metrics: Arc<Metrics>,
         service: &crate::config::ServiceConfig,
-        verifier: Arc<Verifier>,
-        file_descriptor_set: &'static [u8],
+        handle: ServerHandle,
     ) -> Self {
         Self {
             pool,
             bus,
             relay,
-            metrics: metrics.clone(),
+            metrics: handle.metrics.clone(),
             metrics_config: service.metrics.clone(),
             retention: service.retention.clone(),
-            handle: ServerHandle {
-                config: service.grpc.clone(),
-                verifier,
-                metrics,
-                file_descriptor_set,
-            },
+            handle,
         }
     }
 }

@@ -9,7 +9,6 @@ use platform::uow::CallKey;
 use proto::registry::v1 as pb;
 
 use super::RegistryApi;
-use crate::application::access;
 use crate::application::map::{self, ExportMap, feature_index};
 use crate::convert;
 
@@ -45,7 +44,6 @@ impl RegistryApi {
         caller: Caller,
         request: pb::ImportGeoJsonRequest,
     ) -> Result<pb::ImportGeoJsonResponse, AppError> {
-        access::require_town_operator(&caller, "import maps")?;
         let collection = geojson::FeatureCollection::from_str(&request.geojson).map_err(|e| {
             AppError::invalid(
                 "geojson",

@@ -4,6 +4,7 @@
 //! reader only inside their scope.
 
 use platform::auth::{Caller, Role};
+use platform::authz::{Rule, rule};
 use platform::error::AppError;
 use sqlx::PgConnection;
 
@@ -50,20 +51,6 @@ pub async fn require_writer(
     }
 }
 
-/// Requires a town operator.
-///
-/// # Errors
-/// PERMISSION_DENIED saying only town operators may do `what`.
-pub fn require_town_operator(caller: &Caller, what: &str) -> Result<(), AppError> {
-    if caller.role == Role::TownOperator {
-        Ok(())
-    } else {
-        Err(AppError::PermissionDenied(format!(
-            "only town operators may {what}"
-        )))
-    }
-}
-
 /// Requires a caller whose role is granted special-care reads and who, if
 /// scoped, reads only inside their scope (`grid_code`, from the index).
 ///
@@ -103,3 +90,68 @@ pub fn require_care_reader(
 fn unscoped_staff() -> AppError {
     AppError::PermissionDenied("workstation staff need a grid scope in their token".into())
 }
+
+/// Who may call each RPC (role × RPC; writes are then limited to the
+/// writer's scope by [`require_writer`], special-care reads to the
+/// configured roles and their scope by [`require_care_reader`]). Residents
+/// read nothing here: what the mini-program shows comes through points.
+/// Members' names, enterprise heads and the whole map are for the town's
+/// own staff and services; a reviewer sees grids and departments only.
+pub const POLICY: &[Rule] = &[
+    rule("CreateGrid", WRITERS),
+    rule("UpdateGrid", WRITERS),
+    rule("GetGrid", READERS),
+    rule("ListGrids", READERS),
+    rule("ResolveLocation", STAFF_AND_SERVICES),
+    rule("AddMember", WRITERS),
+    rule("RemoveMember", WRITERS),
+    rule("ListMembers", STAFF_AND_SERVICES),
+    rule(
+        "GetCoverageReport",
+        &[
+            Role::TownOperator,
+            Role::WorkstationStaff,
+            Role::MicroGridLeader,
+            Role::DepartmentOfficer,
+            Role::Service,
+        ],
+    ),
+    rule("CreateObject", WRITERS),
+    rule("GetObject", STAFF_AND_SERVICES),
+    rule("ListObjects", STAFF_AND_SERVICES),
+    rule("CreateCarePerson", WRITERS),
+    // The configured care readers are a subset of these (checked at start).
+    rule("ListCarePeople", STAFF_AND_SERVICES),
+    rule("ListCareAccessLog", TOWN),
+    rule("UpsertSafetyDomain", TOWN),
+    rule("UpsertDepartment", TOWN),
+    rule("ListDepartments", READERS),
+    rule("AssignDomainDuty", TOWN),
+    rule("FindResponsible", STAFF_AND_SERVICES),
+    rule("ExportMap", STAFF_AND_SERVICES),
+    rule("ImportGeoJson", TOWN),
+];
+
+/// The town centre.
+const TOWN: &[Role] = &[Role::TownOperator];
+/// Who changes the registry: the town, and a workstation inside its grid.
+const WRITERS: &[Role] = &[Role::TownOperator, Role::WorkstationStaff];
+/// The town's staff and the services that route by the registry.
+const STAFF_AND_SERVICES: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::MicroGridLeader,
+    Role::Member,
+    Role::DepartmentOfficer,
+    Role::Service,
+];
+/// Who reads the grids and departments: the staff, services and reviewers.
+const READERS: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::MicroGridLeader,
+    Role::Member,
+    Role::DepartmentOfficer,
+    Role::Reviewer,
+    Role::Service,
+];

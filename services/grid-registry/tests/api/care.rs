@@ -41,8 +41,19 @@ async fn granted_roles_see_only_masked_data_and_every_read_is_audited(pool: PgPo
     assert_eq!(people[0].id_number_masked, "110105********002X");
     assert_eq!(people[0].phone_masked, "139****5678");
 
+    // A resident is turned away at the door (the role matrix) …
     let resident = app.acting_as(Role::Resident, None).await;
     let refused = resident
+        .try_list_care_people(read("", "curiosity"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    // … and a role the matrix lets in but the town has not granted
+    // special-care reads is refused, and that refusal is on the trail.
+    let officer = app
+        .acting_as(Role::DepartmentOfficer, Some("D-CIVIL"))
+        .await;
+    let refused = officer
         .try_list_care_people(read("", "curiosity"))
         .await
         .unwrap_err();
@@ -58,7 +69,7 @@ async fn granted_roles_see_only_masked_data_and_every_read_is_audited(pool: PgPo
     assert_eq!(
         entries,
         [
-            ("resident", false, 0, "curiosity"),
+            ("department_officer", false, 0, "curiosity"),
             ("town_operator", true, 1, "monthly home visit")
         ]
     );

@@ -309,8 +309,16 @@ async fn village_staff_change_only_their_own_village(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
-    // Reading is open to every role.
-    resident.grid("V2").await;
+    // Reading is for the town's own people and services, not residents
+    // (docs/authorization.md); a member reads another village's grid.
+    let status = resident.try_grid("V2").await.unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    assert!(
+        status.message().contains("may not call GetGrid"),
+        "{status:?}"
+    );
+    let member = app.acting_as(Role::Member, Some("V1-A1-M01")).await;
+    member.grid("V2").await;
 }
 
 #[sqlx::test(migrations = false)]

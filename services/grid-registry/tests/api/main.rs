@@ -9,6 +9,7 @@ mod import;
 mod lifecycle;
 mod members;
 mod objects;
+mod policy;
 mod replicas;
 mod resolve;
 mod responsible;

@@ -3,6 +3,7 @@
 //! it); a resident for themselves (their token's subject is their id).
 
 use platform::auth::{Caller, Role};
+use platform::authz::{Rule, rule};
 use platform::error::AppError;
 use sqlx::PgConnection;
 
@@ -37,34 +38,6 @@ pub fn operator_of(caller: &Caller) -> Option<String> {
         .then(|| caller.subject.clone())
 }
 
-/// Refuses a caller who is not the town (or a service).
-///
-/// # Errors
-/// PERMISSION_DENIED naming `what` only the town may do.
-pub fn require_town(caller: &Caller, what: &str) -> Result<(), AppError> {
-    if matches!(caller.role, Role::TownOperator | Role::Service) {
-        Ok(())
-    } else {
-        Err(AppError::PermissionDenied(format!(
-            "only the town may {what}"
-        )))
-    }
-}
-
-/// Refuses a caller who is not staff: orders are handed over at the
-/// workstation (or by the town).
-///
-/// # Errors
-/// PERMISSION_DENIED.
-pub fn require_staff(caller: &Caller) -> Result<(), AppError> {
-    match operator_of(caller) {
-        Some(_) => Ok(()),
-        None => Err(AppError::PermissionDenied(
-            "orders are handed over by the workstation or the town".into(),
-        )),
-    }
-}
-
 /// Loads the resident `id`, refusing callers who may not act for them (as
 /// not found: a resident's existence is not disclosed).
 ///
@@ -80,3 +53,42 @@ pub async fn resident_for(
         .filter(|r| acts_for(caller, r))
         .ok_or_else(|| AppError::NotFound(format!("resident {id}")))
 }
+
+/// Who may call each RPC (role × RPC; each use case then limits the role
+/// to its own scope: a resident to themselves, a workstation to its
+/// village). Members, leaders, departments and reviewers have no business
+/// with residents' accounts; the catalogue, the rules and the leaderboard
+/// are public to every signed-in role.
+pub const POLICY: &[Rule] = &[
+    rule("RegisterResident", TOWN_AND_VILLAGE),
+    rule("GetResident", FOR_A_RESIDENT),
+    rule("DeactivateResident", FOR_A_RESIDENT),
+    rule("CreateHousehold", TOWN_AND_VILLAGE),
+    rule("SubmitReport", FOR_A_RESIDENT),
+    rule("GetReport", FOR_A_RESIDENT),
+    rule("ListReports", FOR_A_RESIDENT),
+    rule("GetBalance", FOR_A_RESIDENT),
+    rule("GetStatement", FOR_A_RESIDENT),
+    rule("AdjustPoints", TOWN),
+    rule("PutCatalogItem", TOWN),
+    rule("ListCatalog", &Role::ALL),
+    rule("Redeem", FOR_A_RESIDENT),
+    rule("FulfilOrder", &[Role::TownOperator, Role::WorkstationStaff]),
+    rule("CancelOrder", FOR_A_RESIDENT),
+    rule("GetLeaderboard", &Role::ALL),
+    rule("ListAwardRules", &Role::ALL),
+    rule("PutAwardRule", TOWN),
+    rule("ExpirePoints", TOWN),
+];
+
+/// The town and services.
+const TOWN: &[Role] = &[Role::TownOperator, Role::Service];
+/// The town, services and workstation staff (for their village).
+const TOWN_AND_VILLAGE: &[Role] = &[Role::TownOperator, Role::WorkstationStaff, Role::Service];
+/// The resident themselves, or who serves their village.
+const FOR_A_RESIDENT: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::Service,
+    Role::Resident,
+];

@@ -3,5 +3,6 @@
 //! run in the workspace's `tests/`.)
 
 mod ledger;
+mod policy;
 mod reports;
 mod stored;

@@ -6,7 +6,6 @@ use platform::uow::CallKey;
 use proto::dispatch::v1 as pb;
 
 use super::{DispatchApi, given, id};
-use crate::application::access;
 use crate::application::extensions::{self, DecideExtension, RequestExtension};
 use crate::application::tickets::{self, Move, MoveTask, MoveTicket, PauseClock, Step};
 use crate::convert;
@@ -194,7 +193,6 @@ impl DispatchApi {
         caller: Caller,
         request: pb::DecideExtensionRequest,
     ) -> Result<pb::DecideExtensionResponse, AppError> {
-        access::require_desk(&caller, "decide on extensions")?;
         let extension = id(&request.extension_id, "extension_id", ExtensionId::parse)?;
         if !request.grant && request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "is required to refuse"));
@@ -218,7 +216,6 @@ impl DispatchApi {
         caller: Caller,
         request: pb::SetClockPausedRequest,
     ) -> Result<pb::SetClockPausedResponse, AppError> {
-        access::require_desk(&caller, "pause or resume a clock")?;
         let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
         if request.paused && request.reason.trim().is_empty() {
             return Err(AppError::invalid("reason", "is required to pause a clock"));

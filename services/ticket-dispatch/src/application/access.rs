@@ -4,8 +4,10 @@
 //! the ticket is checked by the use case once the ticket is loaded.
 
 use platform::auth::{Caller, Role};
+use platform::authz::{Rule, STAFF, rule};
 use platform::error::AppError;
 
+use crate::domain::channel::Channel;
 use crate::domain::escalation::UnitKind;
 use crate::domain::state::Action;
 use crate::domain::task::Task;
@@ -193,16 +195,85 @@ pub fn statistics_scope(caller: &Caller) -> Result<Option<String>, AppError> {
     }
 }
 
-/// Checks that `caller` may assess the villages: the town centre only.
+/// Who may call each RPC (role × RPC; the use case then limits each role
+/// to its scope: a village its village, a micro-grid its micro-grid, a
+/// department its own tickets). Residents file only through points, never
+/// here; which channel each role may file on is [`may_file`]'s.
+pub const POLICY: &[Rule] = &[
+    rule("CreateTicket", FILERS),
+    rule("GetTicket", READERS),
+    rule("ListTickets", READERS),
+    rule("Transition", STAFF),
+    rule("RequestExtension", STAFF),
+    rule("DecideExtension", DESK),
+    rule("SetClockPaused", DESK),
+    rule("MergeTickets", DESK),
+    rule("SplitTicket", DESK),
+    rule(
+        "GetStatistics",
+        &[
+            Role::TownOperator,
+            Role::WorkstationStaff,
+            Role::Reviewer,
+            Role::Service,
+        ],
+    ),
+    rule("GetAssessment", DESK),
+];
+
+/// The town centre's desk.
+const DESK: &[Role] = &[Role::TownOperator];
+/// Who takes tickets in: the town's staff on their channels, and services
+/// (the 12345 and 110 integrations, points, video, the exchange).
+const FILERS: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::MicroGridLeader,
+    Role::Member,
+    Role::DepartmentOfficer,
+    Role::Service,
+];
+/// Who reads tickets, each within its scope.
+const READERS: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::MicroGridLeader,
+    Role::Member,
+    Role::DepartmentOfficer,
+    Role::Reviewer,
+    Role::Service,
+];
+
+/// Checks that `caller` may file on `channel`: the 12345 and 110 orders
+/// come from their integrations (services) or the desk; a villager's report
+/// through points; camera alarms from video ingest; cross-border cases from
+/// the exchange; a patrol's hazard from the grid's people; a department's
+/// case from its officers. The desk files on every channel.
 ///
 /// # Errors
-/// PERMISSION_DENIED.
-pub fn require_assessor(caller: &Caller) -> Result<(), AppError> {
-    if caller.role == Role::TownOperator {
+/// PERMISSION_DENIED naming the role and the channel.
+pub fn may_file(caller: &Caller, channel: Channel) -> Result<(), AppError> {
+    let allowed = match channel {
+        Channel::Hotline12345
+        | Channel::NonPolice110
+        | Channel::VillagerApp
+        | Channel::VideoAlarm
+        | Channel::CrossBorder => &[Role::TownOperator, Role::Service][..],
+        Channel::GridPatrol => &[
+            Role::TownOperator,
+            Role::WorkstationStaff,
+            Role::MicroGridLeader,
+            Role::Member,
+        ][..],
+        Channel::Department => &[Role::TownOperator, Role::DepartmentOfficer][..],
+    };
+    if caller.has_role(allowed) {
         Ok(())
     } else {
-        Err(AppError::PermissionDenied(
-            "only the town centre assesses villages".into(),
-        ))
+        Err(AppError::PermissionDenied(format!(
+            "the {} role may not file on the {} channel",
+            caller.role,
+            channel.as_str()
+        )))
     }
 }

@@ -136,6 +136,9 @@ pub async fn create_ticket<A: Message + Default>(
     request: TicketRequest,
     answer: impl FnOnce(&TicketView) -> A,
 ) -> Result<A, AppError> {
+    if let Some(channel) = request.channel {
+        access::may_file(caller, channel)?;
+    }
     let intake = match prepare(ctx, caller, request).await? {
         Prepared::Existing(existing) => {
             access::may_see_existing(caller, &existing)?;

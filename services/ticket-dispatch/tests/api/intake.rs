@@ -200,3 +200,50 @@ async fn a_village_cannot_see_another_villages_tickets(pool: PgPool) {
     );
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn only_the_integrations_and_the_desk_file_12345_and_110_orders(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let non_police = |order: &str| pb::CreateTicketRequest {
+        channel: pb::Channel::NonPolice110.into(),
+        ..hotline(order)
+    };
+    // A resident's token files nothing here, on any channel: residents
+    // report through points.
+    let resident = test.actor(Role::Resident, None).await;
+    for request in [
+        hotline("12345-R-1"),
+        non_police("110-R-1"),
+        patrol("r", 30.02, 121.02),
+    ] {
+        let refused = resident.try_create_ticket(request).await.unwrap_err();
+        assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+        assert!(refused.metadata().get("x-weigrid-policy").is_some());
+    }
+    // The grid's people file patrol hazards, not hotline or 110 orders.
+    let member = test.actor(Role::Member, Some("V1-A1-M01")).await;
+    for request in [hotline("12345-M-1"), non_police("110-M-1")] {
+        let refused = member.try_create_ticket(request).await.unwrap_err();
+        assert_eq!(refused.code(), Code::PermissionDenied);
+        assert!(
+            refused.message().contains("may not file on the"),
+            "{refused:?}"
+        );
+    }
+    member
+        .create_ticket(patrol("patrol-m-1", 30.02, 121.02))
+        .await;
+    // The 12345 and 110 integrations do, as services.
+    let integration = test.actor(Role::Service, None).await;
+    integration.create_ticket(hotline("12345-S-1")).await;
+    integration.create_ticket(non_police("110-S-1")).await;
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM tickets WHERE channel IN ('HOTLINE_12345', 'NON_POLICE_110')"
+        )
+        .await,
+        2,
+        "only the integration's orders were taken in"
+    );
+}

@@ -5,6 +5,7 @@ mod duplicates;
 mod events;
 mod intake;
 mod lifecycle;
+mod policy;
 mod stats;
 mod stored;
 mod timers;
