@@ -37,6 +37,7 @@ impl Service for App {
     const STREAM: StreamSpec = events::STREAM;
     const FILE_DESCRIPTOR_SET: &'static [u8] = proto::FILE_DESCRIPTOR_SET;
     const MIGRATOR: &'static Migrator = &MIGRATOR;
+    const POLICY: &'static [platform::authz::Rule] = crate::application::access::POLICY;
 
     fn shared(config: &ReviewConfig) -> &ServiceConfig {
         &config.service

@@ -192,6 +192,12 @@ impl TestReview {
         }
     }
 
+    /// Checks the role matrix cell by cell against the policy (see
+    /// [`platform::testing::assert_policy`]); returns it as a table.
+    pub async fn assert_policy(&self) -> String {
+        platform::testing::assert_policy(&self.served).await
+    }
+
     /// Returns the town's client.
     pub fn town(&self) -> Client {
         self.town.clone()

@@ -3,6 +3,7 @@
 //! dispatch runs in the workspace's `tests/`.)
 
 mod panels;
+mod policy;
 mod referrals;
 mod reviews;
 mod stored;
