@@ -6,6 +6,7 @@ mod events;
 mod intake;
 mod lifecycle;
 mod policy;
+mod referrals;
 mod stats;
 mod stored;
 mod timers;
