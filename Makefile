@@ -45,7 +45,7 @@ lint:
 
 # The deploy check starts every render's configuration with the service
 # binaries (--check-config); it finds them here (a CARGO_TARGET_DIR moves them).
-SERVICE_BINS := grid-registry ticket-dispatch points
+SERVICE_BINS := grid-registry ticket-dispatch points case-review
 WEIGRID_BIN_DIR ?= $(or $(CARGO_TARGET_DIR),target)/debug
 
 deploy-check:
