@@ -14,6 +14,15 @@ use platform::testing::PrivateNats;
 
 const DISPATCH: StreamSpec = StreamSpec::fixed("DISPATCH", "dispatch");
 const POINTS: StreamSpec = StreamSpec::fixed("POINTS", "points");
+const REVIEW: StreamSpec = StreamSpec::fixed("REVIEW", "review");
+
+/// Every service's NATS password variable, as the shipped accounts read them.
+const PASSWORDS: &[(&str, &str)] = &[
+    ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
+    ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
+    ("POINTS_NATS_PASSWORD", "points-secret"),
+    ("CASE_REVIEW_NATS_PASSWORD", "case-review-secret"),
+];
 
 /// The accounts block of the shipped permissions, as a nats-server reads it.
 fn shipped_accounts() -> String {
@@ -44,15 +53,7 @@ async fn connect_as(nats: &PrivateNats, user: &str) -> Bus {
 #[tokio::test]
 async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
     platform::telemetry::init_for_tests();
-    let nats = PrivateNats::start_with_config(
-        &shipped_accounts(),
-        &[
-            ("GRID_REGISTRY_NATS_PASSWORD", "grid-registry-secret"),
-            ("TICKET_DISPATCH_NATS_PASSWORD", "ticket-dispatch-secret"),
-            ("POINTS_NATS_PASSWORD", "points-secret"),
-        ],
-    )
-    .await;
+    let nats = PrivateNats::start_with_config(&shipped_accounts(), PASSWORDS).await;
     let dispatch = connect_as(&nats, "ticket-dispatch").await;
     let points = connect_as(&nats, "points").await;
     // Each service declares its own stream, as its relay does.
@@ -132,4 +133,91 @@ async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
         .unwrap();
     let message = batch.next().await.expect("one event").unwrap();
     assert_eq!(message.payload.as_ref(), b"verified");
+}
+
+#[tokio::test]
+async fn only_review_publishes_decisions_and_only_dispatch_refers_tickets() {
+    platform::telemetry::init_for_tests();
+    let nats = PrivateNats::start_with_config(&shipped_accounts(), PASSWORDS).await;
+    let dispatch = connect_as(&nats, "ticket-dispatch").await;
+    let review = connect_as(&nats, "case-review").await;
+    let points = connect_as(&nats, "points").await;
+    dispatch.ensure_stream(&DISPATCH).await.unwrap();
+    review.ensure_stream(&REVIEW).await.unwrap();
+
+    // A referral in dispatch's name from review, and a decision in
+    // review's name from points, are refused by the server.
+    for (bus, subject) in [
+        (&review, "dispatch.ticket.referred"),
+        (&points, "review.decision.made"),
+    ] {
+        let forged = async {
+            bus.jetstream()
+                .publish(subject, "forged".into())
+                .await?
+                .await
+        }
+        .await;
+        assert!(forged.is_err(), "{subject} must not be forged");
+    }
+
+    // Review consumes dispatch's referrals, dispatch review's decisions,
+    // each on the durable consumer its permissions name.
+    dispatch
+        .jetstream()
+        .publish("dispatch.ticket.referred", "referred".into())
+        .await
+        .unwrap()
+        .await
+        .expect("dispatch refers tickets");
+    review
+        .jetstream()
+        .publish("review.decision.made", "decided".into())
+        .await
+        .unwrap()
+        .await
+        .expect("review publishes its decisions");
+    for (bus, stream, name, filter, payload) in [
+        (
+            &review,
+            "DISPATCH",
+            "review-ticket-referred",
+            "dispatch.ticket.referred",
+            "referred",
+        ),
+        (
+            &dispatch,
+            "REVIEW",
+            "dispatch-review-decision-made",
+            "review.decision.made",
+            "decided",
+        ),
+    ] {
+        let consumer = bus
+            .jetstream()
+            .get_stream(stream)
+            .await
+            .expect("the stream it consumes is looked up")
+            .get_or_create_consumer(
+                name,
+                jetstream::consumer::pull::Config {
+                    durable_name: Some(name.into()),
+                    filter_subject: filter.into(),
+                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("its own durable consumer is created");
+        let mut batch = consumer
+            .fetch()
+            .max_messages(10)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await
+            .unwrap();
+        let message = batch.next().await.expect("one event").unwrap();
+        assert_eq!(message.payload.as_ref(), payload.as_bytes());
+        assert!(batch.next().await.is_none(), "and nothing forged");
+    }
 }
