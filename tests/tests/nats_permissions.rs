@@ -50,6 +50,31 @@ async fn connect_as(nats: &PrivateNats, user: &str) -> Bus {
     Bus::connect(&config).await.expect("the URL is valid")
 }
 
+/// Returns `bus`'s durable consumer `name` of `stream`, filtered to
+/// `filter`, as the service's inbox creates it.
+async fn durable(
+    bus: &Bus,
+    stream: &str,
+    name: &str,
+    filter: &str,
+) -> jetstream::consumer::Consumer<jetstream::consumer::pull::Config> {
+    bus.jetstream()
+        .get_stream(stream)
+        .await
+        .expect("a service may look up the stream it consumes")
+        .get_or_create_consumer(
+            name,
+            jetstream::consumer::pull::Config {
+                durable_name: Some(name.into()),
+                filter_subject: filter.into(),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a service may create its own durable consumer")
+}
+
 #[tokio::test]
 async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
     platform::telemetry::init_for_tests();
@@ -87,23 +112,13 @@ async fn a_forged_verification_from_points_is_refused_and_never_consumed() {
     // Dispatch's stream never stored it, so points' consumer never sees it.
     let info = dispatch_stream.clone().info().await.unwrap().clone();
     assert_eq!(info.state.messages, 0, "nothing in DISPATCH");
-    let as_points = points
-        .jetstream()
-        .get_stream("DISPATCH")
-        .await
-        .expect("points may look up the stream it consumes");
-    let consumer = as_points
-        .get_or_create_consumer(
-            "points-dispatch-tickets",
-            jetstream::consumer::pull::Config {
-                durable_name: Some("points-dispatch-tickets".into()),
-                filter_subject: "dispatch.ticket.>".into(),
-                ack_policy: jetstream::consumer::AckPolicy::Explicit,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("points may create its own durable consumer");
+    let consumer = durable(
+        &points,
+        "DISPATCH",
+        "points-dispatch-tickets",
+        "dispatch.ticket.>",
+    )
+    .await;
     let mut batch = consumer
         .fetch()
         .max_messages(10)
@@ -193,22 +208,7 @@ async fn only_review_publishes_decisions_and_only_dispatch_refers_tickets() {
             "decided",
         ),
     ] {
-        let consumer = bus
-            .jetstream()
-            .get_stream(stream)
-            .await
-            .expect("the stream it consumes is looked up")
-            .get_or_create_consumer(
-                name,
-                jetstream::consumer::pull::Config {
-                    durable_name: Some(name.into()),
-                    filter_subject: filter.into(),
-                    ack_policy: jetstream::consumer::AckPolicy::Explicit,
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("its own durable consumer is created");
+        let consumer = durable(bus, stream, name, filter).await;
         let mut batch = consumer
             .fetch()
             .max_messages(10)
