@@ -104,9 +104,20 @@ else
     fi
 fi
 
-# app_version CHART: the appVersion in CHART/Chart.yaml.
+# app_version CHART: the appVersion in CHART/Chart.yaml; a service without a
+# chart yet takes the workspace's version (Cargo.toml), the release it is of.
 app_version() {
     local line pattern='^appVersion:[[:space:]]*"?([^"[:space:]]+)"?'
+    if [[ ! -f "$1/Chart.yaml" ]]; then
+        pattern='^version[[:space:]]*=[[:space:]]*"([^"]+)"'
+        while IFS= read -r line; do
+            if [[ $line =~ $pattern ]]; then
+                echo "${BASH_REMATCH[1]}"
+                return 0
+            fi
+        done < Cargo.toml
+        return 1
+    fi
     while IFS= read -r line; do
         if [[ $line =~ $pattern ]]; then
             echo "${BASH_REMATCH[1]}"

@@ -14,7 +14,7 @@ eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
-cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-exchange --bin weigrid
+cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange --bin weigrid
 bin=target/debug
 
 pids=()
@@ -38,6 +38,7 @@ export WEIGRID_DISPATCH__DATABASE__URL="$pg_url/weigrid_dispatch"
 export WEIGRID_POINTS__DATABASE__URL="$pg_url/weigrid_points"
 export WEIGRID_VIDEO__DATABASE__URL="$pg_url/weigrid_video"
 export WEIGRID_EXCHANGE__DATABASE__URL="$pg_url/weigrid_exchange"
+export WEIGRID_REVIEW__DATABASE__URL="$pg_url/weigrid_review"
 # Langxia's exchange node: the development CA and the three towns' keys,
 # certificates and allow-lists, made once under .dev/exchange/.
 if [ ! -f .dev/exchange/langxia/peers.toml ]; then
@@ -45,7 +46,7 @@ if [ ! -f .dev/exchange/langxia/peers.toml ]; then
   "$bin/case-exchange" dev-pki .dev/exchange
 fi
 # Migrations are a step of their own, as in a cluster (the chart's Job).
-for service in grid-registry ticket-dispatch points video-ingest case-exchange; do
+for service in grid-registry ticket-dispatch points video-ingest case-review case-exchange; do
   "$bin/$service" migrate
 done
 "$bin/grid-registry" &
@@ -55,13 +56,16 @@ pids+=($!)
 "$bin/points" &
 pids+=($!)
 "$bin/video-ingest" &
+pids+=($!)
+"$bin/case-review" &
+pids+=($!)
 "$bin/case-exchange" &
 pids+=($!)
 
 for _ in $(seq 1 120); do
     if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1 &&
     "$bin/weigrid" points catalog >/dev/null 2>&1 && "$bin/video-ingest" probe >/dev/null 2>&1 &&
-    "$bin/weigrid" exchange peers >/dev/null 2>&1; then
+    "$bin/case-review" probe >/dev/null 2>&1 && "$bin/weigrid" exchange peers >/dev/null 2>&1; then
     break
   fi
   for pid in "${pids[@]}"; do
@@ -91,6 +95,7 @@ $(say "running")
                    GB/T 28181 SIP udp+tcp 127.0.0.1:5060 (platform id 31011600002000000001)
   case-exchange    gRPC 127.0.0.1:50056   metrics http://127.0.0.1:9106/metrics   database weigrid_exchange
                    Langxia's node; peer port 127.0.0.1:50156 (mutual TLS, keys in .dev/exchange)
+  case-review      gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics   database weigrid_review
   PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:

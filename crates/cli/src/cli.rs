@@ -419,6 +419,8 @@ mod tests {
             "weigrid grid list --level village",
             "weigrid ticket list --queue desk",
             "weigrid ticket reopen LX-2026-000001 --reason x --cause report-untrue",
+            "weigrid ticket refer LX-2026-000001 --question x --party y --party z --major",
+            "weigrid ticket list --state UNDER_REVIEW",
             "weigrid points rules",
             "weigrid points rules --set SANITATION --base-points 8 --inactive",
             "weigrid points balance R-AAAA-BBBB --role workstation_staff --scope LX-V02",

@@ -52,3 +52,12 @@ pub mod exchange {
         tonic::include_proto!("weigrid.exchange.v1");
     }
 }
+
+/// Case review (`weigrid.review.v1`).
+pub mod review {
+    /// Version 1 of the review API and its events.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("weigrid.review.v1");
+    }
+}

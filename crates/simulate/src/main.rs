@@ -488,6 +488,9 @@ async fn act(
             .await
             .map(|r| (r.into_inner().ticket, TimeDelta::zero())),
         S::Closed => return Ok(None),
+        // The year's desk refers nothing; a ticket under review waits for
+        // its decision.
+        S::UnderReview => return Ok(Some((TimeDelta::days(1), Step::Next))),
         S::Unspecified => anyhow::bail!("ticket {} in an unknown state", ticket.number),
     };
     match outcome {

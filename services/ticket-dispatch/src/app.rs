@@ -20,8 +20,8 @@ use sqlx::migrate::Migrator;
 
 use crate::api::DispatchApi;
 use crate::application::{Context, Policy};
-use crate::config::{DEFAULTS, DispatchConfig, Intake, Workers};
-use crate::consumers::TicketRequests;
+use crate::config::{DEFAULTS, Decisions, DispatchConfig, Intake, Workers};
+use crate::consumers::{self, TicketRequests};
 use crate::domain::deadline::DeadlineRules;
 use crate::events;
 use crate::registry::Registry;
@@ -34,6 +34,7 @@ pub struct App {
     ctx: Context,
     workers: Workers,
     intake: Intake,
+    decisions: Decisions,
     /// The service's own token, for what it does on nobody's behalf.
     token: String,
 }
@@ -99,6 +100,7 @@ impl Service for App {
             ctx,
             workers: config.workers,
             intake: config.intake,
+            decisions: config.decisions,
             token,
         })
     }
@@ -108,7 +110,8 @@ impl Service for App {
     }
 
     /// Runs the deadline timers and the router, and consumes the ticket
-    /// requests of every intake source, while serving.
+    /// requests of every intake source and case review's decisions, while
+    /// serving.
     async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -136,6 +139,20 @@ impl Service for App {
                 ctx: self.ctx.clone(),
                 token: self.token.clone(),
                 source: root,
+            };
+            self.base.consume(spec, handler);
+        }
+        if let Some((stream, root)) = self.decisions.source() {
+            let spec = ConsumerSpec {
+                name: consumers::DECISIONS_CONSUMER.into(),
+                stream: StreamSpec {
+                    name: stream.into(),
+                    subject_root: root.clone().into(),
+                },
+                filter_subject: format!("{root}.decision.made"),
+            };
+            let handler = consumers::Decisions {
+                ctx: self.ctx.clone(),
             };
             self.base.consume(spec, handler);
         }

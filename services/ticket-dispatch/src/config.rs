@@ -21,6 +21,24 @@ pub struct DispatchConfig {
     pub assessment: Assessment,
     pub duplicates: Duplicates,
     pub intake: Intake,
+    pub decisions: Decisions,
+}
+
+/// The stream whose `<subject root>.decision.made` events (case review's
+/// decisions on referred tickets) dispatch carries out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Decisions {
+    /// `STREAM:subject_root`; empty for none.
+    pub source: String,
+}
+
+impl Decisions {
+    /// Returns the (stream, subject root) pair, if one is configured.
+    pub fn source(&self) -> Option<(String, String)> {
+        let (stream, root) = self.source.trim().split_once(':')?;
+        let (stream, root) = (stream.trim(), root.trim());
+        (!stream.is_empty() && !root.is_empty()).then(|| (stream.to_owned(), root.to_owned()))
+    }
 }
 
 /// Other services' streams that ask for tickets by event.
@@ -181,6 +199,15 @@ impl Validate for DispatchConfig {
                 }),
             "intake.sources",
             "must be STREAM:subject_root pairs, comma-separated (e.g. VIDEO:video)",
+        );
+        v.check(
+            self.decisions.source.trim().is_empty()
+                || self.decisions.source().is_some_and(|(s, r)| {
+                    s.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                        && r.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                }),
+            "decisions.source",
+            "must be one STREAM:subject_root pair (e.g. REVIEW:review), or empty",
         );
         v.check(
             (0.0..=1.0).contains(&self.assessment.residential_weight),

@@ -8,6 +8,7 @@ use proto::dispatch::v1 as pb;
 use crate::domain::channel::Channel;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::TicketRequest;
+use crate::domain::referral::ReferralKind;
 use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
 use crate::domain::task::Task;
@@ -58,6 +59,7 @@ pub fn state(state: TicketState) -> pb::TicketState {
         TicketState::Closed => S::Closed,
         TicketState::Returned => S::Returned,
         TicketState::Reopened => S::Reopened,
+        TicketState::UnderReview => S::UnderReview,
     }
 }
 
@@ -76,6 +78,7 @@ pub fn state_from(value: i32) -> Option<TicketState> {
         S::Closed => TicketState::Closed,
         S::Returned => TicketState::Returned,
         S::Reopened => TicketState::Reopened,
+        S::UnderReview => TicketState::UnderReview,
     })
 }
 
@@ -93,6 +96,7 @@ pub fn action_from(value: i32) -> Option<Action> {
         A::FollowUp => Action::FollowUp,
         A::Close => Action::Close,
         A::Reopen => Action::Reopen,
+        A::Refer => Action::Refer,
     })
 }
 
@@ -110,7 +114,28 @@ pub fn action(change: Change) -> pb::Action {
         Change::Move(Action::FollowUp) => A::FollowUp,
         Change::Move(Action::Close) => A::Close,
         Change::Move(Action::Reopen) => A::Reopen,
+        Change::Move(Action::Refer) => A::Refer,
         Change::Receive | Change::Escalate | Change::Merge | Change::Split => A::Unspecified,
+    }
+}
+
+/// Returns the referral kind the API value names; `None` for none.
+pub fn referral_kind_from(value: i32) -> Option<ReferralKind> {
+    use pb::ReferralKind as K;
+    Some(match K::try_from(value).ok()? {
+        K::Unspecified => return None,
+        K::LegalRisk => ReferralKind::LegalRisk,
+        K::Professional => ReferralKind::Professional,
+        K::Policy => ReferralKind::Policy,
+    })
+}
+
+/// Returns the API's referral kind.
+pub fn referral_kind(kind: ReferralKind) -> pb::ReferralKind {
+    match kind {
+        ReferralKind::LegalRisk => pb::ReferralKind::LegalRisk,
+        ReferralKind::Professional => pb::ReferralKind::Professional,
+        ReferralKind::Policy => pb::ReferralKind::Policy,
     }
 }
 

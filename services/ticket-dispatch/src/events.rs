@@ -8,6 +8,7 @@ use proto::dispatch::v1 as pb;
 use uuid::Uuid;
 
 use crate::convert;
+use crate::domain::referral::Referral;
 use crate::domain::state::Action;
 use crate::domain::task::{TaskMoved, TaskState};
 use crate::domain::ticket::{Change, Escalated, SYSTEM_ACTOR, Ticket, Transition};
@@ -19,9 +20,11 @@ pub const STREAM: StreamSpec = StreamSpec::fixed("DISPATCH", "dispatch");
 pub const DEADLINE_WARNING: &str = "dispatch.ticket.deadline_warning";
 pub const DEADLINE_BREACHED: &str = "dispatch.ticket.deadline_breached";
 pub const ESCALATED: &str = "dispatch.ticket.escalated";
+pub const REFERRED: &str = "dispatch.ticket.referred";
 
-/// Returns the subject of the event a history entry publishes; `None` for
-/// the entries only the history keeps (escalation, merge, split).
+/// Returns the subject of the `TicketEvent` a history entry publishes;
+/// `None` for the entries only the history keeps (escalation, merge,
+/// split) and for a referral, which publishes its own event ([`referred`]).
 pub fn subject_for(change: Change) -> Option<&'static str> {
     Some(match change {
         Change::Receive => "dispatch.ticket.received",
@@ -34,7 +37,9 @@ pub fn subject_for(change: Change) -> Option<&'static str> {
         Change::Move(Action::FollowUp) => "dispatch.ticket.followed_up",
         Change::Move(Action::Close) => "dispatch.ticket.closed",
         Change::Move(Action::Reopen) => "dispatch.ticket.reopened",
-        Change::Escalate | Change::Merge | Change::Split => return None,
+        Change::Move(Action::Refer) | Change::Escalate | Change::Merge | Change::Split => {
+            return None;
+        }
     })
 }
 
@@ -63,6 +68,24 @@ pub fn ticket_moved(ticket: &Ticket, transition: &Transition) -> Option<OutboxEv
         task: None,
     };
     Some(OutboxEvent::encode(id, subject, &event))
+}
+
+/// Returns the `TicketReferred` event of the ticket referred to review
+/// (its phone masked, as in every event).
+pub fn referred(ticket: &Ticket, referral: &Referral, transition: &Transition) -> OutboxEvent {
+    let (id, meta) = meta(&transition.actor, transition.at);
+    let event = pb::TicketReferred {
+        meta: Some(meta),
+        ticket: Some(convert::ticket_summary(ticket)),
+        kind: convert::referral_kind(referral.kind).into(),
+        question: referral.question.clone(),
+        materials: referral.materials.clone(),
+        parties: referral.parties.clone(),
+        major: referral.major,
+        deadline: referral.deadline.map(convert::timestamp),
+        urgent: referral.urgent,
+    };
+    OutboxEvent::encode(id, REFERRED, &event)
 }
 
 /// Returns the `TicketEvent` of a co-handler's task dispatched, accepted or
@@ -119,10 +142,11 @@ mod tests {
 
     #[test]
     fn every_move_publishes_on_its_subject_and_the_rest_stays_in_the_history() {
-        for action in Action::ALL {
+        for action in Action::ALL.into_iter().filter(|a| *a != Action::Refer) {
             let subject = subject_for(Change::Move(action)).unwrap();
             assert!(subject.starts_with("dispatch.ticket."), "{subject}");
         }
+        assert_eq!(subject_for(Change::Move(Action::Refer)), None);
         assert_eq!(
             subject_for(Change::Move(Action::FollowUp)),
             Some("dispatch.ticket.followed_up")

@@ -286,6 +286,22 @@ pub fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
     }
 }
 
+/// Returns the desk's referral of `ticket` to a major legal-risk review of
+/// `question`, with `parties`.
+pub fn referral(ticket: &pb::Ticket, question: &str, parties: &[&str]) -> pb::ReferTicketRequest {
+    pb::ReferTicketRequest {
+        idempotency_key: format!("refer-{}", ticket.id),
+        ticket_id: ticket.id.clone(),
+        kind: pb::ReferralKind::LegalRisk.into(),
+        question: question.into(),
+        materials: vec![format!("ticket:{}", ticket.number)],
+        parties: parties.iter().map(|p| (*p).to_owned()).collect(),
+        major: true,
+        deadline: None,
+        urgent: false,
+    }
+}
+
 /// The holding unit signs for `ticket` and resolves it with `result`; the
 /// desk verifies the result as true.
 pub async fn handle_and_verify(
@@ -383,6 +399,18 @@ impl Actor {
     /// Makes the move `request`, or returns the refusal.
     pub async fn try_move(&self, request: pb::TransitionRequest) -> Result<pb::Ticket, Status> {
         let answer = self.client.clone().transition(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Refers a ticket to review as `request` says (see [`referral`]);
+    /// returns the ticket under review.
+    pub async fn refer(&self, request: pb::ReferTicketRequest) -> pb::Ticket {
+        granted("ReferTicket", self.try_refer(request).await)
+    }
+
+    /// Refers a ticket to review, or returns the refusal.
+    pub async fn try_refer(&self, request: pb::ReferTicketRequest) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().refer_ticket(request).await?;
         Ok(carried(answer.into_inner().ticket))
     }
 

@@ -113,6 +113,29 @@ pub enum TicketCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Refers a ticket waiting at the desk to case review (研判); it moves
+    /// again on the review's decision.
+    Refer {
+        ticket: String,
+        /// What the review is asked for.
+        #[arg(long, value_enum, ignore_case = true, default_value_t = ReferralKind::LegalRisk)]
+        kind: ReferralKind,
+        /// The question the review is to answer.
+        #[arg(long)]
+        question: String,
+        /// A party of the case (repeatable): an expert with a declared
+        /// interest in one is not seated.
+        #[arg(long)]
+        party: Vec<String>,
+        /// A reference to the case's materials (repeatable).
+        #[arg(long)]
+        material: Vec<String>,
+        /// A major matter: its panel has at least five experts.
+        #[arg(long)]
+        major: bool,
+        #[arg(long)]
+        urgent: bool,
+    },
     /// Asks for more working days (延期).
     Extend {
         ticket: String,
@@ -163,6 +186,28 @@ impl From<Channel> for pb::Channel {
     }
 }
 
+/// What a referral asks a review for (`--kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReferralKind {
+    /// Legal risk and consequences.
+    #[value(alias = "legal_risk")]
+    LegalRisk,
+    /// A professional opinion.
+    Professional,
+    /// Policy.
+    Policy,
+}
+
+impl From<ReferralKind> for pb::ReferralKind {
+    fn from(kind: ReferralKind) -> Self {
+        match kind {
+            ReferralKind::LegalRisk => pb::ReferralKind::LegalRisk,
+            ReferralKind::Professional => pb::ReferralKind::Professional,
+            ReferralKind::Policy => pb::ReferralKind::Policy,
+        }
+    }
+}
+
 /// A ticket's state (`--state`), spelled as tickets show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -177,6 +222,7 @@ pub enum State {
     Closed,
     Returned,
     Reopened,
+    UnderReview,
 }
 
 impl From<State> for pb::TicketState {
@@ -192,6 +238,7 @@ impl From<State> for pb::TicketState {
             State::Closed => pb::TicketState::Closed,
             State::Returned => pb::TicketState::Returned,
             State::Reopened => pb::TicketState::Reopened,
+            State::UnderReview => pb::TicketState::UnderReview,
         }
     }
 }
@@ -534,6 +581,29 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             let mut request = move_ticket(&t, pb::Action::Return);
             request.reason = reason;
             client.transition(request).await?.into_inner().ticket
+        }
+        TicketCommand::Refer {
+            ticket,
+            kind,
+            question,
+            party,
+            material,
+            major,
+            urgent,
+        } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::ReferTicketRequest {
+                idempotency_key: key.clone(),
+                ticket_id: t.id,
+                kind: pb::ReferralKind::from(kind).into(),
+                question,
+                materials: material,
+                parties: party,
+                major,
+                deadline: None,
+                urgent,
+            };
+            client.refer_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Extend {
             ticket,

@@ -51,6 +51,7 @@ platform::delegate_rpcs! {
         set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
         merge_tickets: pb::MergeTicketsRequest => pb::MergeTicketsResponse;
         split_ticket: pb::SplitTicketRequest => pb::SplitTicketResponse;
+        refer_ticket: pb::ReferTicketRequest => pb::ReferTicketResponse;
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
         get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;
     }

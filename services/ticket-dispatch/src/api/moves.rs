@@ -1,4 +1,5 @@
-//! Transition, RequestExtension, DecideExtension and SetClockPaused.
+//! Transition, ReferTicket, RequestExtension, DecideExtension and
+//! SetClockPaused.
 
 use platform::auth::Caller;
 use platform::error::AppError;
@@ -7,10 +8,12 @@ use proto::dispatch::v1 as pb;
 
 use super::{DispatchApi, given, id};
 use crate::application::extensions::{self, DecideExtension, RequestExtension};
+use crate::application::referrals::{self, Refer};
 use crate::application::tickets::{self, Move, MoveTask, MoveTicket, PauseClock, Step};
 use crate::convert;
 use crate::domain::escalation::UnitKind;
 use crate::domain::ids::{ExtensionId, TaskId, TicketId};
+use crate::domain::referral::ReferralRequest;
 use crate::domain::state::Action;
 use crate::domain::task::TaskAction;
 use crate::domain::unit::UnitRef;
@@ -68,6 +71,7 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
             cause: convert::reopen_cause_from(request.reopen_cause),
             reason: required_reason,
         },
+        Action::Refer => return Err(AppError::invalid("action", "use ReferTicket to refer")),
     };
     Ok(Move::Ticket(MoveTicket {
         ticket,
@@ -150,6 +154,41 @@ impl DispatchApi {
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
         tickets::transition(&self.ctx, &caller, key, cmd, |view| {
             pb::TransitionResponse {
+                ticket: Some(convert::ticket(view)),
+            }
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket_id = %request.ticket_id))]
+    pub(super) async fn refer_ticket(
+        &self,
+        caller: Caller,
+        request: pb::ReferTicketRequest,
+    ) -> Result<pb::ReferTicketResponse, AppError> {
+        let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
+        let deadline = match &request.deadline {
+            Some(ts) => Some(
+                convert::from_timestamp(ts)
+                    .ok_or_else(|| AppError::invalid("deadline", "must be a valid time"))?,
+            ),
+            None => None,
+        };
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
+        let cmd = Refer {
+            ticket,
+            referral: ReferralRequest {
+                kind: convert::referral_kind_from(request.kind),
+                question: request.question,
+                materials: request.materials,
+                parties: request.parties,
+                major: request.major,
+                deadline,
+                urgent: request.urgent,
+            },
+        };
+        referrals::refer_ticket(&self.ctx, &caller, key, cmd, |view| {
+            pb::ReferTicketResponse {
                 ticket: Some(convert::ticket(view)),
             }
         })

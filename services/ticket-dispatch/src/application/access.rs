@@ -83,9 +83,12 @@ pub fn may_move(caller: &Caller, action: Action, ticket: &Ticket) -> Result<(), 
                 ))
             }
         }
-        Action::Dispatch | Action::Verify | Action::FollowUp | Action::Close | Action::Reopen => {
-            require_desk(caller, action.as_str())
-        }
+        Action::Dispatch
+        | Action::Verify
+        | Action::FollowUp
+        | Action::Close
+        | Action::Reopen
+        | Action::Refer => require_desk(caller, action.as_str()),
     }
 }
 
@@ -209,6 +212,7 @@ pub const POLICY: &[Rule] = &[
     rule("SetClockPaused", DESK),
     rule("MergeTickets", DESK),
     rule("SplitTicket", DESK),
+    rule("ReferTicket", DESK),
     rule(
         "GetStatistics",
         &[

@@ -9,6 +9,7 @@
 //! - [`tickets`]: Transition (moves of a ticket and of its tasks),
 //!   SetClockPaused, MergeTickets, SplitTicket;
 //! - [`extensions`]: RequestExtension, DecideExtension;
+//! - [`referrals`]: ReferTicket, and the review's decision carried out;
 //! - [`queries`], [`statistics`]: GetTicket, ListTickets, GetStatistics,
 //!   GetAssessment;
 //! - [`deadlines`], [`routing`]: what the timers and the router do;
@@ -19,6 +20,7 @@ pub mod deadlines;
 pub mod extensions;
 pub mod intake;
 pub mod queries;
+pub mod referrals;
 pub mod routing;
 pub mod statistics;
 pub mod tickets;
@@ -73,7 +75,9 @@ impl From<DomainError> for AppError {
             | DomainError::ClockNotStarted
             | DomainError::NotAnOriginal(_)
             | DomainError::NotAtTheDesk(_)
-            | DomainError::NotAnOpenDuplicate => AppError::FailedPrecondition(err.to_string()),
+            | DomainError::NotAnOpenDuplicate
+            | DomainError::AwaitsDecision
+            | DomainError::NotUnderReview(_) => AppError::FailedPrecondition(err.to_string()),
         }
     }
 }

@@ -251,7 +251,7 @@ async fn responsible_unit(
 }
 
 /// Gives `unit` a co-handler's task, with the timers of its own clock.
-async fn add_co_handler<A: Message>(
+pub(super) async fn add_co_handler<A: Message>(
     work: &mut Work<A>,
     rules: &DeadlineRules,
     ticket: &mut Ticket,
@@ -268,7 +268,7 @@ async fn add_co_handler<A: Message>(
 }
 
 /// Closes the open duplicates of `original`, which just closed.
-async fn close_duplicates<A: Message>(
+pub(super) async fn close_duplicates<A: Message>(
     work: &mut Work<A>,
     rules: &DeadlineRules,
     original: &Ticket,

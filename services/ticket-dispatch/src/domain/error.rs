@@ -62,6 +62,12 @@ pub enum DomainError {
     /// Only a ticket waiting at the desk is merged.
     #[error("ticket is {0}; only a ticket waiting at the desk can be merged")]
     NotAtTheDesk(TicketState),
+    /// A ticket under review moves only on the review's decision.
+    #[error("ticket is under review; it moves on the review's decision")]
+    AwaitsDecision,
+    /// A review's decision is carried out only on a ticket under review.
+    #[error("ticket is {0}, not under review; the decision cannot be carried out on it")]
+    NotUnderReview(TicketState),
     /// Only an open duplicate is split off.
     #[error("only an open duplicate can be split off")]
     NotAnOpenDuplicate,

@@ -8,6 +8,7 @@
 //! - [`intake`], [`channel`], [`category`], [`grid`], [`unit`]: what a new
 //!   ticket is made of, where it goes first and who holds it;
 //! - [`extension`]: requests for more time;
+//! - [`referral`]: referral to case review and its decision carried out;
 //! - [`stats`]: the KPIs and the assessment of villages;
 //! - [`ids`], [`error`]: identities and refusals;
 //! - `fixtures`: values for tests (feature `testkit`).
@@ -24,6 +25,7 @@ pub mod fixtures;
 pub mod grid;
 pub mod ids;
 pub mod intake;
+pub mod referral;
 pub mod state;
 pub mod stats;
 pub mod task;

@@ -2,7 +2,8 @@
 //! explicit state machine, after 12345 work-order practice:
 //! 受理 received → 派单 dispatched → 签收 accepted → 办理 in progress →
 //! 办结 resolved → 核查 verified → 回访 followed up → closed; 退单 returned to
-//! the desk for redispatch; reopened.
+//! the desk for redispatch; reopened; 研判 referred from the desk to case
+//! review, until the review's decision redispatches or closes it.
 
 use std::fmt;
 
@@ -29,6 +30,8 @@ pub enum TicketState {
     Returned,
     /// Sent back to its unit: untrue, unsatisfactory, or not solved.
     Reopened,
+    /// 研判中: referred to case review; only its decision moves it on.
+    UnderReview,
 }
 
 /// What can be done to a ticket.
@@ -43,6 +46,7 @@ pub enum Action {
     FollowUp,
     Close,
     Reopen,
+    Refer,
 }
 
 /// Why a ticket was reopened.
@@ -85,7 +89,7 @@ impl ReopenCause {
 
 impl TicketState {
     /// Every state, in the order of a ticket's life.
-    pub const ALL: [TicketState; 10] = [
+    pub const ALL: [TicketState; 11] = [
         TicketState::Received,
         TicketState::Dispatched,
         TicketState::Accepted,
@@ -96,6 +100,7 @@ impl TicketState {
         TicketState::Closed,
         TicketState::Returned,
         TicketState::Reopened,
+        TicketState::UnderReview,
     ];
 
     /// Returns the stored name, e.g. `IN_PROGRESS`.
@@ -111,6 +116,7 @@ impl TicketState {
             TicketState::Closed => "CLOSED",
             TicketState::Returned => "RETURNED",
             TicketState::Reopened => "REOPENED",
+            TicketState::UnderReview => "UNDER_REVIEW",
         }
     }
 
@@ -123,7 +129,7 @@ impl TicketState {
     pub fn allowed(self) -> &'static [Action] {
         use Action::*;
         match self {
-            TicketState::Received => &[Dispatch],
+            TicketState::Received => &[Dispatch, Refer],
             TicketState::Dispatched => &[Accept, Return],
             TicketState::Accepted => &[Start, Resolve, Return],
             TicketState::InProgress => &[Resolve, Return],
@@ -133,8 +139,11 @@ impl TicketState {
             TicketState::Verified => &[FollowUp, Close, Reopen],
             TicketState::FollowedUp => &[Close, Reopen],
             TicketState::Closed => &[Reopen],
-            TicketState::Returned => &[Dispatch],
+            TicketState::Returned => &[Dispatch, Refer],
             TicketState::Reopened => &[Dispatch, Accept],
+            // The review's decision: a redispatch, or closure with it as
+            // the result.
+            TicketState::UnderReview => &[Dispatch, Close],
         }
     }
 
@@ -160,6 +169,7 @@ impl TicketState {
             Action::FollowUp => TicketState::FollowedUp,
             Action::Close => TicketState::Closed,
             Action::Reopen => TicketState::Reopened,
+            Action::Refer => TicketState::UnderReview,
         })
     }
 
@@ -187,7 +197,7 @@ impl TicketState {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Dispatch,
         Action::Accept,
         Action::Start,
@@ -197,6 +207,7 @@ impl Action {
         Action::FollowUp,
         Action::Close,
         Action::Reopen,
+        Action::Refer,
     ];
 
     /// Parses an action's name.
@@ -216,6 +227,7 @@ impl Action {
             Action::FollowUp => "follow_up",
             Action::Close => "close",
             Action::Reopen => "reopen",
+            Action::Refer => "refer",
         }
     }
 }
@@ -311,5 +323,22 @@ mod tests {
                 TicketState::Reopened
             ]
         );
+    }
+
+    #[test]
+    fn a_ticket_at_the_desk_is_referred_and_only_the_decision_moves_it_on() {
+        for at_desk in [TicketState::Received, TicketState::Returned] {
+            assert_eq!(
+                at_desk.apply(Action::Refer).unwrap(),
+                TicketState::UnderReview
+            );
+        }
+        assert!(TicketState::Dispatched.apply(Action::Refer).is_err());
+        assert_eq!(
+            TicketState::UnderReview.allowed(),
+            [Action::Dispatch, Action::Close]
+        );
+        assert!(!TicketState::UnderReview.clock_runs());
+        assert!(TicketState::UnderReview.apply(Action::Accept).is_err());
     }
 }

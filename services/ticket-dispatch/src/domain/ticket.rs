@@ -13,6 +13,7 @@ use super::extension::{Extension, ExtensionState};
 use super::grid::{LatLng, Placement};
 use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::Intake;
+use super::referral::{CarryOut, Referral, ReviewDecision};
 use super::state::{Action, ReopenCause, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
 use super::timer::{DeadlineReached, PlannedTimer, Timer, TimerKind};
@@ -280,13 +281,15 @@ impl Ticket {
     }
 
     /// Checks that the ticket may be dispatched on its own: a duplicate
-    /// closes with the ticket it repeats.
+    /// closes with the ticket it repeats, and a ticket under review moves
+    /// on the review's decision.
     ///
     /// # Errors
-    /// [`DomainError::RepeatsAnother`].
+    /// [`DomainError::RepeatsAnother`], [`DomainError::AwaitsDecision`].
     pub fn ensure_dispatchable(&self) -> Result<(), DomainError> {
         match self.duplicate_of {
             Some(_) => Err(DomainError::RepeatsAnother),
+            None if self.state == TicketState::UnderReview => Err(DomainError::AwaitsDecision),
             None => Ok(()),
         }
     }
@@ -309,6 +312,53 @@ impl Ticket {
             cause: None,
         };
         self.step(Action::Dispatch, note, stamp, rules)
+    }
+
+    /// The desk refers the ticket to case review (研判): it waits, its
+    /// clock still, until the review's decision.
+    ///
+    /// # Errors
+    /// A duplicate, or a ticket not waiting at the desk.
+    pub fn refer(
+        &mut self,
+        referral: &Referral,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        self.ensure_dispatchable()?;
+        let note = Note::reason(Some(referral.question.clone()));
+        self.step(Action::Refer, note, stamp, rules)
+    }
+
+    /// Carries out the review's decision: a redispatch to the lead unit it
+    /// names (the co-handlers' tasks are added after), or closure with its
+    /// result.
+    ///
+    /// # Errors
+    /// [`DomainError::NotUnderReview`].
+    pub fn carry_out(
+        &mut self,
+        decision: &ReviewDecision,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        if self.state != TicketState::UnderReview {
+            return Err(DomainError::NotUnderReview(self.state));
+        }
+        match &decision.carry_out {
+            CarryOut::Redispatch { lead, .. } => {
+                let note = Note {
+                    reason: Some(decision.note()),
+                    unit: Some(lead.clone()),
+                    cause: None,
+                };
+                self.step(Action::Dispatch, note, stamp, rules)
+            }
+            CarryOut::Close { result } => {
+                let note = Note::reason(Some(format!("{result} ({})", decision.note())));
+                self.step(Action::Close, note, stamp, rules)
+            }
+        }
     }
 
     /// The holding unit signs for the ticket.
@@ -435,6 +485,9 @@ impl Ticket {
     ) -> Result<Transition, DomainError> {
         if self.state == TicketState::Verified && !reporter_unreachable {
             return Err(DomainError::FollowUpFirst);
+        }
+        if self.state == TicketState::UnderReview {
+            return Err(DomainError::AwaitsDecision);
         }
         self.step(Action::Close, Note::reason(reason), stamp, rules)
     }
@@ -1224,5 +1277,96 @@ mod tests {
             assert_eq!(Change::parse(change.as_str()), Some(change));
         }
         assert_eq!(Change::parse("teleport"), None);
+    }
+
+    fn referral() -> Referral {
+        crate::domain::referral::ReferralRequest {
+            kind: Some(crate::domain::referral::ReferralKind::LegalRisk),
+            question: "拆除违建的法律风险".into(),
+            materials: vec![],
+            parties: vec![],
+            major: true,
+            deadline: None,
+            urgent: false,
+        }
+        .check(monday())
+        .unwrap()
+    }
+
+    fn decision(carry_out: CarryOut) -> ReviewDecision {
+        ReviewDecision {
+            review: "r-1".into(),
+            outcome: "adopted".into(),
+            reasons: "依法稳妥".into(),
+            carry_out,
+        }
+    }
+
+    #[test]
+    fn a_referred_ticket_waits_for_the_decision_with_its_clock_still() {
+        let rules = rules();
+        let mut ticket = received(Channel::Hotline12345);
+        assert_eq!(ticket.state, TicketState::Received);
+        let referred = ticket.refer(&referral(), &desk(), &rules).unwrap();
+        assert_eq!(referred.to, TicketState::UnderReview);
+        assert_eq!(referred.reason.as_deref(), Some("拆除违建的法律风险"));
+        assert!(ticket.timers(&rules, monday()).is_empty());
+        let squad = unit(UnitKind::Department, "URBAN_MANAGEMENT");
+        assert_eq!(
+            ticket.dispatch(squad, None, &desk(), &rules).unwrap_err(),
+            DomainError::AwaitsDecision
+        );
+        assert_eq!(
+            ticket.close(true, None, &desk(), &rules).unwrap_err(),
+            DomainError::AwaitsDecision
+        );
+    }
+
+    #[test]
+    fn a_decision_redispatches_to_the_unit_it_names_with_a_new_clock() {
+        let rules = rules();
+        let mut ticket = received(Channel::Hotline12345);
+        ticket.refer(&referral(), &desk(), &rules).unwrap();
+        let lead = unit(UnitKind::Department, "URBAN_MANAGEMENT");
+        let carried = ticket
+            .carry_out(
+                &decision(CarryOut::Redispatch {
+                    lead: lead.clone(),
+                    co_handlers: vec![],
+                }),
+                &desk(),
+                &rules,
+            )
+            .unwrap();
+        assert_eq!(carried.to, TicketState::Dispatched);
+        assert_eq!(ticket.assignee, Some(lead));
+        assert_eq!(
+            carried.reason.as_deref(),
+            Some("review r-1 decided: adopted; 依法稳妥")
+        );
+        assert!(!ticket.timers(&rules, monday()).is_empty());
+    }
+
+    #[test]
+    fn a_decision_closes_the_ticket_with_its_result_and_only_a_ticket_under_review() {
+        let rules = rules();
+        let close = decision(CarryOut::Close {
+            result: "不予拆除，补办手续".into(),
+        });
+        let mut waiting = received(Channel::Hotline12345);
+        assert_eq!(
+            waiting.carry_out(&close, &desk(), &rules).unwrap_err(),
+            DomainError::NotUnderReview(TicketState::Received)
+        );
+        waiting.refer(&referral(), &desk(), &rules).unwrap();
+        let closed = waiting.carry_out(&close, &desk(), &rules).unwrap();
+        assert_eq!(closed.to, TicketState::Closed);
+        assert!(
+            closed
+                .reason
+                .unwrap()
+                .starts_with("不予拆除，补办手续 (review r-1")
+        );
+        assert!(dispatched().refer(&referral(), &desk(), &rules).is_err());
     }
 }

@@ -7,6 +7,7 @@ mod intake;
 mod lifecycle;
 mod outage;
 mod policy;
+mod referrals;
 mod stats;
 mod stored;
 mod timers;
