@@ -12,6 +12,8 @@ if [ "$which" = all ] || [ "$which" = resolve ]; then
   cargo bench -j2 -p grid-registry --bench resolve
 fi
 if [ "$which" = all ] || [ "$which" = intake ]; then
+  # Dispatch's registry runs as its own release binary.
+  cargo build --release -j2 --bin grid-registry
   cargo bench -j2 -p ticket-dispatch --bench intake
 fi
 if [ "$which" = all ] || [ "$which" = ledger ]; then

@@ -23,6 +23,30 @@ for service in "${services[@]}"; do
 done
 [ "$failed" = 0 ] && echo "check-deps: no service depends on another (${#services[@]} services)"
 
+# Not even a test build links another service: a test kit runs a neighbour
+# as its binary (platform::testing::ServiceProcess, crates/fixtures). Only
+# the system tests in tests/ (and tools such as the CLI) link several.
+linked=$(cargo metadata --offline --no-deps --format-version 1 | python3 -c '
+import json, sys
+meta = json.load(sys.stdin)
+services = {p["name"] for p in meta["packages"] if "/services/" in p["manifest_path"]}
+for p in meta["packages"]:
+    if p["name"] not in services:
+        continue
+    for dep in p["dependencies"]:
+        if dep["name"] in services and dep["name"] != p["name"]:
+            kind = dep["kind"] or "normal"
+            print("%s lists the service %s (%s)" % (p["name"], dep["name"], kind))
+')
+if [ -n "$linked" ]; then
+  while read -r line; do
+    echo "check-deps: $line; run it as a process in the test kit (crates/fixtures)" >&2
+  done <<<"$linked"
+  failed=1
+else
+  echo "check-deps: no service's tests link another service"
+fi
+
 # No test kit in an ordinary build: what `cargo build --workspace --bins`
 # compiles (every member's normal edges, features unified across them) turns
 # on no crate's `testkit`. Only dev-dependencies do, or a feature a tool is

@@ -230,6 +230,230 @@ impl ScratchDatabase {
     }
 }
 
+impl ScratchDatabase {
+    /// Returns the URL a process connects to this database with.
+    pub fn url(&self) -> String {
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let base = url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&url);
+        format!("{base}/{}", self.name)
+    }
+}
+
+/// Returns the path of the workspace binary `name`: in `WEIGRID_BIN_DIR`
+/// when it is set, else beside the running test's own executable
+/// (`target/debug/deps/<test>` → `target/debug/<name>`), where a workspace
+/// build (`make test`, `cargo build --bins`) puts it.
+///
+/// # Panics
+/// The binary is not built: the message says how to build it.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let dir = match std::env::var_os("WEIGRID_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent()?.parent().map(PathBuf::from))
+            .expect("the test executable lies in target/<profile>/deps"),
+    };
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo build --bin {name}` first (make test does), \
+         or set WEIGRID_BIN_DIR to the directory that holds it",
+        path.display()
+    );
+    path
+}
+
+/// A service's own binary run as a process for a test, as a deployment runs
+/// it: configured only through `WEIGRID_<SERVICE>__…` variables (the test
+/// kits' settings: development tokens, loopback, no metrics endpoint, a
+/// private NATS prefix), asked for readiness over the gRPC health service,
+/// stopped with SIGTERM (or killed, an outage without warning) and started
+/// again with the same configuration. Dropping it kills the process.
+///
+/// A test kit runs the neighbours of the service under test this way, so
+/// that no service's test build compiles another service.
+pub struct ServiceProcess {
+    binary: PathBuf,
+    health: String,
+    env: Vec<(String, String)>,
+    addr: SocketAddr,
+    child: Option<Child>,
+}
+
+impl ServiceProcess {
+    /// Starts the workspace binary `binary` (configuration prefix
+    /// `WEIGRID_<SERVICE>__` from `service`) listening on `addr`, over the
+    /// database at `database_url`, on the NATS subject `prefix`, with
+    /// `settings` (keys without the service's prefix, later ones winning),
+    /// and waits until its health service reports `health` (e.g.
+    /// `weigrid.registry.v1.RegistryService`) SERVING.
+    ///
+    /// # Panics
+    /// The binary is missing, exits, or is not ready within 30 s.
+    pub async fn start(
+        binary: &str,
+        service: &str,
+        health: &str,
+        addr: SocketAddr,
+        database_url: &str,
+        prefix: &str,
+        settings: &[(&str, String)],
+    ) -> Self {
+        let process = [
+            ("DATABASE__URL", database_url.to_owned()),
+            ("DATABASE__MIGRATE_AT_START", "true".to_owned()),
+            ("GRPC__LISTEN", addr.to_string()),
+            ("TELEMETRY__FORMAT", "json".to_owned()),
+        ];
+        let env = test_environment(service, prefix, &[&process, settings]).collect();
+        let mut process = Self {
+            binary: workspace_binary(binary),
+            health: health.to_owned(),
+            env,
+            addr,
+            child: None,
+        };
+        process.resume().await;
+        process
+    }
+
+    /// Returns where the service listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Starts the process again after [`ServiceProcess::stop`] or
+    /// [`ServiceProcess::kill`], with the same configuration, and waits
+    /// until it is ready. Its log (warnings and above, or what
+    /// `WEIGRID_TEST_CHILD_LOG` says as `RUST_LOG`) joins the test's output.
+    ///
+    /// # Panics
+    /// As [`ServiceProcess::start`].
+    pub async fn resume(&mut self) {
+        assert!(self.child.is_none(), "the process is already running");
+        let child = Command::new(&self.binary)
+            .envs(self.env.iter().cloned())
+            .env(
+                "RUST_LOG",
+                std::env::var("WEIGRID_TEST_CHILD_LOG").unwrap_or("warn".into()),
+            )
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", self.binary.display()));
+        self.child = Some(child);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                self.child = None;
+                panic!("{} exited at start: {status}", self.binary.display());
+            }
+            if self.serving().await {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} was not ready within 30 s",
+                self.binary.display()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Asks the health service whether the service is SERVING.
+    async fn serving(&self) -> bool {
+        use tonic_health::pb::health_client::HealthClient;
+        use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
+        let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("http://{}", self.addr))
+        else {
+            return false;
+        };
+        let Ok(channel) = endpoint
+            .connect_timeout(Duration::from_millis(500))
+            .timeout(Duration::from_secs(1))
+            .connect()
+            .await
+        else {
+            return false;
+        };
+        HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: self.health.clone(),
+            })
+            .await
+            .is_ok_and(|answer| answer.into_inner().status() == ServingStatus::Serving)
+    }
+
+    /// Stops the service as Kubernetes does (SIGTERM) and waits for it to
+    /// exit; kills it after 10 s.
+    pub async fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Kills the service without warning (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Returns the `WEIGRID_<SERVICE>__…` variables of a test instance:
+/// development tokens, no metrics endpoint, NATS at `WEIGRID__NATS__URL`
+/// (else 127.0.0.1:4222) under `prefix`, a quick outbox relay; then each of
+/// `layers` (keys without the service's prefix), later ones winning.
+fn test_environment(
+    service: &str,
+    prefix: &str,
+    layers: &[&[(&str, String)]],
+) -> impl Iterator<Item = (String, String)> {
+    let nats =
+        std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let base = [
+        ("AUTH__MODE", "dev".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.to_owned()),
+        ("NATS__URL", nats),
+        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
+    ];
+    let upper = service.to_uppercase();
+    let settings: Vec<(String, String)> = base
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .chain(
+            layers
+                .iter()
+                .flat_map(|layer| layer.iter().map(|(k, v)| ((*k).to_owned(), v.clone()))),
+        )
+        .map(|(k, v)| (format!("WEIGRID_{upper}__{k}"), v))
+        .collect();
+    settings.into_iter()
+}
+
 /// Loads `service`'s configuration for a test instance: a free port, no
 /// metrics endpoint, NATS at `WEIGRID__NATS__URL` (else 127.0.0.1:4222)
 /// under `prefix`, a quick outbox relay; then `settings`, keys without the
@@ -243,23 +467,9 @@ pub fn service_config<T: serde::de::DeserializeOwned + crate::config::Validate>(
     prefix: &str,
     settings: &[(&str, String)],
 ) -> T {
-    let nats =
-        std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
-    let base = [
-        ("AUTH__MODE", "dev".to_owned()),
-        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
-        ("METRICS__ENABLED", "false".to_owned()),
-        ("NATS__PREFIX", prefix.to_owned()),
-        ("NATS__URL", nats),
-        ("OUTBOX__POLL_INTERVAL", "50ms".to_owned()),
-    ];
-    let upper = service.to_uppercase();
-    let env: std::collections::HashMap<String, String> = base
-        .iter()
-        .map(|(k, v)| (*k, v.clone()))
-        .chain(settings.iter().map(|(k, v)| (*k, v.clone())))
-        .map(|(k, v)| (format!("WEIGRID_{upper}__{k}"), v))
-        .collect();
+    let listen = [("GRPC__LISTEN", "127.0.0.1:0".to_owned())];
+    let env: std::collections::HashMap<String, String> =
+        test_environment(service, prefix, &[&listen, settings]).collect();
     crate::config::load_from(service, defaults, &env).expect("test configuration is valid")
 }
 

@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::grpc::client::Outgoing;
@@ -23,6 +22,8 @@ use sqlx::PgPool;
 use tonic::Status;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+pub use fixtures::town::{grid_request, rect, small_town, start_time};
 
 use crate::config::DEFAULTS;
 use crate::{App, RegistryConfig};
@@ -49,12 +50,6 @@ pub fn test_config(prefix: &str, overrides: &[(&str, String)]) -> RegistryConfig
     ];
     settings.extend_from_slice(overrides);
     platform::testing::service_config("registry", DEFAULTS, prefix, &settings)
-}
-
-pub fn start_time() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
-        .unwrap()
-        .to_utc()
 }
 
 impl TestApp {
@@ -144,89 +139,6 @@ fn client(channel: Channel, role: Role, scope: Option<&str>) -> Client {
 /// Returns a development token of the subject `test-<role>`.
 pub fn token(role: Role, scope: Option<&str>) -> String {
     platform::testing::token(&format!("test-{role}"), role, scope)
-}
-
-/// A rectangle as a proto polygon.
-pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> pb::Polygon {
-    let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
-    pb::Polygon {
-        exterior: Some(pb::Ring {
-            points: ring
-                .iter()
-                .map(|&(lng, lat)| pb::LatLng { lat, lng })
-                .collect(),
-        }),
-        holes: Vec::new(),
-    }
-}
-
-pub fn grid_request(
-    code: &str,
-    level: pb::GridLevel,
-    parent: &str,
-    boundary: pb::Polygon,
-) -> pb::CreateGridRequest {
-    let micro = level == pb::GridLevel::Micro;
-    pb::CreateGridRequest {
-        idempotency_key: String::new(),
-        code: code.into(),
-        name: format!("{code} name"),
-        level: level.into(),
-        parent_code: parent.into(),
-        boundary: Some(boundary),
-        households: if micro { 30 } else { 0 },
-        party_group: if micro {
-            format!("{code} 党小组")
-        } else {
-            String::new()
-        },
-    }
-}
-
-/// Creates a small town (for this crate's tests and those of services
-/// that ask the registry): LX (121.00–121.10 E, 30.00–30.10 N) with two
-/// villages V1 (west) and V2 (east), one area point each, and two
-/// micro-grids per area split at 30.05 N:
-/// V1-A1-M01 (south-west), V1-A1-M02 (north-west), V2-A1-M01, V2-A1-M02.
-pub async fn small_town(client: &mut Client) {
-    use pb::GridLevel::*;
-    let grids = [
-        grid_request("LX", Town, "", rect(121.0, 30.0, 121.1, 30.1)),
-        grid_request("V1", Village, "LX", rect(121.0, 30.0, 121.05, 30.1)),
-        grid_request("V2", Village, "LX", rect(121.05, 30.0, 121.1, 30.1)),
-        grid_request("V1-A1", Area, "V1", rect(121.0, 30.0, 121.05, 30.1)),
-        grid_request("V2-A1", Area, "V2", rect(121.05, 30.0, 121.1, 30.1)),
-        grid_request(
-            "V1-A1-M01",
-            Micro,
-            "V1-A1",
-            rect(121.0, 30.0, 121.05, 30.05),
-        ),
-        grid_request(
-            "V1-A1-M02",
-            Micro,
-            "V1-A1",
-            rect(121.0, 30.05, 121.05, 30.1),
-        ),
-        grid_request(
-            "V2-A1-M01",
-            Micro,
-            "V2-A1",
-            rect(121.05, 30.0, 121.1, 30.05),
-        ),
-        grid_request(
-            "V2-A1-M02",
-            Micro,
-            "V2-A1",
-            rect(121.05, 30.05, 121.1, 30.1),
-        ),
-    ];
-    for request in grids {
-        client
-            .create_grid(request)
-            .await
-            .expect("the small town is valid");
-    }
 }
 
 /// A typed registry client acting for one caller: each call returns the

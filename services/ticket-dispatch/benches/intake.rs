@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use grid_registry::testing::{TestApp as Registry, small_town};
+use fixtures::registry::TestRegistry;
 use platform::auth::Role;
 use platform::bench::{Measured, measure};
 use platform::clock::SystemClock;
@@ -92,20 +92,15 @@ async fn main() -> anyhow::Result<()> {
         .connect(&admin_url)
         .await?;
     let id = std::process::id();
-    let (registry_db, dispatch_db, raw_db) = (
-        format!("weigrid_bench_registry_{id}"),
+    let (dispatch_db, raw_db) = (
         format!("weigrid_bench_dispatch_{id}"),
         format!("weigrid_bench_raw_{id}"),
     );
 
-    // The registry with a small town, and dispatch asking it.
-    let registry_pool = database(&admin, &base, &registry_db).await?;
-    let mut registry = Registry::spawn_with(
-        registry_pool,
-        grid_registry::testing::test_config(&platform::testing::unique_prefix(), &[]),
-    )
-    .await;
-    small_town(&mut registry.operator().await).await;
+    // The registry (its release binary, as deployed) with a small town, and
+    // dispatch asking it.
+    let registry_addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let registry = TestRegistry::start(registry_addr, &[]).await;
     let dispatch_pool = database(&admin, &base, &dispatch_db).await?;
     let prefix = platform::testing::unique_prefix();
     let mut env = std::collections::HashMap::new();
@@ -133,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     let addr = dispatch.addr();
-    let token = grid_registry::testing::token(Role::TownOperator, None);
+    let token = platform::testing::token("bench-desk", Role::TownOperator, None);
     let channel = Channel::from_shared(format!("http://{addr}"))?
         .connect()
         .await?;
@@ -276,8 +271,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     dispatch.stop().await?;
-    registry.shutdown().await;
-    for name in [registry_db, dispatch_db, raw_db] {
+    registry.cleanup().await;
+    for name in [dispatch_db, raw_db] {
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
         )))

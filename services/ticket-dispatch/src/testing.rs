@@ -1,5 +1,6 @@
 //! A dispatch instance on a free port over a test's own database, next to a
-//! grid registry on a database of its own (created here, dropped by
+//! grid registry run as its own binary on a database of its own
+//! ([`fixtures::registry::TestRegistry`], dropped by
 //! [`TestDispatch::cleanup`]), with a manual clock: the harness of this
 //! crate's API tests and of the services that talk to dispatch. An
 //! [`Actor`] calls it as one caller, with typed answers, so that a test
@@ -11,7 +12,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use grid_registry::testing::{TestApp as TestRegistry, small_town};
+pub use fixtures::registry::TestRegistry;
+pub use fixtures::start_time;
 use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::grpc::client::Outgoing;
@@ -52,7 +54,6 @@ pub struct TestDispatch {
     pub config: DispatchConfig,
     pub registry: Option<TestRegistry>,
     served: Served<App>,
-    registry_db: Option<ScratchDatabase>,
     /// Dispatch's own database, when another service's test runs it.
     own_db: Option<ScratchDatabase>,
 }
@@ -113,7 +114,7 @@ impl TestDispatch {
     }
 
     async fn start(pool: PgPool, config: DispatchConfig, own_db: Option<ScratchDatabase>) -> Self {
-        let clock = ManualClock::new(grid_registry::testing::start_time());
+        let clock = ManualClock::new(start_time());
         let served = Served::start(pool, config.clone(), Arc::new(clock.clone())).await;
         Self {
             addr: served.addr(),
@@ -121,7 +122,6 @@ impl TestDispatch {
             config,
             registry: None,
             served,
-            registry_db: None,
             own_db,
         }
     }
@@ -146,80 +146,30 @@ impl TestDispatch {
 
     /// Starts the registry as [`TestDispatch::start_registry`] does, with
     /// configuration `overrides` (`WEIGRID_REGISTRY__…` keys without the
-    /// prefix, e.g. `AUTH__AUDIENCE`).
+    /// prefix, e.g. `AUTH__AUDIENCE`). A registry stopped by
+    /// [`TestDispatch::stop_registry`] comes back over its own database.
     pub async fn start_registry_with(&mut self, overrides: &[(&str, String)]) {
-        let port = self
-            .config
-            .clients
-            .registry
-            .endpoint
-            .rsplit(':')
+        let endpoint = &self.config.clients.registry.endpoint;
+        let addr: SocketAddr = endpoint
+            .rsplit('/')
             .next()
-            .unwrap()
-            .to_owned();
-        if self.registry_db.is_none() {
-            self.registry_db = Some(ScratchDatabase::create("registry").await);
-        }
-        let pool = self
-            .registry_db
-            .as_ref()
-            .map(|db| db.pool.clone())
-            .expect("created above");
-        // The town is registered first on a private port, then the registry
-        // comes up where dispatch looks for it with everything in place, as
-        // a registry returning from an outage would.
-        let prefix = platform::testing::unique_prefix();
-        let mut setup = TestRegistry::spawn_with(
-            pool.clone(),
-            grid_registry::testing::test_config(&prefix, &[]),
-        )
-        .await;
-        let mut client = setup.operator().await;
-        if client
-            .get_grid(registry::GetGridRequest {
-                code: "LX".into(),
-                ..Default::default()
-            })
-            .await
-            .is_err()
-        {
-            small_town(&mut client).await;
-            for (code, name) in [
-                ("ECOLOGICAL_ENVIRONMENT", "生态环境"),
-                ("FIRE_SAFETY", "消防安全"),
-                ("SOCIAL_STABILITY", "社会稳定"),
-            ] {
-                client
-                    .upsert_safety_domain(registry::UpsertSafetyDomainRequest {
-                        domain: Some(registry::SafetyDomain {
-                            code: code.into(),
-                            name: name.into(),
-                        }),
-                        ..Default::default()
-                    })
-                    .await
-                    .unwrap();
+            .and_then(|authority| authority.parse().ok())
+            .unwrap_or_else(|| panic!("the registry endpoint {endpoint} is host:port"));
+        match self.registry.as_mut() {
+            Some(registry) => registry.restart(overrides).await,
+            None => {
+                let registry = TestRegistry::start_with(addr, overrides, responsible_units).await;
+                self.registry = Some(registry);
             }
-            client
-                .upsert_department(registry::UpsertDepartmentRequest {
-                    department: Some(registry::Department {
-                        code: "URBAN_MANAGEMENT".into(),
-                        name: "城管中队".into(),
-                        kind: registry::DepartmentKind::Regulatory.into(),
-                        regulates: vec![registry::ObjectKind::Shop.into()],
-                        domains: vec!["ECOLOGICAL_ENVIRONMENT".into()],
-                    }),
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
         }
-        setup.shutdown().await;
-        let mut settings = vec![("GRPC__LISTEN", format!("127.0.0.1:{port}"))];
-        settings.extend_from_slice(overrides);
-        let config = grid_registry::testing::test_config(&prefix, &settings);
-        let registry = TestRegistry::spawn_with(pool, config).await;
-        self.registry = Some(registry);
+    }
+
+    /// Stops the registry (SIGTERM): an outage dispatch must ride out. Its
+    /// database stays for [`TestDispatch::start_registry`].
+    pub async fn stop_registry(&mut self) {
+        if let Some(registry) = self.registry.as_mut() {
+            registry.shutdown().await;
+        }
     }
 
     /// Returns a client acting with `role` in `scope`.
@@ -265,16 +215,47 @@ impl TestDispatch {
     /// Stops both services and drops the databases created here.
     pub async fn cleanup(mut self) {
         self.stop().await;
-        if let Some(mut registry) = self.registry.take() {
-            registry.shutdown().await;
+        if let Some(registry) = self.registry.take() {
+            registry.cleanup().await;
         }
-        for db in [self.registry_db.take(), self.own_db.take()]
-            .into_iter()
-            .flatten()
-        {
+        if let Some(db) = self.own_db.take() {
             db.drop_database().await;
         }
     }
+}
+
+/// Registers one responsible department per safety domain the categories
+/// of the tests use, beside the small town.
+async fn responsible_units(mut client: fixtures::town::Client) {
+    for (code, name) in [
+        ("ECOLOGICAL_ENVIRONMENT", "生态环境"),
+        ("FIRE_SAFETY", "消防安全"),
+        ("SOCIAL_STABILITY", "社会稳定"),
+    ] {
+        client
+            .upsert_safety_domain(registry::UpsertSafetyDomainRequest {
+                domain: Some(registry::SafetyDomain {
+                    code: code.into(),
+                    name: name.into(),
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("the safety domain is kept");
+    }
+    client
+        .upsert_department(registry::UpsertDepartmentRequest {
+            department: Some(registry::Department {
+                code: "URBAN_MANAGEMENT".into(),
+                name: "城管中队".into(),
+                kind: registry::DepartmentKind::Regulatory.into(),
+                regulates: vec![registry::ObjectKind::Shop.into()],
+                domains: vec!["ECOLOGICAL_ENVIRONMENT".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("the department is kept");
 }
 
 /// Returns a move of `ticket`.

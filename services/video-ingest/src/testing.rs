@@ -1,7 +1,7 @@
 //! A video-ingest instance on free ports (gRPC, and SIP over UDP and TCP)
-//! over a test's own database, next to a grid registry with the small town
-//! on a database of its own (created here, dropped by
-//! [`TestVideo::cleanup`]), with a manual clock; a typed client
+//! over a test's own database, next to a grid registry (its binary, run by
+//! [`fixtures::registry::TestRegistry`]) with the small town on a database
+//! of its own (dropped by [`TestVideo::cleanup`]), with a manual clock; a typed client
 //! (`test.put_device(..)`, `test.device(..)`, `test.try_put_device(..)`)
 //! and [`Sipp`], which plays a GB/T 28181 device from the scenario files
 //! under `tests/sipp/`. Compiled only for tests and with the `testkit`
@@ -12,11 +12,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use grid_registry::testing::{TestApp as TestRegistry, small_town};
+use fixtures::registry::TestRegistry;
 use platform::auth::Role;
 use platform::clock::ManualClock;
 use platform::grpc::client::Outgoing;
-use platform::testing::{ScratchDatabase, Served, eventually};
+use platform::testing::{Served, eventually};
 use proto::video::v1 as pb;
 use proto::video::v1::video_service_client::VideoServiceClient;
 use sqlx::PgPool;
@@ -44,6 +44,14 @@ pub const PASSWORD: &str = "camera-pass-1";
 
 /// How long a test waits for something to happen.
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Returns a free loopback TCP port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
 
 /// Returns a loopback port free for both UDP and TCP.
 pub fn free_sip_port() -> u16 {
@@ -101,7 +109,6 @@ pub struct TestVideo {
     pub config: VideoConfig,
     pub pool: PgPool,
     registry: Option<TestRegistry>,
-    registry_db: Option<ScratchDatabase>,
     served: Served<App>,
 }
 
@@ -113,9 +120,8 @@ impl TestVideo {
 
     /// Starts as [`TestVideo::spawn`], with configuration `overrides`.
     pub async fn spawn_with(pool: PgPool, overrides: &[(&str, String)]) -> Self {
-        let registry_db = ScratchDatabase::create("registry").await;
-        let registry = TestRegistry::spawn(registry_db.pool.clone()).await;
-        small_town(&mut registry.operator().await).await;
+        let registry_addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let registry = TestRegistry::start(registry_addr, &[]).await;
         let sip_port = free_sip_port();
         let config = test_config(
             &platform::testing::unique_prefix(),
@@ -123,7 +129,7 @@ impl TestVideo {
             sip_port,
             overrides,
         );
-        let clock = ManualClock::new(grid_registry::testing::start_time());
+        let clock = ManualClock::new(fixtures::start_time());
         let served = Served::start(pool.clone(), config.clone(), Arc::new(clock.clone())).await;
         Self {
             addr: served.addr(),
@@ -132,7 +138,6 @@ impl TestVideo {
             config,
             pool,
             registry: Some(registry),
-            registry_db: Some(registry_db),
             served,
         }
     }
@@ -303,11 +308,8 @@ impl TestVideo {
     /// Stops both services and drops the registry's database.
     pub async fn cleanup(mut self) {
         let _ = self.served.stop().await;
-        if let Some(mut registry) = self.registry.take() {
-            registry.shutdown().await;
-        }
-        if let Some(db) = self.registry_db.take() {
-            db.drop_database().await;
+        if let Some(registry) = self.registry.take() {
+            registry.cleanup().await;
         }
     }
 }

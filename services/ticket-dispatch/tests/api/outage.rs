@@ -194,8 +194,7 @@ async fn a_dispatch_with_the_registry_stopped_is_unavailable_and_succeeds_once_i
         idempotency_key: "dispatch-stopped-1".into(),
         ..act(&order, pb::Action::Dispatch)
     };
-    let mut registry = test.registry.take().expect("the registry runs");
-    registry.shutdown().await;
+    test.stop_registry().await;
 
     let refused = desk.try_move(request.clone()).await.unwrap_err();
     assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
@@ -205,8 +204,7 @@ async fn a_dispatch_with_the_registry_stopped_is_unavailable_and_succeeds_once_i
     let dispatched = desk.move_(request.clone()).await;
     assert_eq!(dispatched.state(), pb::TicketState::Dispatched);
     // The same key now replays, even with the registry away again.
-    let mut registry = test.registry.take().expect("the registry runs");
-    registry.shutdown().await;
+    test.stop_registry().await;
     let replayed = desk.move_(request).await;
     assert_eq!(replayed, dispatched);
     test.cleanup().await;

@@ -16,7 +16,7 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
         .await;
     let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
-    let start = grid_registry::testing::start_time();
+    let start = ticket_dispatch::testing::start_time();
 
     // T1, a 12345 order: dispatched after 30 min, signed 30 min later,
     // resolved, verified, rated 5 and closed 6 h after it came in.

@@ -108,7 +108,7 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
         calendar: Default::default(),
         warning_fractions: vec![0.5, 0.8],
     };
-    let now = grid_registry::testing::start_time() + TimeDelta::hours(60);
+    let now = ticket_dispatch::testing::start_time() + TimeDelta::hours(60);
     // Workers whose clock reads `now`.
     let units = Units::new(
         pool.clone(),
