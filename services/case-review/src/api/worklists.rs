@@ -253,32 +253,7 @@ fn new_policy(request: &pb::CreatePolicyRequest) -> Result<NewPolicy, AppError> 
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let attribute = convert::attribute_from(r.attribute);
-            violations.check(
-                attribute.is_some(),
-                format!("rules[{i}].attribute"),
-                "must be RIVERS, HIGH_RISK_ENTERPRISES, SCHOOLS, FARMLAND, SPECIAL_CARE or ALL",
-            );
-            violations.check(
-                r.at_least <= 100_000,
-                format!("rules[{i}].at_least"),
-                "must be at most 100000",
-            );
-            let title = text(&r.title, &format!("rules[{i}].title"), 200, &mut violations);
-            let detail = text(
-                &r.detail,
-                &format!("rules[{i}].detail"),
-                2000,
-                &mut violations,
-            );
-            Some(TaskRule {
-                attribute: attribute?,
-                at_least: r.at_least.max(1),
-                title,
-                detail,
-            })
-        })
+        .map(|(i, r)| task_rule(i, r, &mut violations))
         .collect();
     violations.finish()?;
     Ok(NewPolicy {
@@ -288,5 +263,28 @@ fn new_policy(request: &pb::CreatePolicyRequest) -> Result<NewPolicy, AppError> 
         text: request.text.trim().to_owned(),
         deadline: deadline.ok_or_else(|| required("deadline"))?,
         rules: rules.into_iter().flatten().collect(),
+    })
+}
+
+/// Decodes rule `i` of a policy, recording what is wrong with it.
+fn task_rule(i: usize, r: &pb::TaskRule, violations: &mut Violations) -> Option<TaskRule> {
+    let attribute = convert::attribute_from(r.attribute);
+    violations.check(
+        attribute.is_some(),
+        format!("rules[{i}].attribute"),
+        "must be RIVERS, HIGH_RISK_ENTERPRISES, SCHOOLS, FARMLAND, SPECIAL_CARE or ALL",
+    );
+    violations.check(
+        r.at_least <= 100_000,
+        format!("rules[{i}].at_least"),
+        "must be at most 100000",
+    );
+    let title = text(&r.title, &format!("rules[{i}].title"), 200, violations);
+    let detail = text(&r.detail, &format!("rules[{i}].detail"), 2000, violations);
+    Some(TaskRule {
+        attribute: attribute?,
+        at_least: r.at_least.max(1),
+        title,
+        detail,
     })
 }
