@@ -3,8 +3,9 @@
 //! registry attributes meet its rules, each with the policy's deadline and
 //! the village's workstation head; a task turns yellow, then red, on the
 //! manual clock; closing (销号) is refused until the town has verified the
-//! task; the statistics count each village's completion; and the printable
-//! work list of one village holds that village's tasks.
+//! task; the statistics count each village's completion; the printable
+//! work list of one village holds that village's tasks; and special-care
+//! load is counted through the registry's audited read, never kept.
 
 use case_review::testing::{TestReview, start_time};
 use grid_registry::testing::{TestApp as TestRegistry, small_town};
@@ -89,8 +90,18 @@ async fn town_with_attributes(registry: &TestRegistry) {
 /// Case review on `pool` calling a registry with the town above, on a
 /// database of its own.
 async fn review_with_registry(pool: PgPool) -> (TestReview, TestRegistry, ScratchDatabase) {
+    review_with_registry_as(pool, &[]).await
+}
+
+/// The same, the registry configured with `overrides`.
+async fn review_with_registry_as(
+    pool: PgPool,
+    overrides: &[(&str, String)],
+) -> (TestReview, TestRegistry, ScratchDatabase) {
     let db = ScratchDatabase::create("registry").await;
-    let registry = TestRegistry::spawn(db.pool.clone()).await;
+    let config =
+        grid_registry::testing::test_config(&platform::testing::unique_prefix(), overrides);
+    let registry = TestRegistry::spawn_with(db.pool.clone(), config).await;
     town_with_attributes(&registry).await;
     let review = TestReview::spawn_with(
         pool,
@@ -426,6 +437,128 @@ async fn review_the_printable_work_list_of_a_village_holds_its_tasks(pool: PgPoo
         "V2's task is not on V1's list"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+
+    review.cleanup().await;
+    registry.shutdown().await;
+    db.drop_database().await;
+}
+
+fn care_rule() -> pb::CreatePolicyRequest {
+    pb::CreatePolicyRequest {
+        idempotency_key: "policy-care".into(),
+        title: "重点人群走访".into(),
+        issuer: "区社会工作部".into(),
+        reference: String::new(),
+        text: String::new(),
+        deadline: Some(platform::time::timestamp(deadline())),
+        rules: vec![pb::TaskRule {
+            attribute: pb::VillageAttribute::SpecialCare.into(),
+            at_least: 1,
+            title: "特殊人群走访".into(),
+            detail: "走访{count}名重点人员".into(),
+        }],
+    }
+}
+
+async fn decompose_care(review: &TestReview) -> Result<Vec<pb::WorkItem>, tonic::Status> {
+    let policy = review
+        .town()
+        .create_policy(care_rule())
+        .await
+        .unwrap()
+        .into_inner()
+        .policy
+        .unwrap();
+    review
+        .town()
+        .decompose_policy(pb::DecomposePolicyRequest {
+            idempotency_key: "decompose-care".into(),
+            policy_id: policy.id,
+            grid_code: String::new(),
+        })
+        .await
+        .map(|r| r.into_inner().items)
+}
+
+#[sqlx::test(migrations = false)]
+async fn review_special_care_load_is_counted_through_the_registrys_audited_read_and_never_kept(
+    pool: PgPool,
+) {
+    let (review, mut registry, db) = review_with_registry_as(
+        pool.clone(),
+        &[(
+            "REGISTRY__CARE_PERSON_READ_ROLES",
+            "town_operator,service".into(),
+        )],
+    )
+    .await;
+    for (code, micro, id_number) in [
+        ("CARE-1", "V2-A1-M01", "11010519491231002X"),
+        ("CARE-2", "V2-A1-M02", "110105198001011238"),
+    ] {
+        registry
+            .create_care_person(registry::CreateCarePersonRequest {
+                idempotency_key: format!("care-{code}"),
+                code: code.into(),
+                micro_grid_code: micro.into(),
+                category: registry::CareCategory::KeyPetitioner.into(),
+                name: "赵某某".into(),
+                id_number: id_number.into(),
+                phone: "13700001111".into(),
+            })
+            .await;
+    }
+    let items = decompose_care(&review)
+        .await
+        .expect("the policy is broken down");
+    let got: Vec<(&str, u32)> = items
+        .iter()
+        .map(|i| (i.grid_code.as_str(), i.count))
+        .collect();
+    assert_eq!(got, vec![("V2", 2)], "only V2 has special-care people");
+    assert_eq!(items[0].detail, "走访2名重点人员");
+
+    // The registry recorded case review's read, with its purpose.
+    let trail = registry
+        .list_care_access_log(registry::ListCareAccessLogRequest {
+            page_size: 10,
+            page_token: String::new(),
+            include_changes: false,
+        })
+        .await;
+    assert!(
+        trail
+            .iter()
+            .any(|a| a.subject == "case-review" && a.granted && a.purpose.contains("work lists")),
+        "{trail:?}"
+    );
+    // Nothing of the people is kept: no name, no id number, no phone.
+    let dump: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws(' ', grid_name, title, detail, chief) FROM work_items",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        dump.iter()
+            .all(|row| !row.contains('赵') && !row.contains("1101") && !row.contains("1370"))
+    );
+
+    review.cleanup().await;
+    registry.shutdown().await;
+    db.drop_database().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn review_a_registry_that_refuses_special_care_reads_refuses_the_decomposition(pool: PgPool) {
+    let (review, mut registry, db) = review_with_registry(pool.clone()).await;
+    let status = decompose_care(&review).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    let items: i64 = sqlx::query_scalar("SELECT count(*) FROM work_items")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(items, 0);
 
     review.cleanup().await;
     registry.shutdown().await;
