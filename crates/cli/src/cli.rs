@@ -12,11 +12,13 @@ use crate::cmd::completions::CompletionsArgs;
 use crate::cmd::exchange::ExchangeCommand;
 use crate::cmd::grid::GridCommand;
 use crate::cmd::points::PointsCommand;
+use crate::cmd::review::ReviewCommand;
 use crate::cmd::seed::SeedCommand;
 use crate::cmd::stats::StatsArgs;
 use crate::cmd::ticket::TicketCommand;
 use crate::cmd::token;
 use crate::cmd::video::VideoCommand;
+use crate::cmd::worklist::WorklistCommand;
 use crate::connect::{self, DEV_SECRET, Identity, Tls};
 use crate::output::Output;
 
@@ -71,6 +73,14 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50056"
     )]
     pub exchange: String,
+    /// Case review address.
+    #[arg(
+        long,
+        global = true,
+        env = "WEIGRID_REVIEW_URL",
+        default_value = "http://127.0.0.1:50054"
+    )]
+    pub review: String,
     /// Bearer token from the identity provider; without it a development
     /// token is minted for --role and --scope. Prefer --token-file (or
     /// WEIGRID_TOKEN): a token on the command line shows in `ps`.
@@ -150,6 +160,14 @@ pub enum Command {
     /// message log and its verification.
     #[command(subcommand)]
     Exchange(ExchangeCommand),
+    /// Case review (研判): review requests, experts, panels, signed opinions,
+    /// the recommendation and the decision.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Work lists (一套明细单): policies broken into the villages' tasks,
+    /// progress, verification, closing, and the printable documents.
+    #[command(subcommand)]
+    Worklist(WorklistCommand),
     /// Statistics of the tickets received in a period, and the annual report.
     Stats(StatsArgs),
     /// Prints a shell completion script to standard output.
@@ -219,6 +237,7 @@ pub struct FileConfig {
     pub points: Option<String>,
     pub video: Option<String>,
     pub exchange: Option<String>,
+    pub review: Option<String>,
     pub token_file: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
     pub cert: Option<PathBuf>,
@@ -271,6 +290,7 @@ impl Cli {
         take("points", &file.points, &mut self.points);
         take("video", &file.video, &mut self.video);
         take("exchange", &file.exchange, &mut self.exchange);
+        take("review", &file.review, &mut self.review);
         take("subject", &file.subject, &mut self.subject);
         let take_opt = |id: &str, value: &Option<PathBuf>, slot: &mut Option<PathBuf>| {
             if value.is_some() && unset(id) {
@@ -369,6 +389,17 @@ impl Cli {
             Command::Exchange(command) => {
                 let mut client = connect::exchange(&self.exchange, &identity).await?;
                 command.execute(&mut client, output).await
+            }
+            Command::Review(command) if command.is_offline() => command.execute_offline(output),
+            Command::Review(command) => {
+                let mut client = connect::review(&self.review, &identity).await?;
+                command.execute(&mut client, output).await
+            }
+            Command::Worklist(command) => {
+                let mut client = connect::review(&self.review, &identity).await?;
+                command
+                    .execute(&mut client, &self.registry, &identity, output)
+                    .await
             }
         }
     }

@@ -11,6 +11,7 @@ use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::exchange::v1::exchange_service_client::ExchangeServiceClient;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
+use proto::review::v1::review_service_client::ReviewServiceClient;
 use proto::video::v1::video_service_client::VideoServiceClient;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity as TlsIdentity};
@@ -171,6 +172,21 @@ pub type Exchange = ExchangeServiceClient<InterceptedService<Channel, Outgoing>>
 pub async fn exchange(url: &str, identity: &Identity) -> anyhow::Result<Exchange> {
     let channel = channel("case exchange", url, &identity.tls).await?;
     Ok(ExchangeServiceClient::with_interceptor(
+        channel,
+        Outgoing::bearer(&identity.bearer())?,
+    ))
+}
+
+/// A case-review client that sends a bearer token.
+pub type Review = ReviewServiceClient<InterceptedService<Channel, Outgoing>>;
+
+/// Connects to case review at `url`.
+///
+/// # Errors
+/// A malformed URL or a service that does not answer within 5 s.
+pub async fn review(url: &str, identity: &Identity) -> anyhow::Result<Review> {
+    let channel = channel("case review", url, &identity.tls).await?;
+    Ok(ReviewServiceClient::with_interceptor(
         channel,
         Outgoing::bearer(&identity.bearer())?,
     ))

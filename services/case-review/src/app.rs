@@ -3,9 +3,11 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use platform::auth::{DevIssuer, Role};
 use platform::clock::SharedClock;
-use platform::config::ServiceConfig;
+use platform::config::{AuthMode, ServiceConfig};
 use platform::events::{Bus, StreamSpec};
 use platform::inbox::ConsumerSpec;
 use platform::service::{Base, Service};
@@ -19,6 +21,7 @@ use crate::application::{Context, Policy};
 use crate::config::{DEFAULTS, ReviewConfig};
 use crate::consumers::{self, Referrals};
 use crate::events::{self, DISPATCH};
+use crate::registry::Registry;
 use crate::workers;
 
 /// A case-review instance, bound and ready to run.
@@ -59,10 +62,13 @@ impl Service for App {
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let policy = Policy::of(&config)?;
+        let token = service_token(&config)?;
+        let registry = Registry::new(&config.clients.registry, &token)?;
         let base = Base::new::<Self>(&config, pool, bus, clock).await?;
         let ctx = Context {
             units: base.units().clone(),
             policy,
+            registry,
         };
         Ok(Self { base, ctx })
     }
@@ -95,5 +101,26 @@ impl Service for App {
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit);
         self.base.serve(service, shutdown).await
+    }
+}
+
+/// Returns case review's own token for the registry: the configured one,
+/// or in development one issued here.
+///
+/// # Errors
+/// No token is configured and auth.mode is jwt.
+fn service_token(config: &ReviewConfig) -> anyhow::Result<String> {
+    use secrecy::ExposeSecret as _;
+    match (&config.clients.service_token, config.service.auth.mode) {
+        (Some(token), _) => Ok(token.expose_secret().to_owned()),
+        (None, AuthMode::Dev) => Ok(DevIssuer::from_config(&config.service.auth)?.issue(
+            App::NAME,
+            Role::Service,
+            None,
+            Duration::from_secs(365 * 24 * 3600),
+        )),
+        (None, AuthMode::Jwt) => {
+            anyhow::bail!("clients.service_token is required when auth.mode is jwt")
+        }
     }
 }

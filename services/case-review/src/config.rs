@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use platform::config::{ServiceConfig, Validate, Violations};
+use chrono::FixedOffset;
+use platform::config::{ClientConfig, ServiceConfig, Validate, Violations};
 use serde::Deserialize;
 
 use crate::domain::panel::{PanelRules, Share};
@@ -18,6 +19,29 @@ pub struct ReviewConfig {
     pub panel: Panel,
     pub town: Town,
     pub reminders: Reminders,
+    pub clients: Clients,
+    pub worklist: Worklist,
+}
+
+/// The services case review calls.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Clients {
+    /// The grid registry, asked about the villages when a policy is broken
+    /// into work items.
+    pub registry: ClientConfig,
+    /// The token case review sends the registry as itself. In
+    /// `auth.mode = "dev"` one is minted when this is empty; in production
+    /// it comes from the identity provider, as a secret.
+    #[serde(default)]
+    pub service_token: Option<secrecy::SecretString>,
+}
+
+/// Work lists.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Worklist {
+    /// An item this close to its deadline turns yellow (红黄绿灯).
+    #[serde(with = "humantime_serde")]
+    pub warning: Duration,
 }
 
 /// The panel rules, as configured.
@@ -48,6 +72,17 @@ impl Panel {
 pub struct Town {
     /// The organiser of referred reviews.
     pub organiser: String,
+    /// The town's offset from UTC in hours: the years and months of work
+    /// lists are the town's.
+    pub utc_offset_hours: i32,
+}
+
+impl Town {
+    /// Returns the town's offset from UTC.
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.utc_offset_hours * 3600)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
+    }
 }
 
 /// Reminders and warnings.
@@ -62,8 +97,28 @@ pub struct Reminders {
 }
 
 impl Validate for ReviewConfig {
+    /// The service token has no default: it is a secret.
+    const OPTIONAL: &'static [&'static str] = &["clients.service_token"];
+
     fn validate(&self, v: &mut Violations) {
         self.service.validate(v);
+        self.clients.registry.validate_at("clients.registry", v);
+        v.check(
+            self.clients.service_token.is_some()
+                || self.service.auth.mode == platform::config::AuthMode::Dev,
+            "clients.service_token",
+            "is required when auth.mode is jwt: the token case review calls the registry with",
+        );
+        v.check(
+            (-12..=14).contains(&self.town.utc_offset_hours),
+            "town.utc_offset_hours",
+            "must be between -12 and 14",
+        );
+        v.check(
+            self.worklist.warning <= Duration::from_secs(90 * 24 * 3600),
+            "worklist.warning",
+            "must be at most 90 days",
+        );
         v.check(
             self.panel.minimum >= 1 && !self.panel.minimum.is_multiple_of(2),
             "panel.minimum",

@@ -9,6 +9,10 @@ use crate::domain::expert::{Declaration, Expert, ExpertKind};
 use crate::domain::opinion::{Opinion, RiskRating};
 use crate::domain::review::{Panelist, Recommendation, Review, ReviewKind, ReviewState, Urgency};
 use crate::domain::stats::Figures;
+use crate::domain::worklist::{
+    Light, Policy, PolicyState, ProgressReport, TaskRule, VillageAttribute, VillageCompletion,
+    WorkItem, WorkItemState,
+};
 
 pub use platform::time::{from_timestamp, timestamp};
 
@@ -291,5 +295,142 @@ pub fn figures(f: &Figures) -> pb::KindStatistics {
         avg_hours_to_first_opinion: f.avg_hours_to_first_opinion,
         avg_hours_to_decision: f.avg_hours_to_decision,
         adoption_rate: f.adoption_rate,
+    }
+}
+
+/// Returns the village attribute the API value names; `None` for none.
+pub fn attribute_from(value: i32) -> Option<VillageAttribute> {
+    use pb::VillageAttribute as A;
+    Some(match A::try_from(value).ok()? {
+        A::Unspecified => return None,
+        A::Rivers => VillageAttribute::Rivers,
+        A::HighRiskEnterprises => VillageAttribute::HighRiskEnterprises,
+        A::Schools => VillageAttribute::Schools,
+        A::Farmland => VillageAttribute::Farmland,
+        A::SpecialCare => VillageAttribute::SpecialCare,
+        A::All => VillageAttribute::All,
+    })
+}
+
+fn attribute(attribute: VillageAttribute) -> pb::VillageAttribute {
+    match attribute {
+        VillageAttribute::Rivers => pb::VillageAttribute::Rivers,
+        VillageAttribute::HighRiskEnterprises => pb::VillageAttribute::HighRiskEnterprises,
+        VillageAttribute::Schools => pb::VillageAttribute::Schools,
+        VillageAttribute::Farmland => pb::VillageAttribute::Farmland,
+        VillageAttribute::SpecialCare => pb::VillageAttribute::SpecialCare,
+        VillageAttribute::All => pb::VillageAttribute::All,
+    }
+}
+
+fn task_rule(r: &TaskRule) -> pb::TaskRule {
+    pb::TaskRule {
+        attribute: attribute(r.attribute).into(),
+        at_least: r.at_least,
+        title: r.title.clone(),
+        detail: r.detail.clone(),
+    }
+}
+
+/// Returns the API's policy.
+pub fn policy(p: &Policy) -> pb::Policy {
+    pb::Policy {
+        id: p.id.to_string(),
+        title: p.title.clone(),
+        issuer: p.issuer.clone(),
+        reference: p.reference.clone(),
+        text: p.text.clone(),
+        deadline: Some(timestamp(p.deadline)),
+        rules: p.rules.iter().map(task_rule).collect(),
+        state: match p.state {
+            PolicyState::Draft => pb::PolicyState::Draft,
+            PolicyState::Decomposed => pb::PolicyState::Decomposed,
+        }
+        .into(),
+        created_by: p.created_by.clone(),
+        created_at: Some(timestamp(p.created_at)),
+        decomposed_at: p.decomposed_at.map(timestamp),
+        items: p.items,
+    }
+}
+
+fn light(light: Light) -> pb::Light {
+    match light {
+        Light::Green => pb::Light::Green,
+        Light::Yellow => pb::Light::Yellow,
+        Light::Red => pb::Light::Red,
+        Light::Done => pb::Light::Done,
+    }
+}
+
+fn work_item_state(state: WorkItemState) -> pb::WorkItemState {
+    match state {
+        WorkItemState::Open => pb::WorkItemState::Open,
+        WorkItemState::Reported => pb::WorkItemState::Reported,
+        WorkItemState::Verified => pb::WorkItemState::Verified,
+        WorkItemState::Closed => pb::WorkItemState::Closed,
+    }
+}
+
+fn progress(r: &ProgressReport) -> pb::ProgressReport {
+    pb::ProgressReport {
+        percent: r.percent,
+        note: r.note.clone(),
+        done: r.done,
+        reported_by: r.by.clone(),
+        reported_at: Some(timestamp(r.at)),
+    }
+}
+
+/// Returns the API's work item, its light as at `now` with `warning`.
+pub fn work_item(
+    i: &WorkItem,
+    now: chrono::DateTime<chrono::Utc>,
+    warning: std::time::Duration,
+) -> pb::WorkItem {
+    pb::WorkItem {
+        id: i.id.to_string(),
+        policy_id: i.policy_id.to_string(),
+        policy_title: i.policy_title.clone(),
+        grid_code: i.grid_code.clone(),
+        grid_name: i.grid_name.clone(),
+        attribute: attribute(i.attribute).into(),
+        count: i.count,
+        title: i.title.clone(),
+        detail: i.detail.clone(),
+        deadline: Some(timestamp(i.deadline)),
+        chief: i.chief.clone(),
+        state: work_item_state(i.state).into(),
+        light: light(i.light(now, warning)).into(),
+        percent: i.percent(),
+        reports: i.reports.iter().map(progress).collect(),
+        verified_by: i
+            .verification
+            .as_ref()
+            .map(|v| v.by.clone())
+            .unwrap_or_default(),
+        verified_at: i.verification.as_ref().map(|v| timestamp(v.at)),
+        verification_note: i
+            .verification
+            .as_ref()
+            .map(|v| v.note.clone())
+            .unwrap_or_default(),
+        closed_by: i.closure.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+        closed_at: i.closure.as_ref().map(|c| timestamp(c.at)),
+    }
+}
+
+/// Returns the API's completion of one village's work list.
+pub fn village_completion(v: &VillageCompletion) -> pb::VillageCompletion {
+    pb::VillageCompletion {
+        grid_code: v.grid_code.clone(),
+        grid_name: v.grid_name.clone(),
+        items: v.items,
+        closed: v.closed,
+        verified: v.verified,
+        green: v.green,
+        yellow: v.yellow,
+        red: v.red,
+        completion_rate: v.rate(),
     }
 }

@@ -9,9 +9,12 @@
 //!   `opinions` (immutable once submitted), `recommendations` (one open per
 //!   review), `decisions`, `conflicts_found`, `review_reads` (and the
 //!   platform's `outbox`, `inbox`, `idempotency_keys`) in the database
-//!   `weigrid_review`.
+//!   `weigrid_review`; for the work lists (一套明细单), `policies`,
+//!   `work_items` and `work_item_reports` (append-only).
 //! - Serves `weigrid.review.v1.ReviewService`.
 //! - Consumes `dispatch.ticket.referred`: a referral opens a review.
+//! - Calls the grid registry (ListGrids, ListObjects, ListCarePeople,
+//!   ListMembers) when a policy is broken into villages' work items.
 //! - Publishes `review.review.opened`, `review.panel.assigned`,
 //!   `review.panelist.recused`, `review.opinion.{submitted,returned}`,
 //!   `review.recommendation.{opened,withdrawn}`, `review.decision.made`
@@ -29,6 +32,8 @@
 //! - [`application`]: one function per use case, in a unit of work.
 //! - [`api`] (gRPC), [`consumers`] (dispatch's referrals) and [`workers`]
 //!   (reminders and deadline warnings) call the use cases.
+//! - [`registry`]: the grid registry's client, asked about the villages
+//!   before a policy is broken into work items.
 //! - [`app`] and [`config`]: wiring; `testing`: the test kit, with the
 //!   `testkit` feature.
 
@@ -40,6 +45,7 @@ pub mod consumers;
 pub mod convert;
 pub mod domain;
 pub mod events;
+pub mod registry;
 pub mod repository;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testing;

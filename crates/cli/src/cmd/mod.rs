@@ -11,6 +11,8 @@
 //! | `points`      | `weigrid points …`           | points          |
 //! | `video`       | `weigrid video …`            | video ingest    |
 //! | `exchange`    | `weigrid exchange …`         | case exchange   |
+//! | `review`      | `weigrid review …`           | case review     |
+//! | `worklist`    | `weigrid worklist …`         | case review (and the registry, for the responsibility book) |
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
@@ -18,8 +20,10 @@ pub mod completions;
 pub mod exchange;
 pub mod grid;
 pub mod points;
+pub mod review;
 pub mod seed;
 pub mod stats;
 pub mod ticket;
 pub mod token;
 pub mod video;
+pub mod worklist;

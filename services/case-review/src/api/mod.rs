@@ -8,6 +8,7 @@ mod experts;
 mod opinions;
 mod panels;
 mod reviews;
+mod worklists;
 
 use chrono::{DateTime, Utc};
 use platform::error::{AppError, Violations};
@@ -147,5 +148,12 @@ platform::delegate_rpcs! {
         withdraw_recommendation: pb::WithdrawRecommendationRequest => pb::WithdrawRecommendationResponse;
         decide_review: pb::DecideReviewRequest => pb::DecideReviewResponse;
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
+        create_policy: pb::CreatePolicyRequest => pb::CreatePolicyResponse;
+        list_policies: pb::ListPoliciesRequest => pb::ListPoliciesResponse;
+        decompose_policy: pb::DecomposePolicyRequest => pb::DecomposePolicyResponse;
+        list_work_items: pb::ListWorkItemsRequest => pb::ListWorkItemsResponse;
+        report_progress: pb::ReportProgressRequest => pb::ReportProgressResponse;
+        verify_work_item: pb::VerifyWorkItemRequest => pb::VerifyWorkItemResponse;
+        close_work_item: pb::CloseWorkItemRequest => pb::CloseWorkItemResponse;
     }
 }

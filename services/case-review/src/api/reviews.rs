@@ -93,6 +93,11 @@ impl ReviewApi {
             total: Some(convert::figures(&figures.total)),
             kinds: figures.kinds.iter().map(convert::figures).collect(),
             conflicts_found: figures.conflicts.into_iter().collect(),
+            villages: figures
+                .villages
+                .iter()
+                .map(convert::village_completion)
+                .collect(),
         })
     }
 }

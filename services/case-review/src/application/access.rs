@@ -63,7 +63,10 @@ pub fn may_read(caller: &Caller, review: &Review) -> bool {
 /// reads their reviews, declares interests, recuses and submits; another
 /// service (an integration) may open a review and read reviews and the
 /// statistics. The grid's people, departments and residents have no
-/// business here: what reaches them comes back through dispatch.
+/// business here: what reaches them comes back through dispatch. Work
+/// lists: the desk records policies, breaks them down, verifies and closes
+/// items; a village's workstation reads its own list and reports on it;
+/// services read the lists.
 pub const POLICY: &[Rule] = &[
     rule("OpenReview", TOWN_AND_SERVICES),
     rule("GetReview", TOWN_EXPERTS_AND_SERVICES),
@@ -79,6 +82,13 @@ pub const POLICY: &[Rule] = &[
     rule("WithdrawRecommendation", DESK),
     rule("DecideReview", DESK),
     rule("GetStatistics", TOWN_AND_SERVICES),
+    rule("CreatePolicy", DESK),
+    rule("ListPolicies", WORK_LIST_READERS),
+    rule("DecomposePolicy", DESK),
+    rule("ListWorkItems", WORK_LIST_READERS),
+    rule("ReportProgress", DESK_AND_WORKSTATIONS),
+    rule("VerifyWorkItem", DESK),
+    rule("CloseWorkItem", DESK),
 ];
 
 /// The town's desk alone.
@@ -89,3 +99,7 @@ const DESK_AND_EXPERTS: &[Role] = &[Role::TownOperator, Role::Reviewer];
 const TOWN_AND_SERVICES: &[Role] = &[Role::TownOperator, Role::Service];
 /// The desk, experts (for the reviews they sit on) and other services.
 const TOWN_EXPERTS_AND_SERVICES: &[Role] = &[Role::TownOperator, Role::Reviewer, Role::Service];
+/// The desk, and a workstation (for its own village's work items).
+const DESK_AND_WORKSTATIONS: &[Role] = &[Role::TownOperator, Role::WorkstationStaff];
+/// Who reads work lists: the desk, workstations (their own) and services.
+const WORK_LIST_READERS: &[Role] = &[Role::TownOperator, Role::WorkstationStaff, Role::Service];

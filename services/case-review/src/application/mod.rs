@@ -14,6 +14,8 @@
 //! - [`decisions`]: the decision.
 //! - [`statistics`]: the figures; [`reminders`]: declarations expiring and
 //!   deadlines near.
+//! - [`worklists`]: policies broken into villages' work items (一套明细单),
+//!   progress, verification and closing.
 //! - [`access`]: who may do what.
 
 pub mod access;
@@ -25,6 +27,7 @@ pub mod recommendations;
 pub mod reminders;
 pub mod reviews;
 pub mod statistics;
+pub mod worklists;
 
 use platform::error::AppError;
 use platform::uow::Units;
@@ -35,6 +38,7 @@ use crate::domain::DomainError;
 use crate::domain::ids::ReviewId;
 use crate::domain::panel::PanelRules;
 use crate::domain::review::Review;
+use crate::registry::Registry;
 use crate::repository::reviews as stored;
 
 /// The configured rules.
@@ -44,6 +48,10 @@ pub struct Policy {
     /// The organiser of referred reviews.
     pub organiser: String,
     pub reminders: Reminders,
+    /// A work item this close to its deadline is yellow.
+    pub worklist_warning: std::time::Duration,
+    /// The town's time zone: work lists' years and months are the town's.
+    pub offset: chrono::FixedOffset,
 }
 
 impl Policy {
@@ -59,16 +67,20 @@ impl Policy {
                 .ok_or_else(|| anyhow::anyhow!("panel shares must be fractions n/d"))?,
             organiser: config.town.organiser.trim().to_owned(),
             reminders: config.reminders,
+            worklist_warning: config.worklist.warning,
+            offset: config.town.offset(),
         })
     }
 }
 
 /// What every use case works with: the units of work over the database,
-/// and the rules.
+/// the rules and the grid registry.
 #[derive(Clone)]
 pub struct Context {
     pub units: Units,
     pub policy: Policy,
+    /// Asked about the villages before a policy is broken down.
+    pub registry: Registry,
 }
 
 impl From<DomainError> for AppError {
@@ -83,7 +95,9 @@ impl From<DomainError> for AppError {
             | DomainError::NotCurrent(_)
             | DomainError::RecommendationOpen(_)
             | DomainError::RecommendationClosed(_)
-            | DomainError::Incomplete(_) => AppError::FailedPrecondition(err.to_string()),
+            | DomainError::Incomplete(_)
+            | DomainError::PolicyDecomposed(_)
+            | DomainError::WorkItemState { .. } => AppError::FailedPrecondition(err.to_string()),
         }
     }
 }

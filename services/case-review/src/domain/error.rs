@@ -4,7 +4,7 @@
 
 use kernel::FieldViolation;
 
-use super::ids::{ExpertId, OpinionId, RecommendationId, ReviewId};
+use super::ids::{ExpertId, OpinionId, PolicyId, RecommendationId, ReviewId, WorkItemId};
 
 /// A rule of the review domain, broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +38,18 @@ pub enum DomainError {
     /// The decision waits for the required review: what is missing.
     #[error("the required review is incomplete: {}", .0.join("; "))]
     Incomplete(Vec<String>),
+    /// A policy is broken into work items once.
+    #[error("policy {0} is broken into work items already")]
+    PolicyDecomposed(PolicyId),
+    /// A step a work item's state does not allow (closing before the
+    /// town verified it, among others).
+    #[error("work item {item} is {state}; it cannot {action} it; allowed from: {allowed}")]
+    WorkItemState {
+        item: WorkItemId,
+        state: &'static str,
+        action: String,
+        allowed: String,
+    },
 }
 
 impl DomainError {

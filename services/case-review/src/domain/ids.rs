@@ -16,4 +16,8 @@ kernel::id! {
     RecommendationId;
     /// A dispatch ticket (dispatch's id, as its events carry it).
     TicketId;
+    /// An upper-level policy or task broken into work items.
+    PolicyId;
+    /// One village's task of a policy.
+    WorkItemId;
 }

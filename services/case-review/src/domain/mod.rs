@@ -9,6 +9,8 @@
 //! - [`opinion`]: opinions, their versions and their signatures.
 //! - [`decision`]: the leadership's decision and what dispatch does with it.
 //! - [`stats`]: the statistics of reviews.
+//! - [`worklist`]: policies broken into villages' work items (一套明细单),
+//!   their lights, progress, verification and closing.
 
 pub mod decision;
 pub mod error;
@@ -18,6 +20,7 @@ pub mod opinion;
 pub mod panel;
 pub mod review;
 pub mod stats;
+pub mod worklist;
 
 pub use error::DomainError;
 

@@ -7,6 +7,7 @@
 pub mod experts;
 pub mod reviews;
 pub mod stats;
+pub mod worklists;
 
 use platform::error::UnknownStoredValue;
 

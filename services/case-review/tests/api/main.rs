@@ -7,3 +7,4 @@ mod policy;
 mod referrals;
 mod reviews;
 mod stored;
+mod worklists;

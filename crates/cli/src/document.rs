@@ -1,0 +1,440 @@
+//! Printable documents of the "four ones" as a town posts them, each one
+//! self-contained HTML page (styles inline, no scripts, no fonts or images
+//! fetched; A4 print CSS), Chinese with English headings:
+//!
+//! - [`work_list`]: one village's work list (一套明细单), annual or monthly,
+//!   from case review's work items;
+//! - [`responsibility_book`]: one village's responsibility book (一本责任册):
+//!   each chief's post and each unit's duties, from the grid registry.
+
+use std::fmt::Write as _;
+
+use proto::registry::v1 as registry;
+use proto::review::v1 as review;
+
+use crate::render::{enum_name, time};
+
+/// Returns `text` safe inside HTML text and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The styles every document shares: A4 pages, tables that print with
+/// their borders and repeat their header rows, lights that print in colour
+/// and as words (a black-and-white copy still says which).
+const STYLE: &str = r#"
+@page { size: A4 portrait; margin: 16mm 14mm; }
+* { box-sizing: border-box; }
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif;
+       font-size: 10.5pt; color: #111; margin: 0 auto; max-width: 190mm; }
+h1 { font-size: 18pt; text-align: center; margin: 0 0 2mm; letter-spacing: 0.1em; }
+h1 small, h2 small, th small { display: block; font-size: 9pt; font-weight: normal; letter-spacing: 0; color: #444; }
+h2 { font-size: 12.5pt; border-bottom: 1.5pt solid #b00; padding-bottom: 1mm; margin: 6mm 0 2mm; }
+.meta { text-align: center; color: #333; margin-bottom: 4mm; }
+table { width: 100%; border-collapse: collapse; margin: 2mm 0 4mm; page-break-inside: auto; }
+thead { display: table-header-group; }
+tr { page-break-inside: avoid; }
+th, td { border: 0.75pt solid #333; padding: 1.5mm 2mm; vertical-align: top; text-align: left; }
+th { background: #f1e4e4; font-weight: bold; }
+td.num { text-align: right; white-space: nowrap; }
+.nowrap { white-space: nowrap; }
+.light { display: inline-block; padding: 0 2mm; border-radius: 2mm; font-weight: bold; white-space: nowrap;
+         -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.GREEN { background: #cdebd0; color: #0b5d1e; }
+.YELLOW { background: #fff1b8; color: #7a5a00; }
+.RED { background: #f8c9c4; color: #8a1206; }
+.DONE { background: #e3e3e3; color: #333; }
+.summary td { text-align: center; }
+footer { margin-top: 6mm; font-size: 9pt; color: #444; display: flex; justify-content: space-between; }
+.sign { margin-top: 10mm; display: flex; justify-content: space-between; }
+.sign span { border-top: 0.75pt solid #333; padding-top: 1mm; width: 45%; }
+@media print { body { max-width: none; } a { color: inherit; text-decoration: none; } }
+"#;
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// The light's words, Chinese and English.
+fn light_words(light: review::Light) -> &'static str {
+    match light {
+        review::Light::Green => "绿灯 on time",
+        review::Light::Yellow => "黄灯 due soon",
+        review::Light::Red => "红灯 overdue",
+        review::Light::Done => "已销号 closed",
+        review::Light::Unspecified => "—",
+    }
+}
+
+fn state_words(state: review::WorkItemState) -> &'static str {
+    match state {
+        review::WorkItemState::Open => "办理中 open",
+        review::WorkItemState::Reported => "待核查 reported",
+        review::WorkItemState::Verified => "已核查 verified",
+        review::WorkItemState::Closed => "已销号 closed",
+        review::WorkItemState::Unspecified => "—",
+    }
+}
+
+/// The period a list covers, as its heading says it.
+pub fn period_words(year: u32, month: u32) -> String {
+    if month == 0 {
+        format!("{year}年度 annual list {year}")
+    } else {
+        format!("{year}年{month}月 monthly list {year}-{month:02}")
+    }
+}
+
+/// Returns one village's work list (一套明细单) as a printable page: the
+/// items of `items` (the village's, for the period), their deadlines,
+/// chiefs, progress and lights, with a summary by light. `printed_at` is
+/// when the list was made, as the footer says.
+pub fn work_list(
+    village_code: &str,
+    village_name: &str,
+    period: &str,
+    items: &[review::WorkItem],
+    printed_at: &str,
+) -> String {
+    let mut counts = [0usize; 4];
+    for item in items {
+        match item.light() {
+            review::Light::Green => counts[0] += 1,
+            review::Light::Yellow => counts[1] += 1,
+            review::Light::Red => counts[2] += 1,
+            review::Light::Done => counts[3] += 1,
+            review::Light::Unspecified => {}
+        }
+    }
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{name}工作任务明细单<small>Work list of {name} ({code})</small></h1>\n\
+         <p class=\"meta\">{period} · 共 {n} 项 {n} items</p>\n",
+        name = escape(village_name),
+        code = escape(village_code),
+        period = escape(period),
+        n = items.len(),
+    );
+    let _ = write!(
+        body,
+        "<table class=\"summary\"><thead><tr><th>绿灯<small>on time</small></th><th>黄灯<small>due soon</small></th>\
+         <th>红灯<small>overdue</small></th><th>已销号<small>closed</small></th></tr></thead>\n\
+         <tbody><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></tbody></table>\n",
+        counts[0], counts[1], counts[2], counts[3]
+    );
+    body.push_str(
+        "<h2>任务清单<small>Tasks</small></h2>\n<table>\n<thead><tr>\
+         <th class=\"nowrap\">序号<small>No.</small></th><th>任务<small>Task</small></th>\
+         <th>工作内容<small>What is to be done</small></th><th>来源<small>Policy</small></th>\
+         <th class=\"nowrap\">责任人<small>Chief</small></th><th>完成时限<small>Deadline</small></th>\
+         <th>进度<small>Progress</small></th><th>状态<small>Status</small></th></tr></thead>\n<tbody>\n",
+    );
+    if items.is_empty() {
+        body.push_str("<tr><td colspan=\"8\">本期无任务 No tasks in this period.</td></tr>\n");
+    }
+    for (n, item) in items.iter().enumerate() {
+        let closed = if item.closed_at.is_some() {
+            format!("<br>销号 closed {}", escape(&time(&item.closed_at)))
+        } else {
+            String::new()
+        };
+        let chief = if item.chief.is_empty() {
+            "（未配）none named".to_owned()
+        } else {
+            escape(&item.chief)
+        };
+        let _ = writeln!(
+            body,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td>\
+             <td class=\"num\">{}%</td><td><span class=\"light {}\">{}</span>{}{}</td></tr>",
+            n + 1,
+            escape(&item.title),
+            escape(&item.detail),
+            escape(&item.policy_title),
+            chief,
+            escape(&time(&item.deadline)),
+            item.percent,
+            enum_name(item.light().as_str_name(), "LIGHT_"),
+            light_words(item.light()),
+            if item.state() == review::WorkItemState::Closed {
+                String::new()
+            } else {
+                format!("<br>{}", state_words(item.state()))
+            },
+            closed,
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+    body.push_str(
+        "<p>说明 Notes: 绿灯为按期推进，黄灯为临近时限，红灯为超过时限未销号；\
+         任务经镇核查后方可销号。Green: on time; yellow: near its deadline; red: past it and not closed. \
+         An item is closed only after the town has verified it.</p>\n",
+    );
+    body.push_str(
+        "<div class=\"sign\"><span>村（居）负责人 Head of the workstation</span>\
+         <span>镇城运中心 Town operations centre</span></div>\n",
+    );
+    let _ = writeln!(
+        body,
+        "<footer><span>一套明细单 · weigrid</span><span>打印时间 printed {}</span></footer>",
+        escape(printed_at)
+    );
+    page(&format!("{village_name}工作任务明细单 Work list"), &body)
+}
+
+fn role_words(role: i32) -> &'static str {
+    match registry::MemberRole::try_from(role).unwrap_or_default() {
+        registry::MemberRole::WorkstationHead => "站长 head of the workstation",
+        registry::MemberRole::WorkstationStaff => "站员 workstation staff",
+        registry::MemberRole::Leader => "微网格长 micro-grid leader",
+        registry::MemberRole::PartyInstructor => "党建指导员 party instructor",
+        registry::MemberRole::Member => "网格员 grid member",
+        registry::MemberRole::TownOperator => "城运中心 town operator",
+        registry::MemberRole::Unspecified => "—",
+    }
+}
+
+/// What each post answers for, as the responsibility book states it.
+fn role_duty(role: i32) -> &'static str {
+    match registry::MemberRole::try_from(role).unwrap_or_default() {
+        registry::MemberRole::WorkstationHead => {
+            "统筹本村（居）网格工作，对明细单任务负总责 leads the village's grid work and answers for its work list"
+        }
+        registry::MemberRole::WorkstationStaff => {
+            "协助站长受理、派发与核查 takes in, hands on and checks cases with the head"
+        }
+        registry::MemberRole::Leader => {
+            "微网格首问负责，日常巡查、发现上报 first to answer in the micro-grid: patrols, finds and reports"
+        }
+        registry::MemberRole::PartyInstructor => {
+            "党建引领，联系党员群众 party guidance and contact with members and residents"
+        }
+        registry::MemberRole::Member => {
+            "巡查走访、信息采集 patrols, visits and keeps the grid's information"
+        }
+        registry::MemberRole::TownOperator | registry::MemberRole::Unspecified => "—",
+    }
+}
+
+fn kind_words(kind: i32) -> String {
+    let name = enum_name(
+        registry::ObjectKind::try_from(kind)
+            .unwrap_or_default()
+            .as_str_name(),
+        "OBJECT_KIND_",
+    );
+    let zh = match registry::ObjectKind::try_from(kind).unwrap_or_default() {
+        registry::ObjectKind::Shop => "商铺",
+        registry::ObjectKind::School => "学校",
+        registry::ObjectKind::Enterprise => "企业",
+        registry::ObjectKind::Cooperative => "合作社",
+        registry::ObjectKind::River => "河道",
+        registry::ObjectKind::ForestParcel => "林地",
+        registry::ObjectKind::Road => "道路",
+        registry::ObjectKind::Farmland => "耕地",
+        registry::ObjectKind::GarbagePoint => "垃圾点",
+        registry::ObjectKind::KeyPoint => "重点部位",
+        registry::ObjectKind::Unspecified => "—",
+    };
+    format!("{zh} {}", name.to_lowercase().replace('_', " "))
+}
+
+/// Returns one village's responsibility book (一本责任册) as a printable
+/// page: each chief's post and duties (the village's members by grid), the
+/// enterprises' heads with first-inquiry duty, and each department's
+/// supervision, all as the registry holds them. Phones stay masked as the
+/// registry gives them.
+pub fn responsibility_book(
+    village: &registry::Grid,
+    members: &[registry::Member],
+    heads: &[registry::CoveredObject],
+    departments: &[registry::Department],
+    printed_at: &str,
+) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{name}网格责任册<small>Responsibility book of {name} ({code})</small></h1>\n\
+         <p class=\"meta\">按网格逐级压实责任 · each grid's chiefs and each unit's duties</p>\n",
+        name = escape(&village.name),
+        code = escape(&village.code),
+    );
+    body.push_str(
+        "<h2>网格责任人<small>Chiefs by grid</small></h2>\n<table>\n<thead><tr>\
+         <th>网格<small>Grid</small></th><th>姓名<small>Name</small></th>\
+         <th>岗位<small>Post</small></th><th>职责<small>Duties</small></th>\
+         <th>电话<small>Phone</small></th></tr></thead>\n<tbody>\n",
+    );
+    let mut sorted: Vec<&registry::Member> = members.iter().filter(|m| m.active).collect();
+    sorted.sort_by(|a, b| a.grid_code.cmp(&b.grid_code).then(a.role.cmp(&b.role)));
+    if sorted.is_empty() {
+        body.push_str("<tr><td colspan=\"5\">未登记 none registered</td></tr>\n");
+    }
+    for m in sorted {
+        let _ = writeln!(
+            body,
+            "<tr><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td></tr>",
+            escape(&m.grid_code),
+            escape(&m.name),
+            role_words(m.role),
+            role_duty(m.role),
+            escape(&m.phone_masked),
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+    body.push_str(
+        "<h2>企业首问责任人<small>First-inquiry heads of enterprises and cooperatives</small></h2>\n<table>\n\
+         <thead><tr><th>单位<small>Site</small></th><th>类别<small>Kind</small></th>\
+         <th>所在微网格<small>Micro-grid</small></th><th>首问责任人<small>Head</small></th>\
+         <th>电话<small>Phone</small></th><th>高危<small>High risk</small></th></tr></thead>\n<tbody>\n",
+    );
+    if heads.is_empty() {
+        body.push_str("<tr><td colspan=\"6\">无 none</td></tr>\n");
+    }
+    for o in heads {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.name),
+            kind_words(o.kind),
+            escape(&o.micro_grid_code),
+            escape(&o.head_name),
+            escape(&o.head_phone_masked),
+            if o.high_risk { "是 yes" } else { "否 no" },
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+    body.push_str(
+        "<h2>部门职责<small>Departments: what each supervises</small></h2>\n<table>\n<thead><tr>\
+         <th>部门<small>Department</small></th><th>方式<small>How</small></th>\
+         <th>监管对象<small>Supervises</small></th><th>安全领域<small>Safety domains</small></th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    if departments.is_empty() {
+        body.push_str("<tr><td colspan=\"4\">未登记 none registered</td></tr>\n");
+    }
+    for d in departments {
+        let how = match registry::DepartmentKind::try_from(d.kind).unwrap_or_default() {
+            registry::DepartmentKind::Regulatory => "行业监管 regulator",
+            registry::DepartmentKind::CoManagement => "协管 co-management",
+            registry::DepartmentKind::Unspecified => "—",
+        };
+        let kinds: Vec<String> = d.regulates.iter().map(|k| kind_words(*k)).collect();
+        let _ = writeln!(
+            body,
+            "<tr><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.name),
+            escape(&d.code),
+            how,
+            escape(&kinds.join("、")),
+            escape(&d.domains.join("、")),
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+    let _ = writeln!(
+        body,
+        "<footer><span>一本责任册 · weigrid</span><span>打印时间 printed {}</span></footer>",
+        escape(printed_at)
+    );
+    page(
+        &format!("{}网格责任册 Responsibility book", village.name),
+        &body,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(title: &str, light: review::Light, state: review::WorkItemState) -> review::WorkItem {
+        review::WorkItem {
+            id: "i".into(),
+            title: title.into(),
+            detail: "巡查 3 条河道 <含支流>".into(),
+            policy_title: "汛期安全".into(),
+            chief: "张站长".into(),
+            light: light.into(),
+            state: state.into(),
+            percent: 40,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_work_list_is_one_self_contained_page_with_every_item_and_its_light() {
+        let html = work_list(
+            "LX-V01",
+            "朗霞村",
+            &period_words(2026, 0),
+            &[
+                item(
+                    "河道巡查",
+                    review::Light::Yellow,
+                    review::WorkItemState::Open,
+                ),
+                item(
+                    "校园周边",
+                    review::Light::Red,
+                    review::WorkItemState::Reported,
+                ),
+            ],
+            "2026-04-01 09:00",
+        );
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("朗霞村工作任务明细单"));
+        assert!(html.contains("Work list of 朗霞村 (LX-V01)"));
+        assert!(html.contains("河道巡查") && html.contains("校园周边"));
+        assert!(html.contains("class=\"light YELLOW\">黄灯 due soon"));
+        assert!(html.contains("class=\"light RED\">红灯 overdue"));
+        assert!(html.contains("&lt;含支流&gt;"), "text is escaped");
+        assert!(html.contains("@page { size: A4"));
+        for fetched in ["<script", "<link", "src=", "@import", "url("] {
+            assert!(!html.contains(fetched), "nothing is fetched: {fetched}");
+        }
+    }
+
+    #[test]
+    fn the_responsibility_book_names_each_chief_and_unit() {
+        let village = registry::Grid {
+            code: "LX-V01".into(),
+            name: "朗霞村".into(),
+            ..Default::default()
+        };
+        let members = [registry::Member {
+            grid_code: "LX-V01".into(),
+            name: "张站长".into(),
+            role: registry::MemberRole::WorkstationHead.into(),
+            phone_masked: "138****5678".into(),
+            active: true,
+            ..Default::default()
+        }];
+        let departments = [registry::Department {
+            code: "WATER".into(),
+            name: "水务站".into(),
+            kind: registry::DepartmentKind::CoManagement.into(),
+            regulates: vec![registry::ObjectKind::River.into()],
+            domains: vec!["FLOOD".into()],
+        }];
+        let html = responsibility_book(&village, &members, &[], &departments, "now");
+        assert!(html.contains("张站长") && html.contains("站长 head of the workstation"));
+        assert!(html.contains("138****5678"));
+        assert!(html.contains("水务站 (WATER)") && html.contains("河道 river"));
+    }
+}
