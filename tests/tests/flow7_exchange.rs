@@ -140,6 +140,7 @@ async fn flow_7_with_both_towns_dispatch_opens_and_closes_a_ticket_on_each_side(
             }),
             difficult: true,
             reporter_phone: "13812345678".into(),
+            priority: dispatch::Priority::Normal.into(),
         })
         .await;
 

@@ -113,6 +113,10 @@ pub enum AppError {
     /// A dependency (another service, NATS) is away; try again.
     #[error("{0}")]
     Unavailable(String),
+    /// The service is at its bound (e.g. events in flight): try again
+    /// later, more slowly.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// The database failed; mapped by [`database_status`].
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -209,6 +213,7 @@ impl From<AppError> for Status {
             AppError::PermissionDenied(why) => Status::permission_denied(why),
             AppError::Aborted(why) => Status::aborted(why),
             AppError::Unavailable(why) => Status::unavailable(why),
+            AppError::ResourceExhausted(why) => Status::resource_exhausted(why),
             AppError::Database(err) => database_status(&err),
             AppError::Idempotency(err) => idempotency_status(err),
             AppError::Internal(err) => internal(&format!("{err:#}")),

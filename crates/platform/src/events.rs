@@ -33,6 +33,15 @@ impl StreamSpec {
 /// seconds; the inbox covers anything older.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 
+/// What [`Bus::publish_acknowledged`] stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublishedBatch {
+    /// Events JetStream acknowledged (all of them).
+    pub stored: u32,
+    /// Of those, events it already had.
+    pub duplicates: u32,
+}
+
 /// A connection to NATS and JetStream, with the configured prefix and the
 /// streams' and consumers' limits.
 #[derive(Clone)]
@@ -151,6 +160,53 @@ impl Bus {
         } else {
             format!("{}_{}", self.prefix, spec.name)
         }
+    }
+
+    /// Publishes `events` directly (not through an outbox), each with its
+    /// event id as `Nats-Msg-Id` and its headers, and waits until JetStream
+    /// has acknowledged every one: only then are they stored. Returns how
+    /// many JetStream already had (the same id within its duplicate
+    /// window). For intake whose sender keeps an event until it is
+    /// acknowledged, so that nothing acknowledged is lost.
+    ///
+    /// # Errors
+    /// NATS is away or JetStream did not store one of them (some may be
+    /// stored: sending them again is safe, by their ids).
+    pub async fn publish_acknowledged(
+        &self,
+        events: &[crate::outbox::OutboxEvent],
+    ) -> anyhow::Result<PublishedBatch> {
+        anyhow::ensure!(self.is_connected(), "NATS is not connected");
+        let mut pending = Vec::with_capacity(events.len());
+        for event in events {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(
+                async_nats::header::NATS_MESSAGE_ID,
+                event.event_id.to_string().as_str(),
+            );
+            for (key, value) in &event.headers {
+                headers.insert(key.as_str(), value.as_str());
+            }
+            let ack = self
+                .jetstream
+                .publish_with_headers(
+                    self.subject(&event.subject),
+                    headers,
+                    event.payload.clone().into(),
+                )
+                .await
+                .with_context(|| format!("publishing {}", event.subject))?;
+            pending.push(std::future::IntoFuture::into_future(ack));
+        }
+        let mut batch = PublishedBatch::default();
+        for ack in futures::future::join_all(pending).await {
+            let ack = ack.context("JetStream did not acknowledge an event")?;
+            batch.stored += 1;
+            if ack.duplicate {
+                batch.duplicates += 1;
+            }
+        }
+        Ok(batch)
     }
 
     /// Declares `spec`'s stream (file storage, duplicate window, the

@@ -154,6 +154,7 @@ pub fn arrivals(
                     location: Some(pb::LatLng { lat, lng }),
                     difficult: channel == pb::Channel::VillagerApp && rng.chance(0.1),
                     reporter_phone: format!("139{:08}", serial),
+                    priority: pb::Priority::Normal.into(),
                 },
             });
         }

@@ -95,6 +95,7 @@ pub fn case_ticket_requested(case: &JointCase, actor: &str, at: DateTime<Utc>) -
         location: s.location.map(|(lat, lng)| dispatch::LatLng { lat, lng }),
         difficult: true,
         reporter_phone: String::new(),
+        priority: dispatch::Priority::Normal.into(),
     };
     ticket_requested(request, actor, at)
 }
@@ -128,6 +129,7 @@ pub fn failure_ticket_requested(
         location: None,
         difficult: true,
         reporter_phone: String::new(),
+        priority: dispatch::Priority::Normal.into(),
     };
     ticket_requested(request, actor, at)
 }

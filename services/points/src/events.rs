@@ -97,6 +97,7 @@ fn ticket_request(report: &Report) -> dispatch::CreateTicketRequest {
         // Personal data stays off the bus: the desk asks points for the
         // contact by the report's id (GetReporterContact, audited).
         reporter_phone: String::new(),
+        priority: dispatch::Priority::Normal.into(),
     }
 }
 

@@ -7,7 +7,7 @@ use proto::dispatch::v1 as pb;
 
 use crate::domain::channel::Channel;
 use crate::domain::grid::LatLng;
-use crate::domain::intake::TicketRequest;
+use crate::domain::intake::{Priority, TicketRequest};
 use crate::domain::referral::ReferralKind;
 use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
@@ -211,6 +211,7 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         state: state(t.state).into(),
         unrouted: t.unrouted,
         difficult: t.difficult,
+        priority: priority(t.priority).into(),
         assignee: t.assignee.as_ref().map(unit),
         received_at: Some(timestamp(t.received_at)),
         dispatched_at: t.clock.as_ref().map(|c| timestamp(c.started_at)),
@@ -242,6 +243,24 @@ pub fn task(t: &Task) -> pb::Task {
     }
 }
 
+pub fn priority(p: Priority) -> pb::Priority {
+    match p {
+        Priority::Normal => pb::Priority::Normal,
+        Priority::Urgent => pb::Priority::Urgent,
+    }
+}
+
+/// Returns the priority a request asks for; `None` when unspecified or a
+/// value this version does not know (CreateTicket refuses that one first,
+/// in the api).
+pub fn priority_from(p: i32) -> Option<Priority> {
+    match pb::Priority::try_from(p).ok()? {
+        pb::Priority::Unspecified => None,
+        pb::Priority::Normal => Some(Priority::Normal),
+        pb::Priority::Urgent => Some(Priority::Urgent),
+    }
+}
+
 /// Returns the request for a ticket as the domain reads it (checked by
 /// intake).
 pub fn ticket_request(request: pb::CreateTicketRequest) -> TicketRequest {
@@ -258,6 +277,7 @@ pub fn ticket_request(request: pb::CreateTicketRequest) -> TicketRequest {
         description: request.description,
         difficult: request.difficult,
         reporter_phone: request.reporter_phone,
+        priority: priority_from(request.priority),
     }
 }
 

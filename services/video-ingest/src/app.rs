@@ -10,6 +10,7 @@ use platform::auth::{DevIssuer, Role};
 use platform::clock::SharedClock;
 use platform::config::{AuthMode, ServiceConfig};
 use platform::events::{Bus, StreamSpec};
+use platform::inbox::ConsumerSpec;
 use platform::service::{Base, Service};
 use proto::video::v1::video_service_server::VideoServiceServer;
 use secrecy::ExposeSecret;
@@ -18,10 +19,11 @@ use sqlx::migrate::Migrator;
 
 use crate::api::VideoApi;
 use crate::application::Context;
+use crate::application::analytics::Analytics;
 use crate::config::{DEFAULTS, VideoConfig};
 use crate::gateway::Gateway;
 use crate::registry::Registry;
-use crate::{MIGRATOR, events, workers};
+use crate::{MIGRATOR, consumers, events, workers};
 
 /// A video-ingest instance, bound and ready to run.
 pub struct App {
@@ -78,6 +80,8 @@ impl Service for App {
             registry,
             rules: Arc::new(config.sip.rules()),
             offset: config.town.offset(),
+            bus: base.bus().clone(),
+            analytics: analytics(&config),
         };
         let gateway = Gateway::bind(ctx.clone(), &config.sip).await?;
         Ok(Self {
@@ -102,11 +106,32 @@ impl Service for App {
         let (ctx, every) = (self.ctx.clone(), self.health_interval);
         self.base
             .spawn(|cancel| workers::run_health(ctx, every, cancel));
+        self.base.consume(
+            ConsumerSpec {
+                name: consumers::ANALYTIC_CONSUMER.into(),
+                stream: events::STREAM,
+                filter_subject: events::ANALYTIC_RECEIVED.into(),
+            },
+            consumers::AnalyticEvents {
+                ctx: self.ctx.clone(),
+            },
+        );
         let limit = self.base.max_message_bytes();
         let service = VideoServiceServer::new(VideoApi::new(self.ctx))
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit);
         self.base.serve(service, shutdown).await
+    }
+}
+
+/// Returns the bounds of analytic intake.
+pub(crate) fn analytics(config: &VideoConfig) -> Analytics {
+    let window = chrono::TimeDelta::from_std(config.analytics.incident_window)
+        .unwrap_or(chrono::TimeDelta::minutes(5));
+    Analytics {
+        in_flight: Arc::new(tokio::sync::Semaphore::new(config.analytics.max_in_flight)),
+        max_batch: config.analytics.max_batch,
+        window,
     }
 }
 

@@ -22,6 +22,20 @@ pub struct VideoConfig {
     pub sip: SipConfig,
     pub health: Health,
     pub town: Town,
+    pub analytics: Analytics,
+}
+
+/// Analytic events and their incidents.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Analytics {
+    /// Events being stored at once, across every stream.
+    pub max_in_flight: usize,
+    /// The largest batch taken.
+    pub max_batch: usize,
+    /// A camera's events of one kind within this of one another are one
+    /// incident.
+    #[serde(with = "humantime_serde")]
+    pub incident_window: Duration,
 }
 
 /// The town's time zone.
@@ -174,6 +188,23 @@ impl Validate for VideoConfig {
             (-12..=14).contains(&self.town.utc_offset_hours),
             "town.utc_offset_hours",
             "must be between -12 and 14",
+        );
+        v.check(
+            (1..=1_000_000).contains(&self.analytics.max_in_flight),
+            "analytics.max_in_flight",
+            "must be between 1 and 1000000",
+        );
+        v.check(
+            (1..=5000).contains(&self.analytics.max_batch)
+                && self.analytics.max_batch <= self.analytics.max_in_flight,
+            "analytics.max_batch",
+            "must be between 1 and 5000, and at most analytics.max_in_flight",
+        );
+        v.check(
+            self.analytics.incident_window >= Duration::from_secs(1)
+                && self.analytics.incident_window <= Duration::from_secs(24 * 3600),
+            "analytics.incident_window",
+            "must be between 1s and 24h",
         );
         v.check(
             self.health.check_interval >= Duration::from_millis(10),

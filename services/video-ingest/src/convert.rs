@@ -8,6 +8,10 @@ use crate::domain::camera::{
     CameraKind, CameraView, Device, DeviceStatus, LatLng, Owner, OwnerKind,
 };
 use crate::domain::catalog::{CatalogSync, SyncState};
+use crate::domain::incident::{
+    AnalyticEvent, BoundingBox, EventDraft, Incident, IncidentKind, Phase, Sighting,
+};
+use crate::domain::rules::AskedTicket;
 
 pub use platform::time::{from_timestamp, timestamp};
 
@@ -175,6 +179,151 @@ pub fn alarm(a: &Alarm) -> pb::Alarm {
         received_at: Some(timestamp(a.received_at)),
         usable: a.unusable.is_none(),
         reason: a.unusable.clone().unwrap_or_default(),
+    }
+}
+
+pub fn incident_kind(kind: IncidentKind) -> pb::IncidentKind {
+    match kind {
+        IncidentKind::Fire => pb::IncidentKind::Fire,
+        IncidentKind::IllegalDumping => pb::IncidentKind::IllegalDumping,
+        IncidentKind::StrawBurning => pb::IncidentKind::StrawBurning,
+        IncidentKind::Intrusion => pb::IncidentKind::Intrusion,
+        IncidentKind::DeviceAlarm => pb::IncidentKind::DeviceAlarm,
+    }
+}
+
+pub fn incident_kind_from(kind: i32) -> Option<IncidentKind> {
+    match pb::IncidentKind::try_from(kind).ok()? {
+        pb::IncidentKind::Unspecified => None,
+        pb::IncidentKind::Fire => Some(IncidentKind::Fire),
+        pb::IncidentKind::IllegalDumping => Some(IncidentKind::IllegalDumping),
+        pb::IncidentKind::StrawBurning => Some(IncidentKind::StrawBurning),
+        pb::IncidentKind::Intrusion => Some(IncidentKind::Intrusion),
+        pb::IncidentKind::DeviceAlarm => Some(IncidentKind::DeviceAlarm),
+    }
+}
+
+pub fn phase(p: Phase) -> pb::EventPhase {
+    match p {
+        Phase::Start => pb::EventPhase::Start,
+        Phase::Update => pb::EventPhase::Update,
+        Phase::End => pb::EventPhase::End,
+    }
+}
+
+pub fn phase_from(p: i32) -> Option<Phase> {
+    match pb::EventPhase::try_from(p).ok()? {
+        pb::EventPhase::Unspecified => None,
+        pb::EventPhase::Start => Some(Phase::Start),
+        pb::EventPhase::Update => Some(Phase::Update),
+        pb::EventPhase::End => Some(Phase::End),
+    }
+}
+
+fn bbox(b: BoundingBox) -> pb::Box {
+    pb::Box {
+        x: b.x,
+        y: b.y,
+        width: b.width,
+        height: b.height,
+    }
+}
+
+/// Returns the event as sent, to be checked.
+pub fn event_draft(e: pb::AnalyticEvent) -> EventDraft {
+    EventDraft {
+        kind: incident_kind_from(e.kind),
+        phase: phase_from(e.phase),
+        bbox: e.r#box.map(|b| BoundingBox {
+            x: b.x,
+            y: b.y,
+            width: b.width,
+            height: b.height,
+        }),
+        occurred_at: e.occurred_at.and_then(|t| from_timestamp(&t)),
+        event_id: e.event_id,
+        channel_id: e.channel_id,
+        track_id: e.track_id,
+        object_type: e.object_type,
+        score: e.score,
+        snapshot_ref: e.snapshot_ref,
+        snapshot_sha256: e.snapshot_sha256,
+    }
+}
+
+pub fn analytic_event(e: &AnalyticEvent) -> pb::AnalyticEvent {
+    pb::AnalyticEvent {
+        event_id: e.id.to_string(),
+        channel_id: e.channel.to_string(),
+        kind: incident_kind(e.kind).into(),
+        phase: phase(e.phase).into(),
+        track_id: e.track_id.clone(),
+        object_type: e.object_type.clone(),
+        score: e.score,
+        r#box: e.bbox.map(bbox),
+        snapshot_ref: e
+            .snapshot
+            .as_ref()
+            .map(|s| s.reference.clone())
+            .unwrap_or_default(),
+        snapshot_sha256: e
+            .snapshot
+            .as_ref()
+            .map(|s| s.sha256.clone())
+            .unwrap_or_default(),
+        occurred_at: Some(timestamp(e.occurred_at)),
+    }
+}
+
+pub fn incident(i: &Incident, history: &[Sighting], tickets: &[AskedTicket]) -> pb::Incident {
+    pb::Incident {
+        incident_id: i.id.to_string(),
+        channel_id: i.channel.to_string(),
+        device_id: i.device.to_string(),
+        kind: incident_kind(i.kind).into(),
+        grid_code: i.grid_code.clone().unwrap_or_default(),
+        location: i.location.map(|l| pb::LatLng {
+            lat: l.lat,
+            lng: l.lng,
+        }),
+        first_at: Some(timestamp(i.first_at)),
+        last_at: Some(timestamp(i.last_at)),
+        events: i.events,
+        max_score: i.max_score,
+        history: history
+            .iter()
+            .map(|s| pb::IncidentEvent {
+                event_id: s.id.to_string(),
+                phase: phase(s.phase).into(),
+                track_id: s.track_id.clone(),
+                object_type: s.object_type.clone(),
+                score: s.score,
+                r#box: s.bbox.map(bbox),
+                snapshot_ref: s
+                    .snapshot
+                    .as_ref()
+                    .map(|x| x.reference.clone())
+                    .unwrap_or_default(),
+                snapshot_sha256: s
+                    .snapshot
+                    .as_ref()
+                    .map(|x| x.sha256.clone())
+                    .unwrap_or_default(),
+                occurred_at: Some(timestamp(s.occurred_at)),
+                alarm_id: s.alarm.map(|a| a.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        tickets: tickets
+            .iter()
+            .map(|t| pb::IncidentTicket {
+                rule_code: t.rule_code.clone(),
+                unit_kind: t.unit_kind.clone(),
+                unit_code: t.unit_code.clone(),
+                priority: t.priority.as_str().to_owned(),
+                ticket_ref: t.ticket_ref.clone(),
+                requested_at: Some(timestamp(t.requested_at)),
+            })
+            .collect(),
     }
 }
 

@@ -8,13 +8,19 @@
 //! across packets, alarms), and device health. No media passes here.
 //!
 //! - Owns `devices`, `channels`, `sip_nonces`, `catalog_syncs`,
-//!   `catalog_sync_items`, `alarms` (and the platform's `outbox`, `inbox`,
+//!   `catalog_sync_items`, `alarms`, `outages`, `incidents`,
+//!   `incident_events`, `ticket_rules`, `incident_tickets` (and the platform's `outbox`, `inbox`,
 //!   `idempotency_keys`) in the database `weigrid_video`.
 //! - Serves `weigrid.video.v1.VideoService` over gRPC, and SIP (UDP and
 //!   TCP) on `sip.listen`.
 //! - Asks the grid registry (ResolveLocation) where each camera is.
 //! - Publishes `video.device.{put,registered,unregistered,online,offline}`,
-//!   `video.catalog.synced`, `video.alarm.received` on the `VIDEO` stream.
+//!   `video.catalog.synced`, `video.alarm.received` on the `VIDEO` stream,
+//!   `video.analytic.received` (directly, acknowledged, by
+//!   StreamAnalyticEvents), `video.incident.opened`, and
+//!   `video.ticket.requested` (dispatch's `TicketRequested`).
+//! - Consumes its own `video.analytic.received` into `incidents`
+//!   ([`consumers`]).
 //!
 //! The modules, each importing only those above it:
 //!
@@ -34,6 +40,7 @@ pub mod api;
 pub mod app;
 pub mod application;
 pub mod config;
+pub mod consumers;
 pub mod convert;
 pub mod domain;
 pub mod events;

@@ -264,6 +264,10 @@ impl TestVideo {
                 .expect("a registry client"),
             rules: Arc::new(self.config.sip.rules()),
             offset: self.config.town.offset(),
+            bus: platform::events::Bus::connect(&self.config.service.nats)
+                .await
+                .expect("the test's NATS"),
+            analytics: crate::app::analytics(&self.config),
         };
         crate::workers::health_round(&ctx, true)
             .await
@@ -453,5 +457,146 @@ impl Sipp {
         };
         let _ = std::fs::remove_dir_all(&dir);
         run
+    }
+}
+
+/// A thermal fire camera of the tests (the town's high-altitude one),
+/// with one channel at (30.01 N, 121.01 E) in micro-grid V1-A1-M01.
+pub fn thermal_camera_request(device_id: &str, channel_id: &str) -> pb::PutDeviceRequest {
+    let mut request = camera_request(device_id, channel_id);
+    request.name = "高空瞭望".into();
+    request.channels[0].name = "高空瞭望 热成像".into();
+    request.channels[0].kind = pb::CameraKind::Thermal.into();
+    request
+}
+
+/// An analytic event of `channel`, `kind` and `phase` with `score` at
+/// `at`, with a snapshot and its SHA-256, under a fresh id.
+pub fn analytic_event(
+    channel: &str,
+    kind: pb::IncidentKind,
+    phase: pb::EventPhase,
+    score: f64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> pb::AnalyticEvent {
+    let id = uuid::Uuid::now_v7();
+    pb::AnalyticEvent {
+        event_id: id.to_string(),
+        channel_id: channel.into(),
+        kind: kind.into(),
+        phase: phase.into(),
+        track_id: "track-1".into(),
+        object_type: "truck".into(),
+        score,
+        r#box: Some(pb::Box {
+            x: 0.2,
+            y: 0.3,
+            width: 0.25,
+            height: 0.4,
+        }),
+        snapshot_ref: format!("snapshots/{id}.jpg"),
+        snapshot_sha256: "5e".repeat(32),
+        occurred_at: Some(platform::time::timestamp(at)),
+    }
+}
+
+/// How a StreamAnalyticEvents call went: the acknowledgements, in order,
+/// and the status it ended with, when not OK.
+#[derive(Debug)]
+pub struct Streamed {
+    pub acks: Vec<pb::StreamAnalyticEventsResponse>,
+    pub ended: Option<Status>,
+}
+
+impl TestVideo {
+    /// Sends `batches` on one StreamAnalyticEvents call as an edge box (a
+    /// service) and reads every acknowledgement until the call ends.
+    pub async fn stream_events(&self, batches: Vec<pb::StreamAnalyticEventsRequest>) -> Streamed {
+        let mut client = self.client(Role::Service);
+        let mut acks = Vec::new();
+        let mut responses = match client
+            .stream_analytic_events(tokio_stream::iter(batches))
+            .await
+        {
+            Ok(responses) => responses.into_inner(),
+            Err(status) => {
+                return Streamed {
+                    acks,
+                    ended: Some(status),
+                };
+            }
+        };
+        loop {
+            match responses.message().await {
+                Ok(Some(ack)) => acks.push(ack),
+                Ok(None) => return Streamed { acks, ended: None },
+                Err(status) => {
+                    return Streamed {
+                        acks,
+                        ended: Some(status),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Returns the incidents of `channel`, newest first.
+    pub async fn incidents(&self, channel: &str) -> Vec<pb::Incident> {
+        self.town()
+            .list_incidents(pb::ListIncidentsRequest {
+                channel_id: channel.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("ListIncidents answers")
+            .into_inner()
+            .incidents
+    }
+
+    /// Returns one incident with its events and tickets.
+    pub async fn incident(&self, id: &str) -> pb::Incident {
+        self.town()
+            .get_incident(pb::GetIncidentRequest {
+                incident_id: id.into(),
+            })
+            .await
+            .expect("GetIncident answers")
+            .into_inner()
+            .incident
+            .expect("an incident")
+    }
+
+    /// Waits until the incidents of `channel` hold `events` events in all
+    /// (the consumer of analytic events caught up); returns them.
+    pub async fn wait_incident_events(&self, channel: &str, events: u32) -> Vec<pb::Incident> {
+        eventually(PATIENCE, "the incidents hold every event", || async {
+            let found = self.incidents(channel).await;
+            (found.iter().map(|i| i.events).sum::<u32>() == events).then_some(found)
+        })
+        .await
+    }
+
+    /// Returns a use-case context over this test's database and NATS
+    /// prefix, with `in_flight` permits for analytic events: the test
+    /// calls use cases directly with it.
+    pub async fn context_with_permits(&self, in_flight: usize) -> Context {
+        let token = platform::testing::token("video-ingest", Role::Service, None);
+        let mut analytics = crate::app::analytics(&self.config);
+        analytics.in_flight = Arc::new(tokio::sync::Semaphore::new(in_flight));
+        Context {
+            units: Units::new(
+                self.pool.clone(),
+                Arc::new(self.clock.clone()),
+                RelayWaker::default(),
+            ),
+            registry: Registry::new(&self.config.clients.registry, &token)
+                .expect("a registry client"),
+            rules: Arc::new(self.config.sip.rules()),
+            offset: self.config.town.offset(),
+            bus: platform::events::Bus::connect(&self.config.service.nats)
+                .await
+                .expect("the test's NATS"),
+            analytics,
+        }
     }
 }

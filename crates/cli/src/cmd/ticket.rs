@@ -457,6 +457,7 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
                 location,
                 difficult,
                 reporter_phone: phone,
+                priority: pb::Priority::Normal.into(),
             };
             client.create_ticket(request).await?.into_inner().ticket
         }

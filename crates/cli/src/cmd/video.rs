@@ -33,6 +33,41 @@ pub enum VideoCommand {
     /// Counts cameras by kind, owner and their device's status, with the
     /// share online.
     Health,
+    /// Lists incidents (analytic events and alarms grouped per camera and
+    /// kind), newest first; with --id, one incident with its events and
+    /// the tickets it asked for.
+    Incidents {
+        /// Only this camera's (20-digit channel code).
+        #[arg(long)]
+        camera: Option<String>,
+        #[arg(long, value_enum, ignore_case = true)]
+        kind: Option<IncidentKind>,
+        /// One incident, with its events and tickets.
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+/// What an incident is of (`--kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IncidentKind {
+    Fire,
+    IllegalDumping,
+    StrawBurning,
+    Intrusion,
+    DeviceAlarm,
+}
+
+impl From<IncidentKind> for pb::IncidentKind {
+    fn from(kind: IncidentKind) -> Self {
+        match kind {
+            IncidentKind::Fire => pb::IncidentKind::Fire,
+            IncidentKind::IllegalDumping => pb::IncidentKind::IllegalDumping,
+            IncidentKind::StrawBurning => pb::IncidentKind::StrawBurning,
+            IncidentKind::Intrusion => pb::IncidentKind::Intrusion,
+            IncidentKind::DeviceAlarm => pb::IncidentKind::DeviceAlarm,
+        }
+    }
 }
 
 /// A camera's kind (`--kind`).
@@ -119,6 +154,39 @@ fn camera_line(c: &pb::Camera) -> String {
             owner.code
         },
         c.name
+    )
+}
+
+fn incident_json(i: &pb::Incident) -> Value {
+    json!({
+        "incident_id": i.incident_id, "channel_id": i.channel_id, "device_id": i.device_id,
+        "kind": name(i.kind().as_str_name(), "INCIDENT_KIND_"), "grid": i.grid_code,
+        "first_at": time(&i.first_at), "last_at": time(&i.last_at),
+        "events": i.events, "max_score": i.max_score,
+        "history": i.history.iter().map(|e| json!({
+            "event_id": e.event_id, "phase": name(e.phase().as_str_name(), "EVENT_PHASE_"),
+            "track_id": e.track_id, "object_type": e.object_type, "score": e.score,
+            "snapshot_ref": e.snapshot_ref, "snapshot_sha256": e.snapshot_sha256,
+            "alarm_id": e.alarm_id, "occurred_at": time(&e.occurred_at),
+        })).collect::<Vec<_>>(),
+        "tickets": i.tickets.iter().map(|t| json!({
+            "rule": t.rule_code, "unit_kind": t.unit_kind, "unit_code": t.unit_code,
+            "priority": t.priority, "ticket_ref": t.ticket_ref, "requested_at": time(&t.requested_at),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn incident_line(i: &pb::Incident) -> String {
+    format!(
+        "{}  {:<15} {}  {:<10} {:>3} events  top {:.2}  {} – {}",
+        i.incident_id,
+        name(i.kind().as_str_name(), "INCIDENT_KIND_"),
+        i.channel_id,
+        i.grid_code,
+        i.events,
+        i.max_score,
+        time(&i.first_at),
+        time(&i.last_at),
     )
 }
 
@@ -237,6 +305,64 @@ async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Va
             );
             (camera_json(&c), text)
         }
+        VideoCommand::Incidents {
+            id: Some(incident_id),
+            ..
+        } => {
+            let i = client
+                .get_incident(pb::GetIncidentRequest { incident_id })
+                .await?
+                .into_inner()
+                .incident
+                .context("no incident in the answer")?;
+            let mut text = incident_line(&i);
+            for e in &i.history {
+                text.push_str(&format!(
+                    "\n  {} {:<6} {} {:.2} {}{}",
+                    time(&e.occurred_at),
+                    name(e.phase().as_str_name(), "EVENT_PHASE_"),
+                    e.object_type,
+                    e.score,
+                    e.snapshot_ref,
+                    if e.alarm_id.is_empty() {
+                        String::new()
+                    } else {
+                        format!("alarm {}", e.alarm_id)
+                    },
+                ));
+            }
+            for t in &i.tickets {
+                text.push_str(&format!(
+                    "\n  ticket {} {} {} {} ({})",
+                    t.priority, t.unit_kind, t.unit_code, t.ticket_ref, t.rule_code
+                ));
+            }
+            (incident_json(&i), text)
+        }
+        VideoCommand::Incidents { camera, kind, .. } => {
+            let found = client
+                .list_incidents(pb::ListIncidentsRequest {
+                    channel_id: camera.unwrap_or_default(),
+                    kind: kind.map_or(0, |k| pb::IncidentKind::from(k).into()),
+                    page_size: 500,
+                })
+                .await?
+                .into_inner()
+                .incidents;
+            let text = if found.is_empty() {
+                "no incidents".to_owned()
+            } else {
+                found
+                    .iter()
+                    .map(incident_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            (
+                json!(found.iter().map(incident_json).collect::<Vec<_>>()),
+                text,
+            )
+        }
         VideoCommand::Health => {
             let s = client
                 .summarise_cameras(pb::SummariseCamerasRequest {})
@@ -281,6 +407,9 @@ mod tests {
         assert_maps_by_name::<OwnerKind>("OWNER_KIND_", |o| pb::OwnerKind::from(o).as_str_name());
         assert_maps_by_name::<Status>("DEVICE_STATUS_", |s| {
             pb::DeviceStatus::from(s).as_str_name()
+        });
+        assert_maps_by_name::<IncidentKind>("INCIDENT_KIND_", |k| {
+            pb::IncidentKind::from(k).as_str_name()
         });
     }
 

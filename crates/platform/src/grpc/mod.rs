@@ -21,9 +21,29 @@ pub use server::{Chassis, Health, ServerHandle, run, serve};
 ///     }
 /// }
 /// ```
+///
+/// An RPC whose client streams (`stream Req`) and whose server streams
+/// back follows the unary ones, naming the trait's associated stream type
+/// and the type it is: the inherent method takes the caller and the
+/// `tonic::Streaming<Req>` and returns that stream.
+///
+/// ```ignore
+/// platform::delegate_rpcs! {
+///     VideoService for VideoApi {
+///         get_camera: pb::GetCameraRequest => pb::GetCameraResponse;
+///     }
+///     streaming {
+///         stream_events: pb::Batch => StreamEventsStream = AckStream;
+///     }
+/// }
+/// ```
 #[macro_export]
 macro_rules! delegate_rpcs {
     ($service:ident for $api:ty { $($rpc:ident: $req:ty => $res:ty;)+ }) => {
+        $crate::delegate_rpcs! { $service for $api { $($rpc: $req => $res;)+ } streaming {} }
+    };
+    ($service:ident for $api:ty { $($rpc:ident: $req:ty => $res:ty;)+ }
+     streaming { $($srpc:ident: $sreq:ty => $assoc:ident = $stream:ty;)* }) => {
         #[tonic::async_trait]
         impl $service for $api {
             $(
@@ -35,6 +55,17 @@ macro_rules! delegate_rpcs {
                     Ok(tonic::Response::new(<$api>::$rpc(self, caller, request.into_inner()).await?))
                 }
             )+
+            $(
+                type $assoc = $stream;
+
+                async fn $srpc(
+                    &self,
+                    request: tonic::Request<tonic::Streaming<$sreq>>,
+                ) -> Result<tonic::Response<Self::$assoc>, tonic::Status> {
+                    let caller = $crate::auth::caller(&request)?;
+                    Ok(tonic::Response::new(<$api>::$srpc(self, caller, request.into_inner()).await?))
+                }
+            )*
         }
     };
 }

@@ -5,7 +5,7 @@
 use super::category::Category;
 use super::channel::Channel;
 use super::grid::{LatLng, Placement};
-use super::intake::{Intake, NewTicket};
+use super::intake::{Intake, NewTicket, Priority};
 
 /// The seeded `SANITATION` category: 3 working days, handled by the urban
 /// management squad's domain.
@@ -47,6 +47,7 @@ pub fn intake(channel: Channel, reference: &str) -> Intake {
             }),
             difficult: false,
             reporter_phone: Some("13912345678".into()),
+            priority: Priority::Normal,
         },
         placement: Some(placement()),
         unrouted: false,

@@ -26,6 +26,34 @@ pub struct TicketRequest {
     /// The reporter finds the case difficult (it then goes to the desk).
     pub difficult: bool,
     pub reporter_phone: String,
+    /// How urgent; `None` (unspecified) is normal.
+    pub priority: Option<Priority>,
+}
+
+/// How urgent a ticket is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    #[default]
+    Normal,
+    /// First in the desk queue (a camera's fire).
+    Urgent,
+}
+
+impl Priority {
+    /// Returns the stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "NORMAL",
+            Priority::Urgent => "URGENT",
+        }
+    }
+
+    /// Returns the priority stored as `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Priority::Normal, Priority::Urgent]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
 }
 
 /// A checked request: what a new ticket is made of.
@@ -41,6 +69,7 @@ pub struct NewTicket {
     pub location: Option<LatLng>,
     pub difficult: bool,
     pub reporter_phone: Option<String>,
+    pub priority: Priority,
 }
 
 /// A new ticket and where it lies, ready to be taken in.
@@ -132,6 +161,7 @@ impl TicketRequest {
                 location: self.location,
                 difficult: self.difficult,
                 reporter_phone: Some(self.reporter_phone.clone()).filter(|p| !p.is_empty()),
+                priority: self.priority.unwrap_or_default(),
             }),
             _ => Err(DomainError::Invalid(broken)),
         }

@@ -12,7 +12,7 @@ use super::escalation::UnitKind;
 use super::extension::{Extension, ExtensionState};
 use super::grid::{LatLng, Placement};
 use super::ids::{ExtensionId, TaskId, TicketId};
-use super::intake::Intake;
+use super::intake::{Intake, Priority};
 use super::referral::{CarryOut, Referral, ReviewDecision};
 use super::state::{Action, ReopenCause, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
@@ -145,6 +145,7 @@ pub struct Ticket {
     pub duplicate_of: Option<TicketId>,
     /// The co-handlers' tasks, in dispatch order.
     pub tasks: Vec<Task>,
+    pub priority: Priority,
 }
 
 /// A ticket with its history, as a caller sees it.
@@ -233,6 +234,7 @@ impl Ticket {
             updated_at: stamp.at,
             duplicate_of: original.map(|o| o.id),
             tasks: Vec::new(),
+            priority: new.priority,
         };
         let reason = match (original, intake.unrouted) {
             (Some(original), _) => Some(format!(

@@ -11,6 +11,7 @@ use crate::domain::channel::Channel;
 use crate::domain::deadline::{DeadlineClock, LimitKind, TimeLimit};
 use crate::domain::grid::LatLng;
 use crate::domain::ids::TicketId;
+use crate::domain::intake::Priority;
 use crate::domain::state::{ReopenCause, TicketState};
 use crate::domain::ticket::{Change, Ticket, Transition};
 
@@ -50,6 +51,7 @@ struct TicketRow {
     version: i64,
     updated_at: DateTime<Utc>,
     duplicate_of: Option<Uuid>,
+    priority: String,
 }
 
 /// Makes the ticket of a row; its tasks are added by [`complete`].
@@ -109,6 +111,7 @@ impl TryFrom<TicketRow> for Ticket {
             version: row.version,
             updated_at: row.updated_at,
             duplicate_of: row.duplicate_of.map(TicketId),
+            priority: parse_stored(TICKETS, "priority", &row.priority, Priority::parse)?,
             tasks: Vec::new(),
         })
     }
@@ -144,7 +147,7 @@ async fn complete_one(
 const COLUMNS: &str = "ticket_id, number, channel, external_ref, category_code, title, description, lat, lng,
     micro_grid_code, village_code, state, unrouted, difficult, assignee_kind, assignee_code, assignee_name,
     received_at, dispatched_at, limit_kind, limit_value, extension_days, paused_since, paused_total_ms, due_at,
-    satisfaction, returns, escalation_level, reporter_phone, version, updated_at, duplicate_of";
+    satisfaction, returns, escalation_level, reporter_phone, version, updated_at, duplicate_of, priority";
 
 /// The clock columns of a ticket: dispatched_at, extension_days,
 /// paused_since, paused_total_ms.
@@ -186,7 +189,7 @@ pub async fn insert(conn: &mut PgConnection, t: &Ticket) -> Result<bool, sqlx::E
     let assignee = t.assignee.as_ref();
     let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tickets ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32)
+            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
          ON CONFLICT (channel, external_ref) DO NOTHING"
     )))
     .bind(t.id.0)
@@ -221,6 +224,7 @@ pub async fn insert(conn: &mut PgConnection, t: &Ticket) -> Result<bool, sqlx::E
     .bind(t.version)
     .bind(t.updated_at)
     .bind(t.duplicate_of.map(|d| d.0))
+    .bind(t.priority.as_str())
     .execute(conn)
     .await?
     .rows_affected();
@@ -355,7 +359,9 @@ fn states_where(keep: impl Fn(TicketState) -> bool) -> Vec<&'static str> {
         .collect()
 }
 
-/// Returns a page of tickets, newest first.
+/// Returns a page of tickets, newest first; the desk queue has its urgent
+/// tickets first (the page token, a ticket id, continues after it in that
+/// order: a ticket's priority never changes).
 ///
 /// # Errors
 /// The database fails, or a row holds a value this version does not know.
@@ -377,8 +383,10 @@ pub async fn page(
            AND ($7::timestamptz IS NULL OR (paused_since IS NULL AND due_at < $7 AND state = ANY($13)))
            AND ($8::timestamptz IS NULL OR received_at >= $8)
            AND ($9::timestamptz IS NULL OR received_at < $9)
-           AND ($10::uuid IS NULL OR ticket_id < $10)
-         ORDER BY ticket_id DESC LIMIT $11"
+           AND ($10::uuid IS NULL OR (CASE WHEN $6 AND priority = 'URGENT' THEN 1 ELSE 0 END, ticket_id)
+                < ((SELECT CASE WHEN $6 AND c.priority = 'URGENT' THEN 1 ELSE 0 END
+                    FROM tickets c WHERE c.ticket_id = $10), $10))
+         ORDER BY CASE WHEN $6 AND priority = 'URGENT' THEN 1 ELSE 0 END DESC, ticket_id DESC LIMIT $11"
     )))
     .bind(&channels)
     .bind(&states)

@@ -7,6 +7,7 @@ mod intake;
 mod lifecycle;
 mod outage;
 mod policy;
+mod priority;
 mod referrals;
 mod stats;
 mod stored;

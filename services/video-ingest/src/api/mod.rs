@@ -4,6 +4,7 @@
 //! call's idempotency key, calls one use case and encodes its answer.
 
 mod cameras;
+mod incidents;
 
 use platform::error::AppError;
 use proto::video::v1 as pb;
@@ -45,5 +46,11 @@ platform::delegate_rpcs! {
         summarise_cameras: pb::SummariseCamerasRequest => pb::SummariseCamerasResponse;
         list_catalog_syncs: pb::ListCatalogSyncsRequest => pb::ListCatalogSyncsResponse;
         list_alarms: pb::ListAlarmsRequest => pb::ListAlarmsResponse;
+        list_incidents: pb::ListIncidentsRequest => pb::ListIncidentsResponse;
+        get_incident: pb::GetIncidentRequest => pb::GetIncidentResponse;
+    }
+    streaming {
+        stream_analytic_events: pb::StreamAnalyticEventsRequest
+            => StreamAnalyticEventsStream = incidents::AckStream;
     }
 }

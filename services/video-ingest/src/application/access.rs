@@ -20,7 +20,13 @@ pub const POLICY: &[Rule] = &[
     rule("SummariseCameras", CAMERA_READERS),
     rule("ListCatalogSyncs", DEVICE_READERS),
     rule("ListAlarms", DEVICE_READERS),
+    rule("StreamAnalyticEvents", ANALYTIC_SENDERS),
+    rule("ListIncidents", DEVICE_READERS),
+    rule("GetIncident", DEVICE_READERS),
 ];
+
+/// Who sends analytic events: edge boxes and NVR analytics, as services.
+const ANALYTIC_SENDERS: &[Role] = &[Role::Service];
 
 /// The town centre, and services loading a data set.
 const MANAGERS: &[Role] = &[Role::TownOperator, Role::Service];

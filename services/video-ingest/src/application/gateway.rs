@@ -10,13 +10,14 @@ use chrono::{DateTime, Utc};
 use platform::error::AppError;
 use rand::RngExt as _;
 
-use super::{Context, place};
+use super::{Context, incidents, place};
 use crate::domain::SERVICE;
 use crate::domain::alarm::{Alarm, AlarmReport};
 use crate::domain::camera::{DeviceStatus, Link, Placement};
 use crate::domain::catalog::{CatalogPacket, CatalogSync, SyncState};
 use crate::domain::digest::{self, DigestAnswer};
 use crate::domain::gbid::GbId;
+use crate::domain::incident::Sighting;
 use crate::domain::registration::{KeptAlive, Nonce};
 use crate::events;
 use crate::repository::{alarms, catalog, devices, nonces, outages};
@@ -290,6 +291,15 @@ pub async fn alarm(
     let alarm = Alarm::assess(&report, device_id, known, ctx.offset, now);
     if alarms::insert(work.conn(), &alarm).await? {
         work.publish(events::alarm_received(&alarm, SERVICE));
+        // A usable alarm of a camera joins that camera's incident.
+        let camera = match (&alarm.unusable, &alarm.channel) {
+            (None, Some(channel)) => devices::camera(work.conn(), channel).await?,
+            _ => None,
+        };
+        if let Some(camera) = camera {
+            let sighting = Sighting::of_alarm(&alarm, camera.camera.kind);
+            incidents::take_sighting(&mut work, ctx, &camera, &sighting).await?;
+        }
         match &alarm.unusable {
             None => tracing::info!(device_id = %device_id, alarm_id = %alarm.id, "alarm recorded"),
             Some(reason) => {

@@ -7,17 +7,23 @@
 //!   registration, keepalive, catalogue packets, alarms.
 //! - [`health`]: devices past their deadline, catalogue syncs that timed
 //!   out, spent nonces.
+//! - [`analytics`]: StreamAnalyticEvents, straight to JetStream.
+//! - [`incidents`]: events and alarms grouped into incidents, and the
+//!   tickets the rules ask for.
 //! - [`access`]: who may do what.
 
 pub mod access;
+pub mod analytics;
 pub mod cameras;
 pub mod gateway;
 pub mod health;
+pub mod incidents;
 
 use std::sync::Arc;
 
 use chrono::FixedOffset;
 use platform::error::AppError;
+use platform::events::Bus;
 use platform::uow::Units;
 
 use crate::domain::DomainError;
@@ -33,6 +39,9 @@ pub struct Context {
     pub rules: Arc<SipRules>,
     /// The town's offset from UTC: GB/T 28181 times are local.
     pub offset: FixedOffset,
+    /// Where analytic events are published, acknowledged.
+    pub bus: Bus,
+    pub analytics: analytics::Analytics,
 }
 
 impl From<DomainError> for AppError {

@@ -10,4 +10,6 @@ kernel::id! {
     AlarmId;
     /// A device's outage.
     OutageId;
+    /// An incident: events of one camera and kind.
+    IncidentId;
 }

@@ -8,6 +8,9 @@
 //!   deadline.
 //! - [`catalog`]: a catalogue sync across packets.
 //! - [`alarm`]: an alarm a device reports, and whether it can be used.
+//! - [`incident`]: analytic events and the incidents they (and alarms)
+//!   make.
+//! - [`rules`]: which incidents become tickets, for whom, how urgent.
 //! - [`ids`]: the identifiers made here.
 
 pub mod alarm;
@@ -17,8 +20,10 @@ pub mod digest;
 pub mod error;
 pub mod gbid;
 pub mod ids;
+pub mod incident;
 pub mod outage;
 pub mod registration;
+pub mod rules;
 
 pub use error::DomainError;
 

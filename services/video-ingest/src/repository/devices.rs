@@ -504,3 +504,19 @@ pub async fn summary(conn: &mut PgConnection) -> Result<Summary, sqlx::Error> {
         by_device_status: counts(conn, "d.status").await?,
     })
 }
+
+/// Returns which of `ids` are cameras (channels) here.
+///
+/// # Errors
+/// The database fails.
+pub async fn known_channels(
+    conn: &mut PgConnection,
+    ids: &[&str],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let found: Vec<String> =
+        sqlx::query_scalar("SELECT channel_id FROM channels WHERE channel_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(found.into_iter().collect())
+}

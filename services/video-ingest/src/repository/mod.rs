@@ -7,6 +7,7 @@
 pub mod alarms;
 pub mod catalog;
 pub mod devices;
+pub mod incidents;
 pub mod nonces;
 pub mod outages;
 

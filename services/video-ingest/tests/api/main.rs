@@ -5,5 +5,6 @@
 mod cameras;
 mod corpus;
 mod gateway;
+mod incidents;
 mod policy;
 mod stored;

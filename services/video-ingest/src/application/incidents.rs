@@ -1,0 +1,168 @@
+//! Incidents: analytic events (from the consumer of
+//! `video.analytic.received`) and usable alarms (from the gateway) join
+//! the incident of their camera and kind within the window, or open one;
+//! the ticket rules then say which tickets the incident asks dispatch for,
+//! each once, published as `video.ticket.requested` with the work (the
+//! outbox: no call to dispatch while the work is open). And the queries.
+
+use platform::error::AppError;
+use platform::uow::Work;
+use prost::Message;
+
+use super::Context;
+use crate::domain::SERVICE;
+use crate::domain::camera::CameraView;
+use crate::domain::gbid::GbId;
+use crate::domain::ids::IncidentId;
+use crate::domain::incident::{Incident, IncidentKind, Sighting};
+use crate::domain::rules::{self, AskedTicket};
+use crate::events::{self, Evidence};
+use crate::repository::{devices, incidents};
+
+/// How many evidence references a ticket lists at most (the rest are in
+/// the incident, which the ticket names).
+const MAX_REFERENCES: usize = 10;
+
+/// Returns the camera an event names, read before the work opens.
+///
+/// # Errors
+/// The database fails.
+pub async fn camera_of(ctx: &Context, channel: &GbId) -> Result<Option<CameraView>, AppError> {
+    let mut conn = ctx.units.read().await?;
+    Ok(devices::camera(&mut conn, channel).await?)
+}
+
+/// Adds `sighting` of `camera` to its incident inside `work` (opening one
+/// when none lies within the window) and asks for the tickets the rules
+/// call for, each once; returns the incident, or `None` when the sighting
+/// was taken before.
+///
+/// # Errors
+/// The database fails, or a stored rule is unknown.
+pub async fn take_sighting<A: Message>(
+    work: &mut Work<A>,
+    ctx: &Context,
+    camera: &CameraView,
+    sighting: &Sighting,
+) -> Result<Option<Incident>, AppError> {
+    let now = work.now();
+    let channel = &camera.camera.id;
+    incidents::lock_stream(work.conn(), channel, sighting.kind).await?;
+    if incidents::has_event(work.conn(), sighting.id).await? {
+        return Ok(None);
+    }
+    let window = ctx.analytics.window;
+    let found = incidents::open_around(
+        work.conn(),
+        channel,
+        sighting.kind,
+        sighting.occurred_at,
+        window,
+    )
+    .await?;
+    let incident = match found.filter(|i| i.takes(sighting, window)) {
+        Some(mut incident) => {
+            incident.add(sighting);
+            incidents::save(work.conn(), &incident).await?;
+            incident
+        }
+        None => {
+            let incident = Incident::open(camera, sighting);
+            incidents::insert(work.conn(), &incident, now).await?;
+            work.publish(events::incident_opened(&incident, SERVICE, now));
+            tracing::info!(incident_id = %incident.id, channel_id = %channel, kind = incident.kind.as_str(), "incident opened");
+            incident
+        }
+    };
+    incidents::add_event(work.conn(), incident.id, sighting).await?;
+    ask_tickets(work, camera, &incident).await?;
+    Ok(Some(incident))
+}
+
+/// Asks for the tickets the rules call for `incident`, the most urgent
+/// first, each rule and unit once per incident.
+async fn ask_tickets<A: Message>(
+    work: &mut Work<A>,
+    camera: &CameraView,
+    incident: &Incident,
+) -> Result<(), AppError> {
+    let now = work.now();
+    let rules = incidents::rules_for(work.conn(), incident.kind).await?;
+    let matched = rules::matching(&rules, incident);
+    if matched.is_empty() {
+        return Ok(());
+    }
+    let references: Vec<String> = incidents::events_of(work.conn(), incident.id)
+        .await?
+        .iter()
+        .filter_map(|s| match (&s.snapshot, s.alarm) {
+            (Some(snap), _) => Some(format!("{} sha256:{}", snap.reference, snap.sha256)),
+            (None, Some(alarm)) => Some(format!("alarm {alarm}")),
+            (None, None) => None,
+        })
+        .take(MAX_REFERENCES)
+        .collect();
+    let evidence = Evidence {
+        camera_name: &camera.camera.name,
+        references,
+    };
+    for rule in matched {
+        for unit in &rule.units {
+            let asked = AskedTicket {
+                rule_code: rule.code.clone(),
+                unit_kind: unit.kind().to_owned(),
+                unit_code: unit.code().to_owned(),
+                priority: rule.priority,
+                ticket_ref: rule.ticket_key(incident, unit),
+                requested_at: now,
+            };
+            if incidents::ask_ticket(work.conn(), incident.id, &asked).await? {
+                work.publish(events::incident_ticket_requested(
+                    incident, rule, unit, &evidence, SERVICE, now,
+                ));
+                tracing::info!(incident_id = %incident.id, rule = %rule.code, unit = unit.kind(), priority = rule.priority.as_str(), "ticket requested");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An incident with its events and tickets.
+#[derive(Debug, Clone)]
+pub struct IncidentView {
+    pub incident: Incident,
+    pub history: Vec<Sighting>,
+    pub tickets: Vec<AskedTicket>,
+}
+
+/// ListIncidents: newest first.
+///
+/// # Errors
+/// The database fails.
+pub async fn list_incidents(
+    ctx: &Context,
+    channel: Option<GbId>,
+    kind: Option<IncidentKind>,
+    limit: i64,
+) -> Result<Vec<Incident>, AppError> {
+    let mut conn = ctx.units.read().await?;
+    Ok(incidents::list(&mut conn, channel.as_ref(), kind, limit).await?)
+}
+
+/// GetIncident.
+///
+/// # Errors
+/// NOT_FOUND; the database.
+pub async fn get_incident(ctx: &Context, id: IncidentId) -> Result<IncidentView, AppError> {
+    let mut conn = ctx.units.read().await?;
+    let incident = incidents::get(&mut conn, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("incident {id}")))?;
+    let history = incidents::events_of(&mut conn, id).await?;
+    let tickets = incidents::tickets_of(&mut conn, id).await?;
+    Ok(IncidentView {
+        incident,
+        history,
+        tickets,
+    })
+}
