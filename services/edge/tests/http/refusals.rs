@@ -209,3 +209,41 @@ async fn edge_an_oversized_or_wrong_type_photo_is_refused_before_it_is_stored(po
     names(&answer, "ten photos", &["photos"]);
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn edge_a_resident_over_the_rate_limit_is_told_to_wait_in_the_error_shape(pool: PgPool) {
+    let test = TestEdge::spawn_with(
+        pool,
+        &[
+            ("LIMITS__PER_RESIDENT_PER_MINUTE", "3".into()),
+            ("LIMITS__UPLOADS_PER_RESIDENT_PER_MINUTE", "1".into()),
+        ],
+    )
+    .await;
+    let token = test.register("zhao-liu", "13600003333").await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(test.get("/api/v1/balance", Some(&token)).await);
+    }
+    let limited = statuses.last().unwrap();
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.text
+    );
+    assert_eq!(limited.body["error"]["code"], "rate_limited");
+    assert!(statuses[..3].iter().all(|a| a.status == StatusCode::OK));
+    // Another resident is not held up by the first.
+    let other = test.register("sun-qi", "13600004444").await;
+    assert_eq!(
+        test.get("/api/v1/balance", Some(&other)).await.status,
+        StatusCode::OK
+    );
+    let first = test.upload(&other, png(100)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = test.upload(&other, png(200)).await;
+    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(test.stored_photos(), 1, "a refused upload stores nothing");
+    test.cleanup().await;
+}
