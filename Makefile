@@ -46,7 +46,7 @@ lint:
 
 # The deploy check starts every render's configuration with the service
 # binaries (--check-config); it finds them here (a CARGO_TARGET_DIR moves them).
-SERVICE_BINS := grid-registry ticket-dispatch points video-ingest case-review case-exchange
+SERVICE_BINS := grid-registry ticket-dispatch points video-ingest case-review case-exchange edge
 WEIGRID_BIN_DIR ?= $(or $(CARGO_TARGET_DIR),target)/debug
 
 deploy-check:

@@ -14,7 +14,7 @@ eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
-cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange --bin weigrid
+cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange --bin edge --bin weigrid
 bin=target/debug
 
 pids=()
@@ -61,11 +61,16 @@ pids+=($!)
 pids+=($!)
 "$bin/case-exchange" &
 pids+=($!)
+# The HTTP edge: the mini-program API and Open311, signing villagers in
+# through the local stand-in for WeChat (login codes `local:<name>`).
+"$bin/edge" &
+pids+=($!)
 
 for _ in $(seq 1 120); do
     if "$bin/weigrid" grid list --level town >/dev/null 2>&1 && "$bin/weigrid" ticket list --limit 1 >/dev/null 2>&1 &&
     "$bin/weigrid" points catalog >/dev/null 2>&1 && "$bin/video-ingest" probe >/dev/null 2>&1 &&
-    "$bin/case-review" probe >/dev/null 2>&1 && "$bin/weigrid" exchange peers >/dev/null 2>&1; then
+    "$bin/case-review" probe >/dev/null 2>&1 && "$bin/weigrid" exchange peers >/dev/null 2>&1 &&
+    curl -fsS http://127.0.0.1:8080/readyz >/dev/null 2>&1; then
     break
   fi
   for pid in "${pids[@]}"; do
@@ -96,6 +101,9 @@ $(say "running")
   case-exchange    gRPC 127.0.0.1:50056   metrics http://127.0.0.1:9106/metrics   database weigrid_exchange
                    Langxia's node; peer port 127.0.0.1:50156 (mutual TLS, keys in .dev/exchange)
   case-review      gRPC 127.0.0.1:50054   metrics http://127.0.0.1:9104/metrics   database weigrid_review
+  edge             HTTP http://127.0.0.1:8080  metrics http://127.0.0.1:9108/metrics   no database
+                   mini-program API http://127.0.0.1:8080/api/v1/ (OpenAPI: /api/v1/openapi.json)
+                   Open311 GeoReport v2 http://127.0.0.1:8080/open311/v2/discovery.json
   PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:
@@ -104,6 +112,8 @@ Try, in another terminal:
   $bin/weigrid points register --name 张三 --phone 13812345678 --village LX-V02 --role workstation_staff --scope LX-V02
   $bin/weigrid video health
   $bin/weigrid exchange peers
+  curl -s -XPOST http://127.0.0.1:8080/api/v1/sessions -H 'content-type: application/json' -d '{"login_code":"local:zhang-san"}'
+  curl -s http://127.0.0.1:8080/open311/v2/services.json
   scripts/grpcurl.sh -plaintext 127.0.0.1:50051 list     # any gRPC client, by reflection
   (README: the neighbours' nodes beside Langxia's, and flow 7 from the CLI)
 

@@ -105,6 +105,12 @@ pub trait Validate {
     /// `clients.*.tls.ca_path`. The shared sections' are always known.
     const OPTIONAL: &'static [&'static str] = &[];
 
+    /// Whether the configuration embeds the shared sections
+    /// ([`ServiceConfig`]), which are then read on their own first to name a
+    /// bad value's key. A service without a database or a stream (the HTTP
+    /// edge) has sections of its own instead and says `false`.
+    const EMBEDS_SERVICE_CONFIG: bool = true;
+
     /// Records every broken rule in `violations`.
     fn validate(&self, violations: &mut Violations);
 }
@@ -243,7 +249,9 @@ pub fn load_from<T: DeserializeOwned + Validate>(
     // The shared sections are read on their own first: a service embeds them
     // with `#[serde(flatten)]`, which loses the key of a bad value, while
     // this pass names it (`grpc.listen`).
-    loaded.clone().try_deserialize::<ServiceConfig>()?;
+    if T::EMBEDS_SERVICE_CONFIG {
+        loaded.clone().try_deserialize::<ServiceConfig>()?;
+    }
     let value: T = loaded.try_deserialize()?;
     let mut violations = Violations::default();
     value.validate(&mut violations);

@@ -5,6 +5,7 @@
 use platform::mask;
 use proto::dispatch::v1 as pb;
 
+use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::{Priority, TicketRequest};
@@ -29,7 +30,20 @@ pub fn channel_from(value: i32) -> Option<Channel> {
         C::VideoAlarm => Channel::VideoAlarm,
         C::CrossBorder => Channel::CrossBorder,
         C::Department => Channel::Department,
+        C::Open311 => Channel::Open311,
     })
+}
+
+/// Returns the API's category.
+pub fn category(c: &Category) -> pb::Category {
+    pb::Category {
+        code: c.code.clone(),
+        name: c.name.clone(),
+        domain_code: c.domain_code.clone(),
+        working_days: c.working_days,
+        difficult: c.difficult,
+        active: c.active,
+    }
 }
 
 /// Returns the API's channel.
@@ -42,6 +56,7 @@ pub fn channel(channel: Channel) -> pb::Channel {
         Channel::VideoAlarm => pb::Channel::VideoAlarm,
         Channel::CrossBorder => pb::Channel::CrossBorder,
         Channel::Department => pb::Channel::Department,
+        Channel::Open311 => pb::Channel::Open311,
     }
 }
 

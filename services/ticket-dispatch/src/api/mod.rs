@@ -54,5 +54,6 @@ platform::delegate_rpcs! {
         refer_ticket: pb::ReferTicketRequest => pb::ReferTicketResponse;
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
         get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;
+        list_categories: pb::ListCategoriesRequest => pb::ListCategoriesResponse;
     }
 }

@@ -1,4 +1,5 @@
-//! GetTicket and ListTickets: queues, filters, cursor pagination.
+//! GetTicket and ListTickets: queues, filters, cursor pagination; and
+//! ListCategories, the taxonomy.
 
 use platform::auth::Caller;
 use platform::error::AppError;
@@ -101,6 +102,19 @@ impl DispatchApi {
         Ok(pb::ListTicketsResponse {
             tickets: page.tickets.iter().map(convert::ticket_summary).collect(),
             next_page_token: page.next.map(|id| id.to_string()).unwrap_or_default(),
+        })
+    }
+}
+
+impl DispatchApi {
+    pub(super) async fn list_categories(
+        &self,
+        _caller: Caller,
+        request: pb::ListCategoriesRequest,
+    ) -> Result<pb::ListCategoriesResponse, AppError> {
+        let categories = queries::list_categories(&self.ctx, request.include_inactive).await?;
+        Ok(pb::ListCategoriesResponse {
+            categories: categories.iter().map(convert::category).collect(),
         })
     }
 }

@@ -223,6 +223,8 @@ pub const POLICY: &[Rule] = &[
         ],
     ),
     rule("GetAssessment", DESK),
+    // The taxonomy is no secret: every signed-in role may read it.
+    rule("ListCategories", &Role::ALL),
 ];
 
 /// The town centre's desk.
@@ -252,7 +254,8 @@ const READERS: &[Role] = &[
 /// come from their integrations (services) or the desk; a villager's report
 /// through points; camera alarms from video ingest; cross-border cases from
 /// the exchange; a patrol's hazard from the grid's people; a department's
-/// case from its officers. The desk files on every channel.
+/// case from its officers; an Open311 request from the edge, which checks
+/// the client's API key. The desk files on every channel.
 ///
 /// # Errors
 /// PERMISSION_DENIED naming the role and the channel.
@@ -262,7 +265,8 @@ pub fn may_file(caller: &Caller, channel: Channel) -> Result<(), AppError> {
         | Channel::NonPolice110
         | Channel::VillagerApp
         | Channel::VideoAlarm
-        | Channel::CrossBorder => &[Role::TownOperator, Role::Service][..],
+        | Channel::CrossBorder
+        | Channel::Open311 => &[Role::TownOperator, Role::Service][..],
         Channel::GridPatrol => &[
             Role::TownOperator,
             Role::WorkstationStaff,

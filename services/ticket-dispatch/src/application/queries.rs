@@ -7,10 +7,12 @@ use platform::error::AppError;
 
 use super::access::{self, TicketScope};
 use super::{Context, view_of};
+use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::ids::TicketId;
 use crate::domain::state::TicketState;
 use crate::domain::ticket::{Ticket, TicketView};
+use crate::repository::categories;
 use crate::repository::tickets::{self, Filter};
 
 /// A ticket asked for by id or number.
@@ -118,4 +120,16 @@ pub async fn list_tickets(
         _ => None,
     };
     Ok(TicketPage { tickets, next })
+}
+
+/// ListCategories: the taxonomy, by code.
+///
+/// # Errors
+/// The database.
+pub async fn list_categories(
+    ctx: &Context,
+    include_inactive: bool,
+) -> Result<Vec<Category>, AppError> {
+    let mut conn = ctx.units.read().await?;
+    Ok(categories::list(&mut conn, include_inactive).await?)
 }

@@ -19,10 +19,12 @@ pub enum Channel {
     CrossBorder,
     /// Raised by a department.
     Department,
+    /// A request posted by an Open311 GeoReport v2 client (the edge).
+    Open311,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 7] = [
+    pub const ALL: [Channel; 8] = [
         Channel::Hotline12345,
         Channel::NonPolice110,
         Channel::GridPatrol,
@@ -30,6 +32,7 @@ impl Channel {
         Channel::VideoAlarm,
         Channel::CrossBorder,
         Channel::Department,
+        Channel::Open311,
     ];
 
     /// Returns the stored name, e.g. `HOTLINE_12345`.
@@ -42,6 +45,7 @@ impl Channel {
             Channel::VideoAlarm => "VIDEO_ALARM",
             Channel::CrossBorder => "CROSS_BORDER",
             Channel::Department => "DEPARTMENT",
+            Channel::Open311 => "OPEN311",
         }
     }
 

@@ -47,6 +47,28 @@ pub async fn get(conn: &mut PgConnection, code: &str) -> Result<Option<Category>
     Ok(row.map(Category::try_from).transpose()?)
 }
 
+/// Returns every category, by code; only the active ones unless
+/// `include_inactive`.
+///
+/// # Errors
+/// The database fails, or a row holds a value this version does not know.
+pub async fn list(
+    conn: &mut PgConnection,
+    include_inactive: bool,
+) -> Result<Vec<Category>, sqlx::Error> {
+    let rows: Vec<CategoryRow> = sqlx::query_as(
+        "SELECT code, name, domain_code, working_days, difficult, active FROM categories \
+         WHERE active OR $1 ORDER BY code",
+    )
+    .bind(include_inactive)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(Category::try_from)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Returns the business calendar: holidays and make-up working days.
 ///
 /// # Errors

@@ -317,3 +317,50 @@ async fn dispatch_asks_the_registry_as_itself_under_per_service_audiences(pool: 
         .unwrap_err();
     assert_eq!(refused.code(), Code::Unauthenticated);
 }
+
+#[sqlx::test(migrations = false)]
+async fn dispatch_takes_open311_requests_from_the_edge_and_lists_its_categories(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let open311 = |key: &str| pb::CreateTicketRequest {
+        idempotency_key: key.into(),
+        channel: pb::Channel::Open311.into(),
+        external_ref: String::new(),
+        ..hotline("")
+    };
+    // A department officer files department cases, not Open311 requests.
+    let officer = test.actor(Role::DepartmentOfficer, Some("DEPT-ENV")).await;
+    let refused = officer.try_create_ticket(open311("o-1")).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    // The edge does, as a service; the same request twice is one ticket.
+    let edge = test.actor(Role::Service, None).await;
+    let first = edge.create_ticket(open311("open311-abc")).await;
+    let again = edge.create_ticket(open311("open311-abc")).await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(first.channel(), pb::Channel::Open311);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM tickets WHERE channel = 'OPEN311'"
+        )
+        .await,
+        1
+    );
+    let categories = edge
+        .client()
+        .list_categories(pb::ListCategoriesRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .categories;
+    let codes: Vec<_> = categories.iter().map(|c| c.code.as_str()).collect();
+    assert!(
+        codes.contains(&"DRAINAGE") && codes.contains(&"PETITION"),
+        "{codes:?}"
+    );
+    assert!(codes.windows(2).all(|w| w[0] < w[1]), "by code");
+    let drainage = categories.iter().find(|c| c.code == "DRAINAGE").unwrap();
+    assert_eq!(
+        (drainage.name.as_str(), drainage.working_days),
+        ("排水不畅", 3)
+    );
+}

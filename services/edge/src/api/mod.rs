@@ -1,0 +1,149 @@
+//! The mini-program's JSON API under `/api/v1/`. Each handler decodes (bad
+//! input → 400 naming the field, before any store or service is touched),
+//! makes one call to a service with the resident's identity, and encodes.
+//! The OpenAPI 3.1 document is generated from these handlers and types
+//! (`utoipa`) and served at `/api/v1/openapi.json`.
+
+mod points;
+mod reports;
+mod sessions;
+pub mod views;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use platform::auth::Caller;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::error::ApiError;
+use crate::state::Shared;
+
+/// The OpenAPI document of the mini-program API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "weigrid mini-program API (村民小程序接口)",
+        description = "What the villagers' WeChat mini-program calls: sign-in with the login code, registration, reports with photos, points, the catalogue and redemption. Every error has one shape naming the field.",
+        version = "1"
+    ),
+    paths(
+        sessions::sign_in,
+        sessions::register,
+        sessions::me,
+        reports::upload_photo,
+        reports::submit_report,
+        reports::list_reports,
+        reports::get_report,
+        reports::categories,
+        points::balance,
+        points::statement,
+        points::catalogue,
+        points::redeem,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "mini-program", description = "村民小程序 The villagers' mini-program"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Returns the `/api/v1` routes.
+pub fn router(edge: &Shared) -> Router<Shared> {
+    // A multipart upload of one photo: the photo limit and room for the
+    // part's headers.
+    let photo_body = usize::try_from(edge.photos.max_bytes).unwrap_or(usize::MAX) + 64 * 1024;
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/sessions", post(sessions::sign_in))
+        .route("/api/v1/residents", post(sessions::register))
+        .route("/api/v1/me", get(sessions::me))
+        .route(
+            "/api/v1/photos",
+            post(reports::upload_photo).layer(DefaultBodyLimit::max(photo_body)),
+        )
+        .route(
+            "/api/v1/reports",
+            post(reports::submit_report).get(reports::list_reports),
+        )
+        .route("/api/v1/reports/{id}", get(reports::get_report))
+        .route("/api/v1/categories", get(reports::categories))
+        .route("/api/v1/balance", get(points::balance))
+        .route("/api/v1/statement", get(points::statement))
+        .route("/api/v1/catalogue", get(points::catalogue))
+        .route("/api/v1/orders", post(points::redeem))
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The signed-in resident of a request: a valid session token of role
+/// `resident`, within their rate limit.
+pub struct Resident(pub Caller);
+
+impl Resident {
+    /// Returns the resident's id (their token's subject).
+    pub fn id(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// Returns the resident's token, forwarded to the services.
+    pub fn token(&self) -> &str {
+        self.0.token()
+    }
+}
+
+impl FromRequestParts<Shared> for Resident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, edge: &Shared) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let caller = edge.sessions.resident(header)?;
+        edge.limits.resident(&caller.subject)?;
+        Ok(Resident(caller))
+    }
+}
+
+/// The `Idempotency-Key` header a mutating request carries: a retry with
+/// the same key does the work once (the services keep the key).
+pub struct IdempotencyKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .unwrap_or_default();
+        if key.is_empty() || key.len() > 128 {
+            return Err(ApiError::field(
+                "Idempotency-Key",
+                "header required: 1-128 characters, the same on a retry",
+            ));
+        }
+        Ok(IdempotencyKey(key.to_owned()))
+    }
+}

@@ -1,0 +1,8 @@
+//! The edge over HTTP in front of real points, dispatch and the registry:
+//! a villager's whole flow, bad input on every endpoint, photo limits,
+//! Open311 in JSON and XML, the OpenAPI document.
+
+mod helpers;
+mod mini_program;
+mod open311;
+mod refusals;
