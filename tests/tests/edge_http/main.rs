@@ -1,4 +1,4 @@
-//! The edge over HTTP in front of real points, dispatch and the registry:
+//! The edge (services/edge) over HTTP in front of real points, dispatch and the registry:
 //! a villager's whole flow, bad input on every endpoint, photo limits,
 //! Open311 in JSON and XML, the OpenAPI document.
 
