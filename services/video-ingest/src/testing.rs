@@ -253,22 +253,7 @@ impl TestVideo {
     /// Runs one round of the health timers now, in process (the service's
     /// own timer runs too; each item is locked and checked again).
     pub async fn health_round(&self) {
-        let token = platform::testing::token("video-ingest", Role::Service, None);
-        let ctx = Context {
-            units: Units::new(
-                self.pool.clone(),
-                Arc::new(self.clock.clone()),
-                RelayWaker::default(),
-            ),
-            registry: Registry::new(&self.config.clients.registry, &token)
-                .expect("a registry client"),
-            rules: Arc::new(self.config.sip.rules()),
-            offset: self.config.town.offset(),
-            bus: platform::events::Bus::connect(&self.config.service.nats)
-                .await
-                .expect("the test's NATS"),
-            analytics: crate::app::analytics(&self.config),
-        };
+        let ctx = self.context(crate::app::analytics(&self.config)).await;
         crate::workers::health_round(&ctx, true)
             .await
             .expect("the health round runs");
@@ -580,9 +565,14 @@ impl TestVideo {
     /// prefix, with `in_flight` permits for analytic events: the test
     /// calls use cases directly with it.
     pub async fn context_with_permits(&self, in_flight: usize) -> Context {
-        let token = platform::testing::token("video-ingest", Role::Service, None);
         let mut analytics = crate::app::analytics(&self.config);
         analytics.in_flight = Arc::new(tokio::sync::Semaphore::new(in_flight));
+        self.context(analytics).await
+    }
+
+    /// Returns the service's context, in process, with `analytics`.
+    async fn context(&self, analytics: crate::application::analytics::Analytics) -> Context {
+        let token = platform::testing::token("video-ingest", Role::Service, None);
         Context {
             units: Units::new(
                 self.pool.clone(),
@@ -593,10 +583,22 @@ impl TestVideo {
                 .expect("a registry client"),
             rules: Arc::new(self.config.sip.rules()),
             offset: self.config.town.offset(),
-            bus: platform::events::Bus::connect(&self.config.service.nats)
-                .await
-                .expect("the test's NATS"),
+            bus: connected_bus(&self.config.service.nats).await,
             analytics,
         }
     }
+}
+
+/// Returns a bus on the test's NATS once it is connected: a publish before
+/// the connection is up is refused as UNAVAILABLE, as the service's is.
+async fn connected_bus(config: &platform::config::NatsConfig) -> platform::events::Bus {
+    let bus = platform::events::Bus::connect(config)
+        .await
+        .expect("the test's NATS");
+    eventually(PATIENCE, "the bus to connect", || {
+        let connected = bus.is_connected();
+        async move { connected.then_some(()) }
+    })
+    .await;
+    bus
 }
