@@ -9,8 +9,11 @@
 //!
 //! - Owns `joint_cases`, `case_moves`, `deliveries` (the store-and-forward
 //!   queue), `received_messages`, `message_log` (hash-chained, append-only)
-//!   and `refusals` (and the platform's `outbox`, `inbox`,
-//!   `idempotency_keys`) in the database `weigrid_exchange`.
+//!   and `refusals`, `checks` (information checks asked from here),
+//!   `risks` (the shared risk list), `alerts` (CAP 1.2 alerts) and
+//!   `read_audit` (append-only, every restricted read) (and the platform's
+//!   `outbox`, `inbox`, `idempotency_keys`) in the database
+//!   `weigrid_exchange`.
 //! - Serves `weigrid.exchange.v1.ExchangeService` to local callers and
 //!   `weigrid.exchange.v1.PeerService` to peer nodes (peer.proto).
 //! - Publishes `exchange.case.moved`,

@@ -10,14 +10,19 @@
 //! - [`sending`]: the delivery queue's receipts and refusals;
 //!   [`deadlines`]: warnings and failures.
 //! - [`evidence`]: the message log, its verification, refusals, deliveries.
+//! - [`checks`]: the joint information check, asked and answered;
+//!   [`risks`]: the shared risk list; [`alerts`]: CAP alerts.
 //! - [`access`]: who may act.
 
 pub mod access;
+pub mod alerts;
 pub mod cases;
+pub mod checks;
 pub mod deadlines;
 pub mod evidence;
 pub mod intake;
 pub mod outbound;
+pub mod risks;
 pub mod sending;
 pub mod tickets;
 
