@@ -10,6 +10,7 @@ use platform::time::{from_timestamp, timestamp};
 use prost::Message as _;
 use proto::exchange::v1 as pb;
 
+use crate::domain::alliance::{AckState, AlertAck, Member, MemberKind, Recipient};
 use crate::domain::cap::{AlertDirection, CapAlert, KeptAlert};
 use crate::domain::case::{
     CaseMove, CaseState, CaseSummary, JointCase, Mediation, Obligation, Party,
@@ -763,5 +764,69 @@ pub fn alert_direction_of(direction: pb::AlertDirection) -> Option<AlertDirectio
         pb::AlertDirection::Unspecified => None,
         pb::AlertDirection::Issued => Some(AlertDirection::Issued),
         pb::AlertDirection::Received => Some(AlertDirection::Received),
+    }
+}
+
+pub fn member_kind(kind: MemberKind) -> pb::MemberKind {
+    match kind {
+        MemberKind::AllianceShop => pb::MemberKind::AllianceShop,
+        MemberKind::JointDefenceGroup => pb::MemberKind::JointDefenceGroup,
+    }
+}
+
+/// Returns the domain kind; `None` for UNSPECIFIED.
+pub fn member_kind_of(kind: pb::MemberKind) -> Option<MemberKind> {
+    match kind {
+        pb::MemberKind::Unspecified => None,
+        pb::MemberKind::AllianceShop => Some(MemberKind::AllianceShop),
+        pb::MemberKind::JointDefenceGroup => Some(MemberKind::JointDefenceGroup),
+    }
+}
+
+/// Returns a member as answers show it: the contact masked.
+pub fn member(m: &Member) -> pb::Member {
+    pb::Member {
+        member_id: m.member_id.to_string(),
+        kind: member_kind(m.kind).into(),
+        name: m.name.clone(),
+        place: m.place.clone(),
+        households: m.households,
+        contact_name: mask::name(&m.contact_name),
+        contact_phone: mask::phone(&m.contact_phone),
+        joined_at: Some(timestamp(m.joined_at)),
+    }
+}
+
+fn ack_state(state: AckState) -> pb::AckState {
+    match state {
+        AckState::Notified => pb::AckState::Notified,
+        AckState::Acknowledged => pb::AckState::Acknowledged,
+        AckState::Escalated => pb::AckState::Escalated,
+    }
+}
+
+/// Returns a recipient of an alert, naming the member among `members`.
+pub fn alert_ack(a: &AlertAck, members: &[Member]) -> pb::AlertAck {
+    let (kind, recipient, member_name) = match &a.recipient {
+        Recipient::Peer(node) => ("PEER", node.clone(), String::new()),
+        Recipient::Member(id) => (
+            "MEMBER",
+            id.to_string(),
+            members
+                .iter()
+                .find(|m| m.member_id == *id)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+        ),
+    };
+    pb::AlertAck {
+        recipient_kind: kind.to_owned(),
+        recipient,
+        member_name,
+        state: ack_state(a.state).into(),
+        notified_at: Some(timestamp(a.notified_at)),
+        due_at: Some(timestamp(a.due_at)),
+        acked_at: time(a.acked_at),
+        acked_by: a.acked_by.clone(),
     }
 }

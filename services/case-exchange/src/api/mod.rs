@@ -5,6 +5,7 @@
 //! before any database work), builds the call's idempotency key, calls one
 //! use case and encodes its answer.
 
+mod alliance;
 mod cases;
 mod evidence;
 mod joint;
@@ -80,5 +81,9 @@ platform::delegate_rpcs! {
         list_risks: pb::ListRisksRequest => pb::ListRisksResponse;
         issue_alert: pb::IssueAlertRequest => pb::IssueAlertResponse;
         list_alerts: pb::ListAlertsRequest => pb::ListAlertsResponse;
+        add_member: pb::AddMemberRequest => pb::AddMemberResponse;
+        list_members: pb::ListMembersRequest => pb::ListMembersResponse;
+        acknowledge_alert: pb::AcknowledgeAlertRequest => pb::AcknowledgeAlertResponse;
+        list_alert_acks: pb::ListAlertAcksRequest => pb::ListAlertAcksResponse;
     }
 }

@@ -9,6 +9,8 @@
 //! and reads it, and every read is audited (`read_audit`, as is every
 //! GetCase, which shows a case's parties). The risk list
 //! and the alerts hold no whole personal data; services may read them.
+//! The alliance's members' contacts are personal: only the desk lists them,
+//! masked; who acknowledged an alert is the readers'.
 //!
 //! The peer port (`weigrid.exchange.v1.PeerService`) is not under this
 //! policy: it carries no bearer token and is served on its own listener.
@@ -43,6 +45,10 @@ pub const POLICY: &[Rule] = &[
     rule("ListRisks", READERS),
     rule("IssueAlert", DESK),
     rule("ListAlerts", READERS),
+    rule("AddMember", DESK),
+    rule("ListMembers", DESK),
+    rule("AcknowledgeAlert", DESK),
+    rule("ListAlertAcks", READERS),
 ];
 
 /// The joint station's desk: the town centre and department officers.

@@ -205,7 +205,7 @@ async fn apply(
             return Ok(Vec::new());
         }
         Payload::Risk(item) => risks::take_risk(work, envelope, item).await?.map(|()| None),
-        Payload::Alert(cap) => alerts::take_alert(work, envelope, cap)
+        Payload::Alert(cap) => alerts::take_alert(work, ctx, envelope, cap)
             .await?
             .map(|()| None),
     };

@@ -16,6 +16,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod alliance;
 pub mod cases;
 pub mod checks;
 pub mod deadlines;
@@ -45,6 +46,7 @@ pub struct Policy {
     pub max_skew: chrono::Duration,
     pub deadlines: Deadlines,
     pub failure_category: String,
+    pub alert_ack_deadline: chrono::Duration,
 }
 
 impl Policy {
@@ -54,6 +56,8 @@ impl Policy {
             max_skew: chrono::Duration::from_std(rules.max_skew).unwrap_or(chrono::Duration::MAX),
             deadlines: rules.deadlines(),
             failure_category: rules.failure_category.clone(),
+            alert_ack_deadline: chrono::Duration::from_std(rules.alert_ack_deadline)
+                .unwrap_or(chrono::Duration::MAX),
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct CapAlert {
     pub addresses: String,
     /// `sender,identifier,sent` of earlier messages (an Ack's, an Update's).
     pub references: Vec<String>,
+    /// A note (an Ack's: who acknowledged).
+    pub note: String,
     pub info: Vec<CapInfo>,
 }
 
@@ -165,6 +167,7 @@ impl CapAlert {
         element(&mut out, "  ", "scope", &self.scope);
         element(&mut out, "  ", "restriction", &self.restriction);
         element(&mut out, "  ", "addresses", &self.addresses);
+        element(&mut out, "  ", "note", &self.note);
         element(&mut out, "  ", "references", &self.references.join(" "));
         for info in &self.info {
             out.push_str("  <info>\n");
@@ -195,6 +198,13 @@ impl CapAlert {
         }
         out.push_str("</alert>\n");
         out
+    }
+
+    /// Returns the sender and identifier of the first message this one
+    /// refers to (`sender,identifier,sent`).
+    pub fn referred(&self) -> Option<(&str, &str)> {
+        let mut parts = self.references.first()?.splitn(3, ',');
+        Some((parts.next()?, parts.next()?))
     }
 
     /// Returns the `sender,identifier,sent` that refers to this alert.
@@ -274,6 +284,7 @@ impl CapAlert {
             scope: required(root, "scope")?,
             restriction: optional(root, "restriction"),
             addresses: optional(root, "addresses"),
+            note: optional(root, "note"),
             references: optional(root, "references")
                 .split_whitespace()
                 .map(str::to_owned)
@@ -422,6 +433,7 @@ mod tests {
             restriction: "毗邻协作成员 & 平安商户联盟".into(),
             addresses: String::new(),
             references: Vec::new(),
+            note: String::new(),
             info: vec![CapInfo {
                 language: "zh-CN".into(),
                 categories: vec!["Safety".into(), "Fire".into()],
@@ -511,12 +523,20 @@ mod tests {
             identifier: "ack-1".into(),
             msg_type: "Ack".into(),
             references: vec![alert().reference()],
+            note: "desk-op".into(),
             info: Vec::new(),
             ..alert()
         };
         assert_eq!(
             ack.references[0],
             "shanghai/jinshan/langxia/case-exchange,0190f1a2-0000-7000-8000-000000000001,2026-03-02T09:00:00+08:00"
+        );
+        assert_eq!(
+            ack.referred(),
+            Some((
+                "shanghai/jinshan/langxia/case-exchange",
+                "0190f1a2-0000-7000-8000-000000000001"
+            ))
         );
         assert_eq!(CapAlert::parse(&ack.to_xml()), Ok(ack));
     }

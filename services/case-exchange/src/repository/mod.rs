@@ -10,6 +10,7 @@ pub mod cases;
 pub mod checks;
 pub mod deliveries;
 pub mod log;
+pub mod members;
 pub mod received;
 pub mod refusals;
 pub mod risks;

@@ -5,6 +5,7 @@
 mod alerts;
 mod checks;
 mod deadlines;
+mod emergency;
 mod flow;
 mod partition;
 mod policy;
