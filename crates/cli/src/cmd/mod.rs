@@ -11,11 +11,13 @@
 //! | `points`      | `weigrid points …`           | points          |
 //! | `video`       | `weigrid video …`            | video ingest    |
 //! | `exchange`    | `weigrid exchange …`         | case exchange   |
+//! | `exchange_joint` | `weigrid exchange check\|risks\|alert\|acks` | case exchange |
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
 pub mod completions;
 pub mod exchange;
+pub mod exchange_joint;
 pub mod grid;
 pub mod points;
 pub mod seed;
