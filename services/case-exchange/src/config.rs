@@ -74,6 +74,10 @@ pub struct Rules {
     #[serde(with = "humantime_serde")]
     pub retry_max_delay: Duration,
     pub failure_category: String,
+    /// How long a recipient of an alert has to acknowledge it before it
+    /// is escalated.
+    #[serde(with = "humantime_serde")]
+    pub alert_ack_deadline: Duration,
 }
 
 impl Rules {

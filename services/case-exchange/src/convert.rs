@@ -10,15 +10,19 @@ use platform::time::{from_timestamp, timestamp};
 use prost::Message as _;
 use proto::exchange::v1 as pb;
 
+use crate::domain::alliance::{AckState, AlertAck, Member, MemberKind, Recipient};
+use crate::domain::cap::{AlertDirection, CapAlert, KeptAlert};
 use crate::domain::case::{
     CaseMove, CaseState, CaseSummary, JointCase, Mediation, Obligation, Party,
 };
+use crate::domain::check::{Check, CheckAnswer, CheckRequest, CheckState, Finding, SubjectKind};
 use crate::domain::delivery::{Delivery, DeliveryState};
 use crate::domain::envelope::{Envelope, ExchangeStatus, MessageType, Receipt};
-use crate::domain::ids::{MessageId, SharedCaseId};
+use crate::domain::ids::{CheckId, MessageId, RiskId, SharedCaseId};
 use crate::domain::log::{Direction, LogEntry};
 use crate::domain::node::NodeId;
 use crate::domain::payload::{Answer, Payload};
+use crate::domain::risk::{CareGroup, RiskItem, RiskKind, RiskLevel};
 use crate::domain::sharing::Masks;
 
 /// The platform's masking of personal data, for the sharing policy.
@@ -81,6 +85,8 @@ pub fn message_type(kind: MessageType) -> pb::MessageType {
         MessageType::Ack => pb::MessageType::Ack,
         MessageType::Error => pb::MessageType::Error,
         MessageType::Cancel => pb::MessageType::Cancel,
+        MessageType::Request => pb::MessageType::Request,
+        MessageType::Response => pb::MessageType::Response,
     }
 }
 
@@ -92,6 +98,8 @@ fn message_type_of(kind: pb::MessageType) -> Option<MessageType> {
         pb::MessageType::Ack => MessageType::Ack,
         pb::MessageType::Error => MessageType::Error,
         pb::MessageType::Cancel => MessageType::Cancel,
+        pb::MessageType::Request => MessageType::Request,
+        pb::MessageType::Response => MessageType::Response,
     })
 }
 
@@ -308,6 +316,22 @@ pub fn encode_payload(payload: &Payload) -> Vec<u8> {
         Payload::Cancel { reason } => Body::Cancel(pb::CaseCancel {
             reason: reason.clone(),
         }),
+        Payload::CheckRequest(r) => Body::CheckRequest(pb::CheckQuestion {
+            check_id: r.check_id.to_string(),
+            subject_kind: subject_kind(r.kind).into(),
+            subject: r.subject.clone(),
+            purpose: r.purpose.clone(),
+            approved_by: r.approved_by.clone(),
+            requested_by: r.requested_by.clone(),
+        }),
+        Payload::CheckAnswer(a) => Body::CheckAnswer(pb::CheckReply {
+            check_id: a.check_id.to_string(),
+            refused: a.refused,
+            reason: a.reason.clone(),
+            findings: a.findings.iter().map(|f| finding(f, false)).collect(),
+        }),
+        Payload::Risk(r) => Body::Risk(risk(r)),
+        Payload::Alert(cap) => Body::Alert(pb::CapMessage { xml: cap.to_xml() }),
     };
     pb::Payload { body: Some(body) }.encode_to_vec()
 }
@@ -341,6 +365,24 @@ pub fn decode_payload(bytes: &[u8]) -> Result<Payload, String> {
         Body::Cancel(cancel) => Payload::Cancel {
             reason: cancel.reason,
         },
+        Body::CheckRequest(r) => Payload::CheckRequest(CheckRequest {
+            check_id: CheckId::parse(&r.check_id).ok_or("check_id is not a UUID")?,
+            kind: subject_kind_of(r.subject_kind()).ok_or("subject_kind is unspecified")?,
+            subject: r.subject,
+            purpose: r.purpose,
+            approved_by: r.approved_by,
+            requested_by: r.requested_by,
+        }),
+        Body::CheckAnswer(a) => Payload::CheckAnswer(CheckAnswer {
+            check_id: CheckId::parse(&a.check_id).ok_or("check_id is not a UUID")?,
+            refused: a.refused,
+            reason: a.reason,
+            findings: a.findings.into_iter().map(finding_of).collect(),
+        }),
+        Body::Risk(r) => Payload::Risk(risk_of(r)?),
+        Body::Alert(cap) => {
+            Payload::Alert(CapAlert::parse(&cap.xml).map_err(|err| err.to_string())?)
+        }
     })
 }
 
@@ -493,5 +535,298 @@ pub fn log_entry(e: &LogEntry) -> pb::LogEntry {
         recorded_at: Some(timestamp(e.record.recorded_at)),
         canonical: e.record.canonical.clone(),
         signature: e.record.signature.clone(),
+    }
+}
+
+pub fn subject_kind(kind: SubjectKind) -> pb::SubjectKind {
+    match kind {
+        SubjectKind::Person => pb::SubjectKind::Person,
+        SubjectKind::Enterprise => pb::SubjectKind::Enterprise,
+    }
+}
+
+/// Returns the domain kind; `None` for UNSPECIFIED.
+pub fn subject_kind_of(kind: pb::SubjectKind) -> Option<SubjectKind> {
+    Some(match kind {
+        pb::SubjectKind::Unspecified => return None,
+        pb::SubjectKind::Person => SubjectKind::Person,
+        pb::SubjectKind::Enterprise => SubjectKind::Enterprise,
+    })
+}
+
+fn check_state(state: CheckState) -> pb::CheckState {
+    match state {
+        CheckState::Pending => pb::CheckState::Pending,
+        CheckState::Answered => pb::CheckState::Answered,
+        CheckState::Refused => pb::CheckState::Refused,
+    }
+}
+
+/// A finding: as the wire carries it (the policy shaped it), or as
+/// answers show it (`masked`: personal data masked again).
+fn finding(f: &Finding, masked: bool) -> pb::Finding {
+    let shown = |value: &str, mask: fn(&str) -> String| {
+        if masked {
+            mask(value)
+        } else {
+            value.to_owned()
+        }
+    };
+    pb::Finding {
+        shared_case_id: f.shared_case_id.clone(),
+        category_code: f.category_code.clone(),
+        case_state: f.case_state.clone(),
+        role: f.role.clone(),
+        name: shown(&f.name, mask::name),
+        phone: shown(&f.phone, mask::phone),
+        id_number: shown(&f.id_number, mask::id_number),
+    }
+}
+
+fn finding_of(f: pb::Finding) -> Finding {
+    Finding {
+        shared_case_id: f.shared_case_id,
+        category_code: f.category_code,
+        case_state: f.case_state,
+        role: f.role,
+        name: f.name,
+        phone: f.phone,
+        id_number: f.id_number,
+    }
+}
+
+/// Returns a check as answers show it; its findings only when
+/// `with_findings` (an audited read), masked.
+pub fn check(c: &Check, with_findings: bool) -> pb::Check {
+    pb::Check {
+        check_id: c.check_id.to_string(),
+        peer_node: c.peer.to_string(),
+        subject_kind: subject_kind(c.kind).into(),
+        subject: c.subject_masked.clone(),
+        purpose: c.purpose.clone(),
+        approved_by: c.approved_by.clone(),
+        requested_by: c.requested_by.clone(),
+        state: check_state(c.state).into(),
+        reason: c.reason.clone(),
+        findings: if with_findings {
+            c.findings.iter().map(|f| finding(f, true)).collect()
+        } else {
+            Vec::new()
+        },
+        requested_at: Some(timestamp(c.requested_at)),
+        answered_at: time(c.answered_at),
+    }
+}
+
+pub fn risk_kind(kind: RiskKind) -> pb::RiskKind {
+    match kind {
+        RiskKind::Place => pb::RiskKind::Place,
+        RiskKind::Enterprise => pb::RiskKind::Enterprise,
+        RiskKind::Person => pb::RiskKind::Person,
+    }
+}
+
+/// Returns the domain kind; `None` for UNSPECIFIED.
+pub fn risk_kind_of(kind: pb::RiskKind) -> Option<RiskKind> {
+    Some(match kind {
+        pb::RiskKind::Unspecified => return None,
+        pb::RiskKind::Place => RiskKind::Place,
+        pb::RiskKind::Enterprise => RiskKind::Enterprise,
+        pb::RiskKind::Person => RiskKind::Person,
+    })
+}
+
+pub fn care_group(group: Option<CareGroup>) -> pb::CareGroup {
+    match group {
+        None => pb::CareGroup::Unspecified,
+        Some(CareGroup::ReleasedPrisoner) => pb::CareGroup::ReleasedPrisoner,
+        Some(CareGroup::CommunityCorrection) => pb::CareGroup::CommunityCorrection,
+        Some(CareGroup::DrugRehabilitation) => pb::CareGroup::DrugRehabilitation,
+        Some(CareGroup::SevereMentalDisorder) => pb::CareGroup::SevereMentalDisorder,
+        Some(CareGroup::KeyYouth) => pb::CareGroup::KeyYouth,
+        Some(CareGroup::KeyPetitioner) => pb::CareGroup::KeyPetitioner,
+    }
+}
+
+/// Returns the domain group; `None` for UNSPECIFIED.
+pub fn care_group_of(group: pb::CareGroup) -> Option<CareGroup> {
+    Some(match group {
+        pb::CareGroup::Unspecified => return None,
+        pb::CareGroup::ReleasedPrisoner => CareGroup::ReleasedPrisoner,
+        pb::CareGroup::CommunityCorrection => CareGroup::CommunityCorrection,
+        pb::CareGroup::DrugRehabilitation => CareGroup::DrugRehabilitation,
+        pb::CareGroup::SevereMentalDisorder => CareGroup::SevereMentalDisorder,
+        pb::CareGroup::KeyYouth => CareGroup::KeyYouth,
+        pb::CareGroup::KeyPetitioner => CareGroup::KeyPetitioner,
+    })
+}
+
+pub fn risk_level(level: RiskLevel) -> pb::RiskLevel {
+    match level {
+        RiskLevel::Low => pb::RiskLevel::Low,
+        RiskLevel::Medium => pb::RiskLevel::Medium,
+        RiskLevel::High => pb::RiskLevel::High,
+    }
+}
+
+/// Returns the domain level; `None` for UNSPECIFIED.
+pub fn risk_level_of(level: pb::RiskLevel) -> Option<RiskLevel> {
+    Some(match level {
+        pb::RiskLevel::Unspecified => return None,
+        pb::RiskLevel::Low => RiskLevel::Low,
+        pb::RiskLevel::Medium => RiskLevel::Medium,
+        pb::RiskLevel::High => RiskLevel::High,
+    })
+}
+
+/// Returns a risk entry (the same on the wire and in answers: a person's
+/// name is kept masked only).
+pub fn risk(r: &RiskItem) -> pb::Risk {
+    pb::Risk {
+        risk_id: r.risk_id.to_string(),
+        owner_node: r.owner.to_string(),
+        kind: risk_kind(r.kind).into(),
+        name: r.name.clone(),
+        care_group: care_group(r.care_group).into(),
+        level: risk_level(r.level).into(),
+        description: r.description.clone(),
+        location: r.location.map(|(lat, lng)| pb::LatLng { lat, lng }),
+        version: r.version,
+        withdrawn: r.withdrawn,
+        updated_by: r.updated_by.clone(),
+        updated_at: Some(timestamp(r.updated_at)),
+    }
+}
+
+/// Returns the risk entry a peer sent; a person's name is masked again,
+/// so whatever arrives, only the masked form is kept.
+///
+/// # Errors
+/// A field cannot be read: named in the message.
+pub fn risk_of(r: pb::Risk) -> Result<RiskItem, String> {
+    let kind = risk_kind_of(r.kind()).ok_or("risk.kind is unspecified")?;
+    let care_group = care_group_of(r.care_group());
+    let level = risk_level_of(r.level()).ok_or("risk.level is unspecified")?;
+    Ok(RiskItem {
+        risk_id: RiskId::parse(&r.risk_id).ok_or("risk.risk_id is not a UUID")?,
+        owner: NodeId::parse(&r.owner_node).ok_or("risk.owner_node is not a node id")?,
+        kind,
+        name: if kind == RiskKind::Person {
+            mask::name(&r.name)
+        } else {
+            r.name
+        },
+        care_group,
+        level,
+        description: r.description,
+        location: r.location.map(|l| (l.lat, l.lng)),
+        version: r.version,
+        withdrawn: r.withdrawn,
+        updated_by: r.updated_by,
+        updated_at: time_of(r.updated_at.as_ref()).ok_or("risk.updated_at is missing")?,
+    })
+}
+
+/// Returns an alert as answers show it.
+pub fn alert(kept: &KeptAlert) -> pb::Alert {
+    let a = &kept.alert;
+    let info = a.info.first().cloned().unwrap_or_default();
+    pb::Alert {
+        identifier: a.identifier.clone(),
+        sender: a.sender.clone(),
+        direction: match kept.direction {
+            AlertDirection::Issued => pb::AlertDirection::Issued,
+            AlertDirection::Received => pb::AlertDirection::Received,
+        }
+        .into(),
+        sent: Some(timestamp(a.sent.to_utc())),
+        status: a.status.clone(),
+        msg_type: a.msg_type.clone(),
+        scope: a.scope.clone(),
+        categories: info.categories.clone(),
+        event: info.event.clone(),
+        urgency: info.urgency.clone(),
+        severity: info.severity.clone(),
+        certainty: info.certainty.clone(),
+        headline: info.headline.clone(),
+        area_desc: info
+            .areas
+            .first()
+            .map(|x| x.area_desc.clone())
+            .unwrap_or_default(),
+        cap_xml: kept.xml.clone(),
+    }
+}
+
+/// Returns the domain direction; `None` for UNSPECIFIED.
+pub fn alert_direction_of(direction: pb::AlertDirection) -> Option<AlertDirection> {
+    match direction {
+        pb::AlertDirection::Unspecified => None,
+        pb::AlertDirection::Issued => Some(AlertDirection::Issued),
+        pb::AlertDirection::Received => Some(AlertDirection::Received),
+    }
+}
+
+pub fn member_kind(kind: MemberKind) -> pb::MemberKind {
+    match kind {
+        MemberKind::AllianceShop => pb::MemberKind::AllianceShop,
+        MemberKind::JointDefenceGroup => pb::MemberKind::JointDefenceGroup,
+    }
+}
+
+/// Returns the domain kind; `None` for UNSPECIFIED.
+pub fn member_kind_of(kind: pb::MemberKind) -> Option<MemberKind> {
+    match kind {
+        pb::MemberKind::Unspecified => None,
+        pb::MemberKind::AllianceShop => Some(MemberKind::AllianceShop),
+        pb::MemberKind::JointDefenceGroup => Some(MemberKind::JointDefenceGroup),
+    }
+}
+
+/// Returns a member as answers show it: the contact masked.
+pub fn member(m: &Member) -> pb::Member {
+    pb::Member {
+        member_id: m.member_id.to_string(),
+        kind: member_kind(m.kind).into(),
+        name: m.name.clone(),
+        place: m.place.clone(),
+        households: m.households,
+        contact_name: mask::name(&m.contact_name),
+        contact_phone: mask::phone(&m.contact_phone),
+        joined_at: Some(timestamp(m.joined_at)),
+    }
+}
+
+fn ack_state(state: AckState) -> pb::AckState {
+    match state {
+        AckState::Notified => pb::AckState::Notified,
+        AckState::Acknowledged => pb::AckState::Acknowledged,
+        AckState::Escalated => pb::AckState::Escalated,
+    }
+}
+
+/// Returns a recipient of an alert, naming the member among `members`.
+pub fn alert_ack(a: &AlertAck, members: &[Member]) -> pb::AlertAck {
+    let (kind, recipient, member_name) = match &a.recipient {
+        Recipient::Peer(node) => ("PEER", node.clone(), String::new()),
+        Recipient::Member(id) => (
+            "MEMBER",
+            id.to_string(),
+            members
+                .iter()
+                .find(|m| m.member_id == *id)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+        ),
+    };
+    pb::AlertAck {
+        recipient_kind: kind.to_owned(),
+        recipient,
+        member_name,
+        state: ack_state(a.state).into(),
+        notified_at: Some(timestamp(a.notified_at)),
+        due_at: Some(timestamp(a.due_at)),
+        acked_at: time(a.acked_at),
+        acked_by: a.acked_by.clone(),
     }
 }

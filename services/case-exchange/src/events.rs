@@ -11,6 +11,7 @@ use proto::exchange::v1 as pb;
 use uuid::Uuid;
 
 use crate::convert;
+use crate::domain::cap::CapAlert;
 use crate::domain::case::{CaseMove, JointCase};
 use crate::domain::delivery::{Awaited, Delivery};
 
@@ -26,6 +27,8 @@ pub const CASE_MOVED: &str = "exchange.case.moved";
 pub const TICKET_REQUESTED: &str = "exchange.ticket.requested";
 pub const DEADLINE_WARNING: &str = "exchange.delivery.deadline_warning";
 pub const DEADLINE_FAILED: &str = "exchange.delivery.deadline_failed";
+/// A CAP alert fanned out from here: to the peers, to this town's members.
+pub const ALERT_FANNED_OUT: &str = "exchange.alert.fanned_out";
 
 fn meta(actor: &str, at: DateTime<Utc>) -> (Uuid, pb::EventMeta) {
     let event_id = Uuid::now_v7();
@@ -154,4 +157,54 @@ pub fn deadline(
         DEADLINE_WARNING
     };
     OutboxEvent::encode(event_id, subject, &message)
+}
+
+/// `exchange.alert.fanned_out`: `cap` told to `peers` peers and `members`
+/// members here. No member's name or contact: the counts only.
+pub fn alert_fanned_out(
+    cap: &CapAlert,
+    peers: usize,
+    members: usize,
+    at: DateTime<Utc>,
+) -> OutboxEvent {
+    let (event_id, meta) = meta(&cap.sender, at);
+    let info = cap.info.first();
+    let message = pb::AlertFannedOut {
+        meta: Some(meta),
+        sender: cap.sender.clone(),
+        identifier: cap.identifier.clone(),
+        event: info.map(|i| i.event.clone()).unwrap_or_default(),
+        severity: info.map(|i| i.severity.clone()).unwrap_or_default(),
+        peers: u32::try_from(peers).unwrap_or(u32::MAX),
+        members: u32::try_from(members).unwrap_or(u32::MAX),
+    };
+    OutboxEvent::encode(event_id, ALERT_FANNED_OUT, &message)
+}
+
+/// `exchange.ticket.requested`: the recipients `unacknowledged` (peer
+/// nodes, shop and group names; no contact) of the alert (`sender`,
+/// `identifier`, its event) did not acknowledge in time; a person here
+/// follows them up.
+pub fn alert_ticket_requested(
+    (sender, identifier, event): (&str, &str, &str),
+    unacknowledged: &[String],
+    category: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> OutboxEvent {
+    let request = dispatch::CreateTicketRequest {
+        idempotency_key: format!("exchange-alert-{sender}-{identifier}"),
+        channel: dispatch::Channel::CrossBorder.into(),
+        external_ref: format!("exchange-alert-{identifier}"),
+        category_code: category.to_owned(),
+        title: format!("处突联动：预警未获确认（{event}）"),
+        description: format!(
+            "预警 {identifier}（发布方 {sender}）逾期未确认：{}。请人工联系跟进。",
+            unacknowledged.join("、")
+        ),
+        location: None,
+        difficult: true,
+        reporter_phone: String::new(),
+    };
+    ticket_requested(request, actor, at)
 }

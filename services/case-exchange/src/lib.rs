@@ -9,11 +9,16 @@
 //!
 //! - Owns `joint_cases`, `case_moves`, `deliveries` (the store-and-forward
 //!   queue), `received_messages`, `message_log` (hash-chained, append-only)
-//!   and `refusals` (and the platform's `outbox`, `inbox`,
-//!   `idempotency_keys`) in the database `weigrid_exchange`.
+//!   and `refusals`, `checks` (information checks asked from here),
+//!   `risks` (the shared risk list), `alerts` (CAP 1.2 alerts),
+//!   `members` and `alert_acks` (the alliance, the joint defence groups and
+//!   who acknowledged each alert) and
+//!   `read_audit` (append-only, every restricted read) (and the platform's
+//!   `outbox`, `inbox`, `idempotency_keys`) in the database
+//!   `weigrid_exchange`.
 //! - Serves `weigrid.exchange.v1.ExchangeService` to local callers and
 //!   `weigrid.exchange.v1.PeerService` to peer nodes (peer.proto).
-//! - Publishes `exchange.case.moved`,
+//! - Publishes `exchange.case.moved`, `exchange.alert.fanned_out`,
 //!   `exchange.delivery.{deadline_warning,deadline_failed}` and, for
 //!   dispatch, `exchange.ticket.requested` (a CROSS_BORDER ticket for a
 //!   case reported here, a ticket for a person when a deadline fails) on

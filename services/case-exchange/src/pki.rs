@@ -110,7 +110,7 @@ fn sharing(peer: &str, entries: &BTreeMap<String, RuleEntry>) -> anyhow::Result<
     for (kind, entry) in entries {
         let Some(message_type) = MessageType::parse(kind) else {
             bail!(
-                "peer {peer}: sharing.{kind} is not a message type (REPORT, UPDATE, ACK, ERROR, CANCEL)"
+                "peer {peer}: sharing.{kind} is not a message type (REPORT, UPDATE, ACK, ERROR, CANCEL, REQUEST, RESPONSE)"
             );
         };
         for field in &entry.fields {
@@ -286,7 +286,9 @@ pub fn dev_towns(root: &Path, ports: [u16; 3]) -> Vec<DevTown> {
 }
 
 /// The development sharing policy: reports and updates share what a joint
-/// case needs; phones leave masked and id numbers never leave.
+/// case needs, and an information check's answer what identifies a
+/// finding; names in answers and phones leave masked, id numbers never
+/// leave.
 fn dev_sharing() -> BTreeMap<String, RuleEntry> {
     let report: Vec<String> = crate::domain::sharing::SUMMARY_FIELDS
         .iter()
@@ -298,7 +300,19 @@ fn dev_sharing() -> BTreeMap<String, RuleEntry> {
         .filter(|f| !f.ends_with("id_number"))
         .map(|f| (*f).to_owned())
         .collect();
+    let response: Vec<String> = crate::domain::sharing::CHECK_FIELDS
+        .iter()
+        .filter(|f| !f.ends_with("id_number"))
+        .map(|f| (*f).to_owned())
+        .collect();
     BTreeMap::from([
+        (
+            "RESPONSE".to_owned(),
+            RuleEntry {
+                fields: response,
+                masked: vec!["check.name".into(), "check.phone".into()],
+            },
+        ),
         (
             "REPORT".to_owned(),
             RuleEntry {

@@ -306,6 +306,117 @@ impl TestNode {
         .await;
     }
 
+    /// Asks `peer` about the person with `id_number`, approved by `officer`.
+    pub async fn request_check(
+        &self,
+        peer: &TestNode,
+        id_number: &str,
+        officer: &str,
+    ) -> Result<pb::Check, Status> {
+        let request = pb::RequestCheckRequest {
+            idempotency_key: format!("check-{id_number}-{}", peer.id()),
+            peer_node: peer.id(),
+            subject_kind: pb::SubjectKind::Person.into(),
+            subject: id_number.into(),
+            purpose: "工伤调解核实当事人身份 (identify a party to a work-injury mediation)".into(),
+            approved_by: officer.into(),
+        };
+        Ok(self
+            .desk()
+            .request_check(request)
+            .await?
+            .into_inner()
+            .check
+            .expect("a check"))
+    }
+
+    /// Returns the checks asked from here (without findings: no read is
+    /// audited).
+    pub async fn checks(&self) -> Vec<pb::Check> {
+        self.desk()
+            .list_checks(pb::ListChecksRequest::default())
+            .await
+            .expect("checks")
+            .into_inner()
+            .checks
+    }
+
+    /// Waits until the check `id` is answered or refused.
+    pub async fn wait_check(&self, id: &str) -> pb::Check {
+        eventually(
+            PATIENCE,
+            &format!("check {id} answered at {}", self.town.town),
+            || async move {
+                self.checks()
+                    .await
+                    .into_iter()
+                    .find(|c| c.check_id == id && c.state() != pb::CheckState::Pending)
+            },
+        )
+        .await
+    }
+
+    /// Reads the check `id` with its findings (an audited read).
+    pub async fn get_check(&self, id: &str) -> Result<pb::Check, Status> {
+        Ok(self
+            .desk()
+            .get_check(pb::GetCheckRequest {
+                check_id: id.into(),
+            })
+            .await?
+            .into_inner()
+            .check
+            .expect("a check"))
+    }
+
+    /// Makes or changes an entry of the shared risk list.
+    pub async fn put_risk(&self, request: pb::PutRiskRequest) -> Result<pb::Risk, Status> {
+        Ok(self
+            .desk()
+            .put_risk(request)
+            .await?
+            .into_inner()
+            .risk
+            .expect("a risk"))
+    }
+
+    /// Returns the shared risk list as this node holds it, withdrawn
+    /// entries included.
+    pub async fn risks(&self) -> Vec<pb::Risk> {
+        self.desk()
+            .list_risks(pb::ListRisksRequest {
+                include_withdrawn: true,
+            })
+            .await
+            .expect("risks")
+            .into_inner()
+            .risks
+    }
+
+    /// Issues a CAP alert to every peer.
+    pub async fn issue_alert(&self, request: pb::IssueAlertRequest) -> Result<pb::Alert, Status> {
+        Ok(self
+            .desk()
+            .issue_alert(request)
+            .await?
+            .into_inner()
+            .alert
+            .expect("an alert"))
+    }
+
+    /// Returns the alerts here, of one direction (UNSPECIFIED for both).
+    pub async fn alerts(&self, direction: pb::AlertDirection) -> Vec<pb::Alert> {
+        self.desk()
+            .list_alerts(pb::ListAlertsRequest {
+                direction: direction.into(),
+                page_size: 0,
+            })
+            .await
+            .expect("alerts")
+            .into_inner()
+            .alerts
+    }
+
     /// Returns this node's identity as its files hold it.
     pub fn identity(&self) -> Identity {
         Identity::load(self.served.config()).expect("the node's identity loads")
@@ -456,6 +567,31 @@ pub fn work_injury() -> pb::ReportCaseRequest {
             ],
             claimed_amount_fen: 15_000_000,
         }),
+        status: pb::ExchangeStatus::Exercise.into(),
+    }
+}
+
+/// Returns the exercise's fire alert on Shantang old street (山塘老街).
+pub fn shantang_fire() -> pb::IssueAlertRequest {
+    pb::IssueAlertRequest {
+        idempotency_key: "shantang-fire".into(),
+        categories: vec!["Fire".into(), "Safety".into()],
+        event: "山塘老街商铺火情".into(),
+        urgency: "Immediate".into(),
+        severity: "Severe".into(),
+        certainty: "Observed".into(),
+        headline: "山塘老街东段商铺起火，请沿街商户疏散".into(),
+        description: "廊下一侧东段一家商铺起火，火势向广陈一侧蔓延。".into(),
+        instruction: "关闭燃气阀门，沿河埠头撤离，勿围观。".into(),
+        area_desc: "山塘老街（廊下、广陈两侧）".into(),
+        centre: Some(pb::LatLng {
+            lat: 30.812,
+            lng: 121.163,
+        }),
+        radius_km: 0.5,
+        expires_at: Some(platform::time::timestamp(
+            start_time() + chrono::Duration::hours(3),
+        )),
         status: pb::ExchangeStatus::Exercise.into(),
     }
 }

@@ -12,7 +12,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::application::{Context, deadlines, sending};
+use crate::application::{Context, alliance, deadlines, sending};
 use crate::domain::node::NodeId;
 use crate::peers::{PeerClient, SendError};
 
@@ -98,8 +98,8 @@ pub async fn run_sender(
     }
 }
 
-/// Looks at the deadlines of open deliveries every `every`, until
-/// `cancel` fires.
+/// Looks at the deadlines of open deliveries, and of alerts' unacknowledged
+/// recipients, every `every`, until `cancel` fires.
 pub async fn run_deadlines(ctx: Context, every: Duration, cancel: CancellationToken) {
     loop {
         match deadlines::open(&ctx, DEADLINE_BATCH).await {
@@ -111,6 +111,16 @@ pub async fn run_deadlines(ctx: Context, every: Duration, cancel: CancellationTo
                 }
             }
             Err(err) => tracing::warn!(error = %err, "reading open deliveries failed"),
+        }
+        match alliance::overdue(&ctx).await {
+            Ok(alerts) => {
+                for (sender, identifier) in alerts {
+                    if let Err(err) = alliance::escalate(&ctx, &sender, &identifier).await {
+                        tracing::warn!(identifier, error = %err, "escalating an alert failed");
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "reading overdue alerts failed"),
         }
         tokio::select! {
             () = cancel.cancelled() => return,

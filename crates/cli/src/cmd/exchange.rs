@@ -13,6 +13,7 @@ use clap::{Subcommand, ValueEnum};
 use proto::exchange::v1 as pb;
 use serde_json::{Value, json};
 
+use super::exchange_joint as joint;
 use crate::args::lat_lng;
 use crate::connect::Exchange;
 use crate::output::Output;
@@ -114,6 +115,16 @@ pub enum ExchangeCommand {
     /// Checks the message log's hash chain: the node's own, or, given a
     /// FILE from `log --export`, offline, without any node.
     Verify { file: Option<PathBuf> },
+    /// Asks a peer what it knows of a person or an enterprise (信息联查),
+    /// shows a check's answer (an audited read), or lists the checks.
+    Check(joint::CheckArgs),
+    /// Lists the shared risk list (风险联控), or puts an entry.
+    Risks(joint::RisksArgs),
+    /// Issues a CAP 1.2 alert to every peer and member, or lists alerts.
+    Alert(joint::AlertArgs),
+    /// Shows who an alert was told to and who acknowledged (处突联动), or
+    /// acknowledges it.
+    Acks(joint::AcksArgs),
 }
 
 /// A case's status (EDXL-DE's).
@@ -599,6 +610,10 @@ async fn answer(
                 (!r.intact).then_some((r.broken_seq, r.problem.as_str())),
             ))
         }
+        ExchangeCommand::Check(args) => joint::check(client, args, key).await,
+        ExchangeCommand::Risks(args) => joint::risks(client, args, key).await,
+        ExchangeCommand::Alert(args) => joint::alert(client, args, key).await,
+        ExchangeCommand::Acks(args) => joint::acks(client, args, key).await,
     }
 }
 

@@ -11,13 +11,15 @@
 //! | `points`      | `weigrid points …`           | points          |
 //! | `video`       | `weigrid video …`            | video ingest    |
 //! | `exchange`    | `weigrid exchange …`         | case exchange   |
+//! | `exchange_joint` | `weigrid exchange check\|risks\|alert\|acks` | case exchange |
 //! | `review`      | `weigrid review …`           | case review     |
-//! | `worklist`    | `weigrid worklist …`         | case review (and the registry, for the responsibility book) |
+//! | `worklist`    | `weigrid worklist …`         | case review (the registry for the responsibility book, dispatch for the workflow table) |
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
 pub mod completions;
 pub mod exchange;
+pub mod exchange_joint;
 pub mod grid;
 pub mod points;
 pub mod review;

@@ -115,13 +115,14 @@ impl ExchangeApi {
         .await
     }
 
+    #[tracing::instrument(skip_all, fields(shared_id = %request.shared_id))]
     pub(super) async fn get_case(
         &self,
-        _caller: Caller,
+        caller: Caller,
         request: pb::GetCaseRequest,
     ) -> Result<pb::GetCaseResponse, AppError> {
         let id = shared_id(&request.shared_id, "shared_id")?;
-        let case = cases::get_case(&self.ctx, id).await?;
+        let case = cases::get_case(&self.ctx, &caller, id).await?;
         Ok(pb::GetCaseResponse {
             case: Some(convert::case(&case)),
         })

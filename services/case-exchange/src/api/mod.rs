@@ -5,8 +5,10 @@
 //! before any database work), builds the call's idempotency key, calls one
 //! use case and encodes its answer.
 
+mod alliance;
 mod cases;
 mod evidence;
+mod joint;
 pub mod peer;
 
 use platform::error::{AppError, Violations};
@@ -72,5 +74,16 @@ platform::delegate_rpcs! {
         verify_log: pb::VerifyLogRequest => pb::VerifyLogResponse;
         list_deliveries: pb::ListDeliveriesRequest => pb::ListDeliveriesResponse;
         list_refusals: pb::ListRefusalsRequest => pb::ListRefusalsResponse;
+        request_check: pb::RequestCheckRequest => pb::RequestCheckResponse;
+        get_check: pb::GetCheckRequest => pb::GetCheckResponse;
+        list_checks: pb::ListChecksRequest => pb::ListChecksResponse;
+        put_risk: pb::PutRiskRequest => pb::PutRiskResponse;
+        list_risks: pb::ListRisksRequest => pb::ListRisksResponse;
+        issue_alert: pb::IssueAlertRequest => pb::IssueAlertResponse;
+        list_alerts: pb::ListAlertsRequest => pb::ListAlertsResponse;
+        add_member: pb::AddMemberRequest => pb::AddMemberResponse;
+        list_members: pb::ListMembersRequest => pb::ListMembersResponse;
+        acknowledge_alert: pb::AcknowledgeAlertRequest => pb::AcknowledgeAlertResponse;
+        list_alert_acks: pb::ListAlertAcksRequest => pb::ListAlertAcksResponse;
     }
 }

@@ -5,6 +5,13 @@
 //! of a case may make a move (only the receiving node accepts) is the
 //! case's own rule, checked where the case is loaded.
 //!
+//! A check's answer is personal data of another town: only the desk asks
+//! and reads it, and every read is audited (`read_audit`, as is every
+//! GetCase, which shows a case's parties). The risk list
+//! and the alerts hold no whole personal data; services may read them.
+//! The alliance's members' contacts are personal: only the desk lists them,
+//! masked; who acknowledged an alert is the readers'.
+//!
 //! The peer port (`weigrid.exchange.v1.PeerService`) is not under this
 //! policy: it carries no bearer token and is served on its own listener.
 //! A peer is authorised by mutual TLS — its client certificate must chain
@@ -31,6 +38,17 @@ pub const POLICY: &[Rule] = &[
     rule("VerifyLog", READERS),
     rule("ListDeliveries", OPERATIONS),
     rule("ListRefusals", OPERATIONS),
+    rule("RequestCheck", DESK),
+    rule("GetCheck", DESK),
+    rule("ListChecks", DESK),
+    rule("PutRisk", DESK),
+    rule("ListRisks", READERS),
+    rule("IssueAlert", DESK),
+    rule("ListAlerts", READERS),
+    rule("AddMember", DESK),
+    rule("ListMembers", DESK),
+    rule("AcknowledgeAlert", DESK),
+    rule("ListAlertAcks", READERS),
 ];
 
 /// The joint station's desk: the town centre and department officers.

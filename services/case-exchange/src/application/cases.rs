@@ -19,6 +19,7 @@ use crate::domain::micros;
 use crate::domain::node::NodeId;
 use crate::domain::payload::Payload;
 use crate::events;
+use crate::repository::audit::{self, AuditedRead, ReadObject};
 use crate::repository::cases;
 
 /// ReportCase: a local case, reported to a peer.
@@ -279,15 +280,35 @@ pub async fn record_outcome<A: Message + Default>(
     mediate(ctx, caller, key, (cmd.shared_id, to), outcome, answer).await
 }
 
-/// Returns the case `id` with its history.
+/// Returns the case `id` with its history, and records the read (it shows
+/// the parties, masked) in the append-only audit trail, in the same unit
+/// of work.
 ///
 /// # Errors
 /// NOT_FOUND.
-pub async fn get_case(ctx: &Context, id: SharedCaseId) -> Result<JointCase, AppError> {
-    let mut read = ctx.units.read().await?;
-    cases::get(&mut read, id)
+pub async fn get_case(
+    ctx: &Context,
+    caller: &Caller,
+    id: SharedCaseId,
+) -> Result<JointCase, AppError> {
+    let mut work = ctx.units.begin_job::<()>().await?;
+    let case = cases::get(work.conn(), id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("joint case {id}")))
+        .ok_or_else(|| AppError::NotFound(format!("joint case {id}")))?;
+    let mediation = case
+        .mediation
+        .as_ref()
+        .map_or(0, |m| m.parties.len() + m.mediators.len());
+    let read = AuditedRead {
+        object: ReadObject::Case(id.0),
+        subject: &caller.subject,
+        role: caller.role.as_str(),
+        records: case.summary.parties.len() + mediation,
+        at: micros(work.now()),
+    };
+    audit::log_read(work.conn(), &read).await?;
+    work.commit(()).await?;
+    Ok(case)
 }
 
 /// Returns cases, newest first.

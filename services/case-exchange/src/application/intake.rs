@@ -10,6 +10,7 @@ use platform::uow::Work;
 
 use super::Context;
 use super::outbound::{self, Outgoing};
+use super::{alerts, checks, risks};
 use crate::convert;
 use crate::domain::case::{CaseState, JointCase};
 use crate::domain::envelope::{Attempt, Envelope, Receipt};
@@ -194,6 +195,19 @@ async fn apply(
             closed,
         } => take_ticket(work, ctx, envelope, &case_number, closed).await?,
         Payload::Cancel { .. } => Ok(None),
+        Payload::CheckRequest(request) => {
+            // A question's business answer is its RESPONSE.
+            let answer = checks::answer_check(work, ctx, envelope, request).await?;
+            return reply(work, ctx, envelope, Payload::CheckAnswer(answer)).await;
+        }
+        Payload::CheckAnswer(answer) => {
+            checks::take_answer(work, envelope, answer).await?;
+            return Ok(Vec::new());
+        }
+        Payload::Risk(item) => risks::take_risk(work, envelope, item).await?.map(|()| None),
+        Payload::Alert(cap) => alerts::take_alert(work, ctx, envelope, cap)
+            .await?
+            .map(|()| None),
     };
     let answer = match outcome {
         Ok(step) => Answer {
@@ -212,12 +226,22 @@ async fn apply(
             }
         }
     };
+    reply(work, ctx, envelope, Payload::Answer(answer)).await
+}
+
+/// Queues `payload` as the reply to `envelope`; returns the peer to wake.
+async fn reply(
+    work: &mut Work,
+    ctx: &Context,
+    envelope: &Envelope,
+    payload: Payload,
+) -> Result<Vec<NodeId>, AppError> {
     outbound::queue(
         work,
         ctx,
         Outgoing {
             peer: envelope.sender.clone(),
-            payload: Payload::Answer(answer),
+            payload,
             shared_case_id: envelope.shared_case_id,
             sender_case_number: envelope.recipient_case_number.clone(),
             recipient_case_number: envelope.sender_case_number.clone(),
@@ -340,23 +364,10 @@ async fn take_ticket(
 /// answered (unless it failed: then it stays failed), and the move the
 /// answer makes is applied.
 async fn take_answer(work: &mut Work, envelope: &Envelope, answer: Answer) -> Result<(), AppError> {
-    let Some(answered) = envelope.in_reply_to else {
-        tracing::warn!(message_id = %envelope.message_id, "an answer that names no request");
+    if !answer_delivery(work, envelope, answer.accepted, &answer.cause).await? {
         return Ok(());
-    };
-    let now = micros(work.now());
-    if let Some(mut delivery) = deliveries::load_by_hash_for_update(work.conn(), &answered).await? {
-        if delivery.peer != envelope.sender.to_string() {
-            tracing::warn!(message_id = %envelope.message_id, "an answer to another peer's message");
-            return Ok(());
-        }
-        if delivery.answer(answer.accepted, &answer.cause, now) {
-            deliveries::save(work.conn(), &delivery, None).await?;
-        } else {
-            tracing::warn!(message_id = %delivery.message_id, state = delivery.state.as_str(), "late answer kept in the log only");
-            return Ok(());
-        }
     }
+    let now = micros(work.now());
     if let (Some(step), Some(shared_id)) = (answer.step, envelope.shared_case_id)
         && let Some(mut case) = cases::load_for_update(work.conn(), shared_id).await?
     {
@@ -372,4 +383,37 @@ async fn take_answer(work: &mut Work, envelope: &Envelope, answer: Answer) -> Re
         }
     }
     Ok(())
+}
+
+/// Records the business answer `envelope` gives to the delivery it replies
+/// to (unless that failed: then it stays failed). Returns whether the
+/// answer is to be applied: false for an answer naming no request, to
+/// another peer's message, or come too late.
+///
+/// # Errors
+/// The database failed.
+pub(super) async fn answer_delivery(
+    work: &mut Work,
+    envelope: &Envelope,
+    accepted: bool,
+    cause: &str,
+) -> Result<bool, AppError> {
+    let Some(answered) = envelope.in_reply_to else {
+        tracing::warn!(message_id = %envelope.message_id, "an answer that names no request");
+        return Ok(false);
+    };
+    let now = micros(work.now());
+    if let Some(mut delivery) = deliveries::load_by_hash_for_update(work.conn(), &answered).await? {
+        if delivery.peer != envelope.sender.to_string() {
+            tracing::warn!(message_id = %envelope.message_id, "an answer to another peer's message");
+            return Ok(false);
+        }
+        if delivery.answer(accepted, cause, now) {
+            deliveries::save(work.conn(), &delivery, None).await?;
+        } else {
+            tracing::warn!(message_id = %delivery.message_id, state = delivery.state.as_str(), "late answer kept in the log only");
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

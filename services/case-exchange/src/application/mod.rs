@@ -10,14 +10,20 @@
 //! - [`sending`]: the delivery queue's receipts and refusals;
 //!   [`deadlines`]: warnings and failures.
 //! - [`evidence`]: the message log, its verification, refusals, deliveries.
+//! - [`checks`]: the joint information check, asked and answered;
+//!   [`risks`]: the shared risk list; [`alerts`]: CAP alerts.
 //! - [`access`]: who may act.
 
 pub mod access;
+pub mod alerts;
+pub mod alliance;
 pub mod cases;
+pub mod checks;
 pub mod deadlines;
 pub mod evidence;
 pub mod intake;
 pub mod outbound;
+pub mod risks;
 pub mod sending;
 pub mod tickets;
 
@@ -40,6 +46,7 @@ pub struct Policy {
     pub max_skew: chrono::Duration,
     pub deadlines: Deadlines,
     pub failure_category: String,
+    pub alert_ack_deadline: chrono::Duration,
 }
 
 impl Policy {
@@ -49,6 +56,8 @@ impl Policy {
             max_skew: chrono::Duration::from_std(rules.max_skew).unwrap_or(chrono::Duration::MAX),
             deadlines: rules.deadlines(),
             failure_category: rules.failure_category.clone(),
+            alert_ack_deadline: chrono::Duration::from_std(rules.alert_ack_deadline)
+                .unwrap_or(chrono::Duration::MAX),
         }
     }
 }

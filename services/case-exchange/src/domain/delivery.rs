@@ -102,7 +102,7 @@ impl Delivery {
     pub fn needs_answer(&self) -> bool {
         matches!(
             self.message_type,
-            MessageType::Report | MessageType::Update | MessageType::Cancel
+            MessageType::Report | MessageType::Update | MessageType::Cancel | MessageType::Request
         )
     }
 

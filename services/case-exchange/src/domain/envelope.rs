@@ -60,6 +60,10 @@ pub enum MessageType {
     Ack,
     Error,
     Cancel,
+    /// A question (an information check).
+    Request,
+    /// The answer to a REQUEST.
+    Response,
 }
 
 impl MessageType {
@@ -71,6 +75,8 @@ impl MessageType {
             MessageType::Ack => "ACK",
             MessageType::Error => "ERROR",
             MessageType::Cancel => "CANCEL",
+            MessageType::Request => "REQUEST",
+            MessageType::Response => "RESPONSE",
         }
     }
 
@@ -82,6 +88,8 @@ impl MessageType {
             Self::Ack,
             Self::Error,
             Self::Cancel,
+            Self::Request,
+            Self::Response,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)

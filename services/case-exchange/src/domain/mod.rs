@@ -9,10 +9,16 @@
 //! - [`log`]: the hash-chained message log and its verification.
 //! - [`case`]: the joint case, its state machine and its history.
 //! - [`sharing`]: the sharing policy, per peer and message type.
+//! - [`check`]: the joint information check; [`risk`]: the shared risk
+//!   list; [`cap`]: CAP 1.2 alerts as XML; [`alliance`]: the alliance's
+//!   and joint defence groups' members, and who acknowledged an alert.
 //! - [`delivery`]: outgoing deliveries, their receipts, answers and
 //!   deadlines.
 
+pub mod alliance;
+pub mod cap;
 pub mod case;
+pub mod check;
 pub mod delivery;
 pub mod envelope;
 pub mod error;
@@ -20,6 +26,7 @@ pub mod ids;
 pub mod log;
 pub mod node;
 pub mod payload;
+pub mod risk;
 pub mod sharing;
 pub mod trust;
 

@@ -1,8 +1,11 @@
 //! What envelopes carry, as the domain sees it (`convert` encodes it as
 //! the `Payload` message of peer.proto).
 
+use super::cap::CapAlert;
 use super::case::{CaseMove, CaseSummary, Mediation};
+use super::check::{CheckAnswer, CheckRequest};
 use super::envelope::MessageType;
+use super::risk::RiskItem;
 
 /// The body of an envelope.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +29,14 @@ pub enum Payload {
     Ticket { case_number: String, closed: bool },
     /// Withdraws an earlier message.
     Cancel { reason: String },
+    /// A joint information check's question.
+    CheckRequest(CheckRequest),
+    /// Its answer (or refusal, with a reason).
+    CheckAnswer(CheckAnswer),
+    /// An entry of the shared risk list, new or changed by its owner.
+    Risk(RiskItem),
+    /// A CAP 1.2 message: an alert, or an acknowledgement of one.
+    Alert(CapAlert),
 }
 
 /// A business answer to an envelope.
@@ -48,6 +59,14 @@ impl Payload {
             Payload::Answer(answer) if answer.accepted => MessageType::Ack,
             Payload::Answer(_) => MessageType::Error,
             Payload::Cancel { .. } => MessageType::Cancel,
+            Payload::CheckRequest(_) => MessageType::Request,
+            Payload::CheckAnswer(_) => MessageType::Response,
+            Payload::Risk(_) => MessageType::Update,
+            Payload::Alert(cap) => match cap.msg_type.as_str() {
+                "Alert" => MessageType::Report,
+                "Cancel" => MessageType::Cancel,
+                _ => MessageType::Update,
+            },
         }
     }
 }

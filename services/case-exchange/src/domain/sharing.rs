@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::case::{CaseSummary, Mediation, Obligation, Party};
+use super::check::Finding;
 use super::envelope::MessageType;
 
 /// The fields of a case summary a policy can name.
@@ -41,6 +42,18 @@ pub const MEDIATION_FIELDS: [&str; 16] = [
     "mediation.outcome",
 ];
 
+/// The fields of an information check's finding a policy can name (the
+/// rule of the RESPONSE message type).
+pub const CHECK_FIELDS: [&str; 7] = [
+    "check.shared_case_id",
+    "check.category_code",
+    "check.case_state",
+    "check.role",
+    "check.name",
+    "check.phone",
+    "check.id_number",
+];
+
 /// Returns whether `field` holds personal data and so may leave masked.
 pub fn maskable(field: &str) -> bool {
     field.ends_with(".name") || field.ends_with(".phone") || field.ends_with(".id_number")
@@ -48,7 +61,9 @@ pub fn maskable(field: &str) -> bool {
 
 /// Returns whether a policy may name `field`.
 pub fn known(field: &str) -> bool {
-    SUMMARY_FIELDS.contains(&field) || MEDIATION_FIELDS.contains(&field)
+    SUMMARY_FIELDS.contains(&field)
+        || MEDIATION_FIELDS.contains(&field)
+        || CHECK_FIELDS.contains(&field)
 }
 
 /// How personal data is masked (the platform's masking, passed in).
@@ -148,6 +163,32 @@ impl SharingPolicy {
             } else {
                 0
             },
+        }
+    }
+
+    /// Returns whether the policy has a rule for `kind` at all: without
+    /// one, nothing of that kind is answered.
+    pub fn covers(&self, kind: MessageType) -> bool {
+        self.rules
+            .get(&kind)
+            .is_some_and(|rule| !rule.fields.is_empty())
+    }
+
+    /// Returns what of an information check's `finding` may leave in an
+    /// envelope of `kind` (RESPONSE).
+    pub fn share_finding(&self, kind: MessageType, finding: &Finding, masks: Masks) -> Finding {
+        let unmasked: fn(&str) -> String = str::to_owned;
+        let t = |field: &str, value: &str, mask: fn(&str) -> String| {
+            self.text(kind, field, value, mask)
+        };
+        Finding {
+            shared_case_id: t("check.shared_case_id", &finding.shared_case_id, unmasked),
+            category_code: t("check.category_code", &finding.category_code, unmasked),
+            case_state: t("check.case_state", &finding.case_state, unmasked),
+            role: t("check.role", &finding.role, unmasked),
+            name: t("check.name", &finding.name, masks.name),
+            phone: t("check.phone", &finding.phone, masks.phone),
+            id_number: t("check.id_number", &finding.id_number, masks.id_number),
         }
     }
 
@@ -325,5 +366,69 @@ mod tests {
         assert_eq!(shared.agreement_text, "", "the text is not listed");
         assert_eq!(shared.agreed_amount_fen, 0);
         assert!(shared.concluded && shared.agreed);
+    }
+
+    #[test]
+    fn each_finding_field_leaves_only_when_listed_and_masked_when_marked() {
+        let finding = Finding {
+            shared_case_id: "0190f1a2-0000-7000-8000-000000000001".into(),
+            category_code: "WORK_INJURY".into(),
+            case_state: "CLOSED".into(),
+            role: "WORKER".into(),
+            name: "王小明".into(),
+            phone: "13812345678".into(),
+            id_number: "330482199001011234".into(),
+        };
+        let value = |f: &Finding, field: &str| -> String {
+            match field {
+                "check.shared_case_id" => f.shared_case_id.clone(),
+                "check.category_code" => f.category_code.clone(),
+                "check.case_state" => f.case_state.clone(),
+                "check.role" => f.role.clone(),
+                "check.name" => f.name.clone(),
+                "check.phone" => f.phone.clone(),
+                "check.id_number" => f.id_number.clone(),
+                other => panic!("no field {other}"),
+            }
+        };
+        let rule = |fields: &[&str], masked: &[&str]| SharingPolicy {
+            rules: HashMap::from([(
+                MessageType::Response,
+                SharingRule {
+                    fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+                    masked: masked.iter().map(|f| (*f).to_owned()).collect(),
+                },
+            )]),
+        };
+        for field in CHECK_FIELDS {
+            let alone = rule(&[field], &[]).share_finding(MessageType::Response, &finding, masks());
+            for other in CHECK_FIELDS {
+                let expected = if other == field {
+                    value(&finding, other)
+                } else {
+                    String::new()
+                };
+                assert_eq!(
+                    value(&alone, other),
+                    expected,
+                    "{other} when only {field} may leave"
+                );
+            }
+            if maskable(field) {
+                let masked = rule(&[field], &[field]).share_finding(
+                    MessageType::Response,
+                    &finding,
+                    masks(),
+                );
+                assert_ne!(
+                    value(&masked, field),
+                    value(&finding, field),
+                    "{field} is masked"
+                );
+                assert!(!value(&masked, field).is_empty());
+            }
+        }
+        assert!(!SharingPolicy::default().covers(MessageType::Response));
+        assert!(rule(&["check.role"], &[]).covers(MessageType::Response));
     }
 }

@@ -248,3 +248,27 @@ pub async fn list(
     .await?;
     rows.into_iter().map(decode).collect()
 }
+
+/// Returns the cases (without history) one of whose parties, in the
+/// summary or the mediation, has `value` as its `field` (`id_number` or
+/// `name`): what an information check looks at. At most `limit`, newest
+/// first.
+pub async fn involving(
+    conn: &mut PgConnection,
+    field: &'static str,
+    value: &str,
+    limit: u32,
+) -> Result<Vec<JointCase>, sqlx::Error> {
+    let rows: Vec<CaseRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM joint_cases
+         WHERE summary->'parties' @> jsonb_build_array(jsonb_build_object($1::text, $2::text))
+            OR mediation->'parties' @> jsonb_build_array(jsonb_build_object($1::text, $2::text))
+         ORDER BY reported_at DESC, shared_id DESC LIMIT $3"
+    )))
+    .bind(field)
+    .bind(value)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().map(decode).collect()
+}

@@ -4,11 +4,16 @@
 //! become domain types through `TryFrom`: a stored value this version does
 //! not know is an error naming table, column and value, never a default.
 
+pub mod alerts;
+pub mod audit;
 pub mod cases;
+pub mod checks;
 pub mod deliveries;
 pub mod log;
+pub mod members;
 pub mod received;
 pub mod refusals;
+pub mod risks;
 
 use platform::error::UnknownStoredValue;
 
