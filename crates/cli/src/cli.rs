@@ -397,8 +397,12 @@ impl Cli {
             }
             Command::Worklist(command) => {
                 let mut client = connect::review(&self.review, &identity).await?;
+                let neighbours = crate::cmd::worklist::Neighbours {
+                    registry: &self.registry,
+                    dispatch: &self.dispatch,
+                };
                 command
-                    .execute(&mut client, &self.registry, &identity, output)
+                    .execute(&mut client, neighbours, &identity, output)
                     .await
             }
         }

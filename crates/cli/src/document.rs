@@ -5,10 +5,14 @@
 //! - [`work_list`]: one village's work list (一套明细单), annual or monthly,
 //!   from case review's work items;
 //! - [`responsibility_book`]: one village's responsibility book (一本责任册):
-//!   each chief's post and each unit's duties, from the grid registry.
+//!   each chief's post and each unit's duties, from the grid registry;
+//! - [`workflow_table`]: the town's workflow table (一纸流程表): the steps
+//!   every case goes through and each category's time limit, from ticket
+//!   dispatch.
 
 use std::fmt::Write as _;
 
+use proto::dispatch::v1 as dispatch;
 use proto::registry::v1 as registry;
 use proto::review::v1 as review;
 
@@ -359,6 +363,108 @@ pub fn responsibility_book(
     )
 }
 
+/// The steps of a case in ticket dispatch, in order: the step, who takes
+/// it, and what it means.
+const STEPS: [(&str, &str, &str, &str); 8] = [
+    (
+        "受理",
+        "Received",
+        "镇网格化综合管理中心",
+        "12345、110、巡查、村民上报、视频告警与 Open311 工单统一受理登记",
+    ),
+    (
+        "派单",
+        "Dispatched",
+        "中心派单席",
+        "按位置与类别派至责任微网格或登记的主管部门，多部门事项设牵头与协办",
+    ),
+    (
+        "签收",
+        "Accepted",
+        "承办单位",
+        "承办单位签收；不属本单位职责的说明理由退单，回到派单席重派",
+    ),
+    (
+        "办理",
+        "In progress",
+        "承办单位",
+        "在类别时限内办理；确需延期的向中心申请，经批准后顺延",
+    ),
+    ("办结", "Resolved", "承办单位", "填报办理结果"),
+    (
+        "核查",
+        "Verified",
+        "中心",
+        "核实办理结果是否属实，不实的退回原承办单位重办",
+    ),
+    (
+        "回访",
+        "Followed up",
+        "中心",
+        "回访当事人，记录满意度；不满意的重新办理",
+    ),
+    (
+        "归档",
+        "Closed",
+        "中心",
+        "办结归档；疑难复杂事项可提交研判，按决定执行",
+    ),
+];
+
+/// Returns the town's workflow table (一纸流程表) as one self-contained page:
+/// the steps every case goes through, and each category of `categories`
+/// with its safety domain and its time limit in working days, as ticket
+/// dispatch holds them.
+pub fn workflow_table(categories: &[dispatch::Category], printed_at: &str) -> String {
+    let mut body = String::from(
+        "<h1>工作流程表<small>Workflow table: every case's steps and time limits</small></h1>\n\
+         <p class=\"meta\">一张工单走到底 · one work order from intake to closure</p>\n\
+         <h2>办理流程<small>Steps</small></h2>\n<table>\n<thead><tr>\
+         <th>步骤<small>Step</small></th><th>环节<small>Stage</small></th>\
+         <th>责任方<small>Who</small></th><th>要求<small>What it asks</small></th></tr></thead>\n<tbody>\n",
+    );
+    for (n, (step, english, who, what)) in STEPS.iter().enumerate() {
+        let _ = writeln!(
+            body,
+            "<tr><td class=\"num\">{}</td><td class=\"nowrap\">{step}<br><small>{english}</small></td><td>{who}</td><td>{what}</td></tr>",
+            n + 1
+        );
+    }
+    body.push_str(
+        "</tbody>\n</table>\n<h2>类别与办理时限<small>Categories and their time limits</small></h2>\n\
+         <table>\n<thead><tr><th>类别<small>Category</small></th><th>代码<small>Code</small></th>\
+         <th>安全领域<small>Safety domain</small></th><th>办理时限<small>Limit</small></th>\
+         <th>派单方式<small>Dispatch</small></th></tr></thead>\n<tbody>\n",
+    );
+    let active: Vec<&dispatch::Category> = categories.iter().filter(|c| c.active).collect();
+    if active.is_empty() {
+        body.push_str("<tr><td colspan=\"5\">未设类别 no categories</td></tr>\n");
+    }
+    for c in active {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"num\">{} 个工作日<br><small>{} working days</small></td><td>{}</td></tr>",
+            escape(&c.name),
+            escape(&c.code),
+            escape(&c.domain_code),
+            c.working_days,
+            c.working_days,
+            if c.difficult {
+                "疑难事项，一律由中心派单<br><small>always at the desk</small>"
+            } else {
+                "按位置自动派单<br><small>by location</small>"
+            },
+        );
+    }
+    let _ = write!(
+        body,
+        "</tbody>\n</table>\n<footer><span>时限按工作日计，节假日顺延 · limits count working days</span>\
+         <span>打印于 printed {}</span></footer>\n",
+        escape(printed_at)
+    );
+    page("工作流程表 Workflow table", &body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +514,39 @@ mod tests {
         for fetched in ["<script", "<link", "src=", "@import", "url("] {
             assert!(!html.contains(fetched), "nothing is fetched: {fetched}");
         }
+    }
+
+    #[test]
+    fn the_workflow_table_lists_every_step_and_each_active_category_with_its_limit() {
+        let category =
+            |code: &str, name: &str, days: u32, difficult: bool, active: bool| dispatch::Category {
+                code: code.into(),
+                name: name.into(),
+                domain_code: "ECOLOGICAL_ENVIRONMENT".into(),
+                working_days: days,
+                difficult,
+                active,
+            };
+        let html = workflow_table(
+            &[
+                category("ILLEGAL_DUMPING", "偷倒<垃圾>", 3, false, true),
+                category("PETITION", "信访", 15, true, true),
+                category("RETIRED", "停用类别", 9, false, false),
+            ],
+            "2026-12-01 09:00",
+        );
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        for (step, ..) in STEPS {
+            assert!(html.contains(step), "{step}");
+        }
+        assert!(html.contains("偷倒&lt;垃圾&gt;"), "names are escaped");
+        assert!(html.contains("3 个工作日") && html.contains("15 个工作日"));
+        assert!(html.contains("always at the desk"));
+        assert!(
+            !html.contains("停用类别"),
+            "an inactive category is not posted"
+        );
+        assert!(!html.contains("<script"));
     }
 
     #[test]

@@ -94,14 +94,16 @@ pub enum WorklistCommand {
         #[arg(long)]
         note: String,
     },
-    /// Writes a printable document for one village as self-contained HTML.
+    /// Writes a printable document as self-contained HTML: a village's work
+    /// list or responsibility book, or the town's workflow table.
     Export {
         /// Which document.
         #[arg(long, value_enum, default_value_t = Document::WorkList)]
         document: Document,
-        /// The village or residential committee code, e.g. LX-V01.
+        /// The village or residential committee code, e.g. LX-V01 (not for
+        /// the workflow table, which is the town's).
         #[arg(long)]
-        grid: String,
+        grid: Option<String>,
         /// The year of the work list.
         #[arg(long)]
         year: Option<u32>,
@@ -121,6 +123,9 @@ pub enum Document {
     WorkList,
     /// The village's responsibility book (一本责任册), from the registry.
     ResponsibilityBook,
+    /// The town's workflow table (一纸流程表): every case's steps and each
+    /// category's time limit, from ticket dispatch.
+    WorkflowTable,
 }
 
 /// A village attribute a rule selects on.
@@ -178,16 +183,32 @@ pub fn rule(text: &str) -> anyhow::Result<pb::TaskRule> {
     })
 }
 
+/// Where the documents that are not case review's come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Neighbours<'a> {
+    /// The grid registry's address (the responsibility book).
+    pub registry: &'a str,
+    /// Ticket dispatch's address (the workflow table).
+    pub dispatch: &'a str,
+}
+
+/// Returns the village a village's document needs.
+fn village(grid: Option<String>) -> anyhow::Result<String> {
+    grid.filter(|g| !g.trim().is_empty())
+        .context("--grid: a village's document names the village, e.g. --grid LX-V01")
+}
+
 impl WorklistCommand {
-    /// Runs the command against case review (and, for the responsibility
-    /// book, the registry at `registry_url`) and prints its answer.
+    /// Runs the command against case review (the responsibility book
+    /// against the registry at `neighbours.registry`, the workflow table
+    /// against dispatch at `neighbours.dispatch`) and prints its answer.
     ///
     /// # Errors
     /// Bad arguments, a file that cannot be written, or a service's status.
     pub async fn execute(
         self,
         client: &mut Review,
-        registry_url: &str,
+        neighbours: Neighbours<'_>,
         identity: &Identity,
         output: Output,
     ) -> anyhow::Result<()> {
@@ -198,8 +219,17 @@ impl WorklistCommand {
                 out,
                 ..
             } => {
-                let mut registry = connect::registry(registry_url, identity).await?;
+                let grid = village(grid)?;
+                let mut registry = connect::registry(neighbours.registry, identity).await?;
                 export_book(&mut registry, &grid, &out).await?
+            }
+            WorklistCommand::Export {
+                document: Document::WorkflowTable,
+                out,
+                ..
+            } => {
+                let mut dispatch = connect::dispatch(neighbours.dispatch, identity).await?;
+                export_workflow(&mut dispatch, &out).await?
             }
             command => answer(client, command).await?,
         };
@@ -427,8 +457,13 @@ async fn answer(client: &mut Review, command: WorklistCommand) -> anyhow::Result
             year,
             month,
             out,
-        } => export_work_list(client, &grid, year, month.unwrap_or(0), &out).await,
-        WorklistCommand::Export { .. } => anyhow::bail!("this document comes from the registry"),
+        } => {
+            let grid = village(grid)?;
+            export_work_list(client, &grid, year, month.unwrap_or(0), &out).await
+        }
+        WorklistCommand::Export { .. } => {
+            anyhow::bail!("this document comes from the registry or dispatch")
+        }
     }
 }
 
@@ -503,6 +538,30 @@ pub async fn export_work_list(
         format!(
             "work list 明细单 of {village_name} ({grid}), {} items, written to {}",
             items.len(),
+            out.display()
+        ),
+    ))
+}
+
+/// Writes the town's workflow table to `out`, from dispatch's categories.
+async fn export_workflow(
+    dispatch: &mut connect::Dispatch,
+    out: &std::path::Path,
+) -> anyhow::Result<(Value, String)> {
+    let categories = dispatch
+        .list_categories(proto::dispatch::v1::ListCategoriesRequest {
+            include_inactive: false,
+        })
+        .await?
+        .into_inner()
+        .categories;
+    write(out, &document::workflow_table(&categories, &now_in_town()))?;
+    Ok((
+        json!({"file": out.display().to_string(), "document": "workflow-table",
+               "categories": categories.len()}),
+        format!(
+            "workflow table 流程表: {} categories, written to {}",
+            categories.len(),
             out.display()
         ),
     ))
@@ -602,6 +661,15 @@ mod tests {
             )
             .is_ok()
         );
+        let cli =
+            parse("weigrid worklist export --document workflow-table --out flow.html").unwrap();
+        let Command::Worklist(WorklistCommand::Export { document, grid, .. }) = cli.command else {
+            panic!("an export")
+        };
+        assert_eq!(document, Document::WorkflowTable);
+        assert!(grid.is_none(), "the workflow table is the town's");
+        let refused = village(None).unwrap_err().to_string();
+        assert!(refused.starts_with("--grid"), "{refused}");
     }
 
     #[test]
