@@ -205,6 +205,8 @@ pub fn alert_ticket_requested(
         location: None,
         difficult: true,
         reporter_phone: String::new(),
+        // An emergency alert nobody confirmed comes first at the desk.
+        priority: dispatch::Priority::Urgent.into(),
     };
     ticket_requested(request, actor, at)
 }
