@@ -8,6 +8,7 @@ use proto::dispatch::v1 as pb;
 use crate::domain::channel::Channel;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::TicketRequest;
+use crate::domain::leg::Leg;
 use crate::domain::referral::ReferralKind;
 use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
@@ -187,6 +188,7 @@ pub fn ticket(view: &TicketView) -> pb::Ticket {
     pb::Ticket {
         history: view.history.iter().map(transition).collect(),
         tasks: view.ticket.tasks.iter().map(task).collect(),
+        legs: view.ticket.legs.iter().map(leg).collect(),
         ..ticket_summary(&view.ticket)
     }
 }
@@ -227,6 +229,22 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         tasks: Vec::new(),
         escalation_level: t.escalation_level,
         duplicate_of: t.duplicate_of.map(|id| id.to_string()).unwrap_or_default(),
+        legs: Vec::new(),
+    }
+}
+
+/// Returns a leg as the API shows it.
+pub fn leg(l: &Leg) -> pb::Leg {
+    pb::Leg {
+        seq: l.seq,
+        task_id: l.task.map(|t| t.to_string()).unwrap_or_default(),
+        unit: Some(unit(&l.unit)),
+        start: l.start.as_str().to_owned(),
+        given_at: Some(timestamp(l.given_at)),
+        due_at: Some(timestamp(l.due_at)),
+        signed_at: l.signed_at.map(timestamp),
+        ended_at: l.ended_at.map(timestamp),
+        outcome: l.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
     }
 }
 

@@ -13,6 +13,7 @@ use super::extension::{Extension, ExtensionState};
 use super::grid::{LatLng, Placement};
 use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::Intake;
+use super::leg::{Leg, LegOutcome, LegStart};
 use super::referral::{CarryOut, Referral, ReviewDecision};
 use super::state::{Action, ReopenCause, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
@@ -145,6 +146,9 @@ pub struct Ticket {
     pub duplicate_of: Option<TicketId>,
     /// The co-handlers' tasks, in dispatch order.
     pub tasks: Vec<Task>,
+    /// Every time it or one of its tasks was put in a unit's hands, in
+    /// order.
+    pub legs: Vec<Leg>,
 }
 
 /// A ticket with its history, as a caller sees it.
@@ -233,6 +237,7 @@ impl Ticket {
             updated_at: stamp.at,
             duplicate_of: original.map(|o| o.id),
             tasks: Vec::new(),
+            legs: Vec::new(),
         };
         let reason = match (original, intake.unrouted) {
             (Some(original), _) => Some(format!(
@@ -549,10 +554,17 @@ impl Ticket {
                     self.assignee = Some(unit.clone());
                 }
                 self.clock = Some(DeadlineClock::start(stamp.at, self.limit));
+                let outcome = if from.waits_at_desk() {
+                    LegOutcome::Dispatched
+                } else {
+                    LegOutcome::Withdrawn
+                };
+                self.end_leg(outcome, stamp.at);
             }
             Action::Return => {
                 self.returns += 1;
                 self.assignee = Some(town_centre());
+                self.end_leg(LegOutcome::Returned, stamp.at);
             }
             Action::Resolve => {
                 let open: Vec<String> = self
@@ -564,11 +576,26 @@ impl Ticket {
                 if !open.is_empty() {
                     return Err(DomainError::TasksOpen(open));
                 }
+                self.end_leg(LegOutcome::Resolved, stamp.at);
             }
+            Action::Accept => {
+                if let Some(leg) = self.open_leg() {
+                    leg.sign(stamp.at);
+                }
+            }
+            Action::Refer => self.end_leg(LegOutcome::Withdrawn, stamp.at),
             _ => {}
         }
         self.state = to;
         self.touch(stamp.at, rules);
+        if matches!(action, Action::Dispatch | Action::Reopen) {
+            let start = match action {
+                Action::Reopen => LegStart::Reopen,
+                _ if self.had_a_unit() => LegStart::Redispatch,
+                _ => LegStart::Dispatch,
+            };
+            self.give_leg(start, stamp.at);
+        }
         Ok(Transition {
             at: stamp.at,
             actor: stamp.actor.clone(),
@@ -582,15 +609,63 @@ impl Ticket {
     }
 
     /// Counts a change made `at` and recomputes when the clock runs out
-    /// (only while a unit holds the ticket).
+    /// (only while a unit holds the ticket), on the open leg too.
     fn touch(&mut self, at: DateTime<Utc>, rules: &DeadlineRules) {
         self.version += 1;
         self.updated_at = at;
         if let Some(clock) = &self.clock
             && self.state.clock_runs()
         {
-            self.due_at = Some(clock.due_at(&rules.calendar, at));
+            let due = clock.due_at(&rules.calendar, at);
+            self.due_at = Some(due);
+            if let Some(leg) = self.open_leg() {
+                leg.reschedule(due);
+            }
         }
+    }
+
+    /// Returns the ticket's own leg under way (not a task's), if any.
+    fn open_leg(&mut self) -> Option<&mut Leg> {
+        self.legs
+            .iter_mut()
+            .rev()
+            .find(|leg| leg.task.is_none() && leg.is_open())
+    }
+
+    /// Ends the ticket's own leg under way, if any, with `outcome`.
+    fn end_leg(&mut self, outcome: LegOutcome, at: DateTime<Utc>) {
+        if let Some(leg) = self.open_leg() {
+            leg.end(outcome, at);
+        }
+    }
+
+    /// Returns whether a unit (not the desk) held the ticket before.
+    fn had_a_unit(&self) -> bool {
+        self.legs
+            .iter()
+            .any(|leg| leg.task.is_none() && leg.start != LegStart::Desk)
+    }
+
+    /// Records a new leg of the ticket for its holder, given `at`, due when
+    /// its clock runs out.
+    fn give_leg(&mut self, start: LegStart, at: DateTime<Utc>) {
+        if let Some(unit) = self.assignee.clone() {
+            let due = self.due_at.unwrap_or(at);
+            self.push_leg(None, unit, start, at, due);
+        }
+    }
+
+    fn push_leg(
+        &mut self,
+        task: Option<TaskId>,
+        unit: UnitRef,
+        start: LegStart,
+        at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    ) {
+        let seq = u32::try_from(self.legs.len()).map_or(u32::MAX, |n| n + 1);
+        self.legs
+            .push(Leg::give(seq, task, unit, start, at, due_at));
     }
 
     /// Returns whether the clock is paused (waiting for the citizen).
@@ -648,6 +723,13 @@ impl Ticket {
         }
         let task = Task::dispatch(unit, self.limit, rules, stamp.at);
         self.tasks.push(task.clone());
+        self.push_leg(
+            Some(task.id),
+            task.unit.clone(),
+            LegStart::Dispatch,
+            stamp.at,
+            task.due_at,
+        );
         Ok(TaskMoved {
             task,
             actor: stamp.actor.clone(),
@@ -683,8 +765,19 @@ impl Ticket {
             .find(|t| t.id == id)
             .ok_or(DomainError::TaskNotFound(id))?;
         task.apply(action, result, stamp.at)?;
+        let task = task.clone();
+        if let Some(leg) = self
+            .legs
+            .iter_mut()
+            .find(|leg| leg.task == Some(id) && leg.is_open())
+        {
+            match action {
+                TaskAction::Accept => leg.sign(stamp.at),
+                TaskAction::Resolve => leg.end(LegOutcome::Resolved, stamp.at),
+            }
+        }
         Ok(TaskMoved {
-            task: task.clone(),
+            task,
             actor: stamp.actor.clone(),
             at: stamp.at,
         })
@@ -788,6 +881,7 @@ impl Ticket {
             return Err(DomainError::NotAtTheDesk(self.state));
         }
         self.duplicate_of = Some(original.id);
+        self.end_leg(LegOutcome::Withdrawn, stamp.at);
         self.version += 1;
         self.updated_at = stamp.at;
         let reason = format!("{reason} (repeats {})", original.number);
@@ -867,6 +961,7 @@ impl Ticket {
             UnitKind::TownCentre | UnitKind::MicroGrid | UnitKind::Department => town_centre(),
         };
         self.escalation_level += 1;
+        self.end_leg(LegOutcome::Escalated, stamp.at);
         self.assignee = Some(to.clone());
         if let Some(clock) = &mut self.clock {
             // A new leg for the unit above, as long as the one missed.
@@ -875,6 +970,7 @@ impl Ticket {
             clock.paused_total = TimeDelta::zero();
         }
         self.touch(stamp.at, rules);
+        self.give_leg(LegStart::Escalation, stamp.at);
         let transition = Transition {
             at: stamp.at,
             actor: stamp.actor.clone(),
@@ -945,6 +1041,12 @@ mod tests {
         let squad = unit(UnitKind::Department, "URBAN_MANAGEMENT");
         ticket.dispatch(squad, None, &desk(), &rules()).unwrap();
         ticket
+    }
+
+    fn handled_to_resolved_at(ticket: &mut Ticket, stamp: &Stamp) {
+        let rules = rules();
+        ticket.accept(None, stamp, &rules).unwrap();
+        ticket.resolve("已处理".into(), stamp, &rules).unwrap();
     }
 
     fn handled_to_resolved(ticket: &mut Ticket) {
@@ -1261,6 +1363,118 @@ mod tests {
         // Monday 09:00 + 24 h, then 2 working days more: Thursday 09:00.
         assert_eq!(granted.extension_days, 2);
         assert_eq!(granted.due_at, Some(at("2026-03-05T09:00:00+08:00")));
+    }
+
+    fn legs_of(ticket: &Ticket) -> Vec<(Option<TaskId>, String, LegStart, Option<LegOutcome>)> {
+        ticket
+            .legs
+            .iter()
+            .map(|l| (l.task, l.unit.code.clone(), l.start, l.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn every_hand_a_ticket_passes_through_is_a_leg_of_its_own() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let first_due = ticket.due_at.unwrap();
+        let signed = Stamp::new("squad", monday() + TimeDelta::hours(1));
+        ticket.accept(None, &signed, &rules).unwrap();
+        let back = Stamp::new("squad", monday() + TimeDelta::hours(2));
+        ticket
+            .return_to_desk("不属本单位".into(), &back, &rules)
+            .unwrap();
+        let again = Stamp::new("desk", monday() + TimeDelta::hours(3));
+        let station = unit(UnitKind::Workstation, "V1");
+        ticket.dispatch(station, None, &again, &rules).unwrap();
+        let late = Stamp::system(monday() + TimeDelta::hours(30));
+        ticket.escalate(&late, &rules).unwrap();
+        let done = Stamp::new("centre", monday() + TimeDelta::hours(31));
+        handled_to_resolved_at(&mut ticket, &done);
+        ticket.verify(false, None, &done, &rules).unwrap();
+        assert_eq!(
+            legs_of(&ticket),
+            [
+                (
+                    None,
+                    "URBAN_MANAGEMENT".into(),
+                    LegStart::Dispatch,
+                    Some(LegOutcome::Returned)
+                ),
+                (
+                    None,
+                    "V1".into(),
+                    LegStart::Redispatch,
+                    Some(LegOutcome::Escalated)
+                ),
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Escalation,
+                    Some(LegOutcome::Resolved)
+                ),
+                (None, "TOWN_CENTRE".into(), LegStart::Reopen, None),
+            ]
+        );
+        let first = &ticket.legs[0];
+        assert_eq!(
+            (
+                first.seq,
+                first.given_at,
+                first.due_at,
+                first.signed_at,
+                first.ended_at
+            ),
+            (1, monday(), first_due, Some(signed.at), Some(back.at))
+        );
+        let second = &ticket.legs[1];
+        assert_eq!(
+            second.due_at,
+            again.at + TimeDelta::hours(24),
+            "its own deadline"
+        );
+        assert_eq!(second.signed_at, None);
+        let third = &ticket.legs[2];
+        assert_eq!(
+            (third.given_at, third.due_at),
+            (late.at, late.at + TimeDelta::hours(24))
+        );
+        assert_eq!(third.resolved_on_time(), Some(true));
+        assert_eq!(ticket.legs[3].due_at, ticket.due_at.unwrap());
+    }
+
+    #[test]
+    fn an_extension_moves_the_open_leg_and_a_task_is_a_leg_of_its_own() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let police = ticket
+            .add_co_handler(unit(UnitKind::Department, "POLICE"), &desk(), &rules)
+            .unwrap()
+            .task;
+        let mut extension = ticket.request_extension(2, "等待配件".into()).unwrap();
+        extension.decide(true).unwrap();
+        ticket
+            .apply_extension(&extension, monday(), &rules)
+            .unwrap();
+        assert_eq!(ticket.legs[0].due_at, at("2026-03-05T09:00:00+08:00"));
+        let task_leg = &ticket.legs[1];
+        assert_eq!(
+            (task_leg.task, task_leg.start, task_leg.due_at),
+            (Some(police.id), LegStart::Dispatch, police.due_at)
+        );
+        let later = Stamp::new("police", monday() + TimeDelta::hours(3));
+        ticket
+            .move_task(police.id, TaskAction::Accept, None, &later)
+            .unwrap();
+        ticket
+            .move_task(police.id, TaskAction::Resolve, Some("调解".into()), &later)
+            .unwrap();
+        let task_leg = &ticket.legs[1];
+        assert_eq!(
+            (task_leg.signed_at, task_leg.outcome),
+            (Some(later.at), Some(LegOutcome::Resolved))
+        );
+        assert!(ticket.legs[0].is_open(), "the lead's leg runs on");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod duplicates;
 mod events;
 mod intake;
+mod legs;
 mod lifecycle;
 mod outage;
 mod policy;
