@@ -215,7 +215,7 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         difficult: t.difficult,
         assignee: t.assignee.as_ref().map(unit),
         received_at: Some(timestamp(t.received_at)),
-        dispatched_at: t.clock.as_ref().map(|c| timestamp(c.started_at)),
+        dispatched_at: t.dispatched_at().map(timestamp),
         due_at: t.due_at.map(timestamp),
         clock_paused: t.is_paused(),
         satisfaction: t.satisfaction.unwrap_or_default(),

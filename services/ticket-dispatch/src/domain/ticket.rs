@@ -196,7 +196,9 @@ impl Note {
 impl Ticket {
     /// Takes a ticket in: numbered `number`, received now, linked to the
     /// open ticket it repeats, if any. Returns it with its first history
-    /// entry.
+    /// entry. A channel with a limit of its own (110, 12345) counts it from
+    /// receipt: the desk's own dispatching time is inside it, so the
+    /// ticket's clock starts now, on a leg held by the desk.
     pub fn receive(
         id: TicketId,
         number: String,
@@ -204,10 +206,11 @@ impl Ticket {
         original: Option<&Ticket>,
         limits: &ChannelLimits,
         stamp: &Stamp,
+        rules: &DeadlineRules,
     ) -> (Ticket, Transition) {
         let new = &intake.ticket;
         let placement = intake.placement.as_ref();
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             id,
             number,
             channel: new.channel,
@@ -239,6 +242,13 @@ impl Ticket {
             tasks: Vec::new(),
             legs: Vec::new(),
         };
+        if original.is_none() && new.channel.time_limit(limits).is_some() {
+            let clock = DeadlineClock::start(stamp.at, ticket.limit);
+            let due = clock.due_at(&rules.calendar, stamp.at);
+            ticket.clock = Some(clock);
+            ticket.due_at = Some(due);
+            ticket.push_leg(None, town_centre(), LegStart::Desk, stamp.at, due);
+        }
         let reason = match (original, intake.unrouted) {
             (Some(original), _) => Some(format!(
                 "repeats the open ticket {}: linked, not dispatched again",
@@ -549,11 +559,15 @@ impl Ticket {
         match action {
             Action::Dispatch | Action::Reopen => {
                 // Every dispatch starts the clock again: a redispatched or
-                // reopened ticket is a new leg for its unit.
+                // reopened ticket is a new leg for its unit. Only a clock
+                // the desk held runs on: the unit gets what is left of it.
+                let runs_on = action == Action::Dispatch && self.clock_held_at_desk();
                 if let Some(unit) = &note.unit {
                     self.assignee = Some(unit.clone());
                 }
-                self.clock = Some(DeadlineClock::start(stamp.at, self.limit));
+                if !runs_on {
+                    self.clock = Some(DeadlineClock::start(stamp.at, self.limit));
+                }
                 let outcome = if from.waits_at_desk() {
                     LegOutcome::Dispatched
                 } else {
@@ -614,7 +628,7 @@ impl Ticket {
         self.version += 1;
         self.updated_at = at;
         if let Some(clock) = &self.clock
-            && self.state.clock_runs()
+            && self.clock_running()
         {
             let due = clock.due_at(&rules.calendar, at);
             self.due_at = Some(due);
@@ -622,6 +636,35 @@ impl Ticket {
                 leg.reschedule(due);
             }
         }
+    }
+
+    /// Returns whether the ticket's clock runs: while a unit holds it, or
+    /// while it waits at the desk on a leg of its own (a channel whose
+    /// limit counts from receipt).
+    pub fn clock_running(&self) -> bool {
+        self.state.clock_runs() || self.clock_held_at_desk()
+    }
+
+    /// Returns whether the ticket waits at the desk with its clock running.
+    fn clock_held_at_desk(&self) -> bool {
+        self.state.waits_at_desk()
+            && self
+                .legs
+                .iter()
+                .any(|leg| leg.task.is_none() && leg.is_open())
+    }
+
+    /// Returns when a unit was last given the ticket (not the desk); before
+    /// legs were kept, when its clock started.
+    pub fn dispatched_at(&self) -> Option<DateTime<Utc>> {
+        if self.legs.is_empty() {
+            return self.clock.as_ref().map(|c| c.started_at);
+        }
+        self.legs
+            .iter()
+            .rev()
+            .find(|leg| leg.task.is_none() && leg.start != LegStart::Desk)
+            .map(|leg| leg.given_at)
     }
 
     /// Returns the ticket's own leg under way (not a task's), if any.
@@ -679,7 +722,7 @@ impl Ticket {
     /// warnings still ahead and the breach, while a unit holds it and the
     /// clock is not paused; none otherwise.
     pub fn timers(&self, rules: &DeadlineRules, now: DateTime<Utc>) -> Vec<PlannedTimer> {
-        let Some(clock) = self.clock.as_ref().filter(|_| self.state.clock_runs()) else {
+        let Some(clock) = self.clock.as_ref().filter(|_| self.clock_running()) else {
             return Vec::new();
         };
         if self.is_paused() {
@@ -849,6 +892,11 @@ impl Ticket {
         rules: &DeadlineRules,
         change: impl FnOnce(&mut DeadlineClock),
     ) -> Result<ClockChanged, DomainError> {
+        // The desk's own clock is not paused: waiting for the citizen is
+        // the handling unit's.
+        if !self.had_a_unit() && !self.legs.is_empty() {
+            return Err(DomainError::ClockNotStarted);
+        }
         change(self.clock.as_mut().ok_or(DomainError::ClockNotStarted)?);
         self.touch(at, rules);
         Ok(self.clock_changed())
@@ -929,7 +977,7 @@ impl Ticket {
                 task: Some(task.clone()),
             });
         }
-        if !self.state.clock_runs() || self.is_paused() {
+        if !self.clock_running() || self.is_paused() {
             return None;
         }
         Some(DeadlineReached {
@@ -948,10 +996,7 @@ impl Ticket {
     /// duty. The new holder gets a fresh leg of the same length, so a ticket
     /// ignored there climbs again. `None` at the top of the chain.
     pub fn escalate(&mut self, stamp: &Stamp, rules: &DeadlineRules) -> Option<Escalated> {
-        let from = self
-            .assignee
-            .clone()
-            .unwrap_or_else(|| UnitRef::new(UnitKind::TownCentre, "", ""));
+        let from = self.assignee.clone().unwrap_or_else(town_centre);
         let to = match from.kind.escalates_to()? {
             UnitKind::Workstation => match &self.village_code {
                 Some(village) => UnitRef::new(UnitKind::Workstation, village, village),
@@ -969,8 +1014,9 @@ impl Ticket {
             clock.extension_days = 0;
             clock.paused_total = TimeDelta::zero();
         }
-        self.touch(stamp.at, rules);
+        // The new leg first: its deadline is the clock's, recomputed now.
         self.give_leg(LegStart::Escalation, stamp.at);
+        self.touch(stamp.at, rules);
         let transition = Transition {
             at: stamp.at,
             actor: stamp.actor.clone(),
@@ -1031,6 +1077,7 @@ mod tests {
             None,
             &limits,
             &desk(),
+            &rules(),
         )
         .0
     }
@@ -1397,6 +1444,12 @@ mod tests {
             [
                 (
                     None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Dispatched)
+                ),
+                (
+                    None,
                     "URBAN_MANAGEMENT".into(),
                     LegStart::Dispatch,
                     Some(LegOutcome::Returned)
@@ -1416,7 +1469,7 @@ mod tests {
                 (None, "TOWN_CENTRE".into(), LegStart::Reopen, None),
             ]
         );
-        let first = &ticket.legs[0];
+        let first = &ticket.legs[1];
         assert_eq!(
             (
                 first.seq,
@@ -1425,22 +1478,22 @@ mod tests {
                 first.signed_at,
                 first.ended_at
             ),
-            (1, monday(), first_due, Some(signed.at), Some(back.at))
+            (2, monday(), first_due, Some(signed.at), Some(back.at))
         );
-        let second = &ticket.legs[1];
+        let second = &ticket.legs[2];
         assert_eq!(
             second.due_at,
             again.at + TimeDelta::hours(24),
             "its own deadline"
         );
         assert_eq!(second.signed_at, None);
-        let third = &ticket.legs[2];
+        let third = &ticket.legs[3];
         assert_eq!(
             (third.given_at, third.due_at),
             (late.at, late.at + TimeDelta::hours(24))
         );
         assert_eq!(third.resolved_on_time(), Some(true));
-        assert_eq!(ticket.legs[3].due_at, ticket.due_at.unwrap());
+        assert_eq!(ticket.legs[4].due_at, ticket.due_at.unwrap());
     }
 
     #[test]
@@ -1456,8 +1509,8 @@ mod tests {
         ticket
             .apply_extension(&extension, monday(), &rules)
             .unwrap();
-        assert_eq!(ticket.legs[0].due_at, at("2026-03-05T09:00:00+08:00"));
-        let task_leg = &ticket.legs[1];
+        assert_eq!(ticket.legs[1].due_at, at("2026-03-05T09:00:00+08:00"));
+        let task_leg = &ticket.legs[2];
         assert_eq!(
             (task_leg.task, task_leg.start, task_leg.due_at),
             (Some(police.id), LegStart::Dispatch, police.due_at)
@@ -1469,12 +1522,113 @@ mod tests {
         ticket
             .move_task(police.id, TaskAction::Resolve, Some("调解".into()), &later)
             .unwrap();
-        let task_leg = &ticket.legs[1];
+        let task_leg = &ticket.legs[2];
         assert_eq!(
             (task_leg.signed_at, task_leg.outcome),
             (Some(later.at), Some(LegOutcome::Resolved))
         );
-        assert!(ticket.legs[0].is_open(), "the lead's leg runs on");
+        assert!(ticket.legs[1].is_open(), "the lead's leg runs on");
+    }
+
+    #[test]
+    fn dispatch_a_110_case_is_on_the_clock_at_the_desk_from_receipt() {
+        let rules = rules();
+        let mut ticket = received(Channel::NonPolice110);
+        let two_hours = monday() + TimeDelta::hours(2);
+        assert!(ticket.clock_running());
+        assert_eq!(ticket.due_at, Some(two_hours));
+        assert_eq!(ticket.dispatched_at(), None, "not dispatched yet");
+        let planned: Vec<_> = ticket
+            .timers(&rules, monday())
+            .iter()
+            .map(|t| (t.kind, t.fire_at))
+            .collect();
+        assert_eq!(
+            planned,
+            [
+                (TimerKind::Warning, monday() + TimeDelta::hours(1)),
+                (TimerKind::Warning, monday() + TimeDelta::minutes(96)),
+                (TimerKind::Breach, two_hours),
+            ]
+        );
+        assert_eq!(
+            ticket.pause_clock(monday(), &rules),
+            Err(DomainError::ClockNotStarted),
+            "the desk does not pause its own clock"
+        );
+        // Dispatched after 30 minutes: the unit gets what is left of the 2 h.
+        let later = Stamp::new("desk", monday() + TimeDelta::minutes(30));
+        let police = unit(UnitKind::Department, "POLICE");
+        ticket.dispatch(police, None, &later, &rules).unwrap();
+        assert_eq!(ticket.due_at, Some(two_hours));
+        assert_eq!(ticket.dispatched_at(), Some(later.at));
+        assert_eq!(
+            legs_of(&ticket),
+            [
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Dispatched)
+                ),
+                (None, "POLICE".into(), LegStart::Dispatch, None),
+            ]
+        );
+        assert_eq!(ticket.legs[0].ended_at, Some(later.at));
+        assert_eq!(ticket.legs[1].due_at, two_hours);
+        // A category's working days still count from dispatch.
+        let patrol = received(Channel::GridPatrol);
+        assert!(!patrol.clock_running() && patrol.legs.is_empty());
+    }
+
+    #[test]
+    fn dispatch_a_110_case_left_at_the_desk_breaches_and_escalates_like_any_unit() {
+        let rules = rules();
+        let mut ticket = received(Channel::NonPolice110);
+        let breach = Timer {
+            id: TimerId::generate(),
+            ticket: ticket.id,
+            task: None,
+            kind: TimerKind::Breach,
+            fraction: 1.0,
+            fire_at: monday() + TimeDelta::hours(2),
+        };
+        assert!(ticket.deadline_reached(&breach).unwrap().escalates());
+        let late = Stamp::system(monday() + TimeDelta::hours(2));
+        let escalated = ticket.escalate(&late, &rules).unwrap();
+        assert_eq!(
+            (
+                escalated.from.code.as_str(),
+                escalated.to.code.as_str(),
+                escalated.level
+            ),
+            ("TOWN_CENTRE", "LEADER_ON_DUTY", 1)
+        );
+        assert_eq!(
+            ticket.state,
+            TicketState::Received,
+            "still to be dispatched"
+        );
+        assert_eq!(
+            legs_of(&ticket),
+            [
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Escalated)
+                ),
+                (None, "LEADER_ON_DUTY".into(), LegStart::Escalation, None),
+            ]
+        );
+        assert_eq!(ticket.due_at, Some(late.at + TimeDelta::hours(2)));
+        // A report linked to the one it repeats leaves the desk's clock.
+        let mut repeat = received(Channel::NonPolice110);
+        repeat
+            .merge_into(&dispatched(), "同一警情", &desk())
+            .unwrap();
+        assert!(!repeat.clock_running());
+        assert_eq!(repeat.legs[0].outcome, Some(LegOutcome::Withdrawn));
     }
 
     #[test]
