@@ -23,10 +23,11 @@ use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use ticket_dispatch::domain::channel::{Channel as TicketChannel, ChannelLimits};
+use ticket_dispatch::domain::deadline::DeadlineRules;
 use ticket_dispatch::domain::fixtures::intake;
 use ticket_dispatch::domain::ids::TicketId;
 use ticket_dispatch::domain::ticket::{Stamp, Ticket};
-use ticket_dispatch::repository::tickets;
+use ticket_dispatch::repository::{tickets, timers};
 use tonic::transport::Channel;
 
 /// Calls in flight at once.
@@ -172,8 +173,14 @@ async fn main() -> anyhow::Result<()> {
                 None,
                 &ChannelLimits::default(),
                 &Stamp::new("bench", now),
+                &DeadlineRules::default(),
             );
             tickets::insert(&mut txn, &ticket).await.expect("insert");
+            // The desk's clock, as the service plans it.
+            let planned = ticket.timers(&DeadlineRules::default(), now);
+            timers::replace(&mut txn, ticket.id, None, &planned)
+                .await
+                .expect("timers");
             tickets::record(&mut txn, ticket.id, &received)
                 .await
                 .expect("history");

@@ -9,6 +9,7 @@ use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::{Priority, TicketRequest};
+use crate::domain::leg::Leg;
 use crate::domain::referral::ReferralKind;
 use crate::domain::state::{Action, ReopenCause, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
@@ -202,6 +203,7 @@ pub fn ticket(view: &TicketView) -> pb::Ticket {
     pb::Ticket {
         history: view.history.iter().map(transition).collect(),
         tasks: view.ticket.tasks.iter().map(task).collect(),
+        legs: view.ticket.legs.iter().map(leg).collect(),
         ..ticket_summary(&view.ticket)
     }
 }
@@ -229,7 +231,7 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         priority: priority(t.priority).into(),
         assignee: t.assignee.as_ref().map(unit),
         received_at: Some(timestamp(t.received_at)),
-        dispatched_at: t.clock.as_ref().map(|c| timestamp(c.started_at)),
+        dispatched_at: t.dispatched_at().map(timestamp),
         due_at: t.due_at.map(timestamp),
         clock_paused: t.is_paused(),
         satisfaction: t.satisfaction.unwrap_or_default(),
@@ -243,6 +245,22 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         tasks: Vec::new(),
         escalation_level: t.escalation_level,
         duplicate_of: t.duplicate_of.map(|id| id.to_string()).unwrap_or_default(),
+        legs: Vec::new(),
+    }
+}
+
+/// Returns a leg as the API shows it.
+pub fn leg(l: &Leg) -> pb::Leg {
+    pb::Leg {
+        seq: l.seq,
+        task_id: l.task.map(|t| t.to_string()).unwrap_or_default(),
+        unit: Some(unit(&l.unit)),
+        start: l.start.as_str().to_owned(),
+        given_at: Some(timestamp(l.given_at)),
+        due_at: Some(timestamp(l.due_at)),
+        signed_at: l.signed_at.map(timestamp),
+        ended_at: l.ended_at.map(timestamp),
+        outcome: l.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
     }
 }
 

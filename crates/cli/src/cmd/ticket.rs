@@ -57,7 +57,7 @@ pub enum TicketCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
-    /// Shows a ticket with its history.
+    /// Shows a ticket with its legs (each hand it passed through, on its own deadline) and history.
     Show { ticket: String },
     /// Dispatches a ticket (desk): along the responsibility chain, or to --unit with a --reason.
     Dispatch {
@@ -321,6 +321,7 @@ pub fn ticket_json(t: &pb::Ticket) -> Value {
         "received_at": time(&t.received_at), "dispatched_at": time(&t.dispatched_at), "due_at": time(&t.due_at),
         "returns": t.returns, "satisfaction": t.satisfaction, "reporter_phone": t.reporter_phone_masked,
         "tasks": t.tasks.iter().map(|k| json!({ "id": k.id, "unit": k.unit.as_ref().map(|u| &u.code), "state": k.state, "due_at": time(&k.due_at) })).collect::<Vec<_>>(),
+        "legs": t.legs.iter().map(leg_json).collect::<Vec<_>>(),
         "history": t.history.iter().map(|h| json!({
             "at": time(&h.at), "actor": h.actor, "from": state(h.from_state), "to": state(h.to_state), "reason": h.reason,
             "unit": h.unit.as_ref().map(|u| &u.code),
@@ -359,6 +360,12 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
             time(&k.due_at)
         );
     }
+    if !t.legs.is_empty() {
+        text += "  legs 经办 (unit · how given · given → due · signed · ended · outcome):\n";
+    }
+    for l in &t.legs {
+        text += &leg_text(l);
+    }
     for h in &t.history {
         text += &format!(
             "  {}  {:<12} → {:<12} {} {}\n",
@@ -370,6 +377,45 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
         );
     }
     text
+}
+
+fn leg_json(l: &pb::Leg) -> Value {
+    json!({
+        "seq": l.seq, "task_id": l.task_id, "unit": l.unit.as_ref().map(|u| &u.code), "start": l.start,
+        "given_at": time(&l.given_at), "due_at": time(&l.due_at), "signed_at": time(&l.signed_at),
+        "ended_at": time(&l.ended_at), "outcome": l.outcome,
+    })
+}
+
+/// Returns one leg as a line: an open leg says it is still held (办理中),
+/// an ended one whether it was resolved by its deadline.
+fn leg_text(l: &pb::Leg) -> String {
+    let unit = l.unit.as_ref().map(|u| u.code.as_str()).unwrap_or_default();
+    let of = if l.task_id.is_empty() {
+        ""
+    } else {
+        " (task 协办)"
+    };
+    let late = match (l.ended_at.as_ref(), l.due_at.as_ref()) {
+        (Some(ended), Some(due)) if l.outcome == "RESOLVED" && ended.seconds > due.seconds => {
+            " late 超时"
+        }
+        _ => "",
+    };
+    let outcome = if l.outcome.is_empty() {
+        "held 办理中"
+    } else {
+        l.outcome.as_str()
+    };
+    format!(
+        "  #{} {unit}{of} · {} · {} → {} · signed {} · ended {} · {outcome}{late}\n",
+        l.seq,
+        l.start,
+        time(&l.given_at),
+        time(&l.due_at),
+        time(&l.signed_at),
+        time(&l.ended_at),
+    )
 }
 
 async fn find(client: &mut Dispatch, ticket: &str) -> anyhow::Result<pb::Ticket> {
@@ -645,6 +691,67 @@ mod tests {
             Command::Ticket(command) => command,
             _ => panic!("{line} is not a ticket command"),
         }
+    }
+
+    #[test]
+    fn dispatch_ticket_show_prints_every_leg_and_marks_a_late_one() {
+        let at = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+        let unit = |code: &str| pb::Unit {
+            kind: "DEPARTMENT".into(),
+            code: code.into(),
+            name: code.into(),
+        };
+        let ticket = pb::Ticket {
+            number: "LX-2026-000001".into(),
+            legs: vec![
+                pb::Leg {
+                    seq: 1,
+                    unit: Some(unit("POLICE")),
+                    start: "DISPATCH".into(),
+                    given_at: at(0),
+                    due_at: at(7200),
+                    ended_at: at(600),
+                    outcome: "RETURNED".into(),
+                    ..Default::default()
+                },
+                pb::Leg {
+                    seq: 2,
+                    unit: Some(unit("URBAN_MANAGEMENT")),
+                    start: "REDISPATCH".into(),
+                    given_at: at(900),
+                    due_at: at(8100),
+                    signed_at: at(1000),
+                    ended_at: at(9000),
+                    outcome: "RESOLVED".into(),
+                    ..Default::default()
+                },
+                pb::Leg {
+                    seq: 3,
+                    task_id: "t-1".into(),
+                    unit: Some(unit("WATER")),
+                    start: "DISPATCH".into(),
+                    given_at: at(900),
+                    due_at: at(8100),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let text = ticket_text(&ticket);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].contains("#1 POLICE · DISPATCH") && lines[0].ends_with("RETURNED"));
+        assert!(
+            lines[1].contains("URBAN_MANAGEMENT · REDISPATCH")
+                && lines[1].ends_with("RESOLVED late 超时")
+        );
+        assert!(lines[2].contains("WATER (task 协办)") && lines[2].ends_with("held 办理中"));
+        let json = ticket_json(&ticket);
+        assert_eq!(json["legs"][1]["outcome"], "RESOLVED");
+        assert_eq!(json["legs"][2]["task_id"], "t-1");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::domain::grid::LatLng;
 use crate::domain::ids::TicketId;
 use crate::domain::intake::{Intake, TicketRequest};
 use crate::domain::ticket::{Stamp, Ticket, TicketView};
-use crate::repository::{categories, tickets};
+use crate::repository::{categories, tickets, timers};
 
 /// How long a duplicate window is when the configured one is out of range.
 const DEFAULT_WINDOW: TimeDelta = TimeDelta::days(3);
@@ -95,6 +95,7 @@ pub async fn take_in<A: Message>(
         original.as_ref(),
         &ctx.policy.limits,
         &stamp,
+        &ctx.rules,
     );
     if !tickets::insert(work.conn(), &ticket).await? {
         // The same order arrived twice at once; the first one won.
@@ -106,6 +107,16 @@ pub async fn take_in<A: Message>(
         return view_of(work.conn(), existing).await;
     }
     record(work, &ticket, &received).await?;
+    if ticket.clock_running() {
+        // The desk's leg: warned and escalated like any unit's.
+        timers::replace(
+            work.conn(),
+            ticket.id,
+            None,
+            &ticket.timers(&ctx.rules, now),
+        )
+        .await?;
+    }
     if let Some(unit) = intake
         .placement
         .as_ref()

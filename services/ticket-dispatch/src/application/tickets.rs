@@ -15,7 +15,7 @@ use crate::domain::task::TaskAction;
 use crate::domain::ticket::{Stamp, Ticket, TicketView, Transition};
 use crate::domain::unit::UnitRef;
 use crate::events;
-use crate::repository::{categories, tasks, tickets, timers};
+use crate::repository::{categories, legs, tasks, tickets, timers};
 
 /// A move the caller asks for: of a ticket, or of one of its tasks.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +261,7 @@ pub(super) async fn add_co_handler<A: Message>(
     let dispatched = ticket.add_co_handler(unit, stamp, rules)?;
     let task = &dispatched.task;
     tasks::insert(work.conn(), ticket.id, task).await?;
+    legs::save(work.conn(), ticket).await?;
     let planned = task.timers(ticket.limit, rules);
     timers::replace(work.conn(), ticket.id, Some(task.id), &planned).await?;
     work.publish(events::task_moved(ticket, &dispatched));
@@ -293,6 +294,7 @@ async fn move_task<A: Message>(
     let stamp = Stamp::new(&caller.subject, work.now());
     let moved = ticket.move_task(cmd.task, cmd.action, cmd.result, &stamp)?;
     tasks::update(work.conn(), &moved.task).await?;
+    legs::save(work.conn(), &ticket).await?;
     if moved.task.is_resolved() {
         timers::cancel(work.conn(), ticket.id, Some(moved.task.id)).await?;
     }

@@ -7,6 +7,7 @@
 //!   working days, warnings and breaches, and the chain up;
 //! - [`intake`], [`channel`], [`category`], [`grid`], [`unit`]: what a new
 //!   ticket is made of, where it goes first and who holds it;
+//! - [`leg`]: every stretch in one unit's hands, with its own deadline;
 //! - [`extension`]: requests for more time;
 //! - [`referral`]: referral to case review and its decision carried out;
 //! - [`stats`]: the KPIs and the assessment of villages;
@@ -25,6 +26,7 @@ pub mod fixtures;
 pub mod grid;
 pub mod ids;
 pub mod intake;
+pub mod leg;
 pub mod referral;
 pub mod state;
 pub mod stats;

@@ -13,6 +13,7 @@ use super::extension::{Extension, ExtensionState};
 use super::grid::{LatLng, Placement};
 use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::{Intake, Priority};
+use super::leg::{Leg, LegOutcome, LegStart};
 use super::referral::{CarryOut, Referral, ReviewDecision};
 use super::state::{Action, ReopenCause, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
@@ -146,6 +147,9 @@ pub struct Ticket {
     /// The co-handlers' tasks, in dispatch order.
     pub tasks: Vec<Task>,
     pub priority: Priority,
+    /// Every time it or one of its tasks was put in a unit's hands, in
+    /// order.
+    pub legs: Vec<Leg>,
 }
 
 /// A ticket with its history, as a caller sees it.
@@ -193,7 +197,9 @@ impl Note {
 impl Ticket {
     /// Takes a ticket in: numbered `number`, received now, linked to the
     /// open ticket it repeats, if any. Returns it with its first history
-    /// entry.
+    /// entry. A channel with a limit of its own (110, 12345) counts it from
+    /// receipt: the desk's own dispatching time is inside it, so the
+    /// ticket's clock starts now, on a leg held by the desk.
     pub fn receive(
         id: TicketId,
         number: String,
@@ -201,10 +207,11 @@ impl Ticket {
         original: Option<&Ticket>,
         limits: &ChannelLimits,
         stamp: &Stamp,
+        rules: &DeadlineRules,
     ) -> (Ticket, Transition) {
         let new = &intake.ticket;
         let placement = intake.placement.as_ref();
-        let ticket = Ticket {
+        let mut ticket = Ticket {
             id,
             number,
             channel: new.channel,
@@ -235,7 +242,15 @@ impl Ticket {
             duplicate_of: original.map(|o| o.id),
             tasks: Vec::new(),
             priority: new.priority,
+            legs: Vec::new(),
         };
+        if original.is_none() && new.channel.time_limit(limits).is_some() {
+            let clock = DeadlineClock::start(stamp.at, ticket.limit);
+            let due = clock.due_at(&rules.calendar, stamp.at);
+            ticket.clock = Some(clock);
+            ticket.due_at = Some(due);
+            ticket.push_leg(None, town_centre(), LegStart::Desk, stamp.at, due);
+        }
         let reason = match (original, intake.unrouted) {
             (Some(original), _) => Some(format!(
                 "repeats the open ticket {}: linked, not dispatched again",
@@ -546,15 +561,26 @@ impl Ticket {
         match action {
             Action::Dispatch | Action::Reopen => {
                 // Every dispatch starts the clock again: a redispatched or
-                // reopened ticket is a new leg for its unit.
+                // reopened ticket is a new leg for its unit. Only a clock
+                // the desk held runs on: the unit gets what is left of it.
+                let runs_on = action == Action::Dispatch && self.clock_held_at_desk();
                 if let Some(unit) = &note.unit {
                     self.assignee = Some(unit.clone());
                 }
-                self.clock = Some(DeadlineClock::start(stamp.at, self.limit));
+                if !runs_on {
+                    self.clock = Some(DeadlineClock::start(stamp.at, self.limit));
+                }
+                let outcome = if from.waits_at_desk() {
+                    LegOutcome::Dispatched
+                } else {
+                    LegOutcome::Withdrawn
+                };
+                self.end_leg(outcome, stamp.at);
             }
             Action::Return => {
                 self.returns += 1;
                 self.assignee = Some(town_centre());
+                self.end_leg(LegOutcome::Returned, stamp.at);
             }
             Action::Resolve => {
                 let open: Vec<String> = self
@@ -566,11 +592,26 @@ impl Ticket {
                 if !open.is_empty() {
                     return Err(DomainError::TasksOpen(open));
                 }
+                self.end_leg(LegOutcome::Resolved, stamp.at);
             }
+            Action::Accept => {
+                if let Some(leg) = self.open_leg() {
+                    leg.sign(stamp.at);
+                }
+            }
+            Action::Refer => self.end_leg(LegOutcome::Withdrawn, stamp.at),
             _ => {}
         }
         self.state = to;
         self.touch(stamp.at, rules);
+        if matches!(action, Action::Dispatch | Action::Reopen) {
+            let start = match action {
+                Action::Reopen => LegStart::Reopen,
+                _ if self.had_a_unit() => LegStart::Redispatch,
+                _ => LegStart::Dispatch,
+            };
+            self.give_leg(start, stamp.at);
+        }
         Ok(Transition {
             at: stamp.at,
             actor: stamp.actor.clone(),
@@ -584,15 +625,92 @@ impl Ticket {
     }
 
     /// Counts a change made `at` and recomputes when the clock runs out
-    /// (only while a unit holds the ticket).
+    /// (only while a unit holds the ticket), on the open leg too.
     fn touch(&mut self, at: DateTime<Utc>, rules: &DeadlineRules) {
         self.version += 1;
         self.updated_at = at;
         if let Some(clock) = &self.clock
-            && self.state.clock_runs()
+            && self.clock_running()
         {
-            self.due_at = Some(clock.due_at(&rules.calendar, at));
+            let due = clock.due_at(&rules.calendar, at);
+            self.due_at = Some(due);
+            if let Some(leg) = self.open_leg() {
+                leg.reschedule(due);
+            }
         }
+    }
+
+    /// Returns whether the ticket's clock runs: while a unit holds it, or
+    /// while it waits at the desk on a leg of its own (a channel whose
+    /// limit counts from receipt).
+    pub fn clock_running(&self) -> bool {
+        self.state.clock_runs() || self.clock_held_at_desk()
+    }
+
+    /// Returns whether the ticket waits at the desk with its clock running.
+    fn clock_held_at_desk(&self) -> bool {
+        self.state.waits_at_desk()
+            && self
+                .legs
+                .iter()
+                .any(|leg| leg.task.is_none() && leg.is_open())
+    }
+
+    /// Returns when a unit was last given the ticket (not the desk); before
+    /// legs were kept, when its clock started.
+    pub fn dispatched_at(&self) -> Option<DateTime<Utc>> {
+        if self.legs.is_empty() {
+            return self.clock.as_ref().map(|c| c.started_at);
+        }
+        self.legs
+            .iter()
+            .rev()
+            .find(|leg| leg.task.is_none() && leg.start != LegStart::Desk)
+            .map(|leg| leg.given_at)
+    }
+
+    /// Returns the ticket's own leg under way (not a task's), if any.
+    fn open_leg(&mut self) -> Option<&mut Leg> {
+        self.legs
+            .iter_mut()
+            .rev()
+            .find(|leg| leg.task.is_none() && leg.is_open())
+    }
+
+    /// Ends the ticket's own leg under way, if any, with `outcome`.
+    fn end_leg(&mut self, outcome: LegOutcome, at: DateTime<Utc>) {
+        if let Some(leg) = self.open_leg() {
+            leg.end(outcome, at);
+        }
+    }
+
+    /// Returns whether a unit (not the desk) held the ticket before.
+    fn had_a_unit(&self) -> bool {
+        self.legs
+            .iter()
+            .any(|leg| leg.task.is_none() && leg.start != LegStart::Desk)
+    }
+
+    /// Records a new leg of the ticket for its holder, given `at`, due when
+    /// its clock runs out.
+    fn give_leg(&mut self, start: LegStart, at: DateTime<Utc>) {
+        if let Some(unit) = self.assignee.clone() {
+            let due = self.due_at.unwrap_or(at);
+            self.push_leg(None, unit, start, at, due);
+        }
+    }
+
+    fn push_leg(
+        &mut self,
+        task: Option<TaskId>,
+        unit: UnitRef,
+        start: LegStart,
+        at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    ) {
+        let seq = u32::try_from(self.legs.len()).map_or(u32::MAX, |n| n + 1);
+        self.legs
+            .push(Leg::give(seq, task, unit, start, at, due_at));
     }
 
     /// Returns whether the clock is paused (waiting for the citizen).
@@ -606,7 +724,7 @@ impl Ticket {
     /// warnings still ahead and the breach, while a unit holds it and the
     /// clock is not paused; none otherwise.
     pub fn timers(&self, rules: &DeadlineRules, now: DateTime<Utc>) -> Vec<PlannedTimer> {
-        let Some(clock) = self.clock.as_ref().filter(|_| self.state.clock_runs()) else {
+        let Some(clock) = self.clock.as_ref().filter(|_| self.clock_running()) else {
             return Vec::new();
         };
         if self.is_paused() {
@@ -650,6 +768,13 @@ impl Ticket {
         }
         let task = Task::dispatch(unit, self.limit, rules, stamp.at);
         self.tasks.push(task.clone());
+        self.push_leg(
+            Some(task.id),
+            task.unit.clone(),
+            LegStart::Dispatch,
+            stamp.at,
+            task.due_at,
+        );
         Ok(TaskMoved {
             task,
             actor: stamp.actor.clone(),
@@ -685,8 +810,19 @@ impl Ticket {
             .find(|t| t.id == id)
             .ok_or(DomainError::TaskNotFound(id))?;
         task.apply(action, result, stamp.at)?;
+        let task = task.clone();
+        if let Some(leg) = self
+            .legs
+            .iter_mut()
+            .find(|leg| leg.task == Some(id) && leg.is_open())
+        {
+            match action {
+                TaskAction::Accept => leg.sign(stamp.at),
+                TaskAction::Resolve => leg.end(LegOutcome::Resolved, stamp.at),
+            }
+        }
         Ok(TaskMoved {
-            task: task.clone(),
+            task,
             actor: stamp.actor.clone(),
             at: stamp.at,
         })
@@ -758,6 +894,11 @@ impl Ticket {
         rules: &DeadlineRules,
         change: impl FnOnce(&mut DeadlineClock),
     ) -> Result<ClockChanged, DomainError> {
+        // The desk's own clock is not paused: waiting for the citizen is
+        // the handling unit's.
+        if !self.had_a_unit() && !self.legs.is_empty() {
+            return Err(DomainError::ClockNotStarted);
+        }
         change(self.clock.as_mut().ok_or(DomainError::ClockNotStarted)?);
         self.touch(at, rules);
         Ok(self.clock_changed())
@@ -790,6 +931,7 @@ impl Ticket {
             return Err(DomainError::NotAtTheDesk(self.state));
         }
         self.duplicate_of = Some(original.id);
+        self.end_leg(LegOutcome::Withdrawn, stamp.at);
         self.version += 1;
         self.updated_at = stamp.at;
         let reason = format!("{reason} (repeats {})", original.number);
@@ -837,7 +979,7 @@ impl Ticket {
                 task: Some(task.clone()),
             });
         }
-        if !self.state.clock_runs() || self.is_paused() {
+        if !self.clock_running() || self.is_paused() {
             return None;
         }
         Some(DeadlineReached {
@@ -856,10 +998,7 @@ impl Ticket {
     /// duty. The new holder gets a fresh leg of the same length, so a ticket
     /// ignored there climbs again. `None` at the top of the chain.
     pub fn escalate(&mut self, stamp: &Stamp, rules: &DeadlineRules) -> Option<Escalated> {
-        let from = self
-            .assignee
-            .clone()
-            .unwrap_or_else(|| UnitRef::new(UnitKind::TownCentre, "", ""));
+        let from = self.assignee.clone().unwrap_or_else(town_centre);
         let to = match from.kind.escalates_to()? {
             UnitKind::Workstation => match &self.village_code {
                 Some(village) => UnitRef::new(UnitKind::Workstation, village, village),
@@ -869,6 +1008,7 @@ impl Ticket {
             UnitKind::TownCentre | UnitKind::MicroGrid | UnitKind::Department => town_centre(),
         };
         self.escalation_level += 1;
+        self.end_leg(LegOutcome::Escalated, stamp.at);
         self.assignee = Some(to.clone());
         if let Some(clock) = &mut self.clock {
             // A new leg for the unit above, as long as the one missed.
@@ -876,6 +1016,8 @@ impl Ticket {
             clock.extension_days = 0;
             clock.paused_total = TimeDelta::zero();
         }
+        // The new leg first: its deadline is the clock's, recomputed now.
+        self.give_leg(LegStart::Escalation, stamp.at);
         self.touch(stamp.at, rules);
         let transition = Transition {
             at: stamp.at,
@@ -937,6 +1079,7 @@ mod tests {
             None,
             &limits,
             &desk(),
+            &rules(),
         )
         .0
     }
@@ -947,6 +1090,12 @@ mod tests {
         let squad = unit(UnitKind::Department, "URBAN_MANAGEMENT");
         ticket.dispatch(squad, None, &desk(), &rules()).unwrap();
         ticket
+    }
+
+    fn handled_to_resolved_at(ticket: &mut Ticket, stamp: &Stamp) {
+        let rules = rules();
+        ticket.accept(None, stamp, &rules).unwrap();
+        ticket.resolve("已处理".into(), stamp, &rules).unwrap();
     }
 
     fn handled_to_resolved(ticket: &mut Ticket) {
@@ -1263,6 +1412,225 @@ mod tests {
         // Monday 09:00 + 24 h, then 2 working days more: Thursday 09:00.
         assert_eq!(granted.extension_days, 2);
         assert_eq!(granted.due_at, Some(at("2026-03-05T09:00:00+08:00")));
+    }
+
+    fn legs_of(ticket: &Ticket) -> Vec<(Option<TaskId>, String, LegStart, Option<LegOutcome>)> {
+        ticket
+            .legs
+            .iter()
+            .map(|l| (l.task, l.unit.code.clone(), l.start, l.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn every_hand_a_ticket_passes_through_is_a_leg_of_its_own() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let first_due = ticket.due_at.unwrap();
+        let signed = Stamp::new("squad", monday() + TimeDelta::hours(1));
+        ticket.accept(None, &signed, &rules).unwrap();
+        let back = Stamp::new("squad", monday() + TimeDelta::hours(2));
+        ticket
+            .return_to_desk("不属本单位".into(), &back, &rules)
+            .unwrap();
+        let again = Stamp::new("desk", monday() + TimeDelta::hours(3));
+        let station = unit(UnitKind::Workstation, "V1");
+        ticket.dispatch(station, None, &again, &rules).unwrap();
+        let late = Stamp::system(monday() + TimeDelta::hours(30));
+        ticket.escalate(&late, &rules).unwrap();
+        let done = Stamp::new("centre", monday() + TimeDelta::hours(31));
+        handled_to_resolved_at(&mut ticket, &done);
+        ticket.verify(false, None, &done, &rules).unwrap();
+        assert_eq!(
+            legs_of(&ticket),
+            [
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Dispatched)
+                ),
+                (
+                    None,
+                    "URBAN_MANAGEMENT".into(),
+                    LegStart::Dispatch,
+                    Some(LegOutcome::Returned)
+                ),
+                (
+                    None,
+                    "V1".into(),
+                    LegStart::Redispatch,
+                    Some(LegOutcome::Escalated)
+                ),
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Escalation,
+                    Some(LegOutcome::Resolved)
+                ),
+                (None, "TOWN_CENTRE".into(), LegStart::Reopen, None),
+            ]
+        );
+        let first = &ticket.legs[1];
+        assert_eq!(
+            (
+                first.seq,
+                first.given_at,
+                first.due_at,
+                first.signed_at,
+                first.ended_at
+            ),
+            (2, monday(), first_due, Some(signed.at), Some(back.at))
+        );
+        let second = &ticket.legs[2];
+        assert_eq!(
+            second.due_at,
+            again.at + TimeDelta::hours(24),
+            "its own deadline"
+        );
+        assert_eq!(second.signed_at, None);
+        let third = &ticket.legs[3];
+        assert_eq!(
+            (third.given_at, third.due_at),
+            (late.at, late.at + TimeDelta::hours(24))
+        );
+        assert_eq!(third.resolved_on_time(), Some(true));
+        assert_eq!(ticket.legs[4].due_at, ticket.due_at.unwrap());
+    }
+
+    #[test]
+    fn an_extension_moves_the_open_leg_and_a_task_is_a_leg_of_its_own() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let police = ticket
+            .add_co_handler(unit(UnitKind::Department, "POLICE"), &desk(), &rules)
+            .unwrap()
+            .task;
+        let mut extension = ticket.request_extension(2, "等待配件".into()).unwrap();
+        extension.decide(true).unwrap();
+        ticket
+            .apply_extension(&extension, monday(), &rules)
+            .unwrap();
+        assert_eq!(ticket.legs[1].due_at, at("2026-03-05T09:00:00+08:00"));
+        let task_leg = &ticket.legs[2];
+        assert_eq!(
+            (task_leg.task, task_leg.start, task_leg.due_at),
+            (Some(police.id), LegStart::Dispatch, police.due_at)
+        );
+        let later = Stamp::new("police", monday() + TimeDelta::hours(3));
+        ticket
+            .move_task(police.id, TaskAction::Accept, None, &later)
+            .unwrap();
+        ticket
+            .move_task(police.id, TaskAction::Resolve, Some("调解".into()), &later)
+            .unwrap();
+        let task_leg = &ticket.legs[2];
+        assert_eq!(
+            (task_leg.signed_at, task_leg.outcome),
+            (Some(later.at), Some(LegOutcome::Resolved))
+        );
+        assert!(ticket.legs[1].is_open(), "the lead's leg runs on");
+    }
+
+    #[test]
+    fn dispatch_a_110_case_is_on_the_clock_at_the_desk_from_receipt() {
+        let rules = rules();
+        let mut ticket = received(Channel::NonPolice110);
+        let two_hours = monday() + TimeDelta::hours(2);
+        assert!(ticket.clock_running());
+        assert_eq!(ticket.due_at, Some(two_hours));
+        assert_eq!(ticket.dispatched_at(), None, "not dispatched yet");
+        let planned: Vec<_> = ticket
+            .timers(&rules, monday())
+            .iter()
+            .map(|t| (t.kind, t.fire_at))
+            .collect();
+        assert_eq!(
+            planned,
+            [
+                (TimerKind::Warning, monday() + TimeDelta::hours(1)),
+                (TimerKind::Warning, monday() + TimeDelta::minutes(96)),
+                (TimerKind::Breach, two_hours),
+            ]
+        );
+        assert_eq!(
+            ticket.pause_clock(monday(), &rules),
+            Err(DomainError::ClockNotStarted),
+            "the desk does not pause its own clock"
+        );
+        // Dispatched after 30 minutes: the unit gets what is left of the 2 h.
+        let later = Stamp::new("desk", monday() + TimeDelta::minutes(30));
+        let police = unit(UnitKind::Department, "POLICE");
+        ticket.dispatch(police, None, &later, &rules).unwrap();
+        assert_eq!(ticket.due_at, Some(two_hours));
+        assert_eq!(ticket.dispatched_at(), Some(later.at));
+        assert_eq!(
+            legs_of(&ticket),
+            [
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Dispatched)
+                ),
+                (None, "POLICE".into(), LegStart::Dispatch, None),
+            ]
+        );
+        assert_eq!(ticket.legs[0].ended_at, Some(later.at));
+        assert_eq!(ticket.legs[1].due_at, two_hours);
+        // A category's working days still count from dispatch.
+        let patrol = received(Channel::GridPatrol);
+        assert!(!patrol.clock_running() && patrol.legs.is_empty());
+    }
+
+    #[test]
+    fn dispatch_a_110_case_left_at_the_desk_breaches_and_escalates_like_any_unit() {
+        let rules = rules();
+        let mut ticket = received(Channel::NonPolice110);
+        let breach = Timer {
+            id: TimerId::generate(),
+            ticket: ticket.id,
+            task: None,
+            kind: TimerKind::Breach,
+            fraction: 1.0,
+            fire_at: monday() + TimeDelta::hours(2),
+        };
+        assert!(ticket.deadline_reached(&breach).unwrap().escalates());
+        let late = Stamp::system(monday() + TimeDelta::hours(2));
+        let escalated = ticket.escalate(&late, &rules).unwrap();
+        assert_eq!(
+            (
+                escalated.from.code.as_str(),
+                escalated.to.code.as_str(),
+                escalated.level
+            ),
+            ("TOWN_CENTRE", "LEADER_ON_DUTY", 1)
+        );
+        assert_eq!(
+            ticket.state,
+            TicketState::Received,
+            "still to be dispatched"
+        );
+        assert_eq!(
+            legs_of(&ticket),
+            [
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Escalated)
+                ),
+                (None, "LEADER_ON_DUTY".into(), LegStart::Escalation, None),
+            ]
+        );
+        assert_eq!(ticket.due_at, Some(late.at + TimeDelta::hours(2)));
+        // A report linked to the one it repeats leaves the desk's clock.
+        let mut repeat = received(Channel::NonPolice110);
+        repeat
+            .merge_into(&dispatched(), "同一警情", &desk())
+            .unwrap();
+        assert!(!repeat.clock_running());
+        assert_eq!(repeat.legs[0].outcome, Some(LegOutcome::Withdrawn));
     }
 
     #[test]

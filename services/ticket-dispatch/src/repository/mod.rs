@@ -6,6 +6,7 @@
 
 pub mod categories;
 pub mod extensions;
+pub mod legs;
 pub mod stats;
 pub mod tasks;
 pub mod tickets;

@@ -1,12 +1,13 @@
 //! The `tickets` and `ticket_transitions` tables. A ticket is always loaded
-//! with its tasks (`ticket_tasks`): the aggregate is whole or not at all.
+//! with its tasks (`ticket_tasks`) and legs (`ticket_legs`): the aggregate
+//! is whole or not at all.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use platform::error::UnknownStoredValue;
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-use super::{parse_stored, stored_count, stored_optional_unit, tasks, to_stored};
+use super::{legs, parse_stored, stored_count, stored_optional_unit, tasks, to_stored};
 use crate::domain::channel::Channel;
 use crate::domain::deadline::{DeadlineClock, LimitKind, TimeLimit};
 use crate::domain::grid::LatLng;
@@ -54,7 +55,7 @@ struct TicketRow {
     priority: String,
 }
 
-/// Makes the ticket of a row; its tasks are added by [`complete`].
+/// Makes the ticket of a row; its tasks and legs are added by [`complete`].
 impl TryFrom<TicketRow> for Ticket {
     type Error = UnknownStoredValue;
 
@@ -113,11 +114,12 @@ impl TryFrom<TicketRow> for Ticket {
             duplicate_of: row.duplicate_of.map(TicketId),
             priority: parse_stored(TICKETS, "priority", &row.priority, Priority::parse)?,
             tasks: Vec::new(),
+            legs: Vec::new(),
         })
     }
 }
 
-/// Returns the tickets of `rows`, each with its tasks.
+/// Returns the tickets of `rows`, each with its tasks and legs.
 async fn complete(
     conn: &mut PgConnection,
     rows: Vec<TicketRow>,
@@ -131,8 +133,10 @@ async fn complete(
     }
     let ids: Vec<TicketId> = tickets.iter().map(|t| t.id).collect();
     let mut tasks = tasks::of_tickets(conn, &ids).await?;
+    let mut legs = legs::of_tickets(conn, &ids).await?;
     for ticket in &mut tickets {
         ticket.tasks = tasks.remove(&ticket.id).unwrap_or_default();
+        ticket.legs = legs.remove(&ticket.id).unwrap_or_default();
     }
     Ok(tickets)
 }
@@ -178,9 +182,9 @@ pub async fn next_number(
     Ok(format!("{prefix}-{year}-{n:06}"))
 }
 
-/// Inserts a new ticket unless its channel reference is already taken;
-/// returns whether it was inserted. Its tasks are inserted by
-/// [`tasks::insert`].
+/// Inserts a new ticket (with its legs) unless its channel reference is
+/// already taken; returns whether it was inserted. Its tasks are inserted
+/// by [`tasks::insert`].
 ///
 /// # Errors
 /// The database fails.
@@ -225,14 +229,17 @@ pub async fn insert(conn: &mut PgConnection, t: &Ticket) -> Result<bool, sqlx::E
     .bind(t.updated_at)
     .bind(t.duplicate_of.map(|d| d.0))
     .bind(t.priority.as_str())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
+    if inserted == 1 {
+        legs::save(conn, t).await?;
+    }
     Ok(inserted == 1)
 }
 
-/// Writes every changeable column of `t` (its tasks are written by
-/// [`tasks::update`]).
+/// Writes every changeable column of `t` and its legs (its tasks are
+/// written by [`tasks::update`]).
 ///
 /// # Errors
 /// The database fails.
@@ -269,9 +276,9 @@ pub async fn update(conn: &mut PgConnection, t: &Ticket) -> Result<(), sqlx::Err
     .bind(t.version)
     .bind(t.updated_at)
     .bind(t.duplicate_of.map(|d| d.0))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    legs::save(conn, t).await
 }
 
 /// Returns a ticket by id, locked for update (its tasks with it: every

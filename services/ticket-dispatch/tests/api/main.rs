@@ -1,9 +1,11 @@
 //! The dispatch API tests: each runs dispatch over its own database and NATS
 //! prefix, beside a real grid registry on a database of its own.
 
+mod desk;
 mod duplicates;
 mod events;
 mod intake;
+mod legs;
 mod lifecycle;
 mod outage;
 mod policy;

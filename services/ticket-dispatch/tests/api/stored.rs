@@ -56,3 +56,31 @@ async fn an_unknown_stored_ticket_state_fails_loudly_instead_of_being_read_as_re
     assert_eq!(outbox(pool).await, published, "nothing published");
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn dispatch_an_unknown_stored_leg_outcome_fails_loudly(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(hotline("12345-2026-0000501")).await;
+    let ticket = desk.dispatch(&ticket).await;
+    assert!(!ticket.legs.is_empty());
+    let id: uuid::Uuid = ticket.id.parse().unwrap();
+    // As a later version that knows one more outcome would store it.
+    sqlx::query("ALTER TABLE ticket_legs DROP CONSTRAINT ticket_legs_outcome_check")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE ticket_legs SET outcome = 'ARBITRATED', ended_at = now() WHERE ticket_id = $1",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let read = desk.try_ticket(&ticket.id).await.unwrap_err();
+    assert_eq!(read.code(), Code::Internal);
+    // Read as still open, the ticket could be accepted: it is not.
+    let moved = desk.try_move(act(&ticket, pb::Action::Accept)).await;
+    assert_eq!(moved.unwrap_err().code(), Code::Internal);
+    test.cleanup().await;
+}

@@ -1,0 +1,97 @@
+//! Legs: every hand a ticket passes through is recorded with its own
+//! deadline, and GetTicket returns them.
+
+use chrono::TimeDelta;
+use platform::auth::Role;
+use proto::dispatch::v1 as pb;
+use sqlx::PgPool;
+
+use crate::intake::patrol;
+use ticket_dispatch::testing::*;
+
+/// Returns each leg's unit, start and outcome.
+pub fn legs(ticket: &pb::Ticket) -> Vec<(String, String, String)> {
+    ticket
+        .legs
+        .iter()
+        .map(|l| {
+            let unit = l.unit.as_ref().map(|u| u.code.clone()).unwrap_or_default();
+            (unit, l.start.clone(), l.outcome.clone())
+        })
+        .collect()
+}
+
+fn leg(unit: &str, start: &str, outcome: &str) -> (String, String, String) {
+    (unit.into(), start.into(), outcome.into())
+}
+
+#[sqlx::test(migrations = false)]
+async fn dispatch_legs_record_every_hand_with_its_own_deadline(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("legs-1", 30.02, 121.02)).await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
+    test.advance(TimeDelta::hours(1));
+    leader.accept(&ticket).await;
+    test.advance(TimeDelta::hours(1));
+    leader
+        .move_(pb::TransitionRequest {
+            reason: "需城管执法".into(),
+            ..act(&ticket, pb::Action::Return)
+        })
+        .await;
+    test.advance(TimeDelta::hours(1));
+    desk.move_(pb::TransitionRequest {
+        unit: Some(pb::Unit {
+            kind: "DEPARTMENT".into(),
+            code: "URBAN_MANAGEMENT".into(),
+            name: "城管中队".into(),
+        }),
+        reason: "违建归城管".into(),
+        ..act(&ticket, pb::Action::Dispatch)
+    })
+    .await;
+    let officer = test
+        .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
+        .await;
+    officer.handle_and_verify(&desk, &ticket, "已拆除").await;
+    desk.move_(pb::TransitionRequest {
+        reason: "又搭起来了".into(),
+        reopen_cause: pb::ReopenCause::NotSolved.into(),
+        ..act(&ticket, pb::Action::Reopen)
+    })
+    .await;
+
+    let shown = desk.ticket(&ticket.id).await;
+    assert_eq!(
+        legs(&shown),
+        [
+            leg("V1-A1-M01", "DISPATCH", "RETURNED"),
+            leg("URBAN_MANAGEMENT", "REDISPATCH", "RESOLVED"),
+            leg("URBAN_MANAGEMENT", "REOPEN", ""),
+        ]
+    );
+    let [first, second, third] = &shown.legs[..] else {
+        panic!("three legs");
+    };
+    let hour = 3600;
+    let given = first.given_at.unwrap().seconds;
+    assert_eq!(first.seq, 1);
+    assert_eq!(first.signed_at.unwrap().seconds - given, hour);
+    assert_eq!(first.ended_at.unwrap().seconds - given, 2 * hour);
+    assert_eq!(second.given_at.unwrap().seconds - given, 3 * hour);
+    assert!(
+        second.due_at.unwrap().seconds > first.due_at.unwrap().seconds,
+        "the redispatch has a deadline of its own"
+    );
+    assert!(second.signed_at.is_some() && second.ended_at.is_some());
+    assert_eq!(
+        third.due_at, shown.due_at,
+        "the open leg is the ticket's clock"
+    );
+    assert!(
+        desk.list(Default::default()).await[0].legs.is_empty(),
+        "lists leave the legs out"
+    );
+    test.cleanup().await;
+}
