@@ -62,8 +62,9 @@ pids+=($!)
 "$bin/case-exchange" &
 pids+=($!)
 # The HTTP edge: the mini-program API and Open311, signing villagers in
-# through the local stand-in for WeChat (login codes `local:<name>`).
-"$bin/edge" &
+# through the local stand-in for WeChat (login codes `local:<name>`). It
+# speaks no NATS, so the services' shared NATS address is not its setting.
+env -u WEIGRID__NATS__URL "$bin/edge" &
 pids+=($!)
 
 for _ in $(seq 1 120); do
