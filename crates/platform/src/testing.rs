@@ -172,7 +172,9 @@ impl Drop for PrivateNats {
     }
 }
 
-fn free_port() -> u16 {
+/// Returns a free loopback TCP port (bound, then released, so that a
+/// service can listen on it and keep it across restarts).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

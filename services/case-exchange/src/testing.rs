@@ -72,14 +72,7 @@ pub fn start_time() -> DateTime<Utc> {
         .to_utc()
 }
 
-/// Returns a free loopback port (bound and released: a test's peer port
-/// must stay the same across restarts).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
+use platform::testing::free_port;
 
 /// Configuration for the node of `town`; `overrides` are
 /// `WEIGRID_EXCHANGE__…` keys without the prefix.

@@ -100,7 +100,8 @@ async fn main() -> anyhow::Result<()> {
 
     // The registry (its release binary, as deployed) with a small town, and
     // dispatch asking it.
-    let registry_addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let registry_addr =
+        std::net::SocketAddr::from(([127, 0, 0, 1], platform::testing::free_port()));
     let registry = TestRegistry::start(registry_addr, &[]).await;
     let dispatch_pool = database(&admin, &base, &dispatch_db).await?;
     let prefix = platform::testing::unique_prefix();

@@ -58,13 +58,7 @@ pub struct TestDispatch {
     own_db: Option<ScratchDatabase>,
 }
 
-/// Returns a free loopback port.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+pub use platform::testing::free_port;
 
 impl TestDispatch {
     /// Checks the role matrix cell by cell against the running service

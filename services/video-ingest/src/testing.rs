@@ -45,13 +45,7 @@ pub const PASSWORD: &str = "camera-pass-1";
 /// How long a test waits for something to happen.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Returns a free loopback TCP port.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use platform::testing::free_port;
 
 /// Returns a loopback port free for both UDP and TCP.
 pub fn free_sip_port() -> u16 {
