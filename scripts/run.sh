@@ -15,7 +15,7 @@ pg_url="${DATABASE_URL%/postgres}"
 
 say "building (cargo build -j2; the first build takes a few minutes)"
 cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange --bin edge --bin weigrid
-bin=target/debug
+bin="${CARGO_TARGET_DIR:-target}/debug"
 
 pids=()
 stop() {

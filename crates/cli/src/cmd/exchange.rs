@@ -125,6 +125,10 @@ pub enum ExchangeCommand {
     /// Shows who an alert was told to and who acknowledged (处突联动), or
     /// acknowledges it.
     Acks(joint::AcksArgs),
+    /// Lists the safe-merchants alliance's shops (平安商户联盟) and the
+    /// ten-household joint defence groups (十户联防) the emergency fan-out
+    /// tells, or adds one.
+    Members(joint::MembersArgs),
 }
 
 /// A case's status (EDXL-DE's).
@@ -614,6 +618,7 @@ async fn answer(
         ExchangeCommand::Risks(args) => joint::risks(client, args, key).await,
         ExchangeCommand::Alert(args) => joint::alert(client, args, key).await,
         ExchangeCommand::Acks(args) => joint::acks(client, args, key).await,
+        ExchangeCommand::Members(args) => joint::members(client, args, key).await,
     }
 }
 

@@ -1,6 +1,7 @@
-//! `weigrid exchange check|risks|alert|acks`: the joint information check
-//! (信息联查), the shared risk list (风险联控), CAP alerts and who
-//! acknowledged them (处突联动). Part of the `exchange` group.
+//! `weigrid exchange check|risks|alert|acks|members`: the joint information
+//! check (信息联查), the shared risk list (风险联控), CAP alerts and who
+//! acknowledged them (处突联动), and the alliance's shops and joint defence
+//! groups the alerts go to. Part of the `exchange` group.
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
@@ -142,6 +143,75 @@ pub struct AcksArgs {
     pub ack: bool,
     #[arg(long, requires = "ack")]
     pub member: Option<String>,
+}
+
+/// A member's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MemberKind {
+    /// A shop of the safe-merchants alliance (平安商户联盟).
+    Shop,
+    /// A ten-household joint defence group (十户联防).
+    Group,
+}
+
+impl From<MemberKind> for pb::MemberKind {
+    fn from(kind: MemberKind) -> Self {
+        match kind {
+            MemberKind::Shop => Self::AllianceShop,
+            MemberKind::Group => Self::JointDefenceGroup,
+        }
+    }
+}
+
+/// `exchange members`: list the members, or add one.
+#[derive(Args, Debug)]
+pub struct MembersArgs {
+    /// Adds a member of this kind; without it, the members are listed.
+    #[arg(long, value_enum, ignore_case = true, requires_all = ["name", "place", "contact_name", "contact_phone"])]
+    pub add: Option<MemberKind>,
+    /// Lists only this kind.
+    #[arg(long, value_enum, ignore_case = true, conflicts_with = "add")]
+    pub kind: Option<MemberKind>,
+    /// The shop's or the group's name (山塘老街平安商户 12 号).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Where (廊下侧山塘老街 12 号, 山塘村 3 组).
+    #[arg(long)]
+    pub place: Option<String>,
+    /// A group's households (at least 2); none for a shop.
+    #[arg(long, default_value_t = 0)]
+    pub households: u32,
+    /// Whom an alert reaches; kept by this node, shown only masked.
+    #[arg(long)]
+    pub contact_name: Option<String>,
+    #[arg(long)]
+    pub contact_phone: Option<String>,
+}
+
+fn member_json(m: &pb::Member) -> Value {
+    json!({
+        "member_id": m.member_id, "kind": name(m.kind().as_str_name(), "MEMBER_KIND_"),
+        "name": m.name, "place": m.place, "households": m.households,
+        "contact_name": m.contact_name, "contact_phone": m.contact_phone,
+        "joined_at": time(&m.joined_at),
+    })
+}
+
+fn member_line(m: &pb::Member) -> String {
+    format!(
+        "{}  {:<19} {}  {}{}  {} {}",
+        m.member_id,
+        name(m.kind().as_str_name(), "MEMBER_KIND_"),
+        m.name,
+        m.place,
+        if m.households == 0 {
+            String::new()
+        } else {
+            format!(" ({} 户 households)", m.households)
+        },
+        m.contact_name,
+        m.contact_phone
+    )
 }
 
 fn check_json(c: &pb::Check) -> Value {
@@ -478,6 +548,51 @@ pub async fn acks(
     Ok((value, text))
 }
 
+/// Runs `exchange members`.
+///
+/// # Errors
+/// The node's status (a field violation names what is wrong with a member).
+pub async fn members(
+    client: &mut Exchange,
+    args: MembersArgs,
+    key: String,
+) -> anyhow::Result<(Value, String)> {
+    let Some(kind) = args.add else {
+        let r = client
+            .list_members(pb::ListMembersRequest {
+                kind: args
+                    .kind
+                    .map_or(pb::MemberKind::Unspecified, pb::MemberKind::from)
+                    .into(),
+            })
+            .await?
+            .into_inner();
+        let value = json!(r.members.iter().map(member_json).collect::<Vec<_>>());
+        let text = r
+            .members
+            .iter()
+            .map(member_line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Ok((value, text));
+    };
+    let m = client
+        .add_member(pb::AddMemberRequest {
+            idempotency_key: key,
+            kind: pb::MemberKind::from(kind).into(),
+            name: args.name.unwrap_or_default(),
+            place: args.place.unwrap_or_default(),
+            households: args.households,
+            contact_name: args.contact_name.unwrap_or_default(),
+            contact_phone: args.contact_phone.unwrap_or_default(),
+        })
+        .await?
+        .into_inner()
+        .member
+        .context("no member in the answer")?;
+    Ok((member_json(&m), member_line(&m)))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::cli::{Command, parse};
@@ -493,6 +608,10 @@ mod tests {
             "weigrid exchange alert --event 山塘老街商铺火情 --category Fire --area 山塘老街 --at 30.812,121.163 --radius-km 0.5 --status exercise",
             "weigrid exchange alert --xml",
             "weigrid exchange acks shanghai/jinshan/langxia/case-exchange a-1 --ack --member m-1",
+            "weigrid exchange members",
+            "weigrid exchange members --kind group",
+            "weigrid exchange members --add shop --name 山塘老街12号 --place 廊下侧山塘老街12号 --contact-name 张三 --contact-phone 13812345678",
+            "weigrid exchange members --add group --name 山塘村3组十户联防 --place 山塘村3组 --households 10 --contact-name 李四 --contact-phone 13912345678",
         ] {
             let cli = parse(line).unwrap_or_else(|err| panic!("{line}: {err}"));
             assert!(matches!(cli.command, Command::Exchange(_)), "{line}");
@@ -504,6 +623,10 @@ mod tests {
         assert!(
             parse("weigrid exchange check --peer p --person 1 --purpose x").is_err(),
             "and its approval"
+        );
+        assert!(
+            parse("weigrid exchange members --add shop --name x").is_err(),
+            "a member names its place and contact"
         );
         assert!(
             parse("weigrid exchange risks --withdraw").is_err(),
