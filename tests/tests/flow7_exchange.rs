@@ -274,3 +274,86 @@ async fn flow_7_with_both_towns_dispatch_opens_and_closes_a_ticket_on_each_side(
     xindai_dispatch.cleanup().await;
     fed.cleanup().await;
 }
+
+/// The joint report made while Xindai's node is away (a partition): Langxia
+/// keeps it pending and retries; when Xindai returns, its dispatch opens
+/// one CROSS_BORDER ticket, however often the report was sent. Then the
+/// other way round: Xindai accepts while Langxia is away, and Langxia
+/// learns it when it returns. Both nodes hold the case the same after each
+/// heal, and nothing is applied twice.
+#[sqlx::test(migrations = false)]
+async fn flow_7_partitions_heal_with_one_ticket_in_the_peers_dispatch(pool: PgPool) {
+    let mut fed = Federation::start(pool).await;
+    let xindai_dispatch = dispatch_beside(&fed.nodes[XINDAI]).await;
+
+    fed.nodes[XINDAI].served.stop().await.unwrap();
+    let reported = fed.nodes[LANGXIA]
+        .report(&fed.nodes[XINDAI], work_injury())
+        .await;
+    let id = reported.shared_id.clone();
+    fed.nodes[LANGXIA]
+        .wait_count(
+            "SELECT count(*) FROM deliveries WHERE state = 'PENDING' AND attempts >= 2",
+            1,
+        )
+        .await;
+    assert_eq!(
+        fed.nodes[LANGXIA].case(&id).await.state(),
+        pb::CaseState::Reported,
+        "nothing moves while the peer is away"
+    );
+    assert_eq!(cross_border(&xindai_dispatch).await, 0);
+
+    fed.nodes[XINDAI].served.restart().await;
+    let acknowledged = same_on_both(
+        &fed.nodes[LANGXIA],
+        &fed.nodes[XINDAI],
+        &id,
+        "the report acknowledged after the heal, with Xindai's ticket number",
+        |c| c.state() == pb::CaseState::Acknowledged && !c.peer_case_number.is_empty(),
+    )
+    .await;
+    let theirs = ticket(&xindai_dispatch, &acknowledged.peer_case_number).await;
+    assert_eq!(theirs.external_ref, id);
+    assert_eq!(
+        fed.nodes[XINDAI]
+            .count("SELECT count(*) FROM joint_cases")
+            .await,
+        1,
+        "the retransmits opened no second case"
+    );
+
+    // The other way: Langxia away while Xindai accepts.
+    fed.nodes[LANGXIA].served.stop().await.unwrap();
+    fed.nodes[XINDAI].accept(&id).await.unwrap();
+    fed.nodes[XINDAI]
+        .wait_count(
+            "SELECT count(*) FROM deliveries WHERE state = 'PENDING' AND attempts >= 2",
+            1,
+        )
+        .await;
+    fed.nodes[LANGXIA].served.restart().await;
+    let (langxia, xindai) = (&fed.nodes[LANGXIA], &fed.nodes[XINDAI]);
+    same_on_both(langxia, xindai, &id, "the acceptance after the heal", |c| {
+        c.state() == pb::CaseState::Accepted
+    })
+    .await;
+    for node in [langxia, xindai] {
+        node.wait_count(
+            "SELECT count(*) FROM deliveries WHERE state <> 'ACCEPTED'",
+            0,
+        )
+        .await;
+        let verdict = node.verify().await;
+        assert!(verdict.intact, "{verdict:?}");
+    }
+    assert_eq!(
+        langxia.case(&id).await.history.len(),
+        3,
+        "reported, acknowledged, accepted: each once"
+    );
+    assert_eq!(cross_border(&xindai_dispatch).await, 1);
+
+    xindai_dispatch.cleanup().await;
+    fed.cleanup().await;
+}
