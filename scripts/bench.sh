@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (release build) against PostgreSQL and NATS, started
 # when missing. Each prints its own numbers beside baselines measured in the
-# same run. `scripts/bench.sh resolve`, `intake` or `ledger` runs one.
+# same run. `scripts/bench.sh resolve`, `intake`, `ledger` or `exchange` runs one.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up
@@ -18,4 +18,7 @@ if [ "$which" = all ] || [ "$which" = intake ]; then
 fi
 if [ "$which" = all ] || [ "$which" = ledger ]; then
   cargo bench -j2 -p points --bench ledger
+fi
+if [ "$which" = all ] || [ "$which" = exchange ]; then
+  cargo bench -j2 -p case-exchange --bench envelopes
 fi
