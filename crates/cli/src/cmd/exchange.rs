@@ -72,6 +72,7 @@ pub enum ExchangeCommand {
         reason: String,
     },
     /// Schedules the joint mediation (纠纷联调) of a case.
+    #[command(visible_alias = "mediation")]
     Mediate {
         shared_id: String,
         /// When, RFC 3339 (2026-03-05T09:30:00+08:00).
@@ -674,6 +675,15 @@ mod tests {
         assert!(parse("weigrid exchange report --peer p --category WORK_INJURY --title t --party WORKER:王某:13812345678").is_ok());
         assert!(party("WORKER:王某").is_err(), "a party needs its phone");
         assert!(mediator("李调解:shanghai/jinshan/langxia/case-exchange").is_ok());
+        for verb in ["mediate", "mediation"] {
+            assert!(
+                parse(&format!(
+                    "weigrid exchange {verb} c-1 --at 2026-12-03T09:30:00+08:00 --place 山塘联合调处站 --mediator 李调解:shanghai/jinshan/langxia/case-exchange"
+                ))
+                .is_ok(),
+                "{verb}"
+            );
+        }
     }
 
     fn exported(n: u64) -> Vec<String> {
