@@ -47,7 +47,8 @@
 # Environment: KUBE_VERSION (default 1.30.0), the Kubernetes version to
 # render for and validate against; WEIGRID_BIN_DIR (default target/debug),
 # where the service binaries are, built first with
-#   cargo build --bin grid-registry --bin ticket-dispatch --bin points --bin case-exchange
+#   cargo build --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange
+#   cargo build -p edge --bin edge --features s3    (as the image: the prod renders keep photos in S3)
 # (`make deploy-check` builds them).
 set -euo pipefail
 

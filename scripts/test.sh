@@ -2,7 +2,9 @@
 # Runs every Rust test against real PostgreSQL and NATS: the ones already
 # reachable on the default ports, or private ones started under .data/.
 # Each test makes its own database (#[sqlx::test]) and NATS subject prefix;
-# tests that stop NATS start a private server of their own.
+# tests that stop NATS start a private server of their own. Then the interop
+# checks of the edge on a stack of its own (scripts/interop.sh: schemathesis
+# against its OpenAPI document, georeport against its Open311 endpoint).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,3 +22,4 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test -j"$jobs" --workspace --lib --bins --tests --no-fail-fast
 fi
+scripts/interop.sh

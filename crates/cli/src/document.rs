@@ -5,7 +5,8 @@
 //! - [`work_list`]: one village's work list (一套明细单), annual or monthly,
 //!   from case review's work items;
 //! - [`responsibility_book`]: one village's responsibility book (一本责任册):
-//!   each chief's post and each unit's duties, from the grid registry;
+//!   each chief's post and each unit's duties, from the grid registry, with
+//!   the overview map (一张总览图, [`overview_map`]) of its grids;
 //! - [`workflow_table`]: the town's workflow table (一纸流程表): the steps
 //!   every case goes through and each category's time limit, from ticket
 //!   dispatch.
@@ -63,6 +64,13 @@ td.num { text-align: right; white-space: nowrap; }
 footer { margin-top: 6mm; font-size: 9pt; color: #444; display: flex; justify-content: space-between; }
 .sign { margin-top: 10mm; display: flex; justify-content: space-between; }
 .sign span { border-top: 0.75pt solid #333; padding-top: 1mm; width: 45%; }
+figure.map { margin: 2mm 0 4mm; page-break-inside: avoid; }
+svg.map { width: 100%; height: auto; display: block; border: 0.75pt solid #333; background: #fbfaf7; }
+svg.map path.micro { fill: #f1e4e4; stroke: #8a5a5a; stroke-width: 0.6; }
+svg.map path.area { fill: none; stroke: #b00; stroke-width: 1.4; }
+svg.map path.outline { fill: none; stroke: #111; stroke-width: 2.4; }
+svg.map text { font-size: 9px; fill: #333; text-anchor: middle; dominant-baseline: middle; }
+figcaption { font-size: 9pt; color: #444; text-align: center; margin-top: 1mm; }
 @media print { body { max-width: none; } a { color: inherit; text-decoration: none; } }
 "#;
 
@@ -260,6 +268,154 @@ fn kind_words(kind: i32) -> String {
     format!("{zh} {}", name.to_lowercase().replace('_', " "))
 }
 
+/// The overview map's drawing area, in SVG user units (about 180 mm wide
+/// on the page).
+const MAP_WIDTH: f64 = 680.0;
+const MAP_MAX_HEIGHT: f64 = 520.0;
+const MAP_MARGIN: f64 = 12.0;
+
+/// One grid of the map: its code, name, level and rings (lng, lat).
+struct MapGrid {
+    code: String,
+    name: String,
+    level: String,
+    rings: Vec<Vec<(f64, f64)>>,
+}
+
+/// Returns the overview map (一张总览图) of `within` (a village's or the
+/// town's code) as inline SVG, drawn from the registry's GeoJSON
+/// (ExportMap) and nothing else: no tiles, no scripts, nothing fetched.
+/// The grid itself is outlined, its area grids drawn with a heavier line
+/// and its micro-grids filled and labelled by the last part of their code,
+/// each with its name and code as a tooltip. None when the collection
+/// holds no polygon of `within` or below it.
+pub fn overview_map(geojson: &str, within: &str) -> Option<String> {
+    let collection: serde_json::Value = serde_json::from_str(geojson).ok()?;
+    let prefix = format!("{within}-");
+    let mut grids = Vec::new();
+    for feature in collection["features"].as_array()? {
+        let properties = &feature["properties"];
+        let code = properties["code"].as_str().unwrap_or_default();
+        if properties["type"] != "grid" || (code != within && !code.starts_with(&prefix)) {
+            continue;
+        }
+        let geometry = &feature["geometry"];
+        let polygons: Vec<&serde_json::Value> = match geometry["type"].as_str() {
+            Some("Polygon") => vec![&geometry["coordinates"]],
+            Some("MultiPolygon") => geometry["coordinates"].as_array()?.iter().collect(),
+            _ => continue,
+        };
+        let rings = polygons
+            .iter()
+            .filter_map(|p| p.as_array())
+            .flatten()
+            .filter_map(|ring| {
+                ring.as_array().map(|points| {
+                    points
+                        .iter()
+                        .filter_map(|p| Some((p[0].as_f64()?, p[1].as_f64()?)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .filter(|ring| ring.len() >= 4)
+            .collect::<Vec<_>>();
+        if !rings.is_empty() {
+            grids.push(MapGrid {
+                code: code.to_owned(),
+                name: properties["name"].as_str().unwrap_or_default().to_owned(),
+                level: properties["level"].as_str().unwrap_or_default().to_owned(),
+                rings,
+            });
+        }
+    }
+    let points = grids.iter().flat_map(|g| g.rings.iter().flatten());
+    let (mut west, mut east, mut south, mut north) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(lng, lat) in points {
+        west = west.min(lng);
+        east = east.max(lng);
+        south = south.min(lat);
+        north = north.max(lat);
+    }
+    if grids.is_empty() || east <= west || north <= south {
+        return None;
+    }
+    // Equirectangular at the map's middle latitude: at a town's size the
+    // distortion is far below a printed line's width.
+    let shrink = ((south + north) / 2.0).to_radians().cos();
+    let (span_x, span_y) = ((east - west) * shrink, north - south);
+    let scale =
+        ((MAP_WIDTH - 2.0 * MAP_MARGIN) / span_x).min((MAP_MAX_HEIGHT - 2.0 * MAP_MARGIN) / span_y);
+    let height = span_y * scale + 2.0 * MAP_MARGIN;
+    let project = |(lng, lat): (f64, f64)| {
+        (
+            MAP_MARGIN + (lng - west) * shrink * scale,
+            MAP_MARGIN + (north - lat) * scale,
+        )
+    };
+    let path = |grid: &MapGrid| {
+        let mut d = String::new();
+        for ring in &grid.rings {
+            for (i, &point) in ring.iter().enumerate() {
+                let (x, y) = project(point);
+                let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+            }
+            d.push('Z');
+        }
+        d
+    };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {MAP_WIDTH:.0} {height:.0}\" \
+         role=\"img\" aria-label=\"{title}\">\n<title>{title}</title>\n",
+        title = escape(&format!("{within} 总览图 overview map")),
+    );
+    // Micro-grids first (filled), then area grids, then the grid itself, so
+    // the heavier outlines are drawn over the finer ones.
+    let order = |level: &str| match level {
+        "MICRO" => 0,
+        "AREA" => 1,
+        _ => 2,
+    };
+    let mut drawn: Vec<&MapGrid> = grids.iter().collect();
+    drawn.sort_by_key(|g| (order(&g.level), g.code.clone()));
+    for grid in &drawn {
+        let class = match grid.level.as_str() {
+            "MICRO" => "micro",
+            "AREA" => "area",
+            _ => "outline",
+        };
+        let _ = writeln!(
+            svg,
+            "<path class=\"{class}\" d=\"{}\"><title>{} {}</title></path>",
+            path(grid),
+            escape(&grid.name),
+            escape(&grid.code),
+        );
+    }
+    for grid in drawn.iter().filter(|g| g.level == "MICRO") {
+        // The label at the exterior ring's mean point, the code's last part.
+        let ring = &grid.rings[0];
+        let n = (ring.len() - 1) as f64;
+        let (sx, sy) = ring[..ring.len() - 1]
+            .iter()
+            .fold((0.0, 0.0), |(x, y), &(lng, lat)| (x + lng, y + lat));
+        let (x, y) = project((sx / n, sy / n));
+        let label = grid.code.rsplit('-').next().unwrap_or(&grid.code);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\">{}</text>",
+            escape(label)
+        );
+    }
+    let micro = grids.iter().filter(|g| g.level == "MICRO").count();
+    svg.push_str("</svg>\n");
+    Some(format!(
+        "<figure class=\"map\">\n{svg}<figcaption>{micro} 个微网格 micro-grids · 依据网格登记的边界绘制 \
+         drawn from the registry's boundaries</figcaption>\n</figure>\n"
+    ))
+}
+
 /// Returns one village's responsibility book (一本责任册) as a printable
 /// page: each chief's post and duties (the village's members by grid), the
 /// enterprises' heads with first-inquiry duty, and each department's
@@ -270,6 +426,7 @@ pub fn responsibility_book(
     members: &[registry::Member],
     heads: &[registry::CoveredObject],
     departments: &[registry::Department],
+    map: Option<&str>,
     printed_at: &str,
 ) -> String {
     let mut body = String::new();
@@ -280,6 +437,10 @@ pub fn responsibility_book(
         name = escape(&village.name),
         code = escape(&village.code),
     );
+    if let Some(map) = map {
+        body.push_str("<h2>一张总览图<small>Overview map of the grids</small></h2>\n");
+        body.push_str(map);
+    }
     body.push_str(
         "<h2>网格责任人<small>Chiefs by grid</small></h2>\n<table>\n<thead><tr>\
          <th>网格<small>Grid</small></th><th>姓名<small>Name</small></th>\
@@ -468,6 +629,7 @@ pub fn workflow_table(categories: &[dispatch::Category], printed_at: &str) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn item(title: &str, light: review::Light, state: review::WorkItemState) -> review::WorkItem {
         review::WorkItem {
@@ -571,9 +733,122 @@ mod tests {
             regulates: vec![registry::ObjectKind::River.into()],
             domains: vec!["FLOOD".into()],
         }];
-        let html = responsibility_book(&village, &members, &[], &departments, "now");
+        let html = responsibility_book(&village, &members, &[], &departments, None, "now");
         assert!(html.contains("张站长") && html.contains("站长 head of the workstation"));
         assert!(html.contains("138****5678"));
         assert!(html.contains("水务站 (WATER)") && html.contains("河道 river"));
+    }
+
+    /// A square village of two area grids, each of two micro-grids, and a
+    /// micro-grid of another village.
+    fn village_map() -> String {
+        let square = |x0: f64, y0: f64, size: f64| {
+            json!([[
+                [x0, y0],
+                [x0 + size, y0],
+                [x0 + size, y0 + size],
+                [x0, y0 + size],
+                [x0, y0]
+            ]])
+        };
+        let grid = |code: &str, level: &str, coordinates: serde_json::Value| {
+            json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": coordinates},
+                   "properties": {"type": "grid", "code": code, "name": format!("{code} <名>"), "level": level}})
+        };
+        let mut features = vec![
+            grid("LX-V01", "VILLAGE", square(121.0, 30.0, 0.02)),
+            grid(
+                "LX-V01-A1",
+                "AREA",
+                json!([[
+                    [121.0, 30.0],
+                    [121.01, 30.0],
+                    [121.01, 30.02],
+                    [121.0, 30.02],
+                    [121.0, 30.0]
+                ]]),
+            ),
+            grid(
+                "LX-V01-A2",
+                "AREA",
+                json!([[
+                    [121.01, 30.0],
+                    [121.02, 30.0],
+                    [121.02, 30.02],
+                    [121.01, 30.02],
+                    [121.01, 30.0]
+                ]]),
+            ),
+            grid("LX-V02-A1-M01", "MICRO", square(121.5, 30.5, 0.01)),
+            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.005, 30.005]},
+                   "properties": {"type": "object", "code": "LX-V01-A1-M01", "kind": "SCHOOL"}}),
+        ];
+        for (i, (x, y)) in [
+            (121.0, 30.0),
+            (121.0, 30.01),
+            (121.01, 30.0),
+            (121.01, 30.01),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let area = if x < 121.01 { 1 } else { 2 };
+            features.push(grid(
+                &format!("LX-V01-A{area}-M0{}", i + 1),
+                "MICRO",
+                square(x, y, 0.01),
+            ));
+        }
+        json!({"type": "FeatureCollection", "features": features}).to_string()
+    }
+
+    #[test]
+    fn the_overview_map_draws_the_villages_grids_and_nothing_else() {
+        let map = overview_map(&village_map(), "LX-V01").expect("a map");
+        assert_eq!(map.matches("<path class=\"micro\"").count(), 4, "{map}");
+        assert_eq!(map.matches("<path class=\"area\"").count(), 2);
+        assert_eq!(map.matches("<path class=\"outline\"").count(), 1);
+        assert!(
+            !map.contains("LX-V02"),
+            "another village's grid is left out"
+        );
+        assert!(
+            map.contains(">M03</text>"),
+            "micro-grids labelled by their code"
+        );
+        assert!(map.contains("LX-V01-A1 &lt;名&gt;"), "names escaped");
+        assert!(map.contains("4 个微网格"));
+        // Inline and self-contained: no link, image or script anywhere.
+        for fetched in ["href", "<image", "<script", "http://", "https://"] {
+            let outside_namespace = map.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+            assert!(!outside_namespace.contains(fetched), "{fetched} in {map}");
+        }
+        // A square village is drawn square (the longitude shrunk at 30°N),
+        // within the drawing area.
+        let view = map.split("viewBox=\"0 0 ").nth(1).unwrap();
+        let (width, height) = view.split_once(' ').unwrap();
+        let height: f64 = height.split('"').next().unwrap().parse().unwrap();
+        assert_eq!(width, "680");
+        assert!(height <= MAP_MAX_HEIGHT && height > 400.0, "{height}");
+    }
+
+    #[test]
+    fn no_overview_map_without_a_boundary_of_the_grid() {
+        assert_eq!(overview_map(&village_map(), "LX-V09"), None);
+        assert_eq!(overview_map("not json", "LX-V01"), None);
+        let map = overview_map(&village_map(), "LX-V01").unwrap();
+        let book = responsibility_book(
+            &registry::Grid {
+                code: "LX-V01".into(),
+                name: "朗霞村".into(),
+                ..Default::default()
+            },
+            &[],
+            &[],
+            &[],
+            Some(&map),
+            "now",
+        );
+        assert!(book.contains("一张总览图") && book.contains("<svg class=\"map\""));
     }
 }

@@ -90,16 +90,26 @@ async fn edge_an_open311_request_posted_twice_is_one_ticket_read_in_json_and_xml
         .post_form("/open311/v2/requests.json", &drain("guessed"))
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
-    let mut unknown = drain(API_KEY);
-    unknown[2] = ("service_code", "ASTROLOGY");
-    let refused = test.post_form("/open311/v2/requests.json", &unknown).await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
-    assert!(
-        refused.body[0]["description"]
-            .as_str()
-            .unwrap()
-            .starts_with("service_code:")
-    );
+    // A form refused with a 400 whose GeoReport error names `field`: an
+    // unknown service, and a NUL (PostgreSQL stores none; it was an
+    // internal error in dispatch).
+    for (index, field, value) in [
+        (2, "service_code", "ASTROLOGY"),
+        (5, "description", "排水沟\0堵塞"),
+    ] {
+        let mut form = drain(API_KEY);
+        form[index] = (field, value);
+        let refused = test.post_form("/open311/v2/requests.json", &form).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+        assert!(
+            refused.body[0]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}:")),
+            "{}",
+            refused.text
+        );
+    }
 
     let one = test
         .get(&format!("/open311/v2/requests/{id}.xml"), None)

@@ -72,6 +72,18 @@ async fn edge_bad_input_on_each_endpoint_is_a_json_error_naming_the_field(pool: 
             vec!["photos[0]"],
         ),
         (
+            "/api/v1/reports",
+            "a NUL character in a report (PostgreSQL stores none: it was a 500)",
+            json!({"category_code": "SANITATION\0", "severity": 1, "text": "x", "location": {"lat": 30.02, "lng": 121.02}}),
+            vec!["category_code"],
+        ),
+        (
+            "/api/v1/residents",
+            "a phone with spaces around it, which the document's pattern refuses",
+            json!({"login_code": "local:w", "name": "张三", "phone": " 13900001112 ", "village_code": "LX-V02"}),
+            vec!["phone"],
+        ),
+        (
             "/api/v1/orders",
             "an order of nothing",
             json!({"item_code": " "}),
@@ -134,6 +146,40 @@ async fn edge_bad_input_on_each_endpoint_is_a_json_error_naming_the_field(pool: 
         "a page size that is no number",
         &["page_size"],
     );
+    for size in ["0", "101"] {
+        names(
+            &test
+                .get(&format!("/api/v1/reports?page_size={size}"), t)
+                .await,
+            "a page size outside the document's 1-100",
+            &["page_size"],
+        );
+    }
+    let blank_key = test
+        .send(
+            test.request(Method::POST, "/api/v1/reports", t)
+                .header("idempotency-key", "a key")
+                .json(&json!({"category_code": "SANITATION"})),
+        )
+        .await;
+    names(
+        &blank_key,
+        "an idempotency key with a space",
+        &["Idempotency-Key"],
+    );
+    let extra_part = test
+        .send(
+            test.request(Method::POST, "/api/v1/photos", t).multipart(
+                reqwest::multipart::Form::new()
+                    .text("caption", "路灯")
+                    .part(
+                        "photo",
+                        reqwest::multipart::Part::bytes(png(100)).file_name("p.png"),
+                    ),
+            ),
+        )
+        .await;
+    names(&extra_part, "a part besides the photo", &["caption"]);
     names(
         &test.get("/api/v1/reports?page_token=forged", t).await,
         "a forged page token",

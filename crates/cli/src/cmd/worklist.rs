@@ -619,8 +619,31 @@ async fn export_book(
         .await?
         .into_inner()
         .departments;
-    let html =
-        document::responsibility_book(&village, &members, &heads, &departments, &now_in_town());
+    // The overview map of the village's grids, from the registry's own
+    // boundaries (ExportMap), drawn inline: no tile server.
+    let geojson = registry
+        .export_map(registry::ExportMapRequest {
+            levels: vec![
+                registry::GridLevel::Village.into(),
+                registry::GridLevel::Residential.into(),
+                registry::GridLevel::Area.into(),
+                registry::GridLevel::Micro.into(),
+            ],
+            kinds: Vec::new(),
+            include_all_objects: false,
+        })
+        .await?
+        .into_inner()
+        .geojson;
+    let map = document::overview_map(&geojson, grid);
+    let html = document::responsibility_book(
+        &village,
+        &members,
+        &heads,
+        &departments,
+        map.as_deref(),
+        &now_in_town(),
+    );
     write(out, &html)?;
     Ok((
         json!({"file": out.display().to_string(), "document": "responsibility-book", "grid": grid,

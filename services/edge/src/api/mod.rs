@@ -42,7 +42,7 @@ use crate::state::Shared;
         points::catalogue,
         points::redeem,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags((name = "mini-program", description = "村民小程序 The villagers' mini-program"))
 )]
 pub struct ApiDoc;
@@ -61,6 +61,43 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers any operation may give beyond its own: 429 from the rate
+/// limit per address (every request) or per resident, and 401 where a
+/// session is required. Documented on every operation, so that a client
+/// (or a fuzzer holding the document to the answers) meets none it was not
+/// told of.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    responses
+                        .entry("401".to_owned())
+                        .or_insert_with(|| error("no valid session").into());
+                }
+                responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| error("too many requests: wait and try again").into());
+            }
+        }
     }
 }
 
@@ -136,14 +173,90 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
             .headers
             .get("idempotency-key")
             .and_then(|v| v.to_str().ok())
-            .map(str::trim)
             .unwrap_or_default();
-        if key.is_empty() || key.len() > 128 {
+        // What the document says (pattern `^[!-~]{1,128}$`): 1-128 visible
+        // ASCII characters, taken as they are.
+        if key.is_empty() || key.len() > 128 || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::field(
                 "Idempotency-Key",
-                "header required: 1-128 characters, the same on a retry",
+                "header required: 1-128 visible ASCII characters, the same on a retry",
             ));
         }
         Ok(IdempotencyKey(key.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document() -> serde_json::Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap()
+    }
+
+    #[test]
+    fn edge_every_operation_documents_the_rate_limit_and_each_with_a_session_401() {
+        // schemathesis met 401s the document did not list.
+        let doc = document();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = &operation["responses"];
+                assert!(
+                    responses.get("429").is_some(),
+                    "{method} {path}: 429 undocumented"
+                );
+                let secured = operation["security"]
+                    .as_array()
+                    .is_some_and(|s| !s.is_empty());
+                assert_eq!(
+                    responses.get("401").is_some(),
+                    secured,
+                    "{method} {path}: 401 documented if and only if a session is required"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 12, "every operation of the API");
+    }
+
+    #[test]
+    fn edge_the_document_states_the_limits_the_edge_enforces() {
+        let doc = document();
+        let parameter = |path: &str, method: &str, name: &str| {
+            doc["paths"][path][method]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap_or_else(|| panic!("{method} {path} has {name}"))
+                .clone()
+        };
+        let size = parameter("/api/v1/reports", "get", "page_size");
+        // It was documented as a path parameter, which schemathesis sent
+        // nowhere.
+        assert_eq!(size["in"], "query");
+        assert_eq!(size["schema"]["minimum"], 1);
+        assert_eq!(size["schema"]["maximum"], 100);
+        for path in ["/api/v1/reports", "/api/v1/orders"] {
+            let key = parameter(path, "post", "Idempotency-Key");
+            assert_eq!(key["required"], true, "{path}");
+            assert_eq!(key["schema"]["pattern"], "^[!-~]{1,128}$", "{path}");
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["PhotoUpload"]["additionalProperties"], false);
+        let redeem = &doc["paths"]["/api/v1/orders"]["post"]["responses"];
+        assert!(redeem.get("404").is_some(), "an unknown item");
+        assert_eq!(
+            schemas["SignIn"]["properties"]["login_code"]["maxLength"],
+            256
+        );
+        assert_eq!(
+            schemas["Register"]["properties"]["phone"]["pattern"],
+            "^1[0-9]{10}$"
+        );
+        assert_eq!(schemas["Register"]["properties"]["name"]["maxLength"], 50);
+        assert_eq!(schemas["NewReport"]["properties"]["severity"]["maximum"], 3);
+        assert_eq!(schemas["NewOrder"]["properties"]["quantity"]["maximum"], 10);
     }
 }

@@ -113,12 +113,13 @@ pub async fn catalogue(
 /// Orders an item: its points and stock are reserved until pickup.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "mini-program",
     security(("session" = [])),
-    params(("Idempotency-Key" = String, Header, description = "the same on a retry: one order")),
+    params(("Idempotency-Key" = String, Header, description = "1-128 visible ASCII characters, the same on a retry: one order", pattern = "^[!-~]{1,128}$")),
     request_body = NewOrder,
     responses(
         (status = 201, description = "ordered; show the pickup code at the workstation", body = RedeemView),
         (status = 400, description = "bad input, by field", body = ErrorBody),
-        (status = 409, description = "not enough points or stock", body = ErrorBody),
+        (status = 404, description = "no such item in the catalogue", body = ErrorBody),
+        (status = 409, description = "not enough points or stock, or the Idempotency-Key was used for another order", body = ErrorBody),
     ))]
 pub async fn redeem(
     State(edge): State<Shared>,
@@ -126,10 +127,10 @@ pub async fn redeem(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<NewOrder>,
 ) -> Result<(StatusCode, Json<RedeemView>), ApiError> {
-    if body.item_code.trim().is_empty() {
+    if body.item_code.trim().is_empty() || body.item_code.chars().count() > 64 {
         return Err(ApiError::field(
             "item_code",
-            "is required: a catalogue code",
+            "is required: a catalogue code, at most 64 characters",
         ));
     }
     let request = pb::RedeemRequest {

@@ -22,8 +22,10 @@ use crate::neighbours::as_caller;
 use crate::photos::{StoredPhoto, is_sha256};
 use crate::state::Shared;
 
-/// The multipart form of a photo upload (for the OpenAPI document).
+/// The multipart form of a photo upload (for the OpenAPI document): one
+/// part, `photo`, and no other.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PhotoUpload {
     /// The picture: JPEG, PNG or WebP, at most `photos.max_bytes`.
@@ -56,7 +58,17 @@ pub async fn upload_photo(
     let mut content: Option<Vec<u8>> = None;
     while let Some(mut part) = form.next_field().await.map_err(bad_form)? {
         if part.name() != Some("photo") {
-            continue;
+            // The document admits the photo alone (additionalProperties
+            // false): another part is a mistake worth naming.
+            let name = part.name().unwrap_or_default().to_owned();
+            return Err(ApiError::field(
+                if name.is_empty() {
+                    "body".to_owned()
+                } else {
+                    name
+                },
+                "is not a part of a photo upload: send the picture alone, as part photo",
+            ));
         }
         if content.is_some() {
             return Err(ApiError::field("photo", "one photo per upload"));
@@ -95,11 +107,12 @@ fn view(photo: &StoredPhoto) -> PhotoView {
 /// Files a report; points forwards it to dispatch as a ticket.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "mini-program",
     security(("session" = [])),
-    params(("Idempotency-Key" = String, Header, description = "the same on a retry: one report")),
+    params(("Idempotency-Key" = String, Header, description = "1-128 visible ASCII characters, the same on a retry: one report", pattern = "^[!-~]{1,128}$")),
     request_body = NewReport,
     responses(
         (status = 201, description = "taken in", body = ReportView),
         (status = 400, description = "bad input, by field", body = ErrorBody),
+        (status = 409, description = "the Idempotency-Key was used for another report", body = ErrorBody),
         (status = 401, description = "no valid session", body = ErrorBody),
         (status = 429, description = "too many reports", body = ErrorBody),
     ))]
@@ -110,6 +123,13 @@ pub async fn submit_report(
     JsonBody(body): JsonBody<NewReport>,
 ) -> Result<(StatusCode, Json<ReportView>), ApiError> {
     edge.limits.upload(resident.id())?;
+    // Points counts the text trimmed; the document counts it as sent.
+    if body.text.chars().count() > MAX_TEXT {
+        return Err(ApiError::field(
+            "text",
+            format!("must be 1–{MAX_TEXT} characters"),
+        ));
+    }
     let photos = photos_of(&edge, &body.photos).await?;
     let request = pb::SubmitReportRequest {
         idempotency_key: key,
@@ -180,11 +200,19 @@ async fn photos_of(edge: &Shared, hashes: &[String]) -> Result<Vec<pb::Photo>, A
     }
 }
 
+/// The longest report text, as points allows and the document says.
+const MAX_TEXT: usize = 2000;
+
+/// The most reports one page holds (as the document says).
+const MAX_PAGE_SIZE: u32 = 100;
+
 /// A page of the resident's reports.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 20 when absent, at most 100.
+    /// 20 when absent, 1 to 100.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
     /// The `next_page_token` of the page before.
     #[serde(default)]
@@ -206,6 +234,15 @@ pub async fn list_reports(
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ReportPage>, ApiError> {
     let Query(query) = query.map_err(|err| ApiError::field("page_size", err.body_text()))?;
+    if query
+        .page_size
+        .is_some_and(|size| !(1..=MAX_PAGE_SIZE).contains(&size))
+    {
+        return Err(ApiError::field(
+            "page_size",
+            format!("must be 1 to {MAX_PAGE_SIZE}"),
+        ));
+    }
     let request = pb::ListReportsRequest {
         resident_id: resident.id().to_owned(),
         page_size: query.page_size.unwrap_or_default(),

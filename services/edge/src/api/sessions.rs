@@ -69,7 +69,7 @@ pub async fn register(
         idempotency_key: uuid::Uuid::now_v7().to_string(),
         openid: openid.0,
         name: body.name.trim().to_owned(),
-        phone: body.phone.trim().to_owned(),
+        phone: body.phone.clone(),
         village_code: body.village_code.trim().to_owned(),
         ..Default::default()
     };
@@ -120,13 +120,24 @@ fn check_registration(body: &Register) -> Result<(), ApiError> {
             violations.push(platform::error::FieldViolation::new(field, rule));
         }
     };
-    let name = body.name.trim().chars().count();
-    check((1..=50).contains(&name), "name", "must be 1-50 characters");
-    let phone = body.phone.trim();
+    // As the document says (views::Register): at most 50 characters as
+    // sent, not only spaces; the phone's 11 digits exactly, nothing around.
+    let name = body.name.chars().count();
+    check(
+        (1..=50).contains(&name) && !body.name.trim().is_empty(),
+        "name",
+        "must be 1-50 characters, not only spaces",
+    );
+    let phone = body.phone.as_str();
     check(
         phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit()),
         "phone",
         "must be an 11-digit mainland mobile number",
+    );
+    check(
+        body.village_code.chars().count() <= 64,
+        "village_code",
+        "must be at most 64 characters",
     );
     check(
         !body.village_code.trim().is_empty(),

@@ -5,10 +5,45 @@
 //! arrives masked from points and stays so.
 
 use proto::points::v1 as pb;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::convert::time;
+
+/// A whole number as JSON Schema counts one, the document's `integer`: `2`
+/// and `2.0` alike, never `2.5`, a negative or one beyond `u32`.
+fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    struct Whole;
+
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = u32;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a whole number from 0 to 4294967295")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::custom(format!("{v} is beyond 4294967295")))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::custom(format!("{v} is not a whole number from 0")))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
+            if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Ok(v as u32)
+            } else {
+                Err(E::custom(format!(
+                    "{v} is not a whole number from 0 to 4294967295"
+                )))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(Whole)
+}
 
 fn some(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
@@ -24,18 +59,24 @@ fn word(name: &str, prefix: &str) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignIn {
     /// The one-time login code of `wx.login()`.
+    #[schema(min_length = 1, max_length = 256)]
     pub login_code: String,
 }
 
 /// Registering: a fresh login code and who the resident is.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Register {
+    /// A fresh one-time login code of `wx.login()`.
+    #[schema(min_length = 1, max_length = 256)]
     pub login_code: String,
-    /// 姓名, 1–50 characters.
+    /// 姓名, 1–50 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 50)]
     pub name: String,
-    /// 11-digit mainland mobile number.
+    /// 11-digit mainland mobile number, digits only.
+    #[schema(pattern = "^1[0-9]{10}$")]
     pub phone: String,
     /// The village or residential grid the resident lives in, e.g. `LX-V02`.
+    #[schema(min_length = 1, max_length = 64)]
     pub village_code: String,
 }
 
@@ -96,7 +137,9 @@ impl From<&pb::Photo> for PhotoView {
 /// A position in WGS84 degrees.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 pub struct LatLng {
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
 }
 
@@ -104,10 +147,14 @@ pub struct LatLng {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewReport {
     /// A category of `GET /api/v1/categories`, e.g. `ILLEGAL_DUMPING`.
+    #[schema(min_length = 1, max_length = 64)]
     pub category_code: String,
     /// 1 minor, 2 moderate, 3 serious.
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 3)]
     pub severity: u32,
     /// What is there, 1–2000 characters.
+    #[schema(min_length = 1, max_length = 2000)]
     pub text: String,
     pub location: LatLng,
     /// Photos uploaded first (`POST /api/v1/photos`), by their SHA-256.
@@ -243,9 +290,12 @@ impl From<&pb::CatalogItem> for CatalogItemView {
 /// Redeeming an item.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewOrder {
+    /// A code of `GET /api/v1/catalogue`.
+    #[schema(min_length = 1, max_length = 64)]
     pub item_code: String,
-    /// 1 when absent.
-    #[serde(default)]
+    /// 1 when absent (or 0), at most 10 (what points allows).
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(maximum = 10)]
     pub quantity: u32,
 }
 
@@ -282,4 +332,36 @@ impl From<&pb::Order> for OrderView {
 pub struct RedeemView {
     pub order: OrderView,
     pub balance: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edge_a_whole_number_written_with_a_decimal_point_is_a_whole_number() {
+        // JSON Schema's `integer`, which the document gives quantity and
+        // severity, includes 2.0; schemathesis sent one and was refused.
+        let order: NewOrder =
+            serde_json::from_str(r#"{"item_code":"SOAP-500G","quantity":2.0}"#).unwrap();
+        assert_eq!(order.quantity, 2);
+        let report: NewReport = serde_json::from_str(
+            r#"{"category_code":"SANITATION","severity":3.0,"text":"x","location":{"lat":30.8,"lng":121.19}}"#,
+        )
+        .unwrap();
+        assert_eq!(report.severity, 3);
+        let absent: NewOrder = serde_json::from_str(r#"{"item_code":"SOAP-500G"}"#).unwrap();
+        assert_eq!(absent.quantity, 0, "absent is 0, which points takes as 1");
+    }
+
+    #[test]
+    fn edge_a_fraction_a_negative_or_a_huge_number_is_no_whole_number() {
+        for quantity in ["2.5", "-1", "4294967296", "1e300", "\"2\""] {
+            let text = format!(r#"{{"item_code":"SOAP-500G","quantity":{quantity}}}"#);
+            assert!(
+                serde_json::from_str::<NewOrder>(&text).is_err(),
+                "{quantity} accepted"
+            );
+        }
+    }
 }

@@ -67,6 +67,17 @@ async fn file_request(
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|_| Open311Error::field("body", "is not a form-encoded request"))?;
+    // PostgreSQL stores no NUL in text: refused here, by name, rather than
+    // failing in a service as an internal error.
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(Open311Error::field(
+            &name.replace('\0', ""),
+            "must not contain the NUL character",
+        ));
+    }
     let form: HashMap<&str, &str> = pairs.iter().map(|(k, v)| (k.as_str(), v.trim())).collect();
     let key = form.get("api_key").copied().unwrap_or_default();
     let keys = edge.open311.keys();
@@ -330,19 +341,7 @@ async fn listed(
     edge: &Shared,
     query: &HashMap<String, String>,
 ) -> Result<Vec<pb::Ticket>, Open311Error> {
-    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Open311Error> {
-        query
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                DateTime::parse_from_rfc3339(v)
-                    .map(|d| d.to_utc())
-                    .map_err(|_| Open311Error::field(name, "must be a W3C date and time"))
-            })
-            .transpose()
-    };
-    let end = date("end_date")?.unwrap_or_else(Utc::now);
-    let start = date("start_date")?.unwrap_or(end - Duration::days(DEFAULT_DAYS));
+    let (received_from, received_to) = received_range(query, Utc::now())?;
     let wanted: Vec<&str> = query
         .get("status")
         .map(|s| {
@@ -358,15 +357,11 @@ async fn listed(
             format!("{bad} is not open or closed"),
         ));
     }
-    let stamp = |t: DateTime<Utc>| prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    };
     let mut request = pb::ListTicketsRequest {
         channels: vec![pb::Channel::Open311.into()],
         category_code: query.get("service_code").cloned().unwrap_or_default(),
-        received_from: Some(stamp(start)),
-        received_to: Some(stamp(end)),
+        received_from: Some(received_from),
+        received_to,
         page_size: 500,
         ..Default::default()
     };
@@ -391,6 +386,35 @@ async fn listed(
     }
     tickets.truncate(MAX_LISTED);
     Ok(tickets)
+}
+
+/// The receipt times a list asks dispatch for: from `start_date` (else
+/// `DEFAULT_DAYS` before the end) to `end_date`. Without an end_date the
+/// range is open at its end: `now` in whole seconds would leave out a
+/// request received in the current second, and the edge's clock is not
+/// dispatch's.
+fn received_range(
+    query: &HashMap<String, String>,
+    now: DateTime<Utc>,
+) -> Result<(prost_types::Timestamp, Option<prost_types::Timestamp>), Open311Error> {
+    let date = |name: &str| -> Result<Option<DateTime<Utc>>, Open311Error> {
+        query
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v)
+                    .map(|d| d.to_utc())
+                    .map_err(|_| Open311Error::field(name, "must be a W3C date and time"))
+            })
+            .transpose()
+    };
+    let stamp = |t: DateTime<Utc>| prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    };
+    let end = date("end_date")?;
+    let start = date("start_date")?.unwrap_or(end.unwrap_or(now) - Duration::days(DEFAULT_DAYS));
+    Ok((stamp(start), end.map(stamp)))
 }
 
 /// Returns GeoReport's status of `ticket`.
@@ -473,6 +497,33 @@ fn request_of(edge: &Shared, names: &HashMap<String, String>, ticket: &pb::Ticke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edge_a_list_without_an_end_date_is_open_at_its_end() {
+        // georeport listed a request right after posting it and did not
+        // find it: "now" cut to the second ended the range before it.
+        let now = DateTime::parse_from_rfc3339("2026-03-10T08:00:00.900Z")
+            .unwrap()
+            .to_utc();
+        let (from, to) = received_range(&HashMap::new(), now).unwrap();
+        assert_eq!(to, None, "no end: whatever arrived up to now, and since");
+        assert_eq!(
+            from.seconds,
+            (now - Duration::days(DEFAULT_DAYS)).timestamp()
+        );
+        let query: HashMap<String, String> = [
+            ("start_date", "2026-02-01T00:00:00Z"),
+            ("end_date", "2026-04-01T00:00:00Z"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let (from, to) = received_range(&query, now).unwrap();
+        assert_eq!(from.seconds, 1_769_904_000);
+        assert_eq!(to.map(|t| t.seconds), Some(1_775_001_600));
+        let bad: HashMap<String, String> = [("end_date".to_owned(), "yesterday".to_owned())].into();
+        assert!(received_range(&bad, now).is_err());
+    }
 
     fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
         fields
