@@ -31,6 +31,7 @@ pub async fn service_main<C, Fut>(
 where
     Fut: Future<Output = anyhow::Result<()>>,
 {
+    install_crypto_provider();
     let check_only = std::env::args().skip(1).any(|arg| arg == "--check-config");
     let config = match load() {
         Ok(config) => config,
@@ -163,4 +164,31 @@ async fn probe(
         .await
         .with_context(|| format!("asking {url} for {service}"))?;
     Ok(answer.into_inner().status().as_str_name())
+}
+
+/// Makes ring the process's TLS crypto provider, as tonic, sqlx and
+/// reqwest are built with. A binary that links a second provider (the
+/// edge built with S3 storage brings aws-lc-rs through the AWS client)
+/// otherwise has none chosen, and its first TLS connection panics. Does
+/// nothing when a provider is chosen already.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // A race with another thread installing one leaves that one: fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_process_has_a_tls_provider_after_start() {
+        super::install_crypto_provider();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+        // The builder that panics without a provider.
+        let _ = rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        // Again: nothing changes, nothing fails.
+        super::install_crypto_provider();
+    }
 }
