@@ -482,6 +482,18 @@ impl Actor {
         Ok(carried(answer.into_inner().ticket))
     }
 
+    /// Lists extension requests: `ticket_id`'s, or with "" the pending ones.
+    pub async fn list_extensions(&self, ticket_id: &str) -> Vec<pb::Extension> {
+        let answer = self
+            .client
+            .clone()
+            .list_extensions(pb::ListExtensionsRequest {
+                ticket_id: ticket_id.to_owned(),
+            })
+            .await;
+        granted("ListExtensions", answer.map(|a| a.into_inner().extensions))
+    }
+
     /// Merges a ticket into the one it repeats; returns the merged ticket.
     pub async fn merge(&self, request: pb::MergeTicketsRequest) -> pb::Ticket {
         granted("MergeTickets", self.try_merge(request).await)
