@@ -8,17 +8,7 @@ use proto::points::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::convert::time;
-
-fn some(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// Returns a protobuf enum's name without its prefix, lowercase
-/// (`REPORT_STATUS_IN_HANDLING` → `in_handling`).
-fn word(name: &str, prefix: &str) -> String {
-    name.strip_prefix(prefix).unwrap_or(name).to_lowercase()
-}
+use crate::convert::{some, time, word};
 
 /// Signing in: the code `wx.login()` gave the mini-program.
 #[derive(Debug, Deserialize, ToSchema)]
