@@ -13,6 +13,9 @@ scripts/services.sh up
 eval "$(scripts/services.sh env)"
 pg_url="${DATABASE_URL%/postgres}"
 
+say "the console's front end (npm ci from services/edge/console/package-lock.json into target/console)"
+scripts/console.sh assets >/dev/null
+
 say "building (cargo build -j2; the first build takes a few minutes)"
 cargo build -j2 --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange --bin edge --bin weigrid
 bin="${CARGO_TARGET_DIR:-target}/debug"
@@ -105,6 +108,7 @@ $(say "running")
   edge             HTTP http://127.0.0.1:8080  metrics http://127.0.0.1:9108/metrics   no database
                    mini-program API http://127.0.0.1:8080/api/v1/ (OpenAPI: /api/v1/openapi.json)
                    Open311 GeoReport v2 http://127.0.0.1:8080/open311/v2/discovery.json
+                   operations console http://127.0.0.1:8080/console/ (开发登录: the development sign-in)
   PostgreSQL       ${pg_url#postgres://}    NATS ${WEIGRID__NATS__URL}
 
 Try, in another terminal:

@@ -34,6 +34,7 @@ use crate::metrics::HttpMetrics;
 use crate::neighbours::Neighbours;
 use crate::photos::Photos;
 use crate::session::Sessions;
+use crate::staff::StaffSignIn;
 use crate::state::{Edge, Shared};
 use crate::wechat::{Jscode2Session, LocalStandIn, WeChatLogin};
 
@@ -106,6 +107,7 @@ impl App {
             limits: Limits::new(&config.limits),
             neighbours,
             open311: config.open311.clone(),
+            staff: StaffSignIn::from_config(&config.console, &config.auth)?,
             ready: AtomicBool::new(true),
         });
         let listener = TcpListener::bind(config.http.listen)
@@ -132,13 +134,14 @@ impl App {
     }
 
     /// Returns every route with its layers: the mini-program API, Open311,
-    /// health; then per-address limits, metrics and tracing, and the
+    /// the console, health; then per-address limits, metrics and tracing, and the
     /// request timeout.
     pub fn router(&self) -> Router {
         let timeout = self.config.http.request_timeout;
         Router::new()
             .merge(crate::api::router(&self.edge))
             .merge(crate::open311::router())
+            .merge(crate::console::router(&self.edge))
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(ready))
             .fallback(|| async { ApiError::not_found("no such endpoint") })

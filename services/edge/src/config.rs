@@ -34,6 +34,7 @@ pub struct EdgeConfig {
     pub photos: PhotosConfig,
     pub limits: LimitsConfig,
     pub open311: Open311Config,
+    pub console: ConsoleConfig,
     pub clients: Clients,
 }
 
@@ -57,6 +58,18 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     #[serde(with = "humantime_serde")]
     pub drain_timeout: Duration,
+}
+
+/// The operations console (`/console/`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleConfig {
+    /// The directory of the console's front end (`scripts/console.sh
+    /// assets` builds `target/console`; an image carries its own copy).
+    pub assets_dir: PathBuf,
+    /// How long a staff sign-in lasts (the cookie's age; never beyond the
+    /// token's own expiry).
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
 }
 
 /// Residents' sessions.
@@ -220,6 +233,12 @@ impl Validate for EdgeConfig {
                 && self.session.ttl <= Duration::from_secs(30 * 24 * 3600),
             "session.ttl",
             "must be between 5m and 30d",
+        );
+        v.check(
+            self.console.session_ttl >= Duration::from_secs(300)
+                && self.console.session_ttl <= Duration::from_secs(24 * 3600),
+            "console.session_ttl",
+            "must be between 5m and 24h",
         );
         v.check(
             !jwt || self

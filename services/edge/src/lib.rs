@@ -10,8 +10,15 @@
 //! - `open311/`: Open311 GeoReport v2 under `/open311/v2/` (discovery,
 //!   services from dispatch's categories, requests in JSON and XML), whose
 //!   posted requests become dispatch tickets on the OPEN311 channel;
+//! - `console/`: the operations console under `/console/` (staff sign-in
+//!   through the identity contract kept in a cookie, the overview map, the
+//!   SLA board, the desk queue, tickets with their history and legs,
+//!   extension approvals, the village assessment), its front end served
+//!   from `console.assets_dir`;
 //! - `error.rs`: the one JSON error shape, gRPC field violations carried
 //!   through by field;
+//! - `staff.rs`: staff sign-in for the console (the cookie, the
+//!   development sign-in, the header a change carries);
 //! - `session.rs`: residents' sessions (bearer tokens of the identity
 //!   contract, signed by the edge); `wechat.rs`: the login-code exchange
 //!   (`jscode2session`, and the local stand-in);
@@ -25,12 +32,15 @@
 //! It calls points (`GetResident`, `RegisterResident`, `SubmitReport`,
 //! `GetReport`, `ListReports`, `GetBalance`, `GetStatement`, `ListCatalog`,
 //! `ListAwardRules`, `Redeem`) and dispatch (`ListCategories`,
-//! `CreateTicket`, `GetTicket`, `ListTickets`); it publishes and consumes
-//! no events.
+//! `CreateTicket`, `GetTicket`, `ListTickets`, and for the console with
+//! the staff member's token `GetStatistics`, `GetAssessment`,
+//! `ListExtensions`, `DecideExtension`) and the registry (`ExportMap`, for
+//! the console); it publishes and consumes no events.
 
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod console;
 pub mod convert;
 pub mod error;
 pub mod limits;
@@ -39,6 +49,7 @@ pub mod neighbours;
 pub mod open311;
 pub mod photos;
 pub mod session;
+pub mod staff;
 pub mod state;
 pub mod wechat;
 

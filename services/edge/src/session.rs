@@ -124,6 +124,27 @@ impl Sessions {
     }
 }
 
+impl Sessions {
+    /// Returns the staff member `token` names, for the console.
+    ///
+    /// # Errors
+    /// 401 for a token the identity contract refuses; 403 for a resident's
+    /// or a service's token (the console is for the town's staff).
+    pub fn staff(&self, token: &str) -> Result<Caller, ApiError> {
+        let caller = self
+            .verifier
+            .verify(token)
+            .map_err(|err| ApiError::unauthenticated(err.to_string()))?;
+        if !crate::staff::is_staff(caller.role) {
+            return Err(ApiError::forbidden(format!(
+                "the console is for the town's staff, not the {} role",
+                caller.role
+            )));
+        }
+        Ok(caller)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,5 @@
 //! What every handler reaches: the sessions, the login exchange, the photo
-//! store, the limits, the clients and the Open311 settings.
+//! store, the limits, the clients, the Open311 settings and the staff sign-in.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -9,6 +9,7 @@ use crate::limits::Limits;
 use crate::neighbours::Neighbours;
 use crate::photos::Photos;
 use crate::session::Sessions;
+use crate::staff::StaffSignIn;
 use crate::wechat::WeChatLogin;
 
 /// What every handler reaches.
@@ -19,6 +20,7 @@ pub struct Edge {
     pub limits: Limits,
     pub neighbours: Neighbours,
     pub open311: Open311Config,
+    pub staff: StaffSignIn,
     /// False once SIGTERM arrived: `/readyz` then answers 503.
     pub(crate) ready: AtomicBool,
 }

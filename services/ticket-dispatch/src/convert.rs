@@ -7,6 +7,7 @@ use proto::dispatch::v1 as pb;
 
 use crate::domain::category::Category;
 use crate::domain::channel::Channel;
+use crate::domain::extension::ExtensionRequest;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::{Priority, TicketRequest};
 use crate::domain::leg::Leg;
@@ -265,6 +266,19 @@ pub fn leg(l: &Leg) -> pb::Leg {
 }
 
 /// Returns a co-handler's task as the API shows it.
+pub fn extension(e: &ExtensionRequest) -> pb::Extension {
+    pb::Extension {
+        id: e.extension.id.to_string(),
+        ticket_id: e.extension.ticket.to_string(),
+        ticket_number: e.ticket_number.clone(),
+        days: e.extension.days,
+        reason: e.extension.reason.clone(),
+        state: e.extension.state.as_str().to_owned(),
+        requested_by: e.requested_by.clone(),
+        requested_at: Some(timestamp(e.requested_at)),
+    }
+}
+
 pub fn task(t: &Task) -> pb::Task {
     pb::Task {
         id: t.id.to_string(),

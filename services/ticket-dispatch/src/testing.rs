@@ -107,6 +107,31 @@ impl TestDispatch {
         test
     }
 
+    /// Starts as [`TestDispatch::spawn_beside`] does, with a registry
+    /// holding only what `register` puts there instead of the small town
+    /// (a whole town's data set, for the tests that need every grid).
+    pub async fn spawn_beside_town(
+        prefix: &str,
+        register: impl AsyncFnOnce(fixtures::town::Client),
+    ) -> Self {
+        let db = ScratchDatabase::create("dispatch").await;
+        let config = test_config(prefix, &format!("127.0.0.1:{}", free_port()), &[]);
+        let mut test = Self::start(db.pool.clone(), config, Some(db)).await;
+        let registry = TestRegistry::start_registered(test.registry_addr(), &[], register).await;
+        test.registry = Some(registry);
+        test
+    }
+
+    /// Returns the address dispatch expects its registry at.
+    fn registry_addr(&self) -> SocketAddr {
+        let endpoint = &self.config.clients.registry.endpoint;
+        endpoint
+            .rsplit('/')
+            .next()
+            .and_then(|authority| authority.parse().ok())
+            .unwrap_or_else(|| panic!("the registry endpoint {endpoint} is host:port"))
+    }
+
     async fn start(pool: PgPool, config: DispatchConfig, own_db: Option<ScratchDatabase>) -> Self {
         let clock = ManualClock::new(start_time());
         let served = Served::start(pool, config.clone(), Arc::new(clock.clone())).await;
@@ -143,12 +168,7 @@ impl TestDispatch {
     /// prefix, e.g. `AUTH__AUDIENCE`). A registry stopped by
     /// [`TestDispatch::stop_registry`] comes back over its own database.
     pub async fn start_registry_with(&mut self, overrides: &[(&str, String)]) {
-        let endpoint = &self.config.clients.registry.endpoint;
-        let addr: SocketAddr = endpoint
-            .rsplit('/')
-            .next()
-            .and_then(|authority| authority.parse().ok())
-            .unwrap_or_else(|| panic!("the registry endpoint {endpoint} is host:port"));
+        let addr = self.registry_addr();
         match self.registry.as_mut() {
             Some(registry) => registry.restart(overrides).await,
             None => {
@@ -480,6 +500,18 @@ impl Actor {
     ) -> Result<pb::Ticket, Status> {
         let answer = self.client.clone().decide_extension(request).await?;
         Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Lists extension requests: `ticket_id`'s, or with "" the pending ones.
+    pub async fn list_extensions(&self, ticket_id: &str) -> Vec<pb::Extension> {
+        let answer = self
+            .client
+            .clone()
+            .list_extensions(pb::ListExtensionsRequest {
+                ticket_id: ticket_id.to_owned(),
+            })
+            .await;
+        granted("ListExtensions", answer.map(|a| a.into_inner().extensions))
     }
 
     /// Merges a ticket into the one it repeats; returns the merged ticket.

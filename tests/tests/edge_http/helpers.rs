@@ -76,6 +76,16 @@ impl TestEdge {
         platform::telemetry::init_for_tests();
         let points = TestPoints::spawn(pool).await;
         let dispatch = TestDispatch::spawn_beside(&points.config.service.nats.prefix).await;
+        Self::serve(points, dispatch, overrides).await
+    }
+
+    /// Serves the edge in front of `points` and `dispatch` (with its
+    /// registry), with edge configuration `overrides`.
+    pub async fn serve(
+        points: TestPoints,
+        dispatch: TestDispatch,
+        overrides: &[(&str, String)],
+    ) -> Self {
         let registry = dispatch
             .registry
             .as_ref()

@@ -8,7 +8,7 @@ use proto::points::v1 as pb;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use crate::convert::time;
+use crate::convert::{some, time, word};
 
 /// A whole number as JSON Schema counts one, the document's `integer`: `2`
 /// and `2.0` alike, never `2.5`, a negative or one beyond `u32`.
@@ -43,16 +43,6 @@ fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
     }
 
     deserializer.deserialize_any(Whole)
-}
-
-fn some(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// Returns a protobuf enum's name without its prefix, lowercase
-/// (`REPORT_STATUS_IN_HANDLING` → `in_handling`).
-fn word(name: &str, prefix: &str) -> String {
-    name.strip_prefix(prefix).unwrap_or(name).to_lowercase()
 }
 
 /// Signing in: the code `wx.login()` gave the mini-program.

@@ -48,6 +48,7 @@ platform::delegate_rpcs! {
         transition: pb::TransitionRequest => pb::TransitionResponse;
         request_extension: pb::RequestExtensionRequest => pb::RequestExtensionResponse;
         decide_extension: pb::DecideExtensionRequest => pb::DecideExtensionResponse;
+        list_extensions: pb::ListExtensionsRequest => pb::ListExtensionsResponse;
         set_clock_paused: pb::SetClockPausedRequest => pb::SetClockPausedResponse;
         merge_tickets: pb::MergeTicketsRequest => pb::MergeTicketsResponse;
         split_ticket: pb::SplitTicketRequest => pb::SplitTicketResponse;

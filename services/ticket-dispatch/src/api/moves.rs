@@ -1,5 +1,5 @@
-//! Transition, ReferTicket, RequestExtension, DecideExtension and
-//! SetClockPaused.
+//! Transition, ReferTicket, RequestExtension, DecideExtension,
+//! ListExtensions and SetClockPaused.
 
 use platform::auth::Caller;
 use platform::error::AppError;
@@ -248,6 +248,21 @@ impl DispatchApi {
             }
         })
         .await
+    }
+
+    pub(super) async fn list_extensions(
+        &self,
+        _caller: Caller,
+        request: pb::ListExtensionsRequest,
+    ) -> Result<pb::ListExtensionsResponse, AppError> {
+        let ticket = match request.ticket_id.as_str() {
+            "" => None,
+            raw => Some(id(raw, "ticket_id", TicketId::parse)?),
+        };
+        let listed = extensions::list_extensions(&self.ctx, ticket).await?;
+        Ok(pb::ListExtensionsResponse {
+            extensions: listed.iter().map(convert::extension).collect(),
+        })
     }
 
     pub(super) async fn set_clock_paused(

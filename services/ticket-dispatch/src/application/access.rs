@@ -209,6 +209,7 @@ pub const POLICY: &[Rule] = &[
     rule("Transition", STAFF),
     rule("RequestExtension", STAFF),
     rule("DecideExtension", DESK),
+    rule("ListExtensions", DESK),
     rule("SetClockPaused", DESK),
     rule("MergeTickets", DESK),
     rule("SplitTicket", DESK),

@@ -1,5 +1,6 @@
-//! RequestExtension and DecideExtension: more time (延期), asked for by the
-//! unit holding a ticket and granted or refused by the desk.
+//! RequestExtension, DecideExtension and ListExtensions: more time (延期),
+//! asked for by the unit holding a ticket and granted or refused by the
+//! desk, whose approvals list the pending requests.
 
 use platform::auth::Caller;
 use platform::error::AppError;
@@ -7,7 +8,7 @@ use platform::uow::{Begun, CallKey};
 use prost::Message;
 
 use super::{Context, access, commit_with, load_ticket, save_clock};
-use crate::domain::extension::Extension;
+use crate::domain::extension::{Extension, ExtensionRequest};
 use crate::domain::ids::{ExtensionId, TicketId};
 use crate::domain::ticket::TicketView;
 use crate::repository::{extensions, tickets};
@@ -87,4 +88,18 @@ pub async fn decide_extension<A: Message + Default>(
         save_clock(&mut work, &ctx.rules, &ticket).await?;
     }
     commit_with(work, ticket, answer).await
+}
+
+/// ListExtensions: the pending requests of all tickets (the desk's
+/// approvals), or every request of `ticket`; only the desk calls it
+/// (`access::POLICY`), so no scope narrows it.
+///
+/// # Errors
+/// The database.
+pub async fn list_extensions(
+    ctx: &Context,
+    ticket: Option<TicketId>,
+) -> Result<Vec<ExtensionRequest>, AppError> {
+    let mut conn = ctx.units.read().await?;
+    extensions::list(&mut conn, ticket).await
 }

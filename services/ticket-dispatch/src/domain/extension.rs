@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 use super::error::DomainError;
 use super::ids::{ExtensionId, TicketId};
 
@@ -51,6 +53,16 @@ pub struct Extension {
     pub days: u32,
     pub reason: String,
     pub state: ExtensionState,
+}
+
+/// A request as the desk's approvals list it: with its ticket's number,
+/// who asked and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionRequest {
+    pub extension: Extension,
+    pub ticket_number: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
 }
 
 impl Extension {

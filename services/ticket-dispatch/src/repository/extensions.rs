@@ -6,7 +6,7 @@ use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use super::{parse_stored, stored_count};
-use crate::domain::extension::{Extension, ExtensionState};
+use crate::domain::extension::{Extension, ExtensionRequest, ExtensionState};
 use crate::domain::ids::{ExtensionId, TicketId};
 
 #[derive(FromRow)]
@@ -106,4 +106,49 @@ pub async fn save_decision(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[derive(FromRow)]
+struct ExtensionRequestRow {
+    #[sqlx(flatten)]
+    extension: ExtensionRow,
+    number: String,
+    requested_by: String,
+    requested_at: DateTime<Utc>,
+}
+
+/// The most requests a listing returns.
+pub const LISTING_LIMIT: i64 = 500;
+
+/// Returns the requests of `ticket` in any state, or without a ticket the
+/// pending requests of all tickets; oldest first, at most
+/// [`LISTING_LIMIT`].
+///
+/// # Errors
+/// The database fails, or a row holds a value this version does not know.
+pub async fn list(
+    conn: &mut PgConnection,
+    ticket: Option<TicketId>,
+) -> Result<Vec<ExtensionRequest>, AppError> {
+    let rows: Vec<ExtensionRequestRow> = sqlx::query_as(
+        "SELECT e.extension_id, e.ticket_id, e.days, e.reason, e.state, e.requested_by, e.requested_at, t.number
+         FROM extensions e JOIN tickets t ON t.ticket_id = e.ticket_id
+         WHERE CASE WHEN $1::uuid IS NULL THEN e.state = 'PENDING' ELSE e.ticket_id = $1 END
+         ORDER BY e.requested_at, e.extension_id
+         LIMIT $2",
+    )
+    .bind(ticket.map(|t| t.0))
+    .bind(LISTING_LIMIT)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| -> Result<ExtensionRequest, AppError> {
+            Ok(ExtensionRequest {
+                extension: Extension::try_from(row.extension)?,
+                ticket_number: row.number,
+                requested_by: row.requested_by,
+                requested_at: row.requested_at,
+            })
+        })
+        .collect()
 }

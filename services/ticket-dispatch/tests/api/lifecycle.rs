@@ -143,7 +143,7 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
 }
 
 #[sqlx::test(migrations = false)]
-async fn an_extension_is_asked_for_and_granted_or_refused(pool: PgPool) {
+async fn an_extension_is_asked_for_listed_for_the_desk_and_granted_or_refused(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
     let desk = test.at_desk().await;
     let ticket = desk.create_ticket(patrol("p-2", 30.02, 121.02)).await;
@@ -168,7 +168,26 @@ async fn an_extension_is_asked_for_and_granted_or_refused(pool: PgPool) {
         Code::FailedPrecondition,
         "one pending request at a time"
     );
+    let pending = desk.list_extensions("").await;
+    assert_eq!(
+        pending
+            .iter()
+            .map(|e| (
+                e.id.as_str(),
+                e.ticket_number.as_str(),
+                e.days,
+                e.state.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        [(first.as_str(), ticket.number.as_str(), 2, "PENDING")],
+        "the desk's approvals list the pending request with its ticket"
+    );
+    assert_eq!(pending[0].reason, "等待配件");
     let granted = desk.decide_extension(decide(&first, true, "")).await;
+    assert!(
+        desk.list_extensions("").await.is_empty(),
+        "nothing pending once decided"
+    );
     // Thursday 09:00 + 2 working days = Monday 09:00.
     assert_eq!(granted.due_at.unwrap().seconds - due, 4 * 24 * 3600);
     let again = desk
@@ -182,6 +201,20 @@ async fn an_extension_is_asked_for_and_granted_or_refused(pool: PgPool) {
         .decide_extension(decide(&second, false, "可当日完成"))
         .await;
     assert_eq!(refused.due_at, granted.due_at);
+    let states: Vec<_> = desk
+        .list_extensions(&ticket.id)
+        .await
+        .into_iter()
+        .map(|e| (e.id, e.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (first, "GRANTED".to_owned()),
+            (second, "REFUSED".to_owned())
+        ],
+        "a ticket's requests in any state, oldest first"
+    );
     test.cleanup().await;
 }
 

@@ -1,0 +1,127 @@
+// The console's words in Chinese and English; Chinese unless the staff
+// member switched (kept in this browser).
+const WORDS = {
+  title: ['廊下镇运营控制台', 'Langxia operations console'],
+  switchTo: ['English', '中文'],
+  map: ['总览图', 'Overview map'],
+  sla: ['时效看板', 'SLA board'],
+  desk: ['派单台', 'Desk queue'],
+  tickets: ['工单', 'Tickets'],
+  approvals: ['审批', 'Approvals'],
+  assessment: ['村居考核', 'Village assessment'],
+  signOut: ['退出', 'Sign out'],
+  signIn: ['登录', 'Sign in'],
+  signInTitle: ['工作人员登录', 'Staff sign-in'],
+  tokenLabel: ['身份令牌（区统一身份认证签发）', 'Identity token (from the district identity provider)'],
+  devTitle: ['开发登录（仅限开发环境）', 'Development sign-in (development only)'],
+  devNote: ['由边缘服务以开发密钥签发令牌；生产环境不可用。', 'The edge mints a token with the development secret; not available in production.'],
+  role: ['角色', 'Role'],
+  scope: ['网格范围（村居或微网格编码）', 'Scope (village or micro-grid code)'],
+  name: ['姓名', 'Name'],
+  colourBy: ['着色', 'Colour by'],
+  openTickets: ['未办结工单', 'Open tickets'],
+  onTimeRate: ['按时率', 'On-time rate'],
+  microGrids: ['个微网格', 'micro-grids'],
+  from: ['起', 'From'],
+  to: ['止', 'To'],
+  show: ['查询', 'Show'],
+  unit: ['单位', 'Unit'],
+  total: ['合计', 'Total'],
+  received: ['受理', 'Received'],
+  dispatched: ['派单', 'Dispatched'],
+  closed: ['办结', 'Closed'],
+  returns: ['退单', 'Returns'],
+  returnsPerTicket: ['单均退单', 'Returns per ticket'],
+  extensions: ['延期', 'Extensions'],
+  escalations: ['升级', 'Escalations'],
+  overdueNow: ['当前超期', 'Overdue now'],
+  ageing: ['积压工单账龄', 'Backlog ageing'],
+  fromStats: ['统计口径：派单服务 GetStatistics（按首次派单单位）；“当前超期”与账龄取自未办结工单列表。', 'Figures from dispatch GetStatistics (by the unit first dispatched to); "overdue now" and ageing from the open tickets.'],
+  noStats: ['该角色无统计权限。', 'This role has no statistics.'],
+  number: ['编号', 'Number'],
+  channel: ['渠道', 'Channel'],
+  category: ['类别', 'Category'],
+  titleCol: ['标题', 'Title'],
+  state: ['状态', 'State'],
+  village: ['村居', 'Village'],
+  assignee: ['承办', 'Assignee'],
+  receivedAt: ['受理时间', 'Received'],
+  dueAt: ['时限', 'Due'],
+  none: ['暂无', 'None'],
+  queue: ['队列', 'Queue'],
+  qAll: ['全部', 'All'],
+  qMine: ['本单位', 'Mine'],
+  qOverdue: ['超期', 'Overdue'],
+  history: ['流转记录', 'History'],
+  legs: ['经办段', 'Legs'],
+  tasks: ['协办任务', 'Co-handlers'],
+  at: ['时间', 'At'],
+  actor: ['操作人', 'Actor'],
+  action: ['动作', 'Action'],
+  reason: ['理由', 'Reason'],
+  start: ['来由', 'Start'],
+  givenAt: ['交办', 'Given'],
+  signedAt: ['签收', 'Signed'],
+  endedAt: ['结束', 'Ended'],
+  outcome: ['结果', 'Outcome'],
+  description: ['内容', 'Description'],
+  days: ['天数（工作日）', 'Working days'],
+  requestedBy: ['申请人', 'Requested by'],
+  requestedAt: ['申请时间', 'Requested'],
+  approve: ['批准', 'Approve'],
+  refuse: ['驳回', 'Refuse'],
+  decided: ['已处理', 'Decided'],
+  pendingExtensions: ['待审批延期申请', 'Pending extension requests'],
+  score: ['综合得分', 'Score'],
+  fiveChief: ['五长制', 'Five-chief'],
+  unified: ['一网统管', 'Unified management'],
+  safety: ['城运安全', 'Safety'],
+  weighted: ['加权', 'Weighted'],
+  loading: ['加载中…', 'Loading…'],
+};
+
+// Ticket and extension states as the services name them.
+const STATES = {
+  received: ['已受理', 'received'], dispatched: ['已派单', 'dispatched'], accepted: ['已签收', 'accepted'],
+  in_progress: ['办理中', 'in progress'], resolved: ['已办结', 'resolved'], verified: ['已核查', 'verified'],
+  followed_up: ['已回访', 'followed up'], closed: ['已结案', 'closed'], returned: ['已退单', 'returned'],
+  reopened: ['已重办', 'reopened'], under_review: ['研判中', 'under review'],
+  pending: ['待审批', 'pending'], granted: ['已批准', 'granted'], refused: ['已驳回', 'refused'],
+};
+
+let lang = localStorage.getItem('weigrid-console-lang') === 'en' ? 1 : 0;
+
+/** Returns the word `key` in the current language. */
+export function t(key) {
+  const word = WORDS[key];
+  return word ? word[lang] : key;
+}
+
+/** Returns a state's name in the current language. */
+export function stateName(state) {
+  const word = STATES[state];
+  return word ? word[lang] : state;
+}
+
+/** Returns the current language's code. */
+export function language() {
+  return lang ? 'en' : 'zh-CN';
+}
+
+/** Switches between Chinese and English. */
+export function toggleLanguage() {
+  lang = 1 - lang;
+  localStorage.setItem('weigrid-console-lang', lang ? 'en' : 'zh');
+  document.documentElement.lang = language();
+}
+
+/** Returns `iso` (UTC) as a time in Asia/Shanghai. */
+export function when(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(lang ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+}
+
+/** Returns a fraction as a percentage. */
+export function percent(value) {
+  return value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,158 @@
+// The console in a real browser: Debian's Chromium, headless, driven by
+// playwright-core (no browser download). The system test
+// (tests/tests/edge_http/console.rs) starts the stack, runs this script
+// with what it made, and checks what this prints (one JSON object on
+// stdout) against the services' own answers over gRPC.
+//
+// Environment: CONSOLE_URL (…/console/), CHROMIUM (the executable),
+// SHOTS (the screenshots' directory), PERIOD_FROM / PERIOD_TO (the SLA
+// board's period, YYYY-MM-DD), EXTENSION_ID (a pending request to
+// approve), VILLAGE (the workstation to sign in as), OTHER_TICKET (a ticket
+// of another village).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+const base = env('CONSOLE_URL');
+const shots = env('SHOTS');
+mkdirSync(shots, { recursive: true });
+const seen = { screenshots: [], console_errors: [] };
+
+const browser = await chromium.launch({
+  executablePath: env('CHROMIUM'),
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('pageerror', (err) => seen.console_errors.push(String(err)));
+  // The refusals this run provokes (401 before sign-in, another village's
+  // 404, the approvals' 403) are the browser's resource messages, not errors
+  // of the console's scripts.
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) seen.console_errors.push(msg.text());
+  });
+  const shot = async (name) => {
+    // Charts animate for about a second after they are drawn.
+    await page.waitForTimeout(1200);
+    const path = join(shots, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    seen.screenshots.push(path);
+  };
+  const ready = (name) => page.waitForSelector(`main[data-ready="${name}"]`);
+  const devSignIn = async (role, scope, name) => {
+    await page.waitForSelector('#dev-sign-in');
+    await page.selectOption('#dev-role', role);
+    await page.fill('#dev-scope', scope);
+    await page.fill('#dev-name', name);
+    await page.click('#dev-submit');
+  };
+
+  // Sign in as the town centre's desk through the development sign-in.
+  await page.goto(base);
+  await page.waitForSelector('#dev-sign-in');
+  seen.sign_in_title = await page.textContent('.signin h2');
+  await shot('01-sign-in');
+  await devSignIn('town_operator', '', 'desk');
+
+  // The overview map: every micro-grid the chart holds.
+  await ready('map');
+  await page.waitForFunction(() => window.weigridConsole.mapChart);
+  await page.waitForTimeout(800);
+  seen.map = await page.evaluate(() => {
+    const { mapChart, echarts } = window.weigridConsole;
+    const option = mapChart.getOption();
+    const registered = echarts.getMap('weigrid-micro-grids');
+    const geo = registered.geoJSON || registered.geoJson;
+    return {
+      series_data: option.series[0].data.length,
+      registered_features: geo.features.length,
+      open: Object.fromEntries(option.series[0].data.filter((d) => d.value).map((d) => [d.name, d.value])),
+    };
+  });
+  await shot('02-map-open-tickets');
+  await page.selectOption('#colour-by', 'rate');
+  await shot('03-map-on-time-rate');
+
+  // The SLA board for the period given.
+  await page.click('a[data-route="sla"]');
+  await ready('sla');
+  await page.fill('#from', env('PERIOD_FROM'));
+  await page.fill('#to', env('PERIOD_TO'));
+  await page.click('#period button');
+  await page.waitForSelector(`main[data-ready="sla"] #sla-panel[data-period="${env('PERIOD_FROM')}/${env('PERIOD_TO')}"]`);
+  seen.sla = await page.$$eval('#sla-table tbody tr', (rows) => rows.map((row) => {
+    const cells = Object.fromEntries([...row.querySelectorAll('td')].map((td) => [td.dataset.field, td.dataset.value]));
+    return { ...cells, key: row.dataset.key };
+  }));
+  await shot('04-sla-board');
+
+  // The desk queue and a ticket's page.
+  await page.click('a[data-route="desk"]');
+  await ready('desk');
+  seen.desk = await page.$$eval('#ticket-table tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  await shot('05-desk-queue');
+
+  // Approve the pending extension request from the approvals page.
+  await page.click('a[data-route="approvals"]');
+  await ready('approvals');
+  const extension = env('EXTENSION_ID');
+  seen.pending_before = await page.$$eval('#extension-table tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  await shot('06-approvals');
+  const number = await page.textContent(`tr[data-key="${extension}"] td[data-field="ticket_number"]`);
+  await page.click(`tr[data-key="${extension}"] button.approve`);
+  await page.waitForSelector(`tr[data-key="${extension}"]`, { state: 'detached' });
+  seen.pending_after = await page.$$eval('#extension-table tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  await page.goto(`${base}#/ticket/${encodeURIComponent(number.trim())}`);
+  await ready('ticket');
+  seen.ticket_page = {
+    number: (await page.textContent('#ticket-number')).split(' ')[0],
+    history: await page.$$eval('#history-table tbody tr', (rows) => rows.length),
+    legs: await page.$$eval('#legs-table tbody tr', (rows) => rows.length),
+    extension_states: await page.$$eval('#ticket-extensions td[data-field="state"]', (cells) => cells.map((c) => c.dataset.value)),
+  };
+  await shot('07-ticket');
+
+  // English, then sign out.
+  await page.click('#lang');
+  await ready('ticket');
+  seen.english_nav = await page.textContent('a[data-route="map"]');
+  await shot('08-ticket-english');
+  await page.click('#lang');
+  await page.click('#sign-out');
+
+  // A village's workstation sees its own village's tickets only.
+  const village = env('VILLAGE');
+  await devSignIn('workstation_staff', village, 'village');
+  await ready('map');
+  await page.click('a[data-route="tickets"]');
+  await ready('tickets');
+  seen.village = {
+    nav: await page.$$eval('#nav a', (links) => links.map((a) => a.dataset.route)),
+    tickets: await page.$$eval('#ticket-table tbody tr', (rows) => rows.map((r) => r.dataset.key)),
+    villages: await page.$$eval('#ticket-table td[data-field="village_code"]', (cells) => [...new Set(cells.map((c) => c.dataset.value))]),
+  };
+  await shot('09-village-tickets');
+  seen.village.other_ticket_status = await page.evaluate(async (other) => {
+    const response = await fetch(`/console/api/tickets/${encodeURIComponent(other)}`);
+    return response.status;
+  }, env('OTHER_TICKET'));
+  seen.village.approvals_status = await page.evaluate(async () => (await fetch('/console/api/extensions')).status);
+  await page.goto(`${base}#/ticket/${encodeURIComponent(env('OTHER_TICKET'))}`);
+  await ready('ticket');
+  seen.village.other_ticket_page = await page.textContent('main');
+  await shot('10-village-other-ticket');
+  // Without the cookie nothing is served.
+  await context.clearCookies();
+  seen.signed_out_status = await page.evaluate(async () => (await fetch('/console/api/tickets')).status);
+} finally {
+  await browser.close();
+}
+process.stdout.write(`${JSON.stringify(seen)}\n`);

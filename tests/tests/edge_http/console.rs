@@ -1,0 +1,403 @@
+//! The operations console in a real browser: Debian's Chromium, headless,
+//! driven by playwright-core (`services/edge/console/tests/browser.mjs`),
+//! against the edge in front of points, dispatch and a registry holding
+//! the whole of Langxia. What the browser saw is checked against the
+//! services' own answers over gRPC. Screenshots are kept under the target
+//! directory (`console-screenshots/`, the path is printed).
+//!
+//! Skipped only when `WEIGRID_SKIP_BROWSER_TEST=1` says so; otherwise a
+//! missing browser, font or npm package fails the test with what to
+//! install (`scripts/console.sh browser` installs them as root).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
+use platform::auth::Role;
+use points::testing::TestPoints;
+use proto::dispatch::v1 as pb;
+use serde_json::Value;
+use sqlx::PgPool;
+use ticket_dispatch::testing::{TestDispatch, act, start_time};
+
+use crate::helpers::TestEdge;
+
+/// The environment variable that skips this test, said explicitly.
+const SKIP: &str = "WEIGRID_SKIP_BROWSER_TEST";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository")
+}
+
+/// Runs `scripts/console.sh <what>` and returns its last line of output.
+fn console_script(what: &str, envs: &[(&str, &Path)]) -> String {
+    let mut command = std::process::Command::new(repo().join("scripts/console.sh"));
+    command.arg(what);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|err| panic!("scripts/console.sh {what} runs: {err}"));
+    assert!(
+        out.status.success(),
+        "scripts/console.sh {what} failed (set {SKIP}=1 to skip the browser test explicitly):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
+/// Returns midnight of `day` (YYYY-MM-DD) in Asia/Shanghai, as the console
+/// reads its period.
+fn midnight(day: &str) -> prost_types::Timestamp {
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("a date");
+    let t: DateTime<Utc> = shanghai()
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .expect("one midnight")
+        .to_utc();
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: 0,
+    }
+}
+
+/// Returns a patrol's hazard at the middle of `grid`.
+fn patrol(key: &str, grid: &langxia::Grid) -> pb::CreateTicketRequest {
+    let (lng, lat) = langxia::Geometry::Polygon(grid.boundary.clone()).representative_point();
+    pb::CreateTicketRequest {
+        idempotency_key: key.into(),
+        channel: pb::Channel::GridPatrol.into(),
+        category_code: "SANITATION".into(),
+        title: format!("{}河边垃圾", grid.name),
+        location: Some(pb::LatLng { lat, lng }),
+        ..Default::default()
+    }
+}
+
+fn field<'a>(row: &'a Value, name: &str) -> &'a str {
+    row[name].as_str().unwrap_or_default()
+}
+
+#[sqlx::test(migrations = false)]
+async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_approves_and_keeps_villages_apart(
+    pool: PgPool,
+) {
+    if std::env::var(SKIP).is_ok_and(|v| v == "1") {
+        eprintln!("the console's browser test is skipped: {SKIP}=1");
+        return;
+    }
+    // The front end from the lock file, and the browser with a CJK font.
+    let assets = std::env::temp_dir().join(format!("weigrid-console-{}", uuid::Uuid::now_v7()));
+    console_script("assets", &[("WEIGRID_CONSOLE_ASSETS", &assets)]);
+    let chromium = console_script("browser", &[]);
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("console-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+
+    // The whole of Langxia's grids (members, objects and people are not
+    // the map's), dispatch routing by them, the edge in front.
+    let mut town = langxia::generate();
+    town.members.clear();
+    town.objects.clear();
+    town.care_people.clear();
+    town.cameras.clear();
+    let grids: BTreeMap<String, langxia::Grid> = town
+        .grids
+        .iter()
+        .map(|g| (g.code.clone(), g.clone()))
+        .collect();
+    let micro: Vec<&langxia::Grid> = town
+        .grids
+        .iter()
+        .filter(|g| g.level == langxia::Level::Micro)
+        .collect();
+    assert_eq!(micro.len(), 165, "Langxia has 165 micro-grids");
+    platform::telemetry::init_for_tests();
+    let points = TestPoints::spawn(pool).await;
+    let loaded = town.clone();
+    let dispatch =
+        TestDispatch::spawn_beside_town(&points.config.service.nats.prefix, async move |client| {
+            weigrid_cli::load::load(&client, &loaded)
+                .await
+                .expect("Langxia's grids load");
+        })
+        .await;
+    let edge = TestEdge::serve(
+        points,
+        dispatch,
+        &[("CONSOLE__ASSETS_DIR", assets.display().to_string())],
+    )
+    .await;
+
+    // Tickets in two villages, each in a micro-grid of its own (two close
+    // by would be one report twice): one resolved, one returned to the
+    // desk, one with an extension request waiting for the desk, one open.
+    let village_of = |g: &langxia::Grid| {
+        let area = &grids[g.parent_code.as_deref().expect("a micro-grid's area")];
+        area.parent_code.clone().expect("an area's village")
+    };
+    let mut by_village: BTreeMap<String, Vec<&langxia::Grid>> = BTreeMap::new();
+    for g in &micro {
+        by_village.entry(village_of(g)).or_default().push(g);
+    }
+    let mut villages = by_village.iter().filter(|(_, m)| m.len() >= 2);
+    let (village_a, micro_a) = villages.next().expect("a village of two micro-grids");
+    let (village_b, micro_b) = villages.next().expect("another");
+    let desk = edge.dispatch.at_desk().await;
+    let mut created = Vec::new();
+    for (i, g) in [micro_a[0], micro_a[1], micro_b[0], micro_b[1]]
+        .into_iter()
+        .enumerate()
+    {
+        let ticket = desk.create_ticket(patrol(&format!("console-{i}"), g)).await;
+        assert_eq!(
+            ticket.micro_grid_code, g.code,
+            "routed to the micro-grid it lies in"
+        );
+        created.push(ticket);
+    }
+    let a0 = edge
+        .dispatch
+        .actor(Role::MicroGridLeader, Some(&micro_a[0].code))
+        .await;
+    a0.accept(&created[0]).await;
+    a0.resolve(&created[0], "已清理").await;
+    let a1 = edge
+        .dispatch
+        .actor(Role::MicroGridLeader, Some(&micro_a[1].code))
+        .await;
+    a1.move_(pb::TransitionRequest {
+        reason: "不属于本网格".into(),
+        ..act(&created[1], pb::Action::Return)
+    })
+    .await;
+    let extension = edge
+        .dispatch
+        .actor(Role::MicroGridLeader, Some(&micro_b[0].code))
+        .await
+        .request_extension(pb::RequestExtensionRequest {
+            ticket_id: created[2].id.clone(),
+            days: 3,
+            reason: "等待环卫车辆".into(),
+            ..Default::default()
+        })
+        .await;
+    let due_before = desk.ticket(&created[2].id).await.due_at;
+
+    // What the SLA board must show: GetStatistics by unit for its period.
+    let day = (start_time() + TimeDelta::hours(8)).date_naive();
+    let (from, to) = (
+        (day - TimeDelta::days(1)).to_string(),
+        (day + TimeDelta::days(30)).to_string(),
+    );
+    let stats = desk
+        .statistics(pb::GetStatisticsRequest {
+            from: Some(midnight(&from)),
+            to: Some(midnight(&to)),
+            group_by: pb::get_statistics_request::GroupBy::Unit.into(),
+        })
+        .await;
+
+    let script = repo().join("services/edge/console/tests/browser.mjs");
+    let run = tokio::process::Command::new("node")
+        .arg(&script)
+        .env("CONSOLE_URL", edge.url("/console/"))
+        .env("CHROMIUM", &chromium)
+        .env("SHOTS", &shots)
+        .env("PERIOD_FROM", &from)
+        .env("PERIOD_TO", &to)
+        .env("EXTENSION_ID", &extension)
+        .env("VILLAGE", village_a)
+        .env("OTHER_TICKET", &created[2].number)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the browser run ends within 4 minutes")
+        .expect("node runs");
+    println!("console screenshots: {}", shots.display());
+    assert!(
+        out.status.success(),
+        "the browser run failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|err| {
+        panic!(
+            "the browser run prints JSON ({err}):\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+
+    // Signed in through the development sign-in, in Chinese.
+    assert!(
+        field(&seen, "sign_in_title").contains("工作人员登录"),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["console_errors"],
+        serde_json::json!([]),
+        "no script errors"
+    );
+
+    // The map holds every micro-grid, coloured by the open tickets in each.
+    assert_eq!(seen["map"]["series_data"], 165, "{}", seen["map"]);
+    assert_eq!(seen["map"]["registered_features"], 165);
+    let mut open: BTreeMap<String, u64> = BTreeMap::new();
+    for ticket in &created[1..] {
+        *open.entry(ticket.micro_grid_code.clone()).or_default() += 1;
+    }
+    let shown: BTreeMap<String, u64> = seen["map"]["open"]
+        .as_object()
+        .expect("open tickets by micro-grid")
+        .iter()
+        .map(|(code, n)| (code.clone(), n.as_u64().unwrap_or_default()))
+        .collect();
+    assert_eq!(shown, open, "the resolved ticket is not open");
+
+    // Every figure of the SLA board is GetStatistics' own.
+    let rows = seen["sla"].as_array().expect("the board's rows");
+    assert_eq!(
+        rows.len(),
+        stats.groups.len() + 1,
+        "each unit and the total"
+    );
+    let total = stats.total.clone().expect("a total");
+    for expected in stats.groups.iter().chain(std::iter::once(&total)) {
+        let row = rows
+            .iter()
+            .find(|r| field(r, "key") == expected.key)
+            .unwrap_or_else(|| panic!("the board shows unit {:?}: {rows:?}", expected.key));
+        let count = |name: &str| field(row, name).parse::<u32>().unwrap_or(u32::MAX);
+        let rate = |name: &str| field(row, name).parse::<f64>().unwrap_or(f64::NAN);
+        assert_eq!(
+            (
+                count("received"),
+                count("dispatched"),
+                count("closed"),
+                count("returns"),
+                count("extensions"),
+                count("escalations"),
+            ),
+            (
+                expected.received,
+                expected.dispatched,
+                expected.closed,
+                expected.returns,
+                expected.extensions,
+                expected.escalations,
+            ),
+            "unit {:?}",
+            expected.key
+        );
+        assert_eq!(
+            rate("on_time_rate"),
+            expected.on_time_rate,
+            "unit {:?}",
+            expected.key
+        );
+        if expected.received > 0 {
+            assert_eq!(
+                rate("returns_per_ticket"),
+                f64::from(expected.returns) / f64::from(expected.received)
+            );
+        }
+    }
+    assert_eq!(total.received, 4);
+    assert_eq!(total.returns, 1, "the return counts against the unit");
+
+    // The desk queue holds the returned ticket.
+    let desk_queue: BTreeSet<&str> = seen["desk"]
+        .as_array()
+        .expect("the desk queue")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        desk_queue.contains(created[1].number.as_str()),
+        "{desk_queue:?}"
+    );
+
+    // The extension approved in the browser reached dispatch.
+    assert_eq!(seen["pending_before"], serde_json::json!([extension]));
+    assert_eq!(seen["pending_after"], serde_json::json!([]));
+    let decided = desk.list_extensions(&created[2].id).await;
+    assert_eq!(
+        decided.iter().map(|e| e.state.as_str()).collect::<Vec<_>>(),
+        ["GRANTED"]
+    );
+    let due_after = desk.ticket(&created[2].id).await.due_at;
+    assert!(
+        due_after.as_ref().map(|t| t.seconds) > due_before.as_ref().map(|t| t.seconds),
+        "the granted days moved the deadline: {due_before:?} → {due_after:?}"
+    );
+    assert_eq!(seen["ticket_page"]["number"], created[2].number.as_str());
+    assert_eq!(
+        seen["ticket_page"]["extension_states"],
+        serde_json::json!(["granted"])
+    );
+    assert!(
+        seen["ticket_page"]["legs"].as_u64() >= Some(1),
+        "{}",
+        seen["ticket_page"]
+    );
+    assert_eq!(seen["english_nav"], "Overview map");
+
+    // A village's workstation sees its village's tickets and no other's.
+    let village = &seen["village"];
+    let theirs: BTreeSet<String> = created
+        .iter()
+        .filter(|t| &t.village_code == village_a)
+        .map(|t| t.number.clone())
+        .collect();
+    let shown: BTreeSet<String> = village["tickets"]
+        .as_array()
+        .expect("the village's tickets")
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(shown, theirs, "{village}");
+    assert_eq!(village["villages"], serde_json::json!([village_a]));
+    assert!(created[2].village_code == *village_b);
+    assert_eq!(
+        village["other_ticket_status"], 404,
+        "another village's ticket is not found"
+    );
+    assert_eq!(village["approvals_status"], 403, "approvals are the desk's");
+    let nav: Vec<&str> = village["nav"]
+        .as_array()
+        .expect("the village's pages")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(nav, ["map", "sla", "tickets"]);
+    assert!(
+        !field(village, "other_ticket_page").contains(&created[2].title),
+        "nothing of the other village's ticket shows"
+    );
+    assert_eq!(seen["signed_out_status"], 401);
+
+    // The screenshots are there to look at.
+    let taken = seen["screenshots"].as_array().expect("screenshots");
+    assert_eq!(taken.len(), 10);
+    for path in taken.iter().filter_map(Value::as_str) {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 10_000, "{path} holds a picture ({size} bytes)");
+    }
+    let _ = std::fs::remove_dir_all(&assets);
+    edge.cleanup().await;
+}
