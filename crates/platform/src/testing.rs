@@ -367,26 +367,7 @@ impl ServiceProcess {
 
     /// Asks the health service whether the service is SERVING.
     async fn serving(&self) -> bool {
-        use tonic_health::pb::health_client::HealthClient;
-        use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
-        let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("http://{}", self.addr))
-        else {
-            return false;
-        };
-        let Ok(channel) = endpoint
-            .connect_timeout(Duration::from_millis(500))
-            .timeout(Duration::from_secs(1))
-            .connect()
-            .await
-        else {
-            return false;
-        };
-        HealthClient::new(channel)
-            .check(HealthCheckRequest {
-                service: self.health.clone(),
-            })
-            .await
-            .is_ok_and(|answer| answer.into_inner().status() == ServingStatus::Serving)
+        serving(self.addr, &self.health).await
     }
 
     /// Stops the service as Kubernetes does (SIGTERM) and waits for it to
@@ -422,6 +403,31 @@ impl Drop for ServiceProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Asks the health service at `addr` whether `health` (e.g.
+/// `weigrid.registry.v1.RegistryService`) is SERVING; `false` when nothing
+/// answers within a second.
+pub async fn serving(addr: SocketAddr, health: &str) -> bool {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
+    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("http://{addr}")) else {
+        return false;
+    };
+    let Ok(channel) = endpoint
+        .connect_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_secs(1))
+        .connect()
+        .await
+    else {
+        return false;
+    };
+    HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: health.to_owned(),
+        })
+        .await
+        .is_ok_and(|answer| answer.into_inner().status() == ServingStatus::Serving)
 }
 
 /// Returns the `WEIGRID_<SERVICE>__…` variables of a test instance:
