@@ -37,11 +37,13 @@ pub fn retryable(code: Code) -> bool {
 
 /// Returns whether the call's connection broke before an answer came (the
 /// server was killed mid-call): tonic reports it as UNKNOWN "transport
-/// error" with the transport's error as its source, where gRPC's HTTP/2
-/// mapping says UNAVAILABLE (hyperium/tonic#628). A status a server sent
-/// has no source. The caller sends such a call again, as UNAVAILABLE.
+/// error", or CANCELLED "operation was canceled" for a call still waiting
+/// for the connection, with the transport's error as its source, where
+/// gRPC's HTTP/2 mapping says UNAVAILABLE (hyperium/tonic#628). A status a
+/// server sent has no source. The caller sends such a call again, as
+/// UNAVAILABLE.
 pub fn cut(status: &Status) -> bool {
-    status.code() == Code::Unknown
+    matches!(status.code(), Code::Unknown | Code::Cancelled)
         && std::error::Error::source(status)
             .is_some_and(|source| source.downcast_ref::<tonic::transport::Error>().is_some())
 }
@@ -155,7 +157,10 @@ impl Load {
                 Ok(Err(status)) if retryable(status.code()) => {}
                 Ok(Err(status)) if cut(&status) => self.seen.lock().await.cut += 1,
                 Ok(Err(status)) => {
-                    let message = status.message().to_owned();
+                    let source = std::error::Error::source(&status)
+                        .map(|s| format!(" (source: {s:?})"))
+                        .unwrap_or_default();
+                    let message = format!("{}{source}", status.message());
                     self.seen
                         .lock()
                         .await
