@@ -12,6 +12,7 @@
 
 mod count;
 mod load;
+mod pii;
 mod postgres;
 mod town;
 
@@ -204,10 +205,32 @@ async fn suite(total: usize, faults: &[Fault], window: (Duration, Duration)) {
         .await;
         rows.push(row);
     }
-    let printed = table(&rows);
+    let mut printed = table(&rows);
+    let sweep = pii::sweep(&town, &town.logs).await;
+    let _ = writeln!(
+        printed,
+        "personal data sweep: {} outbox rows, {} stream messages, {} log lines searched; {} hits",
+        sweep.searched[0],
+        sweep.searched[1],
+        sweep.searched[2],
+        sweep.hits.len()
+    );
+    for hit in &sweep.hits {
+        let _ = writeln!(printed, "  {hit}");
+    }
+    let _ = writeln!(
+        printed,
+        "bus: {} events marked published and in no stream; {} held twice under one event id",
+        sweep.missing_on_bus, sweep.twice_on_bus
+    );
     println!("{printed}");
     let dir = postgres::target_dir().join("faults");
     let _ = std::fs::write(dir.join("table.txt"), &printed);
+    assert!(
+        sweep.hits.is_empty(),
+        "personal data where it must not be\n{printed}"
+    );
+    assert_eq!(sweep.missing_on_bus, 0, "events lost on the bus\n{printed}");
     for row in &rows {
         assert!(
             row.count.lost == 0

@@ -4,6 +4,7 @@
 //! that each can be killed and started again where the others expect it.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -80,6 +81,8 @@ pub struct Town {
     pub points_db: PgPool,
     pub registry_db: PgPool,
     addrs: Vec<(Service, SocketAddr)>,
+    /// Where the services' logs go (info and above), one file each.
+    pub logs: PathBuf,
 }
 
 fn channel(addr: SocketAddr) -> Channel {
@@ -109,7 +112,12 @@ impl Town {
         let addrs = Service::ALL
             .map(|s| (s, SocketAddr::from(([127, 0, 0, 1], free_port()))))
             .to_vec();
+        let logs = crate::postgres::target_dir()
+            .join("faults")
+            .join(format!("logs-{}", &unique_prefix()[1..13]));
+        std::fs::create_dir_all(&logs)?;
         let mut town = Self {
+            logs,
             postgres,
             nats,
             prefix: unique_prefix(),
@@ -171,7 +179,7 @@ impl Town {
     async fn launch(&mut self, service: Service) {
         let (binary, config, health, database) = service.parts();
         let settings = self.settings(service);
-        let process = ServiceProcess::start(
+        let mut process = ServiceProcess::new(
             binary,
             config,
             health,
@@ -180,7 +188,8 @@ impl Town {
             &self.prefix,
             &settings,
         )
-        .await;
+        .log_to(self.logs.join(format!("{binary}.log")), "info");
+        process.resume().await;
         self.processes.push((service, process));
     }
 
