@@ -7,11 +7,12 @@ CARGO ?= cargo
 # Two cores: one build at a time, two jobs.
 JOBS ?= 2
 
-.PHONY: run test services services-down build lint fmt deploy-check images bench replay clean help
+.PHONY: run test faults services services-down build lint fmt deploy-check images bench replay clean help
 
 help:
 	@echo "make run           start PostgreSQL and NATS if needed, build, load Langxia, run weigrid"
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
+	@echo "make faults        the fault suite at full size: NATS, PostgreSQL and each service killed under 10,000 operations; one table"
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, exchange envelopes, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
 	@echo "make lint          rustfmt, the house shape (layers, unit of work, test kits), clippy"
@@ -64,6 +65,9 @@ images:
 
 bench:
 	@scripts/bench.sh
+
+faults:
+	@scripts/faults.sh
 
 SCALE ?= 1
 replay:

@@ -282,6 +282,8 @@ pub struct ServiceProcess {
     env: Vec<(String, String)>,
     addr: SocketAddr,
     child: Option<Child>,
+    /// The file its log goes to, and the level.
+    log: Option<(PathBuf, String)>,
 }
 
 impl ServiceProcess {
@@ -303,6 +305,34 @@ impl ServiceProcess {
         prefix: &str,
         settings: &[(&str, String)],
     ) -> Self {
+        let mut process = Self::new(
+            binary,
+            service,
+            health,
+            addr,
+            database_url,
+            prefix,
+            settings,
+        );
+        process.resume().await;
+        process
+    }
+
+    /// Returns the process [`ServiceProcess::start`] starts, not started
+    /// yet: [`ServiceProcess::log_to`] may send its log to a file first,
+    /// [`ServiceProcess::resume`] starts it.
+    ///
+    /// # Panics
+    /// The binary is missing.
+    pub fn new(
+        binary: &str,
+        service: &str,
+        health: &str,
+        addr: SocketAddr,
+        database_url: &str,
+        prefix: &str,
+        settings: &[(&str, String)],
+    ) -> Self {
         let process = [
             ("DATABASE__URL", database_url.to_owned()),
             ("DATABASE__MIGRATE_AT_START", "true".to_owned()),
@@ -310,15 +340,22 @@ impl ServiceProcess {
             ("TELEMETRY__FORMAT", "json".to_owned()),
         ];
         let env = test_environment(service, prefix, &[&process, settings]).collect();
-        let mut process = Self {
+        Self {
             binary: workspace_binary(binary),
             health: health.to_owned(),
             env,
             addr,
             child: None,
-        };
-        process.resume().await;
-        process
+            log: None,
+        }
+    }
+
+    /// Sends the process's log, at `level` (a `RUST_LOG` filter), to the
+    /// end of the file `path` rather than the test's output, for a test
+    /// that reads it (a sweep for personal data).
+    pub fn log_to(mut self, path: PathBuf, level: &str) -> Self {
+        self.log = Some((path, level.to_owned()));
+        self
     }
 
     /// Returns where the service listens.
@@ -329,19 +366,33 @@ impl ServiceProcess {
     /// Starts the process again after [`ServiceProcess::stop`] or
     /// [`ServiceProcess::kill`], with the same configuration, and waits
     /// until it is ready. Its log (warnings and above, or what
-    /// `WEIGRID_TEST_CHILD_LOG` says as `RUST_LOG`) joins the test's output.
+    /// `WEIGRID_TEST_CHILD_LOG` says as `RUST_LOG`) joins the test's output,
+    /// unless [`ServiceProcess::log_to`] sent it to a file.
     ///
     /// # Panics
     /// As [`ServiceProcess::start`].
     pub async fn resume(&mut self) {
         assert!(self.child.is_none(), "the process is already running");
-        let child = Command::new(&self.binary)
-            .envs(self.env.iter().cloned())
-            .env(
-                "RUST_LOG",
-                std::env::var("WEIGRID_TEST_CHILD_LOG").unwrap_or("warn".into()),
-            )
-            .stdin(Stdio::null())
+        let mut command = Command::new(&self.binary);
+        command.envs(self.env.iter().cloned()).stdin(Stdio::null());
+        match &self.log {
+            Some((path, level)) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .unwrap_or_else(|e| panic!("opening the log {}: {e}", path.display()));
+                let copy = file.try_clone().expect("a log file handle is cloned");
+                command.env("RUST_LOG", level).stdout(file).stderr(copy);
+            }
+            None => {
+                command.env(
+                    "RUST_LOG",
+                    std::env::var("WEIGRID_TEST_CHILD_LOG").unwrap_or("warn".into()),
+                );
+            }
+        }
+        let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", self.binary.display()));
         self.child = Some(child);
@@ -367,26 +418,7 @@ impl ServiceProcess {
 
     /// Asks the health service whether the service is SERVING.
     async fn serving(&self) -> bool {
-        use tonic_health::pb::health_client::HealthClient;
-        use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
-        let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("http://{}", self.addr))
-        else {
-            return false;
-        };
-        let Ok(channel) = endpoint
-            .connect_timeout(Duration::from_millis(500))
-            .timeout(Duration::from_secs(1))
-            .connect()
-            .await
-        else {
-            return false;
-        };
-        HealthClient::new(channel)
-            .check(HealthCheckRequest {
-                service: self.health.clone(),
-            })
-            .await
-            .is_ok_and(|answer| answer.into_inner().status() == ServingStatus::Serving)
+        serving(self.addr, &self.health).await
     }
 
     /// Stops the service as Kubernetes does (SIGTERM) and waits for it to
@@ -422,6 +454,31 @@ impl Drop for ServiceProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Asks the health service at `addr` whether `health` (e.g.
+/// `weigrid.registry.v1.RegistryService`) is SERVING; `false` when nothing
+/// answers within a second.
+pub async fn serving(addr: SocketAddr, health: &str) -> bool {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
+    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("http://{addr}")) else {
+        return false;
+    };
+    let Ok(channel) = endpoint
+        .connect_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_secs(1))
+        .connect()
+        .await
+    else {
+        return false;
+    };
+    HealthClient::new(channel)
+        .check(HealthCheckRequest {
+            service: health.to_owned(),
+        })
+        .await
+        .is_ok_and(|answer| answer.into_inner().status() == ServingStatus::Serving)
 }
 
 /// Returns the `WEIGRID_<SERVICE>__…` variables of a test instance:

@@ -4,6 +4,7 @@
 
 mod contact;
 mod ledger;
+mod ledger_properties;
 mod policy;
 mod reports;
 mod stored;

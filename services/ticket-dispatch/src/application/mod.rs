@@ -76,6 +76,8 @@ impl From<DomainError> for AppError {
             | DomainError::NotAnOriginal(_)
             | DomainError::NotAtTheDesk(_)
             | DomainError::NotAnOpenDuplicate
+            | DomainError::ClosedWithOriginal
+            | DomainError::NeverDispatched
             | DomainError::AwaitsDecision
             | DomainError::NotUnderReview(_) => AppError::FailedPrecondition(err.to_string()),
         }

@@ -71,6 +71,13 @@ pub enum DomainError {
     /// Only an open duplicate is split off.
     #[error("only an open duplicate can be split off")]
     NotAnOpenDuplicate,
+    /// A duplicate closed with the ticket it repeats is not reopened on
+    /// its own.
+    #[error("ticket was closed with the ticket it repeats; reopen that one")]
+    ClosedWithOriginal,
+    /// A ticket no unit ever held has no unit to go back to.
+    #[error("ticket was closed before any unit held it; there is no unit to send it back to")]
+    NeverDispatched,
 }
 
 fn allowed_tasks(state: &TaskState) -> String {

@@ -27,6 +27,8 @@ pub mod grid;
 pub mod ids;
 pub mod intake;
 pub mod leg;
+#[cfg(test)]
+mod properties;
 pub mod referral;
 pub mod state;
 pub mod stats;

@@ -528,10 +528,13 @@ impl Ticket {
     }
 
     /// Sends the ticket back to the unit holding it for `cause`, with a new
-    /// leg on the clock.
+    /// leg on the clock. A duplicate closed with the ticket it repeats, and
+    /// a ticket closed before any unit held it (a review's closure), stay
+    /// closed: there is no unit to send them back to.
     ///
     /// # Errors
-    /// A state that allows no reopening.
+    /// A state that allows no reopening; [`DomainError::ClosedWithOriginal`],
+    /// [`DomainError::NeverDispatched`].
     pub fn reopen(
         &mut self,
         cause: ReopenCause,
@@ -539,6 +542,13 @@ impl Ticket {
         stamp: &Stamp,
         rules: &DeadlineRules,
     ) -> Result<Transition, DomainError> {
+        self.state.apply(Action::Reopen)?;
+        if self.duplicate_of.is_some() {
+            return Err(DomainError::ClosedWithOriginal);
+        }
+        if self.assignee.is_none() {
+            return Err(DomainError::NeverDispatched);
+        }
         let note = Note {
             reason: Some(reason),
             unit: self.assignee.clone(),
@@ -1328,6 +1338,45 @@ mod tests {
         let split = repeat.split_off("不同诉求".into(), &desk()).unwrap();
         assert_eq!(split.change, Change::Split);
         assert_eq!(repeat.duplicate_of, None);
+    }
+
+    #[test]
+    fn a_ticket_closed_without_a_unit_stays_closed() {
+        let rules = rules();
+        // A duplicate closed with its original.
+        let original = dispatched();
+        let mut repeat = received(Channel::Hotline12345);
+        repeat.merge_into(&original, "同一户投诉", &desk()).unwrap();
+        repeat.close_with(&original, &desk());
+        let before = repeat.clone();
+        assert_eq!(
+            repeat.reopen(ReopenCause::NotSolved, "又来了".into(), &desk(), &rules),
+            Err(DomainError::ClosedWithOriginal)
+        );
+        assert_eq!(repeat, before, "refused, unchanged");
+        // A referral the review closed, before any unit held the ticket.
+        let mut referred = received(Channel::Hotline12345);
+        referred.refer(&referral(), &desk(), &rules).unwrap();
+        let close = decision(CarryOut::Close {
+            result: "不予受理".into(),
+        });
+        referred.carry_out(&close, &desk(), &rules).unwrap();
+        assert_eq!(referred.state, TicketState::Closed);
+        assert_eq!(
+            referred.reopen(ReopenCause::NotSolved, "不服".into(), &desk(), &rules),
+            Err(DomainError::NeverDispatched)
+        );
+        assert_eq!(referred.state, TicketState::Closed);
+        // A ticket a unit held is reopened to it.
+        let mut handled = dispatched();
+        handled_to_resolved(&mut handled);
+        assert_eq!(
+            handled
+                .reopen(ReopenCause::NotSolved, "未解决".into(), &desk(), &rules)
+                .unwrap()
+                .to,
+            TicketState::Reopened
+        );
     }
 
     #[test]

@@ -1,0 +1,314 @@
+//! The steady load, as integrators send it: 12345 orders taken in with
+//! CreateTicket under idempotency keys, and villagers' reports submitted at
+//! a workstation and carried through their tickets (the micro-grid leader
+//! signs for and resolves each, the desk verifies it) so that each earns
+//! its award. Every call that fails with UNAVAILABLE or another retryable
+//! code is sent again with the same key until it succeeds or the caller's
+//! patience runs out; any other code is recorded as a bad answer.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use proto::dispatch::v1 as dispatch;
+use proto::points::v1 as points;
+use tokio::sync::Mutex;
+use tonic::{Code, Status};
+
+use crate::town::{Dispatch, Points, Town};
+
+/// How long one attempt may take before the caller gives up on it and
+/// sends it again (a server killed mid-call never answers).
+const ATTEMPT: Duration = Duration::from_secs(10);
+/// How long a caller keeps trying one operation.
+const PATIENCE: Duration = Duration::from_secs(120);
+/// Where the load's tickets and reports lie: micro-grid V1-A1-M01.
+const LAT: f64 = 30.02;
+const LNG: f64 = 121.02;
+
+/// Returns whether a caller should send `code` again with the same key.
+pub fn retryable(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unavailable | Code::DeadlineExceeded | Code::Aborted | Code::ResourceExhausted
+    )
+}
+
+/// Returns whether the call's connection broke before an answer came (the
+/// server was killed mid-call): tonic reports it as UNKNOWN "transport
+/// error", or CANCELLED "operation was canceled" for a call still waiting
+/// for the connection, with the transport's error as its source, where
+/// gRPC's HTTP/2 mapping says UNAVAILABLE (hyperium/tonic#628). A status a
+/// server sent has no source. The caller sends such a call again, as
+/// UNAVAILABLE.
+pub fn cut(status: &Status) -> bool {
+    matches!(status.code(), Code::Unknown | Code::Cancelled)
+        && std::error::Error::source(status)
+            .is_some_and(|source| source.downcast_ref::<tonic::transport::Error>().is_some())
+}
+
+/// What the callers of one phase saw.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// 12345 orders taken in: their external references.
+    pub tickets: Vec<String>,
+    /// Reports taken in: id and the tag in their text.
+    pub reports: Vec<(String, String)>,
+    /// Reports whose tickets the desk verified.
+    pub verified: Vec<String>,
+    /// Answers other than success or a retryable code: RPC, code, message.
+    pub bad: Vec<(&'static str, Code, String)>,
+    /// Operations whose caller ran out of patience.
+    pub gave_up: Vec<&'static str>,
+    /// Attempts sent again.
+    pub retries: usize,
+    /// Of those, calls whose connection broke mid-call (see [`cut`]).
+    pub cut: usize,
+}
+
+/// The load of one phase: its operations, handed out one by one.
+pub struct Load {
+    pub phase: String,
+    pub operations: usize,
+    next: AtomicUsize,
+    pub seen: Mutex<Seen>,
+    desk: Dispatch,
+    leader: Dispatch,
+    workstation: Points,
+    residents: Vec<String>,
+}
+
+/// Registers the residents the reports are made for.
+pub async fn residents(town: &Town, n: usize) -> Vec<String> {
+    let mut ws = town.workstation();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let resident = ws
+            .register_resident(points::RegisterResidentRequest {
+                idempotency_key: format!("resident-{i}"),
+                at_workstation: true,
+                name: "测试村民".into(),
+                phone: format!("137{i:08}"),
+                village_code: "V1".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("the resident is registered")
+            .into_inner()
+            .resident
+            .expect("a resident");
+        ids.push(resident.id);
+    }
+    ids
+}
+
+impl Load {
+    pub fn new(town: &Town, phase: &str, operations: usize, residents: Vec<String>) -> Arc<Self> {
+        Arc::new(Self {
+            phase: phase.to_owned(),
+            operations,
+            next: AtomicUsize::new(0),
+            seen: Mutex::new(Seen::default()),
+            desk: town.desk(),
+            leader: town.leader(),
+            workstation: town.workstation(),
+            residents,
+        })
+    }
+
+    /// Runs `workers` callers until every operation was sent; one in five
+    /// is a report carried to its award, the rest 12345 orders.
+    pub async fn run(self: &Arc<Self>, workers: usize) {
+        let tasks: Vec<_> = (0..workers)
+            .map(|_| {
+                let load = Arc::clone(self);
+                tokio::spawn(async move {
+                    loop {
+                        let i = load.next.fetch_add(1, Ordering::SeqCst);
+                        if i >= load.operations {
+                            return;
+                        }
+                        if i % 5 == 4 {
+                            load.report(i).await;
+                        } else {
+                            load.ticket(i).await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("a load worker does not panic");
+        }
+    }
+
+    /// Sends one call until it succeeds, gives up or is refused.
+    async fn call<T, F, Fut>(&self, rpc: &'static str, mut attempt: F) -> Option<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, Status>>,
+    {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match tokio::time::timeout(ATTEMPT, attempt()).await {
+                Ok(Ok(answer)) => return Some(answer.into_inner()),
+                Ok(Err(status)) if retryable(status.code()) => {}
+                Ok(Err(status)) if cut(&status) => self.seen.lock().await.cut += 1,
+                Ok(Err(status)) => {
+                    let source = std::error::Error::source(&status)
+                        .map(|s| format!(" (source: {s:?})"))
+                        .unwrap_or_default();
+                    let message = format!("{}{source}", status.message());
+                    self.seen
+                        .lock()
+                        .await
+                        .bad
+                        .push((rpc, status.code(), message));
+                    return None;
+                }
+                // The caller's own deadline: the same as DEADLINE_EXCEEDED.
+                Err(_) => {}
+            }
+            if tokio::time::Instant::now() > deadline {
+                self.seen.lock().await.gave_up.push(rpc);
+                return None;
+            }
+            self.seen.lock().await.retries += 1;
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Takes one 12345 order in.
+    async fn ticket(&self, i: usize) {
+        let reference = format!("12345-{}-{i:06}", self.phase);
+        let request = dispatch::CreateTicketRequest {
+            idempotency_key: format!("create-{reference}"),
+            channel: dispatch::Channel::Hotline12345.into(),
+            external_ref: reference.clone(),
+            category_code: "SANITATION".into(),
+            title: "垃圾堆放".into(),
+            description: format!("路口垃圾三天无人清运 [{reference}]"),
+            location: Some(dispatch::LatLng { lat: LAT, lng: LNG }),
+            reporter_phone: format!("139{:08}", i % 100_000_000),
+            ..Default::default()
+        };
+        let desk = self.desk.clone();
+        let taken = self
+            .call("CreateTicket", || {
+                let (mut desk, request) = (desk.clone(), request.clone());
+                async move { desk.create_ticket(request).await }
+            })
+            .await;
+        if taken.is_some() {
+            self.seen.lock().await.tickets.push(reference);
+        }
+    }
+
+    /// Submits one report and carries its ticket to verification.
+    async fn report(&self, i: usize) {
+        let tag = format!("{}-{i:06}", self.phase);
+        let resident = self.residents[i % self.residents.len()].clone();
+        let request = points::SubmitReportRequest {
+            idempotency_key: format!("report-{tag}"),
+            resident_id: resident,
+            category_code: "SANITATION".into(),
+            severity: 1,
+            text: format!("河边垃圾无人清运 [{tag}]"),
+            photos: vec![points::Photo {
+                sha256: "ab".repeat(32),
+                content_type: "image/jpeg".into(),
+                size_bytes: 1_500_000,
+            }],
+            location: Some(points::LatLng { lat: LAT, lng: LNG }),
+        };
+        let ws = self.workstation.clone();
+        let Some(submitted) = self
+            .call("SubmitReport", || {
+                let (mut ws, request) = (ws.clone(), request.clone());
+                async move { ws.submit_report(request).await }
+            })
+            .await
+            .and_then(|a| a.report)
+        else {
+            return;
+        };
+        self.seen
+            .lock()
+            .await
+            .reports
+            .push((submitted.id.clone(), tag.clone()));
+        let Some(ticket) = self.dispatched_ticket_of(&submitted.id).await else {
+            return;
+        };
+        for (key, client, action) in [
+            ("accept", &self.leader, dispatch::Action::Accept),
+            ("resolve", &self.leader, dispatch::Action::Resolve),
+            ("verify", &self.desk, dispatch::Action::Verify),
+        ] {
+            let request = dispatch::TransitionRequest {
+                idempotency_key: format!("{key}-{tag}"),
+                ticket_id: ticket.clone(),
+                action: action.into(),
+                result: "垃圾已清运".into(),
+                verified_true: true,
+                ..Default::default()
+            };
+            let moved = self
+                .call("Transition", || {
+                    let (mut client, request) = (client.clone(), request.clone());
+                    async move { client.transition(request).await }
+                })
+                .await;
+            if moved.is_none() {
+                return;
+            }
+        }
+        self.seen.lock().await.verified.push(submitted.id);
+    }
+
+    /// Waits until the report's ticket is taken in by dispatch and put in
+    /// the micro-grid's hands, as the leader does before signing for it.
+    async fn dispatched_ticket_of(&self, report: &str) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let ws = self.workstation.clone();
+            let request = points::GetReportRequest {
+                id: report.to_owned(),
+            };
+            let ticket_id = self
+                .call("GetReport", || {
+                    let (mut ws, request) = (ws.clone(), request.clone());
+                    async move { ws.get_report(request).await }
+                })
+                .await?
+                .report
+                .map(|r| r.ticket_id)
+                .unwrap_or_default();
+            if !ticket_id.is_empty() {
+                let request = dispatch::GetTicketRequest {
+                    id: ticket_id.clone(),
+                    ..Default::default()
+                };
+                let desk = self.desk.clone();
+                let ticket = self
+                    .call("GetTicket", || {
+                        let (mut desk, request) = (desk.clone(), request.clone());
+                        async move { desk.get_ticket(request).await }
+                    })
+                    .await?
+                    .ticket?;
+                if ticket.state() == dispatch::TicketState::Dispatched {
+                    return Some(ticket_id);
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                self.seen.lock().await.gave_up.push("report's ticket");
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
