@@ -496,6 +496,38 @@ mod tests {
     }
 
     #[test]
+    fn the_evidence_and_disclosure_commands_parse() {
+        use crate::cli::{Command, parse};
+        let offline = parse("weigrid video verify --database-url postgres://a@h/weigrid_video --store /srv/evidence").unwrap();
+        let Command::Video(command) = offline.command else {
+            panic!("a video command")
+        };
+        assert!(
+            command.is_offline(),
+            "verify over a database and a store needs no service"
+        );
+        let online =
+            parse("weigrid video verify --clip 0190a000-0000-7000-8000-000000000000").unwrap();
+        let Command::Video(command) = online.command else {
+            panic!("a video command")
+        };
+        assert!(!command.is_offline());
+        assert!(
+            parse("weigrid video verify --database-url postgres://a@h/v").is_err(),
+            "the store is needed too"
+        );
+        assert!(parse("weigrid video apply --name 王小明 --id-number 310116199001011234 --phone 13812345678 --camera 31011611001310000001 --from 2026-03-02T08:00:00+08:00 --to 2026-03-02T08:30:00+08:00 --purpose vehicle-scrape").is_ok());
+        assert!(parse("weigrid video review SQ-2026-000001 --approve copy").is_ok());
+        assert!(parse("weigrid video review SQ-2026-000001 --approve copy --refuse no").is_err());
+        assert!(
+            parse("weigrid video evidence record --camera 31011611001310000001 --from a --to b")
+                .is_err(),
+            "a clip has files"
+        );
+        assert!(parse("weigrid video access-log --application SQ-2026-000001").is_ok());
+    }
+
+    #[test]
     fn the_online_share_is_a_percentage_to_one_decimal() {
         assert!((share(1, 3) - 33.3).abs() < 1e-9);
         assert!((share(0, 0)).abs() < 1e-9);
