@@ -153,7 +153,8 @@ pub enum Command {
     /// Villagers' points: residents, reports, balances, the catalogue.
     #[command(subcommand)]
     Points(PointsCommand),
-    /// Video ingest: the cameras, their owners, grids and health.
+    /// Video ingest: the cameras, their owners, grids and health,
+    /// incidents, evidence and its verification, disclosure on application.
     #[command(subcommand)]
     Video(VideoCommand),
     /// Case exchange with the neighbouring towns: peers, joint cases, the
@@ -380,6 +381,9 @@ impl Cli {
             Command::Points(command) => {
                 let mut client = connect::points(&self.points, &identity).await?;
                 command.execute(&mut client, output).await
+            }
+            Command::Video(command) if command.is_offline() => {
+                command.execute_offline(output).await
             }
             Command::Video(command) => {
                 let mut client = connect::video(&self.video, &identity).await?;

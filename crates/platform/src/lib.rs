@@ -13,6 +13,7 @@ pub mod auth;
 pub mod authz;
 #[cfg(any(test, feature = "testkit"))]
 pub mod bench;
+pub mod chained;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -25,6 +26,7 @@ pub mod inbox;
 pub mod mask;
 pub mod metrics;
 pub mod nearby;
+pub mod objects;
 pub mod outbox;
 pub mod process;
 pub mod service;

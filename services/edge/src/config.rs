@@ -11,6 +11,7 @@ use std::time::Duration;
 use platform::config::{
     AuthConfig, AuthMode, ClientConfig, MetricsConfig, TelemetryConfig, Validate, Violations,
 };
+use platform::objects::StoreConfig;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
@@ -124,22 +125,12 @@ impl std::fmt::Debug for WeChatConfig {
     }
 }
 
-/// Where photos go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StoreKind {
-    Local,
-    S3,
-}
-
 /// Photo storage and its limits.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PhotosConfig {
-    pub store: StoreKind,
-    pub local_dir: PathBuf,
-    pub s3_bucket: String,
-    pub s3_endpoint: String,
-    pub s3_region: String,
+    /// Where photos go (the platform's store settings).
+    #[serde(flatten)]
+    pub storage: StoreConfig,
     pub max_bytes: u64,
     pub max_count: usize,
 }
@@ -287,25 +278,7 @@ impl Validate for EdgeConfig {
             "photos.max_count",
             &format!("must be between 1 and {POINTS_MAX_PHOTOS} (what points accepts)"),
         );
-        match self.photos.store {
-            StoreKind::Local => v.check(
-                !self.photos.local_dir.as_os_str().is_empty(),
-                "photos.local_dir",
-                "must not be empty when photos.store is local",
-            ),
-            StoreKind::S3 => {
-                v.check(
-                    !self.photos.s3_bucket.is_empty(),
-                    "photos.s3_bucket",
-                    "is required when photos.store is s3",
-                );
-                v.check(
-                    cfg!(feature = "s3"),
-                    "photos.store",
-                    "is s3, but this binary was built without the `s3` feature",
-                );
-            }
-        }
+        self.photos.storage.validate("photos", v);
         for (key, value) in [
             (
                 "limits.per_resident_per_minute",

@@ -13,7 +13,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _};
 use sha2::{Digest as _, Sha256};
 
-use crate::config::{PhotosConfig, StoreKind};
+use crate::config::PhotosConfig;
 use crate::error::ApiError;
 
 /// A stored photo, as a report refers to it.
@@ -64,16 +64,11 @@ impl Photos {
     /// # Errors
     /// The directory cannot be made, or the S3 settings are unusable.
     pub fn from_config(config: &PhotosConfig) -> anyhow::Result<Self> {
-        let store: Arc<dyn ObjectStore> = match config.store {
-            StoreKind::Local => {
-                std::fs::create_dir_all(&config.local_dir)?;
-                Arc::new(object_store::local::LocalFileSystem::new_with_prefix(
-                    &config.local_dir,
-                )?)
-            }
-            StoreKind::S3 => s3(config)?,
-        };
-        Ok(Self::new(store, config.max_bytes, config.max_count))
+        Ok(Self::new(
+            config.storage.open()?,
+            config.max_bytes,
+            config.max_count,
+        ))
     }
 
     /// Returns photos in `store` with these limits.
@@ -177,22 +172,6 @@ impl Photos {
             .await?;
         Ok(listed.len())
     }
-}
-
-#[cfg(feature = "s3")]
-fn s3(config: &PhotosConfig) -> anyhow::Result<Arc<dyn ObjectStore>> {
-    let mut builder = object_store::aws::AmazonS3Builder::from_env()
-        .with_bucket_name(&config.s3_bucket)
-        .with_region(&config.s3_region);
-    if !config.s3_endpoint.is_empty() {
-        builder = builder.with_endpoint(&config.s3_endpoint);
-    }
-    Ok(Arc::new(builder.build()?))
-}
-
-#[cfg(not(feature = "s3"))]
-fn s3(_config: &PhotosConfig) -> anyhow::Result<Arc<dyn ObjectStore>> {
-    anyhow::bail!("photos.store is s3, but this binary was built without the `s3` feature")
 }
 
 #[cfg(test)]

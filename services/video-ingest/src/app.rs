@@ -1,5 +1,6 @@
 //! Wiring: video-ingest on the platform's base, with the registry client,
-//! the SIP gateway and the health timers.
+//! the evidence store, the SIP gateway, the health timers and the
+//! retention purge.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -20,9 +21,11 @@ use sqlx::migrate::Migrator;
 use crate::api::VideoApi;
 use crate::application::Context;
 use crate::application::analytics::Analytics;
+use crate::application::evidence::EvidenceRules;
 use crate::config::{DEFAULTS, VideoConfig};
 use crate::gateway::Gateway;
 use crate::registry::Registry;
+use crate::store::EvidenceStore;
 use crate::{MIGRATOR, consumers, events, workers};
 
 /// A video-ingest instance, bound and ready to run.
@@ -31,6 +34,7 @@ pub struct App {
     ctx: Context,
     gateway: Gateway,
     health_interval: Duration,
+    purge_interval: Duration,
 }
 
 impl App {
@@ -82,6 +86,8 @@ impl Service for App {
             offset: config.town.offset(),
             bus: base.bus().clone(),
             analytics: analytics(&config),
+            store: EvidenceStore::new(config.evidence.storage.open()?),
+            evidence: evidence_rules(&config),
         };
         let gateway = Gateway::bind(ctx.clone(), &config.sip).await?;
         Ok(Self {
@@ -89,6 +95,7 @@ impl Service for App {
             ctx,
             gateway,
             health_interval: config.health.check_interval,
+            purge_interval: config.evidence.purge_interval,
         })
     }
 
@@ -106,6 +113,9 @@ impl Service for App {
         let (ctx, every) = (self.ctx.clone(), self.health_interval);
         self.base
             .spawn(|cancel| workers::run_health(ctx, every, cancel));
+        let (ctx, every) = (self.ctx.clone(), self.purge_interval);
+        self.base
+            .spawn(|cancel| workers::run_retention(ctx, every, cancel));
         self.base.consume(
             ConsumerSpec {
                 name: consumers::ANALYTIC_CONSUMER.into(),
@@ -132,6 +142,17 @@ pub(crate) fn analytics(config: &VideoConfig) -> Analytics {
         in_flight: Arc::new(tokio::sync::Semaphore::new(config.analytics.max_in_flight)),
         max_batch: config.analytics.max_batch,
         window,
+    }
+}
+
+/// Returns the limits of evidence and disclosure.
+pub(crate) fn evidence_rules(config: &VideoConfig) -> EvidenceRules {
+    let delta = |d: Duration| chrono::TimeDelta::from_std(d).unwrap_or(chrono::TimeDelta::MAX);
+    EvidenceRules {
+        retention: delta(config.evidence.retention),
+        max_window: delta(config.evidence.max_window),
+        max_file_bytes: config.evidence.max_file_bytes,
+        valid_for: delta(config.disclosure.valid_for),
     }
 }
 

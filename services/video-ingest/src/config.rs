@@ -23,6 +23,35 @@ pub struct VideoConfig {
     pub health: Health,
     pub town: Town,
     pub analytics: Analytics,
+    pub evidence: Evidence,
+    pub disclosure: Disclosure,
+}
+
+/// Evidence clips: where their files go and how long they are kept.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Evidence {
+    /// The object store (the platform's settings, as the edge's photos).
+    #[serde(flatten)]
+    pub storage: platform::objects::StoreConfig,
+    /// How long a clip is kept unless held.
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+    /// How often clips past their retention are looked for.
+    #[serde(with = "humantime_serde")]
+    pub purge_interval: Duration,
+    /// The longest window one clip or one application covers.
+    #[serde(with = "humantime_serde")]
+    pub max_window: Duration,
+    /// The largest clip file taken (each arrives in one request).
+    pub max_file_bytes: usize,
+}
+
+/// Disclosure on application.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Disclosure {
+    /// How long an approval (a viewing, or the copy issued) may be used.
+    #[serde(with = "humantime_serde")]
+    pub valid_for: Duration,
 }
 
 /// Analytic events and their incidents.
@@ -205,6 +234,34 @@ impl Validate for VideoConfig {
                 && self.analytics.incident_window <= Duration::from_secs(24 * 3600),
             "analytics.incident_window",
             "must be between 1s and 24h",
+        );
+        self.evidence.storage.validate("evidence", v);
+        v.check(
+            self.evidence.retention >= Duration::from_secs(24 * 3600),
+            "evidence.retention",
+            "must be at least 1 day",
+        );
+        v.check(
+            self.evidence.purge_interval >= Duration::from_millis(10),
+            "evidence.purge_interval",
+            "must be at least 10ms",
+        );
+        v.check(
+            self.evidence.max_window >= Duration::from_secs(60)
+                && self.evidence.max_window <= Duration::from_secs(7 * 24 * 3600),
+            "evidence.max_window",
+            "must be between 1m and 7 days",
+        );
+        v.check(
+            (1..=self.service.grpc.max_message_bytes).contains(&self.evidence.max_file_bytes),
+            "evidence.max_file_bytes",
+            "must be between 1 and grpc.max_message_bytes (a file arrives in one request)",
+        );
+        v.check(
+            self.disclosure.valid_for >= Duration::from_secs(60)
+                && self.disclosure.valid_for <= Duration::from_secs(90 * 24 * 3600),
+            "disclosure.valid_for",
+            "must be between 1m and 90 days",
         );
         v.check(
             self.health.check_interval >= Duration::from_millis(10),

@@ -8,6 +8,9 @@ use crate::domain::camera::{
     CameraKind, CameraView, Device, DeviceStatus, LatLng, Owner, OwnerKind,
 };
 use crate::domain::catalog::{CatalogSync, SyncState};
+use crate::domain::custody::CustodyEntry;
+use crate::domain::disclosure::{Application, Decision, Purpose, State};
+use crate::domain::evidence::{Clip, ClipFile};
 use crate::domain::incident::{
     AnalyticEvent, BoundingBox, EventDraft, Incident, IncidentKind, Phase, Sighting,
 };
@@ -322,6 +325,159 @@ pub fn incident(i: &Incident, history: &[Sighting], tickets: &[AskedTicket]) -> 
                 priority: t.priority.as_str().to_owned(),
                 ticket_ref: t.ticket_ref.clone(),
                 requested_at: Some(timestamp(t.requested_at)),
+            })
+            .collect(),
+    }
+}
+
+/// A clip's file.
+pub fn clip_file(f: &ClipFile) -> pb::ClipFile {
+    pb::ClipFile {
+        name: f.name.clone(),
+        object_key: f.key.clone(),
+        size_bytes: f.size_bytes,
+        sha256: hex::encode(f.sha256),
+    }
+}
+
+/// A clip and its manifest.
+pub fn clip(c: &Clip) -> pb::Clip {
+    pb::Clip {
+        clip_id: c.id.to_string(),
+        channel_id: c.channel_id.to_string(),
+        device_id: c.device_id.to_string(),
+        identifies: c.camera_kind.identifies(),
+        starts_at: Some(timestamp(c.starts_at)),
+        ends_at: Some(timestamp(c.ends_at)),
+        incident_id: c.incident_id.map(|i| i.to_string()).unwrap_or_default(),
+        source_clip_id: c.source.map(|s| s.to_string()).unwrap_or_default(),
+        files: c.files.iter().map(clip_file).collect(),
+        manifest_sha256: hex::encode(c.manifest_hash()),
+        retain_until: Some(timestamp(c.retain_until)),
+        hold: c.hold.as_ref().map(|h| pb::Hold {
+            reason: h.reason.clone(),
+            held_by: h.by.clone(),
+            held_at: Some(timestamp(h.at)),
+        }),
+        purged_at: c.purged_at.map(timestamp),
+        recorded_by: c.recorded_by.clone(),
+        recorded_at: Some(timestamp(c.recorded_at)),
+    }
+}
+
+/// An entry of the custody and access log.
+pub fn custody_entry(e: &CustodyEntry) -> pb::CustodyEntry {
+    let r = &e.record;
+    pb::CustodyEntry {
+        seq: e.seq,
+        action: r.action.as_str().to_owned(),
+        clip_id: r.clip_id.map(|c| c.to_string()).unwrap_or_default(),
+        application_id: r.application_id.map(|a| a.to_string()).unwrap_or_default(),
+        actor: r.actor.clone(),
+        actor_role: r.actor_role.clone(),
+        detail: r.detail.clone(),
+        recorded_at: Some(timestamp(r.recorded_at)),
+        prev_hash: hex::encode(e.prev_hash),
+        entry_hash: hex::encode(e.entry_hash),
+    }
+}
+
+pub fn purpose(p: Purpose) -> pb::Purpose {
+    match p {
+        Purpose::LostItem => pb::Purpose::LostItem,
+        Purpose::VehicleScrape => pb::Purpose::VehicleScrape,
+        Purpose::IllegalDumping => pb::Purpose::IllegalDumping,
+        Purpose::StrawBurning => pb::Purpose::StrawBurning,
+        Purpose::Other => pb::Purpose::Other,
+    }
+}
+
+pub fn purpose_from(p: i32) -> Option<Purpose> {
+    match pb::Purpose::try_from(p).ok()? {
+        pb::Purpose::Unspecified => None,
+        pb::Purpose::LostItem => Some(Purpose::LostItem),
+        pb::Purpose::VehicleScrape => Some(Purpose::VehicleScrape),
+        pb::Purpose::IllegalDumping => Some(Purpose::IllegalDumping),
+        pb::Purpose::StrawBurning => Some(Purpose::StrawBurning),
+        pb::Purpose::Other => Some(Purpose::Other),
+    }
+}
+
+pub fn application_state(s: State) -> pb::ApplicationState {
+    match s {
+        State::Submitted => pb::ApplicationState::Submitted,
+        State::Approved => pb::ApplicationState::Approved,
+        State::Refused => pb::ApplicationState::Refused,
+    }
+}
+
+pub fn application_state_from(s: i32) -> Option<State> {
+    match pb::ApplicationState::try_from(s).ok()? {
+        pb::ApplicationState::Unspecified => None,
+        pb::ApplicationState::Submitted => Some(State::Submitted),
+        pb::ApplicationState::Approved => Some(State::Approved),
+        pb::ApplicationState::Refused => Some(State::Refused),
+    }
+}
+
+pub fn decision(d: Decision) -> pb::Decision {
+    match d {
+        Decision::Viewing => pb::Decision::Viewing,
+        Decision::Copy => pb::Decision::Copy,
+    }
+}
+
+pub fn decision_from(d: i32) -> Option<Decision> {
+    match pb::Decision::try_from(d).ok()? {
+        pb::Decision::Unspecified => None,
+        pb::Decision::Viewing => Some(Decision::Viewing),
+        pb::Decision::Copy => Some(Decision::Copy),
+    }
+}
+
+/// An application; the applicant masked unless `reveal` (the review).
+pub fn application(a: &Application, reveal: bool) -> pb::Application {
+    let applicant = if reveal {
+        pb::Applicant {
+            name: a.applicant.name.clone(),
+            id_number: a.applicant.id_number.clone(),
+            phone: a.applicant.phone.clone(),
+        }
+    } else {
+        pb::Applicant {
+            name: platform::mask::name(&a.applicant.name),
+            id_number: platform::mask::id_number(&a.applicant.id_number),
+            phone: platform::mask::phone(&a.applicant.phone),
+        }
+    };
+    pb::Application {
+        application_id: a.id.to_string(),
+        number: a.number.clone(),
+        applicant: Some(applicant),
+        channel_ids: a.channels.iter().map(ToString::to_string).collect(),
+        starts_at: Some(timestamp(a.starts_at)),
+        ends_at: Some(timestamp(a.ends_at)),
+        purpose: purpose(a.purpose).into(),
+        purpose_detail: a.purpose_detail.clone(),
+        dispute_ticket: a.dispute_ticket.clone().unwrap_or_default(),
+        state: application_state(a.state).into(),
+        decision: a
+            .decision
+            .map_or(pb::Decision::Unspecified, decision)
+            .into(),
+        refusal_reason: a.refusal_reason.clone().unwrap_or_default(),
+        reviewed_by: a.reviewed_by.clone().unwrap_or_default(),
+        reviewed_at: a.reviewed_at.map(timestamp),
+        valid_until: a.valid_until.map(timestamp),
+        submitted_at: Some(timestamp(a.submitted_at)),
+        copies: a
+            .copies
+            .iter()
+            .map(|c| pb::IssuedCopy {
+                copy_clip_id: c.copy_clip.to_string(),
+                source_clip_id: c.source_clip.to_string(),
+                issued_at: Some(timestamp(c.issued_at)),
+                expires_at: Some(timestamp(c.expires_at)),
             })
             .collect(),
     }

@@ -47,6 +47,7 @@ pub mod events;
 pub mod gateway;
 pub mod registry;
 pub mod repository;
+pub mod store;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testing;
 pub mod workers;

@@ -73,9 +73,19 @@ pub fn test_config(
         ("CLIENTS__REGISTRY__MAX_ATTEMPTS", "1".to_owned()),
         ("SIP__LISTEN", format!("127.0.0.1:{sip_port}")),
         ("HEALTH__CHECK_INTERVAL", "50ms".to_owned()),
+        (
+            "EVIDENCE__LOCAL_DIR",
+            evidence_dir(prefix).display().to_string(),
+        ),
     ];
     settings.extend_from_slice(overrides);
     platform::testing::service_config("video", DEFAULTS, prefix, &settings)
+}
+
+/// Returns the evidence store directory of the test with NATS prefix
+/// `prefix` (removed by [`TestVideo::cleanup`]).
+pub fn evidence_dir(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("weigrid-evidence-{prefix}"))
 }
 
 /// Returns a client of the service at `addr` acting as `role`.
@@ -288,9 +298,11 @@ impl TestVideo {
             .collect()
     }
 
-    /// Stops both services and drops the registry's database.
+    /// Stops both services, drops the registry's database and removes the
+    /// evidence store's directory.
     pub async fn cleanup(mut self) {
         let _ = self.served.stop().await;
+        let _ = std::fs::remove_dir_all(&self.config.evidence.storage.local_dir);
         if let Some(registry) = self.registry.take() {
             registry.cleanup().await;
         }
@@ -579,6 +591,14 @@ impl TestVideo {
             offset: self.config.town.offset(),
             bus: connected_bus(&self.config.service.nats).await,
             analytics,
+            store: crate::store::EvidenceStore::new(
+                self.config
+                    .evidence
+                    .storage
+                    .open()
+                    .expect("the test's evidence store"),
+            ),
+            evidence: crate::app::evidence_rules(&self.config),
         }
     }
 }
@@ -595,4 +615,91 @@ async fn connected_bus(config: &platform::config::NatsConfig) -> platform::event
     })
     .await;
     bus
+}
+
+impl TestVideo {
+    /// Returns the directory of the evidence store.
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.config.evidence.storage.local_dir.clone()
+    }
+
+    /// Records a clip of `channel` over `[starts, ends)` with `files` (name
+    /// and bytes) as `role`.
+    pub async fn try_record_clip(
+        &self,
+        role: Role,
+        channel: &str,
+        starts: chrono::DateTime<chrono::Utc>,
+        ends: chrono::DateTime<chrono::Utc>,
+        files: &[(&str, &[u8])],
+    ) -> Result<pb::Clip, Status> {
+        Ok(self
+            .client(role)
+            .record_clip(pb::RecordClipRequest {
+                idempotency_key: uuid::Uuid::now_v7().to_string(),
+                channel_id: channel.into(),
+                starts_at: Some(platform::time::timestamp(starts)),
+                ends_at: Some(platform::time::timestamp(ends)),
+                incident_id: String::new(),
+                files: files
+                    .iter()
+                    .map(|(name, content)| pb::ClipFileUpload {
+                        name: (*name).into(),
+                        content: content.to_vec(),
+                        ..Default::default()
+                    })
+                    .collect(),
+            })
+            .await?
+            .into_inner()
+            .clip
+            .expect("a clip"))
+    }
+
+    /// Records a clip as the town centre.
+    pub async fn record_clip(
+        &self,
+        channel: &str,
+        starts: chrono::DateTime<chrono::Utc>,
+        ends: chrono::DateTime<chrono::Utc>,
+        files: &[(&str, &[u8])],
+    ) -> pb::Clip {
+        self.try_record_clip(Role::TownOperator, channel, starts, ends, files)
+            .await
+            .expect("the clip is recorded")
+    }
+
+    /// Returns the whole custody and access log as the town centre sees it.
+    pub async fn custody_log(&self) -> Vec<pb::CustodyEntry> {
+        self.town()
+            .list_custody_log(pb::ListCustodyLogRequest {
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .expect("the log is listed")
+            .into_inner()
+            .entries
+    }
+
+    /// Runs one round of the retention purge now, in process.
+    pub async fn purge_round(&self) -> usize {
+        let ctx = self.context(crate::app::analytics(&self.config)).await;
+        crate::application::evidence::purge_round(&ctx)
+            .await
+            .expect("the purge round runs")
+    }
+
+    /// Verifies the evidence offline, as `weigrid video verify` does: over
+    /// the database and the store directory, with no service involved.
+    pub async fn verify_offline(&self, clip: Option<&str>) -> crate::application::audit::Report {
+        let store = crate::store::EvidenceStore::new(
+            platform::objects::local(&self.evidence_dir()).expect("the store directory"),
+        );
+        let mut conn = self.pool.acquire().await.expect("a connection");
+        let clip = clip.map(|c| crate::domain::ids::ClipId::parse(c).expect("a clip id"));
+        crate::application::audit::verify(&mut conn, &store, clip)
+            .await
+            .expect("the verification runs")
+    }
 }

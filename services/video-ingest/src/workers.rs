@@ -1,6 +1,7 @@
 //! Timers: devices past their persisted deadline go offline, catalogue
-//! syncs whose packets stopped time out, expired nonces are deleted. One
-//! unit of work per item (see `application::health`).
+//! syncs whose packets stopped time out, expired nonces are deleted (one
+//! unit of work per item, see `application::health`); clips past their
+//! retention are purged (`application::evidence::purge_round`).
 
 use std::time::Duration;
 
@@ -46,4 +47,27 @@ pub async fn health_round(ctx: &Context, purge: bool) -> Result<(), platform::er
         }
     }
     Ok(())
+}
+
+/// Runs the retention purge every `every` until `cancel` fires, the first
+/// round one interval after start (replicas restarted together do not all
+/// purge at once): clips past their retention and not on hold lose their
+/// files (a round takes a batch; a round that purged runs the next at
+/// once).
+pub async fn run_retention(ctx: Context, every: Duration, cancel: CancellationToken) {
+    let mut pause = every;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+        pause = match crate::application::evidence::purge_round(&ctx).await {
+            Ok(purged) if purged > 0 => Duration::ZERO,
+            Ok(_) => every,
+            Err(err) => {
+                tracing::warn!(error = %err, "retention purge failed; retrying");
+                every
+            }
+        };
+    }
 }

@@ -28,4 +28,5 @@ pub mod stats;
 pub mod ticket;
 pub mod token;
 pub mod video;
+pub mod video_evidence;
 pub mod worklist;

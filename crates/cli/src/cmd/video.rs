@@ -1,11 +1,13 @@
-//! `weigrid video …`: the cameras video ingest knows, one camera, and the
-//! health of the devices (online and offline, by kind and owner).
+//! `weigrid video …`: the cameras video ingest knows, one camera, the
+//! health of the devices (online and offline, by kind and owner),
+//! incidents, and (in `video_evidence`) evidence and disclosure.
 
 use anyhow::Context as _;
 use clap::{Subcommand, ValueEnum};
 use proto::video::v1 as pb;
 use serde_json::{Value, json};
 
+use super::video_evidence::{self as evidence, ApplyArgs, EvidenceCommand, ReviewArgs, VerifyArgs};
 use crate::connect::{PAGE_SIZE, Video, all_pages};
 use crate::output::Output;
 use crate::render::{enum_name as name, time};
@@ -45,6 +47,47 @@ pub enum VideoCommand {
         /// One incident, with its events and tickets.
         #[arg(long)]
         id: Option<String>,
+    },
+    /// Evidence clips: record, list, hold, release.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Checks the custody log's chain and the clips (each manifest against
+    /// the log, each file against its SHA-256), naming the first broken
+    /// link; offline with --database-url and --store.
+    Verify(VerifyArgs),
+    /// Registers an application to see footage (依申请公开).
+    Apply(ApplyArgs),
+    /// Lists applications (applicants masked); with --id, one, and with
+    /// --for-review its applicant whole (logged).
+    Applications {
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long, requires = "id")]
+        for_review: bool,
+    },
+    /// Approves an application as a viewing or a copy, or refuses it.
+    Review(ReviewArgs),
+    /// Issues the redacted copy of an application approved as a copy.
+    Issue { application: String },
+    /// Records a supervised viewing, or hands over the issued copy
+    /// (written to --out).
+    View {
+        application: String,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The custody and access log, of a clip or an application.
+    AccessLog {
+        #[arg(long)]
+        clip: Option<String>,
+        #[arg(long)]
+        application: Option<String>,
+    },
+    /// Applications by purpose and outcome.
+    Stats {
+        /// Only those submitted since (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
     },
 }
 
@@ -216,6 +259,25 @@ fn counts_text(title: &str, counts: &[pb::CameraCount]) -> String {
 }
 
 impl VideoCommand {
+    /// Returns whether the command runs without the service (`verify`
+    /// over a database and a store directory).
+    pub fn is_offline(&self) -> bool {
+        matches!(self, VideoCommand::Verify(args) if args.database_url.is_some())
+    }
+
+    /// Runs an offline command and prints its answer.
+    ///
+    /// # Errors
+    /// The database or the store cannot be read.
+    pub async fn execute_offline(self, output: Output) -> anyhow::Result<()> {
+        let VideoCommand::Verify(args) = self else {
+            anyhow::bail!("this command needs video ingest");
+        };
+        let (value, text) = evidence::verify_offline(args).await?;
+        output.print(&value, || text);
+        Ok(())
+    }
+
     /// Runs the command and prints its answer.
     ///
     /// # Errors
@@ -229,7 +291,21 @@ impl VideoCommand {
 
 /// Runs a video command; returns its answer as JSON and as text.
 async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Value, String)> {
+    let key = uuid::Uuid::now_v7().to_string();
     Ok(match command {
+        VideoCommand::Evidence(command) => evidence::evidence(client, command, key).await?,
+        VideoCommand::Verify(args) => evidence::verify(client, args).await?,
+        VideoCommand::Apply(args) => evidence::apply(client, args, key).await?,
+        VideoCommand::Applications { id, for_review } => {
+            evidence::applications(client, id, for_review).await?
+        }
+        VideoCommand::Review(args) => evidence::review(client, args, key).await?,
+        VideoCommand::Issue { application } => evidence::issue(client, application, key).await?,
+        VideoCommand::View { application, out } => evidence::view(client, application, out).await?,
+        VideoCommand::AccessLog { clip, application } => {
+            evidence::access_log(client, clip, application).await?
+        }
+        VideoCommand::Stats { since } => evidence::stats(client, since).await?,
         VideoCommand::Cameras {
             kind,
             owner,
@@ -411,6 +487,44 @@ mod tests {
         assert_maps_by_name::<IncidentKind>("INCIDENT_KIND_", |k| {
             pb::IncidentKind::from(k).as_str_name()
         });
+        assert_maps_by_name::<evidence::Purpose>("PURPOSE_", |p| {
+            pb::Purpose::from(p).as_str_name()
+        });
+        assert_maps_by_name::<evidence::Decision>("DECISION_", |d| {
+            pb::Decision::from(d).as_str_name()
+        });
+    }
+
+    #[test]
+    fn the_evidence_and_disclosure_commands_parse() {
+        use crate::cli::{Command, parse};
+        let offline = parse("weigrid video verify --database-url postgres://a@h/weigrid_video --store /srv/evidence").unwrap();
+        let Command::Video(command) = offline.command else {
+            panic!("a video command")
+        };
+        assert!(
+            command.is_offline(),
+            "verify over a database and a store needs no service"
+        );
+        let online =
+            parse("weigrid video verify --clip 0190a000-0000-7000-8000-000000000000").unwrap();
+        let Command::Video(command) = online.command else {
+            panic!("a video command")
+        };
+        assert!(!command.is_offline());
+        assert!(
+            parse("weigrid video verify --database-url postgres://a@h/v").is_err(),
+            "the store is needed too"
+        );
+        assert!(parse("weigrid video apply --name 王小明 --id-number 310116199001011234 --phone 13812345678 --camera 31011611001310000001 --from 2026-03-02T08:00:00+08:00 --to 2026-03-02T08:30:00+08:00 --purpose vehicle-scrape").is_ok());
+        assert!(parse("weigrid video review SQ-2026-000001 --approve copy").is_ok());
+        assert!(parse("weigrid video review SQ-2026-000001 --approve copy --refuse no").is_err());
+        assert!(
+            parse("weigrid video evidence record --camera 31011611001310000001 --from a --to b")
+                .is_err(),
+            "a clip has files"
+        );
+        assert!(parse("weigrid video access-log --application SQ-2026-000001").is_ok());
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! The message log: every envelope sent and received, each entry chained
-//! to the one before by its hash, so that an entry edited, removed or
-//! inserted afterwards breaks the chain at that place. [`verify`] checks a
-//! log offline and names the first broken link.
+//! to the one before by its hash (the kernel's [`kernel::chain`]), so that
+//! an entry edited, removed or inserted afterwards breaks the chain at that
+//! place. [`verify`] checks a log offline and names the first broken link.
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
+use kernel::chain::{self, Chained};
+pub use kernel::chain::{GENESIS, Verdict};
 
 use super::envelope::{Hash, signed_hash};
 
-/// The previous hash of the first entry.
-pub const GENESIS: Hash = [0; 32];
+/// The tag of this log's entry hashes.
+const TAG: &str = "weigrid-exchange-log-v1";
 
 /// Which way an envelope went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,71 +79,51 @@ impl LogEntry {
 }
 
 /// Returns the hash of an entry: its sequence number, what it records, the
-/// envelope's hash and the previous entry's hash, length-prefixed.
+/// envelope's hash and the previous entry's hash.
 fn entry_hash(seq: u64, record: &LogRecord, envelope_hash: &Hash, prev_hash: &Hash) -> Hash {
-    let mut hasher = Sha256::new();
-    let mut part = |bytes: &[u8]| {
-        hasher.update((bytes.len() as u32).to_be_bytes());
-        hasher.update(bytes);
-    };
-    part(b"weigrid-exchange-log-v1");
-    part(&seq.to_be_bytes());
-    part(record.direction.as_str().as_bytes());
-    part(record.message_id.as_bytes());
-    part(record.peer.as_bytes());
-    part(record.message_type.as_bytes());
-    part(record.shared_case_id.as_bytes());
-    part(&record.recorded_at.timestamp_micros().to_be_bytes());
-    part(envelope_hash);
-    part(prev_hash);
-    hasher.finalize().into()
+    chain::entry_hash(
+        TAG,
+        seq,
+        &[
+            record.direction.as_str().as_bytes(),
+            record.message_id.as_bytes(),
+            record.peer.as_bytes(),
+            record.message_type.as_bytes(),
+            record.shared_case_id.as_bytes(),
+            &record.recorded_at.timestamp_micros().to_be_bytes(),
+            envelope_hash,
+        ],
+        prev_hash,
+    )
 }
 
-/// What [`verify`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub checked: u64,
-    /// The first broken entry's sequence number and what is wrong with it.
-    pub broken: Option<(u64, String)>,
+impl Chained for LogEntry {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn prev_hash(&self) -> &Hash {
+        &self.prev_hash
+    }
+
+    fn entry_hash(&self) -> &Hash {
+        &self.entry_hash
+    }
+
+    fn recomputed_hash(&self) -> Hash {
+        entry_hash(self.seq, &self.record, &self.envelope_hash, &self.prev_hash)
+    }
+
+    fn evidence_problem(&self) -> Option<String> {
+        (signed_hash(&self.record.canonical, &self.record.signature) != self.envelope_hash)
+            .then(|| "the envelope stored is not the one logged".to_owned())
+    }
 }
 
 /// Checks entries in order: consecutive sequence numbers from 1, each
-/// envelope's hash, each entry's hash, and each link to the entry before.
+/// link to the entry before, each envelope's hash and each entry's hash.
 pub fn verify<'a>(entries: impl IntoIterator<Item = &'a LogEntry>) -> Verdict {
-    let mut prev = GENESIS;
-    let mut checked = 0;
-    for entry in entries {
-        let broken = |problem: &str| Verdict {
-            checked,
-            broken: Some((entry.seq, problem.to_owned())),
-        };
-        if entry.seq != checked + 1 {
-            return broken(&format!(
-                "sequence number follows {checked}: an entry is missing or inserted"
-            ));
-        }
-        if entry.prev_hash != prev {
-            return broken("its link does not name the entry before it");
-        }
-        if signed_hash(&entry.record.canonical, &entry.record.signature) != entry.envelope_hash {
-            return broken("the envelope stored is not the one logged");
-        }
-        if entry_hash(
-            entry.seq,
-            &entry.record,
-            &entry.envelope_hash,
-            &entry.prev_hash,
-        ) != entry.entry_hash
-        {
-            return broken("the entry was changed after it was logged");
-        }
-        prev = entry.entry_hash;
-        checked += 1;
-    }
-    Verdict {
-        checked,
-        broken: None,
-    }
+    chain::verify(entries)
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
-//! The hash-chained message log. Appends take a transaction-scoped
-//! advisory lock, so entries chain in one line however many calls log at
-//! once.
+//! The hash-chained message log. Appends take the tail's advisory lock
+//! (`platform::chained`), so entries chain in one line however many calls
+//! log at once.
 
 use chrono::{DateTime, Utc};
 use platform::error::UnknownStoredValue;
 use sqlx::PgConnection;
 
 use super::{decode_all, hash};
-use crate::domain::log::{Direction, GENESIS, LogEntry, LogRecord};
+use crate::domain::log::{Direction, LogEntry, LogRecord};
 
 /// The advisory lock key of the log's tail ("LOG" in ASCII).
 const TAIL_LOCK: i64 = 0x4c4f47;
@@ -56,21 +56,7 @@ impl TryFrom<EntryRow> for LogEntry {
 /// Appends `record` after the last entry and returns the entry.
 #[tracing::instrument(skip_all, fields(message_id = %record.message_id))]
 pub async fn append(conn: &mut PgConnection, record: LogRecord) -> Result<LogEntry, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(TAIL_LOCK)
-        .execute(&mut *conn)
-        .await?;
-    let tail: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT seq, entry_hash FROM message_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (seq, prev) = match tail {
-        Some((seq, prev)) => (
-            u64::try_from(seq).unwrap_or(0) + 1,
-            hash("message_log", "entry_hash", &prev)?,
-        ),
-        None => (1, GENESIS),
-    };
+    let (seq, prev) = platform::chained::lock_tail(conn, TAIL_LOCK, "message_log").await?;
     let entry = LogEntry::chain(seq, record, prev);
     let r = &entry.record;
     sqlx::query(

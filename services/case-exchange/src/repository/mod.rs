@@ -57,13 +57,5 @@ fn unsigned(stored: i32) -> u32 {
     u32::try_from(stored.max(0)).unwrap_or(0)
 }
 
-/// Returns a 32-byte hash stored in `table`.`column`.
-fn hash(
-    table: &'static str,
-    column: &'static str,
-    bytes: &[u8],
-) -> Result<[u8; 32], UnknownStoredValue> {
-    bytes
-        .try_into()
-        .map_err(|_| UnknownStoredValue::new(table, column, hex::encode(bytes)))
-}
+// A 32-byte hash stored in `table`.`column`.
+use platform::chained::stored_hash as hash;

@@ -4,7 +4,9 @@
 //! the safety departments, the police station and services see what a
 //! device reported (its catalogue syncs and alarms). Reviewers and
 //! residents have no business with the registry: a resident sees footage
-//! only through a disclosure application.
+//! only through a disclosure application, registered and shown by the
+//! town's staff. A face or plate camera's footage is read by the police
+//! only (the use cases check it, and log the refusals).
 
 use platform::auth::Role;
 use platform::authz::{Rule, rule};
@@ -23,6 +25,45 @@ pub const POLICY: &[Rule] = &[
     rule("StreamAnalyticEvents", ANALYTIC_SENDERS),
     rule("ListIncidents", DEVICE_READERS),
     rule("GetIncident", DEVICE_READERS),
+    rule("RecordClip", CLIP_RECORDERS),
+    rule("GetClip", EVIDENCE_READERS),
+    rule("ListClips", EVIDENCE_READERS),
+    rule("HoldClip", HOLDERS),
+    rule("ReleaseClip", HOLDERS),
+    rule("ReadClipFile", EVIDENCE_READERS),
+    rule("ListCustodyLog", AUDITORS),
+    rule("VerifyEvidence", AUDITORS),
+    rule("SubmitApplication", APPLICATION_DESKS),
+    rule("GetApplication", APPLICATION_DESKS),
+    rule("ListApplications", APPLICATION_DESKS),
+    rule("ReviewApplication", HOLDERS),
+    rule("IssueCopy", HOLDERS),
+    rule("ViewFootage", HOLDERS),
+    rule("SummariseApplications", STATISTICS_READERS),
+];
+
+/// Who records clips: the town centre, the police station, and services
+/// (an NVR's export).
+const CLIP_RECORDERS: &[Role] = &[Role::TownOperator, Role::Police, Role::Service];
+/// Who sees clips' manifests and reads their files (a face or plate
+/// camera's files by the police only, checked by the use case).
+const EVIDENCE_READERS: &[Role] = &[Role::TownOperator, Role::Police, Role::Service];
+/// Who holds and releases clips, reviews applications, issues copies and
+/// supervises viewings: the town centre and the police station.
+const HOLDERS: &[Role] = &[Role::TownOperator, Role::Police];
+/// Who reads and verifies the custody and access log: the town centre, the
+/// police station, and services (an auditor's system).
+const AUDITORS: &[Role] = &[Role::TownOperator, Role::Police, Role::Service];
+/// Who registers applications and follows them: the town centre, the
+/// village workstations (where a villager applies) and the police station.
+const APPLICATION_DESKS: &[Role] = &[Role::TownOperator, Role::WorkstationStaff, Role::Police];
+/// Who reads the statistics (counts only, no one's identity).
+const STATISTICS_READERS: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::DepartmentOfficer,
+    Role::Police,
+    Role::Service,
 ];
 
 /// Who sends analytic events: edge boxes and NVR analytics, as services.

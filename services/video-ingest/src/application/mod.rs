@@ -10,11 +10,18 @@
 //! - [`analytics`]: StreamAnalyticEvents, straight to JetStream.
 //! - [`incidents`]: events and alarms grouped into incidents, and the
 //!   tickets the rules ask for.
+//! - [`evidence`]: clips, holds, reads, the retention purge and the
+//!   custody log; [`audit`]: their verification, online and offline.
+//! - [`disclosure`]: applications to see footage, their review, copies
+//!   and viewings.
 //! - [`access`]: who may do what.
 
 pub mod access;
 pub mod analytics;
+pub mod audit;
 pub mod cameras;
+pub mod disclosure;
+pub mod evidence;
 pub mod gateway;
 pub mod health;
 pub mod incidents;
@@ -42,6 +49,9 @@ pub struct Context {
     /// Where analytic events are published, acknowledged.
     pub bus: Bus,
     pub analytics: analytics::Analytics,
+    /// Where clip files are kept.
+    pub store: crate::store::EvidenceStore,
+    pub evidence: evidence::EvidenceRules,
 }
 
 impl From<DomainError> for AppError {

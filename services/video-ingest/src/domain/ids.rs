@@ -12,4 +12,8 @@ kernel::id! {
     OutageId;
     /// An incident: events of one camera and kind.
     IncidentId;
+    /// An evidence clip (or a redacted copy of one).
+    ClipId;
+    /// A disclosure application.
+    ApplicationId;
 }

@@ -11,13 +11,19 @@
 //! - [`incident`]: analytic events and the incidents they (and alarms)
 //!   make.
 //! - [`rules`]: which incidents become tickets, for whom, how urgent.
+//! - [`evidence`]: clips, their files and hashes, holds and retention.
+//! - [`custody`]: the hash-chained custody and access log.
+//! - [`disclosure`]: applications to see footage, their review and copies.
 //! - [`ids`]: the identifiers made here.
 
 pub mod alarm;
 pub mod camera;
 pub mod catalog;
+pub mod custody;
 pub mod digest;
+pub mod disclosure;
 pub mod error;
+pub mod evidence;
 pub mod gbid;
 pub mod ids;
 pub mod incident;

@@ -5,7 +5,10 @@
 //! naming table, column and value, never a default.
 
 pub mod alarms;
+pub mod applications;
 pub mod catalog;
+pub mod clips;
+pub mod custody;
 pub mod devices;
 pub mod incidents;
 pub mod nonces;

@@ -4,6 +4,8 @@
 
 mod cameras;
 mod corpus;
+mod disclosure;
+mod evidence;
 mod gateway;
 mod incidents;
 mod policy;
