@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
-use super::calendar::BusinessCalendar;
 use super::channel::Channel;
-use super::deadline::{DeadlineClock, TimeLimit};
 use super::grid::Village;
+use super::leg::{Leg, LegStart};
 
 /// The tickets received in `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,9 +26,6 @@ pub struct TicketFacts {
     pub first_unit: Option<String>,
     pub village: Option<String>,
     pub received_at: DateTime<Utc>,
-    pub limit: TimeLimit,
-    pub extension_days: u32,
-    pub paused: TimeDelta,
     pub first_dispatch: Option<DateTime<Utc>>,
     pub first_accept: Option<DateTime<Utc>>,
     pub first_resolve: Option<DateTime<Utc>>,
@@ -39,26 +35,27 @@ pub struct TicketFacts {
     pub escalations: u32,
     pub extensions: u32,
     pub satisfaction: Option<u32>,
+    /// Every hand it passed through, in order (see [`Leg`]).
+    pub legs: Vec<Leg>,
 }
 
 impl TicketFacts {
-    /// Returns whether the first unit resolved it within its deadline,
-    /// never escalated (the clock of the first leg, from the first dispatch).
-    pub fn on_time(&self, calendar: &BusinessCalendar) -> bool {
-        let (Some(dispatched), Some(resolved)) = (self.first_dispatch, self.first_resolve) else {
-            return false;
-        };
-        if self.escalations > 0 {
-            return false;
-        }
-        let clock = DeadlineClock {
-            started_at: dispatched,
-            limit: self.limit,
-            extension_days: self.extension_days,
-            paused_total: self.paused,
-            paused_since: None,
-        };
-        resolved <= clock.due_at(calendar, resolved)
+    /// Returns the first leg a unit (not the desk) was given of the ticket
+    /// itself (not a co-handler's task).
+    pub fn first_unit_leg(&self) -> Option<&Leg> {
+        self.legs
+            .iter()
+            .find(|leg| leg.task.is_none() && leg.start != LegStart::Desk)
+    }
+
+    /// Returns whether the first unit resolved it by its first leg's own
+    /// deadline (with that leg's pauses and extensions). Later legs do not
+    /// change it: a ticket on time and later reopened stays on time, one
+    /// escalated or returned on its first leg stays not on time.
+    pub fn on_time(&self) -> bool {
+        self.first_unit_leg()
+            .and_then(Leg::resolved_on_time)
+            .unwrap_or(false)
     }
 }
 
@@ -112,7 +109,7 @@ fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
 }
 
 /// Summarises `facts` under `key`.
-pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar) -> Summary {
+pub fn summarize(key: &str, facts: &[&TicketFacts]) -> Summary {
     let dispatched: Vec<_> = facts
         .iter()
         .filter(|f| f.first_dispatch.is_some())
@@ -149,7 +146,7 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
         closed: closed.len() as u32,
         closure_rate: ratio(closed.len(), facts.len()),
         on_time_rate: ratio(
-            dispatched.iter().filter(|f| f.on_time(calendar)).count(),
+            dispatched.iter().filter(|f| f.on_time()).count(),
             dispatched.len(),
         ),
         resolution_rate: ratio(
@@ -203,21 +200,17 @@ impl GroupBy {
 
 /// Returns the figures of all `facts` (under the empty key) and of each
 /// group by `group_by`, in the order of their keys.
-pub fn summarize_by(
-    facts: &[TicketFacts],
-    group_by: GroupBy,
-    calendar: &BusinessCalendar,
-) -> (Summary, Vec<Summary>) {
+pub fn summarize_by(facts: &[TicketFacts], group_by: GroupBy) -> (Summary, Vec<Summary>) {
     let mut groups: BTreeMap<String, Vec<&TicketFacts>> = BTreeMap::new();
     for f in facts {
         groups.entry(group_by.key(f)).or_default().push(f);
     }
     let all: Vec<&TicketFacts> = facts.iter().collect();
     (
-        summarize("", &all, calendar),
+        summarize("", &all),
         groups
             .iter()
-            .map(|(key, facts)| summarize(key, facts, calendar))
+            .map(|(key, facts)| summarize(key, facts))
             .collect(),
     )
 }
@@ -287,17 +280,12 @@ pub struct VillageScore {
 impl VillageScore {
     /// Assesses `village` over `facts` (the whole town's: its own are
     /// picked), weighed `weight`.
-    pub fn assess(
-        village: Village,
-        facts: &[TicketFacts],
-        weight: f64,
-        calendar: &BusinessCalendar,
-    ) -> Self {
+    pub fn assess(village: Village, facts: &[TicketFacts], weight: f64) -> Self {
         let own: Vec<&TicketFacts> = facts
             .iter()
             .filter(|f| f.village.as_deref() == Some(village.code.as_str()))
             .collect();
-        let summary = summarize(&village.code, &own, calendar);
+        let summary = summarize(&village.code, &own);
         let indicators = Indicators::of(&summary);
         let score = indicators.score();
         Self {
@@ -313,7 +301,12 @@ impl VillageScore {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
+    use crate::domain::escalation::UnitKind;
+    use crate::domain::leg::LegOutcome;
+    use crate::domain::unit::UnitRef;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -325,9 +318,6 @@ mod tests {
             first_unit: Some("V1-A1-M01".into()),
             village: Some("V1".into()),
             received_at: at("2026-03-02T09:00:00+08:00"),
-            limit: TimeLimit::Hours(24),
-            extension_days: 0,
-            paused: TimeDelta::zero(),
             first_dispatch: None,
             first_accept: None,
             first_resolve: None,
@@ -337,7 +327,23 @@ mod tests {
             escalations: 0,
             extensions: 0,
             satisfaction: None,
+            legs: Vec::new(),
         }
+    }
+
+    /// A 24 h leg of the ticket itself given `given`, resolved `resolved`.
+    fn resolved_leg(given: &str, resolved: &str) -> Leg {
+        let given = at(given);
+        let mut leg = Leg::give(
+            1,
+            None,
+            UnitRef::new(UnitKind::MicroGrid, "V1-A1-M01", "一组"),
+            LegStart::Dispatch,
+            given,
+            given + TimeDelta::hours(24),
+        );
+        leg.end(LegOutcome::Resolved, at(resolved));
+        leg
     }
 
     #[test]
@@ -349,13 +355,16 @@ mod tests {
 
     #[test]
     fn kpis_count_what_the_history_shows() {
-        let calendar = BusinessCalendar::default();
         let mut on_time = facts(Channel::Hotline12345);
         on_time.first_dispatch = Some(at("2026-03-02T09:30:00+08:00"));
         on_time.first_accept = Some(at("2026-03-02T10:30:00+08:00"));
         on_time.first_resolve = Some(at("2026-03-02T20:00:00+08:00"));
         on_time.closed_at = Some(at("2026-03-03T09:00:00+08:00"));
         on_time.satisfaction = Some(5);
+        on_time.legs = vec![resolved_leg(
+            "2026-03-02T09:30:00+08:00",
+            "2026-03-02T20:00:00+08:00",
+        )];
         let mut late = facts(Channel::Hotline12345);
         late.first_dispatch = Some(at("2026-03-02T11:00:00+08:00"));
         late.first_accept = Some(at("2026-03-02T12:00:00+08:00"));
@@ -364,9 +373,13 @@ mod tests {
         late.reopens = 1;
         late.satisfaction = Some(2);
         late.returns = 1;
+        late.legs = vec![resolved_leg(
+            "2026-03-02T11:00:00+08:00",
+            "2026-03-04T09:00:00+08:00",
+        )];
         let open = facts(Channel::GridPatrol);
         let all = [&on_time, &late, &open];
-        let s = summarize("", &all, &calendar);
+        let s = summarize("", &all);
         assert_eq!(
             (s.received, s.dispatched, s.resolved, s.closed),
             (3, 2, 2, 2)
@@ -394,16 +407,15 @@ mod tests {
 
     #[test]
     fn groups_come_in_key_order_and_name_what_is_missing() {
-        let calendar = BusinessCalendar::default();
         let mut patrol = facts(Channel::GridPatrol);
         patrol.first_unit = None;
         patrol.village = None;
         let all = [facts(Channel::Hotline12345), patrol];
-        let (total, channels) = summarize_by(&all, GroupBy::Channel, &calendar);
+        let (total, channels) = summarize_by(&all, GroupBy::Channel);
         assert_eq!(total.received, 2);
         let keys: Vec<_> = channels.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["GRID_PATROL", "HOTLINE_12345"]);
-        let (_, units) = summarize_by(&all, GroupBy::Unit, &calendar);
+        let (_, units) = summarize_by(&all, GroupBy::Unit);
         let keys: Vec<_> = units.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["(not dispatched)", "V1-A1-M01"]);
         assert_eq!(GroupBy::Village.key(&all[1]), "(no village)");

@@ -1,7 +1,10 @@
 //! Statistics on a known set of tickets equal the numbers worked out by hand.
 
+use std::time::Duration;
+
 use chrono::TimeDelta;
 use platform::auth::Role;
+use platform::testing::eventually;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
@@ -125,6 +128,80 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         (v2.tickets, v2.score),
         (0, 100.0),
         "nothing to fault where nothing happened"
+    );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let desk = test.at_desk().await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
+    let start = ticket_dispatch::testing::start_time();
+
+    // On time on its first leg only thanks to an extension: resolved an
+    // hour after the first deadline, well before the extended one.
+    let ticket = desk.create_ticket(patrol("reopened-1", 30.02, 121.02)).await;
+    let first_due = ticket.due_at.unwrap().seconds;
+    leader.accept(&ticket).await;
+    let extension = leader
+        .request_extension(pb::RequestExtensionRequest {
+            ticket_id: ticket.id.clone(),
+            days: 2,
+            reason: "等待配件".into(),
+            ..Default::default()
+        })
+        .await;
+    desk.decide_extension(pb::DecideExtensionRequest {
+        extension_id: extension,
+        grant: true,
+        ..Default::default()
+    })
+    .await;
+    let received = ticket.received_at.unwrap().seconds;
+    test.advance(TimeDelta::seconds(first_due - received + 3600));
+    leader.resolve(&ticket, "已清运").await;
+    desk.verify(&ticket, true).await;
+    desk.follow_up(&ticket, 5).await;
+
+    // Reopened later, and then left to breach and escalate.
+    let reopened = desk
+        .move_(pb::TransitionRequest {
+            reason: "又有垃圾".into(),
+            reopen_cause: pb::ReopenCause::NotSolved.into(),
+            ..act(&ticket, pb::Action::Reopen)
+        })
+        .await;
+    let reopened_at = reopened.dispatched_at.unwrap().seconds;
+    test.advance(TimeDelta::seconds(
+        reopened.due_at.unwrap().seconds - reopened_at + 60,
+    ));
+    eventually(Duration::from_secs(5), "the reopened leg escalates", || async {
+        (desk.ticket(&ticket.id).await.escalation_level == 1).then_some(())
+    })
+    .await;
+
+    let shown = desk.ticket(&ticket.id).await;
+    let outcomes: Vec<_> = shown.legs.iter().map(|l| l.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["RESOLVED", "ESCALATED", ""]);
+    let stats = desk
+        .statistics(pb::GetStatisticsRequest {
+            from: Some(prost_types::Timestamp {
+                seconds: start.timestamp(),
+                nanos: 0,
+            }),
+            to: Some(prost_types::Timestamp {
+                seconds: (start + TimeDelta::days(1)).timestamp(),
+                nanos: 0,
+            }),
+            group_by: 0,
+        })
+        .await;
+    let total = stats.total.unwrap();
+    assert_eq!((total.dispatched, total.escalations), (1, 1));
+    assert_eq!(
+        total.on_time_rate, 1.0,
+        "on time on its first leg, whatever came after"
     );
     test.cleanup().await;
 }
