@@ -9,9 +9,9 @@ use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::{Priority, TicketRequest};
-use crate::domain::leg::Leg;
+use crate::domain::leg::{Leg, LegOutcome, LegStart};
 use crate::domain::referral::ReferralKind;
-use crate::domain::state::{Action, ReopenCause, TicketState};
+use crate::domain::state::{Action, ReopenCause, ReturnReason, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
 use crate::domain::task::Task;
 use crate::domain::ticket::{Change, Ticket, TicketView, Transition};
@@ -175,6 +175,52 @@ pub fn reopen_cause_from(value: i32) -> ReopenCause {
     }
 }
 
+/// Returns the API's return reason.
+pub fn return_reason(reason: ReturnReason) -> pb::ReturnReason {
+    match reason {
+        ReturnReason::NotOurResponsibility => pb::ReturnReason::NotOurResponsibility,
+        ReturnReason::WrongLocation => pb::ReturnReason::WrongLocation,
+        ReturnReason::NotEnoughInformation => pb::ReturnReason::NotEnoughInformation,
+        ReturnReason::BeyondOurMeans => pb::ReturnReason::BeyondOurMeans,
+        ReturnReason::Other => pb::ReturnReason::Other,
+    }
+}
+
+/// Returns the reason a return request names; `None` when unspecified or
+/// a value this version does not know.
+pub fn return_reason_from(value: i32) -> Option<ReturnReason> {
+    Some(match pb::ReturnReason::try_from(value).ok()? {
+        pb::ReturnReason::Unspecified => return None,
+        pb::ReturnReason::NotOurResponsibility => ReturnReason::NotOurResponsibility,
+        pb::ReturnReason::WrongLocation => ReturnReason::WrongLocation,
+        pb::ReturnReason::NotEnoughInformation => ReturnReason::NotEnoughInformation,
+        pb::ReturnReason::BeyondOurMeans => ReturnReason::BeyondOurMeans,
+        pb::ReturnReason::Other => ReturnReason::Other,
+    })
+}
+
+/// Returns the API's leg start.
+pub fn leg_start(start: LegStart) -> pb::LegStart {
+    match start {
+        LegStart::Desk => pb::LegStart::Desk,
+        LegStart::Dispatch => pb::LegStart::Dispatch,
+        LegStart::Redispatch => pb::LegStart::Redispatch,
+        LegStart::Escalation => pb::LegStart::Escalation,
+        LegStart::Reopen => pb::LegStart::Reopen,
+    }
+}
+
+/// Returns the API's leg outcome.
+pub fn leg_outcome(outcome: LegOutcome) -> pb::LegOutcome {
+    match outcome {
+        LegOutcome::Resolved => pb::LegOutcome::Resolved,
+        LegOutcome::Returned => pb::LegOutcome::Returned,
+        LegOutcome::Escalated => pb::LegOutcome::Escalated,
+        LegOutcome::Dispatched => pb::LegOutcome::Dispatched,
+        LegOutcome::Withdrawn => pb::LegOutcome::Withdrawn,
+    }
+}
+
 /// Returns a unit as the API shows it.
 pub fn unit(unit: &UnitRef) -> pb::Unit {
     pb::Unit {
@@ -195,6 +241,11 @@ pub fn transition(t: &Transition) -> pb::Transition {
         reason: t.reason.clone().unwrap_or_default(),
         unit: t.unit.as_ref().map(unit),
         reopen_cause: t.cause.map(reopen_cause).unwrap_or_default().into(),
+        return_reason: t
+            .return_reason
+            .map(return_reason)
+            .unwrap_or_default()
+            .into(),
     }
 }
 
@@ -237,6 +288,7 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         satisfaction: t.satisfaction.unwrap_or_default(),
         history: Vec::new(),
         returns: t.returns,
+        supervision_warning: t.supervision_warning.clone().unwrap_or_default(),
         reporter_phone_masked: t
             .reporter_phone
             .as_deref()
@@ -255,12 +307,17 @@ pub fn leg(l: &Leg) -> pb::Leg {
         seq: l.seq,
         task_id: l.task.map(|t| t.to_string()).unwrap_or_default(),
         unit: Some(unit(&l.unit)),
-        start: l.start.as_str().to_owned(),
+        start: leg_start(l.start).into(),
         given_at: Some(timestamp(l.given_at)),
         due_at: Some(timestamp(l.due_at)),
         signed_at: l.signed_at.map(timestamp),
         ended_at: l.ended_at.map(timestamp),
-        outcome: l.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
+        outcome: l.outcome.map(leg_outcome).unwrap_or_default().into(),
+        return_reason: l
+            .return_reason
+            .map(return_reason)
+            .unwrap_or_default()
+            .into(),
     }
 }
 
@@ -338,6 +395,8 @@ pub fn statistics(s: &Summary) -> pb::Statistics {
         escalations: s.escalations,
         hazards: s.hazards,
         hazard_rectification_rate: s.hazard_rectification_rate,
+        legs: s.legs,
+        return_rate: s.return_rate,
     }
 }
 
@@ -376,6 +435,12 @@ mod tests {
         assert_eq!(action(Change::Escalate), pb::Action::Unspecified);
         for cause in ReopenCause::ALL {
             assert_eq!(reopen_cause_from(reopen_cause(cause).into()), cause);
+        }
+        for reason in ReturnReason::ALL {
+            assert_eq!(
+                return_reason_from(return_reason(reason).into()),
+                Some(reason)
+            );
         }
     }
 }

@@ -55,9 +55,7 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
         Action::Resolve => Step::Resolve {
             result: request.result.trim().to_owned(),
         },
-        Action::Return => Step::Return {
-            reason: required_reason,
-        },
+        Action::Return => return_step(request.return_reason, required_reason)?,
         Action::Verify => Step::Verify {
             result_true: request.verified_true,
         },
@@ -78,6 +76,22 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
         step,
         reason,
     }))
+}
+
+/// Returns a return (退单) for the structured `reason` a request names,
+/// explained by `note`; the registry's chain is asked for later.
+fn return_step(reason: i32, note: String) -> Result<Step, AppError> {
+    let reason = convert::return_reason_from(reason).ok_or_else(|| {
+        AppError::invalid(
+            "return_reason",
+            "is required: NOT_OUR_RESPONSIBILITY, WRONG_LOCATION, NOT_ENOUGH_INFORMATION, BEYOND_OUR_MEANS or OTHER",
+        )
+    })?;
+    Ok(Step::Return {
+        reason,
+        note,
+        chain: None,
+    })
 }
 
 /// Returns the move of a co-handler's task a Transition request asks for.

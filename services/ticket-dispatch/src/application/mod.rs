@@ -77,7 +77,8 @@ impl From<DomainError> for AppError {
             | DomainError::NotAtTheDesk(_)
             | DomainError::NotAnOpenDuplicate
             | DomainError::AwaitsDecision
-            | DomainError::NotUnderReview(_) => AppError::FailedPrecondition(err.to_string()),
+            | DomainError::NotUnderReview(_)
+            | DomainError::ReturnRefused { .. } => AppError::FailedPrecondition(err.to_string()),
         }
     }
 }

@@ -87,6 +87,48 @@ impl ReopenCause {
     }
 }
 
+/// Why a unit hands a ticket back (退单).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReturnReason {
+    /// Not the unit's responsibility: the registry settles who it is.
+    NotOurResponsibility,
+    /// The location is wrong.
+    WrongLocation,
+    /// Not enough information to act on.
+    NotEnoughInformation,
+    /// Beyond the unit's means.
+    BeyondOurMeans,
+    /// Anything else (the reason text says what).
+    Other,
+}
+
+impl ReturnReason {
+    /// Every reason.
+    pub const ALL: [ReturnReason; 5] = [
+        ReturnReason::NotOurResponsibility,
+        ReturnReason::WrongLocation,
+        ReturnReason::NotEnoughInformation,
+        ReturnReason::BeyondOurMeans,
+        ReturnReason::Other,
+    ];
+
+    /// Returns the stored name, e.g. `NOT_OUR_RESPONSIBILITY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnReason::NotOurResponsibility => "NOT_OUR_RESPONSIBILITY",
+            ReturnReason::WrongLocation => "WRONG_LOCATION",
+            ReturnReason::NotEnoughInformation => "NOT_ENOUGH_INFORMATION",
+            ReturnReason::BeyondOurMeans => "BEYOND_OUR_MEANS",
+            ReturnReason::Other => "OTHER",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 impl TicketState {
     /// Every state, in the order of a ticket's life.
     pub const ALL: [TicketState; 11] = [

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::channel::Channel;
 use super::grid::Village;
-use super::leg::{Leg, LegStart};
+use super::leg::{Leg, LegOutcome, LegStart};
 
 /// The tickets received in `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +22,6 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketFacts {
     pub channel: Channel,
-    /// The unit it was first dispatched to.
-    pub first_unit: Option<String>,
     pub village: Option<String>,
     pub received_at: DateTime<Utc>,
     pub first_dispatch: Option<DateTime<Utc>>,
@@ -31,7 +29,6 @@ pub struct TicketFacts {
     pub first_resolve: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub reopens: u32,
-    pub returns: u32,
     pub escalations: u32,
     pub extensions: u32,
     pub satisfaction: Option<u32>,
@@ -40,6 +37,14 @@ pub struct TicketFacts {
 }
 
 impl TicketFacts {
+    /// Returns the legs given to units (not the desk's own), the ticket's
+    /// and its co-handlers' tasks', of `unit` only when one is named.
+    pub fn unit_legs<'a>(&'a self, unit: Option<&'a str>) -> impl Iterator<Item = &'a Leg> {
+        self.legs
+            .iter()
+            .filter(move |leg| !leg.is_desk() && unit.is_none_or(|u| leg.unit.code == u))
+    }
+
     /// Returns the first leg a unit (not the desk) was given of the ticket
     /// itself (not a co-handler's task).
     pub fn first_unit_leg(&self) -> Option<&Leg> {
@@ -83,6 +88,10 @@ pub struct Summary {
     pub escalations: u32,
     pub hazards: u32,
     pub hazard_rectification_rate: f64,
+    /// Legs given to units (to the one unit, grouped by unit).
+    pub legs: u32,
+    /// 退单率: returns / legs.
+    pub return_rate: f64,
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {
@@ -108,8 +117,14 @@ fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_seconds() as f64 / 60.0
 }
 
-/// Summarises `facts` under `key`.
-pub fn summarize(key: &str, facts: &[&TicketFacts]) -> Summary {
+/// Summarises `facts` under `key`; the figures of legs (returns, the
+/// return rate) are of `unit`'s legs only when one is named.
+pub fn summarize(key: &str, facts: &[&TicketFacts], unit: Option<&str>) -> Summary {
+    let legs: Vec<&Leg> = facts.iter().flat_map(|f| f.unit_legs(unit)).collect();
+    let returns = legs
+        .iter()
+        .filter(|l| l.outcome == Some(LegOutcome::Returned))
+        .count();
     let dispatched: Vec<_> = facts
         .iter()
         .filter(|f| f.first_dispatch.is_some())
@@ -161,7 +176,7 @@ pub fn summarize(key: &str, facts: &[&TicketFacts]) -> Summary {
         p90_minutes_to_sign: p90_sign,
         avg_hours_to_close: avg_close,
         p90_hours_to_close: p90_close,
-        returns: facts.iter().map(|f| f.returns).sum(),
+        returns: returns as u32,
         extensions: facts.iter().map(|f| f.extensions).sum(),
         escalations: facts.iter().map(|f| f.escalations).sum(),
         hazards: hazards.len() as u32,
@@ -169,6 +184,8 @@ pub fn summarize(key: &str, facts: &[&TicketFacts]) -> Summary {
             hazards.iter().filter(|f| f.closed_at.is_some()).count(),
             hazards.len(),
         ),
+        legs: legs.len() as u32,
+        return_rate: ratio(returns, legs.len()),
     }
 }
 
@@ -176,24 +193,39 @@ pub fn summarize(key: &str, facts: &[&TicketFacts]) -> Summary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GroupBy {
     Channel,
-    /// The unit a ticket was first dispatched to.
+    /// Every unit that held a leg of a ticket: the tickets it held, and
+    /// the figures of its own legs.
     Unit,
     Village,
 }
 
+/// The group of tickets no unit held.
+pub const NOT_DISPATCHED: &str = "(not dispatched)";
+
 impl GroupBy {
-    /// Returns the key of the group `facts` fall in.
-    pub fn key(self, facts: &TicketFacts) -> String {
+    /// Returns the keys of the groups `facts` fall in: one channel, one
+    /// village, or every unit that held a leg of it.
+    pub fn keys(self, facts: &TicketFacts) -> Vec<String> {
         match self {
-            GroupBy::Channel => facts.channel.as_str().to_owned(),
-            GroupBy::Unit => facts
-                .first_unit
-                .clone()
-                .unwrap_or_else(|| "(not dispatched)".into()),
-            GroupBy::Village => facts
-                .village
-                .clone()
-                .unwrap_or_else(|| "(no village)".into()),
+            GroupBy::Channel => vec![facts.channel.as_str().to_owned()],
+            GroupBy::Unit => {
+                let mut units: Vec<String> = Vec::new();
+                for leg in facts.unit_legs(None) {
+                    if !units.contains(&leg.unit.code) {
+                        units.push(leg.unit.code.clone());
+                    }
+                }
+                if units.is_empty() {
+                    units.push(NOT_DISPATCHED.into());
+                }
+                units
+            }
+            GroupBy::Village => vec![
+                facts
+                    .village
+                    .clone()
+                    .unwrap_or_else(|| "(no village)".into()),
+            ],
         }
     }
 }
@@ -203,14 +235,17 @@ impl GroupBy {
 pub fn summarize_by(facts: &[TicketFacts], group_by: GroupBy) -> (Summary, Vec<Summary>) {
     let mut groups: BTreeMap<String, Vec<&TicketFacts>> = BTreeMap::new();
     for f in facts {
-        groups.entry(group_by.key(f)).or_default().push(f);
+        for key in group_by.keys(f) {
+            groups.entry(key).or_default().push(f);
+        }
     }
     let all: Vec<&TicketFacts> = facts.iter().collect();
+    let by_unit = |key: &str| group_by == GroupBy::Unit && key != NOT_DISPATCHED;
     (
-        summarize("", &all),
+        summarize("", &all, None),
         groups
             .iter()
-            .map(|(key, facts)| summarize(key, facts))
+            .map(|(key, facts)| summarize(key, facts, by_unit(key).then_some(key.as_str())))
             .collect(),
     )
 }
@@ -285,7 +320,7 @@ impl VillageScore {
             .iter()
             .filter(|f| f.village.as_deref() == Some(village.code.as_str()))
             .collect();
-        let summary = summarize(&village.code, &own);
+        let summary = summarize(&village.code, &own, None);
         let indicators = Indicators::of(&summary);
         let score = indicators.score();
         Self {
@@ -305,7 +340,6 @@ mod tests {
 
     use super::*;
     use crate::domain::escalation::UnitKind;
-    use crate::domain::leg::LegOutcome;
     use crate::domain::unit::UnitRef;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -315,7 +349,6 @@ mod tests {
     fn facts(channel: Channel) -> TicketFacts {
         TicketFacts {
             channel,
-            first_unit: Some("V1-A1-M01".into()),
             village: Some("V1".into()),
             received_at: at("2026-03-02T09:00:00+08:00"),
             first_dispatch: None,
@@ -323,7 +356,6 @@ mod tests {
             first_resolve: None,
             closed_at: None,
             reopens: 0,
-            returns: 0,
             escalations: 0,
             extensions: 0,
             satisfaction: None,
@@ -331,19 +363,24 @@ mod tests {
         }
     }
 
-    /// A 24 h leg of the ticket itself given `given`, resolved `resolved`.
-    fn resolved_leg(given: &str, resolved: &str) -> Leg {
+    /// A 24 h leg of the ticket itself held by `unit` from `given`, ended
+    /// `ended` with `outcome`.
+    fn ended_leg(unit: &str, given: &str, ended: &str, outcome: LegOutcome) -> Leg {
         let given = at(given);
         let mut leg = Leg::give(
             1,
             None,
-            UnitRef::new(UnitKind::MicroGrid, "V1-A1-M01", "一组"),
+            UnitRef::new(UnitKind::MicroGrid, unit, unit),
             LegStart::Dispatch,
             given,
             given + TimeDelta::hours(24),
         );
-        leg.end(LegOutcome::Resolved, at(resolved));
+        leg.end(outcome, at(ended));
         leg
+    }
+
+    fn resolved_leg(given: &str, resolved: &str) -> Leg {
+        ended_leg("V1-A1-M01", given, resolved, LegOutcome::Resolved)
     }
 
     #[test]
@@ -372,14 +409,18 @@ mod tests {
         late.closed_at = Some(at("2026-03-05T09:00:00+08:00"));
         late.reopens = 1;
         late.satisfaction = Some(2);
-        late.returns = 1;
-        late.legs = vec![resolved_leg(
-            "2026-03-02T11:00:00+08:00",
-            "2026-03-04T09:00:00+08:00",
-        )];
+        late.legs = vec![
+            ended_leg(
+                "V1-A1-M02",
+                "2026-03-02T11:00:00+08:00",
+                "2026-03-02T11:30:00+08:00",
+                LegOutcome::Returned,
+            ),
+            resolved_leg("2026-03-02T11:30:00+08:00", "2026-03-04T09:00:00+08:00"),
+        ];
         let open = facts(Channel::GridPatrol);
         let all = [&on_time, &late, &open];
-        let s = summarize("", &all);
+        let s = summarize("", &all, None);
         assert_eq!(
             (s.received, s.dispatched, s.resolved, s.closed),
             (3, 2, 2, 2)
@@ -399,6 +440,14 @@ mod tests {
             (s.returns, s.hazards, s.hazard_rectification_rate),
             (1, 1, 0.0)
         );
+        assert_eq!(s.legs, 3);
+        assert!((s.return_rate - 1.0 / 3.0).abs() < 1e-9);
+        let returning = summarize("V1-A1-M02", &all, Some("V1-A1-M02"));
+        assert_eq!(
+            (returning.legs, returning.returns, returning.return_rate),
+            (1, 1, 1.0),
+            "a return counts against the unit that made it"
+        );
         let indicators = Indicators::of(&s);
         assert_eq!(indicators.five_chief, 50.0);
         assert!((indicators.unified_management - 100.0 * (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
@@ -408,9 +457,13 @@ mod tests {
     #[test]
     fn groups_come_in_key_order_and_name_what_is_missing() {
         let mut patrol = facts(Channel::GridPatrol);
-        patrol.first_unit = None;
         patrol.village = None;
-        let all = [facts(Channel::Hotline12345), patrol];
+        let mut hotline = facts(Channel::Hotline12345);
+        hotline.legs = vec![resolved_leg(
+            "2026-03-02T09:30:00+08:00",
+            "2026-03-02T20:00:00+08:00",
+        )];
+        let all = [hotline, patrol];
         let (total, channels) = summarize_by(&all, GroupBy::Channel);
         assert_eq!(total.received, 2);
         let keys: Vec<_> = channels.iter().map(|g| g.key.as_str()).collect();
@@ -418,6 +471,6 @@ mod tests {
         let (_, units) = summarize_by(&all, GroupBy::Unit);
         let keys: Vec<_> = units.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["(not dispatched)", "V1-A1-M01"]);
-        assert_eq!(GroupBy::Village.key(&all[1]), "(no village)");
+        assert_eq!(GroupBy::Village.keys(&all[1]), ["(no village)"]);
     }
 }

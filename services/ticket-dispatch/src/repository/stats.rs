@@ -14,7 +14,6 @@ use crate::domain::stats::{Period, TicketFacts};
 struct FactsRow {
     ticket_id: Uuid,
     channel: String,
-    first_unit: Option<String>,
     village_code: Option<String>,
     received_at: DateTime<Utc>,
     satisfaction: Option<i32>,
@@ -23,7 +22,6 @@ struct FactsRow {
     first_resolve: Option<DateTime<Utc>>,
     closed_at: Option<DateTime<Utc>>,
     reopens: i64,
-    returns: i64,
     escalations: i64,
     extensions: i64,
 }
@@ -36,7 +34,6 @@ impl TryFrom<FactsRow> for TicketFacts {
         let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(TicketFacts {
             channel: parse_stored("tickets", "channel", &r.channel, Channel::parse)?,
-            first_unit: r.first_unit,
             village: r.village_code,
             received_at: r.received_at,
             first_dispatch: r.first_dispatch,
@@ -44,7 +41,6 @@ impl TryFrom<FactsRow> for TicketFacts {
             first_resolve: r.first_resolve,
             closed_at: r.closed_at,
             reopens: count(r.reopens),
-            returns: count(r.returns),
             escalations: count(r.escalations),
             extensions: count(r.extensions),
             satisfaction: r
@@ -67,14 +63,11 @@ pub async fn facts(
 ) -> Result<Vec<TicketFacts>, sqlx::Error> {
     let rows: Vec<FactsRow> = sqlx::query_as(
         "SELECT t.ticket_id, t.channel, t.village_code, t.received_at, t.satisfaction,
-                (SELECT x.unit_code FROM ticket_transitions x
-                  WHERE x.ticket_id = t.ticket_id AND x.action = 'dispatch' ORDER BY x.transition_id LIMIT 1) AS first_unit,
                 min(tr.at) FILTER (WHERE tr.action = 'dispatch') AS first_dispatch,
                 min(tr.at) FILTER (WHERE tr.action = 'accept') AS first_accept,
                 min(tr.at) FILTER (WHERE tr.action = 'resolve') AS first_resolve,
                 max(tr.at) FILTER (WHERE tr.action = 'close') AS closed_at,
                 count(*) FILTER (WHERE tr.action = 'reopen') AS reopens,
-                count(*) FILTER (WHERE tr.action = 'return') AS returns,
                 count(*) FILTER (WHERE tr.action = 'escalate') AS escalations,
                 (SELECT count(*) FROM extensions e WHERE e.ticket_id = t.ticket_id) AS extensions
          FROM tickets t LEFT JOIN ticket_transitions tr ON tr.ticket_id = t.ticket_id
@@ -88,7 +81,7 @@ pub async fn facts(
     let ids: Vec<TicketId> = rows.iter().map(|r| TicketId(r.ticket_id)).collect();
     let mut legs = legs::of_tickets(conn, &ids).await?;
     rows.into_iter()
-        .map(|row| {
+        .map(|row| -> Result<TicketFacts, sqlx::Error> {
             let id = TicketId(row.ticket_id);
             let mut facts = TicketFacts::try_from(row)?;
             facts.legs = legs.remove(&id).unwrap_or_default();

@@ -112,9 +112,22 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
         Code::InvalidArgument,
         "a return needs its reason"
     );
+    let unexplained = leader
+        .try_move(pb::TransitionRequest {
+            reason: "需城管执法".into(),
+            ..act(&ticket, pb::Action::Return)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unexplained.code(),
+        Code::InvalidArgument,
+        "a return needs its structured reason"
+    );
     let returned = leader
         .move_(pb::TransitionRequest {
             reason: "需城管执法".into(),
+            return_reason: pb::ReturnReason::BeyondOurMeans.into(),
             ..act(&ticket, pb::Action::Return)
         })
         .await;

@@ -9,7 +9,26 @@ use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
 use crate::intake::{hotline, patrol};
+use crate::legs::legs;
+use pb::get_statistics_request::GroupBy;
 use ticket_dispatch::testing::*;
+
+/// Returns the request for the statistics of the tickets received in the
+/// first `days` days of the tests' clock, grouped by `group_by`.
+pub fn first_days(days: i64, group_by: GroupBy) -> pb::GetStatisticsRequest {
+    let start = ticket_dispatch::testing::start_time();
+    pb::GetStatisticsRequest {
+        from: Some(prost_types::Timestamp {
+            seconds: start.timestamp(),
+            nanos: 0,
+        }),
+        to: Some(prost_types::Timestamp {
+            seconds: (start + TimeDelta::days(days)).timestamp(),
+            nanos: 0,
+        }),
+        group_by: group_by.into(),
+    }
+}
 
 #[sqlx::test(migrations = false)]
 async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool) {
@@ -19,7 +38,6 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
         .await;
     let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
-    let start = ticket_dispatch::testing::start_time();
 
     // T1, a 12345 order: dispatched after 30 min, signed 30 min later,
     // resolved, verified, rated 5 and closed 6 h after it came in.
@@ -48,17 +66,7 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
     // T3, a 12345 order left waiting at the desk.
     desk.create_ticket(hotline("12345-B")).await;
 
-    let period = |days: i64| pb::GetStatisticsRequest {
-        from: Some(prost_types::Timestamp {
-            seconds: start.timestamp(),
-            nanos: 0,
-        }),
-        to: Some(prost_types::Timestamp {
-            seconds: (start + TimeDelta::days(days)).timestamp(),
-            nanos: 0,
-        }),
-        group_by: 0,
-    };
+    let period = |days: i64| first_days(days, GroupBy::Channel);
     let stats = desk.statistics(period(1)).await;
     let total = stats.total.unwrap();
     assert_eq!(
@@ -137,11 +145,12 @@ async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
     let test = TestDispatch::spawn(pool).await;
     let desk = test.at_desk().await;
     let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
-    let start = ticket_dispatch::testing::start_time();
 
     // On time on its first leg only thanks to an extension: resolved an
     // hour after the first deadline, well before the extended one.
-    let ticket = desk.create_ticket(patrol("reopened-1", 30.02, 121.02)).await;
+    let ticket = desk
+        .create_ticket(patrol("reopened-1", 30.02, 121.02))
+        .await;
     let first_due = ticket.due_at.unwrap().seconds;
     leader.accept(&ticket).await;
     let extension = leader
@@ -176,27 +185,17 @@ async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
     test.advance(TimeDelta::seconds(
         reopened.due_at.unwrap().seconds - reopened_at + 60,
     ));
-    eventually(Duration::from_secs(5), "the reopened leg escalates", || async {
-        (desk.ticket(&ticket.id).await.escalation_level == 1).then_some(())
-    })
+    eventually(
+        Duration::from_secs(5),
+        "the reopened leg escalates",
+        || async { (desk.ticket(&ticket.id).await.escalation_level == 1).then_some(()) },
+    )
     .await;
 
     let shown = desk.ticket(&ticket.id).await;
-    let outcomes: Vec<_> = shown.legs.iter().map(|l| l.outcome.as_str()).collect();
+    let outcomes: Vec<_> = legs(&shown).into_iter().map(|(_, _, o)| o).collect();
     assert_eq!(outcomes, ["RESOLVED", "ESCALATED", ""]);
-    let stats = desk
-        .statistics(pb::GetStatisticsRequest {
-            from: Some(prost_types::Timestamp {
-                seconds: start.timestamp(),
-                nanos: 0,
-            }),
-            to: Some(prost_types::Timestamp {
-                seconds: (start + TimeDelta::days(1)).timestamp(),
-                nanos: 0,
-            }),
-            group_by: 0,
-        })
-        .await;
+    let stats = desk.statistics(first_days(1, GroupBy::Channel)).await;
     let total = stats.total.unwrap();
     assert_eq!((total.dispatched, total.escalations), (1, 1));
     assert_eq!(
