@@ -488,7 +488,7 @@ async fn act(
             .transition(transition(&ticket, pb::Action::Close))
             .await
             .map(|r| (r.into_inner().ticket, TimeDelta::zero())),
-        S::Closed => return Ok(None),
+        S::Closed | S::Rejected => return Ok(None),
         // The year's desk refers nothing; a ticket under review waits for
         // its decision.
         S::UnderReview => return Ok(Some((TimeDelta::days(1), Step::Next))),

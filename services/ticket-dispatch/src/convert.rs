@@ -11,7 +11,7 @@ use crate::domain::grid::LatLng;
 use crate::domain::intake::{Priority, TicketRequest};
 use crate::domain::leg::{Leg, LegOutcome, LegStart};
 use crate::domain::referral::ReferralKind;
-use crate::domain::state::{Action, ReopenCause, ReturnReason, TicketState};
+use crate::domain::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
 use crate::domain::task::Task;
 use crate::domain::ticket::{Change, Ticket, TicketView, Transition};
@@ -76,6 +76,7 @@ pub fn state(state: TicketState) -> pb::TicketState {
         TicketState::Returned => S::Returned,
         TicketState::Reopened => S::Reopened,
         TicketState::UnderReview => S::UnderReview,
+        TicketState::Rejected => S::Rejected,
     }
 }
 
@@ -95,6 +96,7 @@ pub fn state_from(value: i32) -> Option<TicketState> {
         S::Returned => TicketState::Returned,
         S::Reopened => TicketState::Reopened,
         S::UnderReview => TicketState::UnderReview,
+        S::Rejected => TicketState::Rejected,
     })
 }
 
@@ -113,6 +115,7 @@ pub fn action_from(value: i32) -> Option<Action> {
         A::Close => Action::Close,
         A::Reopen => Action::Reopen,
         A::Refer => Action::Refer,
+        A::Reject => Action::Reject,
     })
 }
 
@@ -131,6 +134,7 @@ pub fn action(change: Change) -> pb::Action {
         Change::Move(Action::Close) => A::Close,
         Change::Move(Action::Reopen) => A::Reopen,
         Change::Move(Action::Refer) => A::Refer,
+        Change::Move(Action::Reject) => A::Reject,
         Change::Receive | Change::Escalate | Change::Merge | Change::Split => A::Unspecified,
     }
 }
@@ -199,6 +203,28 @@ pub fn return_reason_from(value: i32) -> Option<ReturnReason> {
     })
 }
 
+/// Returns the API's reject reason.
+pub fn reject_reason(reason: RejectReason) -> pb::RejectReason {
+    match reason {
+        RejectReason::Prank => pb::RejectReason::Prank,
+        RejectReason::Duplicate => pb::RejectReason::Duplicate,
+        RejectReason::OutsideTheTown => pb::RejectReason::OutsideTheTown,
+        RejectReason::NotACase => pb::RejectReason::NotACase,
+    }
+}
+
+/// Returns the reason a reject request names; `None` when unspecified or
+/// a value this version does not know.
+pub fn reject_reason_from(value: i32) -> Option<RejectReason> {
+    Some(match pb::RejectReason::try_from(value).ok()? {
+        pb::RejectReason::Unspecified => return None,
+        pb::RejectReason::Prank => RejectReason::Prank,
+        pb::RejectReason::Duplicate => RejectReason::Duplicate,
+        pb::RejectReason::OutsideTheTown => RejectReason::OutsideTheTown,
+        pb::RejectReason::NotACase => RejectReason::NotACase,
+    })
+}
+
 /// Returns the API's leg start.
 pub fn leg_start(start: LegStart) -> pb::LegStart {
     match start {
@@ -244,6 +270,11 @@ pub fn transition(t: &Transition) -> pb::Transition {
         return_reason: t
             .return_reason
             .map(return_reason)
+            .unwrap_or_default()
+            .into(),
+        reject_reason: t
+            .reject_reason
+            .map(reject_reason)
             .unwrap_or_default()
             .into(),
     }
@@ -397,6 +428,7 @@ pub fn statistics(s: &Summary) -> pb::Statistics {
         hazard_rectification_rate: s.hazard_rectification_rate,
         legs: s.legs,
         return_rate: s.return_rate,
+        rejected: s.rejected,
     }
 }
 
@@ -435,6 +467,12 @@ mod tests {
         assert_eq!(action(Change::Escalate), pb::Action::Unspecified);
         for cause in ReopenCause::ALL {
             assert_eq!(reopen_cause_from(reopen_cause(cause).into()), cause);
+        }
+        for reason in RejectReason::ALL {
+            assert_eq!(
+                reject_reason_from(reject_reason(reason).into()),
+                Some(reason)
+            );
         }
         for reason in ReturnReason::ALL {
             assert_eq!(

@@ -38,6 +38,7 @@ pub fn subject_for(change: Change) -> Option<&'static str> {
         Change::Move(Action::FollowUp) => "dispatch.ticket.followed_up",
         Change::Move(Action::Close) => "dispatch.ticket.closed",
         Change::Move(Action::Reopen) => "dispatch.ticket.reopened",
+        Change::Move(Action::Reject) => "dispatch.ticket.rejected",
         Change::Move(Action::Refer) | Change::Escalate | Change::Merge | Change::Split => {
             return None;
         }

@@ -11,7 +11,7 @@
 //! - Asks the grid registry where a location is and who is responsible.
 //! - Publishes `dispatch.ticket.{received,dispatched,accepted,started,
 //!   returned,resolved,verified,followed_up,closed,reopened,escalated,
-//!   deadline_warning,deadline_breached,supervision_warning}` on the
+//!   deadline_warning,deadline_breached,supervision_warning,rejected}` on the
 //!   `DISPATCH` stream, and
 //!   consumes `<context>.ticket.requested` from the configured streams.
 //! - Timers are rows claimed with `FOR UPDATE SKIP LOCKED`: durable across

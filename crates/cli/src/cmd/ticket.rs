@@ -118,6 +118,17 @@ pub enum TicketCommand {
         #[arg(long, value_enum, ignore_case = true)]
         why: Why,
     },
+    /// Rejects a ticket waiting at the desk as not a case (the desk): a
+    /// prank, a duplicate by phone, outside the town. Terminal.
+    Reject {
+        ticket: String,
+        /// Why it is not a case.
+        #[arg(long, value_enum, ignore_case = true)]
+        why: RejectWhy,
+        /// What the desk found.
+        #[arg(long)]
+        note: String,
+    },
     /// Refers a ticket waiting at the desk to case review (研判); it moves
     /// again on the review's decision.
     Refer {
@@ -228,6 +239,7 @@ pub enum State {
     Returned,
     Reopened,
     UnderReview,
+    Rejected,
 }
 
 impl From<State> for pb::TicketState {
@@ -244,6 +256,7 @@ impl From<State> for pb::TicketState {
             State::Returned => pb::TicketState::Returned,
             State::Reopened => pb::TicketState::Reopened,
             State::UnderReview => pb::TicketState::UnderReview,
+            State::Rejected => pb::TicketState::Rejected,
         }
     }
 }
@@ -306,6 +319,32 @@ pub enum Why {
     BeyondOurMeans,
     /// Anything else (--reason says what).
     Other,
+}
+
+/// Why the desk rejects a ticket (`--why`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RejectWhy {
+    /// A prank or malicious report.
+    Prank,
+    /// The same matter already reported.
+    Duplicate,
+    /// Outside the town.
+    #[value(alias = "outside_the_town")]
+    OutsideTheTown,
+    /// Not a case for the town.
+    #[value(alias = "not_a_case")]
+    NotACase,
+}
+
+impl From<RejectWhy> for pb::RejectReason {
+    fn from(why: RejectWhy) -> Self {
+        match why {
+            RejectWhy::Prank => pb::RejectReason::Prank,
+            RejectWhy::Duplicate => pb::RejectReason::Duplicate,
+            RejectWhy::OutsideTheTown => pb::RejectReason::OutsideTheTown,
+            RejectWhy::NotACase => pb::RejectReason::NotACase,
+        }
+    }
 }
 
 impl From<Why> for pb::ReturnReason {
@@ -697,6 +736,16 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             request.return_reason = pb::ReturnReason::from(why).into();
             client.transition(request).await?.into_inner().ticket
         }
+        TicketCommand::Reject { ticket, why, note } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::RejectTicketRequest {
+                idempotency_key: key.clone(),
+                ticket_id: t.id,
+                reason: pb::RejectReason::from(why).into(),
+                note,
+            };
+            client.reject_ticket(request).await?.into_inner().ticket
+        }
         TicketCommand::Refer {
             ticket,
             kind,
@@ -830,6 +879,25 @@ mod tests {
     }
 
     #[test]
+    fn dispatch_ticket_reject_names_why_and_what_the_desk_found() {
+        match ticket("weigrid ticket reject LX-2026-000001 --why outside_the_town --note 平湖地界")
+        {
+            TicketCommand::Reject { ticket, why, note } => {
+                assert_eq!(
+                    (ticket.as_str(), why, note.as_str()),
+                    ("LX-2026-000001", RejectWhy::OutsideTheTown, "平湖地界")
+                );
+                assert_eq!(
+                    pb::RejectReason::from(why),
+                    pb::RejectReason::OutsideTheTown
+                );
+            }
+            _ => panic!("not reject"),
+        }
+        assert!(parse("weigrid ticket reject LX-2026-000001 --why bored --note x").is_err());
+    }
+
+    #[test]
     fn a_channel_is_spelled_as_dispatch_names_it_in_any_case() {
         for spelling in ["HOTLINE_12345", "hotline_12345"] {
             let line = format!(
@@ -903,5 +971,11 @@ mod tests {
             pb::list_tickets_request::Queue::from(q).as_str_name()
         });
         assert_maps_by_name::<Cause>("REOPEN_CAUSE_", |c| pb::ReopenCause::from(c).as_str_name());
+        assert_maps_by_name::<Why>("RETURN_REASON_", |w| {
+            pb::ReturnReason::from(w).as_str_name()
+        });
+        assert_maps_by_name::<RejectWhy>("REJECT_REASON_", |w| {
+            pb::RejectReason::from(w).as_str_name()
+        });
     }
 }

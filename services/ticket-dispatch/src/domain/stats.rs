@@ -32,6 +32,8 @@ pub struct TicketFacts {
     pub escalations: u32,
     pub extensions: u32,
     pub satisfaction: Option<u32>,
+    /// Rejected at the desk as not a case.
+    pub rejected: bool,
     /// Every hand it passed through, in order (see [`Leg`]).
     pub legs: Vec<Leg>,
 }
@@ -92,6 +94,9 @@ pub struct Summary {
     pub legs: u32,
     /// 退单率: returns / legs.
     pub return_rate: f64,
+    /// Rejected at the desk as not a case (in `received`, in no other
+    /// figure).
+    pub rejected: u32,
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {
@@ -120,6 +125,12 @@ fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
 /// Summarises `facts` under `key`; the figures of legs (returns, the
 /// return rate) are of `unit`'s legs only when one is named.
 pub fn summarize(key: &str, facts: &[&TicketFacts], unit: Option<&str>) -> Summary {
+    // What the desk rejected as not a case is counted apart, in no other
+    // figure.
+    let received = facts.len();
+    let (rejected, cases): (Vec<&TicketFacts>, Vec<&TicketFacts>) =
+        facts.iter().copied().partition(|f| f.rejected);
+    let facts = &cases[..];
     let legs: Vec<&Leg> = facts.iter().flat_map(|f| f.unit_legs(unit)).collect();
     let returns = legs
         .iter()
@@ -155,7 +166,8 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], unit: Option<&str>) -> Summa
     );
     Summary {
         key: key.to_owned(),
-        received: facts.len() as u32,
+        received: received as u32,
+        rejected: rejected.len() as u32,
         dispatched: dispatched.len() as u32,
         resolved: facts.iter().filter(|f| f.first_resolve.is_some()).count() as u32,
         closed: closed.len() as u32,
@@ -359,6 +371,7 @@ mod tests {
             escalations: 0,
             extensions: 0,
             satisfaction: None,
+            rejected: false,
             legs: Vec::new(),
         }
     }
@@ -452,6 +465,18 @@ mod tests {
         assert_eq!(indicators.five_chief, 50.0);
         assert!((indicators.unified_management - 100.0 * (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
         assert_eq!(indicators.safety, 50.0);
+    }
+
+    #[test]
+    fn a_rejected_ticket_is_counted_apart_and_in_no_other_figure() {
+        let mut closed = facts(Channel::VillagerApp);
+        closed.first_dispatch = Some(at("2026-03-02T09:30:00+08:00"));
+        closed.closed_at = Some(at("2026-03-03T09:00:00+08:00"));
+        let mut prank = facts(Channel::VillagerApp);
+        prank.rejected = true;
+        let s = summarize("", &[&closed, &prank], None);
+        assert_eq!((s.received, s.rejected, s.closed), (2, 1, 1));
+        assert_eq!(s.closure_rate, 1.0, "the prank is no unclosed case");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::{Intake, Priority};
 use super::leg::{Leg, LegOutcome, LegStart};
 use super::referral::{CarryOut, Referral, ReviewDecision};
-use super::state::{Action, ReopenCause, ReturnReason, TicketState};
+use super::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
 use super::timer::{DeadlineReached, PlannedTimer, Timer, TimerKind};
 use super::unit::{UnitRef, leader_on_duty, town_centre};
@@ -106,6 +106,8 @@ pub struct Transition {
     pub cause: Option<ReopenCause>,
     /// Why it was handed back (退单).
     pub return_reason: Option<ReturnReason>,
+    /// Why the desk rejected it as not a case.
+    pub reject_reason: Option<RejectReason>,
 }
 
 /// A report or work order, followed to the end.
@@ -189,6 +191,7 @@ struct Note {
     unit: Option<UnitRef>,
     cause: Option<ReopenCause>,
     return_reason: Option<ReturnReason>,
+    reject_reason: Option<RejectReason>,
 }
 
 impl Note {
@@ -276,6 +279,7 @@ impl Ticket {
             unit: None,
             cause: None,
             return_reason: None,
+            reject_reason: None,
         };
         (ticket, received)
     }
@@ -450,6 +454,26 @@ impl Ticket {
         self.step(Action::Return, note, stamp, rules)
     }
 
+    /// The desk rejects the ticket, waiting at the desk, as not a case for
+    /// `reason`, explained by `note`: REJECTED, terminal; its clock stops.
+    ///
+    /// # Errors
+    /// A state that allows no rejection.
+    pub fn reject(
+        &mut self,
+        reason: RejectReason,
+        note: String,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        let note = Note {
+            reason: Some(note),
+            reject_reason: Some(reason),
+            ..Note::default()
+        };
+        self.step(Action::Reject, note, stamp, rules)
+    }
+
     /// Returns the legs of the ticket its units handed back, in order.
     pub fn returned_legs(&self) -> impl Iterator<Item = &Leg> {
         self.legs
@@ -564,6 +588,7 @@ impl Ticket {
             unit: None,
             cause: None,
             return_reason: None,
+            reject_reason: None,
         }
     }
 
@@ -654,7 +679,7 @@ impl Ticket {
                     leg.sign(stamp.at);
                 }
             }
-            Action::Refer => self.end_leg(LegOutcome::Withdrawn, stamp.at),
+            Action::Refer | Action::Reject => self.end_leg(LegOutcome::Withdrawn, stamp.at),
             _ => {}
         }
         self.state = to;
@@ -677,6 +702,7 @@ impl Ticket {
             unit: note.unit,
             cause: note.cause,
             return_reason: note.return_reason,
+            reject_reason: note.reject_reason,
         })
     }
 
@@ -1020,6 +1046,7 @@ impl Ticket {
             unit: None,
             cause: None,
             return_reason: None,
+            reject_reason: None,
         }
     }
 
@@ -1086,6 +1113,7 @@ impl Ticket {
             unit: Some(to.clone()),
             cause: None,
             return_reason: None,
+            reject_reason: None,
         };
         Some(Escalated {
             from,
@@ -1269,6 +1297,46 @@ mod tests {
         assert_eq!(
             ticket.task(unknown).unwrap_err(),
             DomainError::TaskNotFound(unknown)
+        );
+    }
+
+    #[test]
+    fn dispatch_the_desk_rejects_what_is_not_a_case_for_good() {
+        let rules = rules();
+        let mut ticket = received(Channel::NonPolice110);
+        assert!(
+            !ticket.timers(&rules, monday()).is_empty(),
+            "the desk's clock"
+        );
+        let rejected = ticket
+            .reject(RejectReason::Prank, "恶意报警".into(), &desk(), &rules)
+            .unwrap();
+        assert_eq!(
+            (
+                rejected.to,
+                rejected.reject_reason,
+                rejected.reason.as_deref()
+            ),
+            (
+                TicketState::Rejected,
+                Some(RejectReason::Prank),
+                Some("恶意报警")
+            )
+        );
+        assert!(!ticket.state.is_open());
+        assert!(ticket.timers(&rules, monday()).is_empty(), "no clock");
+        assert_eq!(ticket.legs[0].outcome, Some(LegOutcome::Withdrawn));
+        assert!(matches!(
+            ticket.dispatch(unit(UnitKind::Workstation, "V1"), None, &desk(), &rules),
+            Err(DomainError::IllegalTransition(_))
+        ));
+        let mut handled = dispatched();
+        assert!(
+            matches!(
+                handled.reject(RejectReason::NotACase, "x".into(), &desk(), &rules),
+                Err(DomainError::IllegalTransition(_))
+            ),
+            "only what waits at the desk is rejected"
         );
     }
 

@@ -17,6 +17,7 @@ struct FactsRow {
     village_code: Option<String>,
     received_at: DateTime<Utc>,
     satisfaction: Option<i32>,
+    rejected: bool,
     first_dispatch: Option<DateTime<Utc>>,
     first_accept: Option<DateTime<Utc>>,
     first_resolve: Option<DateTime<Utc>>,
@@ -47,6 +48,7 @@ impl TryFrom<FactsRow> for TicketFacts {
                 .satisfaction
                 .map(|s| stored_count("tickets", "satisfaction", s))
                 .transpose()?,
+            rejected: r.rejected,
             legs: Vec::new(),
         })
     }
@@ -69,6 +71,7 @@ pub async fn facts(
                 max(tr.at) FILTER (WHERE tr.action = 'close') AS closed_at,
                 count(*) FILTER (WHERE tr.action = 'reopen') AS reopens,
                 count(*) FILTER (WHERE tr.action = 'escalate') AS escalations,
+                coalesce(bool_or(tr.action = 'reject'), false) AS rejected,
                 (SELECT count(*) FROM extensions e WHERE e.ticket_id = t.ticket_id) AS extensions
          FROM tickets t LEFT JOIN ticket_transitions tr ON tr.ticket_id = t.ticket_id
          WHERE t.received_at >= $1 AND t.received_at < $2

@@ -13,7 +13,7 @@ use crate::domain::deadline::{DeadlineClock, LimitKind, TimeLimit};
 use crate::domain::grid::LatLng;
 use crate::domain::ids::TicketId;
 use crate::domain::intake::Priority;
-use crate::domain::state::{ReopenCause, ReturnReason, TicketState};
+use crate::domain::state::{RejectReason, ReopenCause, ReturnReason, TicketState};
 use crate::domain::ticket::{Change, Ticket, Transition};
 
 const TICKETS: &str = "tickets";
@@ -509,6 +509,7 @@ struct TransitionRow {
     unit_name: Option<String>,
     cause: Option<String>,
     return_reason: Option<String>,
+    reject_reason: Option<String>,
 }
 
 impl TryFrom<TransitionRow> for Transition {
@@ -545,6 +546,11 @@ impl TryFrom<TransitionRow> for Transition {
                 .as_deref()
                 .map(|r| parse_stored(TRANSITIONS, "return_reason", r, ReturnReason::parse))
                 .transpose()?,
+            reject_reason: row
+                .reject_reason
+                .as_deref()
+                .map(|r| parse_stored(TRANSITIONS, "reject_reason", r, RejectReason::parse))
+                .transpose()?,
         })
     }
 }
@@ -561,8 +567,8 @@ pub async fn record(
     let unit = t.unit.as_ref();
     sqlx::query(
         "INSERT INTO ticket_transitions (ticket_id, at, actor, from_state, to_state, action, reason, unit_kind,
-                                         unit_code, unit_name, cause, return_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                         unit_code, unit_name, cause, return_reason, reject_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(ticket.0)
     .bind(t.at)
@@ -576,6 +582,7 @@ pub async fn record(
     .bind(unit.map(|u| u.name.as_str()))
     .bind(t.cause.map(ReopenCause::as_str))
     .bind(t.return_reason.map(ReturnReason::as_str))
+    .bind(t.reject_reason.map(RejectReason::as_str))
     .execute(conn)
     .await?;
     Ok(())
@@ -591,7 +598,7 @@ pub async fn history(
 ) -> Result<Vec<Transition>, sqlx::Error> {
     let rows: Vec<TransitionRow> = sqlx::query_as(
         "SELECT at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name, cause,
-                return_reason
+                return_reason, reject_reason
          FROM ticket_transitions WHERE ticket_id = $1 ORDER BY transition_id",
     )
     .bind(ticket.0)

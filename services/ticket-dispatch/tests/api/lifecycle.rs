@@ -68,7 +68,7 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert_eq!(
         status.message(),
-        "ticket is received; cannot close; allowed: dispatch, refer"
+        "ticket is received; cannot close; allowed: dispatch, refer, reject"
     );
 
     desk.dispatch(&ticket).await;

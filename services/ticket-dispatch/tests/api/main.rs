@@ -11,6 +11,7 @@ mod outage;
 mod policy;
 mod priority;
 mod referrals;
+mod rejections;
 mod returns;
 mod stats;
 mod stored;
