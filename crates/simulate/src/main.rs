@@ -426,7 +426,8 @@ async fn act(
         S::Dispatched if !*returned && rng.chance(0.04) => {
             *returned = true;
             let mut back = transition(&ticket, pb::Action::Return);
-            back.reason = "不属本单位职责".into();
+            back.reason = "力量不足，需上级协调".into();
+            back.return_reason = pb::ReturnReason::BeyondOurMeans.into();
             actors
                 .holder(&ticket)
                 .await?
@@ -487,7 +488,7 @@ async fn act(
             .transition(transition(&ticket, pb::Action::Close))
             .await
             .map(|r| (r.into_inner().ticket, TimeDelta::zero())),
-        S::Closed => return Ok(None),
+        S::Closed | S::Rejected => return Ok(None),
         // The year's desk refers nothing; a ticket under review waits for
         // its decision.
         S::UnderReview => return Ok(Some((TimeDelta::days(1), Step::Next))),

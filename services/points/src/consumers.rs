@@ -68,6 +68,9 @@ fn update_of(event: &ReceivedEvent) -> Result<Option<TicketUpdate>, prost::Decod
         "dispatched" | "accepted" | "started" | "returned" | "resolved" => TicketStep::Handling,
         "verified" => TicketStep::Verified,
         "reopened" => TicketStep::Reopened { untrue },
+        // The desk found it no case at all (a prank, a duplicate, outside
+        // the town): an untrue report.
+        "rejected" => TicketStep::Rejected,
         "closed" => TicketStep::Closed,
         _ => TicketStep::Other,
     };
@@ -138,6 +141,14 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(resolved.step, TicketStep::Handling);
+        let rejected = update_of(&event(
+            "rejected",
+            report_ticket(report),
+            Default::default(),
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(rejected.step, TicketStep::Rejected);
 
         let mut hotline = report_ticket(report);
         hotline.channel = dispatch::Channel::Hotline12345.into();

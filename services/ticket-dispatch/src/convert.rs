@@ -10,9 +10,9 @@ use crate::domain::channel::Channel;
 use crate::domain::extension::ExtensionRequest;
 use crate::domain::grid::LatLng;
 use crate::domain::intake::{Priority, TicketRequest};
-use crate::domain::leg::Leg;
+use crate::domain::leg::{Leg, LegOutcome, LegStart};
 use crate::domain::referral::ReferralKind;
-use crate::domain::state::{Action, ReopenCause, TicketState};
+use crate::domain::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
 use crate::domain::stats::{Summary, VillageScore};
 use crate::domain::task::Task;
 use crate::domain::ticket::{Change, Ticket, TicketView, Transition};
@@ -77,6 +77,7 @@ pub fn state(state: TicketState) -> pb::TicketState {
         TicketState::Returned => S::Returned,
         TicketState::Reopened => S::Reopened,
         TicketState::UnderReview => S::UnderReview,
+        TicketState::Rejected => S::Rejected,
     }
 }
 
@@ -96,6 +97,7 @@ pub fn state_from(value: i32) -> Option<TicketState> {
         S::Returned => TicketState::Returned,
         S::Reopened => TicketState::Reopened,
         S::UnderReview => TicketState::UnderReview,
+        S::Rejected => TicketState::Rejected,
     })
 }
 
@@ -114,6 +116,7 @@ pub fn action_from(value: i32) -> Option<Action> {
         A::Close => Action::Close,
         A::Reopen => Action::Reopen,
         A::Refer => Action::Refer,
+        A::Reject => Action::Reject,
     })
 }
 
@@ -132,6 +135,7 @@ pub fn action(change: Change) -> pb::Action {
         Change::Move(Action::Close) => A::Close,
         Change::Move(Action::Reopen) => A::Reopen,
         Change::Move(Action::Refer) => A::Refer,
+        Change::Move(Action::Reject) => A::Reject,
         Change::Receive | Change::Escalate | Change::Merge | Change::Split => A::Unspecified,
     }
 }
@@ -176,6 +180,74 @@ pub fn reopen_cause_from(value: i32) -> ReopenCause {
     }
 }
 
+/// Returns the API's return reason.
+pub fn return_reason(reason: ReturnReason) -> pb::ReturnReason {
+    match reason {
+        ReturnReason::NotOurResponsibility => pb::ReturnReason::NotOurResponsibility,
+        ReturnReason::WrongLocation => pb::ReturnReason::WrongLocation,
+        ReturnReason::NotEnoughInformation => pb::ReturnReason::NotEnoughInformation,
+        ReturnReason::BeyondOurMeans => pb::ReturnReason::BeyondOurMeans,
+        ReturnReason::Other => pb::ReturnReason::Other,
+    }
+}
+
+/// Returns the reason a return request names; `None` when unspecified or
+/// a value this version does not know.
+pub fn return_reason_from(value: i32) -> Option<ReturnReason> {
+    Some(match pb::ReturnReason::try_from(value).ok()? {
+        pb::ReturnReason::Unspecified => return None,
+        pb::ReturnReason::NotOurResponsibility => ReturnReason::NotOurResponsibility,
+        pb::ReturnReason::WrongLocation => ReturnReason::WrongLocation,
+        pb::ReturnReason::NotEnoughInformation => ReturnReason::NotEnoughInformation,
+        pb::ReturnReason::BeyondOurMeans => ReturnReason::BeyondOurMeans,
+        pb::ReturnReason::Other => ReturnReason::Other,
+    })
+}
+
+/// Returns the API's reject reason.
+pub fn reject_reason(reason: RejectReason) -> pb::RejectReason {
+    match reason {
+        RejectReason::Prank => pb::RejectReason::Prank,
+        RejectReason::Duplicate => pb::RejectReason::Duplicate,
+        RejectReason::OutsideTheTown => pb::RejectReason::OutsideTheTown,
+        RejectReason::NotACase => pb::RejectReason::NotACase,
+    }
+}
+
+/// Returns the reason a reject request names; `None` when unspecified or
+/// a value this version does not know.
+pub fn reject_reason_from(value: i32) -> Option<RejectReason> {
+    Some(match pb::RejectReason::try_from(value).ok()? {
+        pb::RejectReason::Unspecified => return None,
+        pb::RejectReason::Prank => RejectReason::Prank,
+        pb::RejectReason::Duplicate => RejectReason::Duplicate,
+        pb::RejectReason::OutsideTheTown => RejectReason::OutsideTheTown,
+        pb::RejectReason::NotACase => RejectReason::NotACase,
+    })
+}
+
+/// Returns the API's leg start.
+pub fn leg_start(start: LegStart) -> pb::LegStart {
+    match start {
+        LegStart::Desk => pb::LegStart::Desk,
+        LegStart::Dispatch => pb::LegStart::Dispatch,
+        LegStart::Redispatch => pb::LegStart::Redispatch,
+        LegStart::Escalation => pb::LegStart::Escalation,
+        LegStart::Reopen => pb::LegStart::Reopen,
+    }
+}
+
+/// Returns the API's leg outcome.
+pub fn leg_outcome(outcome: LegOutcome) -> pb::LegOutcome {
+    match outcome {
+        LegOutcome::Resolved => pb::LegOutcome::Resolved,
+        LegOutcome::Returned => pb::LegOutcome::Returned,
+        LegOutcome::Escalated => pb::LegOutcome::Escalated,
+        LegOutcome::Dispatched => pb::LegOutcome::Dispatched,
+        LegOutcome::Withdrawn => pb::LegOutcome::Withdrawn,
+    }
+}
+
 /// Returns a unit as the API shows it.
 pub fn unit(unit: &UnitRef) -> pb::Unit {
     pb::Unit {
@@ -196,6 +268,16 @@ pub fn transition(t: &Transition) -> pb::Transition {
         reason: t.reason.clone().unwrap_or_default(),
         unit: t.unit.as_ref().map(unit),
         reopen_cause: t.cause.map(reopen_cause).unwrap_or_default().into(),
+        return_reason: t
+            .return_reason
+            .map(return_reason)
+            .unwrap_or_default()
+            .into(),
+        reject_reason: t
+            .reject_reason
+            .map(reject_reason)
+            .unwrap_or_default()
+            .into(),
     }
 }
 
@@ -238,6 +320,7 @@ pub fn ticket_summary(t: &Ticket) -> pb::Ticket {
         satisfaction: t.satisfaction.unwrap_or_default(),
         history: Vec::new(),
         returns: t.returns,
+        supervision_warning: t.supervision_warning.clone().unwrap_or_default(),
         reporter_phone_masked: t
             .reporter_phone
             .as_deref()
@@ -256,12 +339,17 @@ pub fn leg(l: &Leg) -> pb::Leg {
         seq: l.seq,
         task_id: l.task.map(|t| t.to_string()).unwrap_or_default(),
         unit: Some(unit(&l.unit)),
-        start: l.start.as_str().to_owned(),
+        start: leg_start(l.start).into(),
         given_at: Some(timestamp(l.given_at)),
         due_at: Some(timestamp(l.due_at)),
         signed_at: l.signed_at.map(timestamp),
         ended_at: l.ended_at.map(timestamp),
-        outcome: l.outcome.map(|o| o.as_str().to_owned()).unwrap_or_default(),
+        outcome: l.outcome.map(leg_outcome).unwrap_or_default().into(),
+        return_reason: l
+            .return_reason
+            .map(return_reason)
+            .unwrap_or_default()
+            .into(),
     }
 }
 
@@ -352,6 +440,9 @@ pub fn statistics(s: &Summary) -> pb::Statistics {
         escalations: s.escalations,
         hazards: s.hazards,
         hazard_rectification_rate: s.hazard_rectification_rate,
+        legs: s.legs,
+        return_rate: s.return_rate,
+        rejected: s.rejected,
     }
 }
 
@@ -390,6 +481,18 @@ mod tests {
         assert_eq!(action(Change::Escalate), pb::Action::Unspecified);
         for cause in ReopenCause::ALL {
             assert_eq!(reopen_cause_from(reopen_cause(cause).into()), cause);
+        }
+        for reason in RejectReason::ALL {
+            assert_eq!(
+                reject_reason_from(reject_reason(reason).into()),
+                Some(reason)
+            );
+        }
+        for reason in ReturnReason::ALL {
+            assert_eq!(
+                return_reason_from(return_reason(reason).into()),
+                Some(reason)
+            );
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::convert;
 use crate::domain::referral::Referral;
 use crate::domain::state::Action;
 use crate::domain::task::{TaskMoved, TaskState};
-use crate::domain::ticket::{Change, Escalated, SYSTEM_ACTOR, Ticket, Transition};
+use crate::domain::ticket::{Change, Escalated, SYSTEM_ACTOR, Stamp, Ticket, Transition};
 use crate::domain::timer::{DeadlineReached, TimerKind};
 
 /// The DISPATCH stream, subjects `dispatch.>`.
@@ -21,6 +21,7 @@ pub const DEADLINE_WARNING: &str = "dispatch.ticket.deadline_warning";
 pub const DEADLINE_BREACHED: &str = "dispatch.ticket.deadline_breached";
 pub const ESCALATED: &str = "dispatch.ticket.escalated";
 pub const REFERRED: &str = "dispatch.ticket.referred";
+pub const SUPERVISION_WARNING: &str = "dispatch.ticket.supervision_warning";
 
 /// Returns the subject of the `TicketEvent` a history entry publishes;
 /// `None` for the entries only the history keeps (escalation, merge,
@@ -37,6 +38,7 @@ pub fn subject_for(change: Change) -> Option<&'static str> {
         Change::Move(Action::FollowUp) => "dispatch.ticket.followed_up",
         Change::Move(Action::Close) => "dispatch.ticket.closed",
         Change::Move(Action::Reopen) => "dispatch.ticket.reopened",
+        Change::Move(Action::Reject) => "dispatch.ticket.rejected",
         Change::Move(Action::Refer) | Change::Escalate | Change::Merge | Change::Split => {
             return None;
         }
@@ -121,6 +123,23 @@ pub fn deadline(ticket: &Ticket, reached: &DeadlineReached, at: DateTime<Utc>) -
         task: reached.task.as_ref().map(convert::task),
     };
     OutboxEvent::encode(id, subject, &event)
+}
+
+/// Returns the `SupervisionWarning` of a ticket handed back a second time
+/// (ping-pong), made by `stamp`; `None` when the ticket carries no warning.
+pub fn supervision_warning(ticket: &Ticket, stamp: &Stamp) -> Option<OutboxEvent> {
+    let reason = ticket.supervision_warning.clone()?;
+    let (id, meta) = meta(&stamp.actor, stamp.at);
+    let event = pb::SupervisionWarning {
+        meta: Some(meta),
+        ticket: Some(convert::ticket_summary(ticket)),
+        reason,
+        returned_by: ticket
+            .returned_legs()
+            .map(|l| convert::unit(&l.unit))
+            .collect(),
+    };
+    Some(OutboxEvent::encode(id, SUPERVISION_WARNING, &event))
 }
 
 /// Returns the `TicketEscalated` event of an escalation.

@@ -4,14 +4,15 @@
 //! deadline, followed to the end.
 //!
 //! - Owns `categories`, `calendar_days`, `tickets`, `ticket_transitions`,
-//!   `ticket_tasks`, `ticket_timers`, `extensions` (and the platform's
+//!   `ticket_tasks`, `ticket_legs`, `ticket_timers`, `extensions` (and the platform's
 //!   `outbox`, `inbox`, `idempotency_keys`) in the database
 //!   `weigrid_dispatch`.
 //! - Serves `weigrid.dispatch.v1.DispatchService`.
 //! - Asks the grid registry where a location is and who is responsible.
 //! - Publishes `dispatch.ticket.{received,dispatched,accepted,started,
 //!   returned,resolved,verified,followed_up,closed,reopened,escalated,
-//!   deadline_warning,deadline_breached}` on the `DISPATCH` stream, and
+//!   deadline_warning,deadline_breached,supervision_warning,rejected}` on the
+//!   `DISPATCH` stream, and
 //!   consumes `<context>.ticket.requested` from the configured streams.
 //! - Timers are rows claimed with `FOR UPDATE SKIP LOCKED`: durable across
 //!   restarts, fired once with several replicas; time comes from an

@@ -272,6 +272,16 @@ async fn responsible_units(mut client: fixtures::town::Client) {
         .expect("the department is kept");
 }
 
+/// Returns the request rejecting `ticket` for `reason`, with a note.
+pub fn reject(ticket: &pb::Ticket, reason: pb::RejectReason) -> pb::RejectTicketRequest {
+    pb::RejectTicketRequest {
+        ticket_id: ticket.id.clone(),
+        reason: reason.into(),
+        note: "核实为无效报告".into(),
+        ..Default::default()
+    }
+}
+
 /// Returns a move of `ticket`.
 pub fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
     pb::TransitionRequest {
@@ -406,6 +416,20 @@ impl Actor {
     /// Refers a ticket to review, or returns the refusal.
     pub async fn try_refer(&self, request: pb::ReferTicketRequest) -> Result<pb::Ticket, Status> {
         let answer = self.client.clone().refer_ticket(request).await?;
+        Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Rejects `ticket` at the desk as not a case for `reason`.
+    pub async fn reject(&self, ticket: &pb::Ticket, reason: pb::RejectReason) -> pb::Ticket {
+        granted(
+            "RejectTicket",
+            self.try_reject(reject(ticket, reason)).await,
+        )
+    }
+
+    /// Rejects a ticket as `request` says, or returns the refusal.
+    pub async fn try_reject(&self, request: pb::RejectTicketRequest) -> Result<pb::Ticket, Status> {
+        let answer = self.client.clone().reject_ticket(request).await?;
         Ok(carried(answer.into_inner().ticket))
     }
 

@@ -127,7 +127,8 @@ fn stats_json(s: &pb::Statistics) -> Value {
         "avg_minutes_to_dispatch": s.avg_minutes_to_dispatch, "p90_minutes_to_dispatch": s.p90_minutes_to_dispatch,
         "avg_minutes_to_sign": s.avg_minutes_to_sign, "p90_minutes_to_sign": s.p90_minutes_to_sign,
         "avg_hours_to_close": s.avg_hours_to_close, "p90_hours_to_close": s.p90_hours_to_close,
-        "returns": s.returns, "extensions": s.extensions, "escalations": s.escalations,
+        "returns": s.returns, "legs": s.legs, "return_rate": s.return_rate,
+        "extensions": s.extensions, "escalations": s.escalations,
         "hazards": s.hazards, "hazard_rectification_rate": s.hazard_rectification_rate,
     })
 }

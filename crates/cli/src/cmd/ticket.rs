@@ -107,11 +107,27 @@ pub enum TicketCommand {
         #[arg(long, value_enum, ignore_case = true, default_value_t = Cause::NotSolved)]
         cause: Cause,
     },
-    /// Hands a ticket back to the desk (退单).
+    /// Hands a ticket back (退单) with a structured --why and a --reason
+    /// text. not-our-responsibility is settled by the registry: refused when
+    /// it names the returning unit, else the ticket goes on to whom it names.
     Return {
         ticket: String,
         #[arg(long)]
         reason: String,
+        /// Why it is handed back.
+        #[arg(long, value_enum, ignore_case = true)]
+        why: Why,
+    },
+    /// Rejects a ticket waiting at the desk as not a case (the desk): a
+    /// prank, a duplicate by phone, outside the town. Terminal.
+    Reject {
+        ticket: String,
+        /// Why it is not a case.
+        #[arg(long, value_enum, ignore_case = true)]
+        why: RejectWhy,
+        /// What the desk found.
+        #[arg(long)]
+        note: String,
     },
     /// Refers a ticket waiting at the desk to case review (研判); it moves
     /// again on the review's decision.
@@ -223,6 +239,7 @@ pub enum State {
     Returned,
     Reopened,
     UnderReview,
+    Rejected,
 }
 
 impl From<State> for pb::TicketState {
@@ -239,6 +256,7 @@ impl From<State> for pb::TicketState {
             State::Returned => pb::TicketState::Returned,
             State::Reopened => pb::TicketState::Reopened,
             State::UnderReview => pb::TicketState::UnderReview,
+            State::Rejected => pb::TicketState::Rejected,
         }
     }
 }
@@ -284,6 +302,63 @@ pub enum Cause {
     ReportUntrue,
 }
 
+/// Why a ticket is handed back (`--why`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Why {
+    /// Not our responsibility (the registry settles whose it is).
+    #[value(alias = "not_our_responsibility")]
+    NotOurResponsibility,
+    /// The location is wrong.
+    #[value(alias = "wrong_location")]
+    WrongLocation,
+    /// Not enough information to act on.
+    #[value(alias = "not_enough_information")]
+    NotEnoughInformation,
+    /// Beyond our means.
+    #[value(alias = "beyond_our_means")]
+    BeyondOurMeans,
+    /// Anything else (--reason says what).
+    Other,
+}
+
+/// Why the desk rejects a ticket (`--why`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RejectWhy {
+    /// A prank or malicious report.
+    Prank,
+    /// The same matter already reported.
+    Duplicate,
+    /// Outside the town.
+    #[value(alias = "outside_the_town")]
+    OutsideTheTown,
+    /// Not a case for the town.
+    #[value(alias = "not_a_case")]
+    NotACase,
+}
+
+impl From<RejectWhy> for pb::RejectReason {
+    fn from(why: RejectWhy) -> Self {
+        match why {
+            RejectWhy::Prank => pb::RejectReason::Prank,
+            RejectWhy::Duplicate => pb::RejectReason::Duplicate,
+            RejectWhy::OutsideTheTown => pb::RejectReason::OutsideTheTown,
+            RejectWhy::NotACase => pb::RejectReason::NotACase,
+        }
+    }
+}
+
+impl From<Why> for pb::ReturnReason {
+    fn from(why: Why) -> Self {
+        match why {
+            Why::NotOurResponsibility => pb::ReturnReason::NotOurResponsibility,
+            Why::WrongLocation => pb::ReturnReason::WrongLocation,
+            Why::NotEnoughInformation => pb::ReturnReason::NotEnoughInformation,
+            Why::BeyondOurMeans => pb::ReturnReason::BeyondOurMeans,
+            Why::Other => pb::ReturnReason::Other,
+        }
+    }
+}
+
 impl From<Cause> for pb::ReopenCause {
     fn from(cause: Cause) -> Self {
         match cause {
@@ -319,7 +394,7 @@ pub fn ticket_json(t: &pb::Ticket) -> Value {
         "micro_grid": t.micro_grid_code, "village": t.village_code,
         "assignee": t.assignee.as_ref().map(|u| json!({ "kind": u.kind, "code": u.code, "name": u.name })),
         "received_at": time(&t.received_at), "dispatched_at": time(&t.dispatched_at), "due_at": time(&t.due_at),
-        "returns": t.returns, "satisfaction": t.satisfaction, "reporter_phone": t.reporter_phone_masked,
+        "returns": t.returns, "supervision_warning": t.supervision_warning, "satisfaction": t.satisfaction, "reporter_phone": t.reporter_phone_masked,
         "tasks": t.tasks.iter().map(|k| json!({ "id": k.id, "unit": k.unit.as_ref().map(|u| &u.code), "state": k.state, "due_at": time(&k.due_at) })).collect::<Vec<_>>(),
         "legs": t.legs.iter().map(leg_json).collect::<Vec<_>>(),
         "history": t.history.iter().map(|h| json!({
@@ -352,6 +427,9 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
         time(&t.dispatched_at),
         time(&t.due_at)
     );
+    if !t.supervision_warning.is_empty() {
+        text += &format!("  督办 supervision: {}\n", t.supervision_warning);
+    }
     for k in &t.tasks {
         text += &format!(
             "  task {} {} due {}\n",
@@ -379,11 +457,31 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
     text
 }
 
+fn leg_start(l: &pb::Leg) -> String {
+    enum_name(l.start().as_str_name(), "LEG_START_")
+}
+
+/// Returns a leg's outcome, empty while it is held.
+fn leg_outcome(l: &pb::Leg) -> String {
+    match l.outcome() {
+        pb::LegOutcome::Unspecified => String::new(),
+        outcome => enum_name(outcome.as_str_name(), "LEG_OUTCOME_"),
+    }
+}
+
+/// Returns why a leg was handed back, empty when it was not.
+fn return_reason(value: i32) -> String {
+    match pb::ReturnReason::try_from(value).unwrap_or_default() {
+        pb::ReturnReason::Unspecified => String::new(),
+        reason => enum_name(reason.as_str_name(), "RETURN_REASON_"),
+    }
+}
+
 fn leg_json(l: &pb::Leg) -> Value {
     json!({
-        "seq": l.seq, "task_id": l.task_id, "unit": l.unit.as_ref().map(|u| &u.code), "start": l.start,
+        "seq": l.seq, "task_id": l.task_id, "unit": l.unit.as_ref().map(|u| &u.code), "start": leg_start(l),
         "given_at": time(&l.given_at), "due_at": time(&l.due_at), "signed_at": time(&l.signed_at),
-        "ended_at": time(&l.ended_at), "outcome": l.outcome,
+        "ended_at": time(&l.ended_at), "outcome": leg_outcome(l), "return_reason": return_reason(l.return_reason),
     })
 }
 
@@ -397,20 +495,24 @@ fn leg_text(l: &pb::Leg) -> String {
         " (task 协办)"
     };
     let late = match (l.ended_at.as_ref(), l.due_at.as_ref()) {
-        (Some(ended), Some(due)) if l.outcome == "RESOLVED" && ended.seconds > due.seconds => {
-            " late 超时"
+        (Some(ended), Some(due))
+            if l.outcome() == pb::LegOutcome::Resolved && ended.seconds > due.seconds =>
+        {
+            " late 超时".to_owned()
         }
-        _ => "",
+        _ if l.outcome() == pb::LegOutcome::Returned => {
+            format!(" ({})", return_reason(l.return_reason))
+        }
+        _ => String::new(),
     };
-    let outcome = if l.outcome.is_empty() {
-        "held 办理中"
-    } else {
-        l.outcome.as_str()
+    let outcome = match leg_outcome(l) {
+        held if held.is_empty() => "held 办理中".to_owned(),
+        outcome => outcome,
     };
     format!(
         "  #{} {unit}{of} · {} · {} → {} · signed {} · ended {} · {outcome}{late}\n",
         l.seq,
-        l.start,
+        leg_start(l),
         time(&l.given_at),
         time(&l.due_at),
         time(&l.signed_at),
@@ -623,11 +725,26 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             request.reopen_cause = cause.into();
             client.transition(request).await?.into_inner().ticket
         }
-        TicketCommand::Return { ticket, reason } => {
+        TicketCommand::Return {
+            ticket,
+            reason,
+            why,
+        } => {
             let t = find(client, &ticket).await?;
             let mut request = move_ticket(&t, pb::Action::Return);
             request.reason = reason;
+            request.return_reason = pb::ReturnReason::from(why).into();
             client.transition(request).await?.into_inner().ticket
+        }
+        TicketCommand::Reject { ticket, why, note } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::RejectTicketRequest {
+                idempotency_key: key.clone(),
+                ticket_id: t.id,
+                reason: pb::RejectReason::from(why).into(),
+                note,
+            };
+            client.reject_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Refer {
             ticket,
@@ -707,29 +824,30 @@ mod tests {
                 pb::Leg {
                     seq: 1,
                     unit: Some(unit("POLICE")),
-                    start: "DISPATCH".into(),
+                    start: pb::LegStart::Dispatch.into(),
                     given_at: at(0),
                     due_at: at(7200),
                     ended_at: at(600),
-                    outcome: "RETURNED".into(),
+                    outcome: pb::LegOutcome::Returned.into(),
+                    return_reason: pb::ReturnReason::WrongLocation.into(),
                     ..Default::default()
                 },
                 pb::Leg {
                     seq: 2,
                     unit: Some(unit("URBAN_MANAGEMENT")),
-                    start: "REDISPATCH".into(),
+                    start: pb::LegStart::Redispatch.into(),
                     given_at: at(900),
                     due_at: at(8100),
                     signed_at: at(1000),
                     ended_at: at(9000),
-                    outcome: "RESOLVED".into(),
+                    outcome: pb::LegOutcome::Resolved.into(),
                     ..Default::default()
                 },
                 pb::Leg {
                     seq: 3,
                     task_id: "t-1".into(),
                     unit: Some(unit("WATER")),
-                    start: "DISPATCH".into(),
+                    start: pb::LegStart::Dispatch.into(),
                     given_at: at(900),
                     due_at: at(8100),
                     ..Default::default()
@@ -743,7 +861,12 @@ mod tests {
             .filter(|l| l.trim_start().starts_with('#'))
             .collect();
         assert_eq!(lines.len(), 3, "{text}");
-        assert!(lines[0].contains("#1 POLICE · DISPATCH") && lines[0].ends_with("RETURNED"));
+        assert!(
+            lines[0].contains("#1 POLICE · DISPATCH")
+                && lines[0].ends_with("RETURNED (WRONG_LOCATION)"),
+            "{}",
+            lines[0]
+        );
         assert!(
             lines[1].contains("URBAN_MANAGEMENT · REDISPATCH")
                 && lines[1].ends_with("RESOLVED late 超时")
@@ -751,7 +874,27 @@ mod tests {
         assert!(lines[2].contains("WATER (task 协办)") && lines[2].ends_with("held 办理中"));
         let json = ticket_json(&ticket);
         assert_eq!(json["legs"][1]["outcome"], "RESOLVED");
+        assert_eq!(json["legs"][0]["return_reason"], "WRONG_LOCATION");
         assert_eq!(json["legs"][2]["task_id"], "t-1");
+    }
+
+    #[test]
+    fn dispatch_ticket_reject_names_why_and_what_the_desk_found() {
+        match ticket("weigrid ticket reject LX-2026-000001 --why outside_the_town --note 平湖地界")
+        {
+            TicketCommand::Reject { ticket, why, note } => {
+                assert_eq!(
+                    (ticket.as_str(), why, note.as_str()),
+                    ("LX-2026-000001", RejectWhy::OutsideTheTown, "平湖地界")
+                );
+                assert_eq!(
+                    pb::RejectReason::from(why),
+                    pb::RejectReason::OutsideTheTown
+                );
+            }
+            _ => panic!("not reject"),
+        }
+        assert!(parse("weigrid ticket reject LX-2026-000001 --why bored --note x").is_err());
     }
 
     #[test]
@@ -828,5 +971,11 @@ mod tests {
             pb::list_tickets_request::Queue::from(q).as_str_name()
         });
         assert_maps_by_name::<Cause>("REOPEN_CAUSE_", |c| pb::ReopenCause::from(c).as_str_name());
+        assert_maps_by_name::<Why>("RETURN_REASON_", |w| {
+            pb::ReturnReason::from(w).as_str_name()
+        });
+        assert_maps_by_name::<RejectWhy>("REJECT_REASON_", |w| {
+            pb::RejectReason::from(w).as_str_name()
+        });
     }
 }

@@ -420,7 +420,7 @@ fn received_range(
 /// Returns GeoReport's status of `ticket`.
 fn status_of(ticket: &pb::Ticket) -> &'static str {
     match ticket.state() {
-        pb::TicketState::Closed => "closed",
+        pb::TicketState::Closed | pb::TicketState::Rejected => "closed",
         _ => "open",
     }
 }
@@ -443,6 +443,7 @@ fn notes_of(ticket: &pb::Ticket) -> String {
         S::Returned => "已退回城运中心 Returned to the town centre's desk",
         S::Reopened => "已重新办理 Reopened",
         S::UnderReview => "研判中 Under review",
+        S::Rejected => "不予受理 Rejected: not a case for the town",
     };
     let reason = ticket
         .history

@@ -151,6 +151,8 @@ pub enum TicketStep {
     Reopened {
         untrue: bool,
     },
+    /// Rejected at the desk as not a case: treated as an untrue report.
+    Rejected,
     Closed,
     /// Any other step: the ticket is recorded, nothing else changes.
     Other,
@@ -272,7 +274,7 @@ impl Report {
             // A duplicate, one found untrue, or one awarded already (a
             // ticket verified again after a reopening) earns nothing more.
             TicketStep::Verified if self.status.is_pending() => return Due::Award,
-            TicketStep::Reopened { untrue: true } => {
+            TicketStep::Reopened { untrue: true } | TicketStep::Rejected => {
                 self.status = ReportStatus::Rejected;
                 self.pending_points = 0;
                 return Due::TakeBack;

@@ -246,6 +246,32 @@ async fn points_of_an_untrue_report_already_spent_are_taken_from_the_next_award(
 }
 
 #[sqlx::test(migrations = false)]
+async fn points_a_report_the_desk_rejects_as_not_a_case_is_untrue_and_earns_nothing(pool: PgPool) {
+    let test = TestPoints::spawn(pool).await;
+    let villager = test.register("张三", "13812345678").await;
+    let prank = test
+        .submit(report(&villager, "SANITATION", 30.02, 121.02))
+        .await;
+    test.ticket_event(&prank, "rejected", ReopenCause::Unspecified)
+        .await;
+    let rejected = test.wait_status(&prank, pb::ReportStatus::Rejected).await;
+    assert_eq!((rejected.pending_points, rejected.awarded_points), (0, 0));
+    // Whatever dispatch says of it later, it earns nothing.
+    test.ticket_event(&prank, "verified", ReopenCause::Unspecified)
+        .await;
+    test.wait_count(
+        "SELECT count(*) FROM inbox WHERE subject LIKE '%dispatch.ticket.%'",
+        2,
+        "both events applied",
+    )
+    .await;
+    let after = test.wait_status(&prank, pb::ReportStatus::Rejected).await;
+    assert_eq!(after.awarded_points, 0);
+    assert_eq!(test.balance(&villager).await, 0);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn the_town_changes_award_rules_and_a_resident_acts_only_for_themselves(pool: PgPool) {
     let test = TestPoints::spawn(pool).await;
     let mut town = test.town();

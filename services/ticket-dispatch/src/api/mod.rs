@@ -53,6 +53,7 @@ platform::delegate_rpcs! {
         merge_tickets: pb::MergeTicketsRequest => pb::MergeTicketsResponse;
         split_ticket: pb::SplitTicketRequest => pb::SplitTicketResponse;
         refer_ticket: pb::ReferTicketRequest => pb::ReferTicketResponse;
+        reject_ticket: pb::RejectTicketRequest => pb::RejectTicketResponse;
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
         get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;
         list_categories: pb::ListCategoriesRequest => pb::ListCategoriesResponse;

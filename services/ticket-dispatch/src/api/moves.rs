@@ -1,5 +1,5 @@
-//! Transition, ReferTicket, RequestExtension, DecideExtension,
-//! ListExtensions and SetClockPaused.
+//! Transition, ReferTicket, RejectTicket, RequestExtension,
+//! DecideExtension, ListExtensions and SetClockPaused.
 
 use platform::auth::Caller;
 use platform::error::AppError;
@@ -9,6 +9,7 @@ use proto::dispatch::v1 as pb;
 use super::{DispatchApi, given, id};
 use crate::application::extensions::{self, DecideExtension, RequestExtension};
 use crate::application::referrals::{self, Refer};
+use crate::application::rejections::{self, Reject};
 use crate::application::tickets::{self, Move, MoveTask, MoveTicket, PauseClock, Step};
 use crate::convert;
 use crate::domain::escalation::UnitKind;
@@ -55,9 +56,7 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
         Action::Resolve => Step::Resolve {
             result: request.result.trim().to_owned(),
         },
-        Action::Return => Step::Return {
-            reason: required_reason,
-        },
+        Action::Return => return_step(request.return_reason, required_reason)?,
         Action::Verify => Step::Verify {
             result_true: request.verified_true,
         },
@@ -72,12 +71,29 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
             reason: required_reason,
         },
         Action::Refer => return Err(AppError::invalid("action", "use ReferTicket to refer")),
+        Action::Reject => return Err(AppError::invalid("action", "use RejectTicket to reject")),
     };
     Ok(Move::Ticket(MoveTicket {
         ticket,
         step,
         reason,
     }))
+}
+
+/// Returns a return (退单) for the structured `reason` a request names,
+/// explained by `note`; the registry's chain is asked for later.
+fn return_step(reason: i32, note: String) -> Result<Step, AppError> {
+    let reason = convert::return_reason_from(reason).ok_or_else(|| {
+        AppError::invalid(
+            "return_reason",
+            "is required: NOT_OUR_RESPONSIBILITY, WRONG_LOCATION, NOT_ENOUGH_INFORMATION, BEYOND_OUR_MEANS or OTHER",
+        )
+    })?;
+    Ok(Step::Return {
+        reason,
+        note,
+        chain: None,
+    })
 }
 
 /// Returns the move of a co-handler's task a Transition request asks for.
@@ -189,6 +205,39 @@ impl DispatchApi {
         };
         referrals::refer_ticket(&self.ctx, &caller, key, cmd, |view| {
             pb::ReferTicketResponse {
+                ticket: Some(convert::ticket(view)),
+            }
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(ticket_id = %request.ticket_id))]
+    pub(super) async fn reject_ticket(
+        &self,
+        caller: Caller,
+        request: pb::RejectTicketRequest,
+    ) -> Result<pb::RejectTicketResponse, AppError> {
+        let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
+        let reason = convert::reject_reason_from(request.reason).ok_or_else(|| {
+            AppError::invalid(
+                "reason",
+                "is required: PRANK, DUPLICATE, OUTSIDE_THE_TOWN or NOT_A_CASE",
+            )
+        })?;
+        let Some(note) = given(&request.note) else {
+            return Err(AppError::invalid(
+                "note",
+                "is required: what the desk found",
+            ));
+        };
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
+        let cmd = Reject {
+            ticket,
+            reason,
+            note,
+        };
+        rejections::reject_ticket(&self.ctx, &caller, key, cmd, |view| {
+            pb::RejectTicketResponse {
                 ticket: Some(convert::ticket(view)),
             }
         })

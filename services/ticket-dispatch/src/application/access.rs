@@ -88,7 +88,8 @@ pub fn may_move(caller: &Caller, action: Action, ticket: &Ticket) -> Result<(), 
         | Action::FollowUp
         | Action::Close
         | Action::Reopen
-        | Action::Refer => require_desk(caller, action.as_str()),
+        | Action::Refer
+        | Action::Reject => require_desk(caller, action.as_str()),
     }
 }
 
@@ -214,6 +215,7 @@ pub const POLICY: &[Rule] = &[
     rule("MergeTickets", DESK),
     rule("SplitTicket", DESK),
     rule("ReferTicket", DESK),
+    rule("RejectTicket", DESK),
     rule(
         "GetStatistics",
         &[

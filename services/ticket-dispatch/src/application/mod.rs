@@ -10,6 +10,7 @@
 //!   SetClockPaused, MergeTickets, SplitTicket;
 //! - [`extensions`]: RequestExtension, DecideExtension;
 //! - [`referrals`]: ReferTicket, and the review's decision carried out;
+//! - [`rejections`]: RejectTicket, what is not a case;
 //! - [`queries`], [`statistics`]: GetTicket, ListTickets, GetStatistics,
 //!   GetAssessment;
 //! - [`deadlines`], [`routing`]: what the timers and the router do;
@@ -21,6 +22,7 @@ pub mod extensions;
 pub mod intake;
 pub mod queries;
 pub mod referrals;
+pub mod rejections;
 pub mod routing;
 pub mod statistics;
 pub mod tickets;
@@ -79,7 +81,8 @@ impl From<DomainError> for AppError {
             | DomainError::ClosedWithOriginal
             | DomainError::NeverDispatched
             | DomainError::AwaitsDecision
-            | DomainError::NotUnderReview(_) => AppError::FailedPrecondition(err.to_string()),
+            | DomainError::NotUnderReview(_)
+            | DomainError::ReturnRefused { .. } => AppError::FailedPrecondition(err.to_string()),
         }
     }
 }

@@ -35,7 +35,7 @@ pub async fn statistics(
     group_by: GroupBy,
 ) -> Result<(Summary, Vec<Summary>), AppError> {
     let facts = period_facts(ctx, caller, period).await?;
-    Ok(summarize_by(&facts, group_by, &ctx.rules.calendar))
+    Ok(summarize_by(&facts, group_by))
 }
 
 /// GetAssessment: every village and residential committee over the period,
@@ -61,7 +61,7 @@ pub async fn assessment(
                 VillageKind::Village => weights.village_weight,
                 VillageKind::Residential => weights.residential_weight,
             };
-            VillageScore::assess(village, &facts, weight, &ctx.rules.calendar)
+            VillageScore::assess(village, &facts, weight)
         })
         .collect())
 }

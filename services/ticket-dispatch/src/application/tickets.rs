@@ -8,9 +8,10 @@ use prost::Message;
 
 use super::{Context, access, commit_with, load_ticket, no_ticket, record, save_clock, save_move};
 use crate::domain::deadline::DeadlineRules;
-use crate::domain::grid::pick_from_chain;
+use crate::domain::error::DomainError;
+use crate::domain::grid::{ResponsibleParty, ReturnVerdict, pick_party, settle_return};
 use crate::domain::ids::{TaskId, TicketId};
-use crate::domain::state::{Action, ReopenCause};
+use crate::domain::state::{Action, ReopenCause, ReturnReason};
 use crate::domain::task::TaskAction;
 use crate::domain::ticket::{Stamp, Ticket, TicketView, Transition};
 use crate::domain::unit::UnitRef;
@@ -47,8 +48,13 @@ pub enum Step {
     Resolve {
         result: String,
     },
+    /// 退单 for `reason`, explained by `note`. For "not our
+    /// responsibility", `chain` is the registry's answer for the ticket's
+    /// place and domain, asked before the unit of work.
     Return {
-        reason: String,
+        reason: ReturnReason,
+        note: String,
+        chain: Option<Vec<ResponsibleParty>>,
     },
     Verify {
         result_true: bool,
@@ -92,9 +98,9 @@ pub struct MoveTask {
 }
 
 /// Transition: moves a ticket, or a co-handler's task, and answers with the
-/// ticket as it is then. A dispatch to nobody named asks the registry for
-/// the responsibility chain first, with no transaction open and no key
-/// claimed.
+/// ticket as it is then. A dispatch to nobody named, and a return "not our
+/// responsibility", ask the registry for the responsibility chain first,
+/// with no transaction open and no key claimed.
 ///
 /// # Errors
 /// NOT_FOUND (also for a ticket outside the caller's scope),
@@ -108,25 +114,37 @@ pub async fn transition<A: Message + Default>(
     mut cmd: Move,
     answer: impl FnOnce(&TicketView) -> A,
 ) -> Result<A, AppError> {
-    if let Move::Ticket(MoveTicket {
-        ticket,
-        step: Step::Dispatch {
-            unit: unit @ None, ..
-        },
-        ..
-    }) = &mut cmd
-    {
-        match responsible_unit(ctx, caller, *ticket).await {
-            Ok(found) => *unit = Some(found),
-            // A call made before answers as it did, even while the
-            // registry is away; a fresh one claims nothing.
-            Err(err) => {
-                return match ctx.units.begin(key).await? {
-                    Begun::Replay(saved) => Ok(saved),
-                    Begun::Fresh(_) => Err(err),
-                };
-            }
-        }
+    let asked = match &mut cmd {
+        Move::Ticket(MoveTicket {
+            ticket,
+            step: Step::Dispatch {
+                unit: unit @ None, ..
+            },
+            ..
+        }) => responsible_unit(ctx, caller, *ticket)
+            .await
+            .map(|found| *unit = Some(found)),
+        Move::Ticket(MoveTicket {
+            ticket,
+            step:
+                Step::Return {
+                    reason: ReturnReason::NotOurResponsibility,
+                    chain,
+                    ..
+                },
+            ..
+        }) => responsibility_chain(ctx, caller, *ticket, Action::Return)
+            .await
+            .map(|(_, found)| *chain = Some(found)),
+        _ => Ok(()),
+    };
+    if let Err(err) = asked {
+        // A call made before answers as it did, even while the registry
+        // is away; a fresh one claims nothing.
+        return match ctx.units.begin(key).await? {
+            Begun::Replay(saved) => Ok(saved),
+            Begun::Fresh(_) => Err(err),
+        };
     }
     let mut work = match ctx.units.begin(key).await? {
         Begun::Replay(saved) => return Ok(saved),
@@ -177,10 +195,11 @@ async fn move_ticket<A: Message>(
             let resolved = ticket.resolve(result, &stamp, rules)?;
             save_move(work, rules, &ticket, &resolved).await?;
         }
-        Step::Return { reason } => {
-            let returned = ticket.return_to_desk(reason, &stamp, rules)?;
-            save_move(work, rules, &ticket, &returned).await?;
-        }
+        Step::Return {
+            reason,
+            note,
+            chain,
+        } => return_ticket(work, rules, &mut ticket, (reason, note, chain), &stamp).await?,
         Step::Verify { result_true } => {
             let verified = ticket.verify(result_true, reason, &stamp, rules)?;
             save_move(work, rules, &ticket, &verified).await?;
@@ -207,47 +226,123 @@ async fn move_ticket<A: Message>(
     Ok(ticket)
 }
 
-/// Returns the first of the responsibility chain for ticket `id`'s place
-/// and its category's safety domain. The ticket is read (read-only) and
-/// checked as the move will check it under its lock, then the registry is
-/// asked with no transaction open.
+/// Hands the ticket back (退单). A return "not our responsibility" is
+/// settled by the registry's `chain`: refused when it names the returning
+/// unit; otherwise, unless the ticket was handed back before (ping-pong:
+/// it waits at the desk and supervision is warned), it goes straight on to
+/// the party the registry names, never to a unit that returned it.
+async fn return_ticket<A: Message>(
+    work: &mut Work<A>,
+    rules: &DeadlineRules,
+    ticket: &mut Ticket,
+    (reason, note, chain): (ReturnReason, String, Option<Vec<ResponsibleParty>>),
+    stamp: &Stamp,
+) -> Result<(), AppError> {
+    let verdict = match (&chain, &ticket.assignee) {
+        (Some(chain), Some(returning)) => {
+            Some(settle_return(chain, returning, &ticket.returned_by()))
+        }
+        _ => None,
+    };
+    if let Some(ReturnVerdict::Refused { unit, duty }) = verdict {
+        return Err(DomainError::ReturnRefused {
+            code: unit.code,
+            name: unit.name,
+            duty,
+        }
+        .into());
+    }
+    let returned = ticket.return_to_desk(reason, note, stamp, rules)?;
+    save_move(work, rules, ticket, &returned).await?;
+    if ticket.is_ping_pong() {
+        if let Some(event) = events::supervision_warning(ticket, stamp) {
+            work.publish(event);
+        }
+    } else if let Some(ReturnVerdict::Redispatch { unit, duty }) = verdict {
+        let why = format!(
+            "returned as not its responsibility; the grid registry names {} ({}) as {}",
+            unit.code,
+            unit.name,
+            duty.describe()
+        );
+        let system = Stamp::system(stamp.at);
+        let dispatched = ticket.dispatch(unit, Some(why), &system, rules)?;
+        save_move(work, rules, ticket, &dispatched).await?;
+    }
+    Ok(())
+}
+
+/// Returns whom the desk dispatches ticket `id` to: the first of the
+/// responsibility chain for its place and its category's safety domain
+/// that has not handed it back.
 ///
 /// # Errors
-/// NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (a duplicate, or
-/// nobody responsible there), INVALID_ARGUMENT (no location), UNAVAILABLE
-/// (the registry cannot be reached), or the database.
+/// As [`responsibility_chain`]; FAILED_PRECONDITION when the registry names
+/// nobody who has not returned it.
 async fn responsible_unit(
     ctx: &Context,
     caller: &Caller,
     id: TicketId,
 ) -> Result<UnitRef, AppError> {
-    let (at, domain) = {
+    let (ticket, chain) = responsibility_chain(ctx, caller, id, Action::Dispatch).await?;
+    pick_party(&chain, &ticket.returned_by())
+        .map(|(unit, _)| unit)
+        .ok_or_else(|| {
+            AppError::FailedPrecondition(
+                "the registry names nobody responsible here who has not returned the ticket; name the unit to dispatch to".into(),
+            )
+        })
+}
+
+/// Returns ticket `id` as it is now and the registry's responsibility
+/// chain for its place and its category's safety domain. The ticket is
+/// read (read-only) and checked as `action` will check it under its lock,
+/// then the registry is asked with no transaction open. A ticket without a
+/// location has no chain to return by (empty); one to dispatch needs a
+/// unit named.
+///
+/// # Errors
+/// NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION (a duplicate),
+/// INVALID_ARGUMENT (no location to dispatch by), UNAVAILABLE (the
+/// registry cannot be reached), or the database.
+async fn responsibility_chain(
+    ctx: &Context,
+    caller: &Caller,
+    id: TicketId,
+    action: Action,
+) -> Result<(Ticket, Vec<ResponsibleParty>), AppError> {
+    let (ticket, domain) = {
         let mut read = ctx.units.read().await?;
         let ticket = tickets::find(&mut read, Some(id), "")
             .await?
             .filter(|t| access::may_see(caller, t))
             .ok_or_else(|| no_ticket(id))?;
-        access::may_move(caller, Action::Dispatch, &ticket)?;
-        ticket.ensure_dispatchable()?;
-        let Some(at) = ticket.location else {
+        access::may_move(caller, action, &ticket)?;
+        if action == Action::Dispatch {
+            ticket.ensure_dispatchable()?;
+        }
+        let category = categories::get(&mut read, &ticket.category_code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
+        (ticket, category.domain_code)
+    };
+    let Some(at) = ticket.location else {
+        if action == Action::Dispatch {
             return Err(AppError::invalid(
                 "unit",
                 "is required: the ticket has no location to find who is responsible",
             ));
-        };
-        let category = categories::get(&mut read, &ticket.category_code)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
-        (at, category.domain_code)
+        }
+        return Ok((ticket, Vec::new()));
     };
     let chain = ctx.registry.responsible(at, &domain).await.map_err(|e| {
-        AppError::Unavailable(format!("{e}; try again, or name the unit to dispatch to"))
+        let what = match action {
+            Action::Dispatch => "or name the unit to dispatch to",
+            _ => "or return it for another reason",
+        };
+        AppError::Unavailable(format!("{e}; try again, {what}"))
     })?;
-    pick_from_chain(&chain).ok_or_else(|| {
-        AppError::FailedPrecondition(
-            "the registry names nobody responsible here; name the unit to dispatch to".into(),
-        )
-    })
+    Ok((ticket, chain))
 }
 
 /// Gives `unit` a co-handler's task, with the timers of its own clock.

@@ -3,6 +3,7 @@
 use kernel::{FieldViolation, describe};
 
 use super::extension::ExtensionState;
+use super::grid::Duty;
 use super::ids::{ExtensionId, TaskId};
 use super::state::{IllegalTransition, TicketState};
 use super::task::{TaskAction, TaskState};
@@ -68,6 +69,16 @@ pub enum DomainError {
     /// A review's decision is carried out only on a ticket under review.
     #[error("ticket is {0}, not under review; the decision cannot be carried out on it")]
     NotUnderReview(TicketState),
+    /// A return "not our responsibility" by the unit the registry names.
+    #[error(
+        "return refused: the grid registry names {code} ({name}) responsible here as {}; handle the ticket, or return it for another reason",
+        .duty.describe()
+    )]
+    ReturnRefused {
+        code: String,
+        name: String,
+        duty: Duty,
+    },
     /// Only an open duplicate is split off.
     #[error("only an open duplicate can be split off")]
     NotAnOpenDuplicate,

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::ids::TaskId;
+use super::state::ReturnReason;
 use super::unit::UnitRef;
 
 /// How a unit came to hold a leg.
@@ -116,6 +117,8 @@ pub struct Leg {
     /// When it ended; with `outcome`.
     pub ended_at: Option<DateTime<Utc>>,
     pub outcome: Option<LegOutcome>,
+    /// Why the unit handed it back, when it did.
+    pub return_reason: Option<ReturnReason>,
 }
 
 impl Leg {
@@ -138,6 +141,7 @@ impl Leg {
             signed_at: None,
             ended_at: None,
             outcome: None,
+            return_reason: None,
         }
     }
 
@@ -159,6 +163,19 @@ impl Leg {
             self.outcome = Some(outcome);
             self.ended_at = Some(at);
         }
+    }
+
+    /// Ends an open leg `at` as handed back for `reason` (退单).
+    pub fn end_returned(&mut self, reason: ReturnReason, at: DateTime<Utc>) {
+        if self.is_open() {
+            self.return_reason = Some(reason);
+            self.end(LegOutcome::Returned, at);
+        }
+    }
+
+    /// Returns whether the leg was the desk's own.
+    pub fn is_desk(&self) -> bool {
+        self.start == LegStart::Desk
     }
 
     /// Moves the deadline of an open leg (a pause or an extension); an

@@ -3,7 +3,8 @@
 //! 受理 received → 派单 dispatched → 签收 accepted → 办理 in progress →
 //! 办结 resolved → 核查 verified → 回访 followed up → closed; 退单 returned to
 //! the desk for redispatch; reopened; 研判 referred from the desk to case
-//! review, until the review's decision redispatches or closes it.
+//! review, until the review's decision redispatches or closes it; rejected
+//! at the desk as not a case (terminal).
 
 use std::fmt;
 
@@ -32,6 +33,9 @@ pub enum TicketState {
     Reopened,
     /// 研判中: referred to case review; only its decision moves it on.
     UnderReview,
+    /// Rejected at the desk as not a case: a prank, a duplicate, outside
+    /// the town. Terminal.
+    Rejected,
 }
 
 /// What can be done to a ticket.
@@ -47,6 +51,7 @@ pub enum Action {
     Close,
     Reopen,
     Refer,
+    Reject,
 }
 
 /// Why a ticket was reopened.
@@ -87,9 +92,89 @@ impl ReopenCause {
     }
 }
 
+/// Why a unit hands a ticket back (退单).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReturnReason {
+    /// Not the unit's responsibility: the registry settles who it is.
+    NotOurResponsibility,
+    /// The location is wrong.
+    WrongLocation,
+    /// Not enough information to act on.
+    NotEnoughInformation,
+    /// Beyond the unit's means.
+    BeyondOurMeans,
+    /// Anything else (the reason text says what).
+    Other,
+}
+
+/// Why the desk rejects a report as not a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    /// A prank or malicious report.
+    Prank,
+    /// The same matter already reported (by phone, say).
+    Duplicate,
+    /// Outside the town.
+    OutsideTheTown,
+    /// Not a case for the town to handle.
+    NotACase,
+}
+
+impl RejectReason {
+    /// Every reason.
+    pub const ALL: [RejectReason; 4] = [
+        RejectReason::Prank,
+        RejectReason::Duplicate,
+        RejectReason::OutsideTheTown,
+        RejectReason::NotACase,
+    ];
+
+    /// Returns the stored name, e.g. `OUTSIDE_THE_TOWN`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::Prank => "PRANK",
+            RejectReason::Duplicate => "DUPLICATE",
+            RejectReason::OutsideTheTown => "OUTSIDE_THE_TOWN",
+            RejectReason::NotACase => "NOT_A_CASE",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl ReturnReason {
+    /// Every reason.
+    pub const ALL: [ReturnReason; 5] = [
+        ReturnReason::NotOurResponsibility,
+        ReturnReason::WrongLocation,
+        ReturnReason::NotEnoughInformation,
+        ReturnReason::BeyondOurMeans,
+        ReturnReason::Other,
+    ];
+
+    /// Returns the stored name, e.g. `NOT_OUR_RESPONSIBILITY`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnReason::NotOurResponsibility => "NOT_OUR_RESPONSIBILITY",
+            ReturnReason::WrongLocation => "WRONG_LOCATION",
+            ReturnReason::NotEnoughInformation => "NOT_ENOUGH_INFORMATION",
+            ReturnReason::BeyondOurMeans => "BEYOND_OUR_MEANS",
+            ReturnReason::Other => "OTHER",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 impl TicketState {
     /// Every state, in the order of a ticket's life.
-    pub const ALL: [TicketState; 11] = [
+    pub const ALL: [TicketState; 12] = [
         TicketState::Received,
         TicketState::Dispatched,
         TicketState::Accepted,
@@ -101,6 +186,7 @@ impl TicketState {
         TicketState::Returned,
         TicketState::Reopened,
         TicketState::UnderReview,
+        TicketState::Rejected,
     ];
 
     /// Returns the stored name, e.g. `IN_PROGRESS`.
@@ -117,6 +203,7 @@ impl TicketState {
             TicketState::Returned => "RETURNED",
             TicketState::Reopened => "REOPENED",
             TicketState::UnderReview => "UNDER_REVIEW",
+            TicketState::Rejected => "REJECTED",
         }
     }
 
@@ -129,7 +216,7 @@ impl TicketState {
     pub fn allowed(self) -> &'static [Action] {
         use Action::*;
         match self {
-            TicketState::Received => &[Dispatch, Refer],
+            TicketState::Received => &[Dispatch, Refer, Reject],
             TicketState::Dispatched => &[Accept, Return],
             TicketState::Accepted => &[Start, Resolve, Return],
             TicketState::InProgress => &[Resolve, Return],
@@ -139,11 +226,12 @@ impl TicketState {
             TicketState::Verified => &[FollowUp, Close, Reopen],
             TicketState::FollowedUp => &[Close, Reopen],
             TicketState::Closed => &[Reopen],
-            TicketState::Returned => &[Dispatch, Refer],
+            TicketState::Returned => &[Dispatch, Refer, Reject],
             TicketState::Reopened => &[Dispatch, Accept],
             // The review's decision: a redispatch, or closure with it as
             // the result.
             TicketState::UnderReview => &[Dispatch, Close],
+            TicketState::Rejected => &[],
         }
     }
 
@@ -170,12 +258,13 @@ impl TicketState {
             Action::Close => TicketState::Closed,
             Action::Reopen => TicketState::Reopened,
             Action::Refer => TicketState::UnderReview,
+            Action::Reject => TicketState::Rejected,
         })
     }
 
     /// Returns whether the ticket is still open (its clock may run).
     pub fn is_open(self) -> bool {
-        !matches!(self, TicketState::Closed)
+        !matches!(self, TicketState::Closed | TicketState::Rejected)
     }
 
     /// Returns whether the ticket waits at the desk to be dispatched.
@@ -197,7 +286,7 @@ impl TicketState {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::Dispatch,
         Action::Accept,
         Action::Start,
@@ -208,6 +297,7 @@ impl Action {
         Action::Close,
         Action::Reopen,
         Action::Refer,
+        Action::Reject,
     ];
 
     /// Parses an action's name.
@@ -228,6 +318,7 @@ impl Action {
             Action::Close => "close",
             Action::Reopen => "reopen",
             Action::Refer => "refer",
+            Action::Reject => "reject",
         }
     }
 }
@@ -248,6 +339,9 @@ pub struct IllegalTransition {
 }
 
 fn allowed_list(allowed: &[Action]) -> String {
+    if allowed.is_empty() {
+        return "none".to_owned();
+    }
     allowed
         .iter()
         .map(|a| a.as_str())

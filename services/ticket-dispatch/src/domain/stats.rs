@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
-use super::calendar::BusinessCalendar;
 use super::channel::Channel;
-use super::deadline::{DeadlineClock, TimeLimit};
 use super::grid::Village;
+use super::leg::{Leg, LegOutcome, LegStart};
 
 /// The tickets received in `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,42 +22,47 @@ pub struct Period {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TicketFacts {
     pub channel: Channel,
-    /// The unit it was first dispatched to.
-    pub first_unit: Option<String>,
     pub village: Option<String>,
     pub received_at: DateTime<Utc>,
-    pub limit: TimeLimit,
-    pub extension_days: u32,
-    pub paused: TimeDelta,
     pub first_dispatch: Option<DateTime<Utc>>,
     pub first_accept: Option<DateTime<Utc>>,
     pub first_resolve: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub reopens: u32,
-    pub returns: u32,
     pub escalations: u32,
     pub extensions: u32,
     pub satisfaction: Option<u32>,
+    /// Rejected at the desk as not a case.
+    pub rejected: bool,
+    /// Every hand it passed through, in order (see [`Leg`]).
+    pub legs: Vec<Leg>,
 }
 
 impl TicketFacts {
-    /// Returns whether the first unit resolved it within its deadline,
-    /// never escalated (the clock of the first leg, from the first dispatch).
-    pub fn on_time(&self, calendar: &BusinessCalendar) -> bool {
-        let (Some(dispatched), Some(resolved)) = (self.first_dispatch, self.first_resolve) else {
-            return false;
-        };
-        if self.escalations > 0 {
-            return false;
-        }
-        let clock = DeadlineClock {
-            started_at: dispatched,
-            limit: self.limit,
-            extension_days: self.extension_days,
-            paused_total: self.paused,
-            paused_since: None,
-        };
-        resolved <= clock.due_at(calendar, resolved)
+    /// Returns the legs given to units (not the desk's own), the ticket's
+    /// and its co-handlers' tasks', of `unit` only when one is named.
+    pub fn unit_legs<'a>(&'a self, unit: Option<&'a str>) -> impl Iterator<Item = &'a Leg> {
+        self.legs
+            .iter()
+            .filter(move |leg| !leg.is_desk() && unit.is_none_or(|u| leg.unit.code == u))
+    }
+
+    /// Returns the first leg a unit (not the desk) was given of the ticket
+    /// itself (not a co-handler's task).
+    pub fn first_unit_leg(&self) -> Option<&Leg> {
+        self.legs
+            .iter()
+            .find(|leg| leg.task.is_none() && leg.start != LegStart::Desk)
+    }
+
+    /// Returns whether the first unit resolved it by its first leg's own
+    /// deadline (with that leg's pauses and extensions). Later legs do not
+    /// change it: a ticket on time and later reopened stays on time, one
+    /// escalated or returned on its first leg stays not on time.
+    pub fn on_time(&self) -> bool {
+        self.first_unit_leg()
+            .and_then(Leg::resolved_on_time)
+            .unwrap_or(false)
     }
 }
 
@@ -86,6 +90,13 @@ pub struct Summary {
     pub escalations: u32,
     pub hazards: u32,
     pub hazard_rectification_rate: f64,
+    /// Legs given to units (to the one unit, grouped by unit).
+    pub legs: u32,
+    /// 退单率: returns / legs.
+    pub return_rate: f64,
+    /// Rejected at the desk as not a case (in `received`, in no other
+    /// figure).
+    pub rejected: u32,
 }
 
 fn ratio(part: usize, whole: usize) -> f64 {
@@ -111,8 +122,20 @@ fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_seconds() as f64 / 60.0
 }
 
-/// Summarises `facts` under `key`.
-pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar) -> Summary {
+/// Summarises `facts` under `key`; the figures of legs (returns, the
+/// return rate) are of `unit`'s legs only when one is named.
+pub fn summarize(key: &str, facts: &[&TicketFacts], unit: Option<&str>) -> Summary {
+    // What the desk rejected as not a case is counted apart, in no other
+    // figure.
+    let received = facts.len();
+    let (rejected, cases): (Vec<&TicketFacts>, Vec<&TicketFacts>) =
+        facts.iter().copied().partition(|f| f.rejected);
+    let facts = &cases[..];
+    let legs: Vec<&Leg> = facts.iter().flat_map(|f| f.unit_legs(unit)).collect();
+    let returns = legs
+        .iter()
+        .filter(|l| l.outcome == Some(LegOutcome::Returned))
+        .count();
     let dispatched: Vec<_> = facts
         .iter()
         .filter(|f| f.first_dispatch.is_some())
@@ -143,13 +166,14 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
     );
     Summary {
         key: key.to_owned(),
-        received: facts.len() as u32,
+        received: received as u32,
+        rejected: rejected.len() as u32,
         dispatched: dispatched.len() as u32,
         resolved: facts.iter().filter(|f| f.first_resolve.is_some()).count() as u32,
         closed: closed.len() as u32,
         closure_rate: ratio(closed.len(), facts.len()),
         on_time_rate: ratio(
-            dispatched.iter().filter(|f| f.on_time(calendar)).count(),
+            dispatched.iter().filter(|f| f.on_time()).count(),
             dispatched.len(),
         ),
         resolution_rate: ratio(
@@ -164,7 +188,7 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
         p90_minutes_to_sign: p90_sign,
         avg_hours_to_close: avg_close,
         p90_hours_to_close: p90_close,
-        returns: facts.iter().map(|f| f.returns).sum(),
+        returns: returns as u32,
         extensions: facts.iter().map(|f| f.extensions).sum(),
         escalations: facts.iter().map(|f| f.escalations).sum(),
         hazards: hazards.len() as u32,
@@ -172,6 +196,8 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
             hazards.iter().filter(|f| f.closed_at.is_some()).count(),
             hazards.len(),
         ),
+        legs: legs.len() as u32,
+        return_rate: ratio(returns, legs.len()),
     }
 }
 
@@ -179,45 +205,59 @@ pub fn summarize(key: &str, facts: &[&TicketFacts], calendar: &BusinessCalendar)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GroupBy {
     Channel,
-    /// The unit a ticket was first dispatched to.
+    /// Every unit that held a leg of a ticket: the tickets it held, and
+    /// the figures of its own legs.
     Unit,
     Village,
 }
 
+/// The group of tickets no unit held.
+pub const NOT_DISPATCHED: &str = "(not dispatched)";
+
 impl GroupBy {
-    /// Returns the key of the group `facts` fall in.
-    pub fn key(self, facts: &TicketFacts) -> String {
+    /// Returns the keys of the groups `facts` fall in: one channel, one
+    /// village, or every unit that held a leg of it.
+    pub fn keys(self, facts: &TicketFacts) -> Vec<String> {
         match self {
-            GroupBy::Channel => facts.channel.as_str().to_owned(),
-            GroupBy::Unit => facts
-                .first_unit
-                .clone()
-                .unwrap_or_else(|| "(not dispatched)".into()),
-            GroupBy::Village => facts
-                .village
-                .clone()
-                .unwrap_or_else(|| "(no village)".into()),
+            GroupBy::Channel => vec![facts.channel.as_str().to_owned()],
+            GroupBy::Unit => {
+                let mut units: Vec<String> = Vec::new();
+                for leg in facts.unit_legs(None) {
+                    if !units.contains(&leg.unit.code) {
+                        units.push(leg.unit.code.clone());
+                    }
+                }
+                if units.is_empty() {
+                    units.push(NOT_DISPATCHED.into());
+                }
+                units
+            }
+            GroupBy::Village => vec![
+                facts
+                    .village
+                    .clone()
+                    .unwrap_or_else(|| "(no village)".into()),
+            ],
         }
     }
 }
 
 /// Returns the figures of all `facts` (under the empty key) and of each
 /// group by `group_by`, in the order of their keys.
-pub fn summarize_by(
-    facts: &[TicketFacts],
-    group_by: GroupBy,
-    calendar: &BusinessCalendar,
-) -> (Summary, Vec<Summary>) {
+pub fn summarize_by(facts: &[TicketFacts], group_by: GroupBy) -> (Summary, Vec<Summary>) {
     let mut groups: BTreeMap<String, Vec<&TicketFacts>> = BTreeMap::new();
     for f in facts {
-        groups.entry(group_by.key(f)).or_default().push(f);
+        for key in group_by.keys(f) {
+            groups.entry(key).or_default().push(f);
+        }
     }
     let all: Vec<&TicketFacts> = facts.iter().collect();
+    let by_unit = |key: &str| group_by == GroupBy::Unit && key != NOT_DISPATCHED;
     (
-        summarize("", &all, calendar),
+        summarize("", &all, None),
         groups
             .iter()
-            .map(|(key, facts)| summarize(key, facts, calendar))
+            .map(|(key, facts)| summarize(key, facts, by_unit(key).then_some(key.as_str())))
             .collect(),
     )
 }
@@ -287,17 +327,12 @@ pub struct VillageScore {
 impl VillageScore {
     /// Assesses `village` over `facts` (the whole town's: its own are
     /// picked), weighed `weight`.
-    pub fn assess(
-        village: Village,
-        facts: &[TicketFacts],
-        weight: f64,
-        calendar: &BusinessCalendar,
-    ) -> Self {
+    pub fn assess(village: Village, facts: &[TicketFacts], weight: f64) -> Self {
         let own: Vec<&TicketFacts> = facts
             .iter()
             .filter(|f| f.village.as_deref() == Some(village.code.as_str()))
             .collect();
-        let summary = summarize(&village.code, &own, calendar);
+        let summary = summarize(&village.code, &own, None);
         let indicators = Indicators::of(&summary);
         let score = indicators.score();
         Self {
@@ -313,7 +348,11 @@ impl VillageScore {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
+    use crate::domain::escalation::UnitKind;
+    use crate::domain::unit::UnitRef;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -322,22 +361,39 @@ mod tests {
     fn facts(channel: Channel) -> TicketFacts {
         TicketFacts {
             channel,
-            first_unit: Some("V1-A1-M01".into()),
             village: Some("V1".into()),
             received_at: at("2026-03-02T09:00:00+08:00"),
-            limit: TimeLimit::Hours(24),
-            extension_days: 0,
-            paused: TimeDelta::zero(),
             first_dispatch: None,
             first_accept: None,
             first_resolve: None,
             closed_at: None,
             reopens: 0,
-            returns: 0,
             escalations: 0,
             extensions: 0,
             satisfaction: None,
+            rejected: false,
+            legs: Vec::new(),
         }
+    }
+
+    /// A 24 h leg of the ticket itself held by `unit` from `given`, ended
+    /// `ended` with `outcome`.
+    fn ended_leg(unit: &str, given: &str, ended: &str, outcome: LegOutcome) -> Leg {
+        let given = at(given);
+        let mut leg = Leg::give(
+            1,
+            None,
+            UnitRef::new(UnitKind::MicroGrid, unit, unit),
+            LegStart::Dispatch,
+            given,
+            given + TimeDelta::hours(24),
+        );
+        leg.end(outcome, at(ended));
+        leg
+    }
+
+    fn resolved_leg(given: &str, resolved: &str) -> Leg {
+        ended_leg("V1-A1-M01", given, resolved, LegOutcome::Resolved)
     }
 
     #[test]
@@ -349,13 +405,16 @@ mod tests {
 
     #[test]
     fn kpis_count_what_the_history_shows() {
-        let calendar = BusinessCalendar::default();
         let mut on_time = facts(Channel::Hotline12345);
         on_time.first_dispatch = Some(at("2026-03-02T09:30:00+08:00"));
         on_time.first_accept = Some(at("2026-03-02T10:30:00+08:00"));
         on_time.first_resolve = Some(at("2026-03-02T20:00:00+08:00"));
         on_time.closed_at = Some(at("2026-03-03T09:00:00+08:00"));
         on_time.satisfaction = Some(5);
+        on_time.legs = vec![resolved_leg(
+            "2026-03-02T09:30:00+08:00",
+            "2026-03-02T20:00:00+08:00",
+        )];
         let mut late = facts(Channel::Hotline12345);
         late.first_dispatch = Some(at("2026-03-02T11:00:00+08:00"));
         late.first_accept = Some(at("2026-03-02T12:00:00+08:00"));
@@ -363,10 +422,18 @@ mod tests {
         late.closed_at = Some(at("2026-03-05T09:00:00+08:00"));
         late.reopens = 1;
         late.satisfaction = Some(2);
-        late.returns = 1;
+        late.legs = vec![
+            ended_leg(
+                "V1-A1-M02",
+                "2026-03-02T11:00:00+08:00",
+                "2026-03-02T11:30:00+08:00",
+                LegOutcome::Returned,
+            ),
+            resolved_leg("2026-03-02T11:30:00+08:00", "2026-03-04T09:00:00+08:00"),
+        ];
         let open = facts(Channel::GridPatrol);
         let all = [&on_time, &late, &open];
-        let s = summarize("", &all, &calendar);
+        let s = summarize("", &all, None);
         assert_eq!(
             (s.received, s.dispatched, s.resolved, s.closed),
             (3, 2, 2, 2)
@@ -386,6 +453,14 @@ mod tests {
             (s.returns, s.hazards, s.hazard_rectification_rate),
             (1, 1, 0.0)
         );
+        assert_eq!(s.legs, 3);
+        assert!((s.return_rate - 1.0 / 3.0).abs() < 1e-9);
+        let returning = summarize("V1-A1-M02", &all, Some("V1-A1-M02"));
+        assert_eq!(
+            (returning.legs, returning.returns, returning.return_rate),
+            (1, 1, 1.0),
+            "a return counts against the unit that made it"
+        );
         let indicators = Indicators::of(&s);
         assert_eq!(indicators.five_chief, 50.0);
         assert!((indicators.unified_management - 100.0 * (2.0 / 3.0 + 0.5) / 2.0).abs() < 1e-9);
@@ -393,19 +468,34 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_ticket_is_counted_apart_and_in_no_other_figure() {
+        let mut closed = facts(Channel::VillagerApp);
+        closed.first_dispatch = Some(at("2026-03-02T09:30:00+08:00"));
+        closed.closed_at = Some(at("2026-03-03T09:00:00+08:00"));
+        let mut prank = facts(Channel::VillagerApp);
+        prank.rejected = true;
+        let s = summarize("", &[&closed, &prank], None);
+        assert_eq!((s.received, s.rejected, s.closed), (2, 1, 1));
+        assert_eq!(s.closure_rate, 1.0, "the prank is no unclosed case");
+    }
+
+    #[test]
     fn groups_come_in_key_order_and_name_what_is_missing() {
-        let calendar = BusinessCalendar::default();
         let mut patrol = facts(Channel::GridPatrol);
-        patrol.first_unit = None;
         patrol.village = None;
-        let all = [facts(Channel::Hotline12345), patrol];
-        let (total, channels) = summarize_by(&all, GroupBy::Channel, &calendar);
+        let mut hotline = facts(Channel::Hotline12345);
+        hotline.legs = vec![resolved_leg(
+            "2026-03-02T09:30:00+08:00",
+            "2026-03-02T20:00:00+08:00",
+        )];
+        let all = [hotline, patrol];
+        let (total, channels) = summarize_by(&all, GroupBy::Channel);
         assert_eq!(total.received, 2);
         let keys: Vec<_> = channels.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["GRID_PATROL", "HOTLINE_12345"]);
-        let (_, units) = summarize_by(&all, GroupBy::Unit, &calendar);
+        let (_, units) = summarize_by(&all, GroupBy::Unit);
         let keys: Vec<_> = units.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["(not dispatched)", "V1-A1-M01"]);
-        assert_eq!(GroupBy::Village.key(&all[1]), "(no village)");
+        assert_eq!(GroupBy::Village.keys(&all[1]), ["(no village)"]);
     }
 }

@@ -15,7 +15,7 @@ use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::{Intake, Priority};
 use super::leg::{Leg, LegOutcome, LegStart};
 use super::referral::{CarryOut, Referral, ReviewDecision};
-use super::state::{Action, ReopenCause, TicketState};
+use super::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
 use super::timer::{DeadlineReached, PlannedTimer, Timer, TimerKind};
 use super::unit::{UnitRef, leader_on_duty, town_centre};
@@ -104,6 +104,10 @@ pub struct Transition {
     pub unit: Option<UnitRef>,
     /// Why it was reopened.
     pub cause: Option<ReopenCause>,
+    /// Why it was handed back (退单).
+    pub return_reason: Option<ReturnReason>,
+    /// Why the desk rejected it as not a case.
+    pub reject_reason: Option<RejectReason>,
 }
 
 /// A report or work order, followed to the end.
@@ -137,6 +141,9 @@ pub struct Ticket {
     pub satisfaction: Option<u32>,
     /// How often it was handed back to the desk.
     pub returns: u32,
+    /// What supervision (督办) must look at: set when it was handed back a
+    /// second time (ping-pong) and went to the desk.
+    pub supervision_warning: Option<String>,
     pub escalation_level: u32,
     /// Personal data: shown only masked.
     pub reporter_phone: Option<String>,
@@ -183,6 +190,8 @@ struct Note {
     reason: Option<String>,
     unit: Option<UnitRef>,
     cause: Option<ReopenCause>,
+    return_reason: Option<ReturnReason>,
+    reject_reason: Option<RejectReason>,
 }
 
 impl Note {
@@ -235,6 +244,7 @@ impl Ticket {
             due_at: None,
             satisfaction: None,
             returns: 0,
+            supervision_warning: None,
             escalation_level: 0,
             reporter_phone: new.reporter_phone.clone(),
             version: 1,
@@ -268,6 +278,8 @@ impl Ticket {
             reason,
             unit: None,
             cause: None,
+            return_reason: None,
+            reject_reason: None,
         };
         (ticket, received)
     }
@@ -326,7 +338,7 @@ impl Ticket {
         let note = Note {
             reason,
             unit: Some(unit),
-            cause: None,
+            ..Note::default()
         };
         self.step(Action::Dispatch, note, stamp, rules)
     }
@@ -367,7 +379,7 @@ impl Ticket {
                 let note = Note {
                     reason: Some(decision.note()),
                     unit: Some(lead.clone()),
-                    cause: None,
+                    ..Note::default()
                 };
                 self.step(Action::Dispatch, note, stamp, rules)
             }
@@ -418,18 +430,69 @@ impl Ticket {
         self.step(Action::Resolve, Note::reason(Some(result)), stamp, rules)
     }
 
-    /// The holding unit hands the ticket back to the desk for `reason`
-    /// (退单); it counts against the unit.
+    /// The holding unit hands the ticket back to the desk (退单) for
+    /// `reason`, explained by `note`; it counts against the unit, on the
+    /// leg it ends. The desk then holds it on a clock of its own (a new
+    /// leg of the ticket's limit: the unit it goes to next gets what is
+    /// left of it). A second return is ping-pong: supervision is warned
+    /// ([`Ticket::supervision_warning`]).
     ///
     /// # Errors
     /// A state that allows no return.
     pub fn return_to_desk(
         &mut self,
-        reason: String,
+        reason: ReturnReason,
+        note: String,
         stamp: &Stamp,
         rules: &DeadlineRules,
     ) -> Result<Transition, DomainError> {
-        self.step(Action::Return, Note::reason(Some(reason)), stamp, rules)
+        let note = Note {
+            reason: Some(note),
+            return_reason: Some(reason),
+            ..Note::default()
+        };
+        self.step(Action::Return, note, stamp, rules)
+    }
+
+    /// The desk rejects the ticket, waiting at the desk, as not a case for
+    /// `reason`, explained by `note`: REJECTED, terminal; its clock stops.
+    ///
+    /// # Errors
+    /// A state that allows no rejection.
+    pub fn reject(
+        &mut self,
+        reason: RejectReason,
+        note: String,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<Transition, DomainError> {
+        let note = Note {
+            reason: Some(note),
+            reject_reason: Some(reason),
+            ..Note::default()
+        };
+        self.step(Action::Reject, note, stamp, rules)
+    }
+
+    /// Returns the legs of the ticket its units handed back, in order.
+    pub fn returned_legs(&self) -> impl Iterator<Item = &Leg> {
+        self.legs
+            .iter()
+            .filter(|leg| leg.task.is_none() && leg.outcome == Some(LegOutcome::Returned))
+    }
+
+    /// Returns the codes of the units that handed the ticket back, in
+    /// order.
+    pub fn returned_by(&self) -> Vec<String> {
+        self.returned_legs()
+            .map(|leg| leg.unit.code.clone())
+            .collect()
+    }
+
+    /// Returns whether the ticket was handed back more than once: the next
+    /// return, or this one, is ping-pong and goes to the desk.
+    pub fn is_ping_pong(&self) -> bool {
+        self.returns >= 2
     }
 
     /// The town checks the unit's result: a true one is verified, an untrue
@@ -524,6 +587,8 @@ impl Ticket {
             reason: Some(format!("closed with {}", original.number)),
             unit: None,
             cause: None,
+            return_reason: None,
+            reject_reason: None,
         }
     }
 
@@ -553,6 +618,7 @@ impl Ticket {
             reason: Some(reason),
             unit: self.assignee.clone(),
             cause: Some(cause),
+            ..Note::default()
         };
         self.step(Action::Reopen, note, stamp, rules)
     }
@@ -590,7 +656,21 @@ impl Ticket {
             Action::Return => {
                 self.returns += 1;
                 self.assignee = Some(town_centre());
-                self.end_leg(LegOutcome::Returned, stamp.at);
+                if let (Some(leg), Some(reason)) = (self.open_leg(), note.return_reason) {
+                    leg.end_returned(reason, stamp.at);
+                }
+                // The desk's time to dispatch it again is on the clock.
+                let clock = DeadlineClock::start(stamp.at, self.limit);
+                let due = clock.due_at(&rules.calendar, stamp.at);
+                self.clock = Some(clock);
+                self.push_leg(None, town_centre(), LegStart::Desk, stamp.at, due);
+                if self.is_ping_pong() {
+                    self.supervision_warning = Some(format!(
+                        "退单 ping-pong: handed back {} times (by {}); the desk settles who handles it",
+                        self.returns,
+                        self.returned_by().join(", ")
+                    ));
+                }
             }
             Action::Resolve => {
                 let open: Vec<String> = self
@@ -609,7 +689,7 @@ impl Ticket {
                     leg.sign(stamp.at);
                 }
             }
-            Action::Refer => self.end_leg(LegOutcome::Withdrawn, stamp.at),
+            Action::Refer | Action::Reject => self.end_leg(LegOutcome::Withdrawn, stamp.at),
             _ => {}
         }
         self.state = to;
@@ -631,6 +711,8 @@ impl Ticket {
             reason: note.reason,
             unit: note.unit,
             cause: note.cause,
+            return_reason: note.return_reason,
+            reject_reason: note.reject_reason,
         })
     }
 
@@ -973,6 +1055,8 @@ impl Ticket {
             reason: Some(reason),
             unit: None,
             cause: None,
+            return_reason: None,
+            reject_reason: None,
         }
     }
 
@@ -1038,6 +1122,8 @@ impl Ticket {
             reason: Some(format!("deadline passed at {}", from.code)),
             unit: Some(to.clone()),
             cause: None,
+            return_reason: None,
+            reject_reason: None,
         };
         Some(Escalated {
             from,
@@ -1225,21 +1311,92 @@ mod tests {
     }
 
     #[test]
-    fn a_returned_ticket_goes_to_the_desk_and_counts_against_the_unit() {
+    fn dispatch_the_desk_rejects_what_is_not_a_case_for_good() {
+        let rules = rules();
+        let mut ticket = received(Channel::NonPolice110);
+        assert!(
+            !ticket.timers(&rules, monday()).is_empty(),
+            "the desk's clock"
+        );
+        let rejected = ticket
+            .reject(RejectReason::Prank, "恶意报警".into(), &desk(), &rules)
+            .unwrap();
+        assert_eq!(
+            (
+                rejected.to,
+                rejected.reject_reason,
+                rejected.reason.as_deref()
+            ),
+            (
+                TicketState::Rejected,
+                Some(RejectReason::Prank),
+                Some("恶意报警")
+            )
+        );
+        assert!(!ticket.state.is_open());
+        assert!(ticket.timers(&rules, monday()).is_empty(), "no clock");
+        assert_eq!(ticket.legs[0].outcome, Some(LegOutcome::Withdrawn));
+        assert!(matches!(
+            ticket.dispatch(unit(UnitKind::Workstation, "V1"), None, &desk(), &rules),
+            Err(DomainError::IllegalTransition(_))
+        ));
+        let mut handled = dispatched();
+        assert!(
+            matches!(
+                handled.reject(RejectReason::NotACase, "x".into(), &desk(), &rules),
+                Err(DomainError::IllegalTransition(_))
+            ),
+            "only what waits at the desk is rejected"
+        );
+    }
+
+    #[test]
+    fn a_returned_ticket_waits_at_the_desk_on_its_clock_and_counts_against_the_unit() {
         let rules = rules();
         let mut ticket = dispatched();
         let back = ticket
-            .return_to_desk("需城管执法".into(), &desk(), &rules)
+            .return_to_desk(ReturnReason::Other, "需城管执法".into(), &desk(), &rules)
             .unwrap();
         assert_eq!(back.to, TicketState::Returned);
         assert_eq!(back.reason.as_deref(), Some("需城管执法"));
+        assert_eq!(back.return_reason, Some(ReturnReason::Other));
         assert_eq!(ticket.returns, 1);
         assert_eq!(ticket.assignee, Some(town_centre()));
-        assert!(ticket.timers(&rules, monday()).is_empty());
+        assert_eq!(ticket.returned_by(), ["URBAN_MANAGEMENT"]);
+        let returned = &ticket.legs[ticket.legs.len() - 2];
+        assert_eq!(
+            (returned.outcome, returned.return_reason),
+            (Some(LegOutcome::Returned), Some(ReturnReason::Other))
+        );
+        let at_desk = ticket.legs.last().unwrap();
+        assert_eq!((at_desk.start, at_desk.is_open()), (LegStart::Desk, true));
+        assert_eq!(Some(at_desk.due_at), ticket.due_at);
+        assert!(
+            !ticket.timers(&rules, monday()).is_empty(),
+            "the desk is on the clock"
+        );
+        assert_eq!(
+            ticket.supervision_warning, None,
+            "one return is no ping-pong"
+        );
+        ticket
+            .dispatch(unit(UnitKind::Workstation, "V1"), None, &desk(), &rules)
+            .unwrap();
+        ticket
+            .return_to_desk(
+                ReturnReason::BeyondOurMeans,
+                "力量不足".into(),
+                &desk(),
+                &rules,
+            )
+            .unwrap();
         assert!(
             ticket
-                .dispatch(unit(UnitKind::Workstation, "V1"), None, &desk(), &rules)
-                .is_ok()
+                .supervision_warning
+                .as_deref()
+                .is_some_and(|w| w.contains("URBAN_MANAGEMENT, V1")),
+            "{:?}",
+            ticket.supervision_warning
         );
     }
 
@@ -1480,7 +1637,12 @@ mod tests {
         ticket.accept(None, &signed, &rules).unwrap();
         let back = Stamp::new("squad", monday() + TimeDelta::hours(2));
         ticket
-            .return_to_desk("不属本单位".into(), &back, &rules)
+            .return_to_desk(
+                ReturnReason::NotOurResponsibility,
+                "不属本单位".into(),
+                &back,
+                &rules,
+            )
             .unwrap();
         let again = Stamp::new("desk", monday() + TimeDelta::hours(3));
         let station = unit(UnitKind::Workstation, "V1");
@@ -1504,6 +1666,12 @@ mod tests {
                     "URBAN_MANAGEMENT".into(),
                     LegStart::Dispatch,
                     Some(LegOutcome::Returned)
+                ),
+                (
+                    None,
+                    "TOWN_CENTRE".into(),
+                    LegStart::Desk,
+                    Some(LegOutcome::Dispatched)
                 ),
                 (
                     None,
@@ -1531,20 +1699,25 @@ mod tests {
             ),
             (2, monday(), first_due, Some(signed.at), Some(back.at))
         );
-        let second = &ticket.legs[2];
+        assert_eq!(
+            ticket.legs[2].due_at,
+            back.at + TimeDelta::hours(24),
+            "the desk's clock from the return"
+        );
+        let second = &ticket.legs[3];
         assert_eq!(
             second.due_at,
-            again.at + TimeDelta::hours(24),
-            "its own deadline"
+            back.at + TimeDelta::hours(24),
+            "what is left of the desk's clock"
         );
         assert_eq!(second.signed_at, None);
-        let third = &ticket.legs[3];
+        let third = &ticket.legs[4];
         assert_eq!(
             (third.given_at, third.due_at),
             (late.at, late.at + TimeDelta::hours(24))
         );
         assert_eq!(third.resolved_on_time(), Some(true));
-        assert_eq!(ticket.legs[4].due_at, ticket.due_at.unwrap());
+        assert_eq!(ticket.legs[5].due_at, ticket.due_at.unwrap());
     }
 
     #[test]

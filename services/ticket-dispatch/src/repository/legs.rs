@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{parse_stored, stored_count, stored_unit, to_stored};
 use crate::domain::ids::{TaskId, TicketId};
 use crate::domain::leg::{Leg, LegOutcome, LegStart};
+use crate::domain::state::ReturnReason;
 use crate::domain::ticket::Ticket;
 
 const LEGS: &str = "ticket_legs";
@@ -30,6 +31,7 @@ struct LegRow {
     signed_at: Option<DateTime<Utc>>,
     ended_at: Option<DateTime<Utc>>,
     outcome: Option<String>,
+    return_reason: Option<String>,
 }
 
 impl TryFrom<LegRow> for Leg {
@@ -56,6 +58,11 @@ impl TryFrom<LegRow> for Leg {
                 .as_deref()
                 .map(|o| parse_stored(LEGS, "outcome", o, LegOutcome::parse))
                 .transpose()?,
+            return_reason: row
+                .return_reason
+                .as_deref()
+                .map(|r| parse_stored(LEGS, "return_reason", r, ReturnReason::parse))
+                .transpose()?,
         })
     }
 }
@@ -71,7 +78,7 @@ pub async fn of_tickets(
     let ids: Vec<Uuid> = tickets.iter().map(|t| t.0).collect();
     let rows: Vec<LegRow> = sqlx::query_as(
         "SELECT ticket_id, seq, task_id, unit_kind, unit_code, unit_name, start, given_at, due_at, signed_at,
-                ended_at, outcome
+                ended_at, outcome, return_reason
          FROM ticket_legs WHERE ticket_id = ANY($1) ORDER BY ticket_id, seq",
     )
     .bind(&ids)
@@ -106,14 +113,18 @@ pub async fn save(conn: &mut PgConnection, ticket: &Ticket) -> Result<(), sqlx::
     let signed: Vec<Option<DateTime<Utc>>> = legs.iter().map(|l| l.signed_at).collect();
     let ended: Vec<Option<DateTime<Utc>>> = legs.iter().map(|l| l.ended_at).collect();
     let outcomes: Vec<Option<&str>> = legs.iter().map(|l| l.outcome.map(|o| o.as_str())).collect();
+    let reasons: Vec<Option<&str>> = legs
+        .iter()
+        .map(|l| l.return_reason.map(ReturnReason::as_str))
+        .collect();
     sqlx::query(
         "INSERT INTO ticket_legs (ticket_id, seq, task_id, unit_kind, unit_code, unit_name, start, given_at, due_at,
-                                  signed_at, ended_at, outcome)
+                                  signed_at, ended_at, outcome, return_reason)
          SELECT $1::uuid, * FROM UNNEST($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                                   $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
-                                  $12::text[])
+                                  $12::text[], $13::text[])
          ON CONFLICT (ticket_id, seq) DO UPDATE SET due_at = EXCLUDED.due_at, signed_at = EXCLUDED.signed_at,
-             ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome
+             ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome, return_reason = EXCLUDED.return_reason
          WHERE ticket_legs.outcome IS NULL",
     )
     .bind(ticket.id.0)
@@ -128,6 +139,7 @@ pub async fn save(conn: &mut PgConnection, ticket: &Ticket) -> Result<(), sqlx::
     .bind(&signed)
     .bind(&ended)
     .bind(&outcomes)
+    .bind(&reasons)
     .execute(conn)
     .await?;
     Ok(())

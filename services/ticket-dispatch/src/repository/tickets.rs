@@ -13,7 +13,7 @@ use crate::domain::deadline::{DeadlineClock, LimitKind, TimeLimit};
 use crate::domain::grid::LatLng;
 use crate::domain::ids::TicketId;
 use crate::domain::intake::Priority;
-use crate::domain::state::{ReopenCause, TicketState};
+use crate::domain::state::{RejectReason, ReopenCause, ReturnReason, TicketState};
 use crate::domain::ticket::{Change, Ticket, Transition};
 
 const TICKETS: &str = "tickets";
@@ -53,6 +53,7 @@ struct TicketRow {
     updated_at: DateTime<Utc>,
     duplicate_of: Option<Uuid>,
     priority: String,
+    supervision_warning: Option<String>,
 }
 
 /// Makes the ticket of a row; its tasks and legs are added by [`complete`].
@@ -113,6 +114,7 @@ impl TryFrom<TicketRow> for Ticket {
             updated_at: row.updated_at,
             duplicate_of: row.duplicate_of.map(TicketId),
             priority: parse_stored(TICKETS, "priority", &row.priority, Priority::parse)?,
+            supervision_warning: row.supervision_warning,
             tasks: Vec::new(),
             legs: Vec::new(),
         })
@@ -151,7 +153,8 @@ async fn complete_one(
 const COLUMNS: &str = "ticket_id, number, channel, external_ref, category_code, title, description, lat, lng,
     micro_grid_code, village_code, state, unrouted, difficult, assignee_kind, assignee_code, assignee_name,
     received_at, dispatched_at, limit_kind, limit_value, extension_days, paused_since, paused_total_ms, due_at,
-    satisfaction, returns, escalation_level, reporter_phone, version, updated_at, duplicate_of, priority";
+    satisfaction, returns, escalation_level, reporter_phone, version, updated_at, duplicate_of, priority,
+    supervision_warning";
 
 /// The clock columns of a ticket: dispatched_at, extension_days,
 /// paused_since, paused_total_ms.
@@ -193,7 +196,7 @@ pub async fn insert(conn: &mut PgConnection, t: &Ticket) -> Result<bool, sqlx::E
     let assignee = t.assignee.as_ref();
     let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO tickets ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
+            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)
          ON CONFLICT (channel, external_ref) DO NOTHING"
     )))
     .bind(t.id.0)
@@ -229,6 +232,7 @@ pub async fn insert(conn: &mut PgConnection, t: &Ticket) -> Result<bool, sqlx::E
     .bind(t.updated_at)
     .bind(t.duplicate_of.map(|d| d.0))
     .bind(t.priority.as_str())
+    .bind(&t.supervision_warning)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -251,7 +255,7 @@ pub async fn update(conn: &mut PgConnection, t: &Ticket) -> Result<(), sqlx::Err
             assignee_kind = $7, assignee_code = $8, assignee_name = $9, dispatched_at = $10, limit_kind = $11,
             limit_value = $12, extension_days = $13, paused_since = $14, paused_total_ms = $15, due_at = $16,
             satisfaction = $17, returns = $18, escalation_level = $19, version = $20, updated_at = $21,
-            duplicate_of = $22
+            duplicate_of = $22, supervision_warning = $23
          WHERE ticket_id = $1",
     )
     .bind(t.id.0)
@@ -276,6 +280,7 @@ pub async fn update(conn: &mut PgConnection, t: &Ticket) -> Result<(), sqlx::Err
     .bind(t.version)
     .bind(t.updated_at)
     .bind(t.duplicate_of.map(|d| d.0))
+    .bind(&t.supervision_warning)
     .execute(&mut *conn)
     .await?;
     legs::save(conn, t).await
@@ -503,6 +508,8 @@ struct TransitionRow {
     unit_code: Option<String>,
     unit_name: Option<String>,
     cause: Option<String>,
+    return_reason: Option<String>,
+    reject_reason: Option<String>,
 }
 
 impl TryFrom<TransitionRow> for Transition {
@@ -534,6 +541,16 @@ impl TryFrom<TransitionRow> for Transition {
                 .as_deref()
                 .map(|c| parse_stored(TRANSITIONS, "cause", c, ReopenCause::parse))
                 .transpose()?,
+            return_reason: row
+                .return_reason
+                .as_deref()
+                .map(|r| parse_stored(TRANSITIONS, "return_reason", r, ReturnReason::parse))
+                .transpose()?,
+            reject_reason: row
+                .reject_reason
+                .as_deref()
+                .map(|r| parse_stored(TRANSITIONS, "reject_reason", r, RejectReason::parse))
+                .transpose()?,
         })
     }
 }
@@ -550,8 +567,8 @@ pub async fn record(
     let unit = t.unit.as_ref();
     sqlx::query(
         "INSERT INTO ticket_transitions (ticket_id, at, actor, from_state, to_state, action, reason, unit_kind,
-                                         unit_code, unit_name, cause)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                         unit_code, unit_name, cause, return_reason, reject_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(ticket.0)
     .bind(t.at)
@@ -564,6 +581,8 @@ pub async fn record(
     .bind(unit.map(|u| u.code.as_str()))
     .bind(unit.map(|u| u.name.as_str()))
     .bind(t.cause.map(ReopenCause::as_str))
+    .bind(t.return_reason.map(ReturnReason::as_str))
+    .bind(t.reject_reason.map(RejectReason::as_str))
     .execute(conn)
     .await?;
     Ok(())
@@ -578,7 +597,8 @@ pub async fn history(
     ticket: TicketId,
 ) -> Result<Vec<Transition>, sqlx::Error> {
     let rows: Vec<TransitionRow> = sqlx::query_as(
-        "SELECT at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name, cause
+        "SELECT at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name, cause,
+                return_reason, reject_reason
          FROM ticket_transitions WHERE ticket_id = $1 ORDER BY transition_id",
     )
     .bind(ticket.0)

@@ -9,14 +9,20 @@ use sqlx::PgPool;
 use crate::intake::patrol;
 use ticket_dispatch::testing::*;
 
-/// Returns each leg's unit, start and outcome.
+/// Returns each leg's unit, start and outcome (empty while held), as
+/// named without their enums' prefixes.
 pub fn legs(ticket: &pb::Ticket) -> Vec<(String, String, String)> {
     ticket
         .legs
         .iter()
         .map(|l| {
             let unit = l.unit.as_ref().map(|u| u.code.clone()).unwrap_or_default();
-            (unit, l.start.clone(), l.outcome.clone())
+            let start = l.start().as_str_name().trim_start_matches("LEG_START_");
+            let outcome = match l.outcome() {
+                pb::LegOutcome::Unspecified => "",
+                outcome => outcome.as_str_name().trim_start_matches("LEG_OUTCOME_"),
+            };
+            (unit, start.to_owned(), outcome.to_owned())
         })
         .collect()
 }
@@ -37,6 +43,7 @@ async fn dispatch_legs_record_every_hand_with_its_own_deadline(pool: PgPool) {
     leader
         .move_(pb::TransitionRequest {
             reason: "需城管执法".into(),
+            return_reason: pb::ReturnReason::BeyondOurMeans.into(),
             ..act(&ticket, pb::Action::Return)
         })
         .await;
@@ -67,13 +74,19 @@ async fn dispatch_legs_record_every_hand_with_its_own_deadline(pool: PgPool) {
         legs(&shown),
         [
             leg("V1-A1-M01", "DISPATCH", "RETURNED"),
+            leg("TOWN_CENTRE", "DESK", "DISPATCHED"),
             leg("URBAN_MANAGEMENT", "REDISPATCH", "RESOLVED"),
             leg("URBAN_MANAGEMENT", "REOPEN", ""),
         ]
     );
-    let [first, second, third] = &shown.legs[..] else {
-        panic!("three legs");
+    let [first, desk_leg, second, third] = &shown.legs[..] else {
+        panic!("four legs");
     };
+    assert_eq!(first.return_reason(), pb::ReturnReason::BeyondOurMeans);
+    assert_eq!(
+        desk_leg.given_at, first.ended_at,
+        "the desk is on the clock from the return"
+    );
     let hour = 3600;
     let given = first.given_at.unwrap().seconds;
     assert_eq!(first.seq, 1);

@@ -68,7 +68,7 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
     assert_eq!(status.code(), Code::FailedPrecondition);
     assert_eq!(
         status.message(),
-        "ticket is received; cannot close; allowed: dispatch, refer"
+        "ticket is received; cannot close; allowed: dispatch, refer, reject"
     );
 
     desk.dispatch(&ticket).await;
@@ -112,9 +112,22 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
         Code::InvalidArgument,
         "a return needs its reason"
     );
+    let unexplained = leader
+        .try_move(pb::TransitionRequest {
+            reason: "需城管执法".into(),
+            ..act(&ticket, pb::Action::Return)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unexplained.code(),
+        Code::InvalidArgument,
+        "a return needs its structured reason"
+    );
     let returned = leader
         .move_(pb::TransitionRequest {
             reason: "需城管执法".into(),
+            return_reason: pb::ReturnReason::BeyondOurMeans.into(),
             ..act(&ticket, pb::Action::Return)
         })
         .await;

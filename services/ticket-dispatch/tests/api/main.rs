@@ -11,6 +11,8 @@ mod outage;
 mod policy;
 mod priority;
 mod referrals;
+mod rejections;
+mod returns;
 mod stats;
 mod stored;
 mod timers;

@@ -1,12 +1,34 @@
 //! Statistics on a known set of tickets equal the numbers worked out by hand.
 
+use std::time::Duration;
+
 use chrono::TimeDelta;
 use platform::auth::Role;
+use platform::testing::eventually;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
 use crate::intake::{hotline, patrol};
+use crate::legs::legs;
+use pb::get_statistics_request::GroupBy;
 use ticket_dispatch::testing::*;
+
+/// Returns the request for the statistics of the tickets received in the
+/// first `days` days of the tests' clock, grouped by `group_by`.
+pub fn first_days(days: i64, group_by: GroupBy) -> pb::GetStatisticsRequest {
+    let start = ticket_dispatch::testing::start_time();
+    pb::GetStatisticsRequest {
+        from: Some(prost_types::Timestamp {
+            seconds: start.timestamp(),
+            nanos: 0,
+        }),
+        to: Some(prost_types::Timestamp {
+            seconds: (start + TimeDelta::days(days)).timestamp(),
+            nanos: 0,
+        }),
+        group_by: group_by.into(),
+    }
+}
 
 #[sqlx::test(migrations = false)]
 async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool) {
@@ -16,7 +38,6 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
         .await;
     let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
-    let start = ticket_dispatch::testing::start_time();
 
     // T1, a 12345 order: dispatched after 30 min, signed 30 min later,
     // resolved, verified, rated 5 and closed 6 h after it came in.
@@ -45,17 +66,7 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
     // T3, a 12345 order left waiting at the desk.
     desk.create_ticket(hotline("12345-B")).await;
 
-    let period = |days: i64| pb::GetStatisticsRequest {
-        from: Some(prost_types::Timestamp {
-            seconds: start.timestamp(),
-            nanos: 0,
-        }),
-        to: Some(prost_types::Timestamp {
-            seconds: (start + TimeDelta::days(days)).timestamp(),
-            nanos: 0,
-        }),
-        group_by: 0,
-    };
+    let period = |days: i64| first_days(days, GroupBy::Channel);
     let stats = desk.statistics(period(1)).await;
     let total = stats.total.unwrap();
     assert_eq!(
@@ -125,6 +136,71 @@ async fn statistics_of_a_known_day_equal_the_hand_computed_figures(pool: PgPool)
         (v2.tickets, v2.score),
         (0, 100.0),
         "nothing to fault where nothing happened"
+    );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let desk = test.at_desk().await;
+    let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
+
+    // On time on its first leg only thanks to an extension: resolved an
+    // hour after the first deadline, well before the extended one.
+    let ticket = desk
+        .create_ticket(patrol("reopened-1", 30.02, 121.02))
+        .await;
+    let first_due = ticket.due_at.unwrap().seconds;
+    leader.accept(&ticket).await;
+    let extension = leader
+        .request_extension(pb::RequestExtensionRequest {
+            ticket_id: ticket.id.clone(),
+            days: 2,
+            reason: "等待配件".into(),
+            ..Default::default()
+        })
+        .await;
+    desk.decide_extension(pb::DecideExtensionRequest {
+        extension_id: extension,
+        grant: true,
+        ..Default::default()
+    })
+    .await;
+    let received = ticket.received_at.unwrap().seconds;
+    test.advance(TimeDelta::seconds(first_due - received + 3600));
+    leader.resolve(&ticket, "已清运").await;
+    desk.verify(&ticket, true).await;
+    desk.follow_up(&ticket, 5).await;
+
+    // Reopened later, and then left to breach and escalate.
+    let reopened = desk
+        .move_(pb::TransitionRequest {
+            reason: "又有垃圾".into(),
+            reopen_cause: pb::ReopenCause::NotSolved.into(),
+            ..act(&ticket, pb::Action::Reopen)
+        })
+        .await;
+    let reopened_at = reopened.dispatched_at.unwrap().seconds;
+    test.advance(TimeDelta::seconds(
+        reopened.due_at.unwrap().seconds - reopened_at + 60,
+    ));
+    eventually(
+        Duration::from_secs(5),
+        "the reopened leg escalates",
+        || async { (desk.ticket(&ticket.id).await.escalation_level == 1).then_some(()) },
+    )
+    .await;
+
+    let shown = desk.ticket(&ticket.id).await;
+    let outcomes: Vec<_> = legs(&shown).into_iter().map(|(_, _, o)| o).collect();
+    assert_eq!(outcomes, ["RESOLVED", "ESCALATED", ""]);
+    let stats = desk.statistics(first_days(1, GroupBy::Channel)).await;
+    let total = stats.total.unwrap();
+    assert_eq!((total.dispatched, total.escalations), (1, 1));
+    assert_eq!(
+        total.on_time_rate, 1.0,
+        "on time on its first leg, whatever came after"
     );
     test.cleanup().await;
 }
