@@ -160,12 +160,21 @@ impl TicketPage {
                     seq: l.seq,
                     task_id: some(&l.task_id),
                     unit: unit(l.unit.as_ref()),
-                    start: l.start.clone(),
+                    start: l
+                        .start()
+                        .as_str_name()
+                        .trim_start_matches("LEG_START_")
+                        .to_owned(),
                     given_at: time(l.given_at.as_ref()),
                     due_at: time(l.due_at.as_ref()),
                     signed_at: time(l.signed_at.as_ref()),
                     ended_at: time(l.ended_at.as_ref()),
-                    outcome: some(&l.outcome),
+                    outcome: (l.outcome() != pb::LegOutcome::Unspecified).then(|| {
+                        l.outcome()
+                            .as_str_name()
+                            .trim_start_matches("LEG_OUTCOME_")
+                            .to_owned()
+                    }),
                 })
                 .collect(),
             tasks: t

@@ -16,7 +16,7 @@ use super::escalation::UnitKind;
 use super::fixtures::intake;
 use super::ids::TicketId;
 use super::referral::{CarryOut, ReferralKind, ReferralRequest, ReviewDecision};
-use super::state::{Action, ReopenCause, TicketState};
+use super::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
 use super::ticket::{Stamp, Ticket};
 use super::unit::UnitRef;
 
@@ -30,6 +30,7 @@ enum Move {
     Start,
     Resolve,
     Return,
+    Reject,
     Verify { result_true: bool },
     FollowUp { satisfaction: u32 },
     ReopenIfUnsatisfied,
@@ -49,6 +50,7 @@ fn a_move() -> impl Strategy<Value = Move> {
         2 => Just(Move::Start),
         3 => Just(Move::Resolve),
         1 => Just(Move::Return),
+        1 => Just(Move::Reject),
         3 => any::<bool>().prop_map(|result_true| Move::Verify { result_true }),
         2 => (1u32..=5).prop_map(|satisfaction| Move::FollowUp { satisfaction }),
         1 => Just(Move::ReopenIfUnsatisfied),
@@ -105,6 +107,7 @@ fn action_of(m: &Move, ticket: &Ticket) -> Option<Action> {
         Move::Start => Action::Start,
         Move::Resolve => Action::Resolve,
         Move::Return => Action::Return,
+        Move::Reject => Action::Reject,
         Move::Verify { result_true: true } => Action::Verify,
         Move::Verify { result_true: false } => Action::Reopen,
         Move::FollowUp { .. } => Action::FollowUp,
@@ -162,7 +165,15 @@ fn make(ticket: &mut Ticket, original: &Ticket, m: &Move, stamp: &Stamp) -> Resu
         Move::Start => ticket.start(None, stamp, &rules).map(|_| ()),
         Move::Resolve => ticket.resolve("已处理".into(), stamp, &rules).map(|_| ()),
         Move::Return => ticket
-            .return_to_desk("不属本单位职责".into(), stamp, &rules)
+            .return_to_desk(
+                ReturnReason::BeyondOurMeans,
+                "超出本单位处置能力".into(),
+                stamp,
+                &rules,
+            )
+            .map(|_| ()),
+        Move::Reject => ticket
+            .reject(RejectReason::NotACase, "非诉求事项".into(), stamp, &rules)
             .map(|_| ()),
         Move::Verify { result_true } => {
             ticket.verify(*result_true, None, stamp, &rules).map(|_| ())
@@ -213,9 +224,13 @@ fn well_formed(ticket: &Ticket) -> Result<(), TestCaseError> {
         .filter(|l| l.task.is_none() && l.is_open())
         .count();
     prop_assert!(open <= 1, "{} open legs of the ticket", open);
-    if ticket.state == TicketState::Closed {
-        prop_assert_eq!(open, 0, "a closed ticket holds an open leg");
-        prop_assert!(!ticket.clock_running(), "a closed ticket's clock runs");
+    if matches!(ticket.state, TicketState::Closed | TicketState::Rejected) {
+        prop_assert_eq!(open, 0, "a {:?} ticket holds an open leg", ticket.state);
+        prop_assert!(
+            !ticket.clock_running(),
+            "a {:?} ticket's clock runs",
+            ticket.state
+        );
     }
     if ticket.state.clock_runs() {
         prop_assert!(ticket.assignee.is_some(), "a unit holds a running clock");
@@ -223,7 +238,8 @@ fn well_formed(ticket: &Ticket) -> Result<(), TestCaseError> {
     }
     if ticket.duplicate_of.is_some() {
         prop_assert!(
-            ticket.state.waits_at_desk() || ticket.state == TicketState::Closed,
+            ticket.state.waits_at_desk()
+                || matches!(ticket.state, TicketState::Closed | TicketState::Rejected),
             "a duplicate left the desk in {:?}",
             ticket.state
         );
