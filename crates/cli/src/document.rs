@@ -524,6 +524,27 @@ pub fn responsibility_book(
     )
 }
 
+/// Returns the overview map (一张总览图) of `grid` (the town or one of its
+/// villages) as one self-contained page: the map drawn by [`overview_map`]
+/// and, beside it, how many grids of each level it holds.
+pub fn overview_document(grid: &registry::Grid, map: &str, printed_at: &str) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{name}一张总览图<small>Overview map of {name} ({code})</small></h1>\n\
+         <p class=\"meta\">网格边界、层级与编码 · the grids, their levels and codes, as the registry holds them</p>\n",
+        name = escape(&grid.name),
+        code = escape(&grid.code),
+    );
+    body.push_str(map);
+    let _ = writeln!(
+        body,
+        "<footer><span>一张总览图 · weigrid</span><span>打印时间 printed {}</span></footer>",
+        escape(printed_at)
+    );
+    page(&format!("{}一张总览图 Overview map", grid.name), &body)
+}
+
 /// The steps of a case in ticket dispatch, in order: the step, who takes
 /// it, and what it means.
 const STEPS: [(&str, &str, &str, &str); 8] = [
@@ -850,5 +871,28 @@ mod tests {
             "now",
         );
         assert!(book.contains("一张总览图") && book.contains("<svg class=\"map\""));
+    }
+
+    #[test]
+    fn the_overview_map_is_a_page_of_its_own() {
+        let map = overview_map(&village_map(), "LX").expect("the town's map");
+        assert_eq!(
+            map.matches("<path class=\"micro\"").count(),
+            5,
+            "every village's micro-grids"
+        );
+        let page = overview_document(
+            &registry::Grid {
+                code: "LX".into(),
+                name: "廊下镇".into(),
+                ..Default::default()
+            },
+            &map,
+            "2026-12-01 09:00",
+        );
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("<title>廊下镇一张总览图 Overview map</title>"));
+        assert!(page.contains("<svg class=\"map\"") && page.contains("5 个微网格"));
+        assert!(page.contains("printed 2026-12-01 09:00"));
     }
 }

@@ -95,7 +95,8 @@ pub enum WorklistCommand {
         note: String,
     },
     /// Writes a printable document as self-contained HTML: a village's work
-    /// list or responsibility book, or the town's workflow table.
+    /// list or responsibility book, the town's workflow table, or the
+    /// overview map of a village or the town (the four ones, 四个一).
     Export {
         /// Which document.
         #[arg(long, value_enum, default_value_t = Document::WorkList)]
@@ -126,6 +127,9 @@ pub enum Document {
     /// The town's workflow table (一纸流程表): every case's steps and each
     /// category's time limit, from ticket dispatch.
     WorkflowTable,
+    /// The overview map (一张总览图) of a village's grids, or of the whole
+    /// town without --grid, from the registry's boundaries.
+    OverviewMap,
 }
 
 /// A village attribute a rule selects on.
@@ -222,6 +226,15 @@ impl WorklistCommand {
                 let grid = village(grid)?;
                 let mut registry = connect::registry(neighbours.registry, identity).await?;
                 export_book(&mut registry, &grid, &out).await?
+            }
+            WorklistCommand::Export {
+                document: Document::OverviewMap,
+                grid,
+                out,
+                ..
+            } => {
+                let mut registry = connect::registry(neighbours.registry, identity).await?;
+                export_map(&mut registry, grid.as_deref(), &out).await?
             }
             WorklistCommand::Export {
                 document: Document::WorkflowTable,
@@ -568,6 +581,76 @@ async fn export_workflow(
 }
 
 /// Writes `grid`'s responsibility book to `out`, from the registry.
+/// The registry's boundaries of every village, residential committee,
+/// area grid and micro-grid (ExportMap) as GeoJSON, for the overview map
+/// drawn inline: no tile server.
+async fn grid_boundaries(registry: &mut connect::Registry) -> anyhow::Result<String> {
+    Ok(registry
+        .export_map(registry::ExportMapRequest {
+            levels: vec![
+                registry::GridLevel::Village.into(),
+                registry::GridLevel::Residential.into(),
+                registry::GridLevel::Area.into(),
+                registry::GridLevel::Micro.into(),
+            ],
+            kinds: Vec::new(),
+            include_all_objects: false,
+        })
+        .await?
+        .into_inner()
+        .geojson)
+}
+
+/// Writes the overview map (一张总览图) of `grid`, or of the town, to `out`.
+async fn export_map(
+    registry: &mut connect::Registry,
+    grid: Option<&str>,
+    out: &std::path::Path,
+) -> anyhow::Result<(Value, String)> {
+    let shown = match grid.filter(|g| !g.trim().is_empty()) {
+        Some(code) => registry
+            .get_grid(registry::GetGridRequest {
+                id: String::new(),
+                code: code.to_owned(),
+            })
+            .await?
+            .into_inner()
+            .grid
+            .context("no grid in the answer")?,
+        // The town: the one grid at the top level.
+        None => registry
+            .list_grids(registry::ListGridsRequest {
+                level: registry::GridLevel::Town.into(),
+                page_size: 1,
+                without_boundaries: true,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .grids
+            .into_iter()
+            .next()
+            .context("the registry holds no town")?,
+    };
+    let map = document::overview_map(&grid_boundaries(registry).await?, &shown.code)
+        .with_context(|| format!("the registry holds no boundary within {}", shown.code))?;
+    let micro = map.matches("<path class=\"micro\"").count();
+    write(
+        out,
+        &document::overview_document(&shown, &map, &now_in_town()),
+    )?;
+    Ok((
+        json!({"file": out.display().to_string(), "document": "overview-map", "grid": shown.code,
+               "micro_grids": micro}),
+        format!(
+            "overview map 总览图 of {} ({}): {micro} micro-grids, written to {}",
+            shown.name,
+            shown.code,
+            out.display()
+        ),
+    ))
+}
+
 async fn export_book(
     registry: &mut connect::Registry,
     grid: &str,
@@ -619,23 +702,7 @@ async fn export_book(
         .await?
         .into_inner()
         .departments;
-    // The overview map of the village's grids, from the registry's own
-    // boundaries (ExportMap), drawn inline: no tile server.
-    let geojson = registry
-        .export_map(registry::ExportMapRequest {
-            levels: vec![
-                registry::GridLevel::Village.into(),
-                registry::GridLevel::Residential.into(),
-                registry::GridLevel::Area.into(),
-                registry::GridLevel::Micro.into(),
-            ],
-            kinds: Vec::new(),
-            include_all_objects: false,
-        })
-        .await?
-        .into_inner()
-        .geojson;
-    let map = document::overview_map(&geojson, grid);
+    let map = document::overview_map(&grid_boundaries(registry).await?, grid);
     let html = document::responsibility_book(
         &village,
         &members,
@@ -691,6 +758,16 @@ mod tests {
         };
         assert_eq!(document, Document::WorkflowTable);
         assert!(grid.is_none(), "the workflow table is the town's");
+        for line in [
+            "weigrid worklist export --document overview-map --out town.html",
+            "weigrid worklist export --document overview-map --grid LX-V01 --out v01.html",
+        ] {
+            let cli = parse(line).unwrap();
+            let Command::Worklist(WorklistCommand::Export { document, .. }) = cli.command else {
+                panic!("an export")
+            };
+            assert_eq!(document, Document::OverviewMap, "{line}");
+        }
         let refused = village(None).unwrap_err().to_string();
         assert!(refused.starts_with("--grid"), "{refused}");
     }
