@@ -182,3 +182,29 @@ pub fn care_person(p: &pb::CarePerson) -> Value {
         "name": p.name_masked, "id_number": p.id_number_masked, "phone": p.phone_masked,
     })
 }
+
+/// Fails, after a verification's answer was printed, when it says the log
+/// or the evidence does not verify: an auditor's script sees the exit
+/// status, not only the words.
+///
+/// # Errors
+/// The answer's `intact` is false.
+pub fn fail_unless_intact(answer: &serde_json::Value) -> anyhow::Result<()> {
+    match answer.get("intact") {
+        Some(serde_json::Value::Bool(false)) => {
+            anyhow::bail!("verification failed: see the first broken link above")
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_broken_verification_fails_the_command() {
+        assert!(super::fail_unless_intact(&json!({"intact": true, "checked": 7})).is_ok());
+        assert!(super::fail_unless_intact(&json!({"intact": false, "broken_seq": 2})).is_err());
+    }
+}

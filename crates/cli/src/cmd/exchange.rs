@@ -166,7 +166,7 @@ impl ExchangeCommand {
         };
         let (value, text) = verify_file(&file)?;
         output.print(&value, || text);
-        Ok(())
+        crate::render::fail_unless_intact(&value)
     }
 
     /// Runs the command against the node and prints its answer.
@@ -174,8 +174,12 @@ impl ExchangeCommand {
     /// # Errors
     /// Bad arguments, or the node's status.
     pub async fn execute(self, client: &mut Exchange, output: Output) -> anyhow::Result<()> {
+        let verifying = matches!(self, ExchangeCommand::Verify { .. });
         let (value, text) = answer(client, self).await?;
         output.print(&value, || text);
+        if verifying {
+            crate::render::fail_unless_intact(&value)?;
+        }
         Ok(())
     }
 }

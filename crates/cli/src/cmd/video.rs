@@ -275,7 +275,7 @@ impl VideoCommand {
         };
         let (value, text) = evidence::verify_offline(args).await?;
         output.print(&value, || text);
-        Ok(())
+        crate::render::fail_unless_intact(&value)
     }
 
     /// Runs the command and prints its answer.
@@ -283,8 +283,12 @@ impl VideoCommand {
     /// # Errors
     /// The service's status.
     pub async fn execute(self, client: &mut Video, output: Output) -> anyhow::Result<()> {
+        let verifying = matches!(self, VideoCommand::Verify(_));
         let (value, text) = answer(client, self).await?;
         output.print(&value, || text);
+        if verifying {
+            crate::render::fail_unless_intact(&value)?;
+        }
         Ok(())
     }
 }
