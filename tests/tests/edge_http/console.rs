@@ -182,7 +182,8 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         .actor(Role::MicroGridLeader, Some(&micro_a[1].code))
         .await;
     a1.move_(pb::TransitionRequest {
-        reason: "不属于本网格".into(),
+        reason: "需城管执法处置".into(),
+        return_reason: pb::ReturnReason::BeyondOurMeans.into(),
         ..act(&created[1], pb::Action::Return)
     })
     .await;
