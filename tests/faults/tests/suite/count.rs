@@ -192,7 +192,7 @@ pub async fn count(town: &Town, seen: &Seen) -> Count {
     }
     if seen.cut > 0 {
         count.notes.push(format!(
-            "{} calls cut mid-call by a kill (tonic: UNKNOWN \"transport error\" or CANCELLED), sent again as UNAVAILABLE",
+            "{} calls cut mid-call by a kill (tonic: UNKNOWN or CANCELLED with the client's transport or socket error as source), sent again as UNAVAILABLE",
             seen.cut
         ));
     }

@@ -37,15 +37,35 @@ pub fn retryable(code: Code) -> bool {
 
 /// Returns whether the call's connection broke before an answer came (the
 /// server was killed mid-call): tonic reports it as UNKNOWN "transport
-/// error", or CANCELLED "operation was canceled" for a call still waiting
-/// for the connection, with the transport's error as its source, where
-/// gRPC's HTTP/2 mapping says UNAVAILABLE (hyperium/tonic#628). A status a
-/// server sent has no source. The caller sends such a call again, as
-/// UNAVAILABLE.
+/// error", as UNKNOWN "h2 protocol error: error reading a body from
+/// connection" when the kill lands while the answer's body is read, or as
+/// CANCELLED "operation was canceled" for a call still waiting for the
+/// connection, where gRPC's HTTP/2 mapping says UNAVAILABLE
+/// (hyperium/tonic#628). Each carries the client's own error as its source:
+/// the transport's error, or hyper's with the socket's broken pipe or reset
+/// beneath it. A status a server sent has no source. The caller sends such a
+/// call again, as UNAVAILABLE.
 pub fn cut(status: &Status) -> bool {
-    matches!(status.code(), Code::Unknown | Code::Cancelled)
-        && std::error::Error::source(status)
-            .is_some_and(|source| source.downcast_ref::<tonic::transport::Error>().is_some())
+    if !matches!(status.code(), Code::Unknown | Code::Cancelled) {
+        return false;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        if error.downcast_ref::<tonic::transport::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                BrokenPipe | ConnectionReset | ConnectionAborted | UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// What the callers of one phase saw.
@@ -310,5 +330,43 @@ impl Load {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_call_cut_while_its_answer_is_read_counts_as_cut_and_a_servers_status_does_not() {
+        let broken = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stream closed");
+        let mut read_cut =
+            Status::unknown("h2 protocol error: error reading a body from connection");
+        read_cut.set_source(Arc::new(broken));
+        assert!(cut(&read_cut), "a broken pipe beneath the status is a cut");
+
+        let sent = Status::unknown("the server's own unknown error");
+        assert!(
+            !cut(&sent),
+            "a status without a source came from the server"
+        );
+
+        let mut refused = Status::invalid_argument("bad field");
+        refused.set_source(Arc::new(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            "x",
+        )));
+        assert!(!cut(&refused), "only UNKNOWN and CANCELLED can be cuts");
+
+        let mut other = Status::unknown("decode failed");
+        other.set_source(Arc::new(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "bad frame",
+        )));
+        assert!(
+            !cut(&other),
+            "a source that is no broken connection is no cut"
+        );
     }
 }
