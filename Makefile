@@ -14,7 +14,7 @@ help:
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
 	@echo "make faults        the fault suite at full size: NATS, PostgreSQL and each service killed under 10,000 operations; one table"
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, exchange envelopes, beside their baselines"
-	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
+	@echo "make replay        a year of Langxia's tickets through the real services, with and without supervision, side by side (SCALE=1)"
 	@echo "make lint          rustfmt, the house shape (layers, unit of work, test kits), clippy"
 	@echo "make deploy-check  helm lint/template, Kubernetes schema validation and each binary's --check-config on every render, offline"
 	@echo "make images        every service's image, with docker, podman or buildah (IMAGES_FLAGS=--dry-run prints the commands)"

@@ -171,6 +171,8 @@ pub struct Delays {
     /// Share of tickets that overrun.
     late: f64,
     late_resolve: (f64, f64),
+    /// After a warning or an escalation.
+    prompt: (f64, f64),
 }
 
 impl Delays {
@@ -184,6 +186,7 @@ impl Delays {
                 resolve: (10.0, 80.0),
                 late: 0.03,
                 late_resolve: (120.0, 240.0),
+                prompt: (5.0, 20.0),
             },
             // 24 h from dispatch.
             pb::Channel::Hotline12345 => Self {
@@ -192,6 +195,7 @@ impl Delays {
                 resolve: (120.0, 1200.0),
                 late: 0.05,
                 late_resolve: (1500.0, 2880.0),
+                prompt: (30.0, 180.0),
             },
             // Working days on the category's limit.
             _ => Self {
@@ -200,6 +204,7 @@ impl Delays {
                 resolve: (240.0, 1440.0),
                 late: 0.04,
                 late_resolve: (5760.0, 8640.0),
+                prompt: (60.0, 480.0),
             },
         }
     }
@@ -218,6 +223,12 @@ impl Delays {
         } else {
             rng.minutes(self.resolve.0, self.resolve.1)
         }
+    }
+
+    /// How soon a handler acts once supervision tells them of the ticket
+    /// (a warning, or an escalation that handed it to them).
+    pub fn prompt(&self, rng: &mut Rng) -> TimeDelta {
+        rng.minutes(self.prompt.0, self.prompt.1)
     }
 
     pub fn verify(&self, rng: &mut Rng) -> TimeDelta {

@@ -22,7 +22,7 @@ use crate::api::DispatchApi;
 use crate::application::{Context, Policy};
 use crate::config::{DEFAULTS, Decisions, DispatchConfig, Intake, Workers};
 use crate::consumers::{self, TicketRequests};
-use crate::domain::deadline::DeadlineRules;
+use crate::domain::deadline::{DeadlineRules, Escalation};
 use crate::events;
 use crate::registry::Registry;
 use crate::repository::categories;
@@ -83,6 +83,11 @@ impl Service for App {
         let rules = Arc::new(DeadlineRules {
             calendar,
             warning_fractions: config.deadlines.fractions(),
+            escalation: if config.deadlines.escalate {
+                Escalation::UpTheChain
+            } else {
+                Escalation::Off
+            },
         });
         let base = Base::new::<Self>(&config, pool, bus, clock).await?;
         let ctx = Context {

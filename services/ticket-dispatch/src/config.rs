@@ -96,6 +96,8 @@ pub struct Deadlines {
     pub hotline_12345_hours: u32,
     /// Comma-separated fractions of the allowed time, each in (0, 1).
     pub warning_fractions: String,
+    /// Whether a breach sends the ticket one step up its chain.
+    pub escalate: bool,
 }
 
 impl Deadlines {

@@ -5,7 +5,7 @@ use platform::error::AppError;
 use platform::uow::Work;
 
 use super::save_move;
-use crate::domain::deadline::DeadlineRules;
+use crate::domain::deadline::{DeadlineRules, Escalation};
 use crate::domain::ticket::{Stamp, Ticket};
 use crate::events;
 use crate::repository::{tickets, timers};
@@ -39,7 +39,7 @@ pub async fn fire_due(work: &mut Work, rules: &DeadlineRules) -> Result<usize, A
                 tracing::info!(ticket = %ticket.number, fraction = reached.fraction, kind = timer.kind.as_str(), "deadline timer fired")
             }
         }
-        if reached.escalates() {
+        if reached.escalates() && rules.escalation == Escalation::UpTheChain {
             escalate(work, rules, &mut ticket).await?;
         }
     }

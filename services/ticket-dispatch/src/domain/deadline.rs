@@ -75,13 +75,27 @@ impl TimeLimit {
     }
 }
 
-/// What every clock is measured against: the business calendar and the
-/// fractions of the allowed time at which supervision warns.
+/// What every clock is measured against: the business calendar, the
+/// fractions of the allowed time at which supervision warns, and whether a
+/// breach sends the ticket up the chain.
 #[derive(Debug, Clone, Default)]
 pub struct DeadlineRules {
     pub calendar: BusinessCalendar,
     /// Warning fractions of the allowed time, sorted.
     pub warning_fractions: Vec<f64>,
+    pub escalation: Escalation,
+}
+
+/// What a breached deadline does besides being recorded and published.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Escalation {
+    /// The ticket goes one step up its responsibility chain (the town's
+    /// practice).
+    #[default]
+    UpTheChain,
+    /// It stays where it is: the breach is only recorded (the year replay's
+    /// comparison run without supervision).
+    Off,
 }
 
 /// A running deadline clock.

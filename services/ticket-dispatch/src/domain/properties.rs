@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use super::channel::{Channel, ChannelLimits};
-use super::deadline::DeadlineRules;
+use super::deadline::{DeadlineRules, Escalation};
 use super::escalation::UnitKind;
 use super::fixtures::intake;
 use super::ids::TicketId;
@@ -72,6 +72,7 @@ fn rules() -> DeadlineRules {
     DeadlineRules {
         calendar: Default::default(),
         warning_fractions: vec![0.5, 0.8],
+        escalation: Escalation::UpTheChain,
     }
 }
 

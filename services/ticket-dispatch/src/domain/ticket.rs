@@ -1154,6 +1154,7 @@ mod tests {
         DeadlineRules {
             calendar: Default::default(),
             warning_fractions: vec![0.5, 0.8],
+            escalation: super::super::deadline::Escalation::UpTheChain,
         }
     }
 

@@ -87,6 +87,7 @@ fn context(test: &TestDispatch, pool: &PgPool) -> Context {
         rules: Arc::new(DeadlineRules {
             calendar: Default::default(),
             warning_fractions: test.config.deadlines.fractions(),
+            ..Default::default()
         }),
         policy: Policy {
             limits: test.config.deadlines.channel_limits(),

@@ -107,6 +107,7 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     let rules = DeadlineRules {
         calendar: Default::default(),
         warning_fractions: vec![0.5, 0.8],
+        ..Default::default()
     };
     let now = ticket_dispatch::testing::start_time() + TimeDelta::hours(60);
     // Workers whose clock reads `now`.
