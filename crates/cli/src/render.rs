@@ -62,6 +62,14 @@ pub fn status_json(status: &tonic::Status) -> Value {
     json!({ "error": { "code": format!("{:?}", status.code()), "message": status.message(), "field_violations": violations } })
 }
 
+/// Returns one line per item, or `empty` when there are none.
+pub fn lines<T>(items: &[T], line: impl Fn(&T) -> String, empty: &str) -> String {
+    if items.is_empty() {
+        return empty.to_owned();
+    }
+    items.iter().map(line).collect::<Vec<_>>().join("\n")
+}
+
 /// Returns a generated enum's name without its prefix (`GRID_LEVEL_TOWN` → `TOWN`).
 pub fn enum_name(name: &str, prefix: &str) -> String {
     name.strip_prefix(prefix).unwrap_or(name).to_owned()

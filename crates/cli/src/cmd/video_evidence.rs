@@ -12,7 +12,7 @@ use proto::video::v1 as pb;
 use serde_json::{Value, json};
 
 use crate::connect::Video;
-use crate::render::{enum_name as name, time};
+use crate::render::{enum_name as name, lines, time};
 
 /// `weigrid video evidence …`.
 #[derive(Subcommand)]
@@ -479,18 +479,9 @@ pub async fn applications(
         .await?
         .into_inner()
         .applications;
-    let text = if found.is_empty() {
-        "no applications".to_owned()
-    } else {
-        found
-            .iter()
-            .map(application_line)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     Ok((
         json!(found.iter().map(application_json).collect::<Vec<_>>()),
-        text,
+        lines(&found, application_line, "no applications"),
     ))
 }
 
@@ -589,28 +580,31 @@ pub async fn access_log(
     clip: Option<String>,
     application: Option<String>,
 ) -> anyhow::Result<(Value, String)> {
-    let entries = client
-        .list_custody_log(pb::ListCustodyLogRequest {
-            clip_id: clip.unwrap_or_default(),
-            application: application.unwrap_or_default(),
-            after_seq: 0,
-            page_size: 1000,
-        })
-        .await?
-        .into_inner()
-        .entries;
-    let text = if entries.is_empty() {
-        "no entries".to_owned()
-    } else {
-        entries
-            .iter()
-            .map(entry_line)
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    // The log pages by sequence number: each page starts after the last
+    // entry of the one before, until a page comes back short.
+    const PAGE: u32 = 1000;
+    let (clip_id, application) = (clip.unwrap_or_default(), application.unwrap_or_default());
+    let entries = crate::connect::all_pages(|after| {
+        let mut c = client.clone();
+        let request = pb::ListCustodyLogRequest {
+            clip_id: clip_id.clone(),
+            application: application.clone(),
+            after_seq: after.parse().unwrap_or(0),
+            page_size: PAGE,
+        };
+        async move {
+            let page = c.list_custody_log(request).await?.into_inner().entries;
+            let next = match page.last() {
+                Some(last) if page.len() == PAGE as usize => last.seq.to_string(),
+                _ => String::new(),
+            };
+            Ok((page, next))
+        }
+    })
+    .await?;
     Ok((
         json!(entries.iter().map(entry_json).collect::<Vec<_>>()),
-        text,
+        lines(&entries, entry_line, "no entries"),
     ))
 }
 
