@@ -54,6 +54,8 @@ deploy-check:
 	$(CARGO) build -j$(JOBS) $(foreach bin,$(SERVICE_BINS),--bin $(bin))
 	# The edge as its image is built, with S3 photo storage (the prod renders use it).
 	$(CARGO) build -j$(JOBS) -p edge --bin edge --features s3
+	# Video ingest as its image is built, with S3 evidence storage (likewise).
+	$(CARGO) build -j$(JOBS) -p video-ingest --bin video-ingest --features s3
 	@WEIGRID_BIN_DIR=$(WEIGRID_BIN_DIR) scripts/deploy-check.sh
 
 # Every service's image, ghcr.io/weigrid/<service>:<chart appVersion>, with
