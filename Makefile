@@ -13,7 +13,7 @@ help:
 	@echo "make run           start PostgreSQL and NATS if needed, build, load Langxia, run weigrid"
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
 	@echo "make faults        the fault suite at full size: NATS, PostgreSQL and each service killed under 10,000 operations; one table"
-	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, exchange envelopes, beside their baselines"
+	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, exchange envelopes, analytic-event ingest, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services, with and without supervision, side by side (SCALE=1)"
 	@echo "make lint          rustfmt, the house shape (layers, unit of work, test kits), clippy"
 	@echo "make deploy-check  helm lint/template, Kubernetes schema validation and each binary's --check-config on every render, offline"
@@ -54,6 +54,8 @@ deploy-check:
 	$(CARGO) build -j$(JOBS) $(foreach bin,$(SERVICE_BINS),--bin $(bin))
 	# The edge as its image is built, with S3 photo storage (the prod renders use it).
 	$(CARGO) build -j$(JOBS) -p edge --bin edge --features s3
+	# Video ingest as its image is built, with S3 evidence storage (likewise).
+	$(CARGO) build -j$(JOBS) -p video-ingest --bin video-ingest --features s3
 	@WEIGRID_BIN_DIR=$(WEIGRID_BIN_DIR) scripts/deploy-check.sh
 
 # Every service's image, ghcr.io/weigrid/<service>:<chart appVersion>, with

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (release build) against PostgreSQL and NATS, started
 # when missing. Each prints its own numbers beside baselines measured in the
-# same run. `scripts/bench.sh resolve`, `intake`, `ledger` or `exchange` runs one.
+# same run. `scripts/bench.sh resolve`, `intake`, `ledger`, `exchange` or `video`
+# runs one.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/services.sh up
@@ -21,4 +22,10 @@ if [ "$which" = all ] || [ "$which" = ledger ]; then
 fi
 if [ "$which" = all ] || [ "$which" = exchange ]; then
   cargo bench -j2 -p case-exchange --bench envelopes
+fi
+if [ "$which" = all ] || [ "$which" = video ]; then
+  # The registry and dispatch run as their own release binaries beside
+  # video ingest.
+  cargo build --release -j2 --bin grid-registry --bin ticket-dispatch
+  cargo bench -j2 -p video-ingest --bench ingest
 fi

@@ -49,6 +49,7 @@
 # where the service binaries are, built first with
 #   cargo build --bin grid-registry --bin ticket-dispatch --bin points --bin video-ingest --bin case-review --bin case-exchange
 #   cargo build -p edge --bin edge --features s3    (as the image: the prod renders keep photos in S3)
+#   cargo build -p video-ingest --bin video-ingest --features s3    (likewise: evidence in S3)
 # (`make deploy-check` builds them).
 set -euo pipefail
 

@@ -51,6 +51,7 @@ WEIGRID__AUTH__AUDIENCE: {{ . | quote }}
 {{- end }}
 WEIGRID__AUTH__PUBLIC_KEY_PATH: {{ printf "%s/%s" .Values.auth.publicKey.mountPath .Values.auth.publicKey.key | quote }}
 {{- include "weigrid-common.peerConfig" . }}
+{{- include "weigrid-common.objectStoreConfig" . }}
 {{- with include "weigrid-common.settingsConfig" . | trim }}
 {{ . }}
 {{- end }}

@@ -3,7 +3,8 @@ The Deployment: one container, the service's image, configured by the
 ConfigMap (envFrom) and the variables from Secrets; native gRPC probes on the
 health service; non-root with a read-only root filesystem and a writable
 /tmp; the Secret volumes of _pod.tpl, shared with the migration Job and the
-test Pod.
+test Pod, and the object store's directory where the service has one
+(_objectstore.tpl), the Deployment's alone.
 The checksum/config annotation hashes the service chart's
 templates/configmap.yaml as rendered, so the pods roll when it changes.
 Usage, as the whole of the service chart's templates/deployment.yaml:
@@ -84,8 +85,10 @@ spec:
             {{- toYaml .Values.resources | nindent 12 }}
           volumeMounts:
             {{- include "weigrid-common.volumeMounts" . | nindent 12 }}
+            {{- with include "weigrid-common.objectStoreVolumeMount" . | trim }}{{ . | nindent 12 }}{{ end }}
       volumes:
         {{- include "weigrid-common.volumes" . | nindent 8 }}
+        {{- with include "weigrid-common.objectStoreVolume" . | trim }}{{ . | nindent 8 }}{{ end }}
       {{- if .Values.topologySpread.enabled }}
       topologySpreadConstraints:
         {{- range .Values.topologySpread.constraints }}

@@ -2,7 +2,8 @@
 The NetworkPolicy, when networkPolicy.enabled: gRPC in from
 networkPolicy.ingress.grpcFrom, metrics in from the monitoring namespace;
 out only to PostgreSQL, the gRPC port of each client (app.clients), NATS,
-DNS, the OTLP collector when enabled, and networkPolicy.egress.extra.
+DNS, the OTLP collector when enabled, S3-compatible storage for a service
+whose object store is s3 (_objectstore.tpl), and networkPolicy.egress.extra.
 Usage, as the whole of the service chart's templates/networkpolicy.yaml:
   {{ include "weigrid-common.networkpolicy" . }}
 */}}
@@ -78,6 +79,9 @@ spec:
       to:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+    {{- end }}
+    {{- with include "weigrid-common.objectStoreEgress" . | trim }}
+    {{- . | nindent 4 }}
     {{- end }}
     {{- with $egress.extra }}
     {{- toYaml . | nindent 4 }}

@@ -55,6 +55,7 @@ token, the NATS password), then extraEnv, which wins.
       key: {{ .Values.database.urlKey }}
 {{- include "weigrid-common.serviceTokenEnv" . }}
 {{- include "weigrid-common.natsEnv" . }}
+{{- include "weigrid-common.objectStoreEnv" . }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

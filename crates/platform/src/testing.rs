@@ -456,6 +456,29 @@ impl Drop for ServiceProcess {
     }
 }
 
+/// Returns the text of the `/metrics` endpoint on the loopback `port`,
+/// waiting up to 5 s for it to answer.
+pub async fn scrape_metrics(port: u16) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    eventually(
+        Duration::from_secs(5),
+        "the metrics endpoint",
+        || async move {
+            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()?;
+            stream
+                .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                .await
+                .ok()?;
+            let mut body = String::new();
+            stream.read_to_string(&mut body).await.ok()?;
+            Some(body)
+        },
+    )
+    .await
+}
+
 /// Asks the health service at `addr` whether `health` (e.g.
 /// `weigrid.registry.v1.RegistryService`) is SERVING; `false` when nothing
 /// answers within a second.

@@ -50,6 +50,10 @@ impl EventHandler for TicketRequests {
             // The event's own id makes a redelivered request one ticket.
             request.idempotency_key = event.event_id.to_string();
         }
+        // A priority this version does not know is refused (a dead letter,
+        // counted in `weigrid_inbox_dead_letters_total`), never taken in
+        // as normal: the sender meant something more or less urgent.
+        convert::check_priority(request.priority)?;
         let caller = Caller::service(&self.source, &self.token);
         let prepared = intake::prepare(&self.ctx, convert::ticket_request(request)).await?;
         Ok(Some(Requested::Take(caller, prepared)))

@@ -2,6 +2,7 @@
 //! carry, and the API's enums and requests as the domain knows them. Shared
 //! by `api/`, `events.rs` and the consumers.
 
+use platform::error::AppError;
 use platform::mask;
 use proto::dispatch::v1 as pb;
 
@@ -385,9 +386,28 @@ pub fn priority(p: Priority) -> pb::Priority {
     }
 }
 
+/// Checks that a request's priority is one this version knows: an unknown
+/// value is refused, never read as normal. CreateTicket answers it
+/// INVALID_ARGUMENT; a `TicketRequested` event carrying it is set aside as
+/// a dead letter.
+///
+/// # Errors
+/// INVALID_ARGUMENT naming `priority` and the value.
+pub fn check_priority(p: i32) -> Result<(), AppError> {
+    if pb::Priority::try_from(p).is_err() {
+        return Err(AppError::invalid(
+            "priority",
+            format!(
+                "{p} is no priority this version knows: must be PRIORITY_NORMAL or PRIORITY_URGENT (or unspecified: normal)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Returns the priority a request asks for; `None` when unspecified or a
-/// value this version does not know (CreateTicket refuses that one first,
-/// in the api).
+/// value this version does not know (CreateTicket and the ticket requests'
+/// consumer refuse that one first, with [`check_priority`]).
 pub fn priority_from(p: i32) -> Option<Priority> {
     match pb::Priority::try_from(p).ok()? {
         pb::Priority::Unspecified => None,

@@ -483,6 +483,24 @@ pub fn application(a: &Application, reveal: bool) -> pb::Application {
     }
 }
 
+/// Returns an online rate as the API shows it, named `name`.
+pub fn online_rate(
+    r: &crate::domain::availability::OnlineRate,
+    name: Option<&String>,
+) -> pb::OnlineRate {
+    let hours = |d: chrono::Duration| d.num_milliseconds() as f64 / 3_600_000.0;
+    pb::OnlineRate {
+        bucket_start: Some(timestamp(r.bucket_start)),
+        key: r.key.clone(),
+        name: name.cloned().unwrap_or_else(|| r.key.clone()),
+        cameras: r.cameras,
+        online_camera_hours: hours(r.online),
+        known_camera_hours: hours(r.known),
+        rate: r.rate().unwrap_or(0.0),
+        has_rate: r.rate().is_some(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,9 +32,32 @@ pub enum VideoCommand {
     },
     /// Shows one camera by its 20-digit channel code.
     Camera { channel_id: String },
+    /// Sets a device's SIP password (8–64 characters), read from the first
+    /// line of standard input so that it stays out of the shell's history:
+    /// the device registers with it (Digest, its 20-digit code as the
+    /// user). The device keeps its name, owner and channels.
+    Password { device_id: String },
     /// Counts cameras by kind, owner and their device's status, with the
-    /// share online.
-    Health,
+    /// share online; with --over, the online rate (在线率) of each day (or
+    /// hour) of the last DAYS days, per owner or grid, from the devices'
+    /// status history.
+    Health {
+        /// The online rate over the last DAYS days (today included).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=366))]
+        over: Option<u32>,
+        /// Per owner (the town, each enterprise) or per grid.
+        #[arg(
+            long,
+            value_enum,
+            ignore_case = true,
+            default_value = "owner",
+            requires = "over"
+        )]
+        by: RateBy,
+        /// Hourly rather than daily (at most 31 days).
+        #[arg(long, requires = "over")]
+        hourly: bool,
+    },
     /// Lists incidents (analytic events and alarms grouped per camera and
     /// kind), newest first; with --id, one incident with its events and
     /// the tickets it asked for.
@@ -109,6 +132,22 @@ impl From<IncidentKind> for pb::IncidentKind {
             IncidentKind::StrawBurning => pb::IncidentKind::StrawBurning,
             IncidentKind::Intrusion => pb::IncidentKind::Intrusion,
             IncidentKind::DeviceAlarm => pb::IncidentKind::DeviceAlarm,
+        }
+    }
+}
+
+/// What the online rate is per (`--by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RateBy {
+    Owner,
+    Grid,
+}
+
+impl From<RateBy> for pb::RateGrouping {
+    fn from(by: RateBy) -> Self {
+        match by {
+            RateBy::Owner => pb::RateGrouping::Owner,
+            RateBy::Grid => pb::RateGrouping::Grid,
         }
     }
 }
@@ -354,6 +393,7 @@ async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Va
                 text,
             )
         }
+        VideoCommand::Password { device_id } => set_password(client, device_id, &key).await?,
         VideoCommand::Camera { channel_id } => {
             let c = client
                 .get_camera(pb::GetCameraRequest { channel_id })
@@ -443,7 +483,12 @@ async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Va
                 text,
             )
         }
-        VideoCommand::Health => {
+        VideoCommand::Health {
+            over: Some(days),
+            by,
+            hourly,
+        } => online_rate(client, days, by, hourly).await?,
+        VideoCommand::Health { over: None, .. } => {
             let s = client
                 .summarise_cameras(pb::SummariseCamerasRequest {})
                 .await?
@@ -476,6 +521,151 @@ async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Va
     })
 }
 
+/// Sets `device_id`'s SIP password from standard input, keeping the rest
+/// of the device as it is.
+async fn set_password(
+    client: &mut Video,
+    device_id: String,
+    key: &str,
+) -> anyhow::Result<(Value, String)> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    let device = client
+        .get_device(pb::GetDeviceRequest {
+            device_id: device_id.clone(),
+        })
+        .await?
+        .into_inner()
+        .device
+        .context("no device in the answer")?;
+    let channels = device
+        .channels
+        .iter()
+        .map(|c| pb::ChannelSpec {
+            channel_id: c.channel_id.clone(),
+            name: c.name.clone(),
+            kind: c.kind,
+            location: c.location.as_ref().map(|l| pb::LatLng {
+                lat: l.lat,
+                lng: l.lng,
+            }),
+            stream_ref: c.stream_ref.clone(),
+        })
+        .collect();
+    let put = client
+        .put_device(pb::PutDeviceRequest {
+            idempotency_key: key.to_owned(),
+            device_id,
+            name: device.name,
+            owner: device.owner,
+            password,
+            channels,
+        })
+        .await?
+        .into_inner()
+        .device
+        .context("no device in the answer")?;
+    Ok((
+        json!({ "device_id": put.device_id, "has_password": put.has_password }),
+        format!(
+            "{} {}: password set ({} channels)",
+            put.device_id,
+            put.name,
+            put.channels.len()
+        ),
+    ))
+}
+
+/// The online rate over the last `days` days (from the town's midnight
+/// `days - 1` days ago until now), per `by`, daily or `hourly`.
+async fn online_rate(
+    client: &mut Video,
+    days: u32,
+    by: RateBy,
+    hourly: bool,
+) -> anyhow::Result<(Value, String)> {
+    let town = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let today = chrono::Utc::now().with_timezone(&town).date_naive();
+    let first = today - chrono::Days::new(u64::from(days) - 1);
+    let from = first
+        .and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(town)
+        .single()
+        .context("the town's midnight")?
+        .to_utc();
+    let bucket = if hourly {
+        pb::RateBucket::Hour
+    } else {
+        pb::RateBucket::Day
+    };
+    let found = client
+        .summarise_online_rate(pb::SummariseOnlineRateRequest {
+            from: Some(prost_types::Timestamp {
+                seconds: from.timestamp(),
+                nanos: 0,
+            }),
+            to: None,
+            bucket: bucket.into(),
+            group_by: pb::RateGrouping::from(by).into(),
+        })
+        .await?
+        .into_inner();
+    let percent = |r: &pb::OnlineRate| {
+        if r.has_rate {
+            format!("{:.1}%", r.rate * 100.0)
+        } else {
+            "no data".to_owned()
+        }
+    };
+    let mut text = format!(
+        "online rate (在线率) {} by {}, from {}{}",
+        if hourly { "hourly" } else { "daily" },
+        if by == RateBy::Owner { "owner" } else { "grid" },
+        first,
+        if found.totals.is_empty() {
+            "\nno cameras"
+        } else {
+            ""
+        }
+    );
+    let mut groups = Vec::new();
+    for total in &found.totals {
+        text.push_str(&format!(
+            "\n{} ({}), {} cameras: {} over the window",
+            total.name,
+            total.key,
+            total.cameras,
+            percent(total)
+        ));
+        let buckets: Vec<_> = found.rates.iter().filter(|r| r.key == total.key).collect();
+        for r in &buckets {
+            text.push_str(&format!(
+                "\n  {:<16} {:>8}",
+                time(&r.bucket_start),
+                percent(r)
+            ));
+        }
+        let json_rate = |r: &pb::OnlineRate| {
+            json!({
+                "bucket_start": time(&r.bucket_start),
+                "rate": r.has_rate.then_some(r.rate),
+                "online_camera_hours": r.online_camera_hours,
+                "known_camera_hours": r.known_camera_hours,
+            })
+        };
+        groups.push(json!({
+            "key": total.key, "name": total.name, "cameras": total.cameras,
+            "rate": total.has_rate.then_some(total.rate),
+            "buckets": buckets.iter().map(|r| json_rate(r)).collect::<Vec<_>>(),
+        }));
+    }
+    Ok((json!({ "from": first.to_string(), "groups": groups }), text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -487,6 +677,9 @@ mod tests {
         assert_maps_by_name::<OwnerKind>("OWNER_KIND_", |o| pb::OwnerKind::from(o).as_str_name());
         assert_maps_by_name::<Status>("DEVICE_STATUS_", |s| {
             pb::DeviceStatus::from(s).as_str_name()
+        });
+        assert_maps_by_name::<RateBy>("RATE_GROUPING_", |b| {
+            pb::RateGrouping::from(b).as_str_name()
         });
         assert_maps_by_name::<IncidentKind>("INCIDENT_KIND_", |k| {
             pb::IncidentKind::from(k).as_str_name()

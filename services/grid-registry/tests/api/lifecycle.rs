@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use platform::testing::{PrivateNats, eventually, unique_prefix};
+use platform::testing::{PrivateNats, eventually, scrape_metrics, unique_prefix};
 use proto::registry::v1 as pb;
 use sqlx::PgPool;
 use tonic_health::pb::HealthCheckRequest;
@@ -137,28 +137,6 @@ async fn calls_without_a_valid_token_are_unauthenticated(pool: PgPool) {
     );
 }
 
-/// Returns the text of the `/metrics` endpoint on `port`.
-async fn scrape(port: u16) -> String {
-    eventually(
-        Duration::from_secs(5),
-        "the metrics endpoint",
-        || async move {
-            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .ok()?;
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            stream
-                .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-                .await
-                .ok()?;
-            let mut body = String::new();
-            stream.read_to_string(&mut body).await.ok()?;
-            Some(body)
-        },
-    )
-    .await
-}
-
 /// Returns the gRPC series (name and labels) of the scraped `text`.
 fn grpc_series(text: &str) -> std::collections::BTreeSet<String> {
     text.lines()
@@ -195,7 +173,7 @@ async fn metrics_count_calls_by_method_and_code_in_the_stock_names(pool: PgPool)
     let app = TestApp::spawn_with(pool, config).await;
     let mut client = app.operator().await;
     let _ = client.resolve_location(at(95.0, 121.0)).await;
-    let text = scrape(port).await;
+    let text = scrape_metrics(port).await;
     assert!(
         text.lines()
             .any(|l| l.starts_with("grpc_server_handled_total")
@@ -228,12 +206,12 @@ async fn calls_to_paths_the_service_does_not_serve_add_no_metric_series(pool: Pg
     let channel = app.channel().await;
     // The first unknown path opens the one "unknown" series.
     call_path(channel.clone(), "/nowhere.Service/Method").await;
-    let before = grpc_series(&scrape(port).await);
+    let before = grpc_series(&scrape_metrics(port).await);
     for i in 0..1000 {
         let code = call_path(channel.clone(), &format!("/random{i}.Service{i}/Method{i}")).await;
         assert_ne!(code, tonic::Code::Ok);
     }
-    let after = grpc_series(&scrape(port).await);
+    let after = grpc_series(&scrape_metrics(port).await);
     assert!(!before.is_empty());
     let added: Vec<_> = after.difference(&before).collect();
     assert!(added.is_empty(), "new series: {added:?}");

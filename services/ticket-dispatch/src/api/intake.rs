@@ -16,12 +16,7 @@ impl DispatchApi {
         caller: Caller,
         request: pb::CreateTicketRequest,
     ) -> Result<pb::CreateTicketResponse, AppError> {
-        if pb::Priority::try_from(request.priority).is_err() {
-            return Err(AppError::invalid(
-                "priority",
-                "must be PRIORITY_NORMAL or PRIORITY_URGENT (or unspecified: normal)",
-            ));
-        }
+        convert::check_priority(request.priority)?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
         // The request is checked by intake, with the category it names: the
         // caller hears of every broken rule at once.

@@ -6,8 +6,9 @@ use platform::uow::CallKey;
 use proto::video::v1 as pb;
 
 use super::{VideoApi, gb_id, page_size};
-use crate::application::cameras::{self, CameraFilter, DeviceFilter};
+use crate::application::cameras::{self, CameraFilter, DeviceFilter, RateQuery};
 use crate::convert;
+use crate::domain::availability::{self, Bucket, Grouping, OnlineRate};
 use crate::domain::camera::{ChannelSpec, DeviceSpec, LatLng, Owner, OwnerKind};
 use crate::domain::gbid::GbId;
 
@@ -123,6 +124,25 @@ impl VideoApi {
             by_owner: counts(&s.by_owner),
             by_device_status: counts(&s.by_device_status),
             enterprises: s.enterprises,
+        })
+    }
+
+    pub(super) async fn summarise_online_rate(
+        &self,
+        _caller: Caller,
+        request: pb::SummariseOnlineRateRequest,
+    ) -> Result<pb::SummariseOnlineRateResponse, AppError> {
+        let query = rate_query(&request, self.ctx.units.now(), self.ctx.offset)?;
+        let found = cameras::online_rates(&self.ctx, &query).await?;
+        let encode = |rates: &[OnlineRate]| {
+            rates
+                .iter()
+                .map(|r| convert::online_rate(r, found.names.get(&r.key)))
+                .collect()
+        };
+        Ok(pb::SummariseOnlineRateResponse {
+            rates: encode(&found.rates),
+            totals: encode(&found.totals),
         })
     }
 
@@ -256,4 +276,67 @@ fn channel_spec(c: &pb::ChannelSpec, i: usize, violations: &mut Violations) -> O
         location,
         stream_ref: c.stream_ref.trim().to_owned(),
     })
+}
+
+/// Returns the window, buckets and grouping a SummariseOnlineRate asks
+/// for, every broken rule named at once.
+fn rate_query(
+    request: &pb::SummariseOnlineRateRequest,
+    now: chrono::DateTime<chrono::Utc>,
+    offset: chrono::FixedOffset,
+) -> Result<RateQuery, AppError> {
+    let mut v = Violations::new();
+    let from = request.from.as_ref().and_then(convert::from_timestamp);
+    v.check(from.is_some(), "from", "is required");
+    let to = match &request.to {
+        None => Some(now),
+        Some(ts) => convert::from_timestamp(ts),
+    };
+    v.check(to.is_some(), "to", "must be a valid time");
+    let bucket = match pb::RateBucket::try_from(request.bucket) {
+        Ok(pb::RateBucket::Hour) => Some(Bucket::Hour),
+        Ok(pb::RateBucket::Day) => Some(Bucket::Day),
+        _ => None,
+    };
+    v.check(
+        bucket.is_some(),
+        "bucket",
+        "must be RATE_BUCKET_HOUR or RATE_BUCKET_DAY",
+    );
+    let by = match pb::RateGrouping::try_from(request.group_by) {
+        Ok(pb::RateGrouping::Owner) => Some(Grouping::Owner),
+        Ok(pb::RateGrouping::Grid) => Some(Grouping::Grid),
+        _ => None,
+    };
+    v.check(
+        by.is_some(),
+        "group_by",
+        "must be RATE_GROUPING_OWNER or RATE_GROUPING_GRID",
+    );
+    if let (Some(from), Some(to), Some(bucket)) = (from, to, bucket) {
+        v.check(from < to, "to", "must be after from");
+        let first = bucket.start_of(from, offset);
+        let most = match bucket {
+            Bucket::Hour => chrono::TimeDelta::hours(availability::MAX_BUCKETS as i64),
+            Bucket::Day => chrono::TimeDelta::days(availability::MAX_BUCKETS as i64),
+        };
+        v.check(
+            to - first <= most,
+            "to",
+            format!(
+                "must be at most {} buckets after from",
+                availability::MAX_BUCKETS
+            ),
+        );
+    }
+    v.finish()?;
+    match (from, to, bucket, by) {
+        (Some(from), Some(to), Some(bucket), Some(by)) => Ok(RateQuery {
+            from,
+            to,
+            bucket,
+            by,
+        }),
+        _ => Err(AppError::invalid("request", "is incomplete")),
+    }
 }

@@ -63,6 +63,7 @@ platform::delegate_rpcs! {
         list_cameras: pb::ListCamerasRequest => pb::ListCamerasResponse;
         get_camera: pb::GetCameraRequest => pb::GetCameraResponse;
         summarise_cameras: pb::SummariseCamerasRequest => pb::SummariseCamerasResponse;
+        summarise_online_rate: pb::SummariseOnlineRateRequest => pb::SummariseOnlineRateResponse;
         list_catalog_syncs: pb::ListCatalogSyncsRequest => pb::ListCatalogSyncsResponse;
         list_alarms: pb::ListAlarmsRequest => pb::ListAlarmsResponse;
         list_incidents: pb::ListIncidentsRequest => pb::ListIncidentsResponse;

@@ -20,6 +20,7 @@ pub const POLICY: &[Rule] = &[
     rule("ListCameras", CAMERA_READERS),
     rule("GetCamera", CAMERA_READERS),
     rule("SummariseCameras", CAMERA_READERS),
+    rule("SummariseOnlineRate", CAMERA_READERS),
     rule("ListCatalogSyncs", DEVICE_READERS),
     rule("ListAlarms", DEVICE_READERS),
     rule("StreamAnalyticEvents", ANALYTIC_SENDERS),

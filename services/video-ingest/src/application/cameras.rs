@@ -9,12 +9,16 @@ use prost::Message;
 
 use super::{Context, place};
 use crate::domain::alarm::Alarm;
+use crate::domain::availability::{
+    self, Bucket, Grouping, Member, OnlineRate, StatusChange, TOWN_KEY, UNPLACED_KEY,
+};
+use crate::domain::camera::OwnerKind;
 use crate::domain::camera::{CameraView, Credential, Device, DeviceSpec, Placement};
 use crate::domain::catalog::CatalogSync;
 use crate::domain::digest;
 use crate::domain::gbid::GbId;
 use crate::events;
-use crate::repository::{alarms, catalog, devices};
+use crate::repository::{alarms, catalog, devices, status_history};
 
 pub use crate::repository::devices::{CameraFilter, DeviceFilter, Summary};
 
@@ -160,4 +164,87 @@ pub async fn list_alarms(
 ) -> Result<Vec<Alarm>, AppError> {
     let mut conn = ctx.units.read().await?;
     Ok(alarms::list(&mut conn, device.map(GbId::as_str), unusable_only, limit).await?)
+}
+
+/// What SummariseOnlineRate asks: the window, its buckets, and what the
+/// rates are per.
+#[derive(Debug, Clone, Copy)]
+pub struct RateQuery {
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    pub bucket: Bucket,
+    pub by: Grouping,
+}
+
+/// The online rates of a window: per bucket and group, each group's over
+/// the whole window, and each group's name (an enterprise's, the town's
+/// "镇属", a grid's code).
+#[derive(Debug, Clone)]
+pub struct OnlineRates {
+    pub rates: Vec<OnlineRate>,
+    pub totals: Vec<OnlineRate>,
+    pub names: std::collections::HashMap<String, String>,
+}
+
+/// Returns the online rate per owner or grid in each bucket of the
+/// window, from the devices' status history.
+///
+/// # Errors
+/// The database.
+pub async fn online_rates(ctx: &Context, q: &RateQuery) -> Result<OnlineRates, AppError> {
+    let buckets = availability::buckets(q.from, q.to, q.bucket, ctx.offset);
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
+        return Ok(OnlineRates {
+            rates: Vec::new(),
+            totals: Vec::new(),
+            names: std::collections::HashMap::new(),
+        });
+    };
+    let whole = [(first.0, last.1)];
+    let (history, cameras) = {
+        let mut conn = ctx.units.read().await?;
+        let history = status_history::changes(&mut conn, whole[0].0, whole[0].1).await?;
+        (history, status_history::cameras_by_device(&mut conn).await?)
+    };
+    let history: std::collections::HashMap<String, Vec<StatusChange>> =
+        history.into_iter().collect();
+    let mut names = std::collections::HashMap::new();
+    let keyed: Vec<(String, u32, &[StatusChange])> = cameras
+        .iter()
+        .map(|c| {
+            let key = match q.by {
+                Grouping::Owner if c.owner_kind == OwnerKind::Town => {
+                    names.insert(TOWN_KEY.to_owned(), "镇属 the town".to_owned());
+                    TOWN_KEY.to_owned()
+                }
+                Grouping::Owner => {
+                    names.insert(c.owner_code.clone(), c.owner_name.clone());
+                    c.owner_code.clone()
+                }
+                Grouping::Grid => {
+                    let grid = c
+                        .grid_code
+                        .clone()
+                        .unwrap_or_else(|| UNPLACED_KEY.to_owned());
+                    names.insert(grid.clone(), grid.clone());
+                    grid
+                }
+            };
+            let changes = history.get(&c.device_id).map_or(&[][..], Vec::as_slice);
+            (key, c.cameras, changes)
+        })
+        .collect();
+    let members: Vec<Member<'_>> = keyed
+        .iter()
+        .map(|(key, cameras, changes)| Member {
+            key,
+            cameras: *cameras,
+            changes,
+        })
+        .collect();
+    Ok(OnlineRates {
+        rates: availability::online_rates(&members, &buckets),
+        totals: availability::online_rates(&members, &whole),
+        names,
+    })
 }

@@ -6,6 +6,8 @@
 //! - [`digest`]: SIP Digest (MD5, qop=auth) as devices answer it.
 //! - [`registration`]: nonces, registration, keepalive and the offline
 //!   deadline.
+//! - [`availability`]: the online rate per owner or grid over time, from
+//!   the devices' status history.
 //! - [`catalog`]: a catalogue sync across packets.
 //! - [`alarm`]: an alarm a device reports, and whether it can be used.
 //! - [`incident`]: analytic events and the incidents they (and alarms)
@@ -17,6 +19,7 @@
 //! - [`ids`]: the identifiers made here.
 
 pub mod alarm;
+pub mod availability;
 pub mod camera;
 pub mod catalog;
 pub mod custody;

@@ -79,7 +79,8 @@ impl TryFrom<DeviceRow> for Device {
     }
 }
 
-/// Inserts or replaces a device (every column).
+/// Inserts or replaces a device (every column), and records its status in
+/// the history when it changed (at the device's `updated_at`).
 ///
 /// # Errors
 /// The database fails.
@@ -114,9 +115,9 @@ pub async fn save(conn: &mut PgConnection, d: &Device) -> Result<(), sqlx::Error
     .bind(d.offline_deadline)
     .bind(d.created_at)
     .bind(d.updated_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    super::status_history::record(conn, &d.id, d.status, d.updated_at).await
 }
 
 /// Returns a device, locked for update.

@@ -13,6 +13,7 @@ pub mod devices;
 pub mod incidents;
 pub mod nonces;
 pub mod outages;
+pub mod status_history;
 
 use platform::error::UnknownStoredValue;
 

@@ -261,3 +261,93 @@ async fn an_alarm_is_answered_and_one_without_alarm_time_is_kept_with_the_reason
     );
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn online_rate_per_owner_and_grid_counts_camera_time_online_from_the_status_history(
+    pool: PgPool,
+) {
+    const ENTERPRISE: &str = "31011611001320000003";
+    const ENTERPRISE_CHANNEL: &str = "31011611001310000003";
+    let test = TestVideo::spawn(pool).await;
+    let t0 = fixtures::start_time(); // 09:00 in the town, on the hour
+    // The town's camera and an enterprise's, in the same micro-grid.
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    let mut enterprise = camera_request(ENTERPRISE, ENTERPRISE_CHANNEL);
+    enterprise.owner = Some(pb::Owner {
+        kind: pb::OwnerKind::Enterprise.into(),
+        code: "E-HUAXIN".into(),
+        name: "华新化工".into(),
+    });
+    test.put_device(enterprise).await;
+    // The town's camera: online at 09:00, silent past its deadline (180 s),
+    // offline at 09:03:20, back at 09:30, online until 10:00. The
+    // enterprise's never registers.
+    assert_ran(&Sipp::new("keepalive.xml", test.sip, CAMERA).run().await);
+    test.advance(Duration::from_secs(200));
+    test.health_round().await;
+    assert_eq!(
+        test.device(CAMERA).await.status(),
+        pb::DeviceStatus::Offline
+    );
+    test.advance(Duration::from_secs(1600));
+    assert_ran(&Sipp::new("keepalive.xml", test.sip, CAMERA).run().await);
+    test.advance(Duration::from_secs(1800));
+
+    let ask = |group_by: pb::RateGrouping| pb::SummariseOnlineRateRequest {
+        from: Some(platform::time::timestamp(t0 - chrono::TimeDelta::hours(1))),
+        to: None,
+        bucket: pb::RateBucket::Hour.into(),
+        group_by: group_by.into(),
+    };
+    let by_owner = test
+        .town()
+        .summarise_online_rate(ask(pb::RateGrouping::Owner))
+        .await
+        .unwrap()
+        .into_inner();
+    // Two hourly buckets (08:00 and 09:00) × two owners.
+    let rate = |rates: &[pb::OnlineRate], key: &str, hour: i64| {
+        let start = platform::time::timestamp(t0 + chrono::TimeDelta::hours(hour));
+        rates
+            .iter()
+            .find(|r| r.key == key && r.bucket_start.as_ref() == Some(&start))
+            .cloned()
+            .unwrap_or_else(|| panic!("no rate of {key} at hour {hour}: {rates:?}"))
+    };
+    assert_eq!(by_owner.rates.len(), 4, "{:?}", by_owner.rates);
+    let before = rate(&by_owner.rates, "TOWN", -1);
+    assert!(!before.has_rate, "no history before the devices were put");
+    let town = rate(&by_owner.rates, "TOWN", 0);
+    // Online 09:00–09:03:20 and 09:30–10:00: 2,000 of 3,600 s.
+    assert!(town.has_rate);
+    assert!((town.rate - 2000.0 / 3600.0).abs() < 1e-9, "{town:?}");
+    assert_eq!(town.cameras, 1);
+    let huaxin = rate(&by_owner.rates, "E-HUAXIN", 0);
+    assert_eq!((huaxin.has_rate, huaxin.rate), (true, 0.0));
+    assert_eq!(huaxin.name, "华新化工");
+    let total = by_owner.totals.iter().find(|r| r.key == "TOWN").unwrap();
+    assert!((total.rate - 2000.0 / 3600.0).abs() < 1e-9, "{total:?}");
+
+    let by_grid = test
+        .town()
+        .summarise_online_rate(ask(pb::RateGrouping::Grid))
+        .await
+        .unwrap()
+        .into_inner();
+    let grid = rate(&by_grid.rates, "V1-A1-M01", 0);
+    // Both cameras' time: 2,000 of 7,200 camera-seconds online.
+    assert_eq!(grid.cameras, 2);
+    assert!((grid.rate - 2000.0 / 7200.0).abs() < 1e-9, "{grid:?}");
+    assert!((grid.known_camera_hours - 2.0).abs() < 1e-9);
+
+    let refused = test
+        .town()
+        .summarise_online_rate(pb::SummariseOnlineRateRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    for field in ["from", "bucket", "group_by"] {
+        assert!(refused.message().contains(field), "{refused:?}");
+    }
+    test.cleanup().await;
+}
