@@ -245,6 +245,7 @@ async fn responsible_units(mut client: fixtures::town::Client) {
         ("ECOLOGICAL_ENVIRONMENT", "生态环境"),
         ("FIRE_SAFETY", "消防安全"),
         ("SOCIAL_STABILITY", "社会稳定"),
+        ("ROAD_TRAFFIC_SAFETY", "道路交通安全"),
     ] {
         client
             .upsert_safety_domain(registry::UpsertSafetyDomainRequest {
@@ -257,19 +258,45 @@ async fn responsible_units(mut client: fixtures::town::Client) {
             .await
             .expect("the safety domain is kept");
     }
-    client
-        .upsert_department(registry::UpsertDepartmentRequest {
-            department: Some(registry::Department {
-                code: "URBAN_MANAGEMENT".into(),
-                name: "城管中队".into(),
-                kind: registry::DepartmentKind::Regulatory.into(),
-                regulates: vec![registry::ObjectKind::Shop.into()],
-                domains: vec!["ECOLOGICAL_ENVIRONMENT".into()],
-            }),
-            ..Default::default()
-        })
-        .await
-        .expect("the department is kept");
+    // The police regulate social stability; the judicial office
+    // co-manages it (mediation): what a non-police 110 call is routed by.
+    for (code, name, kind, regulates, domain) in [
+        (
+            "URBAN_MANAGEMENT",
+            "城管中队",
+            registry::DepartmentKind::Regulatory,
+            vec![registry::ObjectKind::Shop.into()],
+            "ECOLOGICAL_ENVIRONMENT",
+        ),
+        (
+            "POLICE",
+            "廊下派出所",
+            registry::DepartmentKind::Regulatory,
+            vec![],
+            "SOCIAL_STABILITY",
+        ),
+        (
+            "JUDICIAL_OFFICE",
+            "司法所",
+            registry::DepartmentKind::CoManagement,
+            vec![],
+            "SOCIAL_STABILITY",
+        ),
+    ] {
+        client
+            .upsert_department(registry::UpsertDepartmentRequest {
+                department: Some(registry::Department {
+                    code: code.into(),
+                    name: name.into(),
+                    kind: kind.into(),
+                    regulates,
+                    domains: vec![domain.into()],
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("the department is kept");
+    }
 }
 
 /// Returns the request rejecting `ticket` for `reason`, with a note.
@@ -558,6 +585,16 @@ impl Actor {
     pub async fn try_split(&self, request: pb::SplitTicketRequest) -> Result<pb::Ticket, Status> {
         let answer = self.client.clone().split_ticket(request).await?;
         Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Returns the categories taking new tickets, by code.
+    pub async fn categories(&self) -> Vec<pb::Category> {
+        let answer = self
+            .client
+            .clone()
+            .list_categories(pb::ListCategoriesRequest::default())
+            .await;
+        granted("ListCategories", answer).into_inner().categories
     }
 
     /// Returns the statistics `request` asks for.

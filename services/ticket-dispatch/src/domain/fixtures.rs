@@ -4,7 +4,7 @@
 
 use super::category::Category;
 use super::channel::Channel;
-use super::grid::{LatLng, Placement};
+use super::grid::{Duty, LatLng, Placement};
 use super::intake::{Intake, NewTicket, Priority};
 
 /// The seeded `SANITATION` category: 3 working days, handled by the urban
@@ -14,6 +14,7 @@ pub fn sanitation() -> Category {
         code: "SANITATION".into(),
         name: "环境卫生".into(),
         domain_code: "ECOLOGICAL_ENVIRONMENT".into(),
+        handled_by: Duty::HANDLING.to_vec(),
         working_days: 3,
         difficult: false,
         active: true,
