@@ -221,6 +221,14 @@ impl TestDispatch {
         self.actor(Role::TownOperator, None).await
     }
 
+    /// Returns a client of the registry dispatch asks, calling as
+    /// dispatch does (for the tests that run its workers by hand).
+    pub fn registry_client(&self) -> crate::registry::Registry {
+        let token = platform::testing::token("ticket-dispatch", Role::Service, None);
+        crate::registry::Registry::new(&self.config.clients.registry, &token)
+            .expect("the test registry's endpoint is well formed")
+    }
+
     /// Moves the manual clock forward.
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
@@ -258,6 +266,22 @@ async fn responsible_units(mut client: fixtures::town::Client) {
             .await
             .expect("the safety domain is kept");
     }
+    // The responsibility book names a leader for sanitation's domain
+    // (属人责任): the top of its escalation.
+    client
+        .assign_domain_duty(registry::AssignDomainDutyRequest {
+            domain_code: "ECOLOGICAL_ENVIRONMENT".into(),
+            leader_name: "周镇长".into(),
+            leader_title: "副镇长".into(),
+            phone: "13300000001".into(),
+            starts_at: Some(prost_types::Timestamp {
+                seconds: start_time().timestamp() - 86_400,
+                nanos: 0,
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("the duty is kept");
     // The police regulate social stability; the judicial office
     // co-manages it (mediation): what a non-police 110 call is routed by.
     for (code, name, kind, regulates, domain) in [

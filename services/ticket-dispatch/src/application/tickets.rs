@@ -329,7 +329,7 @@ async fn responsibility_chain(
             .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
         (ticket, category)
     };
-    let handled_by = category.handled_by;
+    let (handled_by, domain_code) = (category.handled_by, category.domain_code);
     let Some(at) = ticket.location else {
         if action == Action::Dispatch {
             return Err(AppError::invalid(
@@ -337,11 +337,17 @@ async fn responsibility_chain(
                 "is required: the ticket has no location to find who is responsible",
             ));
         }
-        return Ok((ticket, Responsibility::default()));
+        return Ok((
+            ticket,
+            Responsibility {
+                domain_code,
+                ..Responsibility::default()
+            },
+        ));
     };
     let chain = ctx
         .registry
-        .responsible(at, &category.domain_code)
+        .responsible(at, &domain_code)
         .await
         .map_err(|e| {
             let what = match action {
@@ -350,7 +356,14 @@ async fn responsibility_chain(
             };
             AppError::Unavailable(format!("{e}; try again, {what}"))
         })?;
-    Ok((ticket, Responsibility { chain, handled_by }))
+    Ok((
+        ticket,
+        Responsibility {
+            domain_code,
+            chain,
+            handled_by,
+        },
+    ))
 }
 
 /// Gives `unit` a co-handler's task, with the timers of its own clock.

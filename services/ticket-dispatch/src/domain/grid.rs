@@ -82,6 +82,9 @@ pub struct ResponsibleParty {
     /// The department, for regulator and co-management links.
     pub department_code: String,
     pub department_name: String,
+    /// The person named, for the leader on duty (属人责任): the leader the
+    /// responsibility book names for the domain, e.g. `陈镇长 (镇领导)`.
+    pub person_name: String,
 }
 
 impl Duty {
@@ -179,11 +182,40 @@ pub fn pick_party(
 /// handled by.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Responsibility {
+    /// The category's safety domain.
+    pub domain_code: String,
     pub chain: Vec<ResponsibleParty>,
     pub handled_by: Vec<Duty>,
 }
 
 impl Responsibility {
+    /// Returns the units of the chain that handle the case, by the duties
+    /// of its category in their order.
+    pub fn handling_units(&self) -> Vec<UnitRef> {
+        self.handled_by
+            .iter()
+            .flat_map(|duty| self.chain.iter().filter(move |p| p.duty == *duty))
+            .filter_map(ResponsibleParty::unit)
+            .collect()
+    }
+
+    /// Returns the leader the responsibility book names for the domain
+    /// (属人责任) as the unit a ticket escalates to, e.g.
+    /// `LEADER_PRODUCTION_SAFETY` called `陈镇长 (镇领导)`; `None` when the
+    /// registry names nobody.
+    pub fn leader(&self) -> Option<UnitRef> {
+        self.chain
+            .iter()
+            .find(|p| p.duty == Duty::LeaderOnDuty && !p.person_name.is_empty())
+            .map(|p| {
+                UnitRef::new(
+                    UnitKind::Leader,
+                    format!("LEADER_{}", self.domain_code),
+                    p.person_name.clone(),
+                )
+            })
+    }
+
     /// Returns the unit the case goes to and the duty naming it, passing
     /// over `passed_over` (see [`pick_party`]).
     pub fn pick(&self, passed_over: &[String]) -> Option<(UnitRef, Duty)> {
@@ -245,6 +277,7 @@ mod tests {
             }),
             department_code: String::new(),
             department_name: String::new(),
+            person_name: String::new(),
         }
     }
 
@@ -263,6 +296,7 @@ mod tests {
             grid: None,
             department_code: "URBAN_MANAGEMENT".into(),
             department_name: "城管中队".into(),
+            person_name: String::new(),
         });
         assert_eq!(
             pick_from_chain(&chain, &Duty::HANDLING),
@@ -289,6 +323,7 @@ mod tests {
             grid: None,
             department_code: code.into(),
             department_name: code.into(),
+            person_name: String::new(),
         }
     }
 
@@ -358,6 +393,7 @@ mod tests {
                 grid: None,
                 department_code: "JUDICIAL_OFFICE".into(),
                 department_name: "司法所".into(),
+                person_name: String::new(),
             },
         ];
         let mediation = [Duty::CoManagement, Duty::Workstation, Duty::MicroGridLeader];
