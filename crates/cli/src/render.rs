@@ -163,6 +163,7 @@ pub fn party(p: &pb::ResponsibleParty) -> Value {
     json!({
         "duty": duty(p.duty), "person": p.person_name, "phone": p.phone_masked,
         "grid": p.grid.as_ref().map(grid_ref), "department_code": p.department_code, "department": p.department_name,
+        "object_code": p.object_code, "object": p.object_name,
     })
 }
 
@@ -174,6 +175,9 @@ pub fn party_line(p: &pb::ResponsibleParty) -> String {
     }
     if !p.department_code.is_empty() {
         parts.push(format!("{} {}", p.department_code, p.department_name));
+    }
+    if !p.object_code.is_empty() {
+        parts.push(format!("{} {}", p.object_code, p.object_name));
     }
     if !p.person_name.is_empty() {
         parts.push(p.person_name.clone());

@@ -298,6 +298,7 @@ pub fn party(party: &ResponsibleParty) -> pb::ResponsibleParty {
         Duty::LeaderOnDuty => pb::Duty::LeaderOnDuty,
     };
     let (department_code, department_name) = party.department.clone().unwrap_or_default();
+    let (object_code, object_name) = party.object.clone().unwrap_or_default();
     pb::ResponsibleParty {
         duty: duty.into(),
         person_name: party
@@ -314,6 +315,8 @@ pub fn party(party: &ResponsibleParty) -> pb::ResponsibleParty {
         grid: party.grid.as_deref().map(grid_ref),
         department_code,
         department_name,
+        object_code,
+        object_name,
     }
 }
 

@@ -121,13 +121,14 @@ impl Service for App {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
-        let (units, rules, every) = (
+        let (units, registry, rules, every) = (
             self.ctx.units.clone(),
+            self.ctx.registry.clone(),
             self.ctx.rules.clone(),
             self.workers.timer_interval,
         );
         self.base
-            .spawn(|cancel| workers::run_timers(units, rules, every, cancel));
+            .spawn(|cancel| workers::run_timers(units, registry, rules, every, cancel));
         let (ctx, every) = (self.ctx.clone(), self.workers.router_interval);
         self.base
             .spawn(|cancel| workers::run_router(ctx, every, cancel));

@@ -43,6 +43,7 @@ pub fn category(c: &Category) -> pb::Category {
         code: c.code.clone(),
         name: c.name.clone(),
         domain_code: c.domain_code.clone(),
+        handled_by: c.handled_by.iter().map(|d| d.as_str().to_owned()).collect(),
         working_days: c.working_days,
         difficult: c.difficult,
         active: c.active,

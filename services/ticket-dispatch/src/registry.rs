@@ -182,5 +182,12 @@ fn party(p: registry::ResponsibleParty) -> Option<ResponsibleParty> {
         }),
         department_code: p.department_code,
         department_name: p.department_name,
+        person_name: if duty == Duty::LeaderOnDuty {
+            p.person_name
+        } else {
+            // Only the leader's name is kept: the others' are the
+            // registry's to show.
+            String::new()
+        },
     })
 }

@@ -221,6 +221,14 @@ impl TestDispatch {
         self.actor(Role::TownOperator, None).await
     }
 
+    /// Returns a client of the registry dispatch asks, calling as
+    /// dispatch does (for the tests that run its workers by hand).
+    pub fn registry_client(&self) -> crate::registry::Registry {
+        let token = platform::testing::token("ticket-dispatch", Role::Service, None);
+        crate::registry::Registry::new(&self.config.clients.registry, &token)
+            .expect("the test registry's endpoint is well formed")
+    }
+
     /// Moves the manual clock forward.
     pub fn advance(&self, by: TimeDelta) {
         self.clock.advance(by);
@@ -245,6 +253,7 @@ async fn responsible_units(mut client: fixtures::town::Client) {
         ("ECOLOGICAL_ENVIRONMENT", "生态环境"),
         ("FIRE_SAFETY", "消防安全"),
         ("SOCIAL_STABILITY", "社会稳定"),
+        ("ROAD_TRAFFIC_SAFETY", "道路交通安全"),
     ] {
         client
             .upsert_safety_domain(registry::UpsertSafetyDomainRequest {
@@ -257,19 +266,61 @@ async fn responsible_units(mut client: fixtures::town::Client) {
             .await
             .expect("the safety domain is kept");
     }
+    // The responsibility book names a leader for sanitation's domain
+    // (属人责任): the top of its escalation.
     client
-        .upsert_department(registry::UpsertDepartmentRequest {
-            department: Some(registry::Department {
-                code: "URBAN_MANAGEMENT".into(),
-                name: "城管中队".into(),
-                kind: registry::DepartmentKind::Regulatory.into(),
-                regulates: vec![registry::ObjectKind::Shop.into()],
-                domains: vec!["ECOLOGICAL_ENVIRONMENT".into()],
+        .assign_domain_duty(registry::AssignDomainDutyRequest {
+            domain_code: "ECOLOGICAL_ENVIRONMENT".into(),
+            leader_name: "周镇长".into(),
+            leader_title: "副镇长".into(),
+            phone: "13300000001".into(),
+            starts_at: Some(prost_types::Timestamp {
+                seconds: start_time().timestamp() - 86_400,
+                nanos: 0,
             }),
             ..Default::default()
         })
         .await
-        .expect("the department is kept");
+        .expect("the duty is kept");
+    // The police regulate social stability; the judicial office
+    // co-manages it (mediation): what a non-police 110 call is routed by.
+    for (code, name, kind, regulates, domain) in [
+        (
+            "URBAN_MANAGEMENT",
+            "城管中队",
+            registry::DepartmentKind::Regulatory,
+            vec![registry::ObjectKind::Shop.into()],
+            "ECOLOGICAL_ENVIRONMENT",
+        ),
+        (
+            "POLICE",
+            "廊下派出所",
+            registry::DepartmentKind::Regulatory,
+            vec![],
+            "SOCIAL_STABILITY",
+        ),
+        (
+            "JUDICIAL_OFFICE",
+            "司法所",
+            registry::DepartmentKind::CoManagement,
+            vec![],
+            "SOCIAL_STABILITY",
+        ),
+    ] {
+        client
+            .upsert_department(registry::UpsertDepartmentRequest {
+                department: Some(registry::Department {
+                    code: code.into(),
+                    name: name.into(),
+                    kind: kind.into(),
+                    regulates,
+                    domains: vec![domain.into()],
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("the department is kept");
+    }
 }
 
 /// Returns the request rejecting `ticket` for `reason`, with a note.
@@ -558,6 +609,16 @@ impl Actor {
     pub async fn try_split(&self, request: pb::SplitTicketRequest) -> Result<pb::Ticket, Status> {
         let answer = self.client.clone().split_ticket(request).await?;
         Ok(carried(answer.into_inner().ticket))
+    }
+
+    /// Returns the categories taking new tickets, by code.
+    pub async fn categories(&self) -> Vec<pb::Category> {
+        let answer = self
+            .client
+            .clone()
+            .list_categories(pb::ListCategoriesRequest::default())
+            .await;
+        granted("ListCategories", answer).into_inner().categories
     }
 
     /// Returns the statistics `request` asks for.

@@ -1,5 +1,6 @@
 //! Background work: firing deadline timers (warnings, breaches and
-//! escalation up the chain) and routing tickets that arrived while the
+//! escalation up the registry's chain, asked before the round's unit of
+//! work) and routing tickets that arrived while the
 //! registry could not be reached. A round of timers is one unit of work
 //! (`Units::begin_job`, database only) that claims its timers with `FOR
 //! UPDATE SKIP LOCKED`, so with several replicas each timer fires once. The
@@ -16,16 +17,18 @@ use tokio_util::sync::CancellationToken;
 
 use crate::application::{Context, deadlines, routing};
 use crate::domain::deadline::DeadlineRules;
+use crate::registry::Registry;
 
 /// Fires due timers every `every` until `cancel` fires.
 pub async fn run_timers(
     units: Units,
+    registry: Registry,
     rules: Arc<DeadlineRules>,
     every: Duration,
     cancel: CancellationToken,
 ) {
     loop {
-        match fire_due(&units, &rules).await {
+        match fire_due(&units, &registry, &rules).await {
             Ok(0) => {}
             Ok(fired) => {
                 tracing::debug!(fired, "deadline timers fired");
@@ -41,14 +44,19 @@ pub async fn run_timers(
     }
 }
 
-/// Fires up to one batch of the timers due now (by the units' clock);
-/// returns how many.
+/// Fires up to one batch of the timers due now (by the units' clock),
+/// a breach escalating along the chain `registry` gives; returns how many.
 ///
 /// # Errors
 /// The database fails; nothing of the batch is kept.
-pub async fn fire_due(units: &Units, rules: &DeadlineRules) -> Result<usize, AppError> {
+pub async fn fire_due(
+    units: &Units,
+    registry: &Registry,
+    rules: &DeadlineRules,
+) -> Result<usize, AppError> {
+    let chains = deadlines::chains_due(units, registry, units.now()).await?;
     let mut work = units.begin_job().await?;
-    let fired = deadlines::fire_due(&mut work, rules).await?;
+    let fired = deadlines::fire_due(&mut work, rules, &chains).await?;
     work.commit(()).await?;
     Ok(fired)
 }

@@ -14,6 +14,8 @@ use crate::domain::department::{Department, DepartmentDraft, DomainDuty, DutyDra
 use crate::domain::geometry::{self, Position};
 use crate::domain::ids::DutyId;
 use crate::domain::index::{GridNode, Resolution};
+use crate::domain::kinds::ObjectKind;
+use crate::domain::object::CoveredObject;
 use crate::domain::responsibility::{self, Facts, ResponsibleParty};
 use crate::events;
 use crate::repository::{departments, members, objects};
@@ -130,9 +132,10 @@ pub struct Responsibility {
     pub micro_grid: Option<Arc<GridNode>>,
 }
 
-/// Returns the chain: an enterprise's first-inquiry head, the micro-grid
-/// leader, the workstation, regulators and co-managers, and the town
-/// leader on duty for the domain.
+/// Returns the chain: the first-inquiry head of the enterprise asked about,
+/// or of every enterprise and cooperative lying at the place asked about,
+/// the micro-grid leader, the workstation, regulators and co-managers, and
+/// the town leader on duty for the domain.
 ///
 /// # Errors
 /// An unknown domain, a missing or bad target, a location outside every
@@ -150,7 +153,7 @@ pub async fn find_responsible(
             format!("names no safety domain: {domain}"),
         ));
     }
-    let (micro, object) = match query.target {
+    let (micro, object, at_the_spot) = match query.target {
         None => {
             return Err(AppError::invalid(
                 "target",
@@ -160,7 +163,10 @@ pub async fn find_responsible(
         Some(Target::Location((lng, lat))) => {
             let point = geometry::location("location", lat, lng).map_err(DomainError::Invalid)?;
             match snapshot.resolve(point) {
-                Resolution::Inside { micro, .. } => (Some(micro), None),
+                Resolution::Inside { micro, .. } => {
+                    let at_the_spot = heads_at(&mut conn, point).await?;
+                    (Some(micro), None, at_the_spot)
+                }
                 Resolution::Outside { .. } => {
                     return Err(AppError::NotFoundBecause(format!(
                         "no micro-grid contains ({lat:.6}, {lng:.6}); the town operations centre is responsible"
@@ -175,7 +181,7 @@ pub async fn find_responsible(
             let micro = object
                 .micro_grid_id
                 .and_then(|id| snapshot.get(&id).cloned());
-            (micro, Some(object))
+            (micro, Some(object), Vec::new())
         }
     };
     let workstation = micro.as_ref().and_then(|micro| {
@@ -198,6 +204,7 @@ pub async fn find_responsible(
     let on_duty = departments::duty_at(&mut conn, domain, ctx.units.now()).await?;
     let chain = responsibility::chain(&Facts {
         object: object.as_ref(),
+        at_the_spot: &at_the_spot,
         micro: micro.as_ref(),
         workstation: workstation.as_ref(),
         members: &people,
@@ -208,4 +215,20 @@ pub async fn find_responsible(
         chain,
         micro_grid: micro,
     })
+}
+
+/// How far around a place, in degrees (about 1 km), an object's anchor is
+/// looked for before its shape is measured: an enterprise's site is far
+/// smaller, so one covering the place has its anchor within it.
+const AROUND_DEGREES: f64 = 0.01;
+
+/// Returns the enterprises and cooperatives lying at `point` (see
+/// [`CoveredObject::lies_at`]), by code.
+async fn heads_at(
+    conn: &mut sqlx::PgConnection,
+    point: geo::Point,
+) -> Result<Vec<CoveredObject>, AppError> {
+    let kinds = [ObjectKind::Enterprise, ObjectKind::Cooperative];
+    let around = objects::around(conn, &kinds, (point.x(), point.y()), AROUND_DEGREES).await?;
+    Ok(around.into_iter().filter(|o| o.lies_at(&point)).collect())
 }

@@ -550,6 +550,27 @@ pub fn distance_m(polygon: &Polygon, point: &Point) -> f64 {
     }
 }
 
+/// Returns the distance in metres from `point` to a stored shape: to the
+/// point itself, to the nearest point of a line, to a polygon's border (0
+/// inside).
+pub fn shape_distance_m(raw: &RawShape, point: &Point) -> f64 {
+    match raw {
+        RawShape::Point((lng, lat)) => Haversine.distance(*point, Point::new(*lng, *lat)),
+        RawShape::Line(line) => {
+            match LineString::new(coords(line)).haversine_closest_point(point) {
+                Closest::Intersection(_) => 0.0,
+                Closest::SinglePoint(p) => Haversine.distance(*point, p),
+                Closest::Indeterminate => f64::INFINITY,
+            }
+        }
+        RawShape::Polygon(rings) => {
+            let mut rings = rings.iter().map(|r| LineString::new(coords(r)));
+            let exterior = rings.next().unwrap_or_else(|| LineString::new(Vec::new()));
+            distance_m(&Polygon::new(exterior, rings.collect()), point)
+        }
+    }
+}
+
 /// Returns the bounding box of a polygon.
 pub fn bounds(polygon: &Polygon) -> Option<Rect> {
     polygon.bounding_rect()

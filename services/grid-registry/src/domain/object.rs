@@ -62,6 +62,19 @@ pub struct CoveredObject {
     pub created_at: DateTime<Utc>,
 }
 
+/// How near a place an object's shape lies for the object to be "at that
+/// spot": a report there is at the enterprise's gate or on its site (a
+/// GPS fix on a phone is good to some tens of metres).
+pub const AT_THE_SPOT_M: f64 = 50.0;
+
+impl CoveredObject {
+    /// Returns whether the object lies at `point`: its outline covers it,
+    /// or its shape is within [`AT_THE_SPOT_M`] of it.
+    pub fn lies_at(&self, point: &Point) -> bool {
+        geometry::shape_distance_m(&self.geometry, point) <= AT_THE_SPOT_M
+    }
+}
+
 /// What happened to a covered object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectEvent {

@@ -1,5 +1,6 @@
 //! Who answers for a place or an object in a safety domain: an
-//! enterprise's head (first inquiry), the micro-grid leader, the
+//! enterprise's or a cooperative's head (first inquiry: of the object
+//! asked about, or of those at the place asked about), the micro-grid leader, the
 //! workstation, the departments regulating or co-managing, and the town
 //! leader on duty, in that order.
 
@@ -38,6 +39,8 @@ pub struct ResponsibleParty {
     pub grid: Option<Arc<GridNode>>,
     /// The department's code and name.
     pub department: Option<(String, String)>,
+    /// The covered object's code and name, for a first-inquiry head.
+    pub object: Option<(String, String)>,
 }
 
 impl ResponsibleParty {
@@ -47,6 +50,7 @@ impl ResponsibleParty {
             person: None,
             grid: None,
             department: None,
+            object: None,
         }
     }
 }
@@ -56,6 +60,8 @@ impl ResponsibleParty {
 pub struct Facts<'a> {
     /// The object asked about, if the question was about one.
     pub object: Option<&'a CoveredObject>,
+    /// The objects lying at the place asked about, if it was a place.
+    pub at_the_spot: &'a [CoveredObject],
     /// The micro-grid holding the place or object.
     pub micro: Option<&'a Arc<GridNode>>,
     /// The micro-grid's workstation (village or residential).
@@ -71,19 +77,12 @@ pub struct Facts<'a> {
 /// Returns the chain of responsibility. A micro-grid without a serving
 /// leader still appears, unnamed, so the gap shows.
 pub fn chain(facts: &Facts<'_>) -> Vec<ResponsibleParty> {
-    let mut chain = Vec::new();
-    if let Some(object) = facts.object
-        && object.kind.has_head()
-        && let Some(head) = &object.head_name
-    {
-        chain.push(ResponsibleParty {
-            person: Some(Person {
-                name: head.clone(),
-                phone: object.head_phone.clone(),
-            }),
-            ..ResponsibleParty::new(Duty::FirstInquiry)
-        });
-    }
+    let mut chain: Vec<ResponsibleParty> = facts
+        .object
+        .into_iter()
+        .chain(facts.at_the_spot)
+        .filter_map(first_inquiry)
+        .collect();
     if let Some(micro) = facts.micro {
         chain.extend(grid_parties(facts, micro));
     }
@@ -107,6 +106,23 @@ pub fn chain(facts: &Facts<'_>) -> Vec<ResponsibleParty> {
         });
     }
     chain
+}
+
+/// The head with first-inquiry duty of an enterprise or a cooperative
+/// (首问责任人), when one is recorded.
+fn first_inquiry(object: &CoveredObject) -> Option<ResponsibleParty> {
+    let head = object
+        .head_name
+        .as_ref()
+        .filter(|_| object.kind.has_head())?;
+    Some(ResponsibleParty {
+        person: Some(Person {
+            name: head.clone(),
+            phone: object.head_phone.clone(),
+        }),
+        object: Some((object.code.clone(), object.name.clone())),
+        ..ResponsibleParty::new(Duty::FirstInquiry)
+    })
 }
 
 /// The micro-grid's leaders (or the micro-grid alone) and its workstation
@@ -231,6 +247,7 @@ mod tests {
         };
         let chain = chain(&Facts {
             object: Some(&enterprise),
+            at_the_spot: &[],
             micro: Some(&micro),
             workstation: Some(&village),
             members: &members,
@@ -259,6 +276,7 @@ mod tests {
         let village = node("V1", Level::Village);
         let chain = chain(&Facts {
             object: None,
+            at_the_spot: &[],
             micro: Some(&micro),
             workstation: Some(&village),
             members: &[],

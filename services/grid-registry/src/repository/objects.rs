@@ -145,6 +145,34 @@ pub async fn page(
     decode(rows)
 }
 
+/// Returns the objects of `kinds` whose anchor lies within `degrees` (of
+/// latitude and longitude) of `(lng, lat)`, by code: the candidates for
+/// what lies at a place, for the caller to measure.
+///
+/// # Errors
+/// The database fails or a row holds a value this version does not know.
+pub async fn around(
+    conn: &mut PgConnection,
+    kinds: &[ObjectKind],
+    (lng, lat): (f64, f64),
+    degrees: f64,
+) -> Result<Vec<CoveredObject>, AppError> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let rows: Vec<ObjectRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE o.kind = ANY($1)
+           AND o.anchor_lng BETWEEN $2 - $4 AND $2 + $4
+           AND o.anchor_lat BETWEEN $3 - $4 AND $3 + $4
+         ORDER BY o.code"
+    )))
+    .bind(kinds)
+    .bind(lng)
+    .bind(lat)
+    .bind(degrees)
+    .fetch_all(conn)
+    .await?;
+    decode(rows)
+}
+
 /// Returns the objects outside every micro-grid.
 ///
 /// # Errors

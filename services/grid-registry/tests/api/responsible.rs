@@ -155,6 +155,71 @@ async fn an_enterprise_chain_starts_with_its_head_and_ends_with_the_leader_on_du
 }
 
 #[sqlx::test(migrations = false)]
+async fn find_responsible_by_location_names_the_first_inquiry_heads_at_that_spot(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.small_town().await;
+    duties(&app).await;
+    // An enterprise 22 m from the place asked about, another 1.1 km away.
+    for (code, lat) in [("ENT-0001", 30.0202), ("ENT-0002", 30.03)] {
+        app.create_object(point_object(code, pb::ObjectKind::Enterprise, lat, 121.02))
+            .await;
+    }
+    // A cooperative whose fields take in the place.
+    app.create_object(pb::CreateObjectRequest {
+        code: "COOP-01".into(),
+        name: "蔬果合作社".into(),
+        kind: pb::ObjectKind::Cooperative.into(),
+        geometry: Some(pb::Geometry {
+            shape: Some(pb::geometry::Shape::Polygon(rect(
+                121.015, 30.015, 121.025, 30.025,
+            ))),
+        }),
+        head_name: "钱社长".into(),
+        head_phone: "13612345678".into(),
+        ..Default::default()
+    })
+    .await;
+
+    let found = app
+        .find_responsible(pb::FindResponsibleRequest {
+            target: Some(Target::Location(pb::LatLng {
+                lat: 30.02,
+                lng: 121.02,
+            })),
+            domain_code: "PRODUCTION_SAFETY".into(),
+        })
+        .await;
+    use pb::Duty::*;
+    assert_eq!(
+        chain(&found)[..3],
+        [
+            (FirstInquiry, "钱社长".to_owned()),
+            (FirstInquiry, "周总".to_owned()),
+            (MicroGridLeader, "张建国 V1-A1-M01".to_owned()),
+        ]
+    );
+    let heads: Vec<_> = found
+        .chain
+        .iter()
+        .filter(|p| p.duty() == FirstInquiry)
+        .map(|p| {
+            (
+                p.object_code.as_str(),
+                p.object_name.as_str(),
+                p.phone_masked.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            ("COOP-01", "蔬果合作社", "136****5678"),
+            ("ENT-0001", "ENT-0001 name", "135****5678"),
+        ]
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn a_location_chain_names_co_managers_of_the_domain(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.small_town().await;

@@ -1,29 +1,104 @@
 //! What the deadline timers do when they fire: warn (督办), report a breach,
-//! and send a ticket whose own deadline passed up the chain.
+//! and send a ticket whose own deadline passed up the registry's chain for
+//! its place and domain, to the leader the responsibility book names.
+//!
+//! The registry is asked with no transaction open: the tickets with a
+//! breach due are read (read-only) and their chains asked for first; then
+//! one unit of work claims the due timers and fires them. A breach that
+//! fell due in between waits for the next round, when its chain is known.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use platform::error::AppError;
-use platform::uow::Work;
+use platform::uow::{Units, Work};
 
-use super::save_move;
+use super::{record, save_move};
 use crate::domain::deadline::{DeadlineRules, Escalation};
+use crate::domain::grid::Responsibility;
+use crate::domain::ids::{TaskId, TicketId};
 use crate::domain::ticket::{Stamp, Ticket};
+use crate::domain::timer::TimerKind;
 use crate::events;
-use crate::repository::{tickets, timers};
+use crate::registry::Registry;
+use crate::repository::{categories, legs, tasks, tickets, timers};
 
 /// Timers fired per unit of work.
 const BATCH: i64 = 100;
 
+/// The registry's chain for each ticket with a breach due.
+pub type Chains = HashMap<TicketId, Responsibility>;
+
+/// Returns the registry's chain for each ticket with a breach due at
+/// `now`, for its place and its category's domain. A ticket without a
+/// location has an empty chain (the town centre is its backstop); so has
+/// one whose chain the registry could not give (logged): its escalation is
+/// not held up by an outage.
+///
+/// # Errors
+/// The database fails.
+pub async fn chains_due(
+    units: &Units,
+    registry: &Registry,
+    now: DateTime<Utc>,
+) -> Result<Chains, AppError> {
+    let mut due = Vec::new();
+    {
+        let mut read = units.read().await?;
+        for id in timers::breaching(&mut read, now, BATCH).await? {
+            let Some(ticket) = tickets::find(&mut read, Some(id), "").await? else {
+                continue;
+            };
+            let category = categories::get(&mut read, &ticket.category_code)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
+            due.push((ticket, category));
+        }
+    }
+    let mut chains = Chains::new();
+    for (ticket, category) in due {
+        let chain = match ticket.location {
+            Some(at) => registry
+                .responsible(at, &category.domain_code)
+                .await
+                .unwrap_or_else(|err| {
+                    tracing::warn!(ticket = %ticket.number, error = %err, "escalating without the registry's chain");
+                    Vec::new()
+                }),
+            None => Vec::new(),
+        };
+        let responsibility = Responsibility {
+            domain_code: category.domain_code,
+            chain,
+            handled_by: category.handled_by,
+        };
+        chains.insert(ticket.id, responsibility);
+    }
+    Ok(chains)
+}
+
 /// Fires up to one batch of the timers due at the work's time, inside
-/// `work`; returns how many were due. Each is claimed with `FOR UPDATE SKIP
-/// LOCKED`, so with several replicas each fires once.
+/// `work`; returns how many fired. Each is claimed with `FOR UPDATE SKIP
+/// LOCKED`, so with several replicas each fires once. A breach whose
+/// ticket's chain is not in `chains` is left for the next round.
 ///
 /// # Errors
 /// The database fails; nothing of the batch is kept.
-pub async fn fire_due(work: &mut Work, rules: &DeadlineRules) -> Result<usize, AppError> {
+pub async fn fire_due(
+    work: &mut Work,
+    rules: &DeadlineRules,
+    chains: &Chains,
+) -> Result<usize, AppError> {
     let now = work.now();
     let due = timers::claim_due(work.conn(), now, BATCH).await?;
+    let mut fired = 0;
     for timer in &due {
+        let chain = chains.get(&timer.ticket);
+        if timer.kind == TimerKind::Breach && chain.is_none() {
+            continue;
+        }
         timers::mark_fired(work.conn(), timer.id, now).await?;
+        fired += 1;
         let Some(mut ticket) = tickets::load_for_update(work.conn(), timer.ticket).await? else {
             continue;
         };
@@ -39,11 +114,16 @@ pub async fn fire_due(work: &mut Work, rules: &DeadlineRules) -> Result<usize, A
                 tracing::info!(ticket = %ticket.number, fraction = reached.fraction, kind = timer.kind.as_str(), "deadline timer fired")
             }
         }
-        if reached.escalates() && rules.escalation == Escalation::UpTheChain {
-            escalate(work, rules, &mut ticket).await?;
+        let escalates = reached.escalates() && rules.escalation == Escalation::UpTheChain;
+        match (chain.filter(|_| escalates), &reached.task) {
+            (Some(chain), None) => escalate(work, rules, &mut ticket, chain).await?,
+            (Some(chain), Some(task)) => {
+                escalate_task(work, rules, &mut ticket, task.id, chain).await?;
+            }
+            (None, _) => {}
         }
     }
-    Ok(due.len())
+    Ok(fired)
 }
 
 /// Sends a ticket whose deadline passed one step up the chain.
@@ -51,13 +131,40 @@ async fn escalate(
     work: &mut Work,
     rules: &DeadlineRules,
     ticket: &mut Ticket,
+    chain: &Responsibility,
 ) -> Result<(), AppError> {
-    let Some(escalated) = ticket.escalate(&Stamp::system(work.now()), rules) else {
+    let Some(escalated) = ticket.escalate(chain, &Stamp::system(work.now()), rules) else {
         tracing::warn!(ticket = %ticket.number, "deadline passed at the top of the chain");
         return Ok(());
     };
     save_move(work, rules, ticket, &escalated.transition).await?;
     work.publish(events::escalated(ticket, &escalated));
     tracing::warn!(ticket = %ticket.number, to = %escalated.to.code, level = escalated.level, "ticket escalated");
+    Ok(())
+}
+
+/// Sends a co-handler's task whose deadline passed one step up the chain,
+/// with the timers of its new clock (the ticket's own stay as they are).
+async fn escalate_task(
+    work: &mut Work,
+    rules: &DeadlineRules,
+    ticket: &mut Ticket,
+    task: TaskId,
+    chain: &Responsibility,
+) -> Result<(), AppError> {
+    let stamp = Stamp::system(work.now());
+    let Some((moved, escalated)) = ticket.escalate_task(task, chain, &stamp, rules) else {
+        tracing::warn!(ticket = %ticket.number, "task deadline passed at the top of the chain");
+        return Ok(());
+    };
+    tasks::update(work.conn(), &moved.task).await?;
+    tickets::update(work.conn(), ticket).await?;
+    legs::save(work.conn(), ticket).await?;
+    let planned = moved.task.timers(ticket.limit, rules);
+    timers::replace(work.conn(), ticket.id, Some(task), &planned).await?;
+    record(work, ticket, &escalated.transition).await?;
+    work.publish(events::task_moved(ticket, &moved));
+    work.publish(events::escalated(ticket, &escalated));
+    tracing::warn!(ticket = %ticket.number, to = %escalated.to.code, "co-handler's task escalated");
     Ok(())
 }

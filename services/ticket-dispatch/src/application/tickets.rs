@@ -9,7 +9,7 @@ use prost::Message;
 use super::{Context, access, commit_with, load_ticket, no_ticket, record, save_clock, save_move};
 use crate::domain::deadline::DeadlineRules;
 use crate::domain::error::DomainError;
-use crate::domain::grid::{ResponsibleParty, ReturnVerdict, pick_party, settle_return};
+use crate::domain::grid::{Responsibility, ReturnVerdict};
 use crate::domain::ids::{TaskId, TicketId};
 use crate::domain::state::{Action, ReopenCause, ReturnReason};
 use crate::domain::task::TaskAction;
@@ -50,11 +50,12 @@ pub enum Step {
     },
     /// 退单 for `reason`, explained by `note`. For "not our
     /// responsibility", `chain` is the registry's answer for the ticket's
-    /// place and domain, asked before the unit of work.
+    /// place and domain (with the duties its category is handled by),
+    /// asked before the unit of work.
     Return {
         reason: ReturnReason,
         note: String,
-        chain: Option<Vec<ResponsibleParty>>,
+        chain: Option<Responsibility>,
     },
     Verify {
         result_true: bool,
@@ -235,12 +236,12 @@ async fn return_ticket<A: Message>(
     work: &mut Work<A>,
     rules: &DeadlineRules,
     ticket: &mut Ticket,
-    (reason, note, chain): (ReturnReason, String, Option<Vec<ResponsibleParty>>),
+    (reason, note, chain): (ReturnReason, String, Option<Responsibility>),
     stamp: &Stamp,
 ) -> Result<(), AppError> {
     let verdict = match (&chain, &ticket.assignee) {
         (Some(chain), Some(returning)) => {
-            Some(settle_return(chain, returning, &ticket.returned_by()))
+            Some(chain.settle_return(returning, &ticket.returned_by()))
         }
         _ => None,
     };
@@ -273,8 +274,8 @@ async fn return_ticket<A: Message>(
 }
 
 /// Returns whom the desk dispatches ticket `id` to: the first of the
-/// responsibility chain for its place and its category's safety domain
-/// that has not handed it back.
+/// responsibility chain for its place and its category's safety domain,
+/// by the duties its category is handled by, that has not handed it back.
 ///
 /// # Errors
 /// As [`responsibility_chain`]; FAILED_PRECONDITION when the registry names
@@ -285,7 +286,8 @@ async fn responsible_unit(
     id: TicketId,
 ) -> Result<UnitRef, AppError> {
     let (ticket, chain) = responsibility_chain(ctx, caller, id, Action::Dispatch).await?;
-    pick_party(&chain, &ticket.returned_by())
+    chain
+        .pick(&ticket.returned_by())
         .map(|(unit, _)| unit)
         .ok_or_else(|| {
             AppError::FailedPrecondition(
@@ -295,7 +297,8 @@ async fn responsible_unit(
 }
 
 /// Returns ticket `id` as it is now and the registry's responsibility
-/// chain for its place and its category's safety domain. The ticket is
+/// chain for its place and its category's safety domain, with the duties
+/// the category is handled by. The ticket is
 /// read (read-only) and checked as `action` will check it under its lock,
 /// then the registry is asked with no transaction open. A ticket without a
 /// location has no chain to return by (empty); one to dispatch needs a
@@ -310,8 +313,8 @@ async fn responsibility_chain(
     caller: &Caller,
     id: TicketId,
     action: Action,
-) -> Result<(Ticket, Vec<ResponsibleParty>), AppError> {
-    let (ticket, domain) = {
+) -> Result<(Ticket, Responsibility), AppError> {
+    let (ticket, category) = {
         let mut read = ctx.units.read().await?;
         let ticket = tickets::find(&mut read, Some(id), "")
             .await?
@@ -324,8 +327,9 @@ async fn responsibility_chain(
         let category = categories::get(&mut read, &ticket.category_code)
             .await?
             .ok_or_else(|| anyhow::anyhow!("category {} vanished", ticket.category_code))?;
-        (ticket, category.domain_code)
+        (ticket, category)
     };
+    let (handled_by, domain_code) = (category.handled_by, category.domain_code);
     let Some(at) = ticket.location else {
         if action == Action::Dispatch {
             return Err(AppError::invalid(
@@ -333,16 +337,33 @@ async fn responsibility_chain(
                 "is required: the ticket has no location to find who is responsible",
             ));
         }
-        return Ok((ticket, Vec::new()));
+        return Ok((
+            ticket,
+            Responsibility {
+                domain_code,
+                ..Responsibility::default()
+            },
+        ));
     };
-    let chain = ctx.registry.responsible(at, &domain).await.map_err(|e| {
-        let what = match action {
-            Action::Dispatch => "or name the unit to dispatch to",
-            _ => "or return it for another reason",
-        };
-        AppError::Unavailable(format!("{e}; try again, {what}"))
-    })?;
-    Ok((ticket, chain))
+    let chain = ctx
+        .registry
+        .responsible(at, &domain_code)
+        .await
+        .map_err(|e| {
+            let what = match action {
+                Action::Dispatch => "or name the unit to dispatch to",
+                _ => "or return it for another reason",
+            };
+            AppError::Unavailable(format!("{e}; try again, {what}"))
+        })?;
+    Ok((
+        ticket,
+        Responsibility {
+            domain_code,
+            chain,
+            handled_by,
+        },
+    ))
 }
 
 /// Gives `unit` a co-handler's task, with the timers of its own clock.

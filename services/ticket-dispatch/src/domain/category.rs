@@ -1,5 +1,7 @@
 //! The category taxonomy: data, edited in the `categories` table.
 
+use super::grid::Duty;
+
 /// A ticket category.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Category {
@@ -7,6 +9,10 @@ pub struct Category {
     pub name: String,
     /// The safety domain whose responsibility chain handles it.
     pub domain_code: String,
+    /// The duties in that chain whose units handle it, in the order the
+    /// desk picks from (a neighbour dispute: the co-managing mediators,
+    /// then the village; never the police that passed the 110 call on).
+    pub handled_by: Vec<Duty>,
     /// The street-level time limit, in working days.
     pub working_days: u32,
     /// Whether its tickets always go to the desk.

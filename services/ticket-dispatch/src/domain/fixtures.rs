@@ -4,7 +4,7 @@
 
 use super::category::Category;
 use super::channel::Channel;
-use super::grid::{LatLng, Placement};
+use super::grid::{Duty, GridRef, LatLng, Placement, Responsibility, ResponsibleParty};
 use super::intake::{Intake, NewTicket, Priority};
 
 /// The seeded `SANITATION` category: 3 working days, handled by the urban
@@ -14,6 +14,7 @@ pub fn sanitation() -> Category {
         code: "SANITATION".into(),
         name: "环境卫生".into(),
         domain_code: "ECOLOGICAL_ENVIRONMENT".into(),
+        handled_by: Duty::HANDLING.to_vec(),
         working_days: 3,
         difficult: false,
         active: true,
@@ -51,5 +52,32 @@ pub fn intake(channel: Channel, reference: &str) -> Intake {
         },
         placement: Some(placement()),
         unrouted: false,
+    }
+}
+
+/// The registry's chain at (30.02, 121.02) for sanitation's domain, as the
+/// test kit's registry has it: the micro-grid, village `V1`, the urban
+/// management squad regulating, and the leader the responsibility book
+/// names for the domain.
+pub fn responsibility() -> Responsibility {
+    let link = |duty, grid: Option<&str>, department: &str, person: &str| ResponsibleParty {
+        duty,
+        grid: grid.map(|code| GridRef {
+            code: code.into(),
+            name: code.into(),
+        }),
+        department_code: department.into(),
+        department_name: department.into(),
+        person_name: person.into(),
+    };
+    Responsibility {
+        domain_code: "ECOLOGICAL_ENVIRONMENT".into(),
+        chain: vec![
+            link(Duty::MicroGridLeader, Some("V1-A1-M01"), "", ""),
+            link(Duty::Workstation, Some("V1"), "", ""),
+            link(Duty::Regulator, None, "URBAN_MANAGEMENT", ""),
+            link(Duty::LeaderOnDuty, None, "", "周镇长 (副镇长)"),
+        ],
+        handled_by: Duty::HANDLING.to_vec(),
     }
 }

@@ -82,9 +82,40 @@ pub struct ResponsibleParty {
     /// The department, for regulator and co-management links.
     pub department_code: String,
     pub department_name: String,
+    /// The person named, for the leader on duty (属人责任): the leader the
+    /// responsibility book names for the domain, e.g. `陈镇长 (镇领导)`.
+    pub person_name: String,
 }
 
 impl Duty {
+    /// The duties whose units hold tickets, in the order the desk picks
+    /// from when a category names no order of its own: a regulator of the
+    /// domain first, then a co-manager, the workstation, the micro-grid.
+    pub const HANDLING: [Duty; 4] = [
+        Duty::Regulator,
+        Duty::CoManagement,
+        Duty::Workstation,
+        Duty::MicroGridLeader,
+    ];
+
+    /// Returns the stored name of a duty, e.g. `CO_MANAGEMENT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Duty::FirstInquiry => "FIRST_INQUIRY",
+            Duty::MicroGridLeader => "MICRO_GRID_LEADER",
+            Duty::Workstation => "WORKSTATION",
+            Duty::Regulator => "REGULATOR",
+            Duty::CoManagement => "CO_MANAGEMENT",
+            Duty::LeaderOnDuty => "LEADER_ON_DUTY",
+        }
+    }
+
+    /// Parses the stored name of a duty whose units hold tickets (one of
+    /// [`Duty::HANDLING`]).
+    pub fn parse_handling(s: &str) -> Option<Self> {
+        Self::HANDLING.into_iter().find(|d| d.as_str() == s)
+    }
+
     /// Returns how a refusal quotes the duty, e.g. `regulator (监管责任)`.
     pub fn describe(self) -> &'static str {
         match self {
@@ -122,27 +153,79 @@ impl ResponsibleParty {
     }
 }
 
-/// Picks whom the desk dispatches to from the responsibility chain: a
-/// regulator of the domain first, then a co-manager, then the workstation,
-/// then the micro-grid.
-pub fn pick_from_chain(chain: &[ResponsibleParty]) -> Option<UnitRef> {
-    pick_party(chain, &[]).map(|(unit, _)| unit)
+/// Picks whom the desk dispatches to from the responsibility chain, by the
+/// duties the case's category is handled by, in their order (see
+/// [`Duty::HANDLING`] for the usual one): a neighbour dispute goes to the
+/// co-managing mediators and the village, not to a regulator of the domain
+/// such as the police.
+pub fn pick_from_chain(chain: &[ResponsibleParty], handled_by: &[Duty]) -> Option<UnitRef> {
+    pick_party(chain, handled_by, &[]).map(|(unit, _)| unit)
 }
 
 /// Picks as [`pick_from_chain`] does, passing over the units whose codes
 /// are in `passed_over` (those that handed the ticket back): the unit and
 /// the duty that names it.
-pub fn pick_party(chain: &[ResponsibleParty], passed_over: &[String]) -> Option<(UnitRef, Duty)> {
-    [
-        Duty::Regulator,
-        Duty::CoManagement,
-        Duty::Workstation,
-        Duty::MicroGridLeader,
-    ]
-    .into_iter()
-    .flat_map(|duty| chain.iter().filter(move |p| p.duty == duty))
-    .filter_map(|p| Some((p.unit()?, p.duty)))
-    .find(|(unit, _)| !passed_over.contains(&unit.code))
+pub fn pick_party(
+    chain: &[ResponsibleParty],
+    handled_by: &[Duty],
+    passed_over: &[String],
+) -> Option<(UnitRef, Duty)> {
+    handled_by
+        .iter()
+        .flat_map(|duty| chain.iter().filter(move |p| p.duty == *duty))
+        .filter_map(|p| Some((p.unit()?, p.duty)))
+        .find(|(unit, _)| !passed_over.contains(&unit.code))
+}
+
+/// Who answers for a case: the registry's chain for its place and its
+/// category's safety domain, and the duties in it that the category is
+/// handled by.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Responsibility {
+    /// The category's safety domain.
+    pub domain_code: String,
+    pub chain: Vec<ResponsibleParty>,
+    pub handled_by: Vec<Duty>,
+}
+
+impl Responsibility {
+    /// Returns the units of the chain that handle the case, by the duties
+    /// of its category in their order.
+    pub fn handling_units(&self) -> Vec<UnitRef> {
+        self.handled_by
+            .iter()
+            .flat_map(|duty| self.chain.iter().filter(move |p| p.duty == *duty))
+            .filter_map(ResponsibleParty::unit)
+            .collect()
+    }
+
+    /// Returns the leader the responsibility book names for the domain
+    /// (属人责任) as the unit a ticket escalates to, e.g.
+    /// `LEADER_PRODUCTION_SAFETY` called `陈镇长 (镇领导)`; `None` when the
+    /// registry names nobody.
+    pub fn leader(&self) -> Option<UnitRef> {
+        self.chain
+            .iter()
+            .find(|p| p.duty == Duty::LeaderOnDuty && !p.person_name.is_empty())
+            .map(|p| {
+                UnitRef::new(
+                    UnitKind::Leader,
+                    format!("LEADER_{}", self.domain_code),
+                    p.person_name.clone(),
+                )
+            })
+    }
+
+    /// Returns the unit the case goes to and the duty naming it, passing
+    /// over `passed_over` (see [`pick_party`]).
+    pub fn pick(&self, passed_over: &[String]) -> Option<(UnitRef, Duty)> {
+        pick_party(&self.chain, &self.handled_by, passed_over)
+    }
+
+    /// Settles a return "not our responsibility" (see [`settle_return`]).
+    pub fn settle_return(&self, returning: &UnitRef, returned_before: &[String]) -> ReturnVerdict {
+        settle_return(&self.chain, &self.handled_by, returning, returned_before)
+    }
 }
 
 /// What the registry's answer makes of a return "not our responsibility".
@@ -159,22 +242,23 @@ pub enum ReturnVerdict {
 }
 
 /// Settles a return "not our responsibility" by `returning`: refused when
-/// the registry's `chain` names it; otherwise on to the party the chain
-/// names, never one of `returned_before` (the units that handed the ticket
-/// back already).
+/// the registry's `chain` names it for a duty the category is
+/// `handled_by`; otherwise on to the party the chain names, never one of
+/// `returned_before` (the units that handed the ticket back already).
 pub fn settle_return(
     chain: &[ResponsibleParty],
+    handled_by: &[Duty],
     returning: &UnitRef,
     returned_before: &[String],
 ) -> ReturnVerdict {
-    if let Some((unit, duty)) = pick_party(chain, &[])
+    if let Some((unit, duty)) = pick_party(chain, handled_by, &[])
         && unit.code == returning.code
     {
         return ReturnVerdict::Refused { unit, duty };
     }
     let mut passed_over = returned_before.to_vec();
     passed_over.push(returning.code.clone());
-    match pick_party(chain, &passed_over) {
+    match pick_party(chain, handled_by, &passed_over) {
         Some((unit, duty)) => ReturnVerdict::Redispatch { unit, duty },
         None => ReturnVerdict::ToDesk,
     }
@@ -193,6 +277,7 @@ mod tests {
             }),
             department_code: String::new(),
             department_name: String::new(),
+            person_name: String::new(),
         }
     }
 
@@ -203,7 +288,7 @@ mod tests {
             grid_party(Duty::Workstation, "V1"),
         ];
         assert_eq!(
-            pick_from_chain(&chain),
+            pick_from_chain(&chain, &Duty::HANDLING),
             Some(UnitRef::new(UnitKind::Workstation, "V1", "V1"))
         );
         chain.push(ResponsibleParty {
@@ -211,9 +296,10 @@ mod tests {
             grid: None,
             department_code: "URBAN_MANAGEMENT".into(),
             department_name: "城管中队".into(),
+            person_name: String::new(),
         });
         assert_eq!(
-            pick_from_chain(&chain),
+            pick_from_chain(&chain, &Duty::HANDLING),
             Some(UnitRef::new(
                 UnitKind::Department,
                 "URBAN_MANAGEMENT",
@@ -221,10 +307,14 @@ mod tests {
             ))
         );
         assert_eq!(
-            pick_from_chain(&chain[..1]),
+            pick_from_chain(&chain[..1], &Duty::HANDLING),
             Some(UnitRef::new(UnitKind::MicroGrid, "V1-A1-M01", "V1-A1-M01"))
         );
-        assert_eq!(pick_from_chain(&[]), None, "nobody named, nobody picked");
+        assert_eq!(
+            pick_from_chain(&[], &Duty::HANDLING),
+            None,
+            "nobody named, nobody picked"
+        );
     }
 
     fn regulator(code: &str) -> ResponsibleParty {
@@ -233,6 +323,7 @@ mod tests {
             grid: None,
             department_code: code.into(),
             department_name: code.into(),
+            person_name: String::new(),
         }
     }
 
@@ -246,14 +337,14 @@ mod tests {
         let urban = UnitRef::new(UnitKind::Department, "URBAN_MANAGEMENT", "URBAN_MANAGEMENT");
         let micro = UnitRef::new(UnitKind::MicroGrid, "V1-A1-M01", "V1-A1-M01");
         assert_eq!(
-            settle_return(&chain, &urban, &[]),
+            settle_return(&chain, &Duty::HANDLING, &urban, &[]),
             ReturnVerdict::Refused {
                 unit: urban.clone(),
                 duty: Duty::Regulator
             }
         );
         assert_eq!(
-            settle_return(&chain, &micro, &[]),
+            settle_return(&chain, &Duty::HANDLING, &micro, &[]),
             ReturnVerdict::Redispatch {
                 unit: urban,
                 duty: Duty::Regulator
@@ -269,7 +360,12 @@ mod tests {
         ];
         let workstation = UnitRef::new(UnitKind::Workstation, "V1", "V1");
         assert_eq!(
-            settle_return(&chain, &workstation, &["URBAN_MANAGEMENT".into()]),
+            settle_return(
+                &chain,
+                &Duty::HANDLING,
+                &workstation,
+                &["URBAN_MANAGEMENT".into()]
+            ),
             ReturnVerdict::Redispatch {
                 unit: UnitRef::new(UnitKind::MicroGrid, "V1-A1-M01", "V1-A1-M01"),
                 duty: Duty::MicroGridLeader
@@ -278,10 +374,53 @@ mod tests {
         assert_eq!(
             settle_return(
                 &chain,
+                &Duty::HANDLING,
                 &workstation,
                 &["URBAN_MANAGEMENT".into(), "V1-A1-M01".into()]
             ),
             ReturnVerdict::ToDesk
         );
+    }
+
+    #[test]
+    fn a_category_handled_by_mediators_passes_over_the_regulator_of_its_domain() {
+        let chain = vec![
+            grid_party(Duty::MicroGridLeader, "V1-A1-M01"),
+            grid_party(Duty::Workstation, "V1"),
+            regulator("POLICE"),
+            ResponsibleParty {
+                duty: Duty::CoManagement,
+                grid: None,
+                department_code: "JUDICIAL_OFFICE".into(),
+                department_name: "司法所".into(),
+                person_name: String::new(),
+            },
+        ];
+        let mediation = [Duty::CoManagement, Duty::Workstation, Duty::MicroGridLeader];
+        assert_eq!(
+            pick_from_chain(&chain, &mediation),
+            Some(UnitRef::new(
+                UnitKind::Department,
+                "JUDICIAL_OFFICE",
+                "司法所"
+            ))
+        );
+        assert_eq!(
+            pick_from_chain(&chain, &[Duty::Workstation]),
+            Some(UnitRef::new(UnitKind::Workstation, "V1", "V1"))
+        );
+        let police = UnitRef::new(UnitKind::Department, "POLICE", "POLICE");
+        assert_eq!(
+            settle_return(&chain, &mediation, &police, &[]),
+            ReturnVerdict::Redispatch {
+                unit: UnitRef::new(UnitKind::Department, "JUDICIAL_OFFICE", "司法所"),
+                duty: Duty::CoManagement
+            },
+            "the police is not whom the category names"
+        );
+        for duty in Duty::HANDLING {
+            assert_eq!(Duty::parse_handling(duty.as_str()), Some(duty));
+        }
+        assert_eq!(Duty::parse_handling("LEADER_ON_DUTY"), None);
     }
 }

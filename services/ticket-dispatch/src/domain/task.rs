@@ -144,6 +144,21 @@ impl Task {
         Ok(())
     }
 
+    /// Hands the task, whose deadline passed, to `unit` up the chain: it is
+    /// given again, its clock of `limit` started `at`.
+    pub fn escalate_to(
+        &mut self,
+        unit: UnitRef,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        at: DateTime<Utc>,
+    ) {
+        self.unit = unit;
+        self.state = TaskState::Dispatched;
+        self.dispatched_at = at;
+        self.due_at = DeadlineClock::start(at, limit).due_at(&rules.calendar, at);
+    }
+
     /// Returns the timers of the task's clock (of `limit`, from its
     /// dispatch): a warning at every fraction and the breach; none once
     /// resolved.

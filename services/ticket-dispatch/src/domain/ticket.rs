@@ -8,9 +8,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::channel::{Channel, ChannelLimits, Route, triage};
 use super::deadline::{DeadlineClock, DeadlineRules, TimeLimit};
 use super::error::DomainError;
-use super::escalation::UnitKind;
+use super::escalation::{UnitKind, escalation_target};
 use super::extension::{Extension, ExtensionState};
-use super::grid::{LatLng, Placement};
+use super::grid::{LatLng, Placement, Responsibility};
 use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::{Intake, Priority};
 use super::leg::{Leg, LegOutcome, LegStart};
@@ -18,7 +18,7 @@ use super::referral::{CarryOut, Referral, ReviewDecision};
 use super::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
 use super::task::{Task, TaskAction, TaskMoved};
 use super::timer::{DeadlineReached, PlannedTimer, Timer, TimerKind};
-use super::unit::{UnitRef, leader_on_duty, town_centre};
+use super::unit::{UnitRef, town_centre};
 
 /// The actor recorded for what the service does by itself (triage, the
 /// router, timers).
@@ -282,6 +282,13 @@ impl Ticket {
             reject_reason: None,
         };
         (ticket, received)
+    }
+
+    /// Returns the workstation of the ticket's village, if it lies in one.
+    fn village(&self) -> Option<UnitRef> {
+        self.village_code
+            .as_ref()
+            .map(|v| UnitRef::new(UnitKind::Workstation, v, v))
     }
 
     /// Returns the micro-grid a simple case at `placement` goes straight
@@ -1087,20 +1094,21 @@ impl Ticket {
         })
     }
 
-    /// Sends a ticket whose deadline passed one step up the chain:
-    /// micro-grid → its village's workstation → town centre → leader on
-    /// duty. The new holder gets a fresh leg of the same length, so a ticket
-    /// ignored there climbs again. `None` at the top of the chain.
-    pub fn escalate(&mut self, stamp: &Stamp, rules: &DeadlineRules) -> Option<Escalated> {
+    /// Sends a ticket whose deadline passed one step up the registry's
+    /// chain for its place and domain (`responsibility`; see
+    /// [`escalation_target`]): micro-grid → its workstation → the
+    /// department handling it → the leader the responsibility book names,
+    /// with the town centre as the backstop for what nobody owns. The new
+    /// holder gets a fresh leg of the same length, so a ticket ignored
+    /// there climbs again. `None` at the top of the chain.
+    pub fn escalate(
+        &mut self,
+        responsibility: &Responsibility,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Option<Escalated> {
         let from = self.assignee.clone().unwrap_or_else(town_centre);
-        let to = match from.kind.escalates_to()? {
-            UnitKind::Workstation => match &self.village_code {
-                Some(village) => UnitRef::new(UnitKind::Workstation, village, village),
-                None => town_centre(),
-            },
-            UnitKind::Leader => leader_on_duty(),
-            UnitKind::TownCentre | UnitKind::MicroGrid | UnitKind::Department => town_centre(),
-        };
+        let to = escalation_target(responsibility, &from, self.village())?;
         self.escalation_level += 1;
         self.end_leg(LegOutcome::Escalated, stamp.at);
         self.assignee = Some(to.clone());
@@ -1134,10 +1142,85 @@ impl Ticket {
     }
 }
 
+impl Ticket {
+    /// Sends the co-handler's task `id`, whose deadline passed, one step up
+    /// the registry's chain as [`Ticket::escalate`] does a ticket, passing
+    /// over the units already on the case (the lead and the other
+    /// co-handlers): a new leg of the task for the unit above, with a clock
+    /// of the ticket's length. `None` for a task resolved or unknown, or at
+    /// the top of the chain.
+    pub fn escalate_task(
+        &mut self,
+        id: TaskId,
+        responsibility: &Responsibility,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Option<(TaskMoved, Escalated)> {
+        let from = self
+            .tasks
+            .iter()
+            .find(|t| t.id == id && !t.is_resolved())?
+            .unit
+            .clone();
+        let on_the_case: Vec<String> = self
+            .assignee
+            .iter()
+            .chain(self.tasks.iter().map(|t| &t.unit))
+            .map(|u| u.code.clone())
+            .collect();
+        let mut to = escalation_target(responsibility, &from, self.village())?;
+        while on_the_case.contains(&to.code) {
+            to = escalation_target(responsibility, &to, self.village())?;
+        }
+        if let Some(leg) = self
+            .legs
+            .iter_mut()
+            .find(|leg| leg.task == Some(id) && leg.is_open())
+        {
+            leg.end(LegOutcome::Escalated, stamp.at);
+        }
+        let (limit, at) = (self.limit, stamp.at);
+        let task = self.tasks.iter_mut().find(|t| t.id == id)?;
+        task.escalate_to(to.clone(), limit, rules, at);
+        let task = task.clone();
+        self.push_leg(Some(id), to.clone(), LegStart::Escalation, at, task.due_at);
+        self.escalation_level += 1;
+        self.version += 1;
+        self.updated_at = at;
+        let transition = Transition {
+            at,
+            actor: stamp.actor.clone(),
+            from: Some(self.state),
+            to: self.state,
+            change: Change::Escalate,
+            reason: Some(format!(
+                "co-handler's task deadline passed at {}",
+                from.code
+            )),
+            unit: Some(to.clone()),
+            cause: None,
+            return_reason: None,
+            reject_reason: None,
+        };
+        let escalated = Escalated {
+            from,
+            to,
+            level: self.escalation_level,
+            transition,
+        };
+        let moved = TaskMoved {
+            task,
+            actor: stamp.actor.clone(),
+            at,
+        };
+        Some((moved, escalated))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fixtures::{intake, placement};
+    use crate::domain::fixtures::{intake, placement, responsibility};
     use crate::domain::ids::TimerId;
     use crate::domain::task::TaskState;
 
@@ -1538,14 +1621,15 @@ mod tests {
     }
 
     #[test]
-    fn a_missed_deadline_climbs_from_the_micro_grid_to_the_leader_on_duty_then_stops() {
+    fn a_missed_deadline_climbs_from_the_micro_grid_to_the_town_centre_when_nobody_owns_it() {
         let rules = rules();
         let mut ticket = received(Channel::GridPatrol);
         let micro_grid = ticket.simple_case_unit(&placement()).unwrap();
         ticket.dispatch(micro_grid, None, &desk(), &rules).unwrap();
         let later = Stamp::system(monday() + TimeDelta::days(4));
         let mut climbed = Vec::new();
-        while let Some(escalated) = ticket.escalate(&later, &rules) {
+        let nobody = Responsibility::default();
+        while let Some(escalated) = ticket.escalate(&nobody, &later, &rules) {
             assert_eq!(escalated.transition.change, Change::Escalate);
             assert_eq!(escalated.transition.to, TicketState::Dispatched);
             climbed.push((escalated.to.kind, escalated.to.code, escalated.level));
@@ -1555,7 +1639,6 @@ mod tests {
             [
                 (UnitKind::Workstation, "V1".to_owned(), 1),
                 (UnitKind::TownCentre, "TOWN_CENTRE".to_owned(), 2),
-                (UnitKind::Leader, "LEADER_ON_DUTY".to_owned(), 3),
             ]
         );
         assert_eq!(
@@ -1649,7 +1732,9 @@ mod tests {
         let station = unit(UnitKind::Workstation, "V1");
         ticket.dispatch(station, None, &again, &rules).unwrap();
         let late = Stamp::system(monday() + TimeDelta::hours(30));
-        ticket.escalate(&late, &rules).unwrap();
+        ticket
+            .escalate(&Responsibility::default(), &late, &rules)
+            .unwrap();
         let done = Stamp::new("centre", monday() + TimeDelta::hours(31));
         handled_to_resolved_at(&mut ticket, &done);
         ticket.verify(false, None, &done, &rules).unwrap();
@@ -1820,14 +1905,15 @@ mod tests {
         };
         assert!(ticket.deadline_reached(&breach).unwrap().escalates());
         let late = Stamp::system(monday() + TimeDelta::hours(2));
-        let escalated = ticket.escalate(&late, &rules).unwrap();
+        let escalated = ticket.escalate(&responsibility(), &late, &rules).unwrap();
         assert_eq!(
             (
                 escalated.from.code.as_str(),
                 escalated.to.code.as_str(),
                 escalated.level
             ),
-            ("TOWN_CENTRE", "LEADER_ON_DUTY", 1)
+            ("TOWN_CENTRE", "LEADER_ECOLOGICAL_ENVIRONMENT", 1),
+            "to the leader the registry names for the domain"
         );
         assert_eq!(
             ticket.state,
@@ -1843,7 +1929,12 @@ mod tests {
                     LegStart::Desk,
                     Some(LegOutcome::Escalated)
                 ),
-                (None, "LEADER_ON_DUTY".into(), LegStart::Escalation, None),
+                (
+                    None,
+                    "LEADER_ECOLOGICAL_ENVIRONMENT".into(),
+                    LegStart::Escalation,
+                    None
+                ),
             ]
         );
         assert_eq!(ticket.due_at, Some(late.at + TimeDelta::hours(2)));

@@ -67,9 +67,9 @@ pub struct DeadlineReached {
 }
 
 impl DeadlineReached {
-    /// Returns whether the ticket's own deadline passed, which sends it up
-    /// the chain (a task's breach is reported, not escalated).
+    /// Returns whether the deadline passed, which sends the ticket (or the
+    /// task, for a task's clock) up the chain.
     pub fn escalates(&self) -> bool {
-        self.kind == TimerKind::Breach && self.task.is_none()
+        self.kind == TimerKind::Breach
     }
 }

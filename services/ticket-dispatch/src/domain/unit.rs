@@ -1,5 +1,6 @@
 //! The units that hold tickets: a micro-grid, a workstation, a department,
-//! the town centre's desk, the leader on duty.
+//! the town centre's desk, the leader the responsibility book names for a
+//! domain (see [`super::grid::Responsibility::leader`]).
 
 use super::escalation::UnitKind;
 
@@ -25,9 +26,4 @@ impl UnitRef {
 /// The town centre's single desk: the backstop for what nobody owns.
 pub fn town_centre() -> UnitRef {
     UnitRef::new(UnitKind::TownCentre, "TOWN_CENTRE", "镇城运中心")
-}
-
-/// The town leader on duty: the top of the escalation chain.
-pub fn leader_on_duty() -> UnitRef {
-    UnitRef::new(UnitKind::Leader, "LEADER_ON_DUTY", "镇领导（带班）")
 }

@@ -7,12 +7,14 @@ use sqlx::{FromRow, PgConnection};
 use super::{parse_stored, stored_count};
 use crate::domain::calendar::{BusinessCalendar, DayKind};
 use crate::domain::category::Category;
+use crate::domain::grid::Duty;
 
 #[derive(FromRow)]
 struct CategoryRow {
     code: String,
     name: String,
     domain_code: String,
+    handled_by: Vec<String>,
     working_days: i32,
     difficult: bool,
     active: bool,
@@ -22,7 +24,13 @@ impl TryFrom<CategoryRow> for Category {
     type Error = UnknownStoredValue;
 
     fn try_from(row: CategoryRow) -> Result<Self, Self::Error> {
+        let handled_by = row
+            .handled_by
+            .iter()
+            .map(|duty| parse_stored("categories", "handled_by", duty, Duty::parse_handling))
+            .collect::<Result<_, _>>()?;
         Ok(Category {
+            handled_by,
             working_days: stored_count("categories", "working_days", row.working_days)?,
             code: row.code,
             name: row.name,
@@ -33,14 +41,16 @@ impl TryFrom<CategoryRow> for Category {
     }
 }
 
+const COLUMNS: &str = "code, name, domain_code, handled_by, working_days, difficult, active";
+
 /// Returns the category `code`.
 ///
 /// # Errors
 /// The database fails, or the row holds a value this version does not know.
 pub async fn get(conn: &mut PgConnection, code: &str) -> Result<Option<Category>, sqlx::Error> {
-    let row: Option<CategoryRow> = sqlx::query_as(
-        "SELECT code, name, domain_code, working_days, difficult, active FROM categories WHERE code = $1",
-    )
+    let row: Option<CategoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM categories WHERE code = $1"
+    )))
     .bind(code)
     .fetch_optional(conn)
     .await?;
@@ -56,10 +66,9 @@ pub async fn list(
     conn: &mut PgConnection,
     include_inactive: bool,
 ) -> Result<Vec<Category>, sqlx::Error> {
-    let rows: Vec<CategoryRow> = sqlx::query_as(
-        "SELECT code, name, domain_code, working_days, difficult, active FROM categories \
-         WHERE active OR $1 ORDER BY code",
-    )
+    let rows: Vec<CategoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM categories WHERE active OR $1 ORDER BY code"
+    )))
     .bind(include_inactive)
     .fetch_all(conn)
     .await?;

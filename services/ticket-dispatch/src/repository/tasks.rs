@@ -108,18 +108,25 @@ pub async fn of_tickets(
     Ok(found)
 }
 
-/// Writes a task's state and result.
+/// Writes a task's holder, clock, state and result.
 ///
 /// # Errors
 /// The database fails.
 pub async fn update(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE ticket_tasks SET state = $2, result = $3, resolved_at = $4 WHERE task_id = $1",
+        "UPDATE ticket_tasks SET state = $2, result = $3, resolved_at = $4, unit_kind = $5,
+             unit_code = $6, unit_name = $7, dispatched_at = $8, due_at = $9
+         WHERE task_id = $1",
     )
     .bind(task.id.0)
     .bind(task.state.as_str())
     .bind(&task.result)
     .bind(task.resolved_at)
+    .bind(task.unit.kind.as_str())
+    .bind(&task.unit.code)
+    .bind(&task.unit.name)
+    .bind(task.dispatched_at)
+    .bind(task.due_at)
     .execute(conn)
     .await?;
     Ok(())

@@ -107,6 +107,29 @@ pub async fn claim_due(
         .collect::<Result<_, _>>()?)
 }
 
+/// Returns the tickets with a breach due at `now` (of their own clock or a
+/// task's), up to `limit`, the longest due first (as timers are claimed), read without a lock: whose chain to ask the
+/// registry for before the breach is fired.
+///
+/// # Errors
+/// The database fails.
+pub async fn breaching(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TicketId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT ticket_id FROM ticket_timers
+         WHERE fired_at IS NULL AND kind = 'BREACH' AND fire_at <= $1
+         GROUP BY ticket_id ORDER BY min(fire_at) LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(TicketId).collect())
+}
+
 /// Marks a timer fired.
 ///
 /// # Errors

@@ -70,12 +70,19 @@ async fn dispatch_a_110_case_waiting_at_the_desk_for_2_h_breaches(pool: PgPool) 
     let breached = desk.ticket(&ticket.id).await;
     assert_eq!(breached.state(), pb::TicketState::Received);
     assert_eq!(breached.escalation_level, 1);
-    assert_eq!(breached.assignee.as_ref().unwrap().code, "LEADER_ON_DUTY");
+    assert_eq!(
+        breached.assignee.as_ref().unwrap().code,
+        "LEADER_ECOLOGICAL_ENVIRONMENT"
+    );
     assert_eq!(
         legs(&breached),
         [
             ("TOWN_CENTRE".into(), "DESK".into(), "ESCALATED".into()),
-            ("LEADER_ON_DUTY".into(), "ESCALATION".into(), String::new()),
+            (
+                "LEADER_ECOLOGICAL_ENVIRONMENT".into(),
+                "ESCALATION".into(),
+                String::new()
+            ),
         ]
     );
     test.cleanup().await;

@@ -345,13 +345,7 @@ async fn dispatch_takes_open311_requests_from_the_edge_and_lists_its_categories(
         .await,
         1
     );
-    let categories = edge
-        .client()
-        .list_categories(pb::ListCategoriesRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .categories;
+    let categories = edge.categories().await;
     let codes: Vec<_> = categories.iter().map(|c| c.code.as_str()).collect();
     assert!(
         codes.contains(&"DRAINAGE") && codes.contains(&"PETITION"),

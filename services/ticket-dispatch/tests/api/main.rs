@@ -13,6 +13,7 @@ mod priority;
 mod referrals;
 mod rejections;
 mod returns;
+mod routing;
 mod stats;
 mod stored;
 mod timers;

@@ -1,5 +1,6 @@
 //! Deadlines under a controlled clock: warnings, breach and escalation up
-//! the chain, and timers that fire once with two instances.
+//! the registry's chain to the leader it names (the town centre for what
+//! nobody owns), and timers that fire once with two instances.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use platform::uow::Units;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
-use crate::intake::patrol;
+use crate::intake::{hotline, patrol};
 use ticket_dispatch::domain::deadline::DeadlineRules;
 use ticket_dispatch::testing::*;
 use ticket_dispatch::workers;
@@ -25,7 +26,9 @@ async fn subjects(pool: &PgPool) -> Vec<String> {
 }
 
 #[sqlx::test(migrations = false)]
-async fn warnings_come_before_the_deadline_and_a_breach_escalates_up_the_chain(pool: PgPool) {
+async fn escalation_warns_before_the_deadline_and_a_breach_climbs_to_the_registry_named_leader(
+    pool: PgPool,
+) {
     let test = TestDispatch::spawn(pool.clone()).await;
     let desk = test.at_desk().await;
     let ticket = desk.create_ticket(patrol("t-1", 30.02, 121.02)).await;
@@ -69,17 +72,73 @@ async fn warnings_come_before_the_deadline_and_a_breach_escalates_up_the_chain(p
         "escalation is not a state move"
     );
 
-    // Ignored at the workstation too: up to the town centre, then the leader on duty.
-    test.advance(TimeDelta::days(6));
-    eventually(
-        Duration::from_secs(5),
-        "escalation to the town centre",
-        || async {
-            let t = desk.try_ticket(&ticket.id).await.ok()?;
-            (t.assignee?.kind == "TOWN_CENTRE").then_some(())
-        },
-    )
+    // Ignored at the workstation too: on to the department the registry
+    // names for the domain, then to the leader its responsibility book
+    // names (属人责任), where it stops.
+    for (kind, code) in [
+        ("DEPARTMENT", "URBAN_MANAGEMENT"),
+        ("LEADER", "LEADER_ECOLOGICAL_ENVIRONMENT"),
+    ] {
+        test.advance(TimeDelta::days(5));
+        eventually(Duration::from_secs(5), code, || async {
+            let unit = desk.try_ticket(&ticket.id).await.ok()?.assignee?;
+            (unit.kind == kind && unit.code == code).then_some(())
+        })
+        .await;
+    }
+    let at_the_top = desk.ticket(&ticket.id).await;
+    assert_eq!(at_the_top.assignee.unwrap().name, "周镇长 (副镇长)");
+    assert_eq!(at_the_top.escalation_level, 3);
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn escalation_of_a_case_nobody_owns_goes_to_the_town_centre(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    // A 12345 order without a location: the registry names nobody.
+    let ticket = desk
+        .create_ticket(pb::CreateTicketRequest {
+            location: None,
+            ..hotline("12345-NOBODY-1")
+        })
+        .await;
+    desk.move_(pb::TransitionRequest {
+        unit: Some(pb::Unit {
+            kind: "DEPARTMENT".into(),
+            code: "URBAN_MANAGEMENT".into(),
+            name: "城管中队".into(),
+        }),
+        reason: "按职能派单".into(),
+        ..act(&ticket, pb::Action::Dispatch)
+    })
     .await;
+    test.advance(TimeDelta::hours(25));
+    eventually(Duration::from_secs(5), "the town centre", || async {
+        let t = desk.try_ticket(&ticket.id).await.ok()?;
+        (t.assignee?.code == "TOWN_CENTRE").then_some(())
+    })
+    .await;
+    // The backstop is the top: a breach there is reported, not escalated.
+    test.advance(TimeDelta::hours(25));
+    eventually(Duration::from_secs(5), "the breach at the top", || async {
+        (subjects(&pool)
+            .await
+            .iter()
+            .filter(|s| s.ends_with("breached"))
+            .count()
+            == 2)
+            .then_some(())
+    })
+    .await;
+    let shown = desk.ticket(&ticket.id).await;
+    assert_eq!(
+        (
+            shown.assignee.unwrap().code.as_str(),
+            shown.escalation_level
+        ),
+        ("TOWN_CENTRE", 1)
+    );
     test.cleanup().await;
 }
 
@@ -116,9 +175,10 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
         Arc::new(ManualClock::new(now)),
         RelayWaker::default(),
     );
+    let registry = test.registry_client();
     let (a, b) = tokio::join!(
-        workers::fire_due(&units, &rules),
-        workers::fire_due(&units, &rules)
+        workers::fire_due(&units, &registry, &rules),
+        workers::fire_due(&units, &registry, &rules)
     );
     let fired = a.unwrap() + b.unwrap();
     assert!(fired <= 80);
@@ -137,7 +197,7 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     assert_eq!(warnings, fired_rows, "one event per fired timer");
     assert_eq!(fired_rows, fired as i64);
     // The rest fire later, still once each.
-    let more = workers::fire_due(&units, &rules).await.unwrap();
+    let more = workers::fire_due(&units, &registry, &rules).await.unwrap();
     let warnings: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outbox WHERE subject = 'dispatch.ticket.deadline_warning'",
     )
@@ -147,6 +207,85 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     assert_eq!(
         warnings, 80,
         "every warning exactly once ({fired} + {more} fired here)"
+    );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn escalation_of_a_co_handlers_task_breach_climbs_the_chain_as_a_new_leg(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(hotline("12345-TASK-1")).await;
+    let micro_grid = pb::Unit {
+        kind: "MICRO_GRID".into(),
+        code: "V1-A1-M01".into(),
+        name: "V1-A1-M01".into(),
+    };
+    let dispatched = desk
+        .move_(pb::TransitionRequest {
+            co_handlers: vec![micro_grid],
+            ..act(&ticket, pb::Action::Dispatch)
+        })
+        .await;
+    assert_eq!(dispatched.assignee.unwrap().code, "URBAN_MANAGEMENT");
+    let task_id = dispatched.tasks[0].id.clone();
+
+    // The micro-grid lets its task's 24 h pass: it goes up to its
+    // workstation, a new leg of the task with a clock of its own.
+    test.advance(TimeDelta::hours(25));
+    let shown = eventually(Duration::from_secs(5), "the task escalated", || async {
+        let t = desk.try_ticket(&ticket.id).await.ok()?;
+        (t.tasks[0].unit.as_ref()?.code == "V1").then_some(t)
+    })
+    .await;
+    let task = &shown.tasks[0];
+    assert_eq!(
+        (task.id.as_str(), task.state.as_str()),
+        (task_id.as_str(), "DISPATCHED")
+    );
+    assert_eq!(
+        task.due_at.unwrap().seconds - task.dispatched_at.unwrap().seconds,
+        24 * 3600
+    );
+    let task_legs: Vec<_> = shown
+        .legs
+        .iter()
+        .filter(|l| l.task_id == task_id)
+        .map(|l| {
+            (
+                l.unit.as_ref().unwrap().code.clone(),
+                l.start().as_str_name().to_owned(),
+                l.outcome().as_str_name().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        task_legs,
+        [
+            (
+                "V1-A1-M01".to_owned(),
+                "LEG_START_DISPATCH".to_owned(),
+                "LEG_OUTCOME_ESCALATED".to_owned()
+            ),
+            (
+                "V1".to_owned(),
+                "LEG_START_ESCALATION".to_owned(),
+                "LEG_OUTCOME_UNSPECIFIED".to_owned()
+            ),
+        ]
+    );
+    let escalated: Vec<(String, String)> = sqlx::query_as(
+        "SELECT unit_code, reason FROM ticket_transitions WHERE action = 'escalate' ORDER BY transition_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        escalated
+            .iter()
+            .any(|(unit, reason)| unit == "V1"
+                && reason.contains("task deadline passed at V1-A1-M01")),
+        "{escalated:?}"
     );
     test.cleanup().await;
 }
