@@ -7,11 +7,12 @@ CARGO ?= cargo
 # Two cores: one build at a time, two jobs.
 JOBS ?= 2
 
-.PHONY: run test faults services services-down build lint fmt deploy-check images bench replay clean help
+.PHONY: run test deny faults services services-down build lint fmt deploy-check images bench replay clean help
 
 help:
 	@echo "make run           start PostgreSQL and NATS if needed, build, load Langxia, run weigrid"
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
+	@echo "make deny          the supply chain: cargo deny (licences, bans, sources; advisories where the RustSec database can be fetched)"
 	@echo "make faults        the fault suite at full size: NATS, PostgreSQL and each service killed under 10,000 operations; one table"
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, exchange envelopes, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services (SCALE=1)"
@@ -23,8 +24,11 @@ help:
 run:
 	@scripts/run.sh
 
-test: lint deploy-check
+test: lint deny deploy-check
 	@scripts/test.sh
+
+deny:
+	@scripts/deny.sh
 
 services:
 	@scripts/services.sh up
