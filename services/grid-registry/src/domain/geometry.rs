@@ -308,6 +308,26 @@ fn coords(ring: &[Position]) -> Vec<Coord> {
     ring.iter().map(|&(x, y)| Coord { x, y }).collect()
 }
 
+/// The least a ring may span each way, in degrees (about 1 cm): no grid or
+/// object is smaller, and geo's overlay and relate break on rings far below
+/// it (arithmetic overflow, "topology position conflict").
+const MIN_RING_SPAN_DEGREES: f64 = 1e-7;
+
+/// Returns whether `ring` spans at least [`MIN_RING_SPAN_DEGREES`] in
+/// longitude and in latitude.
+fn spans_the_minimum(ring: &[Position]) -> bool {
+    let span = |pick: fn(&Position) -> f64| {
+        let (lo, hi) = ring
+            .iter()
+            .map(pick)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        hi - lo
+    };
+    span(|p| p.0) >= MIN_RING_SPAN_DEGREES && span(|p| p.1) >= MIN_RING_SPAN_DEGREES
+}
+
 /// Checks a polygon: at least one ring, every ring closed with at least four
 /// positions, valid coordinates, no self-intersection, holes inside.
 ///
@@ -352,6 +372,14 @@ pub fn polygon_within(
         }
         for (j, &p) in ring.iter().enumerate() {
             check_position(&format!("{ring_field}[{j}]"), p, &mut out);
+        }
+        if out.is_empty() && !spans_the_minimum(ring) {
+            out.push(FieldViolation::new(
+                &ring_field,
+                format!(
+                    "must span at least {MIN_RING_SPAN_DEGREES}° (about 1 cm) east–west and north–south"
+                ),
+            ));
         }
     }
     if !out.is_empty() {
@@ -679,8 +707,8 @@ mod tests {
     #[test]
     fn polygon_whose_hole_geo_cannot_place_is_refused_not_a_panic() {
         // Found by the polygon fuzz target: positions a hair from 0°, 0°,
-        // where geo's relate panics on the hole ("topology position
-        // conflict").
+        // where geo's relate panicked on the hole ("topology position
+        // conflict"); refused now for its size, before geo sees it.
         let bits = |pairs: &[(u64, u64)]| -> Vec<Position> {
             pairs
                 .iter()
@@ -706,8 +734,30 @@ mod tests {
             ]),
         ];
         let err = polygon("boundary", &rings).unwrap_err();
-        assert_eq!(err[0].field, "boundary");
-        assert!(err[0].rule.contains("hole 0"), "{err:?}");
+        assert_eq!(err[0].field, "boundary.exterior");
+        assert!(err[0].rule.contains("span"), "{err:?}");
+    }
+
+    #[test]
+    fn polygon_far_below_a_centimetre_is_refused_before_geo_overflows() {
+        // Found by the polygon fuzz target: a triangle 2e-302° across,
+        // whose overlay overflowed inside geo.
+        let tiny = vec![vec![
+            (-6.737234994319405e-287, -6.737234994319405e-287),
+            (-6.737234994319423e-287, -6.737234994319405e-287),
+            (-6.737234994319405e-287, -6.737234994319423e-287),
+            (-6.737234994319405e-287, -6.737234994319405e-287),
+        ]];
+        let err = polygon("boundary", &tiny).unwrap_err();
+        assert_eq!(err[0].field, "boundary.exterior");
+        assert!(err[0].rule.contains("1 cm"), "{err:?}");
+        let small = vec![vec![
+            (121.0, 30.0),
+            (121.000001, 30.0),
+            (121.000001, 30.000001),
+            (121.0, 30.0),
+        ]];
+        assert!(polygon("boundary", &small).is_ok(), "10 cm is a shape");
     }
 
     #[test]
