@@ -7,11 +7,13 @@ CARGO ?= cargo
 # Two cores: one build at a time, two jobs.
 JOBS ?= 2
 
-.PHONY: run test faults services services-down build lint fmt deploy-check images bench replay clean help
+.PHONY: run test deny fuzz faults services services-down build lint fmt deploy-check images bench replay clean help
 
 help:
 	@echo "make run           start PostgreSQL and NATS if needed, build, load Langxia, run weigrid"
 	@echo "make test          every test against real PostgreSQL and NATS, lints, deployment checks"
+	@echo "make deny          the supply chain: cargo deny (licences, bans, sources; advisories where the RustSec database can be fetched)"
+	@echo "make fuzz          every fuzz target for FUZZ_SECONDS each (default 600); make test runs each for FUZZ_SHORT_SECONDS (10)"
 	@echo "make faults        the fault suite at full size: NATS, PostgreSQL and each service killed under 10,000 operations; one table"
 	@echo "make bench         benchmarks: ResolveLocation, ticket intake, ledger postings, exchange envelopes, analytic-event ingest, beside their baselines"
 	@echo "make replay        a year of Langxia's tickets through the real services, with and without supervision, side by side (SCALE=1)"
@@ -23,8 +25,18 @@ help:
 run:
 	@scripts/run.sh
 
-test: lint deploy-check
+# A short fuzz run of every target (their regressions replayed first) ends it.
+FUZZ_SECONDS ?= 600
+FUZZ_SHORT_SECONDS ?= 10
+test: lint deny deploy-check
 	@scripts/test.sh
+	@FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) scripts/fuzz.sh
+
+deny:
+	@scripts/deny.sh
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 services:
 	@scripts/services.sh up

@@ -173,13 +173,19 @@ pub async fn consume<H: EventHandler>(
                 None => return Ok(()),
             },
         };
-        let event = match decode(&bus, &message) {
-            Some(event) => event,
-            None => {
-                tracing::warn!(consumer = %spec.name, subject = %message.subject, "event without a valid Nats-Msg-Id dropped");
-                let _ = message.ack_with(AckKind::Term).await;
-                continue;
-            }
+        let Some(event) = decode(&bus, &message) else {
+            // No id to apply it once by: set aside under an id of its own,
+            // kept and counted like any event that cannot be applied.
+            let unnamed = unnamed(&bus, &message);
+            let reason = "no valid Nats-Msg-Id header: the event cannot be applied once";
+            tracing::error!(consumer = %spec.name, subject = %unnamed.subject, event_id = %unnamed.event_id, "event without a valid Nats-Msg-Id set aside as a dead letter");
+            let kind = if set_aside(&units, &spec.name, &unnamed, reason, 1).await {
+                AckKind::Term
+            } else {
+                AckKind::Nak(Some(Duration::from_secs(5)))
+            };
+            let _ = message.ack_with(kind).await;
+            continue;
         };
         let span = tracing::info_span!("consume", consumer = %spec.name, event_id = %event.event_id, subject = %event.subject);
         crate::telemetry::continue_from_map(&span, &event.headers);
@@ -292,22 +298,34 @@ async fn apply<H: EventHandler>(
 }
 
 fn decode(bus: &Bus, message: &jetstream::Message) -> Option<ReceivedEvent> {
-    let headers = message.headers.as_ref()?;
-    let event_id = headers
+    let event_id = message
+        .headers
+        .as_ref()?
         .get(async_nats::header::NATS_MESSAGE_ID)?
         .as_str()
         .parse()
         .ok()?;
-    let headers = headers
-        .iter()
-        .filter_map(|(name, values)| Some((name.to_string(), values.first()?.as_str().to_owned())))
-        .collect();
     Some(ReceivedEvent {
         event_id,
+        ..unnamed(bus, message)
+    })
+}
+
+/// Returns a message without a usable event id as an event under a new id,
+/// with whatever headers it has.
+fn unnamed(bus: &Bus, message: &jetstream::Message) -> ReceivedEvent {
+    let headers = message
+        .headers
+        .iter()
+        .flat_map(|headers| headers.iter())
+        .filter_map(|(name, values)| Some((name.to_string(), values.first()?.as_str().to_owned())))
+        .collect();
+    ReceivedEvent {
+        event_id: Uuid::now_v7(),
         subject: bus.strip_prefix(message.subject.as_str()).to_owned(),
         payload: message.payload.clone(),
         headers,
-    })
+    }
 }
 
 /// Runs [`consume`] until `cancel` fires, subscribing again (after a pause)

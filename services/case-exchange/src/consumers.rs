@@ -41,7 +41,7 @@ impl EventHandler for TicketEvents {
 }
 
 /// Returns the news `event` brings: a ticket received or closed.
-fn news_of(event: &ReceivedEvent) -> Result<Option<TicketNews>, prost::DecodeError> {
+pub fn news_of(event: &ReceivedEvent) -> Result<Option<TicketNews>, prost::DecodeError> {
     let closed = match event.subject.strip_prefix("dispatch.ticket.") {
         Some("received") => false,
         Some("closed") => true,

@@ -69,7 +69,7 @@ impl EventHandler for Referrals {
 ///
 /// # Errors
 /// INVALID_ARGUMENT naming the event's field.
-fn request_of(
+pub fn request_of(
     referred: &dispatch::TicketReferred,
     organiser: &str,
     at: chrono::DateTime<chrono::Utc>,

@@ -40,7 +40,7 @@ impl EventHandler for TicketEvents {
 /// Returns the update `event` brings a report: `None` for steps that do
 /// not touch reports and for tickets that are not a report's (another
 /// channel, or a reference that is not a report id).
-fn update_of(event: &ReceivedEvent) -> Result<Option<TicketUpdate>, prost::DecodeError> {
+pub fn update_of(event: &ReceivedEvent) -> Result<Option<TicketUpdate>, prost::DecodeError> {
     let Some(step) = event.subject.strip_prefix("dispatch.ticket.") else {
         return Ok(None);
     };

@@ -134,7 +134,7 @@ impl EventHandler for Decisions {
 ///
 /// # Errors
 /// INVALID_ARGUMENT naming the event's field.
-fn decided(made: review::DecisionMade) -> Result<Decided, AppError> {
+pub fn decided(made: review::DecisionMade) -> Result<Decided, AppError> {
     let mut violations = Violations::new();
     let ticket = TicketId::parse(&made.ticket_id);
     violations.check(ticket.is_some(), "ticket_id", "must be a UUID");

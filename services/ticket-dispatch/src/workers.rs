@@ -1,9 +1,11 @@
 //! Background work: firing deadline timers (warnings, breaches and
-//! escalation up the registry's chain, asked before the round's unit of
-//! work) and routing tickets that arrived while the
-//! registry could not be reached. A round of timers is one unit of work
-//! (`Units::begin_job`, database only) that claims its timers with `FOR
-//! UPDATE SKIP LOCKED`, so with several replicas each timer fires once. The
+//! escalation up the registry's chain, asked before the timers' units of
+//! work) and routing tickets that arrived while the registry could not be
+//! reached. Each due timer fires in a unit of work of its own
+//! (`Units::begin_job`, database only) that claims it with `FOR UPDATE SKIP
+//! LOCKED`, so with several replicas each timer fires once, and one that
+//! fails is set aside (`ticket_timers.failed_at`, with the reason) without
+//! holding back the others. The
 //! router asks the registry with no transaction open, then routes each
 //! ticket in a unit of work of its own, after locking it and checking it is
 //! still unrouted, so each ticket is routed once.
@@ -44,20 +46,40 @@ pub async fn run_timers(
     }
 }
 
-/// Fires up to one batch of the timers due now (by the units' clock),
-/// a breach escalating along the chain `registry` gives; returns how many.
+/// Fires the timers due now (by the units' clock), up to one pass's
+/// worth, each in a unit of work of its own: a timer that fails (its
+/// ticket cannot be read or moved) is set aside with the reason and the
+/// others fire all the same. Returns how many fired.
 ///
 /// # Errors
-/// The database fails; nothing of the batch is kept.
+/// The database is away; the timers fired before are kept.
 pub async fn fire_due(
     units: &Units,
     registry: &Registry,
     rules: &DeadlineRules,
 ) -> Result<usize, AppError> {
     let chains = deadlines::chains_due(units, registry, units.now()).await?;
-    let mut work = units.begin_job().await?;
-    let fired = deadlines::fire_due(&mut work, rules, &chains).await?;
-    work.commit(()).await?;
+    let mut fired = 0;
+    for id in deadlines::due(units).await? {
+        let mut work = units.begin_job().await?;
+        match deadlines::fire(&mut work, rules, &chains, id).await {
+            Ok(true) => {
+                work.commit(()).await?;
+                fired += 1;
+            }
+            Ok(false) => {}
+            // Not the timer's fault: it fires on a later pass.
+            Err(err @ (AppError::Unavailable(_) | AppError::Aborted(_))) => return Err(err),
+            Err(err) => {
+                drop(work);
+                let reason = format!("{err:#}");
+                tracing::error!(timer_id = %id, reason = %reason, "deadline timer failed; set aside");
+                let mut work = units.begin_job().await?;
+                deadlines::set_aside(&mut work, id, &reason).await?;
+                work.commit(()).await?;
+            }
+        }
+    }
     Ok(fired)
 }
 

@@ -33,6 +33,8 @@ use axum::routing::get;
 use std::collections::HashMap;
 
 pub use format::{Format, Open311Error};
+/// The form decoding of a posted request, without the services (fuzzed).
+pub use requests::{form_fields, read_form, ticket_request};
 
 use crate::state::Shared;
 

@@ -55,30 +55,11 @@ async fn file_request(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<pb::Ticket, Open311Error> {
-    let form_encoded = headers
+    let content_type = headers
         .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form_encoded {
-        return Err(Open311Error::field(
-            "Content-Type",
-            "must be application/x-www-form-urlencoded",
-        ));
-    }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| Open311Error::field("body", "is not a form-encoded request"))?;
-    // PostgreSQL stores no NUL in text: refused here, by name, rather than
-    // failing in a service as an internal error.
-    if let Some((name, _)) = pairs
-        .iter()
-        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
-    {
-        return Err(Open311Error::field(
-            &name.replace('\0', ""),
-            "must not contain the NUL character",
-        ));
-    }
-    let form: HashMap<&str, &str> = pairs.iter().map(|(k, v)| (k.as_str(), v.trim())).collect();
+        .and_then(|v| v.to_str().ok());
+    let pairs = read_form(content_type, body)?;
+    let form = form_fields(&pairs);
     let key = form.get("api_key").copied().unwrap_or_default();
     let keys = edge.open311.keys();
     let Some(client) = keys.iter().position(|k| !key.is_empty() && k == key) else {
@@ -122,9 +103,49 @@ async fn file_request(
     Ok(ticket)
 }
 
+/// Reads a posted form's fields, in order: the body must be form-encoded
+/// (as `content_type` says) and hold no NUL.
+///
+/// # Errors
+/// Another content type, a body that is not a form, or a NUL, named.
+pub fn read_form(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, Open311Error> {
+    if !content_type.is_some_and(|v| v.starts_with("application/x-www-form-urlencoded")) {
+        return Err(Open311Error::field(
+            "Content-Type",
+            "must be application/x-www-form-urlencoded",
+        ));
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|_| Open311Error::field("body", "is not a form-encoded request"))?;
+    // PostgreSQL stores no NUL in text: refused here, by name, rather than
+    // failing in a service as an internal error.
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(Open311Error::field(
+            &name.replace('\0', ""),
+            "must not contain the NUL character",
+        ));
+    }
+    Ok(pairs)
+}
+
+/// Returns a form's fields by name, their values trimmed (a later field
+/// of the same name wins).
+pub fn form_fields(pairs: &[(String, String)]) -> HashMap<&str, &str> {
+    pairs.iter().map(|(k, v)| (k.as_str(), v.trim())).collect()
+}
+
 /// Returns the ticket a form asks for (without its title), naming every
 /// broken field.
-fn ticket_request(
+///
+/// # Errors
+/// Every broken field, in one 400.
+pub fn ticket_request(
     form: &HashMap<&str, &str>,
     client: usize,
     pairs: &[(String, String)],

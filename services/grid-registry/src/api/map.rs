@@ -11,8 +11,6 @@ use proto::registry::v1 as pb;
 use super::RegistryApi;
 use crate::application::map::{self, ExportMap, feature_index};
 use crate::convert;
-use crate::domain::DomainError;
-use crate::domain::geometry;
 
 impl RegistryApi {
     pub(super) async fn export_map(
@@ -56,7 +54,7 @@ impl RegistryApi {
                 format!("must be a GeoJSON FeatureCollection: {e}"),
             )
         })?;
-        self.import_within_limits(&collection)?;
+        map::import_within_limits(&collection, self.ctx.limits())?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
         map::import_geo_json(
             &self.ctx,
@@ -80,37 +78,5 @@ impl RegistryApi {
             },
         )
         .await
-    }
-
-    /// Refuses an import over the caps, by counting: more features than
-    /// `max_import_features`, or a feature's geometry over the shape caps.
-    fn import_within_limits(
-        &self,
-        collection: &geojson::FeatureCollection,
-    ) -> Result<(), AppError> {
-        let limits = self.ctx.limits();
-        if collection.features.len() > limits.max_import_features {
-            return Err(AppError::invalid(
-                "geojson",
-                format!(
-                    "must hold at most {} features, not {}",
-                    limits.max_import_features,
-                    collection.features.len()
-                ),
-            ));
-        }
-        let mut over = Vec::new();
-        for (i, feature) in collection.features.iter().enumerate() {
-            let raw = feature
-                .geometry
-                .as_ref()
-                .and_then(|g| serde_json::to_value(g).ok())
-                .and_then(|v| geometry::from_geojson(&v).ok());
-            if let Some(raw) = raw {
-                let field = format!("features[{i}].geometry");
-                over.extend(geometry::over_limits(&field, &raw, limits.shapes()));
-            }
-        }
-        Ok(DomainError::check(over)?)
     }
 }

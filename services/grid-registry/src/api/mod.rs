@@ -9,7 +9,7 @@ mod grids;
 mod map;
 mod members;
 mod objects;
-mod paging;
+pub mod paging;
 mod responsibility;
 
 use platform::error::AppError;

@@ -54,14 +54,18 @@ fn page_token(last: &str) -> String {
 }
 
 /// Decodes a page token into the key to continue after.
-fn after(token: &str) -> Result<String, AppError> {
+///
+/// # Errors
+/// A token not from an earlier response.
+pub fn after(token: &str) -> Result<String, AppError> {
     let invalid = || {
         AppError::invalid(
             "page_token",
             "must be a next_page_token from an earlier response",
         )
     };
-    if token.len() > MAX_TOKEN_CHARS || !token.len().is_multiple_of(2) {
+    // Hex is ASCII: a token that is not cannot be cut in pairs of bytes.
+    if token.len() > MAX_TOKEN_CHARS || !token.len().is_multiple_of(2) || !token.is_ascii() {
         return Err(invalid());
     }
     let bytes = (0..token.len())
@@ -87,6 +91,16 @@ mod tests {
             after(&"ab".repeat(200)),
             Err(AppError::InvalidArgument(_))
         ));
+    }
+
+    #[test]
+    fn page_tokens_with_a_character_past_ascii_are_refused_not_a_panic() {
+        for token in ["aéb", "00é0", "ab\u{1F600}"] {
+            assert!(
+                matches!(after(token), Err(AppError::InvalidArgument(_))),
+                "{token:?} is refused"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Context;
 use super::grids::begin_grid_write;
+use crate::config::Limits;
 use crate::domain::DomainError;
 use crate::domain::geometry::{self, RawShape, Shape};
 use crate::domain::grid::{Grid, GridDraft, GridEvent, Placed, Tolerances};
@@ -235,6 +236,61 @@ impl Known {
             .map(GridNode::placed)
             .collect()
     }
+}
+
+/// Refuses an import over the caps, by counting: more features than
+/// `max_import_features`, or a feature's geometry over the shape caps.
+///
+/// # Errors
+/// INVALID_ARGUMENT naming each cap the import is over.
+pub fn import_within_limits(
+    collection: &geojson::FeatureCollection,
+    limits: &Limits,
+) -> Result<(), AppError> {
+    if collection.features.len() > limits.max_import_features {
+        return Err(AppError::invalid(
+            "geojson",
+            format!(
+                "must hold at most {} features, not {}",
+                limits.max_import_features,
+                collection.features.len()
+            ),
+        ));
+    }
+    let mut over = Vec::new();
+    for (i, feature) in collection.features.iter().enumerate() {
+        let raw = feature
+            .geometry
+            .as_ref()
+            .and_then(|g| serde_json::to_value(g).ok())
+            .and_then(|v| geometry::from_geojson(&v).ok());
+        if let Some(raw) = raw {
+            let field = format!("features[{i}].geometry");
+            over.extend(geometry::over_limits(&field, &raw, limits.shapes()));
+        }
+    }
+    Ok(DomainError::check(over)?)
+}
+
+/// Checks `collection` as an import into an empty registry would, with
+/// no database: every feature's shape and rules against the features
+/// before it. Returns the grids and objects it would write and every
+/// violation (the report of a dry run).
+///
+/// # Errors
+/// A feature that cannot be checked at all.
+pub fn check_import(
+    collection: &geojson::FeatureCollection,
+    tolerances: Tolerances,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportReport, AppError> {
+    let plan = Plan::of(collection, &[], HashSet::new(), tolerances, now)?;
+    Ok(ImportReport {
+        dry_run: true,
+        grids: plan.grids.len() as u32,
+        objects: plan.objects.len() as u32,
+        errors: plan.errors,
+    })
 }
 
 impl Plan {

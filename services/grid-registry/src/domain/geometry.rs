@@ -183,6 +183,14 @@ fn self_intersects(ring: &LineString, budget: &Budget) -> Result<bool, RingFault
     Ok(false)
 }
 
+/// Returns what `relate` works out, or `None` where `geo` gives up: its
+/// relate panics on some degenerate rings (its message says "this can
+/// happen with invalid geometries"), and a caller's shape must get an
+/// answer naming the field, not a failed call.
+fn relate_within_geo<T>(relate: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(relate)).ok()
+}
+
 /// Checks what `geo`'s polygon validation checks (enough distinct
 /// positions, no self-intersection, holes inside the exterior and apart from
 /// each other) within `budget`.
@@ -219,7 +227,11 @@ fn check_rings(polygon: &Polygon, budget: &Budget) -> Result<(), RingFault> {
             return Err(RingFault::OutOfTime);
         }
         let prepared = PreparedGeometry::from(hole);
-        let matrix = exterior.relate(&prepared);
+        let Some(matrix) = relate_within_geo(|| exterior.relate(&prepared)) else {
+            return Err(RingFault::Invalid(format!(
+                "hole {i} could not be placed against the exterior ring: the rings are degenerate"
+            )));
+        };
         if !matrix.is_contains() {
             return Err(RingFault::Invalid(format!(
                 "hole {i} must lie inside the exterior ring"
@@ -234,7 +246,11 @@ fn check_rings(polygon: &Polygon, budget: &Budget) -> Result<(), RingFault> {
             if budget.spent() {
                 return Err(RingFault::OutOfTime);
             }
-            let matrix = prepared.relate(other);
+            let Some(matrix) = relate_within_geo(|| prepared.relate(other)) else {
+                return Err(RingFault::Invalid(format!(
+                    "holes {i} and {j} could not be placed against each other: the rings are degenerate"
+                )));
+            };
             if matrix.get(CoordPos::Inside, CoordPos::Inside) == Dimensions::TwoDimensional {
                 return Err(RingFault::Invalid(format!("holes {i} and {j} overlap")));
             }
@@ -292,6 +308,26 @@ fn coords(ring: &[Position]) -> Vec<Coord> {
     ring.iter().map(|&(x, y)| Coord { x, y }).collect()
 }
 
+/// The least a ring may span each way, in degrees (about 1 cm): no grid or
+/// object is smaller, and geo's overlay and relate break on rings far below
+/// it (arithmetic overflow, "topology position conflict").
+const MIN_RING_SPAN_DEGREES: f64 = 1e-7;
+
+/// Returns whether `ring` spans at least [`MIN_RING_SPAN_DEGREES`] in
+/// longitude and in latitude.
+fn spans_the_minimum(ring: &[Position]) -> bool {
+    let span = |pick: fn(&Position) -> f64| {
+        let (lo, hi) = ring
+            .iter()
+            .map(pick)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        hi - lo
+    };
+    span(|p| p.0) >= MIN_RING_SPAN_DEGREES && span(|p| p.1) >= MIN_RING_SPAN_DEGREES
+}
+
 /// Checks a polygon: at least one ring, every ring closed with at least four
 /// positions, valid coordinates, no self-intersection, holes inside.
 ///
@@ -336,6 +372,14 @@ pub fn polygon_within(
         }
         for (j, &p) in ring.iter().enumerate() {
             check_position(&format!("{ring_field}[{j}]"), p, &mut out);
+        }
+        if out.is_empty() && !spans_the_minimum(ring) {
+            out.push(FieldViolation::new(
+                &ring_field,
+                format!(
+                    "must span at least {MIN_RING_SPAN_DEGREES}° (about 1 cm) east–west and north–south"
+                ),
+            ));
         }
     }
     if !out.is_empty() {
@@ -679,6 +723,62 @@ mod tests {
         ]];
         let err = polygon("boundary", &bow_tie).unwrap_err();
         assert!(err[0].rule.contains("self-intersection"), "{:?}", err);
+    }
+
+    #[test]
+    fn polygon_whose_hole_geo_cannot_place_is_refused_not_a_panic() {
+        // Found by the polygon fuzz target: positions a hair from 0°, 0°,
+        // where geo's relate panicked on the hole ("topology position
+        // conflict"); refused now for its size, before geo sees it.
+        let bits = |pairs: &[(u64, u64)]| -> Vec<Position> {
+            pairs
+                .iter()
+                .map(|&(x, y)| (f64::from_bits(x), f64::from_bits(y)))
+                .collect()
+        };
+        let rings = vec![
+            bits(&[
+                (506381209866536711, 506381209866536711),
+                (17297770247, 11190850514143150080),
+                (10178238787374102468, 1229782938247303575),
+                (1229782938247303441, 1229782938247303441),
+                (1229782938247303441, 1229782938247303441),
+                (19791169327377, 506381209866539264),
+                (506381209866536711, 506381209866536711),
+            ]),
+            bits(&[
+                (506381209866536711, 506381209866536711),
+                (1224979098644842247, 1229782938247303441),
+                (1229783964457999889, 506381209866536721),
+                (506381209866536711, 506381209866536711),
+                (506381209866536711, 506381209866536711),
+            ]),
+        ];
+        let err = polygon("boundary", &rings).unwrap_err();
+        assert_eq!(err[0].field, "boundary.exterior");
+        assert!(err[0].rule.contains("span"), "{err:?}");
+    }
+
+    #[test]
+    fn polygon_far_below_a_centimetre_is_refused_before_geo_overflows() {
+        // Found by the polygon fuzz target: a triangle 2e-302° across,
+        // whose overlay overflowed inside geo.
+        let tiny = vec![vec![
+            (-6.737234994319405e-287, -6.737234994319405e-287),
+            (-6.737234994319423e-287, -6.737234994319405e-287),
+            (-6.737234994319405e-287, -6.737234994319423e-287),
+            (-6.737234994319405e-287, -6.737234994319405e-287),
+        ]];
+        let err = polygon("boundary", &tiny).unwrap_err();
+        assert_eq!(err[0].field, "boundary.exterior");
+        assert!(err[0].rule.contains("1 cm"), "{err:?}");
+        let small = vec![vec![
+            (121.0, 30.0),
+            (121.000001, 30.0),
+            (121.000001, 30.000001),
+            (121.0, 30.0),
+        ]];
+        assert!(polygon("boundary", &small).is_ok(), "10 cm is a shape");
     }
 
     #[test]

@@ -16,14 +16,14 @@ use platform::uow::{Units, Work};
 use super::{record, save_move};
 use crate::domain::deadline::{DeadlineRules, Escalation};
 use crate::domain::grid::Responsibility;
-use crate::domain::ids::{TaskId, TicketId};
+use crate::domain::ids::{TaskId, TicketId, TimerId};
 use crate::domain::ticket::{Stamp, Ticket};
 use crate::domain::timer::TimerKind;
 use crate::events;
 use crate::registry::Registry;
 use crate::repository::{categories, legs, tasks, tickets, timers};
 
-/// Timers fired per unit of work.
+/// Timers looked at per pass.
 const BATCH: i64 = 100;
 
 /// The registry's chain for each ticket with a breach due.
@@ -77,53 +77,74 @@ pub async fn chains_due(
     Ok(chains)
 }
 
-/// Fires up to one batch of the timers due at the work's time, inside
-/// `work`; returns how many fired. Each is claimed with `FOR UPDATE SKIP
-/// LOCKED`, so with several replicas each fires once. A breach whose
-/// ticket's chain is not in `chains` is left for the next round.
+/// Returns up to one pass's worth of the timers due at `units`' time,
+/// oldest first (none set aside).
 ///
 /// # Errors
-/// The database fails; nothing of the batch is kept.
-pub async fn fire_due(
+/// The database fails.
+pub async fn due(units: &Units) -> Result<Vec<TimerId>, AppError> {
+    let mut read = units.read().await?;
+    Ok(timers::due(&mut read, units.now(), BATCH).await?)
+}
+
+/// Fires the timer `id` inside `work` when it is still due; returns
+/// whether it fired. It is claimed with `FOR UPDATE SKIP LOCKED`, so with
+/// several replicas each timer fires once. A breach whose ticket's chain is
+/// not in `chains` (it fell due after they were asked for) is left for the
+/// next pass.
+///
+/// # Errors
+/// The database fails, or the timer or its ticket cannot be read or moved.
+pub async fn fire(
     work: &mut Work,
     rules: &DeadlineRules,
     chains: &Chains,
-) -> Result<usize, AppError> {
+    id: TimerId,
+) -> Result<bool, AppError> {
     let now = work.now();
-    let due = timers::claim_due(work.conn(), now, BATCH).await?;
-    let mut fired = 0;
-    for timer in &due {
-        let chain = chains.get(&timer.ticket);
-        if timer.kind == TimerKind::Breach && chain.is_none() {
-            continue;
+    let Some(timer) = timers::claim(work.conn(), id, now).await? else {
+        return Ok(false);
+    };
+    let chain = chains.get(&timer.ticket);
+    if timer.kind == TimerKind::Breach && chain.is_none() {
+        return Ok(false);
+    }
+    timers::mark_fired(work.conn(), timer.id, now).await?;
+    let Some(mut ticket) = tickets::load_for_update(work.conn(), timer.ticket).await? else {
+        return Ok(true);
+    };
+    let Some(reached) = ticket.deadline_reached(&timer) else {
+        return Ok(true);
+    };
+    work.publish(events::deadline(&ticket, &reached, now));
+    match &reached.task {
+        Some(task) => {
+            tracing::info!(ticket = %ticket.number, unit = %task.unit.code, kind = timer.kind.as_str(), "task deadline timer fired")
         }
-        timers::mark_fired(work.conn(), timer.id, now).await?;
-        fired += 1;
-        let Some(mut ticket) = tickets::load_for_update(work.conn(), timer.ticket).await? else {
-            continue;
-        };
-        let Some(reached) = ticket.deadline_reached(timer) else {
-            continue;
-        };
-        work.publish(events::deadline(&ticket, &reached, now));
-        match &reached.task {
-            Some(task) => {
-                tracing::info!(ticket = %ticket.number, unit = %task.unit.code, kind = timer.kind.as_str(), "task deadline timer fired")
-            }
-            None => {
-                tracing::info!(ticket = %ticket.number, fraction = reached.fraction, kind = timer.kind.as_str(), "deadline timer fired")
-            }
-        }
-        let escalates = reached.escalates() && rules.escalation == Escalation::UpTheChain;
-        match (chain.filter(|_| escalates), &reached.task) {
-            (Some(chain), None) => escalate(work, rules, &mut ticket, chain).await?,
-            (Some(chain), Some(task)) => {
-                escalate_task(work, rules, &mut ticket, task.id, chain).await?;
-            }
-            (None, _) => {}
+        None => {
+            tracing::info!(ticket = %ticket.number, fraction = reached.fraction, kind = timer.kind.as_str(), "deadline timer fired")
         }
     }
-    Ok(fired)
+    let escalates = reached.escalates() && rules.escalation == Escalation::UpTheChain;
+    match (chain.filter(|_| escalates), &reached.task) {
+        (Some(chain), None) => escalate(work, rules, &mut ticket, chain).await?,
+        (Some(chain), Some(task)) => {
+            escalate_task(work, rules, &mut ticket, task.id, chain).await?;
+        }
+        (None, _) => {}
+    }
+    Ok(true)
+}
+
+/// Sets the timer `id` aside inside `work`, with `reason`: it failed and
+/// fires no more (an operator looks at it in `ticket_timers`), so that it
+/// does not hold back the timers after it.
+///
+/// # Errors
+/// The database fails.
+pub async fn set_aside(work: &mut Work, id: TimerId, reason: &str) -> Result<(), AppError> {
+    let now = work.now();
+    Ok(timers::set_aside(work.conn(), id, reason, now).await?)
 }
 
 /// Sends a ticket whose deadline passed one step up the chain.

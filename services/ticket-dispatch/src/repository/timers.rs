@@ -83,28 +83,66 @@ pub async fn cancel(
     replace(conn, ticket, task, &[]).await
 }
 
-/// Claims up to `limit` timers due at `now`: locked for this transaction and
-/// skipped by every other replica, so each fires once.
+/// Returns the ids of up to `limit` timers due at `now` and not set aside,
+/// oldest first.
 ///
 /// # Errors
-/// The database fails, or a row holds a value this version does not know.
-pub async fn claim_due(
+/// The database fails.
+pub async fn due(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<Timer>, sqlx::Error> {
-    let rows: Vec<TimerRow> = sqlx::query_as(
-        "SELECT timer_id, ticket_id, task_id, kind, fraction, fire_at FROM ticket_timers
-         WHERE fired_at IS NULL AND fire_at <= $1 ORDER BY fire_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+) -> Result<Vec<TimerId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT timer_id FROM ticket_timers
+         WHERE fired_at IS NULL AND failed_at IS NULL AND fire_at <= $1 ORDER BY fire_at LIMIT $2",
     )
     .bind(now)
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(Timer::try_from)
-        .collect::<Result<_, _>>()?)
+    Ok(ids.into_iter().map(TimerId).collect())
+}
+
+/// Locks the timer `id` when it is still due at `now` and no other worker
+/// holds it (`FOR UPDATE SKIP LOCKED`).
+///
+/// # Errors
+/// The database fails, or the stored timer cannot be read.
+pub async fn claim(
+    conn: &mut PgConnection,
+    id: TimerId,
+    now: DateTime<Utc>,
+) -> Result<Option<Timer>, sqlx::Error> {
+    let row: Option<TimerRow> = sqlx::query_as(
+        "SELECT timer_id, ticket_id, task_id, kind, fraction, fire_at FROM ticket_timers
+         WHERE timer_id = $1 AND fired_at IS NULL AND failed_at IS NULL AND fire_at <= $2
+         FOR UPDATE SKIP LOCKED",
+    )
+    .bind(id.0)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Timer::try_from).transpose()?)
+}
+
+/// Sets the timer `id` aside at `at` with `reason`: it is not due any more.
+///
+/// # Errors
+/// The database fails.
+pub async fn set_aside(
+    conn: &mut PgConnection,
+    id: TimerId,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE ticket_timers SET failed_at = $2, failure = $3 WHERE timer_id = $1")
+        .bind(id.0)
+        .bind(at)
+        .bind(reason)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Returns the tickets with a breach due at `now` (of their own clock or a

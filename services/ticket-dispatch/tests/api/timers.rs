@@ -142,6 +142,24 @@ async fn escalation_of_a_case_nobody_owns_goes_to_the_town_centre(pool: PgPool) 
     test.cleanup().await;
 }
 
+/// Units of work whose clock reads 60 hours after the start, when both
+/// warnings (at half and four fifths of three working days) of a ticket
+/// taken in at the start are due, and the rules those warnings follow.
+fn workers_two_and_a_half_days_on(pool: &PgPool) -> (Units, DeadlineRules) {
+    let now = ticket_dispatch::testing::start_time() + TimeDelta::hours(60);
+    let units = Units::new(
+        pool.clone(),
+        Arc::new(ManualClock::new(now)),
+        RelayWaker::default(),
+    );
+    let rules = DeadlineRules {
+        calendar: Default::default(),
+        warning_fractions: vec![0.5, 0.8],
+        ..Default::default()
+    };
+    (units, rules)
+}
+
 #[sqlx::test(migrations = false)]
 async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     let test = TestDispatch::spawn(pool.clone()).await;
@@ -163,18 +181,7 @@ async fn two_instances_never_fire_one_timer_twice(pool: PgPool) {
     assert_eq!(timers, 80, "two warnings per ticket");
     // Both warnings of every ticket are due; two workers race for them
     // (and the running instance's own worker races too).
-    let rules = DeadlineRules {
-        calendar: Default::default(),
-        warning_fractions: vec![0.5, 0.8],
-        ..Default::default()
-    };
-    let now = ticket_dispatch::testing::start_time() + TimeDelta::hours(60);
-    // Workers whose clock reads `now`.
-    let units = Units::new(
-        pool.clone(),
-        Arc::new(ManualClock::new(now)),
-        RelayWaker::default(),
-    );
+    let (units, rules) = workers_two_and_a_half_days_on(&pool);
     let registry = test.registry_client();
     let (a, b) = tokio::join!(
         workers::fire_due(&units, &registry, &rules),
@@ -287,5 +294,74 @@ async fn escalation_of_a_co_handlers_task_breach_climbs_the_chain_as_a_new_leg(p
                 && reason.contains("task deadline passed at V1-A1-M01")),
         "{escalated:?}"
     );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn timers_one_that_fails_every_time_is_set_aside_and_the_others_still_fire(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    let broken = desk
+        .create_ticket(patrol("t3-broken", 30.011, 121.02))
+        .await;
+    let fine = desk.create_ticket(patrol("t3-fine", 30.031, 121.02)).await;
+    // The broken ticket's row holds a state no code knows: loading it for
+    // its timers fails every time.
+    sqlx::query("UPDATE tickets SET state = 'MISLAID' WHERE ticket_id = $1::uuid")
+        .bind(&broken.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // Both warnings of both tickets are due by then.
+    let (units, rules) = workers_two_and_a_half_days_on(&pool);
+    let registry = test.registry_client();
+
+    let fired = workers::fire_due(&units, &registry, &rules).await.unwrap();
+
+    assert_eq!(fired, 2, "the sound ticket's two warnings fire");
+    let warnings: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE subject = 'dispatch.ticket.deadline_warning'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(warnings, 2, "one warning event per fired timer");
+    let set_aside: Vec<(String, String)> = sqlx::query_as(
+        "SELECT ticket_id::text, failure FROM ticket_timers WHERE failed_at IS NOT NULL",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        set_aside.len(),
+        2,
+        "both of the broken ticket's warnings are set aside"
+    );
+    for (ticket, failure) in &set_aside {
+        assert_eq!(ticket, &broken.id);
+        assert!(
+            failure.contains("MISLAID"),
+            "the reason names the value: {failure}"
+        );
+    }
+    let fine_fired: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ticket_timers WHERE ticket_id = $1::uuid AND kind = 'WARNING' AND fired_at IS NOT NULL",
+    )
+    .bind(&fine.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(fine_fired, 2);
+    // A timer set aside is not tried again.
+    assert_eq!(
+        workers::fire_due(&units, &registry, &rules).await.unwrap(),
+        0
+    );
+    let still: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_timers WHERE failed_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(still, 2);
     test.cleanup().await;
 }

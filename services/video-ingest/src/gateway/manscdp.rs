@@ -40,7 +40,8 @@ fn declared_encoding(body: &[u8]) -> Option<String> {
         .strip_prefix('=')?
         .trim_start();
     let quote = rest.chars().next()?;
-    let value = rest[1..].split(quote).next()?;
+    // The quote may be any character a device sends, not only ASCII.
+    let value = rest[quote.len_utf8()..].split(quote).next()?;
     Some(value.to_ascii_lowercase())
 }
 
@@ -232,6 +233,14 @@ mod tests {
         };
         assert_eq!(report.description, "火情");
         assert_eq!(report.time, None, "a missing AlarmTime stays missing");
+    }
+
+    #[test]
+    fn declared_encoding_quoted_by_a_character_past_ascii_is_read_without_a_panic() {
+        let body =
+            "<?xml version=\"1.0\" encoding=é?>\n<Notify><CmdType>Keepalive</CmdType></Notify>";
+        assert_eq!(declared_encoding(body.as_bytes()), Some(String::new()));
+        assert_eq!(parse(body.as_bytes()), Err("SN is missing".to_owned()));
     }
 
     #[test]

@@ -198,10 +198,12 @@ impl SipMessage {
         let (_, headers) = parse_head(head)?;
         let length = content_length(&headers)?
             .ok_or_else(|| malformed("no Content-Length on a stream transport"))?;
-        if end + length > max {
-            return Err(ParseError::TooLarge(max));
-        }
-        Ok((bytes.len() >= end + length).then_some(skip + end + length))
+        // A Content-Length near usize::MAX must not wrap past the cap.
+        let whole = end
+            .checked_add(length)
+            .filter(|&whole| whole <= max)
+            .ok_or(ParseError::TooLarge(max))?;
+        Ok((bytes.len() >= whole).then_some(skip + whole))
     }
 
     /// Returns the method of a request.
@@ -471,6 +473,18 @@ mod tests {
         assert_eq!(
             SipMessage::frame(one.as_bytes(), 10),
             Err(ParseError::TooLarge(10))
+        );
+    }
+
+    #[test]
+    fn frame_of_a_content_length_near_the_largest_number_is_too_large_not_an_overflow() {
+        let huge = format!(
+            "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: {}\r\n\r\n",
+            usize::MAX
+        );
+        assert_eq!(
+            SipMessage::frame(huge.as_bytes(), 65535),
+            Err(ParseError::TooLarge(65535))
         );
     }
 
