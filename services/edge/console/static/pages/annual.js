@@ -10,6 +10,12 @@ export async function render(main) {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const year = params.get('year') || shanghaiDate().slice(0, 4);
   const data = await get(`annual-report?year=${encodeURIComponent(year)}`);
+  // A month or group without tickets has no rates (not 0 %, not 100 %).
+  const RATES = ['on_time_rate', 'closure_rate', 'satisfaction_rate'];
+  for (const row of [data.total, ...data.months, ...data.channels, ...data.villages]) {
+    if (!row.received) RATES.forEach((key) => { row[key] = null; });
+    if (!row.rated) row.satisfaction_rate = null;
+  }
   const rate = (key) => ({ key, num: true, cell: (r) => percent(r[key]) });
   const columns = (first) => [
     { key: 'key', label: first },

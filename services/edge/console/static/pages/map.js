@@ -61,7 +61,7 @@ export async function render(main) {
       },
       legend: { top: 10, right: 10, data: [t('objects'), t('cameras')] },
       series: [{
-        type: 'map', geoIndex: 0, data: rows,
+        type: 'map', map: MAP, nameProperty: 'code', geoIndex: 0, data: rows,
       }, {
         type: 'scatter', coordinateSystem: 'geo', name: t('objects'), symbol: 'diamond', symbolSize: 7,
         itemStyle: { color: '#5b4bb7' }, data: objectPoints, z: 3,
