@@ -93,13 +93,7 @@ impl App {
         photos: Photos,
     ) -> anyhow::Result<Self> {
         let token = service_token(&config)?;
-        let neighbours = Neighbours::new(
-            &config.clients.points,
-            &config.clients.dispatch,
-            &config.clients.registry,
-            &token,
-            MAX_MESSAGE_BYTES,
-        )?;
+        let neighbours = Neighbours::new(&config.clients, &token, MAX_MESSAGE_BYTES)?;
         let edge = Arc::new(Edge {
             sessions: Sessions::from_config(&config.auth, &config.session)?,
             wechat,

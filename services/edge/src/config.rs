@@ -178,6 +178,9 @@ pub struct Clients {
     pub points: ClientConfig,
     pub dispatch: ClientConfig,
     pub registry: ClientConfig,
+    /// Video ingest: residents' footage applications, the console's cameras
+    /// and the disclosure review.
+    pub video: ClientConfig,
     /// The edge's own token, for what no caller's identity covers: looking
     /// up and registering a resident at sign-in, and Open311 (whose callers
     /// are API keys). In `auth.mode = "dev"` one is minted when this is
@@ -192,6 +195,7 @@ impl std::fmt::Debug for Clients {
             .field("points", &self.points)
             .field("dispatch", &self.dispatch)
             .field("registry", &self.registry)
+            .field("video", &self.video)
             .finish_non_exhaustive()
     }
 }
@@ -312,6 +316,7 @@ impl Validate for EdgeConfig {
         self.clients.points.validate_at("clients.points", v);
         self.clients.dispatch.validate_at("clients.dispatch", v);
         self.clients.registry.validate_at("clients.registry", v);
+        self.clients.video.validate_at("clients.video", v);
     }
 }
 

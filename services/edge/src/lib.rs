@@ -5,15 +5,18 @@
 //!
 //! - `api/`: the mini-program's JSON API under `/api/v1/` (sign-in with the
 //!   mini-program's login code, registration, reports with photos, the
-//!   points balance, statement and catalogue, redemption), described by an
+//!   points balance, statement and catalogue, redemption, footage
+//!   applications to video ingest), described by an
 //!   OpenAPI 3.1 document generated from the code (`/api/v1/openapi.json`);
 //! - `open311/`: Open311 GeoReport v2 under `/open311/v2/` (discovery,
 //!   services from dispatch's categories, requests in JSON and XML), whose
 //!   posted requests become dispatch tickets on the OPEN311 channel;
 //! - `console/`: the operations console under `/console/` (staff sign-in
 //!   through the identity contract kept in a cookie, the overview map, the
-//!   SLA board, the desk queue, tickets with their history and legs,
-//!   extension approvals, the village assessment), its front end served
+//!   map's layers of covered objects and cameras, the SLA board, the desk
+//!   queue, tickets with their history, legs and moves, extension
+//!   approvals, the footage disclosure review, the village assessment and
+//!   the annual report), its front end served
 //!   from `console.assets_dir`;
 //! - `error.rs`: the one JSON error shape, gRPC field violations carried
 //!   through by field;
@@ -35,7 +38,10 @@
 //! `CreateTicket`, `GetTicket`, `ListTickets`, and for the console with
 //! the staff member's token `GetStatistics`, `GetAssessment`,
 //! `ListExtensions`, `DecideExtension`) and the registry (`ExportMap`, for
-//! the console); it publishes and consumes no events.
+//! the console, and `ListObjects`); video ingest (`SubmitApplication`,
+//! `ListApplications`, `GetApplication` for a resident; `ListCameras`,
+//! `ReviewApplication` for the console); it publishes and consumes no
+//! events.
 
 pub mod api;
 pub mod app;

@@ -5,11 +5,11 @@
 //! Open311's API-key clients) goes with the edge's own service token, which
 //! the channel adds when the request carries none.
 
-use platform::config::ClientConfig;
 use platform::grpc::client::{self, Outgoing};
 use proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use proto::points::v1::points_service_client::PointsServiceClient;
 use proto::registry::v1::registry_service_client::RegistryServiceClient;
+use proto::video::v1::video_service_client::VideoServiceClient;
 use tonic::Request;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -18,12 +18,13 @@ use crate::error::ApiError;
 
 type Intercepted = InterceptedService<Channel, Outgoing>;
 
-/// The clients of points, dispatch and the registry.
+/// The clients of points, dispatch, the registry and video ingest.
 #[derive(Clone)]
 pub struct Neighbours {
     pub points: PointsServiceClient<Intercepted>,
     pub dispatch: DispatchServiceClient<Intercepted>,
     pub registry: RegistryServiceClient<Intercepted>,
+    pub video: VideoServiceClient<Intercepted>,
     /// Attempts for reads (the points client's `max_attempts`).
     pub attempts: u32,
 }
@@ -35,13 +36,12 @@ impl Neighbours {
     /// # Errors
     /// A malformed endpoint or TLS files, or a token not valid in a header.
     pub fn new(
-        points: &ClientConfig,
-        dispatch: &ClientConfig,
-        registry: &ClientConfig,
+        clients: &crate::config::Clients,
         service_token: &str,
         max_message_bytes: usize,
     ) -> anyhow::Result<Self> {
         let outgoing = Outgoing::bearer(service_token)?;
+        let (points, dispatch, registry) = (&clients.points, &clients.dispatch, &clients.registry);
         Ok(Self {
             points: PointsServiceClient::with_interceptor(
                 client::channel(points)?,
@@ -53,7 +53,12 @@ impl Neighbours {
                 outgoing.clone(),
             )
             .max_decoding_message_size(max_message_bytes),
-            registry: RegistryServiceClient::with_interceptor(client::channel(registry)?, outgoing)
+            registry: RegistryServiceClient::with_interceptor(
+                client::channel(registry)?,
+                outgoing.clone(),
+            )
+            .max_decoding_message_size(max_message_bytes),
+            video: VideoServiceClient::with_interceptor(client::channel(&clients.video)?, outgoing)
                 .max_decoding_message_size(max_message_bytes),
             attempts: points.max_attempts,
         })

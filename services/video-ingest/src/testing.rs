@@ -90,17 +90,16 @@ pub fn evidence_dir(prefix: &str) -> PathBuf {
 
 /// Returns a client of the service at `addr` acting as `role`.
 fn client_at(addr: SocketAddr, role: Role) -> Client {
+    client_of_at(addr, role, &format!("test-{role}"))
+}
+
+fn client_of_at(addr: SocketAddr, role: Role, subject: &str) -> Client {
     let channel = Channel::from_shared(format!("http://{addr}"))
         .expect("a valid address")
         .connect_lazy();
     VideoServiceClient::with_interceptor(
         channel,
-        Outgoing::bearer(&platform::testing::token(
-            &format!("test-{role}"),
-            role,
-            None,
-        ))
-        .expect("a valid token"),
+        Outgoing::bearer(&platform::testing::token(subject, role, None)).expect("a valid token"),
     )
 }
 
@@ -162,6 +161,11 @@ impl TestVideo {
     /// Returns a client acting as `role`.
     pub fn client(&self, role: Role) -> Client {
         client_at(self.addr, role)
+    }
+
+    /// Returns a client of `role` acting as `subject` (a resident's id).
+    pub fn client_of(&self, role: Role, subject: &str) -> Client {
+        client_of_at(self.addr, role, subject)
     }
 
     /// Returns the town centre's client.

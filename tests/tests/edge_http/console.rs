@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, TimeZone, Utc};
 use platform::auth::Role;
 use points::testing::TestPoints;
 use proto::dispatch::v1 as pb;
@@ -85,6 +85,39 @@ fn patrol(key: &str, grid: &langxia::Grid) -> pb::CreateTicketRequest {
         location: Some(pb::LatLng { lat, lng }),
         ..Default::default()
     }
+}
+
+/// The camera of the map's layer and of the footage application.
+const CAMERA: &str = "31011611001320000021";
+const CHANNEL: &str = "31011611001310000021";
+
+/// Files a villager's footage application of [`CHANNEL`] through the
+/// mini-program API; returns its number.
+async fn footage_application(edge: &TestEdge) -> String {
+    let token = edge.register("wang-xiaoming", "13812345678").await;
+    let applied = edge
+        .post(
+            "/api/v1/footage-applications",
+            Some(&token),
+            serde_json::json!({
+                "applicant": {"name": "王小明", "id_number": "310116199001011234", "phone": "13812345678"},
+                "channel_ids": [CHANNEL],
+                "starts_at": "2026-03-02T08:20:00+08:00",
+                "ends_at": "2026-03-02T08:40:00+08:00",
+                "purpose": "vehicle_scrape",
+            }),
+        )
+        .await;
+    assert_eq!(
+        applied.status,
+        reqwest::StatusCode::CREATED,
+        "{}",
+        applied.text
+    );
+    applied.body["number"]
+        .as_str()
+        .expect("a number")
+        .to_owned()
 }
 
 fn field<'a>(row: &'a Value, name: &str) -> &'a str {
@@ -214,6 +247,15 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         })
         .await;
 
+    // A camera in the middle of a micro-grid of the first village (the map's
+    // camera layer), and a villager's footage application of it waiting
+    // for the review.
+    let (lng, lat) = langxia::Geometry::Polygon(micro_a[0].boundary.clone()).representative_point();
+    let mut camera = video_ingest::testing::camera_request(CAMERA, CHANNEL);
+    camera.channels[0].location = Some(proto::video::v1::LatLng { lat, lng });
+    edge.video.put_device(camera).await;
+    let disclosure = footage_application(&edge).await;
+
     let script = repo().join("services/edge/console/tests/browser.mjs");
     let run = tokio::process::Command::new("node")
         .arg(&script)
@@ -225,6 +267,10 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         .env("EXTENSION_ID", &extension)
         .env("VILLAGE", village_a)
         .env("OTHER_TICKET", &created[2].number)
+        .env("DISCLOSURE", &disclosure)
+        .env("LEADER_SCOPE", &micro_b[1].code)
+        .env("MOVE_TICKET", &created[3].number)
+        .env("YEAR", day.format("%Y").to_string())
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(Duration::from_secs(240), run)
@@ -385,16 +431,76 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(nav, ["map", "sla", "tickets"]);
+    assert_eq!(nav, ["map", "sla", "tickets", "annual"]);
     assert!(
         !field(village, "other_ticket_page").contains(&created[2].title),
         "nothing of the other village's ticket shows"
     );
     assert_eq!(seen["signed_out_status"], 401);
 
+    // The map's layers: the camera put above, where it is.
+    assert_eq!(seen["flows"]["map_cameras"], 1, "{}", seen["flows"]);
+    let at: Vec<f64> = seen["flows"]["map_camera_at"]
+        .as_array()
+        .expect("the camera's place")
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    assert!(
+        at.len() == 2 && (at[0] - lng).abs() < 1e-6 && (at[1] - lat).abs() < 1e-6,
+        "the camera where it was put: {at:?} vs ({lng}, {lat})"
+    );
+    // The annual report's total is GetStatistics' for the year.
+    let year = day.format("%Y").to_string();
+    let annual = desk
+        .statistics(pb::GetStatisticsRequest {
+            from: Some(midnight(&format!("{year}-01-01"))),
+            to: Some(midnight(&format!("{}-01-01", day.year() + 1))),
+            group_by: pb::get_statistics_request::GroupBy::Channel.into(),
+        })
+        .await;
+    assert_eq!(
+        seen["flows"]["annual_received"],
+        annual.total.expect("a total").received,
+        "{}",
+        seen["flows"]
+    );
+    assert!(seen["flows"]["annual_months"].as_u64() >= Some(1));
+    // The footage application approved in the browser, as video ingest has it.
+    assert_eq!(
+        seen["flows"]["disclosures_before"],
+        serde_json::json!([disclosure])
+    );
+    let reviewed = edge
+        .video
+        .town()
+        .get_application(proto::video::v1::GetApplicationRequest {
+            application: disclosure.clone(),
+            for_review: false,
+        })
+        .await
+        .expect("the application")
+        .into_inner()
+        .application
+        .expect("an application");
+    assert_eq!(
+        (reviewed.state(), reviewed.decision()),
+        (
+            proto::video::v1::ApplicationState::Approved,
+            proto::video::v1::Decision::Viewing
+        )
+    );
+    // A ticket signed for from its page in the browser reached dispatch.
+    assert_eq!(
+        desk.ticket(&created[3].id).await.state(),
+        pb::TicketState::Accepted,
+        "{}",
+        seen["flows"]
+    );
+
     // The screenshots are there to look at.
     let taken = seen["screenshots"].as_array().expect("screenshots");
-    assert_eq!(taken.len(), 10);
+    assert_eq!(taken.len(), 14);
     for path in taken.iter().filter_map(Value::as_str) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{path} holds a picture ({size} bytes)");

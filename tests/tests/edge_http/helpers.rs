@@ -1,5 +1,6 @@
 //! The edge served over HTTP in front of real points and dispatch (with a
-//! registry), each from its test kit, on one NATS prefix; photos in a
+//! registry), each from its test kit, on one NATS prefix, and video ingest
+//! (with a registry of its own, on a database of its own); photos in a
 //! temporary directory; sign-in through the local stand-in for WeChat. Tests
 //! speak HTTP only, as the mini-program and Open311 clients do.
 
@@ -12,12 +13,14 @@ use std::time::Duration;
 use edge::config::{DEFAULTS, EdgeConfig};
 use edge::photos::Photos;
 use edge::wechat::LocalStandIn;
+use platform::testing::ScratchDatabase;
 use points::testing::TestPoints;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use ticket_dispatch::testing::TestDispatch;
 use tokio::sync::oneshot;
+use video_ingest::testing::TestVideo;
 
 /// The Open311 key of the tests (the development default).
 pub const API_KEY: &str = "weigrid-open311-development-key";
@@ -35,6 +38,8 @@ pub struct TestEdge {
     pub addr: SocketAddr,
     pub points: TestPoints,
     pub dispatch: TestDispatch,
+    pub video: TestVideo,
+    video_db: ScratchDatabase,
     pub photo_dir: PathBuf,
     http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -91,6 +96,8 @@ impl TestEdge {
             .as_ref()
             .expect("a registry beside dispatch")
             .addr;
+        let video_db = ScratchDatabase::create("video").await;
+        let video = TestVideo::spawn(video_db.pool.clone()).await;
         let photo_dir = std::env::temp_dir().join(format!("edge-photos-{}", uuid::Uuid::now_v7()));
         let mut settings: Vec<(&str, String)> = vec![
             ("AUTH__MODE", "dev".into()),
@@ -105,6 +112,7 @@ impl TestEdge {
                 format!("http://{}", dispatch.addr),
             ),
             ("CLIENTS__REGISTRY__ENDPOINT", format!("http://{registry}")),
+            ("CLIENTS__VIDEO__ENDPOINT", format!("http://{}", video.addr)),
             ("PHOTOS__LOCAL_DIR", photo_dir.display().to_string()),
         ];
         settings.extend_from_slice(overrides);
@@ -127,6 +135,8 @@ impl TestEdge {
             addr,
             points,
             dispatch,
+            video,
+            video_db,
             photo_dir,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -217,6 +227,59 @@ impl TestEdge {
         answer.body["token"].as_str().expect("a token").to_owned()
     }
 
+    /// Signs a staff member in to the console through the development
+    /// sign-in as `role` within `scope` and returns their cookie.
+    pub async fn staff(&self, role: &str, scope: &str) -> String {
+        let response = self
+            .http
+            .post(self.url("/console/api/session/dev"))
+            .json(&json!({"role": role, "scope": scope, "name": role}))
+            .send()
+            .await
+            .expect("the edge answers");
+        assert_eq!(response.status(), StatusCode::OK, "the development sign-in");
+        let set = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .expect("the sign-in sets the console's cookie");
+        set.split(';').next().expect("name=value").to_owned()
+    }
+
+    /// Returns a console request of `method` to `path` with the staff
+    /// `cookie` (and, for a change, the console's header and a key).
+    pub fn console(&self, method: Method, path: &str, cookie: &str) -> reqwest::RequestBuilder {
+        let request = self
+            .http
+            .request(method.clone(), self.url(path))
+            .header(reqwest::header::COOKIE, cookie);
+        if method == Method::GET {
+            request
+        } else {
+            request
+                .header("x-requested-with", "weigrid-console")
+                .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+        }
+    }
+
+    /// GETs the console's `path` as `cookie`.
+    pub async fn get_console(&self, cookie: &str, path: &str) -> Answer {
+        self.send(self.console(Method::GET, path, cookie)).await
+    }
+
+    /// Makes the console move `body` on ticket `number` as `cookie`.
+    pub async fn console_move(&self, cookie: &str, number: &str, body: Value) -> Answer {
+        self.send(
+            self.console(
+                Method::POST,
+                &format!("/console/api/tickets/{number}/moves"),
+                cookie,
+            )
+            .json(&body),
+        )
+        .await
+    }
+
     /// Returns how many files the photo store holds.
     pub fn stored_photos(&self) -> usize {
         fn count(dir: &std::path::Path) -> usize {
@@ -243,5 +306,7 @@ impl TestEdge {
         let _ = std::fs::remove_dir_all(&self.photo_dir);
         self.points.cleanup().await;
         self.dispatch.cleanup().await;
+        self.video.cleanup().await;
+        self.video_db.drop_database().await;
     }
 }

@@ -4,7 +4,9 @@
 //! in a real browser.
 
 mod console;
+mod footage;
 mod helpers;
+mod layers;
 mod mini_program;
 mod open311;
 mod refusals;

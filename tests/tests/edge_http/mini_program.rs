@@ -1,20 +1,20 @@
-//! A villager's flow through the mini-program API, over HTTP only.
+//! A villager's flow through the mini-program API and the town's handling
+//! of it in the console, over HTTP only.
 
 use std::time::Duration;
 
-use platform::auth::Role;
 use platform::testing::eventually;
 use points::testing::item;
-use proto::dispatch::v1 as dispatch;
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
-use ticket_dispatch::testing::handle_and_verify;
 
 use crate::helpers::{TestEdge, png};
 
 #[sqlx::test(migrations = false)]
-async fn edge_a_villager_signs_in_reports_with_a_photo_and_is_credited_and_redeems(pool: PgPool) {
+async fn edge_a_villager_signs_in_reports_with_a_photo_the_console_handles_and_verifies_it_and_the_points_are_credited_and_redeemed(
+    pool: PgPool,
+) {
     let test = TestEdge::spawn(pool).await;
 
     // Not registered yet: the mini-program is told to register.
@@ -94,23 +94,44 @@ async fn edge_a_villager_signs_in_reports_with_a_photo_and_is_credited_and_redee
         (json!(0), json!(20))
     );
 
-    // The town handles and verifies the ticket; the points arrive.
-    let mut desk = test.dispatch.desk().await;
-    let ticket = desk
-        .get_ticket(dispatch::GetTicketRequest {
-            number: forwarded,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .ticket
-        .unwrap();
-    let mut leader = test
-        .dispatch
-        .client_as(Role::MicroGridLeader, Some("V1-A1-M01"))
+    // The town handles and verifies the ticket in the console: the
+    // micro-grid's leader signs for and resolves it, the desk verifies it.
+    let leader = test.staff("micro_grid_leader", "V1-A1-M01").await;
+    let desk = test.staff("town_operator", "").await;
+    let page = test
+        .get_console(&desk, &format!("/console/api/tickets/{forwarded}"))
         .await;
-    handle_and_verify(&mut leader, &mut desk, &ticket, "垃圾已清运").await;
+    assert_eq!(page.body["channel"], "villager_app", "{}", page.text);
+    for (cookie, body, state) in [
+        (&leader, json!({"action": "accept"}), "accepted"),
+        (
+            &leader,
+            json!({"action": "resolve", "result": "垃圾已清运"}),
+            "resolved",
+        ),
+        (
+            &desk,
+            json!({"action": "verify", "verified_true": true}),
+            "verified",
+        ),
+    ] {
+        let moved = test.console_move(cookie, &forwarded, body).await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+        assert_eq!(moved.body["state"], state, "{}", moved.text);
+    }
+    let history = test
+        .get_console(&desk, &format!("/console/api/tickets/{forwarded}"))
+        .await;
+    let actions: Vec<&str> = history.body["history"]
+        .as_array()
+        .expect("the ticket's history")
+        .iter()
+        .filter_map(|h| h["action"].as_str())
+        .collect();
+    assert!(
+        actions.ends_with(&["accept", "resolve", "verify"]),
+        "{actions:?}"
+    );
     eventually(Duration::from_secs(30), "the points credited", || async {
         let balance = test.get("/api/v1/balance", Some(&token)).await;
         (balance.body["balance"] == 20).then_some(())

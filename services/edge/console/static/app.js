@@ -9,6 +9,8 @@ import * as ticketsPage from './pages/tickets.js';
 import * as ticketPage from './pages/ticket.js';
 import * as approvalsPage from './pages/approvals.js';
 import * as assessmentPage from './pages/assessment.js';
+import * as disclosuresPage from './pages/disclosures.js';
+import * as annualPage from './pages/annual.js';
 
 // Which pages each role has; the services refuse the rest anyway.
 const PAGES = [
@@ -18,6 +20,8 @@ const PAGES = [
   { route: 'tickets', page: ticketsPage, roles: null },
   { route: 'approvals', page: approvalsPage, roles: ['town_operator'] },
   { route: 'assessment', page: assessmentPage, roles: ['town_operator'] },
+  { route: 'disclosures', page: disclosuresPage, roles: ['town_operator', 'police'] },
+  { route: 'annual', page: annualPage, roles: ['town_operator', 'workstation_staff', 'reviewer'] },
 ];
 
 const state = { me: null };

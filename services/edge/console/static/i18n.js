@@ -80,6 +80,51 @@ const WORDS = {
   loading: ['加载中…', 'Loading…'],
 };
 
+// The words of a ticket's moves, the disclosure review, the map's layers
+// and the annual report.
+Object.assign(WORDS, {
+  moves: ['办理操作', 'Moves'],
+  moveNote: ['办理结果 / 理由', 'Result / reason'],
+  satisfaction: ['满意度', 'Satisfaction'],
+  move_accept: ['签收', 'Sign for'],
+  move_start: ['开始办理', 'Start'],
+  move_resolve: ['办结', 'Resolve'],
+  move_return: ['退单', 'Return'],
+  move_verify_true: ['核查属实', 'Verify as true'],
+  move_verify_false: ['核查不实', 'Verify as untrue'],
+  move_follow_up: ['回访', 'Follow up'],
+  move_close: ['结案', 'Close'],
+  move_reopen: ['重办', 'Reopen'],
+  disclosures: ['视频公开审批', 'Footage disclosure'],
+  disclosureNote: ['申请人信息已脱敏；批准为现场查看或脱敏复制，驳回须写明理由。每次审批记入视频访问日志。', 'Applicants are masked; approve as a supervised viewing or a redacted copy, or refuse with a reason. Every decision is on the video access log.'],
+  applicant: ['申请人', 'Applicant'],
+  purpose: ['用途', 'Purpose'],
+  cameras: ['摄像头', 'Cameras'],
+  window: ['时段', 'Window'],
+  disputeTicket: ['关联工单', 'Dispute ticket'],
+  approveViewing: ['批准查看', 'Approve viewing'],
+  approveCopy: ['批准脱敏复制', 'Approve copy'],
+  purpose_lost_item: ['失物', 'Lost item'],
+  purpose_vehicle_scrape: ['车辆剐蹭', 'Vehicle scrape'],
+  purpose_illegal_dumping: ['偷倒垃圾', 'Illegal dumping'],
+  purpose_straw_burning: ['焚烧秸秆', 'Straw burning'],
+  purpose_other: ['其他', 'Other'],
+  decision_viewing: ['现场查看', 'viewing'],
+  decision_copy: ['脱敏复制', 'redacted copy'],
+  objects: ['覆盖对象', 'Covered objects'],
+  noObjects: ['该角色无覆盖对象图层', 'No covered objects for this role'],
+  noCameras: ['该角色无摄像头图层', 'No cameras for this role'],
+  highRisk: ['高风险', 'high risk'],
+  annual: ['年度报告', 'Annual report'],
+  year: ['年份', 'Year'],
+  month: ['月份', 'Month'],
+  byMonth: ['逐月', 'By month'],
+  byChannel: ['按渠道', 'By channel'],
+  byVillage: ['按村居', 'By village'],
+  closureRate: ['办结率', 'Closure rate'],
+  satisfactionRate: ['满意率', 'Satisfaction rate'],
+});
+
 // Ticket and extension states as the services name them.
 const STATES = {
   received: ['已受理', 'received'], dispatched: ['已派单', 'dispatched'], accepted: ['已签收', 'accepted'],
@@ -87,6 +132,7 @@ const STATES = {
   followed_up: ['已回访', 'followed up'], closed: ['已结案', 'closed'], returned: ['已退单', 'returned'],
   reopened: ['已重办', 'reopened'], under_review: ['研判中', 'under review'],
   pending: ['待审批', 'pending'], granted: ['已批准', 'granted'], refused: ['已驳回', 'refused'],
+  submitted: ['待审批', 'submitted'], approved: ['已批准', 'approved'], all: ['全部', 'all'],
 };
 
 let lang = localStorage.getItem('weigrid-console-lang') === 'en' ? 1 : 0;

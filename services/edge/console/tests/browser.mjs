@@ -23,6 +23,60 @@ const shots = env('SHOTS');
 mkdirSync(shots, { recursive: true });
 const seen = { screenshots: [], console_errors: [] };
 
+// The map's layers, the annual report, the footage disclosure review and a
+// ticket signed for from its page: DISCLOSURE (an application waiting for
+// the review), YEAR, LEADER_SCOPE (a micro-grid's leader) and MOVE_TICKET
+// (a ticket dispatched to them).
+async function flows(page, { base, shot, ready, devSignIn }) {
+  const found = {};
+  await page.goto(base);
+  await devSignIn('town_operator', '', 'desk');
+  await ready('map');
+  await page.waitForFunction(() => window.weigridConsole.mapChart);
+  await page.waitForTimeout(800);
+  Object.assign(found, await page.evaluate(() => {
+    const option = window.weigridConsole.mapChart.getOption();
+    const cameras = option.series.find((s) => s.type === 'scatter' && s.symbol === 'triangle');
+    return { map_cameras: cameras.data.length, map_camera_at: cameras.data[0]?.value.slice(0, 2) };
+  }));
+  await page.evaluate(() => {
+    // Zoom to the camera's micro-grid so its marker shows in the picture.
+    const { mapChart, mapLayers } = window.weigridConsole;
+    mapChart.setOption({ geo: { center: mapLayers.cameras[0].at, zoom: 6 } });
+  });
+  await shot('11-map-layers');
+
+  await page.goto(`${base}#/annual?year=${env('YEAR')}`);
+  await ready('annual');
+  Object.assign(found, await page.evaluate(() => {
+    const option = window.weigridConsole.annualCharts.months.getOption();
+    return {
+      annual_months: option.xAxis[0].data.length,
+      annual_received: option.series[0].data.reduce((a, b) => a + b, 0),
+    };
+  }));
+  await shot('12-annual-report');
+
+  await page.click('a[data-route="disclosures"]');
+  await ready('disclosures');
+  const number = env('DISCLOSURE');
+  found.disclosures_before = await page.$$eval('#disclosure-table tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  await shot('13-disclosures');
+  await page.click(`tr[data-key="${number}"] button.approve-viewing`);
+  await page.waitForSelector(`tr[data-key="${number}"]`, { state: 'detached' });
+  await page.click('#sign-out');
+
+  await devSignIn('micro_grid_leader', env('LEADER_SCOPE'), 'leader');
+  await ready('map');
+  await page.goto(`${base}#/ticket/${encodeURIComponent(env('MOVE_TICKET'))}`);
+  await ready('ticket');
+  await page.click('button.move[data-move="accept"]');
+  await page.waitForSelector('#ticket-state[data-value="accepted"]');
+  found.moved_state = await page.getAttribute('#ticket-state', 'data-value');
+  await shot('14-ticket-signed-for');
+  return found;
+}
+
 const browser = await chromium.launch({
   executablePath: env('CHROMIUM'),
   headless: true,
@@ -152,6 +206,8 @@ try {
   // Without the cookie nothing is served.
   await context.clearCookies();
   seen.signed_out_status = await page.evaluate(async () => (await fetch('/console/api/tickets')).status);
+
+  seen.flows = await flows(page, { base, shot, ready, devSignIn });
 } finally {
   await browser.close();
 }

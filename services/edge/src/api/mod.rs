@@ -4,6 +4,7 @@
 //! The OpenAPI 3.1 document is generated from these handlers and types
 //! (`utoipa`) and served at `/api/v1/openapi.json`.
 
+pub mod footage;
 mod points;
 mod reports;
 mod sessions;
@@ -25,7 +26,7 @@ use crate::state::Shared;
 #[openapi(
     info(
         title = "weigrid mini-program API (村民小程序接口)",
-        description = "What the villagers' WeChat mini-program calls: sign-in with the login code, registration, reports with photos, points, the catalogue and redemption. Every error has one shape naming the field.",
+        description = "What the villagers' WeChat mini-program calls: sign-in with the login code, registration, reports with photos, points, the catalogue and redemption, footage applications. Every error has one shape naming the field.",
         version = "1"
     ),
     paths(
@@ -41,6 +42,9 @@ use crate::state::Shared;
         points::statement,
         points::catalogue,
         points::redeem,
+        footage::apply,
+        footage::list,
+        footage::get,
     ),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "mini-program", description = "村民小程序 The villagers' mini-program"))
@@ -125,6 +129,11 @@ pub fn router(edge: &Shared) -> Router<Shared> {
         .route("/api/v1/statement", get(points::statement))
         .route("/api/v1/catalogue", get(points::catalogue))
         .route("/api/v1/orders", post(points::redeem))
+        .route(
+            "/api/v1/footage-applications",
+            post(footage::apply).get(footage::list),
+        )
+        .route("/api/v1/footage-applications/{number}", get(footage::get))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
@@ -217,7 +226,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 12, "every operation of the API");
+        assert_eq!(checked, 15, "every operation of the API");
     }
 
     #[test]

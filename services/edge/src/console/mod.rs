@@ -17,7 +17,11 @@
 //! `services/edge/console/package-lock.json`) is served from
 //! `console.assets_dir`.
 
+mod annual;
 mod board;
+mod disclosure;
+mod layers;
+mod moves;
 mod pages;
 mod views;
 
@@ -52,15 +56,26 @@ pub fn router(edge: &Shared) -> Router<Shared> {
         .route("/console/api/session/dev", post(pages::dev_sign_in))
         .route("/console/api/me", get(pages::me))
         .route("/console/api/map", get(pages::map))
+        .route("/console/api/map/layers", get(layers::layers))
         .route("/console/api/sla", get(pages::sla))
         .route("/console/api/tickets", get(pages::tickets))
         .route("/console/api/tickets/{number}", get(pages::ticket))
+        .route(
+            "/console/api/tickets/{number}/moves",
+            post(moves::make_move),
+        )
         .route("/console/api/extensions", get(pages::extensions))
         .route(
             "/console/api/extensions/{id}/decision",
             post(pages::decide_extension),
         )
         .route("/console/api/assessment", get(pages::assessment))
+        .route("/console/api/annual-report", get(annual::annual_report))
+        .route("/console/api/disclosures", get(disclosure::list))
+        .route(
+            "/console/api/disclosures/{number}/review",
+            post(disclosure::review),
+        )
         .route("/console/api/{*rest}", get(no_such_page_data))
         .nest_service("/console/", files)
 }

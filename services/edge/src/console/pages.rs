@@ -172,11 +172,11 @@ pub struct Period {
     pub to: DateTime<Utc>,
 }
 
-fn shanghai() -> FixedOffset {
+pub(super) fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-fn day_start(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+pub(super) fn day_start(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
     let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| ApiError::field(field, "must be a date YYYY-MM-DD"))?;
     shanghai()
@@ -211,7 +211,7 @@ impl PeriodQuery {
     }
 }
 
-fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+pub(super) fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: t.timestamp(),
         nanos: 0,

@@ -179,12 +179,17 @@ impl VideoApi {
 
     pub(super) async fn list_applications(
         &self,
-        _caller: Caller,
+        caller: Caller,
         request: pb::ListApplicationsRequest,
     ) -> Result<pb::ListApplicationsResponse, AppError> {
         let state = convert::application_state_from(request.state);
-        let found =
-            disclosure::list(&self.ctx, state, page_size(request.page_size, 50, 500)).await?;
+        let found = disclosure::list(
+            &self.ctx,
+            &caller,
+            state,
+            page_size(request.page_size, 50, 500),
+        )
+        .await?;
         Ok(pb::ListApplicationsResponse {
             applications: found
                 .iter()

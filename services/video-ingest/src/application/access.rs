@@ -4,8 +4,8 @@
 //! the safety departments, the police station and services see what a
 //! device reported (its catalogue syncs and alarms). Reviewers and
 //! residents have no business with the registry: a resident sees footage
-//! only through a disclosure application, registered and shown by the
-//! town's staff. A face or plate camera's footage is read by the police
+//! only through a disclosure application (made at a desk or from the
+//! mini-program, followed there), shown by the town's staff. A face or plate camera's footage is read by the police
 //! only (the use cases check it, and log the refusals).
 
 use platform::auth::Role;
@@ -34,9 +34,9 @@ pub const POLICY: &[Rule] = &[
     rule("ReadClipFile", EVIDENCE_READERS),
     rule("ListCustodyLog", AUDITORS),
     rule("VerifyEvidence", AUDITORS),
-    rule("SubmitApplication", APPLICATION_DESKS),
-    rule("GetApplication", APPLICATION_DESKS),
-    rule("ListApplications", APPLICATION_DESKS),
+    rule("SubmitApplication", APPLICANTS),
+    rule("GetApplication", APPLICANTS),
+    rule("ListApplications", APPLICANTS),
     rule("ReviewApplication", HOLDERS),
     rule("IssueCopy", HOLDERS),
     rule("ViewFootage", HOLDERS),
@@ -56,8 +56,15 @@ const HOLDERS: &[Role] = &[Role::TownOperator, Role::Police];
 /// police station, and services (an auditor's system).
 const AUDITORS: &[Role] = &[Role::TownOperator, Role::Police, Role::Service];
 /// Who registers applications and follows them: the town centre, the
-/// village workstations (where a villager applies) and the police station.
-const APPLICATION_DESKS: &[Role] = &[Role::TownOperator, Role::WorkstationStaff, Role::Police];
+/// village workstations (where a villager applies) and the police station,
+/// and a resident through the mini-program (their own applications only,
+/// checked by the use cases).
+const APPLICANTS: &[Role] = &[
+    Role::TownOperator,
+    Role::WorkstationStaff,
+    Role::Police,
+    Role::Resident,
+];
 /// Who reads the statistics (counts only, no one's identity).
 const STATISTICS_READERS: &[Role] = &[
     Role::TownOperator,

@@ -134,9 +134,11 @@ fn not_found(what: &str) -> AppError {
 
 /// GetApplication. For the review (the town centre and the police) the
 /// applicant's identity is read whole, and the read is on the access log.
+/// A resident reads only an application they submitted.
 ///
 /// # Errors
-/// NOT_FOUND; PERMISSION_DENIED for a review read by another role.
+/// NOT_FOUND (also another resident's); PERMISSION_DENIED for a review
+/// read by another role.
 pub async fn get(
     ctx: &Context,
     caller: &Caller,
@@ -152,6 +154,7 @@ pub async fn get(
         let mut read = ctx.units.read().await?;
         return applications::get(&mut read, id, false)
             .await?
+            .filter(|a| applicants_own(caller).is_none_or(|me| a.submitted_by == me))
             .ok_or_else(|| not_found(id));
     }
     let mut work = ctx.units.begin_job::<()>().await?;
@@ -175,17 +178,24 @@ pub async fn get(
     Ok(application)
 }
 
-/// ListApplications.
+/// Returns whose applications alone `caller` sees: a resident's own (they
+/// submitted them from the mini-program), `None` for the desks.
+fn applicants_own(caller: &Caller) -> Option<&str> {
+    (caller.role == Role::Resident).then_some(caller.subject.as_str())
+}
+
+/// ListApplications: a resident's own, or every one for the desks.
 ///
 /// # Errors
 /// The database fails.
 pub async fn list(
     ctx: &Context,
+    caller: &Caller,
     state: Option<State>,
     limit: i64,
 ) -> Result<Vec<Application>, AppError> {
     let mut read = ctx.units.read().await?;
-    Ok(applications::list(&mut read, state, limit).await?)
+    Ok(applications::list(&mut read, state, applicants_own(caller), limit).await?)
 }
 
 /// ReviewApplication: approves (a viewing or a copy, usable for the

@@ -237,13 +237,16 @@ pub async fn get(
 pub async fn list(
     conn: &mut PgConnection,
     state: Option<State>,
+    submitted_by: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Application>, sqlx::Error> {
     let rows: Vec<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM applications WHERE ($1::text IS NULL OR state = $1)
-         ORDER BY submitted_at DESC, application_id DESC LIMIT $2"
+           AND ($2::text IS NULL OR submitted_by = $2)
+         ORDER BY submitted_at DESC, application_id DESC LIMIT $3"
     )))
     .bind(state.map(State::as_str))
+    .bind(submitted_by)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;

@@ -378,3 +378,85 @@ async fn video_disclosure_a_non_police_role_is_refused_faces_and_plates(pool: Pg
     );
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn video_disclosure_a_resident_applies_and_sees_only_their_own_applications(pool: PgPool) {
+    let test = TestVideo::spawn(pool).await;
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    let mine = test.client_of(Role::Resident, "resident-a");
+    let theirs = test.client_of(Role::Resident, "resident-b");
+    let submit_as = |mut client: Client| async move {
+        client
+            .submit_application(application(CHANNEL, pb::Purpose::VehicleScrape))
+            .await
+            .expect("a resident applies")
+            .into_inner()
+            .application
+            .expect("an application")
+    };
+    let own = submit_as(mine.clone()).await;
+    let other = submit_as(theirs).await;
+    let desk = submit(&test, application(CHANNEL, pb::Purpose::LostItem)).await;
+    assert_eq!(
+        own.applicant.as_ref().unwrap().id_number,
+        "310116********1234",
+        "masked in the resident's answer too"
+    );
+
+    let listed: Vec<String> = mine
+        .clone()
+        .list_applications(pb::ListApplicationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .applications
+        .into_iter()
+        .map(|a| a.number)
+        .collect();
+    assert_eq!(listed, std::slice::from_ref(&own.number), "only their own");
+    let all = test
+        .town()
+        .list_applications(pb::ListApplicationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .applications;
+    assert_eq!(all.len(), 3, "the desk lists every one");
+    let get = |number: &str, for_review: bool| {
+        let mut client = mine.clone();
+        let request = pb::GetApplicationRequest {
+            application: number.into(),
+            for_review,
+        };
+        async move { client.get_application(request).await }
+    };
+    assert_eq!(
+        get(&own.number, false)
+            .await
+            .unwrap()
+            .into_inner()
+            .application
+            .unwrap()
+            .number,
+        own.number
+    );
+    for number in [&other.number, &desk.number] {
+        let refused = get(number, false).await.unwrap_err();
+        assert_eq!(refused.code(), Code::NotFound, "another's is not found");
+    }
+    let review = get(&own.number, true).await.unwrap_err();
+    assert_eq!(review.code(), Code::PermissionDenied, "no review read");
+    let refused = mine
+        .clone()
+        .review_application(pb::ReviewApplicationRequest {
+            idempotency_key: "self-approval".into(),
+            application: own.number.clone(),
+            outcome: Some(pb::review_application_request::Outcome::Approve(
+                pb::Decision::Copy.into(),
+            )),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    test.cleanup().await;
+}

@@ -1,6 +1,8 @@
 // A ticket's page: what it is, its history (流转记录), its legs (经办段)
-// and co-handlers; for the desk its extension requests, decided here.
-import { get } from '../api.js';
+// and co-handlers; for the desk its extension requests, decided here; the
+// moves the signed-in staff member may make (dispatch decides which are
+// theirs and refuses the rest, shown beside the buttons).
+import { get, post } from '../api.js';
 import { t, when, stateName } from '../i18n.js';
 import { table, esc } from '../dom.js';
 import { decisionButtons, wireDecisions } from './approvals.js';
@@ -43,7 +45,53 @@ export async function render(main, number, state) {
          · ${t('dueAt')}: <span id="ticket-due">${esc(when(ticket.due_at))}</span></p>
       <p>${t('description')}: ${esc(ticket.description)}</p></div>
     ${extensions}
+    ${movesPanel(ticket)}
     <div class="panel"><h2>${t('history')}</h2>${history}</div>
     <div class="panel"><h2>${t('legs')}</h2>${legs}</div>`;
   wireDecisions(main, () => render(main, number, state));
+  wireMoves(main, ticket, () => render(main, number, state));
+}
+
+// The moves each state allows (dispatch's state machine); who may make
+// them is dispatch's to say.
+const MOVES = {
+  dispatched: ['accept', 'return'],
+  accepted: ['start', 'resolve', 'return'],
+  in_progress: ['resolve', 'return'],
+  reopened: ['accept', 'return'],
+  resolved: ['verify_true', 'verify_false'],
+  verified: ['follow_up', 'close'],
+  followed_up: ['close'],
+};
+
+function movesPanel(ticket) {
+  const moves = MOVES[ticket.state] || [];
+  if (!moves.length) return '';
+  return `<div class="panel" id="moves"><h2>${t('moves')}</h2>
+    <form id="move-form">
+      <label>${t('moveNote')}<input id="move-text" size="40"></label>
+      ${moves.includes('follow_up') ? `<label>${t('satisfaction')}<select id="move-satisfaction">${[5, 4, 3, 2, 1].map((n) => `<option>${n}</option>`).join('')}</select></label>` : ''}
+      ${moves.map((m) => `<button type="button" class="${m === 'return' || m === 'verify_false' ? 'danger' : 'primary'} move" data-move="${m}">${t(`move_${m}`)}</button>`).join(' ')}
+    </form><p class="error" id="move-error"></p></div>`;
+}
+
+function wireMoves(root, ticket, after) {
+  root.querySelectorAll('button.move').forEach((button) => {
+    button.onclick = async () => {
+      const text = root.querySelector('#move-text').value;
+      const move = button.dataset.move;
+      const body = { action: move.startsWith('verify') ? 'verify' : move };
+      if (move === 'resolve') body.result = text;
+      if (move === 'return') { body.reason = text; body.return_reason = 'other'; }
+      if (move === 'verify_true') body.verified_true = true;
+      if (move === 'verify_false') body.reason = text;
+      if (move === 'follow_up') body.satisfaction = Number(root.querySelector('#move-satisfaction').value);
+      try {
+        await post(`tickets/${encodeURIComponent(ticket.number)}/moves`, body);
+        await after();
+      } catch (err) {
+        root.querySelector('#move-error').textContent = err.message;
+      }
+    };
+  });
 }
