@@ -301,6 +301,7 @@ async fn run(args: &Args, base: &str, env: &mut Env) -> anyhow::Result<String> {
             from: Some(stamp(year_start)),
             to: Some(stamp(year_end)),
             group_by: 0,
+            keys: Vec::new(),
         })
         .await?
         .into_inner();
