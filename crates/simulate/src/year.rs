@@ -381,6 +381,7 @@ async fn run(args: &Options, base: &str, env: &mut Env) -> anyhow::Result<Year> 
             from: Some(stamp(year_start)),
             to: Some(stamp(year_end)),
             group_by: 0,
+            keys: Vec::new(),
         })
         .await?
         .into_inner();

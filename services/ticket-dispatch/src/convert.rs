@@ -6,6 +6,7 @@ use platform::error::AppError;
 use platform::mask;
 use proto::dispatch::v1 as pb;
 
+use crate::application::statistics::Figures;
 use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::extension::ExtensionRequest;
@@ -280,6 +281,8 @@ pub fn transition(t: &Transition) -> pb::Transition {
             .map(reject_reason)
             .unwrap_or_default()
             .into(),
+        satisfaction: t.answer.map_or(0, |a| a.satisfaction),
+        solved: t.answer.and_then(|a| a.solved),
     }
 }
 
@@ -464,6 +467,55 @@ pub fn statistics(s: &Summary) -> pb::Statistics {
         legs: s.legs,
         return_rate: s.return_rate,
         rejected: s.rejected,
+        has_cases: s.has_cases,
+        on_time_signing_rate: s.on_time_signing_rate,
+        signed_on_time: s.signed_on_time,
+        signing_judged: s.signing_judged,
+        on_time_resolution_rate: s.on_time_resolution_rate,
+        resolved_on_time: s.resolved_on_time,
+        resolution_judged: s.resolution_judged,
+        actually_solved_rate: s.actually_solved_rate,
+        actually_solved: s.actually_solved,
+        ratings: s.ratings,
+        avg_hours_sign_to_resolve: s.avg_hours_sign_to_resolve,
+        p90_hours_sign_to_resolve: s.p90_hours_sign_to_resolve,
+        transfers: s.transfers,
+        transfers_per_ticket: s.transfers_per_ticket,
+        merged: s.merged,
+    }
+}
+
+/// Returns the figures of a period as GetStatistics answers them.
+pub fn figures(f: &Figures) -> pb::GetStatisticsResponse {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    pb::GetStatisticsResponse {
+        total: Some(statistics(&f.total)),
+        groups: f.groups.iter().map(statistics).collect(),
+        repeat_places: f
+            .repeat_places
+            .iter()
+            .map(|p| pb::RepeatPlace {
+                location: Some(pb::LatLng {
+                    lat: p.location.lat,
+                    lng: p.location.lng,
+                }),
+                micro_grid_code: p.micro_grid.clone().unwrap_or_default(),
+                village_code: p.village.clone().unwrap_or_default(),
+                reports: count(p.tickets.len()),
+                merged: p.merged,
+                category_codes: p.categories.clone(),
+                ticket_numbers: p.tickets.clone(),
+            })
+            .collect(),
+        rising_categories: f
+            .rising_categories
+            .iter()
+            .map(|t| pb::CategoryTrend {
+                category_code: t.category.clone(),
+                this_period: t.this_period,
+                previous_period: t.previous_period,
+            })
+            .collect(),
     }
 }
 
@@ -480,6 +532,7 @@ pub fn village_assessment(v: &VillageScore) -> pb::VillageAssessment {
         weight: v.weight,
         weighted: v.weighted,
         tickets: v.tickets,
+        has_cases: v.has_cases,
     }
 }
 

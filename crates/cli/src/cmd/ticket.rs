@@ -85,11 +85,14 @@ pub enum TicketCommand {
         #[arg(long)]
         untrue: bool,
     },
-    /// Records the reporter's rating (回访), 1–5.
+    /// Records the reporter's rating (回访), 1–5, and whether the problem is
+    /// solved (--solved true|false; 实际解决率 counts the last word on it).
     FollowUp {
         ticket: String,
         #[arg(long)]
         satisfaction: u32,
+        #[arg(long)]
+        solved: Option<bool>,
     },
     /// Closes a ticket; --unreachable when the reporter could not be asked.
     Close {
@@ -400,6 +403,7 @@ pub fn ticket_json(t: &pb::Ticket) -> Value {
         "history": t.history.iter().map(|h| json!({
             "at": time(&h.at), "actor": h.actor, "from": state(h.from_state), "to": state(h.to_state), "reason": h.reason,
             "unit": h.unit.as_ref().map(|u| &u.code),
+            "satisfaction": (h.satisfaction > 0).then_some(h.satisfaction), "solved": h.solved,
         })).collect::<Vec<_>>(),
     })
 }
@@ -446,15 +450,30 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
     }
     for h in &t.history {
         text += &format!(
-            "  {}  {:<12} → {:<12} {} {}\n",
+            "  {}  {:<12} → {:<12} {} {}{}\n",
             time(&h.at),
             state(h.from_state),
             state(h.to_state),
             h.actor,
-            h.reason
+            h.reason,
+            answer_text(h)
         );
     }
     text
+}
+
+/// Returns a follow-up's answer as the history shows it: " 满意度 rated 4/5,
+/// 已解决 solved"; empty on other moves.
+fn answer_text(h: &pb::Transition) -> String {
+    if h.satisfaction == 0 {
+        return String::new();
+    }
+    let solved = match h.solved {
+        Some(true) => ", 已解决 solved",
+        Some(false) => ", 未解决 not solved",
+        None => "",
+    };
+    format!(" 满意度 rated {}/5{solved}", h.satisfaction)
 }
 
 fn leg_start(l: &pb::Leg) -> String {
@@ -698,10 +717,12 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
         TicketCommand::FollowUp {
             ticket,
             satisfaction,
+            solved,
         } => {
             let t = find(client, &ticket).await?;
             let mut request = move_ticket(&t, pb::Action::FollowUp);
             request.satisfaction = satisfaction;
+            request.solved = solved;
             client.transition(request).await?.into_inner().ticket
         }
         TicketCommand::Close {

@@ -174,6 +174,7 @@ mod tests {
                     ..Default::default()
                 },
             ],
+            ..Default::default()
         };
         let overdue = [
             held_by("M01", now - TimeDelta::days(10)),

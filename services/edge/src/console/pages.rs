@@ -263,6 +263,7 @@ async fn statistics(
         from: Some(timestamp(period.from)),
         to: Some(timestamp(period.to)),
         group_by: group_by as i32,
+        keys: Vec::new(),
     };
     match edge
         .neighbours

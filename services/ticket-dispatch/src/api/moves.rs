@@ -17,6 +17,7 @@ use crate::domain::ids::{ExtensionId, TaskId, TicketId};
 use crate::domain::referral::ReferralRequest;
 use crate::domain::state::Action;
 use crate::domain::task::TaskAction;
+use crate::domain::ticket::FollowUpAnswer;
 use crate::domain::unit::UnitRef;
 
 /// Returns the move a Transition request asks for.
@@ -61,7 +62,10 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
             result_true: request.verified_true,
         },
         Action::FollowUp => Step::FollowUp {
-            satisfaction: request.satisfaction,
+            answer: FollowUpAnswer {
+                satisfaction: request.satisfaction,
+                solved: request.solved,
+            },
         },
         Action::Close => Step::Close {
             reporter_unreachable: request.reporter_unreachable,

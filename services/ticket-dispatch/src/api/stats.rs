@@ -27,6 +27,32 @@ fn period(
     Ok(Period { from, to })
 }
 
+/// The most groups a request may ask to be shown (a town's departments and
+/// villages are a few dozen).
+const MAX_SHOWN_KEYS: usize = 500;
+
+/// Returns the groups a request asks to see even when empty: trimmed, each
+/// once, none blank.
+fn shown_keys(keys: &[String]) -> Result<Vec<String>, AppError> {
+    if keys.len() > MAX_SHOWN_KEYS {
+        return Err(AppError::invalid(
+            "keys",
+            format!("at most {MAX_SHOWN_KEYS} groups"),
+        ));
+    }
+    let mut shown: Vec<String> = Vec::with_capacity(keys.len());
+    for key in keys {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(AppError::invalid("keys", "must not hold a blank key"));
+        }
+        if !shown.iter().any(|k| k == key) {
+            shown.push(key.to_owned());
+        }
+    }
+    Ok(shown)
+}
+
 impl DispatchApi {
     pub(super) async fn get_statistics(
         &self,
@@ -39,11 +65,9 @@ impl DispatchApi {
             PbGroupBy::Unit => GroupBy::Unit,
             PbGroupBy::Village => GroupBy::Village,
         };
-        let (total, groups) = statistics::statistics(&self.ctx, &caller, period, group_by).await?;
-        Ok(pb::GetStatisticsResponse {
-            total: Some(convert::statistics(&total)),
-            groups: groups.iter().map(convert::statistics).collect(),
-        })
+        let shown = shown_keys(&request.keys)?;
+        let figures = statistics::statistics(&self.ctx, &caller, period, group_by, &shown).await?;
+        Ok(convert::figures(&figures))
     }
 
     pub(super) async fn get_assessment(

@@ -1,11 +1,15 @@
-//! GetStatistics and GetAssessment, computed from the tickets' histories.
+//! GetStatistics and GetAssessment, computed from the tickets' legs and
+//! histories.
 
 use platform::auth::Caller;
 use platform::error::AppError;
 
 use super::{Context, access};
 use crate::domain::grid::VillageKind;
-use crate::domain::stats::{GroupBy, Period, Summary, TicketFacts, VillageScore, summarize_by};
+use crate::domain::stats::{
+    CategoryTrend, GroupBy, Period, RepeatPlace, Summary, TicketFacts, VillageScore, repeat_places,
+    rising_categories, summarize_by,
+};
 use crate::repository::stats;
 
 /// The facts of the tickets received in `period`, limited to the caller's
@@ -24,7 +28,21 @@ async fn period_facts(
     Ok(facts)
 }
 
-/// GetStatistics: the figures of the period, in total and by `group_by`.
+/// The figures of a period (GetStatistics).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub total: Summary,
+    pub groups: Vec<Summary>,
+    /// Places reported more than once, within the duplicate radius.
+    pub repeat_places: Vec<RepeatPlace>,
+    /// Categories reported more than in the equal period before.
+    pub rising_categories: Vec<CategoryTrend>,
+}
+
+/// GetStatistics: the figures of the period as of now, in total and by
+/// `group_by` (every key of `shown` among the groups, with no cases when
+/// nothing fell in it), with the places reported more than once and the
+/// categories rising against the equal period before.
 ///
 /// # Errors
 /// PERMISSION_DENIED for a role without statistics, or the database.
@@ -33,13 +51,21 @@ pub async fn statistics(
     caller: &Caller,
     period: Period,
     group_by: GroupBy,
-) -> Result<(Summary, Vec<Summary>), AppError> {
+    shown: &[String],
+) -> Result<Figures, AppError> {
     let facts = period_facts(ctx, caller, period).await?;
-    Ok(summarize_by(&facts, group_by))
+    let before = period_facts(ctx, caller, period.previous()).await?;
+    let (total, groups) = summarize_by(&facts, group_by, shown, ctx.units.now());
+    Ok(Figures {
+        total,
+        groups,
+        repeat_places: repeat_places(&facts, ctx.policy.duplicates.radius_m),
+        rising_categories: rising_categories(&facts, &before),
+    })
 }
 
 /// GetAssessment: every village and residential committee over the period,
-/// weighed by its kind.
+/// weighed by its kind; one with no cases says so and scores nothing.
 ///
 /// # Errors
 /// UNAVAILABLE when the registry cannot list the villages, or the
@@ -54,6 +80,7 @@ pub async fn assessment(
         AppError::Unavailable(format!("{e}; the assessment needs the list of villages"))
     })?;
     let weights = ctx.policy.assessment;
+    let now = ctx.units.now();
     Ok(villages
         .into_iter()
         .map(|village| {
@@ -61,7 +88,7 @@ pub async fn assessment(
                 VillageKind::Village => weights.village_weight,
                 VillageKind::Residential => weights.residential_weight,
             };
-            VillageScore::assess(village, &facts, weight)
+            VillageScore::assess(village, &facts, weight, now)
         })
         .collect())
 }

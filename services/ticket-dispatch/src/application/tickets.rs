@@ -13,7 +13,7 @@ use crate::domain::grid::{Responsibility, ReturnVerdict};
 use crate::domain::ids::{TaskId, TicketId};
 use crate::domain::state::{Action, ReopenCause, ReturnReason};
 use crate::domain::task::TaskAction;
-use crate::domain::ticket::{Stamp, Ticket, TicketView, Transition};
+use crate::domain::ticket::{FollowUpAnswer, Stamp, Ticket, TicketView, Transition};
 use crate::domain::unit::UnitRef;
 use crate::events;
 use crate::repository::{categories, legs, tasks, tickets, timers};
@@ -61,7 +61,7 @@ pub enum Step {
         result_true: bool,
     },
     FollowUp {
-        satisfaction: u32,
+        answer: FollowUpAnswer,
     },
     Close {
         reporter_unreachable: bool,
@@ -205,8 +205,8 @@ async fn move_ticket<A: Message>(
             let verified = ticket.verify(result_true, reason, &stamp, rules)?;
             save_move(work, rules, &ticket, &verified).await?;
         }
-        Step::FollowUp { satisfaction } => {
-            let followed_up = ticket.follow_up(satisfaction, reason, &stamp, rules)?;
+        Step::FollowUp { answer } => {
+            let followed_up = ticket.follow_up(answer, reason, &stamp, rules)?;
             save_move(work, rules, &ticket, &followed_up).await?;
             if let Some(reopened) = ticket.reopen_if_unsatisfied(&stamp, rules)? {
                 save_move(work, rules, &ticket, &reopened).await?;

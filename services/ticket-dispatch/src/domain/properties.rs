@@ -17,7 +17,7 @@ use super::fixtures::intake;
 use super::ids::TicketId;
 use super::referral::{CarryOut, ReferralKind, ReferralRequest, ReviewDecision};
 use super::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
-use super::ticket::{Stamp, Ticket};
+use super::ticket::{FollowUpAnswer, Stamp, Ticket};
 use super::unit::UnitRef;
 
 /// One thing a caller, a worker or the review may do to a ticket.
@@ -180,7 +180,15 @@ fn make(ticket: &mut Ticket, original: &Ticket, m: &Move, stamp: &Stamp) -> Resu
             ticket.verify(*result_true, None, stamp, &rules).map(|_| ())
         }
         Move::FollowUp { satisfaction } => ticket
-            .follow_up(*satisfaction, None, stamp, &rules)
+            .follow_up(
+                FollowUpAnswer {
+                    satisfaction: *satisfaction,
+                    solved: None,
+                },
+                None,
+                stamp,
+                &rules,
+            )
             .map(|_| ()),
         Move::ReopenIfUnsatisfied => {
             return ticket

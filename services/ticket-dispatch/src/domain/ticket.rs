@@ -108,6 +108,20 @@ pub struct Transition {
     pub return_reason: Option<ReturnReason>,
     /// Why the desk rejected it as not a case.
     pub reject_reason: Option<RejectReason>,
+    /// The reporter's answer at a follow-up (回访).
+    pub answer: Option<FollowUpAnswer>,
+}
+
+/// What the reporter answered at a follow-up (回访): every answer is kept,
+/// so 满意率 counts every rating given and 实际解决率 the last word on
+/// whether the problem is solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowUpAnswer {
+    /// 1–5; 1 or 2 sends the ticket back to its unit.
+    pub satisfaction: u32,
+    /// Whether the reporter says the problem is solved; `None` when not
+    /// asked.
+    pub solved: Option<bool>,
 }
 
 /// A report or work order, followed to the end.
@@ -192,6 +206,7 @@ struct Note {
     cause: Option<ReopenCause>,
     return_reason: Option<ReturnReason>,
     reject_reason: Option<RejectReason>,
+    answer: Option<FollowUpAnswer>,
 }
 
 impl Note {
@@ -280,6 +295,7 @@ impl Ticket {
             cause: None,
             return_reason: None,
             reject_reason: None,
+            answer: None,
         };
         (ticket, received)
     }
@@ -522,19 +538,25 @@ impl Ticket {
         self.reopen(ReopenCause::ResultUntrue, reason, stamp, rules)
     }
 
-    /// Records the reporter's rating (1–5) at the follow-up (回访).
+    /// Records the reporter's answer at the follow-up (回访): the rating
+    /// (1–5) and, when asked, whether the problem is solved.
     ///
     /// # Errors
     /// A state that allows no follow-up.
     pub fn follow_up(
         &mut self,
-        satisfaction: u32,
+        answer: FollowUpAnswer,
         reason: Option<String>,
         stamp: &Stamp,
         rules: &DeadlineRules,
     ) -> Result<Transition, DomainError> {
-        let followed_up = self.step(Action::FollowUp, Note::reason(reason), stamp, rules)?;
-        self.satisfaction = Some(satisfaction);
+        let note = Note {
+            reason,
+            answer: Some(answer),
+            ..Note::default()
+        };
+        let followed_up = self.step(Action::FollowUp, note, stamp, rules)?;
+        self.satisfaction = Some(answer.satisfaction);
         Ok(followed_up)
     }
 
@@ -596,6 +618,7 @@ impl Ticket {
             cause: None,
             return_reason: None,
             reject_reason: None,
+            answer: None,
         }
     }
 
@@ -720,6 +743,7 @@ impl Ticket {
             cause: note.cause,
             return_reason: note.return_reason,
             reject_reason: note.reject_reason,
+            answer: note.answer,
         })
     }
 
@@ -1064,6 +1088,7 @@ impl Ticket {
             cause: None,
             return_reason: None,
             reject_reason: None,
+            answer: None,
         }
     }
 
@@ -1132,6 +1157,7 @@ impl Ticket {
             cause: None,
             return_reason: None,
             reject_reason: None,
+            answer: None,
         };
         Some(Escalated {
             from,
@@ -1238,6 +1264,13 @@ mod tests {
             calendar: Default::default(),
             warning_fractions: vec![0.5, 0.8],
             escalation: super::super::deadline::Escalation::UpTheChain,
+        }
+    }
+
+    fn rated(satisfaction: u32) -> FollowUpAnswer {
+        FollowUpAnswer {
+            satisfaction,
+            solved: None,
         }
     }
 
@@ -1510,14 +1543,14 @@ mod tests {
 
         handled_to_resolved(&mut ticket);
         ticket.verify(true, None, &desk(), &rules).unwrap();
-        ticket.follow_up(4, None, &desk(), &rules).unwrap();
+        ticket.follow_up(rated(4), None, &desk(), &rules).unwrap();
         assert_eq!(ticket.reopen_if_unsatisfied(&desk(), &rules), Ok(None));
         ticket
             .reopen(ReopenCause::NotSolved, "又堆了".into(), &desk(), &rules)
             .unwrap();
         handled_to_resolved(&mut ticket);
         ticket.verify(true, None, &desk(), &rules).unwrap();
-        ticket.follow_up(2, None, &desk(), &rules).unwrap();
+        ticket.follow_up(rated(2), None, &desk(), &rules).unwrap();
         let unhappy = ticket
             .reopen_if_unsatisfied(&desk(), &rules)
             .unwrap()

@@ -14,7 +14,7 @@ use crate::domain::grid::LatLng;
 use crate::domain::ids::TicketId;
 use crate::domain::intake::Priority;
 use crate::domain::state::{RejectReason, ReopenCause, ReturnReason, TicketState};
-use crate::domain::ticket::{Change, Ticket, Transition};
+use crate::domain::ticket::{Change, FollowUpAnswer, Ticket, Transition};
 
 const TICKETS: &str = "tickets";
 
@@ -510,6 +510,8 @@ struct TransitionRow {
     cause: Option<String>,
     return_reason: Option<String>,
     reject_reason: Option<String>,
+    satisfaction: Option<i32>,
+    solved: Option<bool>,
 }
 
 impl TryFrom<TransitionRow> for Transition {
@@ -551,6 +553,15 @@ impl TryFrom<TransitionRow> for Transition {
                 .as_deref()
                 .map(|r| parse_stored(TRANSITIONS, "reject_reason", r, RejectReason::parse))
                 .transpose()?,
+            answer: row
+                .satisfaction
+                .map(|s| -> Result<FollowUpAnswer, UnknownStoredValue> {
+                    Ok(FollowUpAnswer {
+                        satisfaction: stored_count(TRANSITIONS, "satisfaction", s)?,
+                        solved: row.solved,
+                    })
+                })
+                .transpose()?,
         })
     }
 }
@@ -567,8 +578,9 @@ pub async fn record(
     let unit = t.unit.as_ref();
     sqlx::query(
         "INSERT INTO ticket_transitions (ticket_id, at, actor, from_state, to_state, action, reason, unit_kind,
-                                         unit_code, unit_name, cause, return_reason, reject_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                         unit_code, unit_name, cause, return_reason, reject_reason, satisfaction,
+                                         solved)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(ticket.0)
     .bind(t.at)
@@ -583,6 +595,8 @@ pub async fn record(
     .bind(t.cause.map(ReopenCause::as_str))
     .bind(t.return_reason.map(ReturnReason::as_str))
     .bind(t.reject_reason.map(RejectReason::as_str))
+    .bind(t.answer.map(|a| to_stored(a.satisfaction)))
+    .bind(t.answer.and_then(|a| a.solved))
     .execute(conn)
     .await?;
     Ok(())
@@ -598,7 +612,7 @@ pub async fn history(
 ) -> Result<Vec<Transition>, sqlx::Error> {
     let rows: Vec<TransitionRow> = sqlx::query_as(
         "SELECT at, actor, from_state, to_state, action, reason, unit_kind, unit_code, unit_name, cause,
-                return_reason, reject_reason
+                return_reason, reject_reason, satisfaction, solved
          FROM ticket_transitions WHERE ticket_id = $1 ORDER BY transition_id",
     )
     .bind(ticket.0)
