@@ -709,6 +709,7 @@ mod tests {
                 working_days: days,
                 difficult,
                 active,
+                ..Default::default()
             };
         let html = workflow_table(
             &[

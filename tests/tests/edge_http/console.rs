@@ -244,6 +244,7 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
             from: Some(midnight(&from)),
             to: Some(midnight(&to)),
             group_by: pb::get_statistics_request::GroupBy::Unit.into(),
+            keys: Vec::new(),
         })
         .await;
 
@@ -457,6 +458,7 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
             from: Some(midnight(&format!("{year}-01-01"))),
             to: Some(midnight(&format!("{}-01-01", day.year() + 1))),
             group_by: pb::get_statistics_request::GroupBy::Channel.into(),
+            keys: Vec::new(),
         })
         .await;
     assert_eq!(

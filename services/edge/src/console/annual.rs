@@ -97,6 +97,7 @@ async fn statistics(
         from: Some(timestamp(period.from)),
         to: Some(timestamp(period.to)),
         group_by: group_by.into(),
+        keys: Vec::new(),
     };
     Ok(edge
         .neighbours

@@ -1227,6 +1227,7 @@ impl Ticket {
             cause: None,
             return_reason: None,
             reject_reason: None,
+            answer: None,
         };
         let escalated = Escalated {
             from,
