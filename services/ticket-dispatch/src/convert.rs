@@ -6,7 +6,6 @@ use platform::error::AppError;
 use platform::mask;
 use proto::dispatch::v1 as pb;
 
-use crate::application::statistics::Figures;
 use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::extension::ExtensionRequest;
@@ -15,7 +14,7 @@ use crate::domain::intake::{Priority, TicketRequest};
 use crate::domain::leg::{Leg, LegOutcome, LegStart};
 use crate::domain::referral::ReferralKind;
 use crate::domain::state::{Action, RejectReason, ReopenCause, ReturnReason, TicketState};
-use crate::domain::stats::{Summary, VillageScore};
+use crate::domain::stats::{Figures, Summary, VillageScore};
 use crate::domain::task::Task;
 use crate::domain::ticket::{Change, Ticket, TicketView, Transition};
 use crate::domain::unit::UnitRef;

@@ -35,15 +35,7 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
         }
         (_, reason) => reason.clone().unwrap_or_default(),
     };
-    match action {
-        Action::Resolve if request.result.trim().is_empty() => {
-            return Err(AppError::invalid("result", "is required: what was done"));
-        }
-        Action::FollowUp if !(1..=5).contains(&request.satisfaction) => {
-            return Err(AppError::invalid("satisfaction", "must be between 1 and 5"));
-        }
-        _ => {}
-    }
+    check_own_fields(request, action)?;
     if !request.task_id.is_empty() {
         return decode_task_move(request, ticket, action).map(Move::Task);
     }
@@ -82,6 +74,20 @@ fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
         step,
         reason,
     }))
+}
+
+/// Checks the fields an action cannot go without: what a resolution did,
+/// a follow-up's rating.
+fn check_own_fields(request: &pb::TransitionRequest, action: Action) -> Result<(), AppError> {
+    match action {
+        Action::Resolve if request.result.trim().is_empty() => {
+            Err(AppError::invalid("result", "is required: what was done"))
+        }
+        Action::FollowUp if !(1..=5).contains(&request.satisfaction) => {
+            Err(AppError::invalid("satisfaction", "must be between 1 and 5"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Returns a return (退单) for the structured `reason` a request names,

@@ -7,8 +7,8 @@ use platform::error::AppError;
 use super::{Context, access};
 use crate::domain::grid::VillageKind;
 use crate::domain::stats::{
-    CategoryTrend, GroupBy, Period, RepeatPlace, Summary, TicketFacts, VillageScore, repeat_places,
-    rising_categories, summarize_by,
+    Figures, GroupBy, Period, TicketFacts, VillageScore, repeat_places, rising_categories,
+    summarize_by,
 };
 use crate::repository::stats;
 
@@ -26,17 +26,6 @@ async fn period_facts(
         facts.retain(|f| f.village.as_deref() == Some(village.as_str()));
     }
     Ok(facts)
-}
-
-/// The figures of a period (GetStatistics).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Figures {
-    pub total: Summary,
-    pub groups: Vec<Summary>,
-    /// Places reported more than once, within the duplicate radius.
-    pub repeat_places: Vec<RepeatPlace>,
-    /// Categories reported more than in the equal period before.
-    pub rising_categories: Vec<CategoryTrend>,
 }
 
 /// GetStatistics: the figures of the period as of now, in total and by

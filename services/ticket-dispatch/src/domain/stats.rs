@@ -9,11 +9,22 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use platform::nearby::Around;
+use geo::{Distance, Haversine, Point};
 
 use super::channel::Channel;
 use super::grid::{LatLng, Village};
 use super::leg::{Leg, LegOutcome, LegStart};
+
+/// The figures of a period (GetStatistics).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub total: Summary,
+    pub groups: Vec<Summary>,
+    /// Places reported more than once, within the duplicate radius.
+    pub repeat_places: Vec<RepeatPlace>,
+    /// Categories reported more than in the equal period before.
+    pub rising_categories: Vec<CategoryTrend>,
+}
 
 /// The tickets received in `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -454,16 +465,17 @@ pub fn repeat_places(facts: &[TicketFacts], radius_m: f64) -> Vec<RepeatPlace> {
     let mut places: Vec<RepeatPlace> = Vec::new();
     for f in reports {
         let Some(at) = f.location else { continue };
-        let around = Around {
-            lat: at.lat,
-            lng: at.lng,
-            radius_m,
-        };
-        let nearest = around
-            .nearest(places.iter().enumerate(), |(_, p)| {
-                Some((p.location.lat, p.location.lng))
+        let here = Point::new(at.lng, at.lat);
+        let nearest = places
+            .iter()
+            .enumerate()
+            .map(|(index, p)| {
+                let there = Point::new(p.location.lng, p.location.lat);
+                (Haversine.distance(here, there), index)
             })
-            .map(|(index, _)| index);
+            .filter(|(d, _)| *d <= radius_m)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, index)| index);
         let index = nearest.unwrap_or_else(|| {
             places.push(RepeatPlace {
                 location: at,
