@@ -69,6 +69,7 @@ fuzz_target!(|data: &[u8]| {
                     working_days: 5,
                     difficult: false,
                     active: true,
+                    handled_by: Vec::new(),
                 };
                 let _ = request.check(Some(category));
             }
