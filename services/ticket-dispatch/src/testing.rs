@@ -554,6 +554,31 @@ impl Actor {
         )
     }
 
+    /// Asks for `days` more working days for `ticket`, which `desk`
+    /// grants; returns the ticket after it.
+    pub async fn extended_by(
+        &self,
+        desk: &Actor,
+        ticket: &pb::Ticket,
+        days: u32,
+        reason: &str,
+    ) -> pb::Ticket {
+        let extension = self
+            .request_extension(pb::RequestExtensionRequest {
+                ticket_id: ticket.id.clone(),
+                days,
+                reason: reason.into(),
+                ..Default::default()
+            })
+            .await;
+        desk.decide_extension(pb::DecideExtensionRequest {
+            extension_id: extension,
+            grant: true,
+            ..Default::default()
+        })
+        .await
+    }
+
     /// Asks for more time, or returns the refusal.
     pub async fn try_request_extension(
         &self,

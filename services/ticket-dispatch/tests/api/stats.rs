@@ -155,20 +155,7 @@ async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
         .await;
     let first_due = ticket.due_at.unwrap().seconds;
     leader.accept(&ticket).await;
-    let extension = leader
-        .request_extension(pb::RequestExtensionRequest {
-            ticket_id: ticket.id.clone(),
-            days: 2,
-            reason: "等待配件".into(),
-            ..Default::default()
-        })
-        .await;
-    desk.decide_extension(pb::DecideExtensionRequest {
-        extension_id: extension,
-        grant: true,
-        ..Default::default()
-    })
-    .await;
+    leader.extended_by(&desk, &ticket, 2, "等待配件").await;
     let received = ticket.received_at.unwrap().seconds;
     test.advance(TimeDelta::seconds(first_due - received + 3600));
     leader.resolve(&ticket, "已清运").await;
@@ -254,20 +241,7 @@ async fn statistics_kpis_of_a_hand_built_set_equal_the_hand_computed_values(pool
     // two more days.
     test.advance(hour);
     officer.accept(&a).await;
-    let extension = officer
-        .request_extension(pb::RequestExtensionRequest {
-            ticket_id: a.id.clone(),
-            days: 2,
-            reason: "等待清运车辆".into(),
-            ..Default::default()
-        })
-        .await;
-    desk.decide_extension(pb::DecideExtensionRequest {
-        extension_id: extension,
-        grant: true,
-        ..Default::default()
-    })
-    .await;
+    officer.extended_by(&desk, &a, 2, "等待清运车辆").await;
     // 3 h — A2 resolved on time, verified, rated 2: reopened to the same
     // unit on leg A3.
     test.advance(hour);
