@@ -88,13 +88,14 @@ impl Service for App {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
-        let (bus, pool, index) = (
+        let (bus, pool, index, metrics) = (
             self.base.bus().clone(),
             self.base.pool().clone(),
             self.index.clone(),
+            self.base.units().metrics().cloned(),
         );
         self.base
-            .spawn(|cancel| listener::follow(bus, pool, index, cancel));
+            .spawn(|cancel| listener::follow(bus, pool, index, metrics, cancel));
         let (pool, index, every) = (
             self.base.pool().clone(),
             self.index.clone(),

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use async_nats::jetstream::consumer::{DeliverPolicy, pull};
 use futures::StreamExt as _;
 use platform::events::Bus;
+use platform::metrics::Metrics;
 use prost::Message as _;
 use proto::registry::v1 as pb;
 use sqlx::PgPool;
@@ -31,10 +32,25 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Snapshot> {
     Ok(Snapshot::build(grids.iter().map(GridNode::from)))
 }
 
+/// The consumer name an unusable grid event is counted under in
+/// `weigrid_inbox_dead_letters_total`.
+pub const INDEX_CONSUMER: &str = "registry-index";
+
 /// Follows grid events until `cancel` fires, re-subscribing after errors.
-pub async fn follow(bus: Bus, pool: PgPool, index: Arc<SpatialIndex>, cancel: CancellationToken) {
+/// An event it cannot use (not a grid event it reads, or a grid it cannot
+/// index) is logged with its stream sequence, counted under
+/// [`INDEX_CONSUMER`] in `metrics`, and answered by reloading the index
+/// from the database at once: the change it stood for is there, so the
+/// index never waits for the periodic refresh to see it.
+pub async fn follow(
+    bus: Bus,
+    pool: PgPool,
+    index: Arc<SpatialIndex>,
+    metrics: Option<Arc<Metrics>>,
+    cancel: CancellationToken,
+) {
     loop {
-        match follow_once(&bus, &pool, &index, &cancel).await {
+        match follow_once(&bus, &pool, &index, metrics.as_deref(), &cancel).await {
             Ok(()) => return,
             Err(err) => tracing::warn!(
                 error = format!("{err:#}"),
@@ -52,6 +68,7 @@ async fn follow_once(
     bus: &Bus,
     pool: &PgPool,
     index: &SpatialIndex,
+    metrics: Option<&Metrics>,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
     let stream = bus.ensure_stream(&STREAM).await?;
@@ -74,24 +91,47 @@ async fn follow_once(
             next = messages.next() => next.context("grid-event stream ended")??,
         };
         let subject = bus.strip_prefix(message.subject.as_str());
-        let grid = match subject {
-            GRID_CREATED => pb::GridCreated::decode(message.payload.as_ref())
-                .ok()
-                .and_then(|e| e.grid),
-            GRID_UPDATED => pb::GridUpdated::decode(message.payload.as_ref())
-                .ok()
-                .and_then(|e| e.grid),
-            _ => None,
-        };
-        match grid.as_ref().map(node_from_event) {
-            Some(Ok(node)) => {
+        match grid_of(subject, message.payload.as_ref()) {
+            Ok(node) => {
                 tracing::debug!(grid_code = %node.code, version = node.version, "index updated from event");
                 index.apply([node]);
             }
-            Some(Err(err)) => tracing::warn!(subject, error = %err, "grid event not applied"),
-            None => {}
+            Err(err) => {
+                let sequence = message.info().map(|info| info.stream_sequence).ok();
+                tracing::warn!(
+                    subject,
+                    sequence,
+                    error = format!("{err:#}"),
+                    "grid event not applied; reloading the index from the database"
+                );
+                if let Some(metrics) = metrics {
+                    metrics
+                        .inbox_dead_letters
+                        .with_label_values(&[INDEX_CONSUMER])
+                        .inc();
+                }
+                index.merge(load(pool).await?);
+            }
         }
     }
+}
+
+/// Reads the grid a grid event carries.
+fn grid_of(subject: &str, payload: &[u8]) -> anyhow::Result<GridNode> {
+    let grid = match subject {
+        GRID_CREATED => {
+            pb::GridCreated::decode(payload)
+                .context("undecodable GridCreated")?
+                .grid
+        }
+        GRID_UPDATED => {
+            pb::GridUpdated::decode(payload)
+                .context("undecodable GridUpdated")?
+                .grid
+        }
+        other => anyhow::bail!("no grid event is published on {other}"),
+    };
+    node_from_event(&grid.context("event without its grid")?)
 }
 
 /// Reloads every grid every `every`, until `cancel` fires.
