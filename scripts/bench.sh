@@ -2,9 +2,21 @@
 # Runs the benchmarks (release build) against PostgreSQL and NATS, started
 # when missing. Each prints its own numbers beside baselines measured in the
 # same run. `scripts/bench.sh resolve`, `intake`, `ledger`, `exchange` or `video`
-# runs one.
+# runs one. At the end, one table: each path beside its baseline, the ratio
+# and its aim, with the commit settings both ran under.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+log="$(mktemp -t weigrid-bench.XXXXXX)"
+exec 3>&1 4>&2
+exec > >(tee "$log") 2>&1
+tee_pid=$!
+table() {
+  exec 1>&3 2>&4
+  wait "$tee_pid" 2>/dev/null || true
+  python3 scripts/bench-table.py "$log" || true
+  rm -f "$log"
+}
+trap table EXIT
 scripts/services.sh up
 eval "$(scripts/services.sh env)"
 export DATABASE_URL WEIGRID__NATS__URL

@@ -141,7 +141,7 @@ pub struct Caller {
     pub role: Role,
     /// The grid code the caller acts within, if scoped.
     pub scope: Option<String>,
-    token: String,
+    token: std::sync::Arc<str>,
 }
 
 impl fmt::Debug for Caller {
@@ -162,7 +162,7 @@ impl Caller {
             subject: subject.to_owned(),
             role: Role::Service,
             scope: None,
-            token: token.to_owned(),
+            token: token.into(),
         }
     }
 
@@ -191,6 +191,73 @@ pub struct Verifier {
     keys: Keys,
     validation: Validation,
     dev: bool,
+    verified: Verified,
+}
+
+/// Tokens already verified, with their callers, so that a client sending
+/// the same token on every call (as every client does) has its signature
+/// checked once rather than on each call. Only a token that verified is
+/// kept; its expiry is checked again on every use, and a reloaded key set
+/// empties it (a token whose key was withdrawn is refused from then on).
+/// The generation, bumped at each emptying, keeps out a token verified
+/// with the old keys while they were being replaced.
+#[derive(Default)]
+struct Verified(std::sync::Mutex<VerifiedTokens>);
+
+#[derive(Default)]
+struct VerifiedTokens {
+    generation: u64,
+    tokens: std::collections::HashMap<std::sync::Arc<str>, (Caller, u64)>,
+}
+
+/// The most tokens kept verified; past it, the expired ones go, and all of
+/// them when none has expired.
+const MAX_VERIFIED: usize = 4096;
+
+impl Verified {
+    /// Returns the caller of `token` when it verified before and has not
+    /// expired, and the generation to [`Verified::keep`] it under.
+    fn get(&self, token: &str, leeway: u64) -> (Option<Caller>, u64) {
+        let cache = self.0.lock().expect("verified tokens lock");
+        let hit = cache
+            .tokens
+            .get(token)
+            .filter(|(_, exp)| exp.saturating_add(leeway) >= unix_now())
+            .map(|(caller, _)| caller.clone());
+        (hit, cache.generation)
+    }
+
+    fn keep(&self, caller: &Caller, exp: u64, leeway: u64, generation: u64) {
+        let mut cache = self.0.lock().expect("verified tokens lock");
+        if cache.generation != generation {
+            return;
+        }
+        if cache.tokens.len() >= MAX_VERIFIED {
+            let now = unix_now();
+            cache
+                .tokens
+                .retain(|_, (_, exp)| exp.saturating_add(leeway) >= now);
+            if cache.tokens.len() >= MAX_VERIFIED {
+                cache.tokens.clear();
+            }
+        }
+        cache
+            .tokens
+            .insert(caller.token.clone(), (caller.clone(), exp));
+    }
+
+    fn forget_all(&self) {
+        let mut cache = self.0.lock().expect("verified tokens lock");
+        cache.generation += 1;
+        cache.tokens.clear();
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// Where the keys that sign tokens come from.
@@ -272,11 +339,12 @@ impl KeySet {
 
     /// Reads the file again when it changed since the last look (at most
     /// every [`KEY_SET_CHECK`]); a broken new file keeps the old keys.
-    fn refresh(&self) {
+    /// Returns whether the keys were replaced.
+    fn refresh(&self) -> bool {
         {
             let loaded = self.loaded.read().expect("key set lock");
             if loaded.checked.elapsed() < KEY_SET_CHECK {
-                return;
+                return false;
             }
         }
         let mut loaded = self.loaded.write().expect("key set lock");
@@ -285,18 +353,20 @@ impl KeySet {
             .and_then(|m| m.modified())
             .ok();
         if modified == loaded.modified {
-            return;
+            return false;
         }
         match Self::read(&self.path, self.fallback) {
             Ok(fresh) => {
                 tracing::info!(path = %self.path.display(), keys = fresh.keys.len(), "token signing keys reloaded");
                 *loaded = fresh;
+                true
             }
             Err(err) => {
                 tracing::warn!(
                     error = format!("{err:#}"),
                     "keeping the previous token signing keys"
-                )
+                );
+                false
             }
         }
     }
@@ -345,6 +415,7 @@ impl Verifier {
             keys,
             validation,
             dev: config.mode == AuthMode::Dev,
+            verified: Verified::default(),
         })
     }
 
@@ -359,11 +430,19 @@ impl Verifier {
     /// # Errors
     /// A bad signature, issuer, audience, or an expired token.
     pub fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        if let Keys::Set(set) = &self.keys
+            && set.refresh()
+        {
+            self.verified.forget_all();
+        }
+        let (hit, generation) = self.verified.get(token, self.validation.leeway);
+        if let Some(caller) = hit {
+            return Ok(caller);
+        }
         let invalid = |e: jsonwebtoken::errors::Error| AuthError::Invalid(e.to_string());
         let data = match &self.keys {
             Keys::One(key) => jsonwebtoken::decode::<Claims>(token, key, &self.validation),
             Keys::Set(set) => {
-                set.refresh();
                 let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
                 let loaded = set.loaded.read().expect("key set lock");
                 let (_, algorithm, key) = loaded
@@ -378,12 +457,15 @@ impl Verifier {
         }
         .map_err(invalid)?;
         let claims = data.claims;
-        Ok(Caller {
+        let caller = Caller {
             subject: claims.sub,
             role: claims.role,
             scope: claims.scope,
-            token: token.to_owned(),
-        })
+            token: token.into(),
+        };
+        self.verified
+            .keep(&caller, claims.exp, self.validation.leeway, generation);
+        Ok(caller)
     }
 
     /// Verifies the value of an `authorization` header (`Bearer …`).
@@ -438,10 +520,7 @@ impl DevIssuer {
 
     /// Returns a token for `subject` with `role` and `scope`, valid for `ttl`.
     pub fn issue(&self, subject: &str, role: Role, scope: Option<&str>, ttl: Duration) -> String {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
+        let now = unix_now();
         let claims = Claims {
             sub: subject.to_owned(),
             role,
@@ -670,6 +749,12 @@ mod tests {
             "both during the overlap"
         );
 
+        // The old key is withdrawn: its token, verified before, is refused.
+        std::fs::write(&path, serde_json::json!({"keys": [new_jwk]}).to_string()).unwrap();
+        set.loaded.write().unwrap().checked -= KEY_SET_CHECK;
+        assert!(verifier.verify(&old_token).is_err(), "withdrawn key");
+        assert!(verifier.verify(&new_token).is_ok());
+
         // A development token is never accepted by a key set.
         let dev = DevIssuer::new(
             "a-development-secret",
@@ -679,6 +764,56 @@ mod tests {
         .issue("mallory", Role::TownOperator, None, Duration::from_secs(60));
         assert!(verifier.verify(&dev).is_err());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_verified_token_is_kept_only_until_it_expires() {
+        let config = dev_config();
+        let verifier = Verifier::from_config(&config).unwrap();
+        let issuer = DevIssuer::from_config(&config).unwrap();
+        let token = issuer.issue(
+            "operator-7",
+            Role::TownOperator,
+            None,
+            Duration::from_secs(60),
+        );
+        assert_eq!(verifier.verify(&token).unwrap().subject, "operator-7");
+        let (hit, _) = verifier.verified.get(&token, verifier.validation.leeway);
+        assert_eq!(hit.map(|c| c.subject), Some("operator-7".to_owned()));
+
+        // The same token kept as though it had expired long ago is not
+        // served from the cache, and verifying it anew refuses it.
+        let leeway = verifier.validation.leeway;
+        let old = issuer.issue("operator-8", Role::TownOperator, None, Duration::ZERO);
+        let caller = Caller {
+            subject: "operator-8".into(),
+            role: Role::TownOperator,
+            scope: None,
+            token: old.as_str().into(),
+        };
+        verifier
+            .verified
+            .keep(&caller, unix_now() - leeway - 1, leeway, 0);
+        assert!(verifier.verified.get(&old, leeway).0.is_none(), "expired");
+
+        // A token verified under keys since replaced is not kept.
+        verifier.verified.forget_all();
+        verifier.verified.keep(&caller, unix_now() + 600, leeway, 0);
+        assert!(
+            verifier.verified.get(&old, leeway).0.is_none(),
+            "stale generation"
+        );
+
+        // A wrong signature is never kept.
+        let dot = token.rfind('.').unwrap();
+        let flipped = if token.as_bytes()[dot + 1] == b'A' {
+            "B"
+        } else {
+            "A"
+        };
+        let forged = format!("{}{flipped}{}", &token[..=dot], &token[dot + 2..]);
+        assert!(verifier.verify(&forged).is_err());
+        assert!(verifier.verified.get(&forged, leeway).0.is_none());
     }
 
     #[test]

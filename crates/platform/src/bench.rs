@@ -73,3 +73,57 @@ where
         latencies,
     }
 }
+
+/// Prints one row of the table `make bench` ends with (see
+/// `scripts/bench-table.py`): what was measured, weigrid's figure, the
+/// baseline's from the same run, their ratio and the aim it is held to.
+/// `met` says whether the ratio reaches the aim (`None`: no aim).
+pub fn row(path: &str, weigrid: &str, baseline: &str, ratio: f64, aim: &str, met: Option<bool>) {
+    let met = match met {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "",
+    };
+    println!("bench-row\t{path}\t{weigrid}\t{baseline}\t{ratio:.2}\t{aim}\t{met}");
+}
+
+/// Returns the settings that decide when a commit is durable, as the
+/// server applies them to `pool`'s connections (`synchronous_commit`,
+/// `fsync`, `wal_sync_method`, `full_page_writes`), and prints them for the
+/// table under `who` — so a benchmark states that weigrid and its baseline
+/// commit alike.
+///
+/// # Errors
+/// The database does not answer.
+pub async fn durability(pool: &sqlx::PgPool, who: &str) -> Result<String, sqlx::Error> {
+    let mut settings = Vec::new();
+    for name in [
+        "synchronous_commit",
+        "fsync",
+        "wal_sync_method",
+        "full_page_writes",
+    ] {
+        let value: String = sqlx::query_scalar("SELECT current_setting($1)")
+            .bind(name)
+            .fetch_one(pool)
+            .await?;
+        settings.push(format!("{name}={value}"));
+    }
+    let settings = settings.join(" ");
+    println!("bench-durability\t{who}\t{settings}");
+    Ok(settings)
+}
+
+/// Formats a rate for the table: `1,874/s`.
+pub fn per_second(rate: f64) -> String {
+    let whole = rate.round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out + "/s"
+}

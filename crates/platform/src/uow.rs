@@ -115,10 +115,8 @@ impl Units {
     /// # Errors
     /// The database failed.
     pub async fn read(&self) -> Result<Read, AppError> {
-        let mut txn = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION READ ONLY")
-            .execute(&mut *txn)
-            .await?;
+        // One round trip: the transaction begins read-only.
+        let txn = self.pool.begin_with("BEGIN READ ONLY").await?;
         Ok(Read(txn))
     }
 
@@ -128,9 +126,9 @@ impl Units {
     /// # Errors
     /// The database failed.
     pub async fn read_snapshot(&self) -> Result<Read, AppError> {
-        let mut txn = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *txn)
+        let txn = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
         Ok(Read(txn))
     }

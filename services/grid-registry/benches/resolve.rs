@@ -270,6 +270,18 @@ async fn main() -> anyhow::Result<()> {
         "ratio in process / over gRPC:                      {:.1}",
         rate / resolve.rate()
     );
+    let ratio = resolve.rate() / bare.rate();
+    platform::bench::row(
+        "ResolveLocation over gRPC (16 in flight)",
+        &platform::bench::per_second(resolve.rate()),
+        &format!(
+            "bare tonic call {}",
+            platform::bench::per_second(bare.rate())
+        ),
+        ratio,
+        "≥ 0.80",
+        Some(ratio >= 0.8),
+    );
 
     app.shutdown().await;
     pool.close().await;

@@ -167,6 +167,21 @@ async fn main() {
     );
     println!("{}", raw.line("same statements, raw PostgreSQL"));
     println!("ratio gRPC / raw:       {:.2}", grpc.rate() / raw.rate());
+    platform::bench::durability(&pool, "AdjustPoints and its raw statements")
+        .await
+        .expect("commit settings");
+    let ratio = grpc.rate() / raw.rate();
+    platform::bench::row(
+        "AdjustPoints over gRPC (16 in flight)",
+        &platform::bench::per_second(grpc.rate()),
+        &format!(
+            "same statements raw {}",
+            platform::bench::per_second(raw.rate())
+        ),
+        ratio,
+        "≥ 0.70",
+        Some(ratio >= 0.7),
+    );
     println!(
         "ratio in process / raw: {:.2}",
         in_process.rate() / raw.rate()

@@ -97,11 +97,90 @@ impl MethodTable {
 
     /// Returns the method at `path`, or the one "unknown" entry.
     pub fn get(&self, path: &str) -> MethodInfo {
-        self.0.get(path).cloned().unwrap_or_else(|| MethodInfo {
+        self.0
+            .get(path)
+            .cloned()
+            .unwrap_or_else(MethodInfo::unknown)
+    }
+}
+
+impl MethodInfo {
+    fn unknown() -> Self {
+        Self {
             service: "unknown".into(),
             method: "unknown".into(),
             kind: "unary",
-        })
+        }
+    }
+}
+
+/// A method with what every call of it needs, made once when the layer is
+/// built rather than on each call: its span name and its metric series.
+struct Route {
+    info: MethodInfo,
+    /// `service/method`, the span's `otel.name`.
+    otel_name: String,
+    started: prometheus::IntCounter,
+    latency: prometheus::Histogram,
+    /// `grpc_server_handled_total` by code, made on a code's first call
+    /// so that /metrics shows only the codes that happened.
+    handled: [std::sync::OnceLock<prometheus::IntCounter>; CODES],
+}
+
+/// gRPC status codes 0 (OK) to 16 (UNAUTHENTICATED).
+const CODES: usize = 17;
+
+impl Route {
+    fn new(info: MethodInfo, metrics: &Metrics) -> Self {
+        let labels = [info.kind, info.service.as_str(), info.method.as_str()];
+        Self {
+            otel_name: format!("{}/{}", info.service, info.method),
+            started: metrics.grpc_started.with_label_values(&labels),
+            latency: metrics.grpc_latency.with_label_values(&labels),
+            handled: Default::default(),
+            info,
+        }
+    }
+
+    /// Counts one call ended with `code`.
+    fn count_handled(&self, metrics: &Metrics, code: i32, code_name: &str) {
+        let make = || {
+            let info = &self.info;
+            metrics.grpc_handled.with_label_values(&[
+                info.kind,
+                info.service.as_str(),
+                info.method.as_str(),
+                code_name,
+            ])
+        };
+        match usize::try_from(code).ok().and_then(|i| self.handled.get(i)) {
+            Some(slot) => slot.get_or_init(make).inc(),
+            // A code outside the standard ones: looked up each time.
+            None => make().inc(),
+        }
+    }
+}
+
+/// Every route of a layer by path, and the one for any other path.
+struct Routes {
+    by_path: HashMap<String, Arc<Route>>,
+    unknown: Arc<Route>,
+}
+
+impl Routes {
+    fn new(methods: &MethodTable, metrics: &Metrics) -> Self {
+        Self {
+            by_path: methods
+                .0
+                .iter()
+                .map(|(path, info)| (path.clone(), Arc::new(Route::new(info.clone(), metrics))))
+                .collect(),
+            unknown: Arc::new(Route::new(MethodInfo::unknown(), metrics)),
+        }
+    }
+
+    fn get(&self, path: &str) -> &Arc<Route> {
+        self.by_path.get(path).unwrap_or(&self.unknown)
     }
 }
 
@@ -111,7 +190,7 @@ pub struct PlatformLayer {
     verifier: Arc<Verifier>,
     policy: Arc<Policy>,
     metrics: Arc<Metrics>,
-    methods: Arc<MethodTable>,
+    routes: Arc<Routes>,
 }
 
 impl PlatformLayer {
@@ -125,10 +204,10 @@ impl PlatformLayer {
         methods: MethodTable,
     ) -> Self {
         Self {
+            routes: Arc::new(Routes::new(&methods, &metrics)),
             verifier,
             policy,
             metrics,
-            methods: Arc::new(methods),
         }
     }
 }
@@ -142,7 +221,7 @@ impl<S> Layer<S> for PlatformLayer {
             verifier: self.verifier.clone(),
             policy: self.policy.clone(),
             metrics: self.metrics.clone(),
-            methods: self.methods.clone(),
+            routes: self.routes.clone(),
         }
     }
 }
@@ -154,14 +233,13 @@ pub struct PlatformService<S> {
     verifier: Arc<Verifier>,
     policy: Arc<Policy>,
     metrics: Arc<Metrics>,
-    methods: Arc<MethodTable>,
+    routes: Arc<Routes>,
 }
 
 /// What the end of a call needs to record.
 struct Call {
     metrics: Arc<Metrics>,
-    info: MethodInfo,
-    path: String,
+    route: Arc<Route>,
     request_id: http::HeaderValue,
     started: Instant,
 }
@@ -186,40 +264,39 @@ where
         // so the ready one serves this call (tower's documented pattern).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let path = request.uri().path().to_owned();
-        let info = self.methods.get(&path);
+        let route = self.routes.get(request.uri().path()).clone();
         let request_id = request_id(request.headers());
+        let info = &route.info;
         let span = tracing::info_span!(
             "grpc",
-            otel.name = %format!("{}/{}", info.service, info.method),
+            otel.name = route.otel_name.as_str(),
             otel.kind = "server",
             rpc.system = "grpc",
-            rpc.service = %info.service,
-            rpc.method = %info.method,
+            rpc.service = info.service.as_str(),
+            rpc.method = info.method.as_str(),
             rpc.grpc.status_code = tracing::field::Empty,
             request_id = request_id.to_str().unwrap_or_default(),
             trace_id = tracing::field::Empty,
             span_id = tracing::field::Empty,
             caller = tracing::field::Empty,
         );
-        crate::telemetry::continue_from_headers(&span, request.headers());
-        let context = span.context();
-        let ids = context.span().span_context().clone();
-        if ids.is_valid() {
-            span.record("trace_id", ids.trace_id().to_string());
-            span.record("span_id", ids.span_id().to_string());
+        if !span.is_disabled() {
+            crate::telemetry::continue_from_headers(&span, request.headers());
+            let context = span.context();
+            let ids = context.span().span_context().clone();
+            if ids.is_valid() {
+                span.record("trace_id", tracing::field::display(ids.trace_id()));
+                span.record("span_id", tracing::field::display(ids.span_id()));
+            }
         }
-        self.metrics
-            .grpc_started
-            .with_label_values(&[info.kind, info.service.as_str(), info.method.as_str()])
-            .inc();
+        route.started.inc();
         let call = Call {
             metrics: self.metrics.clone(),
-            info,
-            path: path.clone(),
+            route,
             request_id,
             started: Instant::now(),
         };
+        let path = request.uri().path();
 
         let open = OPEN_PREFIXES.iter().any(|p| path.starts_with(p));
         if !open && self.verifier.is_dev() && !from_loopback(&request) {
@@ -238,7 +315,7 @@ where
                 Ok(caller) => {
                     span.record("caller", caller.subject.as_str());
                     // The role matrix, before anything is decoded.
-                    if let Err(status) = self.policy.check(&path, &caller) {
+                    if let Err(status) = self.policy.check(path, &caller) {
                         let response = call.finish(&span, status.into_http());
                         return Box::pin(async move { Ok(response) });
                     }
@@ -278,28 +355,18 @@ impl Call {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<i32>().ok())
             .unwrap_or(0);
-        let code_name = format!("{:?}", tonic::Code::from_i32(code));
-        let labels = [
-            self.info.kind,
-            self.info.service.as_str(),
-            self.info.method.as_str(),
-        ];
+        let code_name = code_name(code);
         span.record("rpc.grpc.status_code", code);
-        self.metrics
-            .grpc_handled
-            .with_label_values(&[labels[0], labels[1], labels[2], code_name.as_str()])
-            .inc();
+        self.route
+            .count_handled(&self.metrics, code, code_name.as_ref());
         let elapsed = self.started.elapsed();
-        self.metrics
-            .grpc_latency
-            .with_label_values(&labels)
-            .observe(elapsed.as_secs_f64());
+        self.route.latency.observe(elapsed.as_secs_f64());
         if code != 0 {
             // One line a failed call: what, who, how it ended, how long.
             // Never the payload or the message (it may quote input).
             tracing::info!(
                 parent: span,
-                grpc.method = %self.path,
+                grpc.method = %format_args!("/{}", self.route.otel_name),
                 grpc.code = %code_name,
                 duration_ms = elapsed.as_secs_f64() * 1000.0,
                 "call failed"
@@ -307,6 +374,34 @@ impl Call {
         }
         response.headers_mut().insert(REQUEST_ID, self.request_id);
         response
+    }
+}
+
+/// Returns the name of status `code` as metrics and logs write it
+/// (`NotFound`), without formatting it anew on every call.
+fn code_name(code: i32) -> std::borrow::Cow<'static, str> {
+    const NAMES: [&str; CODES] = [
+        "Ok",
+        "Cancelled",
+        "Unknown",
+        "InvalidArgument",
+        "DeadlineExceeded",
+        "NotFound",
+        "AlreadyExists",
+        "PermissionDenied",
+        "ResourceExhausted",
+        "FailedPrecondition",
+        "Aborted",
+        "OutOfRange",
+        "Unimplemented",
+        "Internal",
+        "Unavailable",
+        "DataLoss",
+        "Unauthenticated",
+    ];
+    match usize::try_from(code).ok().and_then(|i| NAMES.get(i)) {
+        Some(name) => (*name).into(),
+        None => format!("{:?}", tonic::Code::from_i32(code)).into(),
     }
 }
 
@@ -404,6 +499,17 @@ mod tests {
         assert_eq!(far.headers()["grpc-status"], "16", "UNAUTHENTICATED");
         let near = call("127.0.0.1:40000").await.unwrap();
         assert!(near.headers().get("grpc-status").is_none(), "served");
+    }
+
+    #[test]
+    fn status_names_are_tonics() {
+        for code in -1..20 {
+            assert_eq!(
+                code_name(code),
+                format!("{:?}", tonic::Code::from_i32(code)),
+                "code {code}"
+            );
+        }
     }
 
     #[test]
