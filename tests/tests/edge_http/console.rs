@@ -124,6 +124,78 @@ fn field<'a>(row: &'a Value, name: &str) -> &'a str {
     row[name].as_str().unwrap_or_default()
 }
 
+/// Checks the board's `row` shows `expected`'s figures as GetStatistics
+/// gave them: a rate only where the unit has cases and something was
+/// judged, "无案件 no cases" where it has none.
+fn assert_sla_row(row: &Value, expected: &pb::Statistics) {
+    let key = &expected.key;
+    let count = |name: &str| field(row, name).parse::<u32>().unwrap_or(u32::MAX);
+    assert_eq!(
+        (
+            count("received"),
+            count("returns"),
+            count("transfers"),
+            count("extensions"),
+            count("escalations"),
+        ),
+        (
+            expected.received,
+            expected.returns,
+            expected.transfers,
+            expected.extensions,
+            expected.escalations,
+        ),
+        "unit {key:?}"
+    );
+    assert_eq!(field(row, "has_cases"), expected.has_cases.to_string());
+    let rates = [
+        (
+            "on_time_signing_rate",
+            expected.on_time_signing_rate,
+            expected.signing_judged,
+        ),
+        (
+            "on_time_resolution_rate",
+            expected.on_time_resolution_rate,
+            expected.resolution_judged,
+        ),
+        (
+            "actually_solved_rate",
+            expected.actually_solved_rate,
+            expected.resolved,
+        ),
+        (
+            "satisfaction_rate",
+            expected.satisfaction_rate,
+            expected.ratings,
+        ),
+        ("return_rate", expected.return_rate, expected.legs),
+        (
+            "transfers_per_ticket",
+            expected.transfers_per_ticket,
+            expected.dispatched,
+        ),
+    ];
+    for (name, value, judged) in rates {
+        if expected.has_cases && judged > 0 {
+            assert_eq!(
+                field(row, name).parse::<f64>().ok(),
+                Some(value),
+                "unit {key:?} {name}"
+            );
+        } else {
+            assert_eq!(field(row, name), "", "unit {key:?} {name}: no rate");
+        }
+    }
+    if !expected.has_cases {
+        assert_eq!(
+            field(row, "signing_shown"),
+            "无案件 no cases",
+            "unit {key:?}"
+        );
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_approves_and_keeps_villages_apart(
     pool: PgPool,
@@ -204,6 +276,12 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         );
         created.push(ticket);
     }
+    // The same hazard reported again at the last one's place: a repeat
+    // report at one place (重复投诉), linked to the ticket it repeats.
+    let repeat = desk
+        .create_ticket(patrol("console-repeat", micro_b[1]))
+        .await;
+    assert_eq!(repeat.duplicate_of, created[3].id, "the repeat is linked");
     let a0 = edge
         .dispatch
         .actor(Role::MicroGridLeader, Some(&micro_a[0].code))
@@ -239,12 +317,14 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         (day - TimeDelta::days(1)).to_string(),
         (day + TimeDelta::days(30)).to_string(),
     );
+    // The town's board names every department, with a case or without.
+    let departments: Vec<String> = town.departments.iter().map(|d| d.code.clone()).collect();
     let stats = desk
         .statistics(pb::GetStatisticsRequest {
             from: Some(midnight(&from)),
             to: Some(midnight(&to)),
             group_by: pb::get_statistics_request::GroupBy::Unit.into(),
-            keys: Vec::new(),
+            keys: departments.clone(),
         })
         .await;
 
@@ -306,7 +386,7 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
     assert_eq!(seen["map"]["series_data"], 165, "{}", seen["map"]);
     assert_eq!(seen["map"]["registered_features"], 165);
     let mut open: BTreeMap<String, u64> = BTreeMap::new();
-    for ticket in &created[1..] {
+    for ticket in created[1..].iter().chain([&repeat]) {
         *open.entry(ticket.micro_grid_code.clone()).or_default() += 1;
     }
     let shown: BTreeMap<String, u64> = seen["map"]["open"]
@@ -317,7 +397,8 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         .collect();
     assert_eq!(shown, open, "the resolved ticket is not open");
 
-    // Every figure of the SLA board is GetStatistics' own.
+    // Every figure of the SLA board is GetStatistics' own; a unit with no
+    // case says so and shows no rate.
     let rows = seen["sla"].as_array().expect("the board's rows");
     assert_eq!(
         rows.len(),
@@ -330,43 +411,78 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
             .iter()
             .find(|r| field(r, "key") == expected.key)
             .unwrap_or_else(|| panic!("the board shows unit {:?}: {rows:?}", expected.key));
-        let count = |name: &str| field(row, name).parse::<u32>().unwrap_or(u32::MAX);
-        let rate = |name: &str| field(row, name).parse::<f64>().unwrap_or(f64::NAN);
-        assert_eq!(
-            (
-                count("received"),
-                count("dispatched"),
-                count("closed"),
-                count("returns"),
-                count("extensions"),
-                count("escalations"),
-            ),
-            (
-                expected.received,
-                expected.dispatched,
-                expected.closed,
-                expected.returns,
-                expected.extensions,
-                expected.escalations,
-            ),
-            "unit {:?}",
-            expected.key
-        );
-        assert_eq!(
-            rate("on_time_rate"),
-            expected.on_time_rate,
-            "unit {:?}",
-            expected.key
-        );
-        if expected.received > 0 {
-            assert_eq!(
-                rate("returns_per_ticket"),
-                f64::from(expected.returns) / f64::from(expected.received)
-            );
-        }
+        assert_sla_row(row, expected);
     }
-    assert_eq!(total.received, 4);
+    let no_cases: Vec<&str> = stats
+        .groups
+        .iter()
+        .filter(|g| !g.has_cases)
+        .map(|g| g.key.as_str())
+        .collect();
+    assert!(
+        departments
+            .iter()
+            .all(|d| stats.groups.iter().any(|g| &g.key == d)),
+        "every department asked for is on the board"
+    );
+    assert!(!no_cases.is_empty(), "departments without a case are shown");
+    assert_eq!(total.received, 5);
     assert_eq!(total.returns, 1, "the return counts against the unit");
+    let returned_by = stats
+        .groups
+        .iter()
+        .find(|g| g.key == micro_a[1].code)
+        .expect("the returning unit");
+    assert_eq!(
+        (returned_by.returns, returned_by.return_rate),
+        (1, 1.0),
+        "its one leg handed back"
+    );
+    let board = &seen["sla_board"];
+    let headers: Vec<&str> = board["headers"]
+        .as_array()
+        .expect("the board's headers")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        headers.contains(&"按时签收率 On-time signing") && headers.contains(&"退单率 Return rate"),
+        "labels in Chinese with English: {headers:?}"
+    );
+    let places: Vec<Vec<String>> = stats
+        .repeat_places
+        .iter()
+        .map(|p| p.ticket_numbers.clone())
+        .collect();
+    assert_eq!(
+        places,
+        [vec![created[3].number.clone(), repeat.number.clone()]],
+        "the repeat report's place"
+    );
+    assert_eq!(
+        serde_json::to_value(&places).unwrap(),
+        board["repeat_places"],
+        "the board's repeat places are dispatch's"
+    );
+    let rising: Vec<(u32, u32)> = stats
+        .rising_categories
+        .iter()
+        .map(|c| (c.this_period, c.previous_period))
+        .collect();
+    let shown: Vec<(u64, u64)> = board["rising"]
+        .as_array()
+        .expect("the rising categories' chart")
+        .iter()
+        .map(|c| (c[1].as_u64().unwrap_or(0), c[2].as_u64().unwrap_or(0)))
+        .collect();
+    assert!(!rising.is_empty(), "the period before held nothing");
+    assert_eq!(
+        shown,
+        rising
+            .iter()
+            .map(|(a, b)| (u64::from(*a), u64::from(*b)))
+            .collect::<Vec<_>>()
+    );
 
     // The desk queue holds the returned ticket.
     let desk_queue: BTreeSet<&str> = seen["desk"]
@@ -473,6 +589,24 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         seen["flows"]["disclosures_before"],
         serde_json::json!([disclosure])
     );
+    assert_eq!(
+        seen["flows"]["applicant_masked"], "王*明 138****5678",
+        "{}",
+        seen["flows"]
+    );
+    assert_eq!(
+        seen["flows"]["applicant_revealed"],
+        "王小明 310116199001011234 13812345678"
+    );
+    let reads: Vec<String> = edge
+        .video
+        .custody_log()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "IDENTITY_READ")
+        .map(|e| e.actor_role)
+        .collect();
+    assert_eq!(reads, ["town_operator"], "the one read on the access log");
     let reviewed = edge
         .video
         .town()
@@ -502,7 +636,7 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
 
     // The screenshots are there to look at.
     let taken = seen["screenshots"].as_array().expect("screenshots");
-    assert_eq!(taken.len(), 14);
+    assert_eq!(taken.len(), 15);
     for path in taken.iter().filter_map(Value::as_str) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{path} holds a picture ({size} bytes)");

@@ -107,6 +107,75 @@ async fn edge_footage_a_resident_applies_sees_only_their_own_and_the_town_review
         .filter_map(|a| a["number"].as_str())
         .collect();
     assert_eq!(numbers, [number.as_str()]);
+    assert_eq!(
+        waiting.body["applications"][0]["applicant"]["id_number"], "310116********1234",
+        "the list is masked"
+    );
+
+    // The applicant's identity, whole, only for the review (the town
+    // centre, the police) and only on asking, each read on the access log.
+    let identity = |cookie: &str| {
+        test.send(test.console(
+            Method::POST,
+            &format!("/console/api/disclosures/{number}/identity"),
+            cookie,
+        ))
+    };
+    let refused = identity(&village).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert!(
+        !refused.text.contains("王小明") && !refused.text.contains("1990"),
+        "{}",
+        refused.text
+    );
+    let unmarked = test
+        .send(
+            test.request(
+                Method::POST,
+                &format!("/console/api/disclosures/{number}/identity"),
+                None,
+            )
+            .header(reqwest::header::COOKIE, &desk),
+        )
+        .await;
+    assert_eq!(
+        unmarked.status,
+        StatusCode::FORBIDDEN,
+        "a read from another site's form: {}",
+        unmarked.text
+    );
+    let police = test.staff("police", "").await;
+    for reviewer in [&desk, &police] {
+        let read = identity(reviewer).await;
+        assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+        assert_eq!(
+            read.body["applicant"],
+            json!({"name": "王小明", "id_number": "310116199001011234", "phone": "13812345678"})
+        );
+        assert_eq!(read.headers["cache-control"], "no-store");
+    }
+    let reads: Vec<(String, String)> = test
+        .video
+        .custody_log()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "IDENTITY_READ")
+        .map(|e| (e.actor_role, e.application_id))
+        .collect();
+    let id = applied.body["id"].as_str().unwrap();
+    assert_eq!(
+        reads,
+        [
+            ("town_operator".to_owned(), id.to_owned()),
+            ("police".to_owned(), id.to_owned())
+        ],
+        "each read for the review is on the access log, the refused one is not"
+    );
+    let again = test.get_console(&desk, "/console/api/disclosures").await;
+    assert_eq!(
+        again.body["applications"][0]["applicant"]["phone"], "138****5678",
+        "the list stays masked"
+    );
     let review = |cookie: &str, body: Value| {
         test.send(
             test.console(

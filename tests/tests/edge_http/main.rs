@@ -10,3 +10,4 @@ mod layers;
 mod mini_program;
 mod open311;
 mod refusals;
+mod sla;

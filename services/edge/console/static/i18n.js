@@ -78,6 +78,34 @@ const WORDS = {
   safety: ['城运安全', 'Safety'],
   weighted: ['加权', 'Weighted'],
   loading: ['加载中…', 'Loading…'],
+  // The SLA board's figures (dispatch's definitions, in its README).
+  noCases: ['无案件', 'no cases'],
+  signingRate: ['按时签收率', 'On-time signing'],
+  resolutionRate: ['按时办结率', 'On-time resolution'],
+  solvedRate: ['实际解决率', 'Actually solved'],
+  satisfactionRate: ['满意率', 'Satisfaction'],
+  returnRate: ['退单率', 'Return rate'],
+  transfers: ['转办', 'Transfers'],
+  transfersPerTicket: ['单均转办', 'Transfers per case'],
+  closureRate: ['办结率', 'Closure rate'],
+  toSign: ['签收用时(分) 均/P90', 'To sign (min) avg/p90'],
+  signToResolve: ['处置用时(时) 均/P90', 'Sign to resolve (h) avg/p90'],
+  toClose: ['办结用时(时) 均/P90', 'To close (h) avg/p90'],
+  returnsByUnit: ['退单率（计入退单单位）', 'Return rate (against the returning unit)'],
+  onTimeByUnit: ['按时签收率与按时办结率', 'On-time signing and resolution'],
+  repeatPlaces: ['同一地点重复投诉', 'Repeat reports at one place'],
+  reports: ['投诉件数', 'Reports'],
+  mergedCol: ['合并', 'Merged'],
+  microGrid: ['微网格', 'Micro-grid'],
+  risingCategories: ['上升类别（较上一同长周期）', 'Rising categories (vs the equal period before)'],
+  thisPeriod: ['本期', 'This period'],
+  previousPeriod: ['上期', 'Previous period'],
+  overdueElsewhere: ['其他单位超期（期前派单）', 'Overdue elsewhere (dispatched before the period)'],
+  openCount: ['未办结', 'Open'],
+  boardNote: ['口径：派单服务 GetStatistics 按经办段计算（各率分母见派单服务说明）；退单计入退单单位；无案件的单位不计比率，显示“无案件”；“当前超期”与账龄取自未办结工单。', 'Figures from dispatch GetStatistics, computed from the legs (each rate\'s denominator as dispatch defines it); returns count against the unit that returned; a unit with no case shows "no cases", never a rate; "overdue now" and ageing come from the open tickets.'],
+  // The footage review's identity read.
+  showIdentity: ['查看身份', 'Show identity'],
+  identityNote: ['查看申请人完整身份将记入视频访问日志。', 'Reading the applicant\'s full identity is written on the video access log.'],
 };
 
 // The words of a ticket's moves, the disclosure review, the map's layers
@@ -96,7 +124,7 @@ Object.assign(WORDS, {
   move_close: ['结案', 'Close'],
   move_reopen: ['重办', 'Reopen'],
   disclosures: ['视频公开审批', 'Footage disclosure'],
-  disclosureNote: ['申请人信息已脱敏；批准为现场查看或脱敏复制，驳回须写明理由。每次审批记入视频访问日志。', 'Applicants are masked; approve as a supervised viewing or a redacted copy, or refuse with a reason. Every decision is on the video access log.'],
+  disclosureNote: ['申请人信息已脱敏，点“查看身份”方显示完整身份（该查看记入视频访问日志）；批准为现场查看或脱敏复制，驳回须写明理由。每次审批记入视频访问日志。', 'Applicants are masked; "Show identity" reveals one in full (that read is on the video access log). Approve as a supervised viewing or a redacted copy, or refuse with a reason. Every decision is on the video access log.'],
   applicant: ['申请人', 'Applicant'],
   purpose: ['用途', 'Purpose'],
   cameras: ['摄像头', 'Cameras'],
@@ -141,6 +169,14 @@ let lang = localStorage.getItem('weigrid-console-lang') === 'en' ? 1 : 0;
 export function t(key) {
   const word = WORDS[key];
   return word ? word[lang] : key;
+}
+
+/** Returns the word `key` in Chinese with English (the board's labels),
+ * or in English alone once switched. */
+export function both(key) {
+  const word = WORDS[key];
+  if (!word) return key;
+  return lang ? word[1] : `${word[0]} ${word[1]}`;
 }
 
 /** Returns a state's name in the current language. */

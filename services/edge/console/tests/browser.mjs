@@ -26,7 +26,8 @@ const seen = { screenshots: [], console_errors: [] };
 // The map's layers, the annual report, the footage disclosure review and a
 // ticket signed for from its page: DISCLOSURE (an application waiting for
 // the review), YEAR, LEADER_SCOPE (a micro-grid's leader) and MOVE_TICKET
-// (a ticket dispatched to them).
+// (a ticket dispatched to them). The applicant shows masked, and whole
+// after 查看身份 (show identity).
 async function flows(page, { base, shot, ready, devSignIn }) {
   const found = {};
   await page.goto(base);
@@ -61,7 +62,14 @@ async function flows(page, { base, shot, ready, devSignIn }) {
   await ready('disclosures');
   const number = env('DISCLOSURE');
   found.disclosures_before = await page.$$eval('#disclosure-table tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  const applicant = `tr[data-key="${number}"] td[data-field="applicant"]`;
+  found.applicant_masked = (await page.textContent(`${applicant} .identity`)).trim();
   await shot('13-disclosures');
+  // The full identity only on the explicit, audited read.
+  await page.click(`${applicant} button.show-identity`);
+  await page.waitForSelector(`${applicant}[data-revealed="true"]`);
+  found.applicant_revealed = (await page.textContent(`${applicant} .identity`)).trim();
+  await shot('13-disclosure-identity');
   await page.click(`tr[data-key="${number}"] button.approve-viewing`);
   await page.waitForSelector(`tr[data-key="${number}"]`, { state: 'detached' });
   await page.click('#sign-out');
@@ -144,8 +152,19 @@ try {
   await page.waitForSelector(`main[data-ready="sla"] #sla-panel[data-period="${env('PERIOD_FROM')}/${env('PERIOD_TO')}"]`);
   seen.sla = await page.$$eval('#sla-table tbody tr', (rows) => rows.map((row) => {
     const cells = Object.fromEntries([...row.querySelectorAll('td')].map((td) => [td.dataset.field, td.dataset.value]));
-    return { ...cells, key: row.dataset.key };
+    const shown = row.querySelector('td[data-field="on_time_signing_rate"]').textContent.trim();
+    return { ...cells, key: row.dataset.key, signing_shown: shown };
   }));
+  seen.sla_board = await page.evaluate(() => {
+    const { rising } = window.weigridConsole.slaCharts;
+    const option = rising.getOption();
+    return {
+      headers: [...document.querySelectorAll('#sla-table thead th')].map((th) => th.textContent),
+      repeat_places: [...document.querySelectorAll('#repeat-table tbody tr')].map((tr) => tr.querySelector('td[data-field="ticket_numbers"]').dataset.value.split(' ')),
+      rising: option.xAxis[0].data.map((name, i) => [name, option.series[0].data[i], option.series[1].data[i]]),
+      open: Number(document.getElementById('open-count').dataset.value),
+    };
+  });
   await shot('04-sla-board');
 
   // The desk queue and a ticket's page.

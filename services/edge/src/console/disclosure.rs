@@ -4,15 +4,23 @@
 //! redacted copy, or a refusal with its reason — made with the staff
 //! member's own token (video ingest lets the town centre and the police
 //! station review; every decision is on its access log).
+//!
+//! The reviewer sees who applied only on asking for it (查看身份 show
+//! identity): GetApplication with the review flag, which video ingest
+//! grants to the town centre and the police alone and writes on its access
+//! log (IDENTITY_READ) — the read itself is the audited act. The answer is
+//! never cached, and the edge neither logs nor keeps it.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, header};
 use proto::video::v1 as pb;
 use serde::{Deserialize, Serialize};
 
 use super::Staff;
 use crate::api::IdempotencyKey;
-use crate::api::footage::FootageApplicationView;
+use crate::api::footage::{ApplicantView, FootageApplicationView};
 use crate::error::{ApiError, JsonBody};
 use crate::neighbours::as_caller;
 use crate::state::Shared;
@@ -66,6 +74,46 @@ pub async fn list(
             .map(FootageApplicationView::from)
             .collect(),
     }))
+}
+
+/// An application's applicant, whole, for the review.
+#[derive(Serialize)]
+pub struct Identity {
+    pub number: String,
+    pub applicant: ApplicantView,
+}
+
+/// POST: the applicant of application `number` whole, read for the review
+/// (town_operator and police; others get 403 from video ingest) and on
+/// video ingest's access log.
+pub async fn identity(
+    State(edge): State<Shared>,
+    staff: Staff,
+    Path(number): Path<String>,
+) -> Result<Response, ApiError> {
+    let request = pb::GetApplicationRequest {
+        application: number,
+        for_review: true,
+    };
+    let read = edge
+        .neighbours
+        .video
+        .clone()
+        .get_application(as_caller(request, staff.token())?)
+        .await?
+        .into_inner()
+        .application
+        .unwrap_or_default();
+    let view = FootageApplicationView::from(&read);
+    let mut response = Json(Identity {
+        number: view.number,
+        applicant: view.applicant,
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// The review's decision: `approve` as `viewing` or `copy`, or `refuse`

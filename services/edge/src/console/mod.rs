@@ -76,6 +76,10 @@ pub fn router(edge: &Shared) -> Router<Shared> {
             "/console/api/disclosures/{number}/review",
             post(disclosure::review),
         )
+        .route(
+            "/console/api/disclosures/{number}/identity",
+            post(disclosure::identity),
+        )
         .route("/console/api/{*rest}", get(no_such_page_data))
         .nest_service("/console/", files)
 }

@@ -251,19 +251,21 @@ fn open_tickets() -> pb::ListTicketsRequest {
     }
 }
 
-/// The statistics by `group_by` for `period`, or `None` for a role that
-/// has none (dispatch says PERMISSION_DENIED).
+/// The statistics by `group_by` for `period` (with the groups `keys` even
+/// when empty), or `None` for a role that has none (dispatch says
+/// PERMISSION_DENIED).
 async fn statistics(
     edge: &Shared,
     staff: &Staff,
     period: Period,
     group_by: GroupBy,
+    keys: Vec<String>,
 ) -> Result<Option<pb::GetStatisticsResponse>, ApiError> {
     let request = pb::GetStatisticsRequest {
         from: Some(timestamp(period.from)),
         to: Some(timestamp(period.to)),
         group_by: group_by as i32,
-        keys: Vec::new(),
+        keys,
     };
     match edge
         .neighbours
@@ -315,13 +317,13 @@ pub async fn map(
             *open.entry(ticket.micro_grid_code).or_default() += 1;
         }
     }
-    let on_time_rate = statistics(&edge, &staff, period, GroupBy::Unit)
+    let on_time_rate = statistics(&edge, &staff, period, GroupBy::Unit, Vec::new())
         .await?
         .map(|s| {
             s.groups
                 .into_iter()
-                .filter(|g| g.dispatched > 0)
-                .map(|g| (g.key, g.on_time_rate))
+                .filter(|g| g.has_cases && g.resolution_judged > 0)
+                .map(|g| (g.key, g.on_time_resolution_rate))
                 .collect()
         })
         .unwrap_or_default();
@@ -348,7 +350,9 @@ pub async fn sla(
 ) -> Result<Json<SlaData>, ApiError> {
     let now = Utc::now();
     let period = query.period(now)?;
-    let Some(stats) = statistics(&edge, &staff, period, GroupBy::Unit).await? else {
+    let departments = departments(&edge, &staff).await?;
+    let keys = departments.keys().cloned().collect();
+    let Some(stats) = statistics(&edge, &staff, period, GroupBy::Unit, keys).await? else {
         return Ok(Json(SlaData {
             period,
             board: None,
@@ -364,10 +368,67 @@ pub async fn sla(
     )
     .await?;
     let open = all_tickets(&edge, &staff, open_tickets()).await?;
+    let categories = category_names(&edge, &staff).await?;
+    let context = board::Context {
+        overdue: &overdue,
+        open: &open,
+        unit_names: &departments,
+        category_names: &categories,
+        now,
+    };
     Ok(Json(SlaData {
         period,
-        board: Some(board::board(&stats, &overdue, &open, now)),
+        board: Some(board::board(&stats, &context)),
     }))
+}
+
+/// The registry's departments by code (their names), which the town-wide
+/// board shows even when nothing fell to one ("无案件 no cases"); none for a
+/// staff member within a grid, whose board is their own units'.
+async fn departments(edge: &Shared, staff: &Staff) -> Result<BTreeMap<String, String>, ApiError> {
+    if needs_scope(staff.0.role) {
+        return Ok(BTreeMap::new());
+    }
+    let listed = edge
+        .neighbours
+        .registry
+        .clone()
+        .list_departments(as_caller(
+            registry::ListDepartmentsRequest {},
+            staff.token(),
+        )?)
+        .await?
+        .into_inner();
+    Ok(listed
+        .departments
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect())
+}
+
+/// Dispatch's categories (inactive ones too: a period may hold them) by
+/// code.
+async fn category_names(
+    edge: &Shared,
+    staff: &Staff,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    let listed = edge
+        .neighbours
+        .dispatch
+        .clone()
+        .list_categories(as_caller(
+            pb::ListCategoriesRequest {
+                include_inactive: true,
+            },
+            staff.token(),
+        )?)
+        .await?
+        .into_inner();
+    Ok(listed
+        .categories
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect())
 }
 
 /// Which list of tickets.
