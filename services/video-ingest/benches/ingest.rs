@@ -355,8 +355,8 @@ async fn intake_at_fixed_rate(desk: &Desk, tag: &str) -> anyhow::Result<Measured
     })
 }
 
-/// The configuration of the bench's video ingest: the capacity as
-/// configured (`None`), or lifted to measure the path itself.
+/// The configuration of the bench's video ingest: the ingest capacity as
+/// configured, or (`lifted`) out of the way, to measure the path itself.
 fn video_config(prefix: &str, registry: SocketAddr, lifted: bool) -> video_ingest::VideoConfig {
     let mut overrides = vec![("HEALTH__CHECK_INTERVAL", "5s".to_owned())];
     if lifted {

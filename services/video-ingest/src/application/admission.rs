@@ -125,8 +125,8 @@ mod tests {
         assert!(matches!(refused, Refusal::Sender { .. }), "{refused:?}");
         // 50 tokens at 100 a second come back in about half a second.
         assert!(
-            refused.retry_after() >= Duration::from_millis(400)
-                && refused.retry_after() <= Duration::from_millis(600),
+            (Duration::from_millis(400)..=Duration::from_millis(600))
+                .contains(&refused.retry_after()),
             "{refused:?}"
         );
         assert_eq!(admission.admit("box-2", 100), Ok(()));

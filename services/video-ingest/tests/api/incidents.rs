@@ -273,7 +273,7 @@ async fn video_batches_beyond_the_ingest_capacity_are_refused_whole_with_the_tim
         .unwrap_err();
     let wait = refused.retry_after.expect("the wait is named");
     assert!(
-        wait >= Duration::from_millis(200) && wait <= Duration::from_millis(400),
+        (Duration::from_millis(200)..=Duration::from_millis(400)).contains(&wait),
         "30 events at 100 a second: {wait:?}"
     );
     let status = tonic::Status::from(refused.error);
