@@ -8,12 +8,10 @@
 //!
 //! Needs the binaries (`cargo build --bins`; `make test` builds them).
 
-use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_nats::jetstream;
 use chrono::{TimeDelta, Utc};
 use fixtures::registry::TestRegistry;
 use futures::StreamExt as _;
@@ -23,7 +21,9 @@ use platform::testing::{ScratchDatabase, ServiceProcess, eventually, free_port, 
 use proto::video::v1 as pb;
 use proto::video::v1::video_service_client::VideoServiceClient;
 use tonic::transport::Channel;
-use video_ingest::testing::{Client, analytic_event, camera_request, free_sip_port};
+use video_ingest::testing::{
+    BoxBuffer, Client, analytic_event, assert_acknowledged_kept_once, camera_request, free_sip_port,
+};
 
 const DEVICE: &str = "31011611001320000001";
 const CHANNEL: &str = "31011611001310000001";
@@ -51,8 +51,7 @@ fn client(addr: SocketAddr, role: Role) -> Client {
 /// were acknowledged. A batch stays pending until its acknowledgement.
 #[derive(Default)]
 struct EdgeBox {
-    batches: Vec<pb::StreamAnalyticEventsRequest>,
-    acknowledged: BTreeSet<u64>,
+    sent: BoxBuffer,
     /// Streams that ended in an error (the process dying under them).
     broken_streams: usize,
 }
@@ -83,26 +82,12 @@ impl EdgeBox {
             })
             .collect();
         Self {
-            batches,
+            sent: BoxBuffer {
+                batches,
+                ..BoxBuffer::default()
+            },
             ..Self::default()
         }
-    }
-
-    fn pending(&self) -> Vec<pb::StreamAnalyticEventsRequest> {
-        self.batches
-            .iter()
-            .filter(|b| !self.acknowledged.contains(&b.batch))
-            .cloned()
-            .collect()
-    }
-
-    /// The ids of the events of every acknowledged batch.
-    fn acknowledged_events(&self) -> BTreeSet<String> {
-        self.batches
-            .iter()
-            .filter(|b| self.acknowledged.contains(&b.batch))
-            .flat_map(|b| b.events.iter().map(|e| e.event_id.clone()))
-            .collect()
     }
 }
 
@@ -110,7 +95,7 @@ impl EdgeBox {
 /// acknowledgement as it comes; returns when the call ends (all answered,
 /// or broken).
 async fn stream_pending(addr: SocketAddr, edge: &Arc<Mutex<EdgeBox>>) -> Result<(), tonic::Status> {
-    let pending = edge.lock().expect("the box's lock").pending();
+    let pending = edge.lock().expect("the box's lock").sent.pending();
     let paced = futures::stream::iter(pending).then(|batch| async move {
         tokio::time::sleep(PACE).await;
         batch
@@ -122,6 +107,7 @@ async fn stream_pending(addr: SocketAddr, edge: &Arc<Mutex<EdgeBox>>) -> Result<
     while let Some(ack) = answers.message().await? {
         edge.lock()
             .expect("the box's lock")
+            .sent
             .acknowledged
             .insert(ack.batch);
     }
@@ -132,7 +118,13 @@ async fn stream_pending(addr: SocketAddr, edge: &Arc<Mutex<EdgeBox>>) -> Result<
 /// one breaks (the service away: tried again every 100 ms).
 async fn send_all(addr: SocketAddr, edge: Arc<Mutex<EdgeBox>>) {
     loop {
-        if edge.lock().expect("the box's lock").pending().is_empty() {
+        if edge
+            .lock()
+            .expect("the box's lock")
+            .sent
+            .pending()
+            .is_empty()
+        {
             return;
         }
         if let Err(status) = stream_pending(addr, &edge).await {
@@ -147,51 +139,6 @@ async fn send_all(addr: SocketAddr, edge: Arc<Mutex<EdgeBox>>) {
             );
             edge.lock().expect("the box's lock").broken_streams += 1;
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-/// Returns how many times each event id is in the VIDEO stream under
-/// `video.analytic.received`, read with an ephemeral consumer.
-async fn stored_in_stream(prefix: &str) -> HashMap<String, usize> {
-    let nats =
-        std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
-    let js = jetstream::new(async_nats::connect(nats).await.expect("NATS answers"));
-    let stream = js
-        .get_stream(format!("{prefix}_VIDEO"))
-        .await
-        .expect("video ingest declared its stream");
-    let consumer = stream
-        .create_consumer(jetstream::consumer::pull::Config {
-            filter_subject: format!("{prefix}.video.analytic.received"),
-            ack_policy: jetstream::consumer::AckPolicy::None,
-            ..Default::default()
-        })
-        .await
-        .expect("an ephemeral consumer");
-    let mut counts = HashMap::new();
-    loop {
-        let mut batch = consumer
-            .fetch()
-            .max_messages(1000)
-            .expires(Duration::from_millis(500))
-            .messages()
-            .await
-            .expect("the stream is read");
-        let mut read = 0;
-        while let Some(message) = batch.next().await {
-            let message = message.expect("a stored message");
-            let id = message
-                .headers
-                .as_ref()
-                .and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID))
-                .map(|v| v.as_str().to_owned())
-                .expect("every analytic event carries its id");
-            *counts.entry(id).or_insert(0) += 1;
-            read += 1;
-        }
-        if read == 0 {
-            return counts;
         }
     }
 }
@@ -230,12 +177,16 @@ async fn video_analytic_events_acknowledged_before_a_kill_9_are_each_stored_exac
     let sending = tokio::spawn(send_all(addr, Arc::clone(&edge)));
     // Mid-stream: a third of the batches acknowledged, the rest on their way.
     eventually(Duration::from_secs(30), "a third acknowledged", || async {
-        let acked = edge.lock().expect("the box's lock").acknowledged.len();
+        let acked = edge.lock().expect("the box's lock").sent.acknowledged.len();
         (acked as u64 >= BATCHES / 3).then_some(())
     })
     .await;
     video.kill();
-    let acked_at_kill = edge.lock().expect("the box's lock").acknowledged_events();
+    let acked_at_kill = edge
+        .lock()
+        .expect("the box's lock")
+        .sent
+        .acknowledged_events();
     video.resume().await;
     tokio::time::timeout(Duration::from_secs(60), sending)
         .await
@@ -244,7 +195,7 @@ async fn video_analytic_events_acknowledged_before_a_kill_9_are_each_stored_exac
 
     let (broken_streams, acknowledged) = {
         let edge = edge.lock().expect("the box's lock");
-        (edge.broken_streams, edge.acknowledged_events())
+        (edge.broken_streams, edge.sent.acknowledged_events())
     };
     assert!(
         broken_streams >= 1,
@@ -261,49 +212,8 @@ async fn video_analytic_events_acknowledged_before_a_kill_9_are_each_stored_exac
     );
     assert!(acknowledged.is_superset(&acked_at_kill));
 
-    // The stream: every acknowledged event once, nothing else.
-    let stored = stored_in_stream(&prefix).await;
-    let lost: Vec<_> = acknowledged
-        .iter()
-        .filter(|id| !stored.contains_key(*id))
-        .collect();
-    let twice: Vec<_> = stored.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(lost.is_empty(), "acknowledged, not in the stream: {lost:?}");
-    assert!(twice.is_empty(), "in the stream twice: {twice:?}");
-    assert_eq!(stored.len(), acknowledged.len(), "nothing else stored");
-
-    // The database: the incidents' consumer took each event in once.
-    let ids: Vec<uuid::Uuid> = acknowledged
-        .iter()
-        .map(|id| id.parse().expect("event ids are UUIDs"))
-        .collect();
-    // The consumer takes them in one by one, through the inbox; those it
-    // had not acknowledged when the process died come again.
-    let count_taken = || async {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM incident_events WHERE event_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_one(&db.pool)
-        .await
-        .expect("incident events are counted")
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-    let mut taken = count_taken().await;
-    while taken < ids.len() as i64 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        taken = count_taken().await;
-    }
-    assert_eq!(
-        taken,
-        ids.len() as i64,
-        "every acknowledged event in an incident within three minutes"
-    );
-    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM incident_events")
-        .fetch_one(&db.pool)
-        .await
-        .expect("incident events are counted");
-    assert_eq!(all, taken, "no event taken in twice or from elsewhere");
+    // The stream and the database: every acknowledged event once.
+    assert_acknowledged_kept_once(&prefix, &db.pool, &acknowledged, Duration::from_secs(180)).await;
     println!(
         "kill -9 mid-stream: {} events acknowledged before it, {} in all, {} streams broken; \
          0 lost, 0 stored twice",

@@ -20,6 +20,7 @@ use sqlx::migrate::Migrator;
 
 use crate::api::VideoApi;
 use crate::application::Context;
+use crate::application::admission::{Admission, Capacity};
 use crate::application::analytics::Analytics;
 use crate::application::evidence::EvidenceRules;
 use crate::config::{DEFAULTS, VideoConfig};
@@ -140,6 +141,10 @@ pub(crate) fn analytics(config: &VideoConfig) -> Analytics {
         .unwrap_or(chrono::TimeDelta::minutes(5));
     Analytics {
         in_flight: Arc::new(tokio::sync::Semaphore::new(config.analytics.max_in_flight)),
+        admission: Admission::new(Capacity {
+            overall_per_second: config.analytics.max_events_per_second,
+            per_sender_per_second: config.analytics.max_events_per_second_per_sender,
+        }),
         max_batch: config.analytics.max_batch,
         window,
     }

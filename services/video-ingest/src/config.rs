@@ -61,6 +61,11 @@ pub struct Analytics {
     pub max_in_flight: usize,
     /// The largest batch taken.
     pub max_batch: usize,
+    /// The ingest capacity: events a second taken from all senders
+    /// together, and from any one sender (its caller subject); a batch
+    /// beyond either is refused RESOURCE_EXHAUSTED with the time to wait.
+    pub max_events_per_second: u32,
+    pub max_events_per_second_per_sender: u32,
     /// A camera's events of one kind within this of one another are one
     /// incident.
     #[serde(with = "humantime_serde")]
@@ -228,6 +233,20 @@ impl Validate for VideoConfig {
                 && self.analytics.max_batch <= self.analytics.max_in_flight,
             "analytics.max_batch",
             "must be between 1 and 5000, and at most analytics.max_in_flight",
+        );
+        v.check(
+            (1..=1_000_000).contains(&self.analytics.max_events_per_second),
+            "analytics.max_events_per_second",
+            "must be between 1 and 1000000",
+        );
+        v.check(
+            usize::try_from(self.analytics.max_events_per_second_per_sender)
+                .is_ok_and(|n| n >= self.analytics.max_batch)
+                && self.analytics.max_events_per_second_per_sender
+                    <= self.analytics.max_events_per_second,
+            "analytics.max_events_per_second_per_sender",
+            "must be at least analytics.max_batch (a full batch must fit a second) \
+             and at most analytics.max_events_per_second",
         );
         v.check(
             self.analytics.incident_window >= Duration::from_secs(1)

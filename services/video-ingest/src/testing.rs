@@ -93,13 +93,18 @@ fn client_at(addr: SocketAddr, role: Role) -> Client {
     client_of_at(addr, role, &format!("test-{role}"))
 }
 
-fn client_of_at(addr: SocketAddr, role: Role, subject: &str) -> Client {
+/// Returns a client of the service at `addr` acting as `subject` in `role`.
+pub fn client_of_at(addr: SocketAddr, role: Role, subject: &str) -> Client {
+    scoped_client_at(addr, role, subject, None)
+}
+
+fn scoped_client_at(addr: SocketAddr, role: Role, subject: &str, scope: Option<&str>) -> Client {
     let channel = Channel::from_shared(format!("http://{addr}"))
         .expect("a valid address")
         .connect_lazy();
     VideoServiceClient::with_interceptor(
         channel,
-        Outgoing::bearer(&platform::testing::token(subject, role, None)).expect("a valid token"),
+        Outgoing::bearer(&platform::testing::token(subject, role, scope)).expect("a valid token"),
     )
 }
 
@@ -166,6 +171,12 @@ impl TestVideo {
     /// Returns a client of `role` acting as `subject` (a resident's id).
     pub fn client_of(&self, role: Role, subject: &str) -> Client {
         client_of_at(self.addr, role, subject)
+    }
+
+    /// Returns a client of `role` acting as `subject` within the grid
+    /// `scope` (a village's or micro-grid's code, as its token says).
+    pub fn client_scoped(&self, role: Role, subject: &str, scope: &str) -> Client {
+        scoped_client_at(self.addr, role, subject, Some(scope))
     }
 
     /// Returns the town centre's client.
@@ -493,6 +504,199 @@ pub fn analytic_event(
         snapshot_sha256: "5e".repeat(32),
         occurred_at: Some(platform::time::timestamp(at)),
     }
+}
+
+/// A client of dispatch acting as the 12345 hotline desk.
+pub type Desk = proto::dispatch::v1::dispatch_service_client::DispatchServiceClient<
+    InterceptedService<Channel, Outgoing>,
+>;
+
+/// Starts dispatch's binary on database `database_url` beside the
+/// registry at `registry`, on NATS prefix `prefix` (so it takes in this
+/// video ingest's ticket requests, as in production); returns it and the
+/// hotline desk's client.
+///
+/// # Panics
+/// The binary is missing or does not become ready.
+pub async fn start_dispatch(
+    registry: SocketAddr,
+    database_url: &str,
+    prefix: &str,
+) -> (platform::testing::ServiceProcess, Desk) {
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let process = platform::testing::ServiceProcess::start(
+        "ticket-dispatch",
+        "dispatch",
+        "weigrid.dispatch.v1.DispatchService",
+        addr,
+        database_url,
+        prefix,
+        &[("CLIENTS__REGISTRY__ENDPOINT", format!("http://{registry}"))],
+    )
+    .await;
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .expect("a socket address is a URI")
+        .connect_lazy();
+    let token = platform::testing::token("hotline-desk", Role::TownOperator, None);
+    let desk =
+        proto::dispatch::v1::dispatch_service_client::DispatchServiceClient::with_interceptor(
+            channel,
+            Outgoing::bearer(&token).expect("a development token is a header value"),
+        );
+    (process, desk)
+}
+
+/// The 12345 work order `i` of a run tagged `tag`: uncollected rubbish,
+/// somewhere in the small town's west.
+pub fn hotline_order(tag: &str, i: u64) -> proto::dispatch::v1::CreateTicketRequest {
+    use proto::dispatch::v1 as dispatch;
+    dispatch::CreateTicketRequest {
+        channel: dispatch::Channel::Hotline12345.into(),
+        external_ref: format!("{tag}-{i:06}"),
+        category_code: "SANITATION".into(),
+        title: "垃圾堆放".into(),
+        description: "路口垃圾三天无人清运".into(),
+        location: Some(dispatch::LatLng {
+            lat: 30.001 + (i / 40) as f64 * 0.0006,
+            lng: 121.001 + (i % 40) as f64 * 0.0007,
+        }),
+        reporter_phone: "13912345678".into(),
+        ..Default::default()
+    }
+}
+
+/// An edge box's buffer: every batch it made, and which were
+/// acknowledged; a batch stays pending (to be sent again) until its
+/// acknowledgement.
+#[derive(Debug, Default)]
+pub struct BoxBuffer {
+    pub batches: Vec<pb::StreamAnalyticEventsRequest>,
+    pub acknowledged: std::collections::BTreeSet<u64>,
+}
+
+impl BoxBuffer {
+    /// The batches not acknowledged yet, in order.
+    pub fn pending(&self) -> Vec<pb::StreamAnalyticEventsRequest> {
+        self.batches
+            .iter()
+            .filter(|b| !self.acknowledged.contains(&b.batch))
+            .cloned()
+            .collect()
+    }
+
+    /// The ids of the events of every acknowledged batch.
+    pub fn acknowledged_events(&self) -> std::collections::BTreeSet<String> {
+        self.batches
+            .iter()
+            .filter(|b| self.acknowledged.contains(&b.batch))
+            .flat_map(|b| b.events.iter().map(|e| e.event_id.clone()))
+            .collect()
+    }
+}
+
+/// Returns how many times each analytic event id is in the VIDEO stream of
+/// NATS prefix `prefix` (under `video.analytic.received`), read with an
+/// ephemeral consumer from the NATS `WEIGRID__NATS__URL` names: what was
+/// stored, for counting against what was acknowledged.
+///
+/// # Panics
+/// NATS does not answer, or the stream is missing.
+pub async fn analytic_events_in_stream(prefix: &str) -> std::collections::HashMap<String, usize> {
+    use async_nats::jetstream;
+    use futures::StreamExt as _;
+    let nats =
+        std::env::var("WEIGRID__NATS__URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let js = jetstream::new(async_nats::connect(nats).await.expect("NATS answers"));
+    let stream = js
+        .get_stream(format!("{prefix}_VIDEO"))
+        .await
+        .expect("video ingest declared its stream");
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::Config {
+            filter_subject: format!("{prefix}.{}", crate::events::ANALYTIC_RECEIVED),
+            ack_policy: jetstream::consumer::AckPolicy::None,
+            ..Default::default()
+        })
+        .await
+        .expect("an ephemeral consumer");
+    let mut counts = std::collections::HashMap::new();
+    loop {
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1000)
+            .expires(Duration::from_millis(500))
+            .messages()
+            .await
+            .expect("the stream is read");
+        let mut read = 0;
+        while let Some(message) = batch.next().await {
+            let message = message.expect("a stored message");
+            let id = message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID))
+                .map(|v| v.as_str().to_owned())
+                .expect("every analytic event carries its id");
+            *counts.entry(id).or_insert(0) += 1;
+            read += 1;
+        }
+        if read == 0 {
+            return counts;
+        }
+    }
+}
+
+/// Asserts that every `acknowledged` event is in the VIDEO stream of
+/// prefix `prefix` once, with nothing else, and that the incident consumer
+/// took each into an incident once (in the database `pool`, within
+/// `patience`): an acknowledged event is never lost nor stored twice.
+///
+/// # Panics
+/// An event lost, twice, or unacknowledged but stored.
+pub async fn assert_acknowledged_kept_once(
+    prefix: &str,
+    pool: &PgPool,
+    acknowledged: &std::collections::BTreeSet<String>,
+    patience: Duration,
+) {
+    let stored = analytic_events_in_stream(prefix).await;
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains_key(*id))
+        .collect();
+    let twice: Vec<_> = stored.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(lost.is_empty(), "acknowledged, not in the stream: {lost:?}");
+    assert!(twice.is_empty(), "in the stream twice: {twice:?}");
+    assert_eq!(
+        stored.len(),
+        acknowledged.len(),
+        "nothing unacknowledged stored"
+    );
+    let ids: Vec<uuid::Uuid> = acknowledged
+        .iter()
+        .map(|id| id.parse().expect("event ids are UUIDs"))
+        .collect();
+    // The consumer takes them in through the inbox; those it had not
+    // acknowledged when a process died come again.
+    let taken = eventually(
+        patience,
+        "every acknowledged event in an incident",
+        || async {
+            let n: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM incident_events WHERE event_id = ANY($1)")
+                    .bind(&ids)
+                    .fetch_one(pool)
+                    .await
+                    .expect("incident events are counted");
+            (n == ids.len() as i64).then_some(n)
+        },
+    )
+    .await;
+    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM incident_events")
+        .fetch_one(pool)
+        .await
+        .expect("incident events are counted");
+    assert_eq!(all, taken, "no event taken in twice or from elsewhere");
 }
 
 /// How a StreamAnalyticEvents call went: the acknowledgements, in order,

@@ -41,6 +41,7 @@ pub async fn health_round(ctx: &Context, purge: bool) -> Result<(), platform::er
         health::time_out_sync(ctx, sync).await?;
     }
     if purge {
+        ctx.analytics.admission.forget_idle();
         let purged = health::purge_nonces(ctx).await?;
         if purged > 0 {
             tracing::debug!(purged, "expired nonces deleted");

@@ -471,14 +471,20 @@ pub async fn applications(
             .context("no application in the answer")?;
         return Ok((application_json(&a), application_line(&a)));
     }
-    let found = client
-        .list_applications(pb::ListApplicationsRequest {
+    // Every page: the service serves at most 500 a page.
+    let found = crate::connect::all_pages(|page_token| {
+        let mut c = client.clone();
+        let request = pb::ListApplicationsRequest {
             page_size: 500,
+            page_token,
             ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .applications;
+        };
+        async move {
+            let page = c.list_applications(request).await?.into_inner();
+            Ok((page.applications, page.next_page_token))
+        }
+    })
+    .await?;
     Ok((
         json!(found.iter().map(application_json).collect::<Vec<_>>()),
         lines(&found, application_line, "no applications"),

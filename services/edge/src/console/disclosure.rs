@@ -59,6 +59,7 @@ pub async fn list(
     let request = pb::ListApplicationsRequest {
         state: state.into(),
         page_size: 200,
+        ..Default::default()
     };
     let listed = edge
         .neighbours

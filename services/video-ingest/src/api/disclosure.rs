@@ -10,7 +10,7 @@ use proto::video::v1 as pb;
 use super::{VideoApi, gb_id, page_size, take};
 use crate::application::disclosure::{self, ApplicationDraft, MAX_CAMERAS};
 use crate::convert::{self, from_timestamp};
-use crate::domain::disclosure::{Applicant, Purpose, Review};
+use crate::domain::disclosure::{Applicant, Cursor, Purpose, Review};
 use crate::domain::evidence::check_window;
 
 /// Returns the applicant checked: a name of 1–40 characters, an 18-character
@@ -183,18 +183,24 @@ impl VideoApi {
         request: pb::ListApplicationsRequest,
     ) -> Result<pb::ListApplicationsResponse, AppError> {
         let state = convert::application_state_from(request.state);
-        let found = disclosure::list(
-            &self.ctx,
-            &caller,
-            state,
-            page_size(request.page_size, 50, 500),
-        )
-        .await?;
+        let after = match request.page_token.trim() {
+            "" => None,
+            token => Some(Cursor::parse(token).ok_or_else(|| {
+                AppError::invalid(
+                    "page_token",
+                    "must be a next_page_token from an earlier response",
+                )
+            })?),
+        };
+        let limit = page_size(request.page_size, 50, 500);
+        let page = disclosure::list(&self.ctx, &caller, state, after, limit).await?;
         Ok(pb::ListApplicationsResponse {
-            applications: found
+            applications: page
+                .applications
                 .iter()
                 .map(|a| convert::application(a, false))
                 .collect(),
+            next_page_token: page.next.map(Cursor::to_token).unwrap_or_default(),
         })
     }
 

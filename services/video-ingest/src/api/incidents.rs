@@ -48,8 +48,30 @@ fn batch(
     }
 }
 
+/// The trailer of a RESOURCE_EXHAUSTED refusal: the milliseconds to wait
+/// before sending the refused batch again.
+pub const RETRY_AFTER_MS: &str = "retry-after-ms";
+/// The trailer naming the batch a refusal is for.
+pub const REFUSED_BATCH: &str = "refused-batch";
+
+/// Returns the status a refused batch ends its stream with: the error's,
+/// naming the batch, and for a refusal that waiting mends, the time to
+/// wait as a trailer.
+fn refusal_status(number: u64, refused: analytics::BatchRefused) -> Status {
+    let mut status = Status::from(refused.error);
+    let metadata = status.metadata_mut();
+    metadata.insert(REFUSED_BATCH, number.into());
+    if let Some(wait) = refused.retry_after {
+        let millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        metadata.insert(RETRY_AFTER_MS, millis.into());
+    }
+    status
+}
+
 /// Reads batches until the sender ends, acknowledging each once stored;
-/// the first refusal ends the stream with its status.
+/// the first refusal ends the stream with its status (the batches before
+/// it stay acknowledged; the sender sends the refused one and the rest on
+/// a new stream, after the wait a RESOURCE_EXHAUSTED names).
 async fn run_batches(
     ctx: Context,
     caller: Caller,
@@ -68,18 +90,20 @@ async fn run_batches(
         let number = request.batch;
         let stored = match batch(request, ctx.analytics.max_batch) {
             Ok(events) => analytics::stream_analytic_events(&ctx, &caller, events).await,
-            Err(err) => Err(err),
+            Err(err) => Err(err.into()),
         };
-        let answer = stored.map(|s| pb::StreamAnalyticEventsResponse {
-            batch: number,
-            stored: s.stored,
-            duplicates: s.duplicates,
-        });
-        let failed = answer.is_err();
-        if let Err(err) = &answer {
-            tracing::info!(batch = number, error = %err, "analytic batch refused");
+        if let Err(refused) = &stored {
+            tracing::info!(batch = number, error = %refused.error, retry_after = ?refused.retry_after, "analytic batch refused");
         }
-        if acks.send(answer.map_err(Status::from)).await.is_err() || failed {
+        let answer = stored
+            .map(|s| pb::StreamAnalyticEventsResponse {
+                batch: number,
+                stored: s.stored,
+                duplicates: s.duplicates,
+            })
+            .map_err(|refused| refusal_status(number, refused));
+        let failed = answer.is_err();
+        if acks.send(answer).await.is_err() || failed {
             return;
         }
     }

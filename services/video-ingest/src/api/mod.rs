@@ -9,6 +9,7 @@ mod evidence;
 mod incidents;
 
 pub use evidence::verification;
+pub use incidents::{REFUSED_BATCH, RETRY_AFTER_MS};
 
 use platform::error::AppError;
 use proto::video::v1 as pb;

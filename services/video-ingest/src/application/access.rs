@@ -8,8 +8,42 @@
 //! mini-program, followed there), shown by the town's staff. A face or plate camera's footage is read by the police
 //! only (the use cases check it, and log the refusals).
 
-use platform::auth::Role;
+use platform::auth::{Caller, Role};
 use platform::authz::{Rule, rule};
+use platform::error::AppError;
+
+use crate::domain::disclosure::ApplicationScope;
+
+/// Returns whose applications `caller` lists and reads: the town centre
+/// and the police station every one; a village workstation's staff those
+/// naming a camera in their village (the grid code their token is scoped
+/// to) and those they registered; a resident their own.
+///
+/// # Errors
+/// PERMISSION_DENIED for a workstation's staff without a scope, or a role
+/// that has no applications to follow.
+pub fn application_scope(caller: &Caller) -> Result<ApplicationScope, AppError> {
+    match (caller.role, caller.scope.as_deref()) {
+        (Role::TownOperator | Role::Police, _) => Ok(ApplicationScope::Town),
+        (Role::Resident, _) => Ok(ApplicationScope::Own {
+            submitter: caller.subject.clone(),
+        }),
+        (Role::WorkstationStaff, Some(village)) if !village.trim().is_empty() => {
+            Ok(ApplicationScope::Village {
+                village: village.to_owned(),
+                submitter: caller.subject.clone(),
+            })
+        }
+        (Role::WorkstationStaff, _) => Err(AppError::PermissionDenied(
+            "a workstation's staff follow their village's applications: the token needs the \
+             village as its scope (工作站人员的令牌须带所属村居范围)"
+                .into(),
+        )),
+        (role, _) => Err(AppError::PermissionDenied(format!(
+            "the {role} role follows no disclosure applications"
+        ))),
+    }
+}
 
 /// Who may call each RPC (role × RPC); the matrix docs/authorization.md
 /// shows.

@@ -19,18 +19,18 @@ use platform::error::AppError;
 use platform::uow::{Begun, CallKey};
 use prost::Message;
 
-use super::Context;
 use super::evidence::{
     insert_clip, may_read, read_file, record, refuse_expired, refuse_identifying,
 };
+use super::{Context, access};
 use crate::domain::custody::Action;
 use crate::domain::disclosure::{
-    Applicant, Application, Decision, IssuedCopy, Purpose, Review, State,
+    Applicant, Application, ApplicationScope, Cursor, Decision, IssuedCopy, Purpose, Review, State,
 };
 use crate::domain::evidence::{Clip, ClipFile, object_key};
 use crate::domain::gbid::GbId;
 use crate::domain::ids::{ApplicationId, ClipId};
-use crate::repository::applications::{self, Tally};
+use crate::repository::applications::{self, ApplicationFilter, Tally};
 use crate::repository::clips::ClipFilter;
 use crate::repository::{clips, custody, devices};
 
@@ -134,11 +134,13 @@ fn not_found(what: &str) -> AppError {
 
 /// GetApplication. For the review (the town centre and the police) the
 /// applicant's identity is read whole, and the read is on the access log.
-/// A resident reads only an application they submitted.
+/// Otherwise the caller reads only what its scope holds
+/// ([`access::application_scope`]): a resident an application they
+/// submitted, a village's staff one naming a camera of their village.
 ///
 /// # Errors
-/// NOT_FOUND (also another resident's); PERMISSION_DENIED for a review
-/// read by another role.
+/// NOT_FOUND (also one outside the caller's scope); PERMISSION_DENIED for
+/// a review read by another role.
 pub async fn get(
     ctx: &Context,
     caller: &Caller,
@@ -151,11 +153,17 @@ pub async fn get(
         ));
     }
     if !for_review {
+        let scope = access::application_scope(caller)?;
         let mut read = ctx.units.read().await?;
-        return applications::get(&mut read, id, false)
+        let application = applications::get(&mut read, id, false)
             .await?
-            .filter(|a| applicants_own(caller).is_none_or(|me| a.submitted_by == me))
-            .ok_or_else(|| not_found(id));
+            .ok_or_else(|| not_found(id))?;
+        if scope != ApplicationScope::Town
+            && !applications::within(&mut read, application.id, &scope).await?
+        {
+            return Err(not_found(id));
+        }
+        return Ok(application);
     }
     let mut work = ctx.units.begin_job::<()>().await?;
     let now = work.now();
@@ -178,24 +186,37 @@ pub async fn get(
     Ok(application)
 }
 
-/// Returns whose applications alone `caller` sees: a resident's own (they
-/// submitted them from the mini-program), `None` for the desks.
-fn applicants_own(caller: &Caller) -> Option<&str> {
-    (caller.role == Role::Resident).then_some(caller.subject.as_str())
+/// A page of applications, and where the next starts (`None`: the last).
+#[derive(Debug, Clone)]
+pub struct ApplicationPage {
+    pub applications: Vec<Application>,
+    pub next: Option<Cursor>,
 }
 
-/// ListApplications: a resident's own, or every one for the desks.
+/// ListApplications: newest first, a page of at most `limit` after
+/// `after`, within the caller's scope ([`access::application_scope`]).
 ///
 /// # Errors
-/// The database fails.
+/// PERMISSION_DENIED for a caller without a scope; the database.
 pub async fn list(
     ctx: &Context,
     caller: &Caller,
     state: Option<State>,
+    after: Option<Cursor>,
     limit: i64,
-) -> Result<Vec<Application>, AppError> {
+) -> Result<ApplicationPage, AppError> {
+    let scope = access::application_scope(caller)?;
     let mut read = ctx.units.read().await?;
-    Ok(applications::list(&mut read, state, applicants_own(caller), limit).await?)
+    let filter = ApplicationFilter {
+        state,
+        scope: &scope,
+        after,
+        limit,
+    };
+    let applications = applications::list(&mut read, &filter).await?;
+    let full = i64::try_from(applications.len()).unwrap_or(i64::MAX) >= limit;
+    let next = applications.last().filter(|_| full).map(Cursor::after);
+    Ok(ApplicationPage { applications, next })
 }
 
 /// ReviewApplication: approves (a viewing or a copy, usable for the

@@ -80,7 +80,9 @@ pub async fn take_sighting<A: Message>(
 }
 
 /// Asks for the tickets the rules call for `incident`, the most urgent
-/// first, each rule and unit once per incident.
+/// first, each rule and unit once per incident. The tickets asked before
+/// are read first: an event joining a long incident whose tickets are all
+/// asked reads nothing more (its evidence is read only for a new ticket).
 async fn ask_tickets<A: Message>(
     work: &mut Work<A>,
     camera: &CameraView,
@@ -92,7 +94,22 @@ async fn ask_tickets<A: Message>(
     if matched.is_empty() {
         return Ok(());
     }
-    let references: Vec<String> = incidents::events_of(work.conn(), incident.id)
+    let asked = incidents::tickets_of(work.conn(), incident.id).await?;
+    let is_new = |rule: &rules::TicketRule, unit: &rules::RuleUnit| {
+        !asked.iter().any(|a| {
+            a.rule_code == rule.code && a.unit_kind == unit.kind() && a.unit_code == unit.code()
+        })
+    };
+    let new: Vec<_> = matched
+        .into_iter()
+        .flat_map(|rule| rule.units.iter().map(move |unit| (rule, unit)))
+        .filter(|(rule, unit)| is_new(rule, unit))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let limit = i64::try_from(MAX_REFERENCES).unwrap_or(i64::MAX);
+    let references: Vec<String> = incidents::evidence_of(work.conn(), incident.id, limit)
         .await?
         .iter()
         .filter_map(|s| match (&s.snapshot, s.alarm) {
@@ -100,28 +117,25 @@ async fn ask_tickets<A: Message>(
             (None, Some(alarm)) => Some(format!("alarm {alarm}")),
             (None, None) => None,
         })
-        .take(MAX_REFERENCES)
         .collect();
     let evidence = Evidence {
         camera_name: &camera.camera.name,
         references,
     };
-    for rule in matched {
-        for unit in &rule.units {
-            let asked = AskedTicket {
-                rule_code: rule.code.clone(),
-                unit_kind: unit.kind().to_owned(),
-                unit_code: unit.code().to_owned(),
-                priority: rule.priority,
-                ticket_ref: rule.ticket_key(incident, unit),
-                requested_at: now,
-            };
-            if incidents::ask_ticket(work.conn(), incident.id, &asked).await? {
-                work.publish(events::incident_ticket_requested(
-                    incident, rule, unit, &evidence, SERVICE, now,
-                ));
-                tracing::info!(incident_id = %incident.id, rule = %rule.code, unit = unit.kind(), priority = rule.priority.as_str(), "ticket requested");
-            }
+    for (rule, unit) in new {
+        let asked = AskedTicket {
+            rule_code: rule.code.clone(),
+            unit_kind: unit.kind().to_owned(),
+            unit_code: unit.code().to_owned(),
+            priority: rule.priority,
+            ticket_ref: rule.ticket_key(incident, unit),
+            requested_at: now,
+        };
+        if incidents::ask_ticket(work.conn(), incident.id, &asked).await? {
+            work.publish(events::incident_ticket_requested(
+                incident, rule, unit, &evidence, SERVICE, now,
+            ));
+            tracing::info!(incident_id = %incident.id, rule = %rule.code, unit = unit.kind(), priority = rule.priority.as_str(), "ticket requested");
         }
     }
     Ok(())

@@ -7,7 +7,8 @@
 //!   registration, keepalive, catalogue packets, alarms.
 //! - [`health`]: devices past their deadline, catalogue syncs that timed
 //!   out, spent nonces.
-//! - [`analytics`]: StreamAnalyticEvents, straight to JetStream.
+//! - [`analytics`]: StreamAnalyticEvents, straight to JetStream, within
+//!   the ingest capacity [`admission`] holds.
 //! - [`incidents`]: events and alarms grouped into incidents, and the
 //!   tickets the rules ask for.
 //! - [`evidence`]: clips, holds, reads, the retention purge and the
@@ -17,6 +18,7 @@
 //! - [`access`]: who may do what.
 
 pub mod access;
+pub mod admission;
 pub mod analytics;
 pub mod audit;
 pub mod cameras;

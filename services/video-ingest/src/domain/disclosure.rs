@@ -252,11 +252,75 @@ impl Application {
     }
 }
 
+/// Whose applications a caller lists and reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplicationScope {
+    /// Every application: the town centre and the police station.
+    Town,
+    /// Those naming a camera in the village (its code, or one of its
+    /// micro-grids'), and those `submitter` registered: a village
+    /// workstation's staff.
+    Village { village: String, submitter: String },
+    /// Only those `submitter` made: a resident from the mini-program.
+    Own { submitter: String },
+}
+
+/// Where a page of applications (newest first) ended: the last one's
+/// submission time and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub submitted_at: DateTime<Utc>,
+    pub id: ApplicationId,
+}
+
+impl Cursor {
+    /// Returns the cursor after `application`.
+    pub fn after(application: &Application) -> Self {
+        Self {
+            submitted_at: application.submitted_at,
+            id: application.id,
+        }
+    }
+
+    /// Returns the page token naming the cursor (microseconds, as stored).
+    pub fn to_token(self) -> String {
+        format!("{}_{}", self.submitted_at.timestamp_micros(), self.id)
+    }
+
+    /// Parses a page token made by [`Cursor::to_token`].
+    pub fn parse(token: &str) -> Option<Self> {
+        let (micros, id) = token.split_once('_')?;
+        Some(Self {
+            submitted_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: ApplicationId::parse(id)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeDelta;
 
     use super::*;
+
+    #[test]
+    fn a_page_token_names_where_the_page_ended_and_garbage_is_refused() {
+        let cursor = Cursor {
+            submitted_at: DateTime::from_timestamp_micros(1_764_633_600_123_456).unwrap(),
+            id: ApplicationId::generate(),
+        };
+        assert_eq!(Cursor::parse(&cursor.to_token()), Some(cursor));
+        for garbage in [
+            "",
+            "nonsense",
+            "12_",
+            "_x",
+            "abc_0193",
+            "9999999999999999999_x",
+        ] {
+            assert_eq!(Cursor::parse(garbage), None, "{garbage:?}");
+        }
+    }
 
     fn application() -> Application {
         let at = DateTime::from_timestamp(1_780_000_000, 0).unwrap();

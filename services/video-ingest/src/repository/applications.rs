@@ -6,7 +6,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{decode_all, gb_id};
-use crate::domain::disclosure::{Applicant, Application, Decision, IssuedCopy, Purpose, State};
+use crate::domain::disclosure::{
+    Applicant, Application, ApplicationScope, Cursor, Decision, IssuedCopy, Purpose, State,
+};
 use crate::domain::ids::{ApplicationId, ClipId};
 
 const COLUMNS: &str = "application_id, number, applicant_name, applicant_id_number,
@@ -230,27 +232,89 @@ pub async fn get(
     Ok(complete(conn, decode_all(rows)?).await?.pop())
 }
 
-/// Returns applications, newest first, in `state` when given.
+/// Which applications a listing returns, and where its page starts.
+#[derive(Debug, Clone)]
+pub struct ApplicationFilter<'a> {
+    pub state: Option<State>,
+    pub scope: &'a ApplicationScope,
+    /// Continue after this (the last of the page before).
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// The scope as query parameters: the submitter whose applications are
+/// seen, and the village whose cameras' applications are seen (neither:
+/// every application).
+fn scope_parameters(scope: &ApplicationScope) -> (Option<&str>, Option<&str>) {
+    match scope {
+        ApplicationScope::Town => (None, None),
+        ApplicationScope::Village { village, submitter } => {
+            (Some(submitter.as_str()), Some(village.as_str()))
+        }
+        ApplicationScope::Own { submitter } => (Some(submitter.as_str()), None),
+    }
+}
+
+/// The condition of a scope over `applications a`, with the submitter as
+/// `$submitter` and the village as `$village`: an application is in a
+/// village when one of its cameras is (the village's code, or one of its
+/// micro-grids').
+fn scope_condition(submitter: &str, village: &str) -> String {
+    format!(
+        "(({submitter}::text IS NULL AND {village}::text IS NULL)
+          OR a.submitted_by = {submitter}
+          OR EXISTS (SELECT 1 FROM application_channels ac JOIN channels c USING (channel_id)
+                     WHERE ac.application_id = a.application_id
+                       AND (c.village_code = {village} OR c.grid_code = {village})))"
+    )
+}
+
+/// Returns the applications in `filter`, newest first.
 ///
 /// # Errors
 /// The database fails.
 pub async fn list(
     conn: &mut PgConnection,
-    state: Option<State>,
-    submitted_by: Option<&str>,
-    limit: i64,
+    filter: &ApplicationFilter<'_>,
 ) -> Result<Vec<Application>, sqlx::Error> {
+    let (submitter, village) = scope_parameters(filter.scope);
     let rows: Vec<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM applications WHERE ($1::text IS NULL OR state = $1)
-           AND ($2::text IS NULL OR submitted_by = $2)
-         ORDER BY submitted_at DESC, application_id DESC LIMIT $3"
+        "SELECT {COLUMNS} FROM applications a WHERE ($1::text IS NULL OR state = $1)
+           AND {}
+           AND ($4::timestamptz IS NULL OR (submitted_at, application_id) < ($4, $5))
+         ORDER BY submitted_at DESC, application_id DESC LIMIT $6",
+        scope_condition("$2", "$3")
     )))
-    .bind(state.map(State::as_str))
-    .bind(submitted_by)
-    .bind(limit)
+    .bind(filter.state.map(State::as_str))
+    .bind(submitter)
+    .bind(village)
+    .bind(filter.after.map(|c| c.submitted_at))
+    .bind(filter.after.map(|c| c.id.0))
+    .bind(filter.limit)
     .fetch_all(&mut *conn)
     .await?;
     complete(conn, decode_all(rows)?).await
+}
+
+/// Returns whether application `id` lies within `scope`.
+///
+/// # Errors
+/// The database fails.
+pub async fn within(
+    conn: &mut PgConnection,
+    id: ApplicationId,
+    scope: &ApplicationScope,
+) -> Result<bool, sqlx::Error> {
+    let (submitter, village) = scope_parameters(scope);
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT EXISTS (SELECT 1 FROM applications a WHERE a.application_id = $1 AND {})",
+        scope_condition("$2", "$3")
+    )))
+    .bind(id.0)
+    .bind(submitter)
+    .bind(village)
+    .fetch_one(conn)
+    .await
 }
 
 /// One cell of the statistics: applications of a purpose and state (and

@@ -302,13 +302,40 @@ pub async fn events_of(
     conn: &mut PgConnection,
     incident: IncidentId,
 ) -> Result<Vec<Sighting>, sqlx::Error> {
+    sightings(conn, incident, false, None).await
+}
+
+/// Returns the first `limit` events of `incident` that carry evidence (a
+/// snapshot or an alarm), oldest first: what a ticket cites, read without
+/// the rest of a long incident.
+///
+/// # Errors
+/// The database fails, or a stored value is unknown.
+pub async fn evidence_of(
+    conn: &mut PgConnection,
+    incident: IncidentId,
+    limit: i64,
+) -> Result<Vec<Sighting>, sqlx::Error> {
+    sightings(conn, incident, true, Some(limit)).await
+}
+
+async fn sightings(
+    conn: &mut PgConnection,
+    incident: IncidentId,
+    evidence_only: bool,
+    limit: Option<i64>,
+) -> Result<Vec<Sighting>, sqlx::Error> {
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT e.event_id, i.kind, e.phase, e.track_id, e.object_type, e.score, e.box_x, e.box_y,
                 e.box_width, e.box_height, e.snapshot_ref, e.snapshot_sha256, e.alarm_id, e.occurred_at
          FROM incident_events e JOIN incidents i USING (incident_id)
-         WHERE e.incident_id = $1 ORDER BY e.occurred_at, e.event_id",
+         WHERE e.incident_id = $1
+           AND (NOT $2 OR e.snapshot_ref IS NOT NULL OR e.alarm_id IS NOT NULL)
+         ORDER BY e.occurred_at, e.event_id LIMIT $3",
     )
     .bind(incident.0)
+    .bind(evidence_only)
+    .bind(limit)
     .fetch_all(conn)
     .await?;
     decode_all(rows)

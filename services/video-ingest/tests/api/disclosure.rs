@@ -46,7 +46,12 @@ fn application(channel: &str, purpose: pb::Purpose) -> pb::SubmitApplicationRequ
 }
 
 async fn submit(test: &TestVideo, request: pb::SubmitApplicationRequest) -> pb::Application {
-    test.client(Role::WorkstationStaff)
+    submit_by(&test.client(Role::WorkstationStaff), request).await
+}
+
+async fn submit_by(client: &Client, request: pb::SubmitApplicationRequest) -> pb::Application {
+    client
+        .clone()
         .submit_application(request)
         .await
         .expect("the application is registered")
@@ -458,5 +463,185 @@ async fn video_disclosure_a_resident_applies_and_sees_only_their_own_application
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::PermissionDenied);
+    test.cleanup().await;
+}
+
+/// The application numbers `client` lists, page by page of `page_size`;
+/// and how many pages it took.
+async fn list_all(client: &Client, page_size: u32) -> (Vec<String>, usize) {
+    let (mut numbers, mut pages, mut token) = (Vec::new(), 0, String::new());
+    loop {
+        let page = client
+            .clone()
+            .list_applications(pb::ListApplicationsRequest {
+                page_size,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .expect("a page of applications")
+            .into_inner();
+        pages += 1;
+        numbers.extend(page.applications.into_iter().map(|a| a.number));
+        if page.next_page_token.is_empty() {
+            return (numbers, pages);
+        }
+        token = page.next_page_token;
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn video_disclosure_applications_are_listed_in_pages_each_once_newest_first(pool: PgPool) {
+    let test = TestVideo::spawn(pool).await;
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    let mut submitted = Vec::new();
+    for _ in 0..7 {
+        submitted.push(
+            submit(&test, application(CHANNEL, pb::Purpose::LostItem))
+                .await
+                .number,
+        );
+        // Distinct submission times, so newest first is one order.
+        test.advance(Duration::from_secs(1));
+    }
+    let (listed, pages) = list_all(&test.town(), 3).await;
+    let newest_first: Vec<String> = submitted.iter().rev().cloned().collect();
+    assert_eq!(listed, newest_first, "every application once, newest first");
+    assert_eq!(pages, 3, "pages of 3, 3 and 1");
+    let (one_page, pages) = list_all(&test.town(), 0).await;
+    assert_eq!(
+        (one_page.len(), pages),
+        (7, 1),
+        "the default page holds them"
+    );
+    // Seven in pages of seven: the full page names a next one, which is
+    // empty and the last.
+    let (exact, pages) = list_all(&test.town(), 7).await;
+    assert_eq!((exact.len(), pages), (7, 2));
+
+    for token in ["nonsense", "1764633600123456_not-a-uuid", "x_y_z"] {
+        let refused = test
+            .town()
+            .list_applications(pb::ListApplicationsRequest {
+                page_token: token.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{token:?}");
+        assert_eq!(fields(&refused), ["page_token"]);
+    }
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn video_disclosure_a_village_workstation_lists_and_reads_its_villages_applications_only(
+    pool: PgPool,
+) {
+    const EAST_CAMERA: &str = "31011611001320000023";
+    const EAST_CHANNEL: &str = "31011611001310000023";
+    let test = TestVideo::spawn(pool).await;
+    // CHANNEL lies in V1 (micro-grid V1-A1-M01), EAST_CHANNEL in V2.
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    let mut east = camera_request(EAST_CAMERA, EAST_CHANNEL);
+    east.channels[0].location = Some(pb::LatLng {
+        lat: 30.01,
+        lng: 121.06,
+    });
+    let east = test.put_device(east).await;
+    assert_eq!(east.channels[0].village_code, "V2");
+
+    let west_desk = test.client_scoped(Role::WorkstationStaff, "staff-v1", "V1");
+    let east_desk = test.client_scoped(Role::WorkstationStaff, "staff-v2", "V2");
+    let by = |client: &Client, request| {
+        let client = client.clone();
+        async move { submit_by(&client, request).await.number }
+    };
+    let west = by(&west_desk, application(CHANNEL, pb::Purpose::LostItem)).await;
+    test.advance(Duration::from_secs(1));
+    let eastern = by(
+        &east_desk,
+        application(EAST_CHANNEL, pb::Purpose::StrawBurning),
+    )
+    .await;
+    test.advance(Duration::from_secs(1));
+    // A villager of V2 applies at V2's workstation for a camera in V1: both
+    // workstations follow it (V1's camera, V2's desk).
+    let crossing = by(&east_desk, application(CHANNEL, pb::Purpose::VehicleScrape)).await;
+    test.advance(Duration::from_secs(1));
+    let both = {
+        let mut request = application(CHANNEL, pb::Purpose::IllegalDumping);
+        request.channel_ids.push(EAST_CHANNEL.into());
+        by(&test.town(), request).await
+    };
+
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let lists = |client: Client| async move { sorted(list_all(&client, 2).await.0) };
+    assert_eq!(
+        lists(west_desk.clone()).await,
+        sorted(vec![west.clone(), crossing.clone(), both.clone()]),
+        "V1's workstation: applications naming a V1 camera"
+    );
+    assert_eq!(
+        lists(east_desk.clone()).await,
+        sorted(vec![eastern.clone(), crossing.clone(), both.clone()]),
+        "V2's workstation: V2's cameras, and what it registered"
+    );
+    let micro_grid = test.client_scoped(Role::WorkstationStaff, "staff-m01", "V1-A1-M01");
+    assert_eq!(
+        lists(micro_grid).await,
+        sorted(vec![west.clone(), crossing.clone(), both.clone()]),
+        "a micro-grid's workstation: its cameras"
+    );
+    let everything = sorted(vec![
+        west.clone(),
+        eastern.clone(),
+        crossing.clone(),
+        both.clone(),
+    ]);
+    for role in [Role::TownOperator, Role::Police] {
+        assert_eq!(
+            lists(test.client(role)).await,
+            everything,
+            "{role} sees all"
+        );
+    }
+
+    let get = |client: &Client, number: &str| {
+        let mut client = client.clone();
+        let request = pb::GetApplicationRequest {
+            application: number.into(),
+            for_review: false,
+        };
+        async move { client.get_application(request).await }
+    };
+    assert!(get(&west_desk, &west).await.is_ok());
+    assert!(get(&west_desk, &both).await.is_ok());
+    let refused = get(&west_desk, &eastern).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Code::NotFound,
+        "another village's is not found"
+    );
+    let refused = get(&east_desk, &west).await.unwrap_err();
+    assert_eq!(refused.code(), Code::NotFound);
+    assert!(get(&test.client(Role::Police), &eastern).await.is_ok());
+
+    // A workstation's token without its village follows nothing.
+    let unscoped = test.client_of(Role::WorkstationStaff, "staff-nowhere");
+    let refused = unscoped
+        .clone()
+        .list_applications(pb::ListApplicationsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(refused.message().contains("scope"), "{refused:?}");
+    assert_eq!(
+        get(&unscoped, &west).await.unwrap_err().code(),
+        Code::PermissionDenied
+    );
     test.cleanup().await;
 }

@@ -2,11 +2,14 @@
 //! stored them and grouped into incidents; alarms as incidents; the ticket
 //! rules asking dispatch for tickets.
 
+use std::time::Duration;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use proto::dispatch::v1 as dispatch;
 use proto::video::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
+use video_ingest::application::admission::{Admission, Capacity};
 use video_ingest::application::analytics;
 use video_ingest::convert;
 use video_ingest::testing::*;
@@ -192,7 +195,11 @@ async fn video_a_batch_beyond_the_events_in_flight_is_resource_exhausted(pool: P
     let err = analytics::stream_analytic_events(&ctx, &caller, events(4))
         .await
         .unwrap_err();
-    assert_eq!(tonic::Status::from(err).code(), Code::ResourceExhausted);
+    assert!(err.retry_after.is_some(), "a wait is named");
+    assert_eq!(
+        tonic::Status::from(err.error).code(),
+        Code::ResourceExhausted
+    );
     // Held permits (another stream's events being stored) leave room for
     // one event only.
     let held = ctx
@@ -204,7 +211,10 @@ async fn video_a_batch_beyond_the_events_in_flight_is_resource_exhausted(pool: P
     let err = analytics::stream_analytic_events(&ctx, &caller, events(2))
         .await
         .unwrap_err();
-    assert_eq!(tonic::Status::from(err).code(), Code::ResourceExhausted);
+    assert_eq!(
+        tonic::Status::from(err.error).code(),
+        Code::ResourceExhausted
+    );
     assert_eq!(
         test.incidents(CHANNEL).await.len(),
         0,
@@ -221,6 +231,74 @@ async fn video_a_batch_beyond_the_events_in_flight_is_resource_exhausted(pool: P
         "permits return"
     );
     test.wait_incident_events(CHANNEL, 3).await;
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn video_batches_beyond_the_ingest_capacity_are_refused_whole_with_the_time_to_wait(
+    pool: PgPool,
+) {
+    use pb::EventPhase::Start;
+    use pb::IncidentKind::Intrusion;
+    let test = TestVideo::spawn(pool).await;
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    let events = |n: i64, from: i64| -> Vec<_> {
+        (from..from + n)
+            .map(|i| {
+                convert::event_draft(event(Intrusion, Start, 0.5, i))
+                    .check("events")
+                    .unwrap()
+            })
+            .collect()
+    };
+    // 100 events a second for a sender, 150 for the service.
+    let mut ctx = test.context_with_permits(1000).await;
+    ctx.analytics.admission = Admission::new(Capacity {
+        overall_per_second: 150,
+        per_sender_per_second: 100,
+    });
+    let sender = |name: &str| platform::auth::Caller::service(name, "token");
+    let (first, second, third) = (
+        sender("edge-box-1"),
+        sender("edge-box-2"),
+        sender("edge-box-3"),
+    );
+    let stored = analytics::stream_analytic_events(&ctx, &first, events(100, 0))
+        .await
+        .unwrap();
+    assert_eq!(stored.stored, 100);
+    // The first box is past its share; the second still gets in.
+    let refused = analytics::stream_analytic_events(&ctx, &first, events(30, 100))
+        .await
+        .unwrap_err();
+    let wait = refused.retry_after.expect("the wait is named");
+    assert!(
+        (Duration::from_millis(200)..=Duration::from_millis(400)).contains(&wait),
+        "30 events at 100 a second: {wait:?}"
+    );
+    let status = tonic::Status::from(refused.error);
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("sender") && status.message().contains("send it again in"),
+        "{status:?}"
+    );
+    let stored = analytics::stream_analytic_events(&ctx, &second, events(50, 200))
+        .await
+        .unwrap();
+    assert_eq!(stored.stored, 50);
+    // The service is at its capacity: a third box is refused too.
+    let refused = analytics::stream_analytic_events(&ctx, &third, events(10, 300))
+        .await
+        .unwrap_err();
+    assert!(refused.retry_after.is_some());
+    let status = tonic::Status::from(refused.error);
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("the ingest capacity"),
+        "{status:?}"
+    );
+    // Only what was acknowledged is stored.
+    test.wait_incident_events(CHANNEL, 150).await;
     test.cleanup().await;
 }
 
