@@ -141,16 +141,17 @@ async fn send(
         };
         let retry_after_ms = trailer("retry-after-ms");
         let batch = trailer("refused-batch");
-        let mut edge = edge.lock().expect("the box's lock");
-        let pending = batch.is_some_and(|b| !edge.sent.acknowledged.contains(&b));
-        edge.refusals.push(Refusal {
-            code: status.code(),
-            message: status.message().to_owned(),
-            retry_after_ms,
-            batch,
-            pending,
-        });
-        drop(edge);
+        {
+            let mut edge = edge.lock().expect("the box's lock");
+            let pending = batch.is_some_and(|b| !edge.sent.acknowledged.contains(&b));
+            edge.refusals.push(Refusal {
+                code: status.code(),
+                message: status.message().to_owned(),
+                retry_after_ms,
+                batch,
+                pending,
+            });
+        }
         let wait = retry_after_ms.unwrap_or(100).clamp(1, 2000);
         tokio::time::sleep(Duration::from_millis(wait)).await;
     }
