@@ -43,7 +43,8 @@ pub fn retryable(code: Code) -> bool {
 /// connection, where gRPC's HTTP/2 mapping says UNAVAILABLE
 /// (hyperium/tonic#628). Each carries the client's own error as its source:
 /// the transport's error, or hyper's with the socket's broken pipe or reset
-/// beneath it. A status a server sent has no source. The caller sends such a
+/// beneath it (hyper's cause may be h2's error, which holds the socket's
+/// error without giving it as a source). A status a server sent has no source. The caller sends such a
 /// call again, as UNAVAILABLE.
 pub fn cut(status: &Status) -> bool {
     if !matches!(status.code(), Code::Unknown | Code::Cancelled) {
@@ -54,7 +55,13 @@ pub fn cut(status: &Status) -> bool {
         if error.downcast_ref::<tonic::transport::Error>().is_some() {
             return true;
         }
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        // h2's error gives no source: the socket's error is inside it.
+        let io = error.downcast_ref::<std::io::Error>().or_else(|| {
+            error
+                .downcast_ref::<h2::Error>()
+                .and_then(h2::Error::get_io)
+        });
+        if let Some(io) = io {
             use std::io::ErrorKind::*;
             if matches!(
                 io.kind(),
