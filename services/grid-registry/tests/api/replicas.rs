@@ -8,16 +8,9 @@ use sqlx::PgPool;
 
 use crate::helpers::*;
 
-#[sqlx::test(migrations = false)]
-async fn a_boundary_change_on_one_replica_reaches_the_other(pool: PgPool) {
-    let prefix = unique_prefix();
-    let writer = TestApp::spawn_with(pool.clone(), test_config(&prefix, &[])).await;
-    writer.small_town().await;
-    let reader = TestApp::spawn_with(pool.clone(), test_config(&prefix, &[])).await;
-    // 30.06 N lies in V1-A1-M02 until the boundary moves north to 30.07.
-    let before = reader.resolve_location(at(30.06, 121.02)).await;
-    assert_eq!(before.micro_grid.unwrap().code, "V1-A1-M02");
-
+/// Moves the boundary between V1-A1-M01 and V1-A1-M02 from 30.06 N to
+/// 30.07 N, so that 30.06 N lies in V1-A1-M01.
+async fn move_the_boundary_north(writer: &TestApp) {
     for (code, boundary) in [
         ("V1-A1-M02", rect(121.0, 30.07, 121.05, 30.1)),
         ("V1-A1-M01", rect(121.0, 30.0, 121.05, 30.07)),
@@ -30,6 +23,19 @@ async fn a_boundary_change_on_one_replica_reaches_the_other(pool: PgPool) {
             })
             .await;
     }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_boundary_change_on_one_replica_reaches_the_other(pool: PgPool) {
+    let prefix = unique_prefix();
+    let writer = TestApp::spawn_with(pool.clone(), test_config(&prefix, &[])).await;
+    writer.small_town().await;
+    let reader = TestApp::spawn_with(pool.clone(), test_config(&prefix, &[])).await;
+    // 30.06 N lies in V1-A1-M02 until the boundary moves north to 30.07.
+    let before = reader.resolve_location(at(30.06, 121.02)).await;
+    assert_eq!(before.micro_grid.unwrap().code, "V1-A1-M02");
+
+    move_the_boundary_north(&writer).await;
 
     let probe = &reader;
     eventually(
@@ -67,18 +73,7 @@ async fn an_unusable_grid_event_is_counted_and_the_index_reloads_from_the_databa
     // reader's database but none of its events reach the reader.
     let writer = TestApp::spawn_with(pool.clone(), test_config(&unique_prefix(), &[])).await;
     writer.small_town().await;
-    for (code, boundary) in [
-        ("V1-A1-M02", rect(121.0, 30.07, 121.05, 30.1)),
-        ("V1-A1-M01", rect(121.0, 30.0, 121.05, 30.07)),
-    ] {
-        writer
-            .update_grid(pb::UpdateGridRequest {
-                code: code.into(),
-                boundary: Some(boundary),
-                ..Default::default()
-            })
-            .await;
-    }
+    move_the_boundary_north(&writer).await;
 
     let bus = platform::events::Bus::connect(reader.bus_config())
         .await
