@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use platform::auth::Role;
 
+use crate::cmd::calendar::CalendarCommand;
 use crate::cmd::completions::CompletionsArgs;
 use crate::cmd::exchange::ExchangeCommand;
 use crate::cmd::grid::GridCommand;
@@ -171,6 +172,9 @@ pub enum Command {
     Worklist(WorklistCommand),
     /// Statistics of the tickets received in a period, and the annual report.
     Stats(StatsArgs),
+    /// The business calendar: public holidays and make-up working days.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Prints a shell completion script to standard output.
     Completions(CompletionsArgs),
 }
@@ -377,6 +381,10 @@ impl Cli {
             Command::Stats(args) => {
                 let mut client = connect::dispatch(&self.dispatch, &identity).await?;
                 args.execute(&mut client, output).await
+            }
+            Command::Calendar(command) => {
+                let mut client = connect::dispatch(&self.dispatch, &identity).await?;
+                command.execute(&mut client, output).await
             }
             Command::Points(command) => {
                 let mut client = connect::points(&self.points, &identity).await?;

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -19,13 +18,13 @@ use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 
 use crate::api::DispatchApi;
-use crate::application::{Context, Policy};
+use crate::application::{Context, Policy, Rules};
 use crate::config::{DEFAULTS, Decisions, DispatchConfig, Intake, Workers};
 use crate::consumers::{self, TicketRequests};
 use crate::domain::deadline::{DeadlineRules, Escalation};
 use crate::events;
 use crate::registry::Registry;
-use crate::repository::categories;
+use crate::repository::calendar;
 use crate::{MIGRATOR, workers};
 
 /// A dispatch instance, bound and ready to run.
@@ -74,21 +73,24 @@ impl Service for App {
     ) -> anyhow::Result<Self> {
         let token = service_token(&config)?;
         let registry = Registry::new(&config.clients.registry, &token)?;
-        let calendar = {
+        let (calendar, version) = {
             let mut conn = pool.acquire().await?;
-            categories::calendar(&mut conn)
+            calendar::load(&mut conn)
                 .await
                 .context("reading the business calendar")?
         };
-        let rules = Arc::new(DeadlineRules {
-            calendar,
-            warning_fractions: config.deadlines.fractions(),
-            escalation: if config.deadlines.escalate {
-                Escalation::UpTheChain
-            } else {
-                Escalation::Off
+        let rules = Rules::new(
+            DeadlineRules {
+                calendar,
+                warning_fractions: config.deadlines.fractions(),
+                escalation: if config.deadlines.escalate {
+                    Escalation::UpTheChain
+                } else {
+                    Escalation::Off
+                },
             },
-        });
+            version,
+        );
         let base = Base::new::<Self>(&config, pool, bus, clock).await?;
         let ctx = Context {
             units: base.units().clone(),
@@ -129,6 +131,13 @@ impl Service for App {
         );
         self.base
             .spawn(|cancel| workers::run_timers(units, registry, rules, every, cancel));
+        let (units, rules, every) = (
+            self.ctx.units.clone(),
+            self.ctx.rules.clone(),
+            self.workers.calendar_refresh,
+        );
+        self.base
+            .spawn(|cancel| workers::follow_calendar_edits(units, rules, every, cancel));
         let (ctx, every) = (self.ctx.clone(), self.workers.router_interval);
         self.base
             .spawn(|cancel| workers::run_router(ctx, every, cancel));

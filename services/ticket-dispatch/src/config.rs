@@ -129,6 +129,10 @@ pub struct Workers {
     pub timer_interval: Duration,
     #[serde(with = "humantime_serde")]
     pub router_interval: Duration,
+    /// How often an edit of the calendar made through another replica is
+    /// looked for.
+    #[serde(with = "humantime_serde")]
+    pub calendar_refresh: Duration,
 }
 
 impl Validate for DispatchConfig {

@@ -6,6 +6,7 @@ use platform::error::AppError;
 use platform::mask;
 use proto::dispatch::v1 as pb;
 
+use crate::domain::calendar::{DayKind, YearView};
 use crate::domain::category::Category;
 use crate::domain::channel::Channel;
 use crate::domain::extension::ExtensionRequest;
@@ -532,6 +533,41 @@ pub fn village_assessment(v: &VillageScore) -> pb::VillageAssessment {
         weighted: v.weighted,
         tickets: v.tickets,
         has_cases: v.has_cases,
+    }
+}
+
+/// Returns the kind of a listed day, `None` when unspecified or unknown.
+pub fn day_kind_from(kind: i32) -> Option<DayKind> {
+    match pb::CalendarDayKind::try_from(kind).ok()? {
+        pb::CalendarDayKind::Holiday => Some(DayKind::Holiday),
+        pb::CalendarDayKind::Workday => Some(DayKind::Workday),
+        pb::CalendarDayKind::Unspecified => None,
+    }
+}
+
+/// Returns one year of the calendar.
+pub fn calendar_year(view: &YearView) -> pb::GetCalendarResponse {
+    pb::GetCalendarResponse {
+        year: view.year,
+        days: view
+            .days
+            .iter()
+            .map(|d| pb::CalendarDay {
+                date: d.day.format("%Y-%m-%d").to_string(),
+                kind: match d.kind {
+                    DayKind::Holiday => pb::CalendarDayKind::Holiday,
+                    DayKind::Workday => pb::CalendarDayKind::Workday,
+                }
+                .into(),
+                name: d.name.clone(),
+            })
+            .collect(),
+        changed_at: view.edit.as_ref().map(|e| timestamp(e.changed_at)),
+        changed_by: view
+            .edit
+            .as_ref()
+            .map(|e| e.changed_by.clone())
+            .unwrap_or_default(),
     }
 }
 

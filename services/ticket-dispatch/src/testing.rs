@@ -646,6 +646,43 @@ impl Actor {
         granted("ListCategories", answer).into_inner().categories
     }
 
+    /// Returns one year of the business calendar.
+    pub async fn calendar(&self, year: i32) -> pb::GetCalendarResponse {
+        let answer = self
+            .client
+            .clone()
+            .get_calendar(pb::GetCalendarRequest { year })
+            .await;
+        granted("GetCalendar", answer).into_inner()
+    }
+
+    /// Replaces one year's listed days; returns the answer.
+    pub async fn set_calendar(
+        &self,
+        year: i32,
+        days: Vec<pb::CalendarDay>,
+    ) -> pb::SetCalendarResponse {
+        let request = pb::SetCalendarRequest {
+            idempotency_key: format!("calendar-{year}-{}", uuid::Uuid::now_v7()),
+            year,
+            days,
+        };
+        granted("SetCalendar", self.try_set_calendar(request).await)
+    }
+
+    /// Replaces one year's listed days, or returns the refusal.
+    pub async fn try_set_calendar(
+        &self,
+        request: pb::SetCalendarRequest,
+    ) -> Result<pb::SetCalendarResponse, Status> {
+        Ok(self
+            .client
+            .clone()
+            .set_calendar(request)
+            .await?
+            .into_inner())
+    }
+
     /// Returns the statistics `request` asks for.
     pub async fn statistics(&self, request: pb::GetStatisticsRequest) -> pb::GetStatisticsResponse {
         let answer = self.client.clone().get_statistics(request).await;

@@ -1,7 +1,8 @@
 //! Background work: firing deadline timers (warnings, breaches and
 //! escalation up the registry's chain, asked before the timers' units of
 //! work) and routing tickets that arrived while the registry could not be
-//! reached. Each due timer fires in a unit of work of its own
+//! reached, and putting in force an edit of the business calendar made
+//! through another replica. Each due timer fires in a unit of work of its own
 //! (`Units::begin_job`, database only) that claims it with `FOR UPDATE SKIP
 //! LOCKED`, so with several replicas each timer fires once, and one that
 //! fails is set aside (`ticket_timers.failed_at`, with the reason) without
@@ -10,14 +11,13 @@
 //! ticket in a unit of work of its own, after locking it and checking it is
 //! still unrouted, so each ticket is routed once.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use platform::error::AppError;
 use platform::uow::Units;
 use tokio_util::sync::CancellationToken;
 
-use crate::application::{Context, deadlines, routing};
+use crate::application::{Context, Rules, calendar, deadlines, routing};
 use crate::domain::deadline::DeadlineRules;
 use crate::registry::Registry;
 
@@ -25,12 +25,12 @@ use crate::registry::Registry;
 pub async fn run_timers(
     units: Units,
     registry: Registry,
-    rules: Arc<DeadlineRules>,
+    rules: Rules,
     every: Duration,
     cancel: CancellationToken,
 ) {
     loop {
-        match fire_due(&units, &registry, &rules).await {
+        match fire_due(&units, &registry, &rules.current()).await {
             Ok(0) => {}
             Ok(fired) => {
                 tracing::debug!(fired, "deadline timers fired");
@@ -106,4 +106,24 @@ pub async fn run_router(ctx: Context, every: Duration, cancel: CancellationToken
 /// or the database fails.
 pub async fn route_unrouted(ctx: &Context) -> Result<usize, AppError> {
     routing::route_unrouted(ctx).await
+}
+
+/// Puts in force, every `every` until `cancel` fires, an edit of the
+/// calendar made through another replica (its deadlines were moved by the
+/// edit itself).
+pub async fn follow_calendar_edits(
+    units: Units,
+    rules: Rules,
+    every: Duration,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        if let Err(err) = calendar::pick_up_edit(&units, &rules).await {
+            tracing::warn!(error = %err, "reading the business calendar's version failed; retrying");
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! | `seed`        | `weigrid seed langxia`       | grid registry, video ingest |
 //! | `ticket`      | `weigrid ticket …`           | ticket dispatch |
 //! | `stats`       | `weigrid stats`              | ticket dispatch |
+//! | `calendar`    | `weigrid calendar show\|set`  | ticket dispatch |
 //! | `points`      | `weigrid points …`           | points          |
 //! | `video`       | `weigrid video …`            | video ingest    |
 //! | `exchange`    | `weigrid exchange …`         | case exchange   |
@@ -17,6 +18,7 @@
 //! | `token`       | `weigrid token`              | none            |
 //! | `completions` | `weigrid completions SHELL`  | none            |
 
+pub mod calendar;
 pub mod completions;
 pub mod exchange;
 pub mod exchange_joint;

@@ -5,6 +5,7 @@
 //! the caller's role alone decides, builds the call's key, calls one use
 //! case and encodes its answer.
 
+mod calendar;
 mod intake;
 mod links;
 mod moves;
@@ -57,5 +58,7 @@ platform::delegate_rpcs! {
         get_statistics: pb::GetStatisticsRequest => pb::GetStatisticsResponse;
         get_assessment: pb::GetAssessmentRequest => pb::GetAssessmentResponse;
         list_categories: pb::ListCategoriesRequest => pb::ListCategoriesResponse;
+        get_calendar: pb::GetCalendarRequest => pb::GetCalendarResponse;
+        set_calendar: pb::SetCalendarRequest => pb::SetCalendarResponse;
     }
 }

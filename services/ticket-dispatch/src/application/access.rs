@@ -228,6 +228,9 @@ pub const POLICY: &[Rule] = &[
     rule("GetAssessment", DESK),
     // The taxonomy is no secret: every signed-in role may read it.
     rule("ListCategories", &Role::ALL),
+    // Nor is the calendar; only the desk edits it.
+    rule("GetCalendar", &Role::ALL),
+    rule("SetCalendar", DESK),
 ];
 
 /// The town centre's desk.

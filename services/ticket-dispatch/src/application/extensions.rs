@@ -81,11 +81,9 @@ pub async fn decide_extension<A: Message + Default>(
         .ok_or_else(|| anyhow::anyhow!("ticket of extension {id} vanished"))?;
     let now = work.now();
     extensions::save_decision(work.conn(), &extension, &caller.subject, &cmd.reason, now).await?;
-    if ticket
-        .apply_extension(&extension, now, &ctx.rules)
-        .is_some()
-    {
-        save_clock(&mut work, &ctx.rules, &ticket).await?;
+    let rules = ctx.rules.current();
+    if ticket.apply_extension(&extension, now, &rules).is_some() {
+        save_clock(&mut work, &rules, &ticket).await?;
     }
     commit_with(work, ticket, answer).await
 }

@@ -81,6 +81,7 @@ pub async fn take_in<A: Message>(
     caller: &Caller,
     intake: Intake,
 ) -> Result<TicketView, AppError> {
+    let rules = ctx.rules.current();
     let now = work.now();
     let number = tickets::next_number(work.conn(), "LX", year_in_shanghai(now)).await?;
     let original = match intake.place_to_compare() {
@@ -95,7 +96,7 @@ pub async fn take_in<A: Message>(
         original.as_ref(),
         &ctx.policy.limits,
         &stamp,
-        &ctx.rules,
+        &rules,
     );
     if !tickets::insert(work.conn(), &ticket).await? {
         // The same order arrived twice at once; the first one won.
@@ -109,13 +110,7 @@ pub async fn take_in<A: Message>(
     record(work, &ticket, &received).await?;
     if ticket.clock_running() {
         // The desk's leg: warned and escalated like any unit's.
-        timers::replace(
-            work.conn(),
-            ticket.id,
-            None,
-            &ticket.timers(&ctx.rules, now),
-        )
-        .await?;
+        timers::replace(work.conn(), ticket.id, None, &ticket.timers(&rules, now)).await?;
     }
     if let Some(unit) = intake
         .placement
@@ -123,8 +118,8 @@ pub async fn take_in<A: Message>(
         .and_then(|p| ticket.simple_case_unit(p))
     {
         let reason = Some("simple case: to its micro-grid".to_owned());
-        let dispatched = ticket.dispatch(unit, reason, &Stamp::system(now), &ctx.rules)?;
-        save_move(work, &ctx.rules, &ticket, &dispatched).await?;
+        let dispatched = ticket.dispatch(unit, reason, &Stamp::system(now), &rules)?;
+        save_move(work, &rules, &ticket, &dispatched).await?;
     }
     tracing::info!(ticket = %ticket.number, state = ticket.state.as_str(), unrouted = ticket.unrouted, "ticket received");
     view_of(work.conn(), ticket).await

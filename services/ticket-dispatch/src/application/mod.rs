@@ -11,12 +11,15 @@
 //! - [`extensions`]: RequestExtension, DecideExtension;
 //! - [`referrals`]: ReferTicket, and the review's decision carried out;
 //! - [`rejections`]: RejectTicket, what is not a case;
+//! - [`calendar`]: GetCalendar, SetCalendar, and the calendar's edits
+//!   picked up by every replica;
 //! - [`queries`], [`statistics`]: GetTicket, ListTickets, GetStatistics,
 //!   GetAssessment;
 //! - [`deadlines`], [`routing`]: what the timers and the router do;
 //! - [`access`]: who may do what.
 
 pub mod access;
+pub mod calendar;
 pub mod deadlines;
 pub mod extensions;
 pub mod intake;
@@ -27,7 +30,7 @@ pub mod routing;
 pub mod statistics;
 pub mod tickets;
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use platform::error::AppError;
 use platform::uow::{Units, Work};
@@ -35,6 +38,7 @@ use prost::Message;
 use sqlx::PgConnection;
 
 use crate::config::{Assessment, Duplicates};
+use crate::domain::calendar::BusinessCalendar;
 use crate::domain::channel::ChannelLimits;
 use crate::domain::deadline::DeadlineRules;
 use crate::domain::error::DomainError;
@@ -57,8 +61,60 @@ pub struct Policy {
 pub struct Context {
     pub units: Units,
     pub registry: Registry,
-    pub rules: Arc<DeadlineRules>,
+    pub rules: Rules,
     pub policy: Policy,
+}
+
+/// The deadline rules in force, shared by the use cases and the workers.
+/// An edit of the calendar swaps them whole: a use case takes the current
+/// rules once ([`Rules::current`]) and works with them throughout.
+#[derive(Debug, Clone)]
+pub struct Rules(Arc<RwLock<InForce>>);
+
+#[derive(Debug)]
+struct InForce {
+    rules: Arc<DeadlineRules>,
+    /// The calendar's version they hold.
+    version: i64,
+}
+
+impl Rules {
+    /// Returns `rules`, holding the calendar of `version`.
+    pub fn new(rules: DeadlineRules, version: i64) -> Self {
+        Self(Arc::new(RwLock::new(InForce {
+            rules: Arc::new(rules),
+            version,
+        })))
+    }
+
+    /// Returns the rules in force now.
+    pub fn current(&self) -> Arc<DeadlineRules> {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .rules
+            .clone()
+    }
+
+    /// Returns the calendar's version the rules hold.
+    pub fn version(&self) -> i64 {
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .version
+    }
+
+    /// Puts `calendar` of `version` in force, unless the rules already
+    /// hold that version or a later one.
+    pub fn use_calendar(&self, calendar: BusinessCalendar, version: i64) {
+        let mut in_force = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if version > in_force.version {
+            let mut rules = DeadlineRules::clone(&in_force.rules);
+            rules.calendar = calendar;
+            in_force.rules = Arc::new(rules);
+            in_force.version = version;
+        }
+    }
 }
 
 impl From<DomainError> for AppError {

@@ -48,8 +48,9 @@ pub async fn refer_ticket<A: Message + Default>(
     }
     access::may_move(caller, Action::Refer, &ticket)?;
     let stamp = Stamp::new(&caller.subject, work.now());
-    let referred = ticket.refer(&referral, &stamp, &ctx.rules)?;
-    save_move(&mut work, &ctx.rules, &ticket, &referred).await?;
+    let rules = ctx.rules.current();
+    let referred = ticket.refer(&referral, &stamp, &rules)?;
+    save_move(&mut work, &rules, &ticket, &referred).await?;
     work.publish(events::referred(&ticket, &referral, &referred));
     tracing::info!(ticket = %ticket.number, "ticket referred to review");
     commit_with(work, ticket, answer).await
@@ -70,7 +71,7 @@ pub async fn carry_out_decision<A: Message>(
     decision: &ReviewDecision,
     actor: &str,
 ) -> Result<Ticket, AppError> {
-    let rules = &ctx.rules;
+    let rules = &*ctx.rules.current();
     let mut ticket = load_ticket(work.conn(), id).await?;
     let stamp = Stamp::new(actor, work.now());
     let carried = ticket.carry_out(decision, &stamp, rules)?;

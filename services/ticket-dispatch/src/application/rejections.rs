@@ -44,9 +44,10 @@ pub async fn reject_ticket<A: Message + Default>(
     }
     access::may_move(caller, Action::Reject, &ticket)?;
     let stamp = Stamp::new(&caller.subject, work.now());
-    let rejected = ticket.reject(cmd.reason, cmd.note, &stamp, &ctx.rules)?;
-    save_move(&mut work, &ctx.rules, &ticket, &rejected).await?;
-    close_duplicates(&mut work, &ctx.rules, &ticket, &stamp).await?;
+    let rules = ctx.rules.current();
+    let rejected = ticket.reject(cmd.reason, cmd.note, &stamp, &rules)?;
+    save_move(&mut work, &rules, &ticket, &rejected).await?;
+    close_duplicates(&mut work, &rules, &ticket, &stamp).await?;
     tracing::info!(ticket = %ticket.number, reason = cmd.reason.as_str(), "ticket rejected");
     commit_with(work, ticket, answer).await
 }

@@ -57,8 +57,9 @@ pub async fn route_unrouted(ctx: &Context) -> Result<usize, AppError> {
                     ticket.received_at
                 );
                 let stamp = Stamp::system(now);
-                let dispatched = ticket.dispatch(unit, Some(reason), &stamp, &ctx.rules)?;
-                save_move(&mut work, &ctx.rules, &ticket, &dispatched).await?;
+                let rules = ctx.rules.current();
+                let dispatched = ticket.dispatch(unit, Some(reason), &stamp, &rules)?;
+                save_move(&mut work, &rules, &ticket, &dispatched).await?;
             }
             None => tickets::update(work.conn(), &ticket).await?,
         }

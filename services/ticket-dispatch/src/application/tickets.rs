@@ -170,7 +170,8 @@ async fn move_ticket<A: Message>(
     }
     access::may_move(caller, cmd.step.action(), &ticket)?;
     let stamp = Stamp::new(&caller.subject, work.now());
-    let rules: &DeadlineRules = &ctx.rules;
+    let rules = ctx.rules.current();
+    let rules: &DeadlineRules = &rules;
     let reason = cmd.reason;
     match cmd.step {
         Step::Dispatch { unit, co_handlers } => {
@@ -442,12 +443,13 @@ pub async fn set_clock_paused<A: Message + Default>(
     };
     let mut ticket = load_ticket(work.conn(), cmd.ticket).await?;
     let now = work.now();
+    let rules = ctx.rules.current();
     if cmd.paused {
-        ticket.pause_clock(now, &ctx.rules)?;
+        ticket.pause_clock(now, &rules)?;
     } else {
-        ticket.resume_clock(now, &ctx.rules)?;
+        ticket.resume_clock(now, &rules)?;
     }
-    save_clock(&mut work, &ctx.rules, &ticket).await?;
+    save_clock(&mut work, &rules, &ticket).await?;
     commit_with(work, ticket, answer).await
 }
 

@@ -1,9 +1,13 @@
 //! The business calendar: which days are working days in the town (Monday to
 //! Friday, less public holidays, plus the weekend days worked in their place,
-//! 调休), in Shanghai time. Holidays are data, loaded from the database, not
-//! code.
+//! 调休), in Shanghai time. Holidays are data, loaded from the database and
+//! edited a year at a time through the API, not code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+use kernel::FieldViolation;
+
+use super::error::DomainError;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 
@@ -43,8 +47,100 @@ impl DayKind {
     }
 }
 
+/// The years a calendar may list.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// The longest name of a listed day, in characters.
+pub const NAME_MAX: usize = 32;
+
+/// A day listed in the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedDay {
+    pub day: NaiveDate,
+    pub kind: DayKind,
+    /// What it is for, e.g. 春节 or 国庆节调休.
+    pub name: String,
+}
+
+/// The listed days of one year, checked: each in the year, each once, a
+/// make-up working day always a Saturday or Sunday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// By date.
+    pub days: Vec<ListedDay>,
+}
+
+impl CalendarYear {
+    /// Returns the year `year` with `days`.
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] naming every day (`days[i]`) that breaks a
+    /// rule, and the rule.
+    pub fn new(year: i32, mut days: Vec<ListedDay>) -> Result<Self, DomainError> {
+        let mut violations = Vec::new();
+        if !YEARS.contains(&year) {
+            violations.push(FieldViolation::new(
+                "year",
+                format!("must be between {} and {}", YEARS.start(), YEARS.end()),
+            ));
+        }
+        let mut first: HashMap<NaiveDate, usize> = HashMap::new();
+        for (i, listed) in days.iter().enumerate() {
+            let field = format!("days[{i}].date");
+            if listed.day.year() != year {
+                violations.push(FieldViolation::new(
+                    &field,
+                    format!("{} is not in {year}", listed.day),
+                ));
+            }
+            if let Some(earlier) = first.insert(listed.day, i) {
+                violations.push(FieldViolation::new(
+                    &field,
+                    format!("{} is listed twice (also days[{earlier}])", listed.day),
+                ));
+            }
+            if listed.kind == DayKind::Workday && !is_weekend(listed.day) {
+                violations.push(FieldViolation::new(
+                    &field,
+                    format!(
+                        "a make-up working day (WORKDAY) is a Saturday or Sunday; {} is a {}",
+                        listed.day,
+                        listed.day.weekday()
+                    ),
+                ));
+            }
+        }
+        if !violations.is_empty() {
+            return Err(DomainError::Invalid(violations));
+        }
+        days.sort_by_key(|d| d.day);
+        Ok(Self { year, days })
+    }
+}
+
+fn is_weekend(day: NaiveDate) -> bool {
+    matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The last edit of a year of the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarEdit {
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: String,
+}
+
+/// One year of the calendar as stored, with its last edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearView {
+    pub year: i32,
+    /// By date.
+    pub days: Vec<ListedDay>,
+    pub edit: Option<CalendarEdit>,
+}
+
 /// Working days in Shanghai time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BusinessCalendar {
     holidays: BTreeSet<NaiveDate>,
     extra_working_days: BTreeSet<NaiveDate>,
@@ -80,7 +176,7 @@ impl BusinessCalendar {
         if self.extra_working_days.contains(&day) {
             return true;
         }
-        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
+        !is_weekend(day) && !self.holidays.contains(&day)
     }
 
     /// Returns the time `days` working days after `from`, at the same local
@@ -150,6 +246,49 @@ mod tests {
         assert_eq!(due, at("2026-05-08T10:00:00+08:00"));
         assert!(calendar.is_working_day(date("2026-05-09")));
         assert!(!calendar.is_working_day(date("2026-05-04")));
+    }
+
+    fn listed(day: &str, kind: DayKind) -> ListedDay {
+        ListedDay {
+            day: date(day),
+            kind,
+            name: "春节".into(),
+        }
+    }
+
+    #[test]
+    fn a_year_names_every_day_that_breaks_a_rule() {
+        let err = CalendarYear::new(
+            2027,
+            vec![
+                listed("2027-02-08", DayKind::Holiday),
+                listed("2026-12-31", DayKind::Holiday),
+                listed("2027-02-08", DayKind::Holiday),
+                // A Wednesday.
+                listed("2027-02-17", DayKind::Workday),
+            ],
+        )
+        .unwrap_err();
+        let DomainError::Invalid(violations) = err else {
+            panic!("{err:?}");
+        };
+        let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["days[1].date", "days[2].date", "days[3].date"]);
+        assert!(violations[1].rule.contains("listed twice (also days[0])"));
+        assert!(violations[2].rule.contains("2027-02-17 is a Wed"));
+    }
+
+    #[test]
+    fn a_year_keeps_its_days_by_date() {
+        let year = CalendarYear::new(
+            2027,
+            vec![
+                listed("2027-02-20", DayKind::Workday),
+                listed("2027-02-08", DayKind::Holiday),
+            ],
+        )
+        .unwrap();
+        assert_eq!(year.days[0].day, date("2027-02-08"));
     }
 
     #[test]

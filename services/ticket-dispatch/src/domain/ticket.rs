@@ -986,6 +986,48 @@ impl Ticket {
         Some(self.clock_changed())
     }
 
+    /// Recomputes, on `rules`' calendar (just edited), when the running
+    /// clock runs out and when each open co-handler's task's does, on their
+    /// open legs too. Returns the tasks whose deadline moved, and whether
+    /// the ticket's own did; nothing changes when neither did.
+    pub fn follow_calendar(
+        &mut self,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+    ) -> (bool, Vec<TaskId>) {
+        let own = match &self.clock {
+            Some(clock) if self.clock_running() => {
+                Some(clock.due_at(&rules.calendar, at)) != self.due_at
+            }
+            _ => false,
+        };
+        let limit = self.limit;
+        let mut tasks = Vec::new();
+        for task in self.tasks.iter_mut().filter(|t| !t.is_resolved()) {
+            let due = DeadlineClock::start(task.dispatched_at, limit)
+                .due_at(&rules.calendar, task.dispatched_at);
+            if due != task.due_at {
+                task.due_at = due;
+                tasks.push(task.id);
+            }
+        }
+        for leg in &mut self.legs {
+            if let Some(task) = leg.task
+                && tasks.contains(&task)
+                && let Some(due) = self.tasks.iter().find(|t| t.id == task).map(|t| t.due_at)
+            {
+                leg.reschedule(due);
+            }
+        }
+        if own {
+            self.touch(at, rules);
+        } else if !tasks.is_empty() {
+            self.version += 1;
+            self.updated_at = at;
+        }
+        (own, tasks)
+    }
+
     /// Pauses the clock (waiting for the citizen); the deadline moves on as
     /// long as the pause lasts.
     ///

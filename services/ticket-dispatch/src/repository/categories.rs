@@ -1,11 +1,9 @@
-//! The category taxonomy and the calendar, both data.
+//! The category taxonomy, data.
 
-use chrono::NaiveDate;
 use platform::error::UnknownStoredValue;
 use sqlx::{FromRow, PgConnection};
 
 use super::{parse_stored, stored_count};
-use crate::domain::calendar::{BusinessCalendar, DayKind};
 use crate::domain::category::Category;
 use crate::domain::grid::Duty;
 
@@ -76,24 +74,4 @@ pub async fn list(
         .into_iter()
         .map(Category::try_from)
         .collect::<Result<_, _>>()?)
-}
-
-/// Returns the business calendar: holidays and make-up working days.
-///
-/// # Errors
-/// The database fails, or a day is of a kind this version does not know.
-pub async fn calendar(conn: &mut PgConnection) -> Result<BusinessCalendar, sqlx::Error> {
-    let days: Vec<(NaiveDate, String)> = sqlx::query_as("SELECT day, kind FROM calendar_days")
-        .fetch_all(conn)
-        .await?;
-    let days = days
-        .into_iter()
-        .map(|(day, kind)| {
-            Ok((
-                day,
-                parse_stored("calendar_days", "kind", &kind, DayKind::parse)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, UnknownStoredValue>>()?;
-    Ok(BusinessCalendar::of_days(days))
 }

@@ -4,6 +4,7 @@
 //! this version does not know is an [`UnknownStoredValue`] naming the
 //! table, column and value, never a default.
 
+pub mod calendar;
 pub mod categories;
 pub mod extensions;
 pub mod legs;

@@ -286,6 +286,25 @@ pub async fn update(conn: &mut PgConnection, t: &Ticket) -> Result<(), sqlx::Err
     legs::save(conn, t).await
 }
 
+/// Returns the open tickets with a deadline of their own or of a task, in
+/// id order (the order a calendar edit locks them in).
+///
+/// # Errors
+/// The database fails.
+pub async fn open_with_deadlines(conn: &mut PgConnection) -> Result<Vec<TicketId>, sqlx::Error> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT ticket_id FROM tickets t
+         WHERE state NOT IN ('CLOSED', 'REJECTED')
+           AND (due_at IS NOT NULL
+                OR EXISTS (SELECT 1 FROM ticket_tasks k
+                           WHERE k.ticket_id = t.ticket_id AND k.state <> 'RESOLVED'))
+         ORDER BY ticket_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(TicketId).collect())
+}
+
 /// Returns a ticket by id, locked for update (its tasks with it: every
 /// change to a task goes through its ticket).
 ///

@@ -1,6 +1,7 @@
 //! The dispatch API tests: each runs dispatch over its own database and NATS
 //! prefix, beside a real grid registry on a database of its own.
 
+mod calendar;
 mod desk;
 mod duplicates;
 mod events;

@@ -16,7 +16,7 @@ use tonic::Code;
 use uuid::Uuid;
 
 use crate::intake::{hotline, patrol};
-use ticket_dispatch::application::{Context, Policy};
+use ticket_dispatch::application::{Context, Policy, Rules};
 use ticket_dispatch::domain::deadline::DeadlineRules;
 use ticket_dispatch::registry::Registry;
 use ticket_dispatch::testing::*;
@@ -84,11 +84,14 @@ fn context(test: &TestDispatch, pool: &PgPool) -> Context {
             RelayWaker::default(),
         ),
         registry: Registry::new(&test.config.clients.registry, &token).unwrap(),
-        rules: Arc::new(DeadlineRules {
-            calendar: Default::default(),
-            warning_fractions: test.config.deadlines.fractions(),
-            ..Default::default()
-        }),
+        rules: Rules::new(
+            DeadlineRules {
+                calendar: Default::default(),
+                warning_fractions: test.config.deadlines.fractions(),
+                ..Default::default()
+            },
+            0,
+        ),
         policy: Policy {
             limits: test.config.deadlines.channel_limits(),
             assessment: test.config.assessment,
