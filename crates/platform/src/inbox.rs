@@ -330,7 +330,10 @@ fn unnamed(bus: &Bus, message: &jetstream::Message) -> ReceivedEvent {
 
 /// Runs [`consume`] until `cancel` fires, subscribing again (after a pause)
 /// whenever the consumer cannot be created or its stream ends — NATS may be
-/// down when the service starts, or go away later.
+/// down when the service starts, or go away later. While it keeps failing
+/// the pause grows from 2 s to 10 s, and the failure is logged as a warning
+/// the first time and then once a minute (at debug level in between); once
+/// a consumer has run for a while the next failure starts afresh.
 pub async fn supervise<H: EventHandler + Clone>(
     bus: Bus,
     units: Units,
@@ -338,34 +341,106 @@ pub async fn supervise<H: EventHandler + Clone>(
     handler: H,
     cancel: CancellationToken,
 ) {
+    let mut retry = Retry::default();
     loop {
-        match consume(
+        let started = tokio::time::Instant::now();
+        let outcome = consume(
             bus.clone(),
             units.clone(),
             spec.clone(),
             handler.clone(),
             cancel.clone(),
         )
-        .await
-        {
-            Ok(()) if cancel.is_cancelled() => return,
+        .await;
+        if cancel.is_cancelled() {
+            return;
+        }
+        let (pause, loud) = retry.after_failure(started.elapsed());
+        match outcome {
             Ok(()) => {
                 tracing::warn!(consumer = %spec.name, "event stream ended; subscribing again")
             }
-            Err(err) => {
-                tracing::warn!(consumer = %spec.name, error = format!("{err:#}"), "consumer not running; retrying")
-            }
+            Err(err) if loud => tracing::warn!(
+                consumer = %spec.name,
+                error = format!("{err:#}"),
+                failures = retry.failures,
+                "consumer not running; retrying"
+            ),
+            Err(err) => tracing::debug!(
+                consumer = %spec.name,
+                error = format!("{err:#}"),
+                failures = retry.failures,
+                "consumer not running; retrying"
+            ),
         }
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+            () = tokio::time::sleep(pause) => {}
         }
+    }
+}
+
+/// The pauses between attempts to run a consumer that keeps failing.
+#[derive(Debug, Default)]
+struct Retry {
+    /// Failures in a row.
+    failures: u32,
+    /// Time paused since the last warning.
+    quiet: Duration,
+}
+
+impl Retry {
+    const FIRST: Duration = Duration::from_secs(2);
+    const LONGEST: Duration = Duration::from_secs(10);
+    /// A consumer that ran this long before failing was healthy.
+    const HEALTHY: Duration = Duration::from_secs(30);
+    /// How often a failure that goes on is logged as a warning.
+    const WARN_EVERY: Duration = Duration::from_secs(60);
+
+    /// Counts a failure after a run of `ran`; returns the pause before the
+    /// next attempt and whether to warn of it.
+    fn after_failure(&mut self, ran: Duration) -> (Duration, bool) {
+        if ran >= Self::HEALTHY {
+            *self = Self::default();
+        }
+        self.failures += 1;
+        let pause = Self::FIRST
+            .saturating_mul(1 << (self.failures - 1).min(3))
+            .min(Self::LONGEST);
+        let loud = self.failures == 1 || self.quiet >= Self::WARN_EVERY;
+        if loud {
+            self.quiet = Duration::ZERO;
+        }
+        self.quiet += pause;
+        (pause, loud)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_consumer_that_keeps_failing_waits_longer_and_warns_once_a_minute() {
+        let mut retry = Retry::default();
+        let attempts: Vec<(u64, bool)> = (0..12)
+            .map(|_| {
+                let (pause, loud) = retry.after_failure(Duration::ZERO);
+                (pause.as_secs(), loud)
+            })
+            .collect();
+        let pauses: Vec<u64> = attempts.iter().map(|a| a.0).collect();
+        assert_eq!(pauses, [2, 4, 8, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+        let warned: Vec<usize> = (0..12).filter(|i| attempts[*i].1).collect();
+        // The first, then once a minute of pauses has passed (2 + 4 + 8 +
+        // 5 × 10 = 64 s).
+        assert_eq!(warned, [0, 8]);
+        // After a healthy run the pauses start afresh.
+        assert_eq!(
+            retry.after_failure(Duration::from_secs(45)),
+            (Duration::from_secs(2), true)
+        );
+    }
 
     #[test]
     fn refusals_retrying_cannot_change_are_set_aside_and_outages_are_retried() {

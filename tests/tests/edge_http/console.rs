@@ -348,6 +348,7 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         .env("EXTENSION_ID", &extension)
         .env("VILLAGE", village_a)
         .env("OTHER_TICKET", &created[2].number)
+        .env("RETURNED_TICKET", &created[1].number)
         .env("DISCLOSURE", &disclosure)
         .env("LEADER_SCOPE", &micro_b[1].code)
         .env("MOVE_TICKET", &created[3].number)
@@ -510,6 +511,18 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         "the granted days moved the deadline: {due_before:?} → {due_after:?}"
     );
     assert_eq!(seen["ticket_page"]["number"], created[2].number.as_str());
+    // The returned ticket waited in the desk queue and went out again from
+    // its page.
+    assert!(
+        seen["desk_queue"]
+            .as_array()
+            .is_some_and(|q| q.iter().any(|n| n == created[1].number.as_str())),
+        "{}",
+        seen["desk_queue"]
+    );
+    assert_eq!(seen["redispatched"], "dispatched");
+    let redispatched = desk.ticket(&created[1].id).await;
+    assert_eq!(redispatched.state(), pb::TicketState::Dispatched);
     assert_eq!(
         seen["ticket_page"]["extension_states"],
         serde_json::json!(["granted"])
@@ -636,7 +649,7 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
 
     // The screenshots are there to look at.
     let taken = seen["screenshots"].as_array().expect("screenshots");
-    assert_eq!(taken.len(), 15);
+    assert_eq!(taken.len(), 17);
     for path in taken.iter().filter_map(Value::as_str) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{path} holds a picture ({size} bytes)");

@@ -4,6 +4,7 @@
 //! in a real browser.
 
 mod console;
+mod desk;
 mod footage;
 mod helpers;
 mod layers;

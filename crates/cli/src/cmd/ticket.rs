@@ -415,8 +415,20 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
         .as_ref()
         .map(|u| format!("{} {} ({})", u.code, u.name, u.kind))
         .unwrap_or_default();
+    // A ticket not (yet) placed in a grid, or held by nobody, says so.
+    let place = match (t.micro_grid_code.as_str(), t.village_code.as_str()) {
+        ("", "") => "no grid 未定位网格".to_owned(),
+        (micro, "") => micro.to_owned(),
+        ("", village) => format!("village {village}"),
+        (micro, village) => format!("{micro} (village {village})"),
+    };
+    let assignee = if assignee.is_empty() {
+        "none 无".to_owned()
+    } else {
+        assignee
+    };
     let mut text = format!(
-        "{} {}  [{}]{}\n  {} · {} · {}\n  at {} (village {})  holder: {}\n  received {}  dispatched {}  due {}\n",
+        "{} {}  [{}]{}\n  {} · {} · {}\n  at {place}  holder: {assignee}\n  received {}  dispatched {}  due {}\n",
         t.number,
         t.title,
         state(t.state),
@@ -424,9 +436,6 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
         channel(t.channel),
         t.category_code,
         t.external_ref,
-        t.micro_grid_code,
-        t.village_code,
-        assignee,
         time(&t.received_at),
         time(&t.dispatched_at),
         time(&t.due_at)

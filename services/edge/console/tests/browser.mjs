@@ -8,7 +8,7 @@
 // SHOTS (the screenshots' directory), PERIOD_FROM / PERIOD_TO (the SLA
 // board's period, YYYY-MM-DD), EXTENSION_ID (a pending request to
 // approve), VILLAGE (the workstation to sign in as), OTHER_TICKET (a ticket
-// of another village).
+// of another village), RETURNED_TICKET (one handed back to the desk).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -192,6 +192,19 @@ try {
     extension_states: await page.$$eval('#ticket-extensions td[data-field="state"]', (cells) => cells.map((c) => c.dataset.value)),
   };
   await shot('07-ticket');
+
+  // The desk queue: the ticket handed back waits at the desk, and is
+  // dispatched again from its page, along the responsibility chain.
+  await page.click('a[data-route="desk"]');
+  await ready('desk');
+  seen.desk_queue = await page.$$eval('#ticket-table tbody tr', (rows) => rows.map((r) => r.dataset.key));
+  await page.goto(`${base}#/ticket/${encodeURIComponent(env('RETURNED_TICKET'))}`);
+  await ready('ticket');
+  await shot('07b-desk-ticket');
+  await page.click('button.desk[data-desk="dispatch"]');
+  await page.waitForSelector('#ticket-state[data-value="dispatched"]');
+  seen.redispatched = await page.getAttribute('#ticket-state', 'data-value');
+  await shot('07c-desk-dispatched');
 
   // English, then sign out.
   await page.click('#lang');

@@ -64,6 +64,9 @@ pub fn router(edge: &Shared) -> Router<Shared> {
             "/console/api/tickets/{number}/moves",
             post(moves::make_move),
         )
+        .route("/console/api/tickets/{number}/reject", post(moves::reject))
+        .route("/console/api/tickets/{number}/merge", post(moves::merge))
+        .route("/console/api/tickets/{number}/split", post(moves::split))
         .route("/console/api/extensions", get(pages::extensions))
         .route(
             "/console/api/extensions/{id}/decision",

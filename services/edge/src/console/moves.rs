@@ -1,8 +1,11 @@
-//! A ticket's moves from the console (签收, 办理, 办结, 退单, 核查, 回访,
-//! 结案, 重办): dispatch's `Transition` with the staff member's own token,
-//! so dispatch decides who may make which move on which ticket (a
+//! A ticket's moves from the console (派单, 签收, 办理, 办结, 退单, 核查,
+//! 回访, 结案, 重办): dispatch's `Transition` with the staff member's own
+//! token, so dispatch decides who may make which move on which ticket (a
 //! micro-grid's leader signs for and resolves its tickets, the desk
-//! verifies, follows up and closes).
+//! dispatches, verifies, follows up and closes); and the desk queue's own
+//! moves on a ticket waiting at the desk: rejection (驳回, what is not a
+//! case), merging into the ticket it repeats (合并) and splitting a
+//! duplicate off again (拆分).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,7 +20,8 @@ use crate::neighbours::as_caller;
 use crate::state::Shared;
 
 /// The moves the console offers, as the page names them.
-const MOVES: [(&str, pb::Action); 8] = [
+const MOVES: [(&str, pb::Action); 9] = [
+    ("dispatch", pb::Action::Dispatch),
     ("accept", pb::Action::Accept),
     ("start", pb::Action::Start),
     ("resolve", pb::Action::Resolve),
@@ -28,16 +32,34 @@ const MOVES: [(&str, pb::Action); 8] = [
     ("reopen", pb::Action::Reopen),
 ];
 
+/// The kinds of unit the desk may dispatch to, as the page names them.
+const UNIT_KINDS: [&str; 5] = [
+    "micro_grid",
+    "workstation",
+    "department",
+    "town_centre",
+    "leader",
+];
+
 /// A move on a ticket; which fields count depends on the action (as in
 /// dispatch's `TransitionRequest`).
 #[derive(Debug, Deserialize)]
 pub struct Move {
-    /// accept, start, resolve, return, verify, follow_up, close or reopen.
+    /// dispatch, accept, start, resolve, return, verify, follow_up, close
+    /// or reopen.
     pub action: String,
+    /// Dispatch: the unit the desk chooses instead of the responsibility
+    /// chain's (its code; with a reason), and its kind (micro_grid,
+    /// workstation, department, town_centre or leader).
+    #[serde(default)]
+    pub unit_code: String,
+    #[serde(default)]
+    pub unit_kind: String,
     /// Resolve: what was done.
     #[serde(default)]
     pub result: String,
-    /// Return and reopen: why.
+    /// Return and reopen: why; dispatch to a unit of the desk's choosing:
+    /// why that unit.
     #[serde(default)]
     pub reason: String,
     /// Return: not_our_responsibility, wrong_location,
@@ -85,7 +107,7 @@ impl Move {
             .ok_or_else(|| {
                 ApiError::field(
                     "action",
-                    "must be accept, start, resolve, return, verify, follow_up, close or reopen",
+                    "must be dispatch, accept, start, resolve, return, verify, follow_up, close or reopen",
                 )
             })?;
         let return_reason = named(
@@ -105,6 +127,7 @@ impl Move {
         if self.satisfaction > 5 {
             return Err(ApiError::field("satisfaction", "must be 1 to 5"));
         }
+        let unit = self.chosen_unit()?;
         Ok(pb::TransitionRequest {
             idempotency_key: key,
             ticket_id,
@@ -116,23 +139,81 @@ impl Move {
             reporter_unreachable: self.reporter_unreachable,
             return_reason: return_reason.map_or(0, Into::into),
             reopen_cause: reopen_cause.map_or(0, Into::into),
+            unit,
             ..Default::default()
+        })
+    }
+
+    /// Returns the unit the desk chose for a dispatch, `None` for the
+    /// responsibility chain's.
+    fn chosen_unit(&self) -> Result<Option<pb::Unit>, ApiError> {
+        let code = self.unit_code.trim();
+        if code.is_empty() {
+            return Ok(None);
+        }
+        if !UNIT_KINDS.contains(&self.unit_kind.as_str()) {
+            return Err(ApiError::field(
+                "unit_kind",
+                "must be micro_grid, workstation, department, town_centre or leader with unit_code",
+            ));
+        }
+        Ok(Some(pb::Unit {
+            kind: self.unit_kind.to_uppercase(),
+            code: code.to_owned(),
+            name: String::new(),
+        }))
+    }
+}
+
+/// The desk rejecting a ticket waiting at the desk as not a case.
+#[derive(Debug, Deserialize)]
+pub struct Rejection {
+    /// prank, duplicate, outside_the_town or not_a_case.
+    #[serde(default)]
+    pub reason: String,
+    /// What the desk found.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Rejection {
+    fn request(self, key: String, ticket_id: String) -> Result<pb::RejectTicketRequest, ApiError> {
+        let reason = named(
+            &self.reason,
+            "REJECT_REASON_",
+            pb::RejectReason::from_str_name,
+            "reason",
+            "must be prank, duplicate, outside_the_town or not_a_case",
+        )?
+        .ok_or_else(|| {
+            ApiError::field(
+                "reason",
+                "is required: prank, duplicate, outside_the_town or not_a_case",
+            )
+        })?;
+        Ok(pb::RejectTicketRequest {
+            idempotency_key: key,
+            ticket_id,
+            reason: reason.into(),
+            note: self.note,
         })
     }
 }
 
-/// `POST /console/api/tickets/{number}/moves`: the move, made as the
-/// signed-in staff member; answers the ticket's page after it. Dispatch's
-/// refusals (a move the state does not allow, a role that may not make it,
-/// a field it wants) come back as they are, by field.
-pub async fn make_move(
-    State(edge): State<Shared>,
-    staff: Staff,
-    Path(number): Path<String>,
-    IdempotencyKey(key): IdempotencyKey,
-    JsonBody(body): JsonBody<Move>,
-) -> Result<Json<TicketPage>, ApiError> {
-    let found = edge
+/// The desk linking a ticket to the open one it repeats, or unlinking it.
+#[derive(Debug, Deserialize)]
+pub struct Link {
+    /// Merge: the number of the ticket it repeats.
+    #[serde(default)]
+    pub into: String,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Returns the ticket numbered `number` as `staff` may see it.
+async fn ticket_of(edge: &Shared, staff: &Staff, number: String) -> Result<pb::Ticket, ApiError> {
+    Ok(edge
         .neighbours
         .dispatch
         .clone()
@@ -146,18 +227,116 @@ pub async fn make_move(
         .await?
         .into_inner()
         .ticket
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// Answers the page of the ticket a dispatch call returned.
+fn page(ticket: Option<pb::Ticket>) -> Json<TicketPage> {
+    Json(TicketPage::new(&ticket.unwrap_or_default(), Vec::new()))
+}
+
+/// `POST /console/api/tickets/{number}/moves`: the move, made as the
+/// signed-in staff member; answers the ticket's page after it. Dispatch's
+/// refusals (a move the state does not allow, a role that may not make it,
+/// a field it wants) come back as they are, by field.
+pub async fn make_move(
+    State(edge): State<Shared>,
+    staff: Staff,
+    Path(number): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<Move>,
+) -> Result<Json<TicketPage>, ApiError> {
+    let found = ticket_of(&edge, &staff, number).await?;
     let request = body.request(key, found.id)?;
-    let moved = edge
+    let answer = edge
         .neighbours
         .dispatch
         .clone()
         .transition(as_caller(request, staff.token())?)
-        .await?
-        .into_inner()
-        .ticket
-        .unwrap_or_default();
-    Ok(Json(TicketPage::new(&moved, Vec::new())))
+        .await?;
+    Ok(page(answer.into_inner().ticket))
+}
+
+/// `POST /console/api/tickets/{number}/reject`: the desk rejects a ticket
+/// waiting at the desk (`reason`, `note`); answers its page after it.
+pub async fn reject(
+    State(edge): State<Shared>,
+    staff: Staff,
+    Path(number): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<Rejection>,
+) -> Result<Json<TicketPage>, ApiError> {
+    let found = ticket_of(&edge, &staff, number).await?;
+    let request = body.request(key, found.id)?;
+    let answer = edge
+        .neighbours
+        .dispatch
+        .clone()
+        .reject_ticket(as_caller(request, staff.token())?)
+        .await?;
+    Ok(page(answer.into_inner().ticket))
+}
+
+/// `POST /console/api/tickets/{number}/merge`: the desk links a ticket
+/// waiting at the desk to the open one it repeats (`into`, its number;
+/// `reason`); answers the merged ticket's page.
+pub async fn merge(
+    State(edge): State<Shared>,
+    staff: Staff,
+    Path(number): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<Link>,
+) -> Result<Json<TicketPage>, ApiError> {
+    let into = body.into.trim().to_owned();
+    if into.is_empty() {
+        return Err(ApiError::field(
+            "into",
+            "is required: the number of the ticket it repeats",
+        ));
+    }
+    let found = ticket_of(&edge, &staff, number).await?;
+    let original = ticket_of(&edge, &staff, into).await?;
+    let answer = edge
+        .neighbours
+        .dispatch
+        .clone()
+        .merge_tickets(as_caller(
+            pb::MergeTicketsRequest {
+                idempotency_key: key,
+                ticket_id: found.id,
+                into_ticket_id: original.id,
+                reason: body.reason,
+            },
+            staff.token(),
+        )?)
+        .await?;
+    Ok(page(answer.into_inner().ticket))
+}
+
+/// `POST /console/api/tickets/{number}/split`: the desk unlinks a
+/// duplicate (`reason`); it goes to the desk as a ticket of its own.
+pub async fn split(
+    State(edge): State<Shared>,
+    staff: Staff,
+    Path(number): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<Link>,
+) -> Result<Json<TicketPage>, ApiError> {
+    let found = ticket_of(&edge, &staff, number).await?;
+    let answer = edge
+        .neighbours
+        .dispatch
+        .clone()
+        .split_ticket(as_caller(
+            pb::SplitTicketRequest {
+                idempotency_key: key,
+                ticket_id: found.id,
+                reason: body.reason,
+            },
+            staff.token(),
+        )?)
+        .await?;
+    Ok(page(answer.into_inner().ticket))
 }
 
 #[cfg(test)]
@@ -209,5 +388,43 @@ mod tests {
         let mut rated = a_move("follow_up");
         rated.satisfaction = 6;
         assert_eq!(field(rated), "satisfaction");
+        let mut elsewhere = a_move("dispatch");
+        elsewhere.unit_code = "WATER_AFFAIRS".into();
+        elsewhere.unit_kind = "bureau".into();
+        assert_eq!(field(elsewhere), "unit_kind");
+    }
+
+    #[test]
+    fn a_dispatch_names_the_desks_unit_only_when_one_is_chosen() {
+        let along = a_move("dispatch").request("k".into(), "t".into()).unwrap();
+        assert_eq!(along.action(), pb::Action::Dispatch);
+        assert!(along.unit.is_none());
+        let mut chosen = a_move("dispatch");
+        chosen.unit_code = "WATER_AFFAIRS".into();
+        chosen.unit_kind = "department".into();
+        chosen.reason = "河道归水务".into();
+        let unit = chosen
+            .request("k".into(), "t".into())
+            .unwrap()
+            .unit
+            .unwrap();
+        assert_eq!(
+            (unit.kind.as_str(), unit.code.as_str()),
+            ("DEPARTMENT", "WATER_AFFAIRS")
+        );
+    }
+
+    #[test]
+    fn a_rejection_needs_a_known_reason() {
+        let rejection = |reason: &str| Rejection {
+            reason: reason.into(),
+            note: "查无此事".into(),
+        };
+        let request = rejection("prank").request("k".into(), "t".into()).unwrap();
+        assert_eq!(request.reason(), pb::RejectReason::Prank);
+        for bad in ["", "boring"] {
+            let err = rejection(bad).request("k".into(), "t".into()).unwrap_err();
+            assert_eq!(err.body().error.fields[0].field, "reason");
+        }
     }
 }

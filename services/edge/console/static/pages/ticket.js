@@ -1,7 +1,10 @@
 // A ticket's page: what it is, its history (流转记录), its legs (经办段)
 // and co-handlers; for the desk its extension requests, decided here; the
 // moves the signed-in staff member may make (dispatch decides which are
-// theirs and refuses the rest, shown beside the buttons).
+// theirs and refuses the rest, shown beside the buttons); and for a ticket
+// waiting at the desk (received or returned) the desk's own: dispatch
+// along the chain or to a unit of its choosing, reject, merge, and split a
+// duplicate off.
 import { get, post } from '../api.js';
 import { t, when, stateName } from '../i18n.js';
 import { table, esc } from '../dom.js';
@@ -45,11 +48,67 @@ export async function render(main, number, state) {
          · ${t('dueAt')}: <span id="ticket-due">${esc(when(ticket.due_at))}</span></p>
       <p>${t('description')}: ${esc(ticket.description)}</p></div>
     ${extensions}
+    ${deskPanel(ticket)}
     ${movesPanel(ticket)}
     <div class="panel"><h2>${t('history')}</h2>${history}</div>
     <div class="panel"><h2>${t('legs')}</h2>${legs}</div>`;
   wireDecisions(main, () => render(main, number, state));
   wireMoves(main, ticket, () => render(main, number, state));
+  wireDesk(main, ticket, () => render(main, number, state));
+}
+
+const AT_DESK = ['received', 'returned'];
+const UNIT_KINDS = ['micro_grid', 'workstation', 'department', 'town_centre', 'leader'];
+const REJECT_REASONS = ['prank', 'duplicate', 'outside_the_town', 'not_a_case'];
+
+function deskPanel(ticket) {
+  const waiting = AT_DESK.includes(ticket.state) && !ticket.duplicate_of;
+  if (!waiting && !ticket.duplicate_of) return '';
+  const split = ticket.duplicate_of ? `
+      <p>${t('duplicateOf')}: <span id="duplicate-of">${esc(ticket.duplicate_of)}</span></p>
+      <button type="button" class="primary desk" data-desk="split">${t('move_split')}</button>` : '';
+  const moves = waiting ? `
+      <label>${t('unitKind')}<select id="desk-unit-kind"><option value="">${t('chain')}</option>
+        ${UNIT_KINDS.map((k) => `<option value="${k}">${t(`kind_${k}`)}</option>`).join('')}</select></label>
+      <label>${t('unitCode')}<input id="desk-unit-code" size="18"></label>
+      <button type="button" class="primary desk" data-desk="dispatch">${t('move_dispatch')}</button>
+      <br>
+      <label>${t('rejectReason')}<select id="desk-reject-reason">
+        ${REJECT_REASONS.map((r) => `<option value="${r}">${t(`reject_${r}`)}</option>`).join('')}</select></label>
+      <button type="button" class="danger desk" data-desk="reject">${t('move_reject')}</button>
+      <br>
+      <label>${t('mergeInto')}<input id="desk-merge-into" size="18"></label>
+      <button type="button" class="primary desk" data-desk="merge">${t('move_merge')}</button>` : '';
+  return `<div class="panel" id="desk-moves"><h2>${t('deskMoves')}</h2>
+    <p class="note">${t('deskNote')}</p>
+    <form id="desk-form">
+      <label>${t('moveNote')}<input id="desk-text" size="40"></label><br>
+      ${moves}${split}
+    </form><p class="error" id="desk-error"></p></div>`;
+}
+
+function wireDesk(root, ticket, after) {
+  const value = (id) => root.querySelector(id)?.value || '';
+  root.querySelectorAll('button.desk').forEach((button) => {
+    button.onclick = async () => {
+      const text = value('#desk-text');
+      const number = encodeURIComponent(ticket.number);
+      const calls = {
+        dispatch: () => post(`tickets/${number}/moves`, {
+          action: 'dispatch', reason: text, unit_kind: value('#desk-unit-kind'), unit_code: value('#desk-unit-code'),
+        }),
+        reject: () => post(`tickets/${number}/reject`, { reason: value('#desk-reject-reason'), note: text }),
+        merge: () => post(`tickets/${number}/merge`, { into: value('#desk-merge-into'), reason: text }),
+        split: () => post(`tickets/${number}/split`, { reason: text }),
+      };
+      try {
+        await calls[button.dataset.desk]();
+        await after();
+      } catch (err) {
+        root.querySelector('#desk-error').textContent = err.message;
+      }
+    };
+  });
 }
 
 // The moves each state allows (dispatch's state machine); who may make
