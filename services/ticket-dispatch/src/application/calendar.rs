@@ -13,7 +13,6 @@ use prost::Message;
 use super::{Context, Rules};
 use crate::domain::calendar::{CalendarEdit, CalendarYear, YearView};
 use crate::domain::deadline::DeadlineRules;
-use crate::domain::timer::TimerKind;
 use crate::repository::calendar;
 use crate::repository::{tasks, tickets, timers};
 
@@ -59,8 +58,7 @@ pub async fn set_calendar<A: Message + Default>(
     };
     calendar::replace_year(work.conn(), &cmd, &edit).await?;
     let (new_calendar, version) = calendar::load(work.conn()).await?;
-    let mut rules = DeadlineRules::clone(&ctx.rules.current());
-    rules.calendar = new_calendar.clone();
+    let rules = ctx.rules.current().with_calendar(new_calendar.clone());
     let deadlines_moved = move_deadlines(&mut work, &rules, now).await?;
     let (days, edit) = calendar::year(work.conn(), cmd.year).await?;
     let edited = Edited {
@@ -103,12 +101,7 @@ async fn move_deadlines<A: Message>(
         moved += 1;
         for task in ticket.tasks.iter().filter(|t| moved_tasks.contains(&t.id)) {
             tasks::update(work.conn(), task).await?;
-            // Warnings already behind it fired on the old calendar.
-            let planned: Vec<_> = task
-                .timers(ticket.limit, rules)
-                .into_iter()
-                .filter(|t| t.kind == TimerKind::Breach || t.fire_at > now)
-                .collect();
+            let planned = task.timers(ticket.limit, rules, now);
             timers::replace(work.conn(), ticket.id, Some(task.id), &planned).await?;
         }
         if own {

@@ -181,7 +181,7 @@ async fn escalate_task(
     tasks::update(work.conn(), &moved.task).await?;
     tickets::update(work.conn(), ticket).await?;
     legs::save(work.conn(), ticket).await?;
-    let planned = moved.task.timers(ticket.limit, rules);
+    let planned = moved.task.timers(ticket.limit, rules, stamp.at);
     timers::replace(work.conn(), ticket.id, Some(task), &planned).await?;
     record(work, ticket, &escalated.transition).await?;
     work.publish(events::task_moved(ticket, &moved));

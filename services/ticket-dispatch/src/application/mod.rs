@@ -109,9 +109,7 @@ impl Rules {
     pub fn use_calendar(&self, calendar: BusinessCalendar, version: i64) {
         let mut in_force = self.0.write().unwrap_or_else(PoisonError::into_inner);
         if version > in_force.version {
-            let mut rules = DeadlineRules::clone(&in_force.rules);
-            rules.calendar = calendar;
-            in_force.rules = Arc::new(rules);
+            in_force.rules = Arc::new(in_force.rules.with_calendar(calendar));
             in_force.version = version;
         }
     }

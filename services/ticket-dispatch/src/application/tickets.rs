@@ -379,7 +379,7 @@ pub(super) async fn add_co_handler<A: Message>(
     let task = &dispatched.task;
     tasks::insert(work.conn(), ticket.id, task).await?;
     legs::save(work.conn(), ticket).await?;
-    let planned = task.timers(ticket.limit, rules);
+    let planned = task.timers(ticket.limit, rules, stamp.at);
     timers::replace(work.conn(), ticket.id, Some(task.id), &planned).await?;
     work.publish(events::task_moved(ticket, &dispatched));
     Ok(())

@@ -86,6 +86,17 @@ pub struct DeadlineRules {
     pub escalation: Escalation,
 }
 
+impl DeadlineRules {
+    /// Returns these rules on `calendar` instead.
+    #[must_use]
+    pub fn with_calendar(&self, calendar: BusinessCalendar) -> Self {
+        Self {
+            calendar,
+            ..self.clone()
+        }
+    }
+}
+
 /// What a breached deadline does besides being recorded and published.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Escalation {

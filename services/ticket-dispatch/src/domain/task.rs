@@ -159,10 +159,15 @@ impl Task {
         self.due_at = DeadlineClock::start(at, limit).due_at(&rules.calendar, at);
     }
 
-    /// Returns the timers of the task's clock (of `limit`, from its
-    /// dispatch): a warning at every fraction and the breach; none once
-    /// resolved.
-    pub fn timers(&self, limit: TimeLimit, rules: &DeadlineRules) -> Vec<PlannedTimer> {
+    /// Returns the timers the task's clock (of `limit`, from its dispatch)
+    /// needs from `now` on: the warnings still ahead and the breach; none
+    /// once resolved.
+    pub fn timers(
+        &self,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        now: DateTime<Utc>,
+    ) -> Vec<PlannedTimer> {
         if self.is_resolved() {
             return Vec::new();
         }
@@ -175,6 +180,7 @@ impl Task {
                 fraction: *f,
                 fire_at: clock.warning_at(*f, &rules.calendar, self.dispatched_at),
             })
+            .filter(|t| t.fire_at > now)
             .collect();
         planned.push(PlannedTimer {
             kind: TimerKind::Breach,

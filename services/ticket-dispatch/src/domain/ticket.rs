@@ -1411,7 +1411,7 @@ mod tests {
             .add_co_handler(unit(UnitKind::Department, "WATER"), &desk(), &rules)
             .unwrap();
         assert_eq!(police.task.due_at, ticket.due_at.unwrap());
-        assert_eq!(police.task.timers(ticket.limit, &rules).len(), 3);
+        assert_eq!(police.task.timers(ticket.limit, &rules, monday()).len(), 3);
         ticket.accept(None, &desk(), &rules).unwrap();
         let early = ticket.resolve("调解".into(), &desk(), &rules).unwrap_err();
         assert_eq!(
@@ -1424,7 +1424,7 @@ mod tests {
                 .move_task(task, TaskAction::Resolve, Some("done".into()), &desk())
                 .unwrap();
             assert_eq!(done.task.state, TaskState::Resolved);
-            assert!(done.task.timers(ticket.limit, &rules).is_empty());
+            assert!(done.task.timers(ticket.limit, &rules, monday()).is_empty());
         }
         ticket.resolve("调解".into(), &desk(), &rules).unwrap();
         assert_eq!(ticket.state, TicketState::Resolved);
