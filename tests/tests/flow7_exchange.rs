@@ -14,7 +14,7 @@ use platform::testing::eventually;
 use proto::dispatch::v1 as dispatch;
 use proto::exchange::v1 as pb;
 use sqlx::PgPool;
-use ticket_dispatch::testing::{Actor, TestDispatch, act};
+use ticket_dispatch::testing::{Actor, TestDispatch, on};
 
 /// A town's dispatch beside its exchange node, on the node's NATS prefix.
 async fn dispatch_beside(node: &TestNode) -> TestDispatch {
@@ -92,14 +92,14 @@ async fn handle_and_close(dispatch: &TestDispatch, ticket: dispatch::Ticket, res
     // The test town names nobody responsible for work injuries: the desk
     // sends it to the micro-grid where the worker lives.
     let ticket = if ticket.state() == dispatch::TicketState::Received {
-        desk.move_(dispatch::TransitionRequest {
+        desk.move_(dispatch::DispatchTicketRequest {
             unit: Some(dispatch::Unit {
                 kind: "MICRO_GRID".into(),
                 code: "V1-A1-M01".into(),
                 ..Default::default()
             }),
             reason: "跨省联调：由网格长协助".into(),
-            ..act(&ticket, dispatch::Action::Dispatch)
+            ..on(&ticket)
         })
         .await
     } else {

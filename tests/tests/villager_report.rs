@@ -10,7 +10,7 @@ use points::testing::{TestPoints, report};
 use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as pb;
 use sqlx::PgPool;
-use ticket_dispatch::testing::{TestDispatch, act, handle_and_verify};
+use ticket_dispatch::testing::{TestDispatch, handle_and_verify, on};
 
 /// Points, and dispatch (with a registry) beside it on its NATS prefix.
 async fn points_and_dispatch(pool: PgPool) -> (TestPoints, TestDispatch) {
@@ -77,14 +77,8 @@ async fn a_verified_report_earns_its_points_once_however_often_verification_arri
         .unwrap()
         .into_inner();
     assert_eq!(contact.phone, "13812345678");
-    let mut desk = dispatch.desk().await;
-    handle_and_verify(
-        &mut leader(&dispatch).await,
-        &mut desk,
-        &ticket,
-        "垃圾已清运",
-    )
-    .await;
+    let desk = dispatch.desk().await;
+    handle_and_verify(&leader(&dispatch).await, &desk, &ticket, "垃圾已清运").await;
     let verified = test
         .wait_status(&submitted, pb::ReportStatus::Verified)
         .await;
@@ -127,15 +121,15 @@ async fn a_report_reopened_as_untrue_is_reversed_by_a_compensating_entry(pool: P
         .await;
     let ticket = ticket_of(&test, &dispatch, &submitted).await;
     let mut desk = dispatch.desk().await;
-    handle_and_verify(&mut leader(&dispatch).await, &mut desk, &ticket, "已清扫").await;
+    handle_and_verify(&leader(&dispatch).await, &desk, &ticket, "已清扫").await;
     test.wait_status(&submitted, pb::ReportStatus::Verified)
         .await;
     assert_eq!(test.balance(&villager).await, 5);
 
-    let mut untrue = act(&ticket, dispatch::Action::Reopen);
+    let mut untrue = on::<dispatch::ReopenTicketRequest>(&ticket);
     untrue.reason = "现场核实无此情况，系重复摆拍".into();
-    untrue.reopen_cause = dispatch::ReopenCause::ReportUntrue.into();
-    desk.transition(untrue).await.unwrap();
+    untrue.cause = dispatch::ReopenCause::ReportUntrue.into();
+    desk.reopen_ticket(untrue).await.unwrap();
     let rejected = test
         .wait_status(&submitted, pb::ReportStatus::Rejected)
         .await;

@@ -476,14 +476,6 @@ async fn settle_timers(pool: &PgPool, now: DateTime<Utc>) -> anyhow::Result<()> 
     }
 }
 
-fn transition(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
-    pb::TransitionRequest {
-        ticket_id: ticket.id.clone(),
-        action: action.into(),
-        ..Default::default()
-    }
-}
-
 /// Performs one step of a ticket's life and plans the next: returns the
 /// delay and step, or `None` once the ticket is closed.
 async fn act(
@@ -541,72 +533,95 @@ async fn act(
             return Ok(Some((TimeDelta::hours(12), Step::Next)));
         }
         S::Received | S::Returned => desk
-            .transition(transition(&ticket, pb::Action::Dispatch))
+            .dispatch_ticket(pb::DispatchTicketRequest {
+                ticket_id: ticket.id.clone(),
+                ..Default::default()
+            })
             .await
             .map(|r| (r.into_inner().ticket, delays.accept(rng))),
         S::Dispatched if !*returned && rng.chance(0.04) => {
             *returned = true;
-            let mut back = transition(&ticket, pb::Action::Return);
-            back.reason = "力量不足，需上级协调".into();
-            back.return_reason = pb::ReturnReason::BeyondOurMeans.into();
+            let back = pb::ReturnTicketRequest {
+                ticket_id: ticket.id.clone(),
+                reason: pb::ReturnReason::BeyondOurMeans.into(),
+                note: "力量不足，需上级协调".into(),
+                ..Default::default()
+            };
             actors
                 .holder(&ticket)
                 .await?
-                .transition(back)
+                .return_ticket(back)
                 .await
                 .map(|r| (r.into_inner().ticket, delays.desk(rng)))
         }
         S::Dispatched | S::Reopened => actors
             .holder(&ticket)
             .await?
-            .transition(transition(&ticket, pb::Action::Accept))
+            .accept_ticket(pb::AcceptTicketRequest {
+                ticket_id: ticket.id.clone(),
+                ..Default::default()
+            })
             .await
             .map(|r| (r.into_inner().ticket, delays.resolve(rng))),
         S::Accepted | S::InProgress => {
-            let mut resolve = transition(&ticket, pb::Action::Resolve);
-            resolve.result = "已处置并反馈".into();
+            let resolve = pb::ResolveTicketRequest {
+                ticket_id: ticket.id.clone(),
+                result: "已处置并反馈".into(),
+                ..Default::default()
+            };
             actors
                 .holder(&ticket)
                 .await?
-                .transition(resolve)
+                .resolve_ticket(resolve)
                 .await
                 .map(|r| (r.into_inner().ticket, delays.verify(rng)))
         }
         S::Resolved => {
-            let mut verify = transition(&ticket, pb::Action::Verify);
-            verify.verified_true = rng.chance(0.97);
-            verify.reason = if verify.verified_true {
-                String::new()
-            } else {
-                "核查未整改到位".into()
+            let verified_true = rng.chance(0.97);
+            let verify = pb::VerifyTicketRequest {
+                ticket_id: ticket.id.clone(),
+                verified_true,
+                note: if verified_true {
+                    String::new()
+                } else {
+                    "核查未整改到位".into()
+                },
+                ..Default::default()
             };
-            desk.transition(verify)
+            desk.verify_ticket(verify)
                 .await
                 .map(|r| (r.into_inner().ticket, delays.follow_up(rng)))
         }
-        S::Verified if channel == pb::Channel::GridPatrol || rng.chance(0.08) => {
-            let mut close = transition(&ticket, pb::Action::Close);
-            close.reporter_unreachable = true;
-            desk.transition(close)
-                .await
-                .map(|r| (r.into_inner().ticket, TimeDelta::zero()))
-        }
+        S::Verified if channel == pb::Channel::GridPatrol || rng.chance(0.08) => desk
+            .close_ticket(pb::CloseTicketRequest {
+                ticket_id: ticket.id.clone(),
+                reporter_unreachable: true,
+                ..Default::default()
+            })
+            .await
+            .map(|r| (r.into_inner().ticket, TimeDelta::zero())),
         S::Verified => {
-            let mut follow_up = transition(&ticket, pb::Action::FollowUp);
-            follow_up.satisfaction = plan::satisfaction(
-                rng,
-                ticket
-                    .history
-                    .iter()
-                    .filter(|h| h.action() == pb::Action::Reopen)
-                    .count(),
-            );
-            desk.transition(follow_up)
+            let follow_up = pb::FollowUpTicketRequest {
+                ticket_id: ticket.id.clone(),
+                satisfaction: plan::satisfaction(
+                    rng,
+                    ticket
+                        .history
+                        .iter()
+                        .filter(|h| h.action() == pb::Action::Reopen)
+                        .count(),
+                ),
+                ..Default::default()
+            };
+            desk.follow_up_ticket(follow_up)
                 .await
                 .map(|r| (r.into_inner().ticket, delays.close(rng)))
         }
         S::FollowedUp => desk
-            .transition(transition(&ticket, pb::Action::Close))
+            .close_ticket(pb::CloseTicketRequest {
+                ticket_id: ticket.id.clone(),
+                ..Default::default()
+            })
             .await
             .map(|r| (r.into_inner().ticket, TimeDelta::zero())),
         S::Closed | S::Rejected => return Ok(None),

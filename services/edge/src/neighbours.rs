@@ -18,6 +18,9 @@ use crate::error::ApiError;
 
 type Intercepted = InterceptedService<Channel, Outgoing>;
 
+/// The dispatch client.
+pub type Dispatch = DispatchServiceClient<Intercepted>;
+
 /// The clients of points, dispatch, the registry and video ingest.
 #[derive(Clone)]
 pub struct Neighbours {

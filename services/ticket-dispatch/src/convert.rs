@@ -369,6 +369,7 @@ pub fn extension(e: &ExtensionRequest) -> pb::Extension {
         state: e.extension.state.as_str().to_owned(),
         requested_by: e.requested_by.clone(),
         requested_at: Some(timestamp(e.requested_at)),
+        task_id: e.extension.task.map(|t| t.to_string()).unwrap_or_default(),
     }
 }
 
@@ -380,6 +381,7 @@ pub fn task(t: &Task) -> pb::Task {
         dispatched_at: Some(timestamp(t.dispatched_at)),
         due_at: Some(timestamp(t.due_at)),
         result: t.result.clone().unwrap_or_default(),
+        paused: t.is_paused(),
     }
 }
 

@@ -333,12 +333,67 @@ pub fn reject(ticket: &pb::Ticket, reason: pb::RejectReason) -> pb::RejectTicket
     }
 }
 
-/// Returns a move of `ticket`.
-pub fn act(ticket: &pb::Ticket, action: pb::Action) -> pb::TransitionRequest {
-    pb::TransitionRequest {
-        ticket_id: ticket.id.clone(),
-        action: action.into(),
-        ..Default::default()
+/// A request of one of dispatch's move RPCs (DispatchTicket, AcceptTicket,
+/// … ResolveTask), as [`Actor::move_`] makes it: each answers the ticket
+/// after the move.
+pub trait MoveRequest: Default + Send + Sized + 'static {
+    /// The RPC's name, for a refusal's message.
+    const RPC: &'static str;
+
+    /// Returns the request with `ticket_id` set.
+    fn of_ticket(self, ticket_id: String) -> Self;
+
+    /// Makes the call over `client`.
+    fn call(
+        self,
+        client: Client,
+    ) -> impl std::future::Future<Output = Result<pb::Ticket, Status>> + Send;
+}
+
+macro_rules! move_requests {
+    ($($request:ident => $rpc:ident, $name:literal;)*) => {$(
+        impl MoveRequest for pb::$request {
+            const RPC: &'static str = $name;
+
+            fn of_ticket(self, ticket_id: String) -> Self {
+                Self { ticket_id, ..self }
+            }
+
+            async fn call(self, mut client: Client) -> Result<pb::Ticket, Status> {
+                let answer = client.$rpc(self).await?;
+                Ok(carried(answer.into_inner().ticket))
+            }
+        }
+    )*};
+}
+
+move_requests! {
+    DispatchTicketRequest => dispatch_ticket, "DispatchTicket";
+    AcceptTicketRequest => accept_ticket, "AcceptTicket";
+    StartWorkRequest => start_work, "StartWork";
+    ResolveTicketRequest => resolve_ticket, "ResolveTicket";
+    ReturnTicketRequest => return_ticket, "ReturnTicket";
+    VerifyTicketRequest => verify_ticket, "VerifyTicket";
+    FollowUpTicketRequest => follow_up_ticket, "FollowUpTicket";
+    CloseTicketRequest => close_ticket, "CloseTicket";
+    ReopenTicketRequest => reopen_ticket, "ReopenTicket";
+    AcceptTaskRequest => accept_task, "AcceptTask";
+    ResolveTaskRequest => resolve_task, "ResolveTask";
+}
+
+/// Returns the move `R` of `ticket` with every other field at its default:
+/// `on::<pb::AcceptTicketRequest>(&t)`, or the rest of a request,
+/// `pb::ResolveTicketRequest { result: "…".into(), ..on(&t) }`.
+pub fn on<R: MoveRequest>(ticket: &pb::Ticket) -> R {
+    R::default().of_ticket(ticket.id.clone())
+}
+
+/// Returns the return (退单) of `ticket` for `reason`, with a note.
+pub fn return_of(ticket: &pb::Ticket, reason: pb::ReturnReason) -> pb::ReturnTicketRequest {
+    pb::ReturnTicketRequest {
+        reason: reason.into(),
+        note: "不属于我方职责".into(),
+        ..on(ticket)
     }
 }
 
@@ -360,23 +415,25 @@ pub fn referral(ticket: &pb::Ticket, question: &str, parties: &[&str]) -> pb::Re
 
 /// The holding unit signs for `ticket` and resolves it with `result`; the
 /// desk verifies the result as true.
-pub async fn handle_and_verify(
-    unit: &mut Client,
-    desk: &mut Client,
-    ticket: &pb::Ticket,
-    result: &str,
-) {
-    unit.transition(act(ticket, pb::Action::Accept))
+pub async fn handle_and_verify(unit: &Client, desk: &Client, ticket: &pb::Ticket, result: &str) {
+    on::<pb::AcceptTicketRequest>(ticket)
+        .call(unit.clone())
         .await
         .expect("the unit signs for it");
-    let mut resolve = act(ticket, pb::Action::Resolve);
-    resolve.result = result.into();
-    unit.transition(resolve)
-        .await
-        .expect("the unit resolves it");
-    let mut verify = act(ticket, pb::Action::Verify);
-    verify.verified_true = true;
-    desk.transition(verify).await.expect("the desk verifies it");
+    pb::ResolveTicketRequest {
+        result: result.into(),
+        ..on(ticket)
+    }
+    .call(unit.clone())
+    .await
+    .expect("the unit resolves it");
+    pb::VerifyTicketRequest {
+        verified_true: true,
+        ..on(ticket)
+    }
+    .call(desk.clone())
+    .await
+    .expect("the desk verifies it");
 }
 
 /// Returns the answer of `rpc`, panicking with the status when refused.
@@ -447,15 +504,14 @@ impl Actor {
         .await
     }
 
-    /// Makes the move `request` (see [`act`]); returns the ticket after it.
-    pub async fn move_(&self, request: pb::TransitionRequest) -> pb::Ticket {
-        granted("Transition", self.try_move(request).await)
+    /// Makes the move `request` (see [`on`]); returns the ticket after it.
+    pub async fn move_<R: MoveRequest>(&self, request: R) -> pb::Ticket {
+        granted(R::RPC, self.try_move(request).await)
     }
 
     /// Makes the move `request`, or returns the refusal.
-    pub async fn try_move(&self, request: pb::TransitionRequest) -> Result<pb::Ticket, Status> {
-        let answer = self.client.clone().transition(request).await?;
-        Ok(carried(answer.into_inner().ticket))
+    pub async fn try_move<R: MoveRequest>(&self, request: R) -> Result<pb::Ticket, Status> {
+        request.call(self.client.clone()).await
     }
 
     /// Refers a ticket to review as `request` says (see [`referral`]);
@@ -486,56 +542,56 @@ impl Actor {
 
     /// Dispatches `ticket` along the responsibility chain.
     pub async fn dispatch(&self, ticket: &pb::Ticket) -> pb::Ticket {
-        self.move_(act(ticket, pb::Action::Dispatch)).await
+        self.move_(on::<pb::DispatchTicketRequest>(ticket)).await
     }
 
     /// Signs for `ticket`.
     pub async fn accept(&self, ticket: &pb::Ticket) -> pb::Ticket {
-        self.move_(act(ticket, pb::Action::Accept)).await
+        self.move_(on::<pb::AcceptTicketRequest>(ticket)).await
     }
 
     /// Starts handling `ticket`.
     pub async fn start(&self, ticket: &pb::Ticket) -> pb::Ticket {
-        self.move_(act(ticket, pb::Action::Start)).await
+        self.move_(on::<pb::StartWorkRequest>(ticket)).await
     }
 
     /// Resolves `ticket` with `result`.
     pub async fn resolve(&self, ticket: &pb::Ticket, result: &str) -> pb::Ticket {
-        self.move_(pb::TransitionRequest {
+        self.move_(pb::ResolveTicketRequest {
             result: result.into(),
-            ..act(ticket, pb::Action::Resolve)
+            ..on(ticket)
         })
         .await
     }
 
     /// Verifies `ticket`'s result, as true or not.
     pub async fn verify(&self, ticket: &pb::Ticket, result_true: bool) -> pb::Ticket {
-        self.move_(pb::TransitionRequest {
+        self.move_(pb::VerifyTicketRequest {
             verified_true: result_true,
-            ..act(ticket, pb::Action::Verify)
+            ..on(ticket)
         })
         .await
     }
 
     /// Records the reporter's `satisfaction` (1–5) with `ticket`.
     pub async fn follow_up(&self, ticket: &pb::Ticket, satisfaction: u32) -> pb::Ticket {
-        self.move_(pb::TransitionRequest {
+        self.move_(pb::FollowUpTicketRequest {
             satisfaction,
-            ..act(ticket, pb::Action::FollowUp)
+            ..on(ticket)
         })
         .await
     }
 
     /// Closes `ticket`.
     pub async fn close(&self, ticket: &pb::Ticket) -> pb::Ticket {
-        self.move_(act(ticket, pb::Action::Close)).await
+        self.move_(on::<pb::CloseTicketRequest>(ticket)).await
     }
 
     /// Closes `ticket` without a follow-up: the reporter cannot be reached.
     pub async fn close_unreachable(&self, ticket: &pb::Ticket) -> pb::Ticket {
-        self.move_(pb::TransitionRequest {
+        self.move_(pb::CloseTicketRequest {
             reporter_unreachable: true,
-            ..act(ticket, pb::Action::Close)
+            ..on(ticket)
         })
         .await
     }
@@ -543,7 +599,7 @@ impl Actor {
     /// As this holding unit, signs for `ticket` and resolves it with
     /// `result`; `desk` verifies it as true (see [`handle_and_verify`]).
     pub async fn handle_and_verify(&self, desk: &Actor, ticket: &pb::Ticket, result: &str) {
-        handle_and_verify(&mut self.client(), &mut desk.client(), ticket, result).await;
+        handle_and_verify(&self.client(), &desk.client(), ticket, result).await;
     }
 
     /// Asks for more time; returns the extension request's id.

@@ -19,7 +19,7 @@ use points::testing::TestPoints;
 use proto::dispatch::v1 as pb;
 use serde_json::Value;
 use sqlx::PgPool;
-use ticket_dispatch::testing::{TestDispatch, act, start_time};
+use ticket_dispatch::testing::{TestDispatch, on, start_time};
 
 use crate::helpers::TestEdge;
 
@@ -292,10 +292,10 @@ async fn edge_console_in_a_browser_maps_every_micro_grid_matches_the_statistics_
         .dispatch
         .actor(Role::MicroGridLeader, Some(&micro_a[1].code))
         .await;
-    a1.move_(pb::TransitionRequest {
-        reason: "需城管执法处置".into(),
-        return_reason: pb::ReturnReason::BeyondOurMeans.into(),
-        ..act(&created[1], pb::Action::Return)
+    a1.move_(pb::ReturnTicketRequest {
+        note: "需城管执法处置".into(),
+        reason: pb::ReturnReason::BeyondOurMeans.into(),
+        ..on(&created[1])
     })
     .await;
     let extension = edge

@@ -10,7 +10,7 @@ use proto::dispatch::v1 as pb;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
-use ticket_dispatch::testing::{act, start_time};
+use ticket_dispatch::testing::{on, start_time};
 
 use crate::helpers::TestEdge;
 
@@ -55,10 +55,10 @@ async fn edge_console_sla_board_shows_dispatch_figures_and_departments_without_c
     let second = report("sla-2");
     let returned = desk.create_ticket(second).await;
     leader
-        .move_(pb::TransitionRequest {
-            reason: "属城管执法".into(),
-            return_reason: pb::ReturnReason::NotOurResponsibility.into(),
-            ..act(&returned, pb::Action::Return)
+        .move_(pb::ReturnTicketRequest {
+            note: "属城管执法".into(),
+            reason: pb::ReturnReason::NotOurResponsibility.into(),
+            ..on(&returned)
         })
         .await;
 

@@ -73,6 +73,8 @@ pub enum TicketCommand {
     },
     /// Signs for a ticket (签收).
     Accept { ticket: String },
+    /// Starts work on a signed-for ticket (办理).
+    Start { ticket: String },
     /// Reports a ticket resolved (办结) with what was done.
     Resolve {
         ticket: String,
@@ -155,13 +157,17 @@ pub enum TicketCommand {
         #[arg(long)]
         urgent: bool,
     },
-    /// Asks for more working days (延期).
+    /// Asks for more working days (延期): for the ticket, or with --task
+    /// UNIT for that co-handler's task.
     Extend {
         ticket: String,
         #[arg(long)]
         days: u32,
         #[arg(long)]
         reason: String,
+        /// The co-handling unit (its code) whose task needs the time.
+        #[arg(long)]
+        task: Option<String>,
     },
 }
 
@@ -594,12 +600,6 @@ impl TicketCommand {
 /// Runs a ticket command; returns the JSON answer and its text.
 async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result<(Value, String)> {
     let key = uuid::Uuid::now_v7().to_string();
-    let move_ticket = |ticket: &pb::Ticket, action: pb::Action| pb::TransitionRequest {
-        idempotency_key: key.clone(),
-        ticket_id: ticket.id.clone(),
-        action: action.into(),
-        ..Default::default()
-    };
     let ticket = match command {
         TicketCommand::Create {
             channel,
@@ -697,31 +697,49 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             reason,
         } => {
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::Dispatch);
-            request.unit = chosen.as_deref().map(unit).transpose()?;
-            request.co_handlers = co.iter().map(|c| unit(c)).collect::<anyhow::Result<_>>()?;
-            request.reason = reason;
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::DispatchTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                unit: chosen.as_deref().map(unit).transpose()?,
+                co_handlers: co.iter().map(|c| unit(c)).collect::<anyhow::Result<_>>()?,
+                reason,
+            };
+            client.dispatch_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Accept { ticket } => {
             let t = find(client, &ticket).await?;
-            client
-                .transition(move_ticket(&t, pb::Action::Accept))
-                .await?
-                .into_inner()
-                .ticket
+            let request = pb::AcceptTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+            };
+            client.accept_ticket(request).await?.into_inner().ticket
+        }
+        TicketCommand::Start { ticket } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::StartWorkRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+            };
+            client.start_work(request).await?.into_inner().ticket
         }
         TicketCommand::Resolve { ticket, result } => {
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::Resolve);
-            request.result = result;
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::ResolveTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                result,
+            };
+            client.resolve_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Verify { ticket, untrue } => {
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::Verify);
-            request.verified_true = !untrue;
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::VerifyTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                verified_true: !untrue,
+                note: String::new(),
+            };
+            client.verify_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::FollowUp {
             ticket,
@@ -729,31 +747,41 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             solved,
         } => {
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::FollowUp);
-            request.satisfaction = satisfaction;
-            request.solved = solved;
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::FollowUpTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                satisfaction,
+                solved,
+                note: String::new(),
+            };
+            client.follow_up_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Close {
             ticket,
             unreachable,
         } => {
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::Close);
-            request.reporter_unreachable = unreachable;
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::CloseTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                reporter_unreachable: unreachable,
+                note: String::new(),
+            };
+            client.close_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Reopen {
             ticket,
             reason,
             cause,
         } => {
-            let cause = pb::ReopenCause::from(cause);
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::Reopen);
-            request.reason = reason;
-            request.reopen_cause = cause.into();
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::ReopenTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                cause: pb::ReopenCause::from(cause).into(),
+                reason,
+            };
+            client.reopen_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Return {
             ticket,
@@ -761,10 +789,13 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             why,
         } => {
             let t = find(client, &ticket).await?;
-            let mut request = move_ticket(&t, pb::Action::Return);
-            request.reason = reason;
-            request.return_reason = pb::ReturnReason::from(why).into();
-            client.transition(request).await?.into_inner().ticket
+            let request = pb::ReturnTicketRequest {
+                idempotency_key: key,
+                ticket_id: t.id,
+                reason: pb::ReturnReason::from(why).into(),
+                note: reason,
+            };
+            client.return_ticket(request).await?.into_inner().ticket
         }
         TicketCommand::Reject { ticket, why, note } => {
             let t = find(client, &ticket).await?;
@@ -803,14 +834,25 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             ticket,
             days,
             reason,
+            task,
         } => {
             let t = find(client, &ticket).await?;
+            let task_id = match task {
+                Some(code) => t
+                    .tasks
+                    .iter()
+                    .find(|task| task.unit.as_ref().is_some_and(|u| u.code == code))
+                    .map(|task| task.id.clone())
+                    .with_context(|| format!("{} has no task of {code}", t.number))?,
+                None => String::new(),
+            };
             let asked = client
                 .request_extension(pb::RequestExtensionRequest {
                     idempotency_key: key.clone(),
                     ticket_id: t.id,
                     days,
                     reason,
+                    task_id,
                 })
                 .await?
                 .into_inner();

@@ -1,6 +1,6 @@
 //! A ticket's moves from the console (派单, 签收, 办理, 办结, 退单, 核查,
-//! 回访, 结案, 重办): dispatch's `Transition` with the staff member's own
-//! token, so dispatch decides who may make which move on which ticket (a
+//! 回访, 结案, 重办): dispatch's RPC of that move with the staff member's
+//! own token, so dispatch decides who may make which move on which ticket (a
 //! micro-grid's leader signs for and resolves its tickets, the desk
 //! dispatches, verifies, follows up and closes); and the desk queue's own
 //! moves on a ticket waiting at the desk: rejection (驳回, what is not a
@@ -16,21 +16,8 @@ use super::Staff;
 use super::views::TicketPage;
 use crate::api::IdempotencyKey;
 use crate::error::{ApiError, JsonBody};
-use crate::neighbours::as_caller;
+use crate::neighbours::{Dispatch, as_caller};
 use crate::state::Shared;
-
-/// The moves the console offers, as the page names them.
-const MOVES: [(&str, pb::Action); 9] = [
-    ("dispatch", pb::Action::Dispatch),
-    ("accept", pb::Action::Accept),
-    ("start", pb::Action::Start),
-    ("resolve", pb::Action::Resolve),
-    ("return", pb::Action::Return),
-    ("verify", pb::Action::Verify),
-    ("follow_up", pb::Action::FollowUp),
-    ("close", pb::Action::Close),
-    ("reopen", pb::Action::Reopen),
-];
 
 /// The kinds of unit the desk may dispatch to, as the page names them.
 const UNIT_KINDS: [&str; 5] = [
@@ -41,8 +28,8 @@ const UNIT_KINDS: [&str; 5] = [
     "leader",
 ];
 
-/// A move on a ticket; which fields count depends on the action (as in
-/// dispatch's `TransitionRequest`).
+/// A move on a ticket; which fields count depends on the action (each is
+/// a field of dispatch's request for that move).
 #[derive(Debug, Deserialize)]
 pub struct Move {
     /// dispatch, accept, start, resolve, return, verify, follow_up, close
@@ -98,49 +85,89 @@ fn named<E>(
 }
 
 impl Move {
-    /// Returns dispatch's request for the ticket `ticket_id`.
-    fn request(self, key: String, ticket_id: String) -> Result<pb::TransitionRequest, ApiError> {
-        let action = MOVES
-            .iter()
-            .find(|(name, _)| *name == self.action)
-            .map(|(_, action)| *action)
-            .ok_or_else(|| {
-                ApiError::field(
+    /// Returns dispatch's request for this move of the ticket `ticket_id`.
+    fn request(self, idempotency_key: String, ticket_id: String) -> Result<MoveRequest, ApiError> {
+        Ok(match self.action.as_str() {
+            "dispatch" => MoveRequest::Dispatch(pb::DispatchTicketRequest {
+                unit: self.chosen_unit()?,
+                idempotency_key,
+                ticket_id,
+                reason: self.reason,
+                co_handlers: Vec::new(),
+            }),
+            "accept" => MoveRequest::Accept(pb::AcceptTicketRequest {
+                idempotency_key,
+                ticket_id,
+            }),
+            "start" => MoveRequest::Start(pb::StartWorkRequest {
+                idempotency_key,
+                ticket_id,
+            }),
+            "resolve" => MoveRequest::Resolve(pb::ResolveTicketRequest {
+                idempotency_key,
+                ticket_id,
+                result: self.result,
+            }),
+            "return" => {
+                let reason = named(
+                    &self.return_reason,
+                    "RETURN_REASON_",
+                    pb::ReturnReason::from_str_name,
+                    "return_reason",
+                    "must be not_our_responsibility, wrong_location, not_enough_information, beyond_our_means or other",
+                )?;
+                MoveRequest::Return(pb::ReturnTicketRequest {
+                    idempotency_key,
+                    ticket_id,
+                    reason: reason.map_or(0, Into::into),
+                    note: self.reason,
+                })
+            }
+            "verify" => MoveRequest::Verify(pb::VerifyTicketRequest {
+                idempotency_key,
+                ticket_id,
+                verified_true: self.verified_true,
+                note: self.reason,
+            }),
+            "follow_up" => {
+                if self.satisfaction > 5 {
+                    return Err(ApiError::field("satisfaction", "must be 1 to 5"));
+                }
+                MoveRequest::FollowUp(pb::FollowUpTicketRequest {
+                    idempotency_key,
+                    ticket_id,
+                    satisfaction: self.satisfaction,
+                    solved: None,
+                    note: String::new(),
+                })
+            }
+            "close" => MoveRequest::Close(pb::CloseTicketRequest {
+                idempotency_key,
+                ticket_id,
+                reporter_unreachable: self.reporter_unreachable,
+                note: String::new(),
+            }),
+            "reopen" => {
+                let cause = named(
+                    &self.reopen_cause,
+                    "REOPEN_CAUSE_",
+                    pb::ReopenCause::from_str_name,
+                    "reopen_cause",
+                    "must be result_untrue, unsatisfied, report_untrue or not_solved",
+                )?;
+                MoveRequest::Reopen(pb::ReopenTicketRequest {
+                    idempotency_key,
+                    ticket_id,
+                    cause: cause.map_or(0, Into::into),
+                    reason: self.reason,
+                })
+            }
+            _ => {
+                return Err(ApiError::field(
                     "action",
                     "must be dispatch, accept, start, resolve, return, verify, follow_up, close or reopen",
-                )
-            })?;
-        let return_reason = named(
-            &self.return_reason,
-            "RETURN_REASON_",
-            pb::ReturnReason::from_str_name,
-            "return_reason",
-            "must be not_our_responsibility, wrong_location, not_enough_information, beyond_our_means or other",
-        )?;
-        let reopen_cause = named(
-            &self.reopen_cause,
-            "REOPEN_CAUSE_",
-            pb::ReopenCause::from_str_name,
-            "reopen_cause",
-            "must be result_untrue, unsatisfied, report_untrue or not_solved",
-        )?;
-        if self.satisfaction > 5 {
-            return Err(ApiError::field("satisfaction", "must be 1 to 5"));
-        }
-        let unit = self.chosen_unit()?;
-        Ok(pb::TransitionRequest {
-            idempotency_key: key,
-            ticket_id,
-            action: action.into(),
-            reason: self.reason,
-            result: self.result,
-            verified_true: self.verified_true,
-            satisfaction: self.satisfaction,
-            reporter_unreachable: self.reporter_unreachable,
-            return_reason: return_reason.map_or(0, Into::into),
-            reopen_cause: reopen_cause.map_or(0, Into::into),
-            unit,
-            ..Default::default()
+                ));
+            }
         })
     }
 
@@ -162,6 +189,51 @@ impl Move {
             code: code.to_owned(),
             name: String::new(),
         }))
+    }
+}
+
+/// Dispatch's request of one move, as the console's body asks for it.
+#[derive(Debug, Clone, PartialEq)]
+enum MoveRequest {
+    Dispatch(pb::DispatchTicketRequest),
+    Accept(pb::AcceptTicketRequest),
+    Start(pb::StartWorkRequest),
+    Resolve(pb::ResolveTicketRequest),
+    Return(pb::ReturnTicketRequest),
+    Verify(pb::VerifyTicketRequest),
+    FollowUp(pb::FollowUpTicketRequest),
+    Close(pb::CloseTicketRequest),
+    Reopen(pb::ReopenTicketRequest),
+}
+
+impl MoveRequest {
+    /// Makes the move through `dispatch` as `token`'s holder; answers the
+    /// ticket after it.
+    async fn call(
+        self,
+        mut dispatch: Dispatch,
+        token: &str,
+    ) -> Result<Option<pb::Ticket>, ApiError> {
+        macro_rules! call {
+            ($rpc:ident, $request:expr) => {
+                dispatch
+                    .$rpc(as_caller($request, token)?)
+                    .await?
+                    .into_inner()
+                    .ticket
+            };
+        }
+        Ok(match self {
+            MoveRequest::Dispatch(r) => call!(dispatch_ticket, r),
+            MoveRequest::Accept(r) => call!(accept_ticket, r),
+            MoveRequest::Start(r) => call!(start_work, r),
+            MoveRequest::Resolve(r) => call!(resolve_ticket, r),
+            MoveRequest::Return(r) => call!(return_ticket, r),
+            MoveRequest::Verify(r) => call!(verify_ticket, r),
+            MoveRequest::FollowUp(r) => call!(follow_up_ticket, r),
+            MoveRequest::Close(r) => call!(close_ticket, r),
+            MoveRequest::Reopen(r) => call!(reopen_ticket, r),
+        })
     }
 }
 
@@ -248,13 +320,10 @@ pub async fn make_move(
 ) -> Result<Json<TicketPage>, ApiError> {
     let found = ticket_of(&edge, &staff, number).await?;
     let request = body.request(key, found.id)?;
-    let answer = edge
-        .neighbours
-        .dispatch
-        .clone()
-        .transition(as_caller(request, staff.token())?)
+    let moved = request
+        .call(edge.neighbours.dispatch.clone(), staff.token())
         .await?;
-    Ok(page(answer.into_inner().ticket))
+    Ok(page(moved))
 }
 
 /// `POST /console/api/tickets/{number}/reject`: the desk rejects a ticket
@@ -352,22 +421,21 @@ mod tests {
         let mut back = a_move("return");
         back.reason = "需城管执法".into();
         back.return_reason = "beyond_our_means".into();
-        let request = back.request("k".into(), "t".into()).unwrap();
-        assert_eq!(request.action(), pb::Action::Return);
-        assert_eq!(request.return_reason(), pb::ReturnReason::BeyondOurMeans);
         assert_eq!(
-            (request.ticket_id.as_str(), request.idempotency_key.as_str()),
-            ("t", "k")
+            back.request("k".into(), "t".into()).unwrap(),
+            MoveRequest::Return(pb::ReturnTicketRequest {
+                idempotency_key: "k".into(),
+                ticket_id: "t".into(),
+                reason: pb::ReturnReason::BeyondOurMeans.into(),
+                note: "需城管执法".into(),
+            })
         );
         let mut untrue = a_move("reopen");
         untrue.reopen_cause = "report_untrue".into();
-        assert_eq!(
-            untrue
-                .request("k".into(), "t".into())
-                .unwrap()
-                .reopen_cause(),
-            pb::ReopenCause::ReportUntrue
-        );
+        let MoveRequest::Reopen(reopen) = untrue.request("k".into(), "t".into()).unwrap() else {
+            panic!("a reopening");
+        };
+        assert_eq!(reopen.cause(), pb::ReopenCause::ReportUntrue);
     }
 
     #[test]
@@ -396,18 +464,16 @@ mod tests {
 
     #[test]
     fn a_dispatch_names_the_desks_unit_only_when_one_is_chosen() {
-        let along = a_move("dispatch").request("k".into(), "t".into()).unwrap();
-        assert_eq!(along.action(), pb::Action::Dispatch);
-        assert!(along.unit.is_none());
+        let dispatch = |m: Move| match m.request("k".into(), "t".into()).unwrap() {
+            MoveRequest::Dispatch(request) => request,
+            other => panic!("a dispatch, not {other:?}"),
+        };
+        assert!(dispatch(a_move("dispatch")).unit.is_none());
         let mut chosen = a_move("dispatch");
         chosen.unit_code = "WATER_AFFAIRS".into();
         chosen.unit_kind = "department".into();
         chosen.reason = "河道归水务".into();
-        let unit = chosen
-            .request("k".into(), "t".into())
-            .unwrap()
-            .unit
-            .unwrap();
+        let unit = dispatch(chosen).unit.unwrap();
         assert_eq!(
             (unit.kind.as_str(), unit.code.as_str()),
             ("DEPARTMENT", "WATER_AFFAIRS")

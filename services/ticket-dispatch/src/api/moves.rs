@@ -1,5 +1,8 @@
-//! Transition, ReferTicket, RejectTicket, RequestExtension,
-//! DecideExtension, ListExtensions and SetClockPaused.
+//! The moves of a ticket and of a co-handler's task, one RPC each
+//! (DispatchTicket, AcceptTicket, StartWork, ResolveTicket, ReturnTicket,
+//! VerifyTicket, FollowUpTicket, CloseTicket, ReopenTicket, AcceptTask,
+//! ResolveTask), and ReferTicket, RejectTicket, RequestExtension,
+//! DecideExtension, ListExtensions, SetClockPaused and SetTaskClockPaused.
 
 use platform::auth::Caller;
 use platform::error::AppError;
@@ -15,120 +18,54 @@ use crate::convert;
 use crate::domain::escalation::UnitKind;
 use crate::domain::ids::{ExtensionId, TaskId, TicketId};
 use crate::domain::referral::ReferralRequest;
-use crate::domain::state::Action;
+use crate::domain::state::ReturnReason;
 use crate::domain::task::TaskAction;
 use crate::domain::ticket::FollowUpAnswer;
 use crate::domain::unit::UnitRef;
 
-/// Returns the move a Transition request asks for.
-fn decode_move(request: &pb::TransitionRequest) -> Result<Move, AppError> {
-    let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
-    let action = convert::action_from(request.action)
-        .ok_or_else(|| AppError::invalid("action", "must be an action"))?;
-    let reason = given(&request.reason);
-    let required_reason = match (action, &reason) {
-        (Action::Return | Action::Reopen, None) => {
-            return Err(AppError::invalid(
-                "reason",
-                format!("is required to {}", action.as_str()),
-            ));
-        }
-        (_, reason) => reason.clone().unwrap_or_default(),
-    };
-    check_own_fields(request, action)?;
-    if !request.task_id.is_empty() {
-        return decode_task_move(request, ticket, action).map(Move::Task);
-    }
-    let step = match action {
-        Action::Dispatch => Step::Dispatch {
-            unit: desk_choice(request.unit.as_ref(), reason.is_some())?,
-            co_handlers: co_handlers(&request.co_handlers)?,
-        },
-        Action::Accept => Step::Accept,
-        Action::Start => Step::Start,
-        Action::Resolve => Step::Resolve {
-            result: request.result.trim().to_owned(),
-        },
-        Action::Return => return_step(request.return_reason, required_reason)?,
-        Action::Verify => Step::Verify {
-            result_true: request.verified_true,
-        },
-        Action::FollowUp => Step::FollowUp {
-            answer: FollowUpAnswer {
-                satisfaction: request.satisfaction,
-                solved: request.solved,
-            },
-        },
-        Action::Close => Step::Close {
-            reporter_unreachable: request.reporter_unreachable,
-        },
-        Action::Reopen => Step::Reopen {
-            cause: convert::reopen_cause_from(request.reopen_cause),
-            reason: required_reason,
-        },
-        Action::Refer => return Err(AppError::invalid("action", "use ReferTicket to refer")),
-        Action::Reject => return Err(AppError::invalid("action", "use RejectTicket to reject")),
-    };
+/// Returns the ticket a move names.
+fn ticket_of(raw: &str) -> Result<TicketId, AppError> {
+    id(raw, "ticket_id", TicketId::parse)
+}
+
+/// Returns the text of `field`, trimmed; INVALID_ARGUMENT naming the field
+/// and `rule` when nothing is left.
+fn required(text: &str, field: &str, rule: &str) -> Result<String, AppError> {
+    given(text).ok_or_else(|| AppError::invalid(field, rule))
+}
+
+/// Returns the step `step` of `ticket`, with no reason of its own.
+fn plain(ticket: &str, step: Step) -> Result<Move, AppError> {
     Ok(Move::Ticket(MoveTicket {
-        ticket,
+        ticket: ticket_of(ticket)?,
         step,
-        reason,
+        reason: None,
     }))
 }
 
-/// Checks the fields an action cannot go without: what a resolution did,
-/// a follow-up's rating.
-fn check_own_fields(request: &pb::TransitionRequest, action: Action) -> Result<(), AppError> {
-    match action {
-        Action::Resolve if request.result.trim().is_empty() => {
-            Err(AppError::invalid("result", "is required: what was done"))
-        }
-        Action::FollowUp if !(1..=5).contains(&request.satisfaction) => {
-            Err(AppError::invalid("satisfaction", "must be between 1 and 5"))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Returns a return (退单) for the structured `reason` a request names,
-/// explained by `note`; the registry's chain is asked for later.
-fn return_step(reason: i32, note: String) -> Result<Step, AppError> {
-    let reason = convert::return_reason_from(reason).ok_or_else(|| {
+/// Returns the structured reason of a return (退单).
+fn return_reason(reason: i32) -> Result<ReturnReason, AppError> {
+    convert::return_reason_from(reason).ok_or_else(|| {
         AppError::invalid(
-            "return_reason",
+            "reason",
             "is required: NOT_OUR_RESPONSIBILITY, WRONG_LOCATION, NOT_ENOUGH_INFORMATION, BEYOND_OUR_MEANS or OTHER",
         )
-    })?;
-    Ok(Step::Return {
-        reason,
-        note,
-        chain: None,
     })
 }
 
-/// Returns the move of a co-handler's task a Transition request asks for.
-fn decode_task_move(
-    request: &pb::TransitionRequest,
-    ticket: TicketId,
-    action: Action,
-) -> Result<MoveTask, AppError> {
-    let task = id(&request.task_id, "task_id", TaskId::parse)?;
-    let action = match action {
-        Action::Accept => TaskAction::Accept,
-        Action::Resolve => TaskAction::Resolve,
-        _ => {
-            return Err(AppError::invalid(
-                "action",
-                "a task is only accepted or resolved",
-            ));
-        }
-    };
-    Ok(MoveTask {
-        ticket,
-        task,
+/// Returns the move of a co-handler's task.
+fn task_move(
+    ticket: &str,
+    task: &str,
+    action: TaskAction,
+    result: Option<String>,
+) -> Result<Move, AppError> {
+    Ok(Move::Task(MoveTask {
+        ticket: ticket_of(ticket)?,
+        task: id(task, "task_id", TaskId::parse)?,
         action,
-        result: given(&request.result),
-    })
+        result,
+    }))
 }
 
 /// Returns the unit the desk names for a dispatch (an override of the
@@ -169,23 +106,96 @@ fn co_handlers(units: &[pb::Unit]) -> Result<Vec<UnitRef>, AppError> {
         .collect()
 }
 
-impl DispatchApi {
-    #[tracing::instrument(skip_all, fields(ticket_id = %request.ticket_id, action = request.action))]
-    pub(super) async fn transition(
-        &self,
-        caller: Caller,
-        request: pb::TransitionRequest,
-    ) -> Result<pb::TransitionResponse, AppError> {
-        let cmd = decode_move(&request)?;
-        let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        tickets::transition(&self.ctx, &caller, key, cmd, |view| {
-            pb::TransitionResponse {
-                ticket: Some(convert::ticket(view)),
-            }
-        })
-        .await
-    }
+/// Implements the move RPCs: each decodes its request into a [`Move`]
+/// (bad input named by field), and [`DispatchApi::make_move`] runs it and
+/// answers the ticket after it in the RPC's own response.
+macro_rules! move_rpcs {
+    ($($rpc:ident: $request:ty => $response:ident, $decode:expr;)*) => {
+        impl DispatchApi {
+            $(
+                #[tracing::instrument(skip_all, fields(ticket_id = %request.ticket_id))]
+                pub(super) async fn $rpc(
+                    &self,
+                    caller: Caller,
+                    request: $request,
+                ) -> Result<pb::$response, AppError> {
+                    let decode: fn(&$request) -> Result<Move, AppError> = $decode;
+                    let cmd = decode(&request)?;
+                    let key = CallKey::new(&caller, &request.idempotency_key, &request);
+                    tickets::transition(&self.ctx, &caller, key, cmd, |view| pb::$response {
+                        ticket: Some(convert::ticket(view)),
+                    })
+                    .await
+                }
+            )*
+        }
+    };
+}
 
+move_rpcs! {
+    dispatch_ticket: pb::DispatchTicketRequest => DispatchTicketResponse, |r| {
+        let reason = given(&r.reason);
+        let step = Step::Dispatch {
+            unit: desk_choice(r.unit.as_ref(), reason.is_some())?,
+            co_handlers: co_handlers(&r.co_handlers)?,
+        };
+        Ok(Move::Ticket(MoveTicket { ticket: ticket_of(&r.ticket_id)?, step, reason }))
+    };
+    accept_ticket: pb::AcceptTicketRequest => AcceptTicketResponse,
+        |r| plain(&r.ticket_id, Step::Accept);
+    start_work: pb::StartWorkRequest => StartWorkResponse,
+        |r| plain(&r.ticket_id, Step::Start);
+    resolve_ticket: pb::ResolveTicketRequest => ResolveTicketResponse, |r| {
+        let result = required(&r.result, "result", "is required: what was done")?;
+        plain(&r.ticket_id, Step::Resolve { result })
+    };
+    return_ticket: pb::ReturnTicketRequest => ReturnTicketResponse, |r| {
+        let ticket = ticket_of(&r.ticket_id)?;
+        let reason = return_reason(r.reason)?;
+        let note = required(&r.note, "note", "is required to return: what the unit found")?;
+        let step = Step::Return { reason, note: note.clone(), chain: None };
+        Ok(Move::Ticket(MoveTicket { ticket, step, reason: Some(note) }))
+    };
+    verify_ticket: pb::VerifyTicketRequest => VerifyTicketResponse, |r| {
+        Ok(Move::Ticket(MoveTicket {
+            ticket: ticket_of(&r.ticket_id)?,
+            step: Step::Verify { result_true: r.verified_true },
+            reason: given(&r.note),
+        }))
+    };
+    follow_up_ticket: pb::FollowUpTicketRequest => FollowUpTicketResponse, |r| {
+        if !(1..=5).contains(&r.satisfaction) {
+            return Err(AppError::invalid("satisfaction", "must be between 1 and 5"));
+        }
+        let answer = FollowUpAnswer { satisfaction: r.satisfaction, solved: r.solved };
+        Ok(Move::Ticket(MoveTicket {
+            ticket: ticket_of(&r.ticket_id)?,
+            step: Step::FollowUp { answer },
+            reason: given(&r.note),
+        }))
+    };
+    close_ticket: pb::CloseTicketRequest => CloseTicketResponse, |r| {
+        Ok(Move::Ticket(MoveTicket {
+            ticket: ticket_of(&r.ticket_id)?,
+            step: Step::Close { reporter_unreachable: r.reporter_unreachable },
+            reason: given(&r.note),
+        }))
+    };
+    reopen_ticket: pb::ReopenTicketRequest => ReopenTicketResponse, |r| {
+        let ticket = ticket_of(&r.ticket_id)?;
+        let reason = required(&r.reason, "reason", "is required to reopen")?;
+        let step = Step::Reopen { cause: convert::reopen_cause_from(r.cause), reason: reason.clone() };
+        Ok(Move::Ticket(MoveTicket { ticket, step, reason: Some(reason) }))
+    };
+    accept_task: pb::AcceptTaskRequest => AcceptTaskResponse,
+        |r| task_move(&r.ticket_id, &r.task_id, TaskAction::Accept, None);
+    resolve_task: pb::ResolveTaskRequest => ResolveTaskResponse, |r| {
+        let result = required(&r.result, "result", "is required: what was done")?;
+        task_move(&r.ticket_id, &r.task_id, TaskAction::Resolve, Some(result))
+    };
+}
+
+impl DispatchApi {
     #[tracing::instrument(skip_all, fields(ticket_id = %request.ticket_id))]
     pub(super) async fn refer_ticket(
         &self,
@@ -273,8 +283,13 @@ impl DispatchApi {
             ));
         };
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
+        let task = match request.task_id.as_str() {
+            "" => None,
+            raw => Some(id(raw, "task_id", TaskId::parse)?),
+        };
         let cmd = RequestExtension {
             ticket,
+            task,
             days: request.days,
             reason,
         };
@@ -324,23 +339,54 @@ impl DispatchApi {
         })
     }
 
+    pub(super) async fn set_task_clock_paused(
+        &self,
+        caller: Caller,
+        request: pb::SetTaskClockPausedRequest,
+    ) -> Result<pb::SetTaskClockPausedResponse, AppError> {
+        let task = id(&request.task_id, "task_id", TaskId::parse)?;
+        let cmd = pause(
+            &request.ticket_id,
+            Some(task),
+            request.paused,
+            &request.reason,
+        )?;
+        let key = CallKey::new(&caller, &request.idempotency_key, &request);
+        tickets::set_clock_paused(&self.ctx, key, cmd, |view| pb::SetTaskClockPausedResponse {
+            ticket: Some(convert::ticket(view)),
+        })
+        .await
+    }
+
     pub(super) async fn set_clock_paused(
         &self,
         caller: Caller,
         request: pb::SetClockPausedRequest,
     ) -> Result<pb::SetClockPausedResponse, AppError> {
-        let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
-        if request.paused && request.reason.trim().is_empty() {
-            return Err(AppError::invalid("reason", "is required to pause a clock"));
-        }
+        let cmd = pause(&request.ticket_id, None, request.paused, &request.reason)?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        let cmd = PauseClock {
-            ticket,
-            paused: request.paused,
-        };
         tickets::set_clock_paused(&self.ctx, key, cmd, |view| pb::SetClockPausedResponse {
             ticket: Some(convert::ticket(view)),
         })
         .await
     }
+}
+
+/// Returns the pause (or resumption) of the clock of `ticket`, or of its
+/// task `task`; a pause needs its reason.
+fn pause(
+    ticket: &str,
+    task: Option<TaskId>,
+    paused: bool,
+    reason: &str,
+) -> Result<PauseClock, AppError> {
+    let ticket = ticket_of(ticket)?;
+    if paused && reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "is required to pause a clock"));
+    }
+    Ok(PauseClock {
+        ticket,
+        task,
+        paused,
+    })
 }

@@ -124,6 +124,21 @@ pub fn may_ask_for_time(caller: &Caller, ticket: &Ticket) -> Result<(), AppError
     }
 }
 
+/// Checks that `caller` may ask for more time on `task`: its co-handler.
+///
+/// # Errors
+/// PERMISSION_DENIED.
+pub fn may_ask_for_task_time(caller: &Caller, task: &Task) -> Result<(), AppError> {
+    if caller.scope.as_deref() == Some(task.unit.code.as_str()) {
+        Ok(())
+    } else {
+        Err(AppError::PermissionDenied(format!(
+            "only {} may ask for more time on its task",
+            task.unit.code
+        )))
+    }
+}
+
 /// Checks that `caller`, reporting an order already taken in, may see the
 /// ticket it became.
 ///
@@ -207,11 +222,25 @@ pub const POLICY: &[Rule] = &[
     rule("CreateTicket", FILERS),
     rule("GetTicket", READERS),
     rule("ListTickets", READERS),
-    rule("Transition", STAFF),
+    // The holding unit's moves (the use case checks it holds the ticket
+    // or the task; the desk holds what is escalated to the town centre).
+    rule("AcceptTicket", STAFF),
+    rule("StartWork", STAFF),
+    rule("ResolveTicket", STAFF),
+    rule("ReturnTicket", STAFF),
+    rule("AcceptTask", STAFF),
+    rule("ResolveTask", STAFF),
+    // The desk's moves.
+    rule("DispatchTicket", DESK),
+    rule("VerifyTicket", DESK),
+    rule("FollowUpTicket", DESK),
+    rule("CloseTicket", DESK),
+    rule("ReopenTicket", DESK),
     rule("RequestExtension", STAFF),
     rule("DecideExtension", DESK),
     rule("ListExtensions", DESK),
     rule("SetClockPaused", DESK),
+    rule("SetTaskClockPaused", DESK),
     rule("MergeTickets", DESK),
     rule("SplitTicket", DESK),
     rule("ReferTicket", DESK),

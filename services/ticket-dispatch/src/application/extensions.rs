@@ -1,28 +1,30 @@
 //! RequestExtension, DecideExtension and ListExtensions: more time (延期),
-//! asked for by the unit holding a ticket and granted or refused by the
-//! desk, whose approvals list the pending requests.
+//! asked for by the unit holding a ticket (or a co-handler for its task)
+//! and granted or refused by the desk, whose approvals list the pending
+//! requests.
 
 use platform::auth::Caller;
 use platform::error::AppError;
 use platform::uow::{Begun, CallKey};
 use prost::Message;
 
-use super::{Context, access, commit_with, load_ticket, save_clock};
-use crate::domain::extension::{Extension, ExtensionRequest};
-use crate::domain::ids::{ExtensionId, TicketId};
+use super::{Context, access, commit_with, load_ticket, save_clock, save_task_clock};
+use crate::domain::extension::{Extension, ExtensionRequest, ExtensionState};
+use crate::domain::ids::{ExtensionId, TaskId, TicketId};
 use crate::domain::ticket::TicketView;
 use crate::repository::{extensions, tickets};
 
-/// More working days asked for a ticket.
+/// More working days asked for a ticket, or for one of its tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestExtension {
     pub ticket: TicketId,
+    pub task: Option<TaskId>,
     pub days: u32,
     pub reason: String,
 }
 
-/// RequestExtension: the unit holding a ticket asks for more time; one
-/// request at a time is pending.
+/// RequestExtension: the unit holding a ticket asks for more time on it,
+/// a co-handler on its task; one request at a time is pending for each.
 ///
 /// # Errors
 /// NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION unless a unit handles
@@ -39,8 +41,11 @@ pub async fn request_extension<A: Message + Default>(
         Begun::Fresh(work) => work,
     };
     let ticket = load_ticket(work.conn(), cmd.ticket).await?;
-    access::may_ask_for_time(caller, &ticket)?;
-    let extension = ticket.request_extension(cmd.days, cmd.reason)?;
+    match cmd.task {
+        Some(task) => access::may_ask_for_task_time(caller, ticket.task(task)?)?,
+        None => access::may_ask_for_time(caller, &ticket)?,
+    }
+    let extension = ticket.request_extension(cmd.task, cmd.days, cmd.reason)?;
     let now = work.now();
     extensions::insert(work.conn(), &extension, &caller.subject, now).await?;
     work.commit(answer(&extension)).await
@@ -54,8 +59,8 @@ pub struct DecideExtension {
     pub reason: String,
 }
 
-/// DecideExtension: the desk grants a request (the ticket's clock gets its
-/// days) or refuses it, once.
+/// DecideExtension: the desk grants a request (the ticket's clock, or the
+/// task's, gets its days, with its leg and timers) or refuses it, once.
 ///
 /// # Errors
 /// NOT_FOUND, FAILED_PRECONDITION when it was decided before, or the
@@ -82,8 +87,17 @@ pub async fn decide_extension<A: Message + Default>(
     let now = work.now();
     extensions::save_decision(work.conn(), &extension, &caller.subject, &cmd.reason, now).await?;
     let rules = ctx.rules.current();
-    if ticket.apply_extension(&extension, now, &rules).is_some() {
-        save_clock(&mut work, &rules, &ticket).await?;
+    match extension.task {
+        Some(task) if extension.state == ExtensionState::Granted => {
+            let task = ticket.extend_task(task, extension.days, now, &rules)?;
+            save_task_clock(&mut work, &rules, &ticket, &task).await?;
+        }
+        Some(_) => {}
+        None => {
+            if ticket.apply_extension(&extension, now, &rules).is_some() {
+                save_clock(&mut work, &rules, &ticket).await?;
+            }
+        }
     }
     commit_with(work, ticket, answer).await
 }

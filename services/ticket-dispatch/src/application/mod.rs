@@ -6,7 +6,8 @@
 //! the rule and say what happened, saves, publishes and commits.
 //!
 //! - [`intake`]: CreateTicket and tickets asked for by events;
-//! - [`tickets`]: Transition (moves of a ticket and of its tasks),
+//! - [`tickets`]: the moves of a ticket and of its tasks (DispatchTicket …
+//!   ResolveTask),
 //!   SetClockPaused, MergeTickets, SplitTicket;
 //! - [`extensions`]: RequestExtension, DecideExtension;
 //! - [`referrals`]: ReferTicket, and the review's decision carried out;
@@ -43,6 +44,7 @@ use crate::domain::channel::ChannelLimits;
 use crate::domain::deadline::DeadlineRules;
 use crate::domain::error::DomainError;
 use crate::domain::ids::TicketId;
+use crate::domain::task::Task;
 use crate::domain::ticket::{Ticket, TicketView, Transition};
 use crate::events;
 use crate::registry::Registry;
@@ -124,6 +126,7 @@ impl From<DomainError> for AppError {
             DomainError::IllegalTransition(_)
             | DomainError::TasksOpen(_)
             | DomainError::IllegalTaskMove { .. }
+            | DomainError::TaskResolved(_)
             | DomainError::RepeatsAnother
             | DomainError::FollowUpFirst
             | DomainError::NotBeingHandled(_)
@@ -182,6 +185,23 @@ async fn save_clock<A: Message>(
 ) -> Result<(), AppError> {
     let now = work.now();
     timers::replace(work.conn(), ticket.id, None, &ticket.timers(rules, now)).await?;
+    repository::tickets::update(work.conn(), ticket).await?;
+    Ok(())
+}
+
+/// Saves `task` of `ticket`, whose clock changed (paused, resumed or
+/// extended), with its leg and the timers it needs from now on.
+async fn save_task_clock<A: Message>(
+    work: &mut Work<A>,
+    rules: &DeadlineRules,
+    ticket: &Ticket,
+    task: &Task,
+) -> Result<(), AppError> {
+    let now = work.now();
+    repository::tasks::update(work.conn(), task).await?;
+    repository::legs::save(work.conn(), ticket).await?;
+    let planned = task.timers(ticket.limit, rules, now);
+    timers::replace(work.conn(), ticket.id, Some(task.id), &planned).await?;
     repository::tickets::update(work.conn(), ticket).await?;
     Ok(())
 }

@@ -1,12 +1,17 @@
-//! Transition (the moves of a ticket and of its co-handlers' tasks),
-//! SetClockPaused, MergeTickets and SplitTicket.
+//! The moves of a ticket and of its co-handlers' tasks (DispatchTicket,
+//! AcceptTicket, … ReopenTicket, AcceptTask, ResolveTask: one use case,
+//! [`transition`], for every move), SetClockPaused, MergeTickets and
+//! SplitTicket.
 
 use platform::auth::Caller;
 use platform::error::AppError;
 use platform::uow::{Begun, CallKey, Work};
 use prost::Message;
 
-use super::{Context, access, commit_with, load_ticket, no_ticket, record, save_clock, save_move};
+use super::{
+    Context, access, commit_with, load_ticket, no_ticket, record, save_clock, save_move,
+    save_task_clock,
+};
 use crate::domain::deadline::DeadlineRules;
 use crate::domain::error::DomainError;
 use crate::domain::grid::{Responsibility, ReturnVerdict};
@@ -98,7 +103,7 @@ pub struct MoveTask {
     pub result: Option<String>,
 }
 
-/// Transition: moves a ticket, or a co-handler's task, and answers with the
+/// Every move RPC: moves a ticket, or a co-handler's task, and answers with the
 /// ticket as it is then. A dispatch to nobody named, and a return "not our
 /// responsibility", ask the registry for the responsibility chain first,
 /// with no transaction open and no key claimed.
@@ -419,18 +424,23 @@ async fn move_task<A: Message>(
     Ok(ticket)
 }
 
-/// A ticket's clock to pause (waiting for the citizen) or resume.
+/// A clock to pause or resume: a ticket's own (waiting for the citizen),
+/// or that of its co-handler's task `task` (the co-handler waits on
+/// something outside its hands).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PauseClock {
     pub ticket: TicketId,
+    pub task: Option<TaskId>,
     pub paused: bool,
 }
 
-/// SetClockPaused: the desk pauses a ticket's clock or resumes it.
+/// SetClockPaused and SetTaskClockPaused: the desk pauses a ticket's clock,
+/// or a task's, or resumes it; the deadline, the open leg and the timers
+/// move with it.
 ///
 /// # Errors
-/// NOT_FOUND, FAILED_PRECONDITION before the first dispatch, or the
-/// database.
+/// NOT_FOUND (no such ticket or task), FAILED_PRECONDITION before the
+/// first dispatch or for a resolved task, or the database.
 pub async fn set_clock_paused<A: Message + Default>(
     ctx: &Context,
     key: CallKey,
@@ -444,12 +454,20 @@ pub async fn set_clock_paused<A: Message + Default>(
     let mut ticket = load_ticket(work.conn(), cmd.ticket).await?;
     let now = work.now();
     let rules = ctx.rules.current();
-    if cmd.paused {
-        ticket.pause_clock(now, &rules)?;
-    } else {
-        ticket.resume_clock(now, &rules)?;
+    match cmd.task {
+        Some(task) => {
+            let task = ticket.pause_task(task, cmd.paused, now, &rules)?;
+            save_task_clock(&mut work, &rules, &ticket, &task).await?;
+        }
+        None => {
+            if cmd.paused {
+                ticket.pause_clock(now, &rules)?;
+            } else {
+                ticket.resume_clock(now, &rules)?;
+            }
+            save_clock(&mut work, &rules, &ticket).await?;
+        }
     }
-    save_clock(&mut work, &rules, &ticket).await?;
     commit_with(work, ticket, answer).await
 }
 

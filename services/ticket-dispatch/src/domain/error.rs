@@ -34,6 +34,9 @@ pub enum DomainError {
     /// The ticket has no such task.
     #[error("task {0} not found")]
     TaskNotFound(TaskId),
+    /// A resolved task's clock has stopped.
+    #[error("the task of {0} is resolved; its clock has stopped")]
+    TaskResolved(String),
     /// The unit named as co-handler already leads the case.
     #[error("{0} already leads the case")]
     LeadsTheCase(String),

@@ -1,12 +1,13 @@
-//! Extension requests (延期): the unit holding a ticket asks for more
-//! working days, the desk grants or refuses them, once.
+//! Extension requests (延期): the unit holding a ticket, or a co-handler
+//! for its task, asks for more working days; the desk grants or refuses
+//! them, once.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
 use super::error::DomainError;
-use super::ids::{ExtensionId, TicketId};
+use super::ids::{ExtensionId, TaskId, TicketId};
 
 /// Where an extension request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +50,9 @@ impl fmt::Display for ExtensionState {
 pub struct Extension {
     pub id: ExtensionId,
     pub ticket: TicketId,
+    /// The co-handler's task whose clock it is for; `None` for the
+    /// ticket's own.
+    pub task: Option<TaskId>,
     /// Working days asked for.
     pub days: u32,
     pub reason: String,
@@ -95,6 +99,7 @@ mod tests {
         let mut extension = Extension {
             id: ExtensionId::generate(),
             ticket: TicketId::generate(),
+            task: None,
             days: 2,
             reason: "等待配件".into(),
             state: ExtensionState::Pending,

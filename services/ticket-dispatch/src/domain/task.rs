@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::deadline::{DeadlineClock, DeadlineRules, TimeLimit};
 use super::error::DomainError;
@@ -90,6 +90,12 @@ pub struct Task {
     /// What the unit did, once resolved.
     pub result: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Working days granted by extensions on this leg of the task.
+    pub extension_days: u32,
+    /// Time the task's clock spent paused (not counting a pause under way).
+    pub paused_total: TimeDelta,
+    /// Since when the task's clock is paused, if it is.
+    pub paused_since: Option<DateTime<Utc>>,
 }
 
 impl Task {
@@ -108,7 +114,96 @@ impl Task {
             due_at: DeadlineClock::start(at, limit).due_at(&rules.calendar, at),
             result: None,
             resolved_at: None,
+            extension_days: 0,
+            paused_total: TimeDelta::zero(),
+            paused_since: None,
         }
+    }
+
+    /// Returns the task's clock, of the ticket's `limit`: from its dispatch,
+    /// with its pauses and extensions.
+    pub fn clock(&self, limit: TimeLimit) -> DeadlineClock {
+        DeadlineClock {
+            started_at: self.dispatched_at,
+            limit,
+            extension_days: self.extension_days,
+            paused_total: self.paused_total,
+            paused_since: self.paused_since,
+        }
+    }
+
+    /// Returns whether the task's clock is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused_since.is_some()
+    }
+
+    /// Pauses (`paused`) or resumes the task's clock at `at` and moves its
+    /// deadline accordingly; pausing a paused clock, or resuming a running
+    /// one, changes nothing.
+    ///
+    /// # Errors
+    /// [`DomainError::TaskResolved`] once the unit's part is done.
+    pub fn set_paused(
+        &mut self,
+        paused: bool,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        self.change_clock(limit, rules, at, |clock| {
+            if paused {
+                clock.pause(at);
+            } else {
+                clock.resume(at);
+            }
+        })
+    }
+
+    /// Grants the task `days` more working days.
+    ///
+    /// # Errors
+    /// [`DomainError::TaskResolved`] once the unit's part is done.
+    pub fn extend(
+        &mut self,
+        days: u32,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        self.change_clock(limit, rules, at, |clock| clock.extend(days))
+    }
+
+    fn change_clock(
+        &mut self,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        at: DateTime<Utc>,
+        change: impl FnOnce(&mut DeadlineClock),
+    ) -> Result<(), DomainError> {
+        if self.is_resolved() {
+            return Err(DomainError::TaskResolved(self.unit.code.clone()));
+        }
+        let mut clock = self.clock(limit);
+        change(&mut clock);
+        self.extension_days = clock.extension_days;
+        self.paused_total = clock.paused_total;
+        self.paused_since = clock.paused_since;
+        self.due_at = clock.due_at(&rules.calendar, at);
+        Ok(())
+    }
+
+    /// Recomputes the deadline on `rules`' calendar as things stand `at`;
+    /// returns whether it moved.
+    pub fn follow_calendar(
+        &mut self,
+        limit: TimeLimit,
+        rules: &DeadlineRules,
+        at: DateTime<Utc>,
+    ) -> bool {
+        let due = self.clock(limit).due_at(&rules.calendar, at);
+        let moved = due != self.due_at;
+        self.due_at = due;
+        moved
     }
 
     /// Returns whether the unit's part is done.
@@ -156,36 +251,39 @@ impl Task {
         self.unit = unit;
         self.state = TaskState::Dispatched;
         self.dispatched_at = at;
+        self.extension_days = 0;
+        self.paused_total = TimeDelta::zero();
+        self.paused_since = None;
         self.due_at = DeadlineClock::start(at, limit).due_at(&rules.calendar, at);
     }
 
     /// Returns the timers the task's clock (of `limit`, from its dispatch)
     /// needs from `now` on: the warnings still ahead and the breach; none
-    /// once resolved.
+    /// once resolved or while paused.
     pub fn timers(
         &self,
         limit: TimeLimit,
         rules: &DeadlineRules,
         now: DateTime<Utc>,
     ) -> Vec<PlannedTimer> {
-        if self.is_resolved() {
+        if self.is_resolved() || self.is_paused() {
             return Vec::new();
         }
-        let clock = DeadlineClock::start(self.dispatched_at, limit);
+        let clock = self.clock(limit);
         let mut planned: Vec<PlannedTimer> = rules
             .warning_fractions
             .iter()
             .map(|f| PlannedTimer {
                 kind: TimerKind::Warning,
                 fraction: *f,
-                fire_at: clock.warning_at(*f, &rules.calendar, self.dispatched_at),
+                fire_at: clock.warning_at(*f, &rules.calendar, now),
             })
             .filter(|t| t.fire_at > now)
             .collect();
         planned.push(PlannedTimer {
             kind: TimerKind::Breach,
             fraction: 1.0,
-            fire_at: self.due_at,
+            fire_at: clock.due_at(&rules.calendar, now),
         });
         planned
     }

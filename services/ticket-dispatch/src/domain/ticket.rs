@@ -951,32 +951,106 @@ impl Ticket {
         })
     }
 
-    /// Returns a request for `days` more working days, for `reason`.
+    /// Pauses (`paused`) or resumes the clock of the task `id` at `at` (the
+    /// co-handler waits for something outside its hands); its open leg's
+    /// deadline moves with it.
     ///
     /// # Errors
-    /// [`DomainError::NotBeingHandled`] unless a unit handles the ticket.
-    pub fn request_extension(&self, days: u32, reason: String) -> Result<Extension, DomainError> {
+    /// No such task, or the task is resolved.
+    pub fn pause_task(
+        &mut self,
+        id: TaskId,
+        paused: bool,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+    ) -> Result<Task, DomainError> {
+        let limit = self.limit;
+        self.change_task_clock(id, at, |task| task.set_paused(paused, limit, rules, at))
+    }
+
+    /// Adds `days` working days, granted at `at`, to the clock of the task
+    /// `id`; its open leg's deadline moves with it.
+    ///
+    /// # Errors
+    /// No such task, or the task is resolved.
+    pub fn extend_task(
+        &mut self,
+        id: TaskId,
+        days: u32,
+        at: DateTime<Utc>,
+        rules: &DeadlineRules,
+    ) -> Result<Task, DomainError> {
+        let limit = self.limit;
+        self.change_task_clock(id, at, |task| task.extend(days, limit, rules, at))
+    }
+
+    fn change_task_clock(
+        &mut self,
+        id: TaskId,
+        at: DateTime<Utc>,
+        change: impl FnOnce(&mut Task) -> Result<(), DomainError>,
+    ) -> Result<Task, DomainError> {
+        let task = self
+            .tasks
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or(DomainError::TaskNotFound(id))?;
+        change(task)?;
+        let task = task.clone();
+        if let Some(leg) = self
+            .legs
+            .iter_mut()
+            .find(|leg| leg.task == Some(id) && leg.is_open())
+        {
+            leg.reschedule(task.due_at);
+        }
+        self.version += 1;
+        self.updated_at = at;
+        Ok(task)
+    }
+
+    /// Returns a request for `days` more working days, for `reason`: for
+    /// the ticket's own clock, or for the clock of its task `task`.
+    ///
+    /// # Errors
+    /// [`DomainError::NotBeingHandled`] unless a unit handles the ticket;
+    /// for a task, no such task or a resolved one.
+    pub fn request_extension(
+        &self,
+        task: Option<TaskId>,
+        days: u32,
+        reason: String,
+    ) -> Result<Extension, DomainError> {
         if !self.state.clock_runs() {
             return Err(DomainError::NotBeingHandled(self.state));
+        }
+        if let Some(id) = task {
+            let task = self.task(id)?;
+            if task.is_resolved() {
+                return Err(DomainError::TaskResolved(task.unit.code.clone()));
+            }
         }
         Ok(Extension {
             id: ExtensionId::generate(),
             ticket: self.id,
+            task,
             days,
             reason,
             state: ExtensionState::Pending,
         })
     }
 
-    /// Applies the desk's decision on `extension`: a granted one adds its
-    /// days to the clock; a refused one changes nothing (`None`).
+    /// Applies the desk's decision on `extension` of the ticket's own
+    /// clock: a granted one adds its days to the clock; a refused one
+    /// changes nothing (`None`). One of a task's clock is
+    /// [`Ticket::extend_task`]'s.
     pub fn apply_extension(
         &mut self,
         extension: &Extension,
         at: DateTime<Utc>,
         rules: &DeadlineRules,
     ) -> Option<ClockChanged> {
-        if extension.state != ExtensionState::Granted {
+        if extension.state != ExtensionState::Granted || extension.task.is_some() {
             return None;
         }
         if let Some(clock) = &mut self.clock {
@@ -1004,10 +1078,7 @@ impl Ticket {
         let limit = self.limit;
         let mut tasks = Vec::new();
         for task in self.tasks.iter_mut().filter(|t| !t.is_resolved()) {
-            let due = DeadlineClock::start(task.dispatched_at, limit)
-                .due_at(&rules.calendar, task.dispatched_at);
-            if due != task.due_at {
-                task.due_at = due;
+            if task.follow_calendar(limit, rules, at) {
                 tasks.push(task.id);
             }
         }
@@ -1765,11 +1836,13 @@ mod tests {
         let rules = rules();
         let waiting = received(Channel::Hotline12345);
         assert_eq!(
-            waiting.request_extension(2, "等待配件".into()),
+            waiting.request_extension(None, 2, "等待配件".into()),
             Err(DomainError::NotBeingHandled(TicketState::Received))
         );
         let mut ticket = dispatched();
-        let mut extension = ticket.request_extension(2, "等待配件".into()).unwrap();
+        let mut extension = ticket
+            .request_extension(None, 2, "等待配件".into())
+            .unwrap();
         assert_eq!(ticket.apply_extension(&extension, monday(), &rules), None);
         extension.decide(true).unwrap();
         let granted = ticket
@@ -1890,7 +1963,9 @@ mod tests {
             .add_co_handler(unit(UnitKind::Department, "POLICE"), &desk(), &rules)
             .unwrap()
             .task;
-        let mut extension = ticket.request_extension(2, "等待配件".into()).unwrap();
+        let mut extension = ticket
+            .request_extension(None, 2, "等待配件".into())
+            .unwrap();
         extension.decide(true).unwrap();
         ticket
             .apply_extension(&extension, monday(), &rules)

@@ -7,12 +7,13 @@ use uuid::Uuid;
 
 use super::{parse_stored, stored_count};
 use crate::domain::extension::{Extension, ExtensionRequest, ExtensionState};
-use crate::domain::ids::{ExtensionId, TicketId};
+use crate::domain::ids::{ExtensionId, TaskId, TicketId};
 
 #[derive(FromRow)]
 struct ExtensionRow {
     extension_id: Uuid,
     ticket_id: Uuid,
+    task_id: Option<Uuid>,
     days: i32,
     reason: String,
     state: String,
@@ -25,6 +26,7 @@ impl TryFrom<ExtensionRow> for Extension {
         Ok(Extension {
             id: ExtensionId(row.extension_id),
             ticket: TicketId(row.ticket_id),
+            task: row.task_id.map(TaskId),
             days: stored_count("extensions", "days", row.days)?,
             reason: row.reason,
             state: parse_stored("extensions", "state", &row.state, ExtensionState::parse)?,
@@ -44,11 +46,12 @@ pub async fn insert(
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO extensions (extension_id, ticket_id, days, reason, state, requested_by, requested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO extensions (extension_id, ticket_id, task_id, days, reason, state, requested_by, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(extension.id.0)
     .bind(extension.ticket.0)
+    .bind(extension.task.map(|t| t.0))
     .bind(super::to_stored(extension.days))
     .bind(&extension.reason)
     .bind(extension.state.as_str())
@@ -59,7 +62,12 @@ pub async fn insert(
     .map_err(|err| {
         AppError::on_constraint(err, "extensions_one_pending", || {
             AppError::FailedPrecondition(
-                "an extension request for this ticket is already pending".into(),
+                if extension.task.is_some() {
+                    "an extension request for this task is already pending"
+                } else {
+                    "an extension request for this ticket is already pending"
+                }
+                .into(),
             )
         })
     })?;
@@ -75,7 +83,7 @@ pub async fn load_for_update(
     id: ExtensionId,
 ) -> Result<Option<Extension>, sqlx::Error> {
     let row: Option<ExtensionRow> = sqlx::query_as(
-        "SELECT extension_id, ticket_id, days, reason, state FROM extensions WHERE extension_id = $1 FOR UPDATE",
+        "SELECT extension_id, ticket_id, task_id, days, reason, state FROM extensions WHERE extension_id = $1 FOR UPDATE",
     )
     .bind(id.0)
     .fetch_optional(conn)
@@ -131,7 +139,7 @@ pub async fn list(
     ticket: Option<TicketId>,
 ) -> Result<Vec<ExtensionRequest>, AppError> {
     let rows: Vec<ExtensionRequestRow> = sqlx::query_as(
-        "SELECT e.extension_id, e.ticket_id, e.days, e.reason, e.state, e.requested_by, e.requested_at, t.number
+        "SELECT e.extension_id, e.ticket_id, e.task_id, e.days, e.reason, e.state, e.requested_by, e.requested_at, t.number
          FROM extensions e JOIN tickets t ON t.ticket_id = e.ticket_id
          WHERE CASE WHEN $1::uuid IS NULL THEN e.state = 'PENDING' ELSE e.ticket_id = $1 END
          ORDER BY e.requested_at, e.extension_id

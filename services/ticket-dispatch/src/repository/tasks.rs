@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use platform::error::{AppError, UnknownStoredValue};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-use super::{parse_stored, stored_unit};
+use super::{parse_stored, stored_count, stored_unit, to_stored};
 use crate::domain::ids::{TaskId, TicketId};
 use crate::domain::task::{Task, TaskState};
 
@@ -23,6 +23,9 @@ struct TaskRow {
     due_at: DateTime<Utc>,
     result: Option<String>,
     resolved_at: Option<DateTime<Utc>>,
+    extension_days: i32,
+    paused_since: Option<DateTime<Utc>>,
+    paused_total_ms: i64,
 }
 
 impl TryFrom<TaskRow> for Task {
@@ -43,11 +46,14 @@ impl TryFrom<TaskRow> for Task {
             due_at: row.due_at,
             result: row.result,
             resolved_at: row.resolved_at,
+            extension_days: stored_count("ticket_tasks", "extension_days", row.extension_days)?,
+            paused_total: TimeDelta::milliseconds(row.paused_total_ms),
+            paused_since: row.paused_since,
         })
     }
 }
 
-const COLUMNS: &str = "task_id, ticket_id, unit_kind, unit_code, unit_name, state, dispatched_at, due_at, result, resolved_at";
+const COLUMNS: &str = "task_id, ticket_id, unit_kind, unit_code, unit_name, state, dispatched_at, due_at, result, resolved_at, extension_days, paused_since, paused_total_ms";
 
 /// Inserts `task` of `ticket`.
 ///
@@ -60,7 +66,7 @@ pub async fn insert(
     task: &Task,
 ) -> Result<(), AppError> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO ticket_tasks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        "INSERT INTO ticket_tasks ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     )))
     .bind(task.id.0)
     .bind(ticket.0)
@@ -72,6 +78,9 @@ pub async fn insert(
     .bind(task.due_at)
     .bind(&task.result)
     .bind(task.resolved_at)
+    .bind(to_stored(task.extension_days))
+    .bind(task.paused_since)
+    .bind(task.paused_total.num_milliseconds())
     .execute(conn)
     .await
     .map_err(|err| {
@@ -115,7 +124,8 @@ pub async fn of_tickets(
 pub async fn update(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE ticket_tasks SET state = $2, result = $3, resolved_at = $4, unit_kind = $5,
-             unit_code = $6, unit_name = $7, dispatched_at = $8, due_at = $9
+             unit_code = $6, unit_name = $7, dispatched_at = $8, due_at = $9,
+             extension_days = $10, paused_since = $11, paused_total_ms = $12
          WHERE task_id = $1",
     )
     .bind(task.id.0)
@@ -127,6 +137,9 @@ pub async fn update(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Er
     .bind(&task.unit.name)
     .bind(task.dispatched_at)
     .bind(task.due_at)
+    .bind(to_stored(task.extension_days))
+    .bind(task.paused_since)
+    .bind(task.paused_total.num_milliseconds())
     .execute(conn)
     .await?;
     Ok(())

@@ -21,7 +21,7 @@ async fn a_report_within_50_m_of_an_open_ticket_is_linked_and_closes_with_it(poo
     assert!(again.assignee.is_none(), "not dispatched again");
     assert!(again.history[0].reason.contains(&first.number));
     let status = desk
-        .try_move(act(&again, pb::Action::Dispatch))
+        .try_move(on::<pb::DispatchTicketRequest>(&again))
         .await
         .unwrap_err();
     assert_eq!(

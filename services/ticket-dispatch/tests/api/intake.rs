@@ -190,7 +190,7 @@ async fn a_village_cannot_see_another_villages_tickets(pool: PgPool) {
     assert_eq!(status.code(), Code::NotFound);
     let leader = test.actor(Role::MicroGridLeader, Some("V2-A1-M01")).await;
     let status = leader
-        .try_move(act(&west, pb::Action::Accept))
+        .try_move(on::<pb::AcceptTicketRequest>(&west))
         .await
         .unwrap_err();
     assert_eq!(

@@ -41,31 +41,31 @@ async fn dispatch_legs_record_every_hand_with_its_own_deadline(pool: PgPool) {
     leader.accept(&ticket).await;
     test.advance(TimeDelta::hours(1));
     leader
-        .move_(pb::TransitionRequest {
-            reason: "需城管执法".into(),
-            return_reason: pb::ReturnReason::BeyondOurMeans.into(),
-            ..act(&ticket, pb::Action::Return)
+        .move_(pb::ReturnTicketRequest {
+            note: "需城管执法".into(),
+            reason: pb::ReturnReason::BeyondOurMeans.into(),
+            ..on(&ticket)
         })
         .await;
     test.advance(TimeDelta::hours(1));
-    desk.move_(pb::TransitionRequest {
+    desk.move_(pb::DispatchTicketRequest {
         unit: Some(pb::Unit {
             kind: "DEPARTMENT".into(),
             code: "URBAN_MANAGEMENT".into(),
             name: "城管中队".into(),
         }),
         reason: "违建归城管".into(),
-        ..act(&ticket, pb::Action::Dispatch)
+        ..on(&ticket)
     })
     .await;
     let officer = test
         .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
         .await;
     officer.handle_and_verify(&desk, &ticket, "已拆除").await;
-    desk.move_(pb::TransitionRequest {
+    desk.move_(pb::ReopenTicketRequest {
         reason: "又搭起来了".into(),
-        reopen_cause: pb::ReopenCause::NotSolved.into(),
-        ..act(&ticket, pb::Action::Reopen)
+        cause: pb::ReopenCause::NotSolved.into(),
+        ..on(&ticket)
     })
     .await;
 

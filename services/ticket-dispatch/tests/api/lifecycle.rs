@@ -2,6 +2,7 @@
 //! state and the allowed actions, returns, extensions and reopening.
 
 use platform::auth::Role;
+use platform::error::field_violations;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
@@ -62,7 +63,7 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
     let desk = test.at_desk().await;
     let ticket = desk.create_ticket(hotline("12345-2026-0000002")).await;
     let status = desk
-        .try_move(act(&ticket, pb::Action::Close))
+        .try_move(on::<pb::CloseTicketRequest>(&ticket))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
@@ -73,7 +74,7 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
 
     desk.dispatch(&ticket).await;
     let status = desk
-        .try_move(act(&ticket, pb::Action::Verify))
+        .try_move(on::<pb::VerifyTicketRequest>(&ticket))
         .await
         .unwrap_err();
     assert_eq!(
@@ -84,13 +85,13 @@ async fn illegal_moves_name_the_state_and_the_allowed_actions(pool: PgPool) {
     // Only the unit holding it signs for it.
     let stranger = test.actor(Role::DepartmentOfficer, Some("POLICE")).await;
     let status = stranger
-        .try_move(act(&ticket, pb::Action::Accept))
+        .try_move(on::<pb::AcceptTicketRequest>(&ticket))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
     let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
     let status = leader
-        .try_move(act(&ticket, pb::Action::Accept))
+        .try_move(on::<pb::AcceptTicketRequest>(&ticket))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -103,32 +104,38 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
     let desk = test.at_desk().await;
     let ticket = desk.create_ticket(patrol("p-1", 30.02, 121.02)).await;
     let leader = test.actor(Role::MicroGridLeader, Some("V1-A1-M01")).await;
-    let status = leader
-        .try_move(act(&ticket, pb::Action::Return))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        status.code(),
-        Code::InvalidArgument,
-        "a return needs its reason"
-    );
+    // Each field a return cannot go without is named.
+    let refused = |status: tonic::Status| {
+        assert_eq!(status.code(), Code::InvalidArgument);
+        field_violations(&status)[0].field.clone()
+    };
     let unexplained = leader
-        .try_move(pb::TransitionRequest {
-            reason: "需城管执法".into(),
-            ..act(&ticket, pb::Action::Return)
+        .try_move(pb::ReturnTicketRequest {
+            note: "需城管执法".into(),
+            ..on(&ticket)
         })
         .await
         .unwrap_err();
-    assert_eq!(
-        unexplained.code(),
-        Code::InvalidArgument,
-        "a return needs its structured reason"
-    );
+    assert_eq!(refused(unexplained), "reason", "the structured reason");
+    let silent = leader
+        .try_move(pb::ReturnTicketRequest {
+            reason: pb::ReturnReason::BeyondOurMeans.into(),
+            note: "  ".into(),
+            ..on(&ticket)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused(silent), "note", "what the unit found");
+    let unresolved = leader
+        .try_move(on::<pb::ResolveTicketRequest>(&ticket))
+        .await
+        .unwrap_err();
+    assert_eq!(refused(unresolved), "result", "what was done");
     let returned = leader
-        .move_(pb::TransitionRequest {
-            reason: "需城管执法".into(),
-            return_reason: pb::ReturnReason::BeyondOurMeans.into(),
-            ..act(&ticket, pb::Action::Return)
+        .move_(pb::ReturnTicketRequest {
+            note: "需城管执法".into(),
+            reason: pb::ReturnReason::BeyondOurMeans.into(),
+            ..on(&ticket)
         })
         .await;
     assert_eq!(
@@ -138,7 +145,7 @@ async fn a_returned_ticket_goes_back_to_the_desk_and_counts_against_the_unit(poo
     assert_eq!(returned.assignee.unwrap().code, "TOWN_CENTRE");
 
     // The desk chooses the unit itself: an override needs a reason.
-    let mut redispatch = act(&ticket, pb::Action::Dispatch);
+    let mut redispatch = on::<pb::DispatchTicketRequest>(&ticket);
     redispatch.unit = Some(pb::Unit {
         kind: "DEPARTMENT".into(),
         code: "URBAN_MANAGEMENT".into(),
@@ -260,7 +267,7 @@ async fn a_low_rating_or_an_untrue_result_sends_it_back_to_the_same_unit(pool: P
     // Closing a verified ticket without a follow-up needs the reporter to be unreachable.
     leader.handle_and_verify(&desk, &ticket, "再次处理").await;
     assert_eq!(
-        desk.try_move(act(&ticket, pb::Action::Close))
+        desk.try_move(on::<pb::CloseTicketRequest>(&ticket))
             .await
             .unwrap_err()
             .code(),
@@ -286,11 +293,11 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
         name: code.into(),
     };
     let dispatched = desk
-        .move_(pb::TransitionRequest {
+        .move_(pb::DispatchTicketRequest {
             unit: Some(unit("JUDICIAL_OFFICE")),
             reason: "信访牵头".into(),
             co_handlers: vec![unit("POLICE"), unit("URBAN_MANAGEMENT")],
-            ..act(&ticket, pb::Action::Dispatch)
+            ..on(&ticket)
         })
         .await;
     assert_eq!(dispatched.tasks.len(), 2);
@@ -312,9 +319,9 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
         .actor(Role::DepartmentOfficer, Some("JUDICIAL_OFFICE"))
         .await;
     lead.accept(&ticket).await;
-    let resolve = pb::TransitionRequest {
+    let resolve = pb::ResolveTicketRequest {
         result: "调解达成协议".into(),
-        ..act(&ticket, pb::Action::Resolve)
+        ..on(&ticket)
     };
     let early = lead.try_move(resolve.clone()).await.unwrap_err();
     assert_eq!(early.code(), Code::FailedPrecondition);
@@ -337,8 +344,10 @@ async fn a_multi_department_case_closes_only_when_every_task_is_done(pool: PgPoo
             2,
             "a co-handler sees the case it works on"
         );
-        let mut done = act(&ticket, pb::Action::Resolve);
-        done.task_id = task.id.clone();
+        let mut done = pb::ResolveTaskRequest {
+            task_id: task.id.clone(),
+            ..on(&ticket)
+        };
         assert_eq!(
             co.try_move(done.clone()).await.unwrap_err().code(),
             Code::InvalidArgument,

@@ -17,4 +17,5 @@ mod returns;
 mod routing;
 mod stats;
 mod stored;
+mod tasks;
 mod timers;

@@ -154,9 +154,9 @@ async fn a_dispatch_while_the_registry_is_silent_is_unavailable_and_locks_and_cl
         silent.accepted() > 0,
         "dispatch talks to the silent registry"
     );
-    let request = pb::TransitionRequest {
+    let request = pb::DispatchTicketRequest {
         idempotency_key: "dispatch-silent-1".into(),
-        ..act(&order, pb::Action::Dispatch)
+        ..on(&order)
     };
     let mover = desk.clone();
     let started = std::time::Instant::now();
@@ -194,9 +194,9 @@ async fn a_dispatch_with_the_registry_stopped_is_unavailable_and_succeeds_once_i
     let mut test = TestDispatch::spawn(pool.clone()).await;
     let desk = test.at_desk().await;
     let order = desk.create_ticket(hotline("12345-2026-0000778")).await;
-    let request = pb::TransitionRequest {
+    let request = pb::DispatchTicketRequest {
         idempotency_key: "dispatch-stopped-1".into(),
-        ..act(&order, pb::Action::Dispatch)
+        ..on(&order)
     };
     test.stop_registry().await;
 

@@ -53,7 +53,7 @@ async fn dispatch_the_desk_rejects_a_prank_for_good_and_it_is_counted_apart(pool
         )
     );
     let again = desk
-        .try_move(act(&prank, pb::Action::Dispatch))
+        .try_move(on::<pb::DispatchTicketRequest>(&prank))
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition, "terminal");

@@ -19,11 +19,11 @@ fn leg(unit: &str, start: &str, outcome: &str) -> (String, String, String) {
 }
 
 /// Returns the request handing `ticket` back for `why`.
-fn give_back(ticket: &pb::Ticket, why: pb::ReturnReason, reason: &str) -> pb::TransitionRequest {
-    pb::TransitionRequest {
-        reason: reason.into(),
-        return_reason: why.into(),
-        ..act(ticket, pb::Action::Return)
+fn give_back(ticket: &pb::Ticket, why: pb::ReturnReason, reason: &str) -> pb::ReturnTicketRequest {
+    pb::ReturnTicketRequest {
+        note: reason.into(),
+        reason: why.into(),
+        ..on(ticket)
     }
 }
 

@@ -164,10 +164,10 @@ async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
 
     // Reopened later, and then left to breach and escalate.
     let reopened = desk
-        .move_(pb::TransitionRequest {
+        .move_(pb::ReopenTicketRequest {
             reason: "又有垃圾".into(),
-            reopen_cause: pb::ReopenCause::NotSolved.into(),
-            ..act(&ticket, pb::Action::Reopen)
+            cause: pb::ReopenCause::NotSolved.into(),
+            ..on(&ticket)
         })
         .await;
     let reopened_at = reopened.dispatched_at.unwrap().seconds;
@@ -196,11 +196,11 @@ async fn a_reopened_ticket_keeps_its_first_legs_outcome(pool: PgPool) {
 
 /// Records the reporter's `satisfaction` with `ticket` and whether the
 /// problem is `solved`.
-fn answered(ticket: &pb::Ticket, satisfaction: u32, solved: bool) -> pb::TransitionRequest {
-    pb::TransitionRequest {
+fn answered(ticket: &pb::Ticket, satisfaction: u32, solved: bool) -> pb::FollowUpTicketRequest {
+    pb::FollowUpTicketRequest {
         satisfaction,
         solved: Some(solved),
-        ..act(ticket, pb::Action::FollowUp)
+        ..on(ticket)
     }
 }
 
@@ -231,10 +231,10 @@ async fn statistics_kpis_of_a_hand_built_set_equal_the_hand_computed_values(pool
     // the registry names URBAN_MANAGEMENT, which gets leg A2 (a transfer).
     test.advance(TimeDelta::minutes(50));
     leader
-        .move_(pb::TransitionRequest {
-            reason: "属城管执法".into(),
-            return_reason: pb::ReturnReason::NotOurResponsibility.into(),
-            ..act(&a, pb::Action::Return)
+        .move_(pb::ReturnTicketRequest {
+            note: "属城管执法".into(),
+            reason: pb::ReturnReason::NotOurResponsibility.into(),
+            ..on(&a)
         })
         .await;
     // 2 h — the officer signs A2 (1 h after it was given) and is granted

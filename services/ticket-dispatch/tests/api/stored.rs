@@ -43,7 +43,9 @@ async fn an_unknown_stored_ticket_state_fails_loudly_instead_of_being_read_as_re
         .unwrap_err();
     assert_eq!(listed.code(), Code::Internal);
     // Read as RECEIVED, it could be dispatched: it is not.
-    let moved = desk.try_move(act(&ticket, pb::Action::Dispatch)).await;
+    let moved = desk
+        .try_move(on::<pb::DispatchTicketRequest>(&ticket))
+        .await;
     assert_eq!(moved.unwrap_err().code(), Code::Internal);
 
     let (state, version): (String, i64) =
@@ -80,7 +82,7 @@ async fn dispatch_an_unknown_stored_leg_outcome_fails_loudly(pool: PgPool) {
     let read = desk.try_ticket(&ticket.id).await.unwrap_err();
     assert_eq!(read.code(), Code::Internal);
     // Read as still open, the ticket could be accepted: it is not.
-    let moved = desk.try_move(act(&ticket, pb::Action::Accept)).await;
+    let moved = desk.try_move(on::<pb::AcceptTicketRequest>(&ticket)).await;
     assert_eq!(moved.unwrap_err().code(), Code::Internal);
     test.cleanup().await;
 }

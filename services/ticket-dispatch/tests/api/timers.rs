@@ -103,14 +103,14 @@ async fn escalation_of_a_case_nobody_owns_goes_to_the_town_centre(pool: PgPool) 
             ..hotline("12345-NOBODY-1")
         })
         .await;
-    desk.move_(pb::TransitionRequest {
+    desk.move_(pb::DispatchTicketRequest {
         unit: Some(pb::Unit {
             kind: "DEPARTMENT".into(),
             code: "URBAN_MANAGEMENT".into(),
             name: "城管中队".into(),
         }),
         reason: "按职能派单".into(),
-        ..act(&ticket, pb::Action::Dispatch)
+        ..on(&ticket)
     })
     .await;
     test.advance(TimeDelta::hours(25));
@@ -229,9 +229,9 @@ async fn escalation_of_a_co_handlers_task_breach_climbs_the_chain_as_a_new_leg(p
         name: "V1-A1-M01".into(),
     };
     let dispatched = desk
-        .move_(pb::TransitionRequest {
+        .move_(pb::DispatchTicketRequest {
             co_handlers: vec![micro_grid],
-            ..act(&ticket, pb::Action::Dispatch)
+            ..on(&ticket)
         })
         .await;
     assert_eq!(dispatched.assignee.unwrap().code, "URBAN_MANAGEMENT");

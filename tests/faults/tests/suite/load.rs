@@ -270,28 +270,53 @@ impl Load {
         let Some(ticket) = self.dispatched_ticket_of(&submitted.id).await else {
             return;
         };
-        for (key, client, action) in [
-            ("accept", &self.leader, dispatch::Action::Accept),
-            ("resolve", &self.leader, dispatch::Action::Resolve),
-            ("verify", &self.desk, dispatch::Action::Verify),
-        ] {
-            let request = dispatch::TransitionRequest {
-                idempotency_key: format!("{key}-{tag}"),
-                ticket_id: ticket.clone(),
-                action: action.into(),
-                result: "垃圾已清运".into(),
-                verified_true: true,
-                ..Default::default()
-            };
-            let moved = self
-                .call("Transition", || {
-                    let (mut client, request) = (client.clone(), request.clone());
-                    async move { client.transition(request).await }
-                })
-                .await;
-            if moved.is_none() {
-                return;
-            }
+        let id = |key: &str| (format!("{key}-{tag}"), ticket.clone());
+        let (key, ticket_id) = id("accept");
+        let accept = dispatch::AcceptTicketRequest {
+            idempotency_key: key,
+            ticket_id,
+        };
+        let (key, ticket_id) = id("resolve");
+        let resolve = dispatch::ResolveTicketRequest {
+            idempotency_key: key,
+            ticket_id,
+            result: "垃圾已清运".into(),
+        };
+        let (key, ticket_id) = id("verify");
+        let verify = dispatch::VerifyTicketRequest {
+            idempotency_key: key,
+            ticket_id,
+            verified_true: true,
+            note: String::new(),
+        };
+        let leader = &self.leader;
+        let accepted = self
+            .call("AcceptTicket", || {
+                let (mut client, request) = (leader.clone(), accept.clone());
+                async move { client.accept_ticket(request).await }
+            })
+            .await;
+        if accepted.is_none() {
+            return;
+        }
+        let resolved = self
+            .call("ResolveTicket", || {
+                let (mut client, request) = (leader.clone(), resolve.clone());
+                async move { client.resolve_ticket(request).await }
+            })
+            .await;
+        if resolved.is_none() {
+            return;
+        }
+        let desk = &self.desk;
+        let verified = self
+            .call("VerifyTicket", || {
+                let (mut client, request) = (desk.clone(), verify.clone());
+                async move { client.verify_ticket(request).await }
+            })
+            .await;
+        if verified.is_none() {
+            return;
         }
         self.seen.lock().await.verified.push(submitted.id);
     }

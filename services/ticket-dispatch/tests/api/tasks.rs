@@ -1,0 +1,221 @@
+//! A co-handler's task is a leg of its own: its clock is paused and
+//! resumed by the desk, extended on the co-handler's request, and its
+//! deadline, open leg and timers follow.
+
+use chrono::TimeDelta;
+use platform::auth::Role;
+use platform::error::field_violations;
+use proto::dispatch::v1 as pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use crate::intake::hotline;
+use ticket_dispatch::testing::*;
+
+fn department(code: &str) -> pb::Unit {
+    pb::Unit {
+        kind: "DEPARTMENT".into(),
+        code: code.into(),
+        name: code.into(),
+    }
+}
+
+/// A petition led by the judicial office, with the police station as its
+/// co-handler; returns it dispatched.
+async fn petition_with_police(desk: &Actor) -> pb::Ticket {
+    let mut petition = hotline("12345-2026-0000888");
+    petition.category_code = "PETITION".into();
+    let ticket = desk.create_ticket(petition).await;
+    desk.move_(pb::DispatchTicketRequest {
+        unit: Some(department("JUDICIAL_OFFICE")),
+        reason: "信访牵头".into(),
+        co_handlers: vec![department("POLICE")],
+        ..on(&ticket)
+    })
+    .await
+}
+
+async fn timers_of(pool: &PgPool, task: &pb::Task) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM ticket_timers WHERE task_id = $1::uuid")
+        .bind(&task.id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+fn seconds(at: Option<prost_types::Timestamp>) -> i64 {
+    at.expect("a time").seconds
+}
+
+/// The task's own open leg's deadline.
+fn leg_due(ticket: &pb::Ticket, task: &pb::Task) -> i64 {
+    let leg = ticket
+        .legs
+        .iter()
+        .rfind(|l| l.task_id == task.id)
+        .expect("the task's leg");
+    assert!(leg.ended_at.is_none(), "the leg is open");
+    seconds(leg.due_at)
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_tasks_clock_is_paused_and_resumed_by_the_desk_with_its_leg_and_timers(pool: PgPool) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    let ticket = petition_with_police(&desk).await;
+    let task = ticket.tasks[0].clone();
+    let due = seconds(task.due_at);
+    assert_eq!(
+        timers_of(&pool, &task).await,
+        3,
+        "two warnings and a breach"
+    );
+
+    let pause = |paused: bool, reason: &str| pb::SetTaskClockPausedRequest {
+        ticket_id: ticket.id.clone(),
+        task_id: task.id.clone(),
+        paused,
+        reason: reason.into(),
+        ..Default::default()
+    };
+    let police = test.actor(Role::DepartmentOfficer, Some("POLICE")).await;
+    let refused = police
+        .client()
+        .set_task_clock_paused(pause(true, "等待鉴定"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied, "the desk pauses");
+    let unexplained = desk
+        .client()
+        .set_task_clock_paused(pause(true, " "))
+        .await
+        .unwrap_err();
+    assert_eq!(field_violations(&unexplained)[0].field, "reason");
+
+    let paused = desk
+        .client()
+        .set_task_clock_paused(pause(true, "等待伤情鉴定"))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert!(paused.tasks[0].paused);
+    assert_eq!(
+        timers_of(&pool, &task).await,
+        0,
+        "a paused task is neither warned nor breached"
+    );
+    assert_eq!(
+        paused.due_at, ticket.due_at,
+        "the lead's clock runs on: only the task's is paused"
+    );
+
+    test.clock.advance(TimeDelta::hours(2));
+    let resumed = desk
+        .client()
+        .set_task_clock_paused(pause(false, ""))
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    let task_now = &resumed.tasks[0];
+    assert!(!task_now.paused);
+    assert_eq!(
+        seconds(task_now.due_at),
+        due + 2 * 3600,
+        "the deadline moves by the pause"
+    );
+    assert_eq!(leg_due(&resumed, task_now), due + 2 * 3600);
+    assert_eq!(timers_of(&pool, &task).await, 3, "warned again from now on");
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_co_handler_asks_for_more_time_on_its_task_and_the_desk_grants_it(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let desk = test.at_desk().await;
+    let ticket = petition_with_police(&desk).await;
+    let task = ticket.tasks[0].clone();
+    let due = seconds(task.due_at);
+    let ask = |days| pb::RequestExtensionRequest {
+        ticket_id: ticket.id.clone(),
+        task_id: task.id.clone(),
+        days,
+        reason: "等待伤情鉴定结论".into(),
+        ..Default::default()
+    };
+
+    let lead = test
+        .actor(Role::DepartmentOfficer, Some("JUDICIAL_OFFICE"))
+        .await;
+    let not_theirs = lead.try_request_extension(ask(2)).await.unwrap_err();
+    assert_eq!(
+        not_theirs.code(),
+        Code::PermissionDenied,
+        "only the co-handler asks for its task"
+    );
+    let police = test.actor(Role::DepartmentOfficer, Some("POLICE")).await;
+    let asked = police.request_extension(ask(2)).await;
+    let again = police.try_request_extension(ask(1)).await.unwrap_err();
+    assert_eq!(
+        again.code(),
+        Code::FailedPrecondition,
+        "one pending at a time"
+    );
+    // The lead's own request is apart from the task's.
+    lead.request_extension(pb::RequestExtensionRequest {
+        task_id: String::new(),
+        ..ask(1)
+    })
+    .await;
+    let pending = desk.list_extensions(&ticket.id).await;
+    assert_eq!(
+        pending
+            .iter()
+            .map(|e| (e.task_id.as_str(), e.days))
+            .collect::<Vec<_>>(),
+        [(task.id.as_str(), 2), ("", 1)]
+    );
+
+    let granted = desk
+        .decide_extension(pb::DecideExtensionRequest {
+            extension_id: asked,
+            grant: true,
+            ..Default::default()
+        })
+        .await;
+    let extended = &granted.tasks[0];
+    // Monday 2026-03-23 09:00 + 2 working days = Wednesday 09:00.
+    assert_eq!(seconds(extended.due_at), due + 2 * 24 * 3600);
+    assert_eq!(leg_due(&granted, extended), due + 2 * 24 * 3600);
+    assert_eq!(
+        granted.due_at, ticket.due_at,
+        "the ticket's own clock is not extended by its task's"
+    );
+
+    // A resolved task's clock has stopped.
+    police
+        .move_(pb::ResolveTaskRequest {
+            task_id: task.id.clone(),
+            result: "已出具鉴定".into(),
+            ..on(&ticket)
+        })
+        .await;
+    let stopped = desk
+        .client()
+        .set_task_clock_paused(pb::SetTaskClockPausedRequest {
+            ticket_id: ticket.id.clone(),
+            task_id: task.id.clone(),
+            paused: true,
+            reason: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(stopped.code(), Code::FailedPrecondition);
+    let late = police.try_request_extension(ask(1)).await.unwrap_err();
+    assert_eq!(late.code(), Code::FailedPrecondition);
+    test.cleanup().await;
+}
