@@ -379,6 +379,7 @@ move_requests! {
     ReopenTicketRequest => reopen_ticket, "ReopenTicket";
     AcceptTaskRequest => accept_task, "AcceptTask";
     ResolveTaskRequest => resolve_task, "ResolveTask";
+    ReturnTaskRequest => return_task, "ReturnTask";
 }
 
 /// Returns the move `R` of `ticket` with every other field at its default:

@@ -57,6 +57,7 @@ platform::delegate_rpcs! {
         reopen_ticket: pb::ReopenTicketRequest => pb::ReopenTicketResponse;
         accept_task: pb::AcceptTaskRequest => pb::AcceptTaskResponse;
         resolve_task: pb::ResolveTaskRequest => pb::ResolveTaskResponse;
+        return_task: pb::ReturnTaskRequest => pb::ReturnTaskResponse;
         request_extension: pb::RequestExtensionRequest => pb::RequestExtensionResponse;
         decide_extension: pb::DecideExtensionRequest => pb::DecideExtensionResponse;
         list_extensions: pb::ListExtensionsRequest => pb::ListExtensionsResponse;

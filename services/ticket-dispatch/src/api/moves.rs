@@ -1,7 +1,7 @@
 //! The moves of a ticket and of a co-handler's task, one RPC each
 //! (DispatchTicket, AcceptTicket, StartWork, ResolveTicket, ReturnTicket,
 //! VerifyTicket, FollowUpTicket, CloseTicket, ReopenTicket, AcceptTask,
-//! ResolveTask), and ReferTicket, RejectTicket, RequestExtension,
+//! ResolveTask, ReturnTask), and ReferTicket, RejectTicket, RequestExtension,
 //! DecideExtension, ListExtensions, SetClockPaused and SetTaskClockPaused.
 
 use platform::auth::Caller;
@@ -13,7 +13,7 @@ use super::{DispatchApi, given, id};
 use crate::application::extensions::{self, DecideExtension, RequestExtension};
 use crate::application::referrals::{self, Refer};
 use crate::application::rejections::{self, Reject};
-use crate::application::tickets::{self, Move, MoveTask, MoveTicket, PauseClock, Step};
+use crate::application::tickets::{self, Move, MoveTask, MoveTicket, PauseClock, ReturnTask, Step};
 use crate::convert;
 use crate::domain::escalation::UnitKind;
 use crate::domain::ids::{ExtensionId, TaskId, TicketId};
@@ -189,6 +189,13 @@ move_rpcs! {
     };
     accept_task: pb::AcceptTaskRequest => AcceptTaskResponse,
         |r| task_move(&r.ticket_id, &r.task_id, TaskAction::Accept, None);
+    return_task: pb::ReturnTaskRequest => ReturnTaskResponse, |r| {
+        let ticket = ticket_of(&r.ticket_id)?;
+        let task = id(&r.task_id, "task_id", TaskId::parse)?;
+        let reason = return_reason(r.reason)?;
+        let note = required(&r.note, "note", "is required to return: what the unit found")?;
+        Ok(Move::ReturnTask(ReturnTask { ticket, task, reason, note, chain: None }))
+    };
     resolve_task: pb::ResolveTaskRequest => ResolveTaskResponse, |r| {
         let result = required(&r.result, "result", "is required: what was done")?;
         task_move(&r.ticket_id, &r.task_id, TaskAction::Resolve, Some(result))

@@ -230,6 +230,7 @@ pub const POLICY: &[Rule] = &[
     rule("ReturnTicket", STAFF),
     rule("AcceptTask", STAFF),
     rule("ResolveTask", STAFF),
+    rule("ReturnTask", STAFF),
     // The desk's moves.
     rule("DispatchTicket", DESK),
     rule("VerifyTicket", DESK),

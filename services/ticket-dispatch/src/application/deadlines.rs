@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use platform::error::AppError;
 use platform::uow::{Units, Work};
 
-use super::{record, save_move};
+use super::{record, save_move, save_task_clock};
 use crate::domain::deadline::{DeadlineRules, Escalation};
 use crate::domain::grid::Responsibility;
 use crate::domain::ids::{TaskId, TicketId, TimerId};
@@ -21,7 +21,7 @@ use crate::domain::ticket::{Stamp, Ticket};
 use crate::domain::timer::TimerKind;
 use crate::events;
 use crate::registry::Registry;
-use crate::repository::{categories, legs, tasks, tickets, timers};
+use crate::repository::{categories, tickets, timers};
 
 /// Timers looked at per pass.
 const BATCH: i64 = 100;
@@ -178,11 +178,7 @@ async fn escalate_task(
         tracing::warn!(ticket = %ticket.number, "task deadline passed at the top of the chain");
         return Ok(());
     };
-    tasks::update(work.conn(), &moved.task).await?;
-    tickets::update(work.conn(), ticket).await?;
-    legs::save(work.conn(), ticket).await?;
-    let planned = moved.task.timers(ticket.limit, rules, stamp.at);
-    timers::replace(work.conn(), ticket.id, Some(task), &planned).await?;
+    save_task_clock(work, rules, ticket, &moved.task).await?;
     record(work, ticket, &escalated.transition).await?;
     work.publish(events::task_moved(ticket, &moved));
     work.publish(events::escalated(ticket, &escalated));

@@ -189,8 +189,9 @@ async fn save_clock<A: Message>(
     Ok(())
 }
 
-/// Saves `task` of `ticket`, whose clock changed (paused, resumed or
-/// extended), with its leg and the timers it needs from now on.
+/// Saves `task` of `ticket`, whose holder or clock changed (handed on,
+/// escalated, paused, resumed or extended), with the ticket's legs and the
+/// timers the task needs from now on.
 async fn save_task_clock<A: Message>(
     work: &mut Work<A>,
     rules: &DeadlineRules,

@@ -28,6 +28,7 @@ use crate::repository::{categories, legs, tasks, tickets, timers};
 pub enum Move {
     Ticket(MoveTicket),
     Task(MoveTask),
+    ReturnTask(ReturnTask),
 }
 
 /// A move of a ticket through its life.
@@ -103,6 +104,18 @@ pub struct MoveTask {
     pub result: Option<String>,
 }
 
+/// A co-handler handing its task back (退单) for `reason`, explained by
+/// `note`; for "not our responsibility", `chain` is the registry's answer,
+/// asked before the unit of work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReturnTask {
+    pub ticket: TicketId,
+    pub task: TaskId,
+    pub reason: ReturnReason,
+    pub note: String,
+    pub chain: Option<Responsibility>,
+}
+
 /// Every move RPC: moves a ticket, or a co-handler's task, and answers with the
 /// ticket as it is then. A dispatch to nobody named, and a return "not our
 /// responsibility", ask the registry for the responsibility chain first,
@@ -139,7 +152,16 @@ pub async fn transition<A: Message + Default>(
                     ..
                 },
             ..
-        }) => responsibility_chain(ctx, caller, *ticket, Action::Return)
+        }) => responsibility_chain(ctx, caller, *ticket, Action::Return, None)
+            .await
+            .map(|(_, found)| *chain = Some(found)),
+        Move::ReturnTask(ReturnTask {
+            ticket,
+            task,
+            reason: ReturnReason::NotOurResponsibility,
+            chain,
+            ..
+        }) => responsibility_chain(ctx, caller, *ticket, Action::Return, Some(*task))
             .await
             .map(|(_, found)| *chain = Some(found)),
         _ => Ok(()),
@@ -159,6 +181,7 @@ pub async fn transition<A: Message + Default>(
     let ticket = match cmd {
         Move::Ticket(cmd) => move_ticket(&mut work, ctx, caller, cmd).await?,
         Move::Task(cmd) => move_task(&mut work, caller, cmd).await?,
+        Move::ReturnTask(cmd) => return_task(&mut work, ctx, caller, cmd).await?,
     };
     commit_with(work, ticket, answer).await
 }
@@ -291,7 +314,7 @@ async fn responsible_unit(
     caller: &Caller,
     id: TicketId,
 ) -> Result<UnitRef, AppError> {
-    let (ticket, chain) = responsibility_chain(ctx, caller, id, Action::Dispatch).await?;
+    let (ticket, chain) = responsibility_chain(ctx, caller, id, Action::Dispatch, None).await?;
     chain
         .pick(&ticket.returned_by())
         .map(|(unit, _)| unit)
@@ -305,7 +328,8 @@ async fn responsible_unit(
 /// Returns ticket `id` as it is now and the registry's responsibility
 /// chain for its place and its category's safety domain, with the duties
 /// the category is handled by. The ticket is
-/// read (read-only) and checked as `action` will check it under its lock,
+/// read (read-only) and checked as `action` (on its task `task`, if one is
+/// named) will check it under its lock,
 /// then the registry is asked with no transaction open. A ticket without a
 /// location has no chain to return by (empty); one to dispatch needs a
 /// unit named.
@@ -319,14 +343,21 @@ async fn responsibility_chain(
     caller: &Caller,
     id: TicketId,
     action: Action,
+    task: Option<TaskId>,
 ) -> Result<(Ticket, Responsibility), AppError> {
     let (ticket, category) = {
         let mut read = ctx.units.read().await?;
+        // A co-handler sees the case it works on.
         let ticket = tickets::find(&mut read, Some(id), "")
             .await?
-            .filter(|t| access::may_see(caller, t))
+            .filter(|t| {
+                access::may_see(caller, t) || (task.is_some() && access::works_on(caller, t))
+            })
             .ok_or_else(|| no_ticket(id))?;
-        access::may_move(caller, action, &ticket)?;
+        match task {
+            Some(task) => access::may_move_task(caller, ticket.task(task)?)?,
+            None => access::may_move(caller, action, &ticket)?,
+        }
         if action == Action::Dispatch {
             ticket.ensure_dispatchable()?;
         }
@@ -421,6 +452,37 @@ async fn move_task<A: Message>(
         timers::cancel(work.conn(), ticket.id, Some(moved.task.id)).await?;
     }
     work.publish(events::task_moved(&ticket, &moved));
+    Ok(ticket)
+}
+
+/// A co-handler hands its task back: refused when the registry names it,
+/// else on to the party the registry names or to the desk (a second return
+/// goes to the desk with a supervision warning); the returned leg counts
+/// against the unit.
+async fn return_task<A: Message>(
+    work: &mut Work<A>,
+    ctx: &Context,
+    caller: &Caller,
+    cmd: ReturnTask,
+) -> Result<Ticket, AppError> {
+    let mut ticket = load_ticket(work.conn(), cmd.ticket).await?;
+    access::may_move_task(caller, ticket.task(cmd.task)?)?;
+    let stamp = Stamp::new(&caller.subject, work.now());
+    let rules = ctx.rules.current();
+    let (moved, transition, ping_pong) = ticket.return_task(
+        cmd.task,
+        (cmd.reason, cmd.note),
+        cmd.chain.as_ref(),
+        &stamp,
+        &rules,
+    )?;
+    save_task_clock(work, &rules, &ticket, &moved.task).await?;
+    tickets::record(work.conn(), ticket.id, &transition).await?;
+    work.publish(events::task_moved(&ticket, &moved));
+    if ping_pong && let Some(event) = events::supervision_warning(&ticket, &stamp) {
+        work.publish(event);
+    }
+    tracing::info!(ticket_id = %ticket.id, task_id = %moved.task.id, to = %moved.task.unit.code, ping_pong, "co-handler's task returned");
     Ok(ticket)
 }
 

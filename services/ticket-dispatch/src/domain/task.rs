@@ -239,9 +239,10 @@ impl Task {
         Ok(())
     }
 
-    /// Hands the task, whose deadline passed, to `unit` up the chain: it is
-    /// given again, its clock of `limit` started `at`.
-    pub fn escalate_to(
+    /// Hands the task to `unit` (up the chain when its deadline passed, on
+    /// to the party the registry names or to the desk when it was handed
+    /// back): it is given again, its clock of `limit` started `at`.
+    pub fn hand_to(
         &mut self,
         unit: UnitRef,
         limit: TimeLimit,

@@ -10,7 +10,7 @@ use super::deadline::{DeadlineClock, DeadlineRules, TimeLimit};
 use super::error::DomainError;
 use super::escalation::{UnitKind, escalation_target};
 use super::extension::{Extension, ExtensionState};
-use super::grid::{LatLng, Placement, Responsibility};
+use super::grid::{LatLng, Placement, Responsibility, ReturnVerdict};
 use super::ids::{ExtensionId, TaskId, TicketId};
 use super::intake::{Intake, Priority};
 use super::leg::{Leg, LegOutcome, LegStart};
@@ -951,6 +951,130 @@ impl Ticket {
         })
     }
 
+    /// The co-handler of the task `id` hands it back (退单) for `reason`,
+    /// explained by `note`. For "not our responsibility" `chain` is the
+    /// registry's answer for the ticket's place and domain: the return is
+    /// refused when it names the returning unit; otherwise the task goes on
+    /// to the party it names that is not already on the case and has not
+    /// handed the task back. Any other reason, a chain naming nobody new,
+    /// or a second return of the same task (ping-pong, `true` in the
+    /// answer) gives the task to the town centre's desk, the backstop
+    /// (兜底). The returned leg ends RETURNED with the reason; the next
+    /// unit gets a leg and a clock of its own.
+    ///
+    /// # Errors
+    /// No such task, a resolved one, or [`DomainError::ReturnRefused`]
+    /// quoting the duty that makes it the returning unit's.
+    pub fn return_task(
+        &mut self,
+        id: TaskId,
+        (reason, note): (ReturnReason, String),
+        chain: Option<&Responsibility>,
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<(TaskMoved, Transition, bool), DomainError> {
+        let task = self.task(id)?;
+        if task.is_resolved() {
+            return Err(DomainError::TaskResolved(task.unit.code.clone()));
+        }
+        let from = task.unit.clone();
+        let returned_before: Vec<String> = self
+            .legs
+            .iter()
+            .filter(|leg| leg.task == Some(id) && leg.outcome == Some(LegOutcome::Returned))
+            .map(|leg| leg.unit.code.clone())
+            .collect();
+        let ping_pong = !returned_before.is_empty();
+        // Never back to a unit that returned it, nor to one already on the
+        // case (the lead or another co-handler).
+        let passed_over: Vec<String> = returned_before
+            .into_iter()
+            .chain(self.assignee.iter().map(|u| u.code.clone()))
+            .chain(
+                self.tasks
+                    .iter()
+                    .filter(|t| t.id != id)
+                    .map(|t| t.unit.code.clone()),
+            )
+            .collect();
+        let verdict = chain
+            .filter(|_| reason == ReturnReason::NotOurResponsibility)
+            .map(|chain| chain.settle_return(&from, &passed_over));
+        let to = match verdict {
+            Some(ReturnVerdict::Refused { unit, duty }) => {
+                return Err(DomainError::ReturnRefused {
+                    code: unit.code,
+                    name: unit.name,
+                    duty,
+                });
+            }
+            Some(ReturnVerdict::Redispatch { unit, .. }) if !ping_pong => unit,
+            _ => town_centre(),
+        };
+        let moved = self.hand_task_to(
+            id,
+            &to,
+            (LegStart::Redispatch, |leg: &mut Leg| {
+                leg.end_returned(reason, stamp.at);
+            }),
+            stamp,
+            rules,
+        )?;
+        if ping_pong {
+            self.supervision_warning = Some(format!(
+                "the co-handler's task was handed back a second time (by {}); the desk holds it",
+                from.code
+            ));
+        }
+        let mut transition = self.linked(
+            Change::Move(Action::Return),
+            format!(
+                "{} handed its co-handler's task back: {note}; now with {}",
+                from.code, to.code
+            ),
+            Some(to),
+            stamp,
+        );
+        transition.return_reason = Some(reason);
+        Ok((moved, transition, ping_pong))
+    }
+
+    /// Ends the open leg of the task `id` by `end` and hands the task to
+    /// `to` on a new leg begun as `start`, with a clock of its own from
+    /// `stamp`.
+    fn hand_task_to(
+        &mut self,
+        id: TaskId,
+        to: &UnitRef,
+        (start, end): (LegStart, impl FnOnce(&mut Leg)),
+        stamp: &Stamp,
+        rules: &DeadlineRules,
+    ) -> Result<TaskMoved, DomainError> {
+        let (limit, at) = (self.limit, stamp.at);
+        if let Some(leg) = self
+            .legs
+            .iter_mut()
+            .find(|leg| leg.task == Some(id) && leg.is_open())
+        {
+            end(leg);
+        }
+        let task = self
+            .tasks
+            .iter_mut()
+            .find(|t| t.id == id)
+            .ok_or(DomainError::TaskNotFound(id))?;
+        task.hand_to(to.clone(), limit, rules, at);
+        let task = task.clone();
+        self.push_leg(Some(id), to.clone(), start, at, task.due_at);
+        self.version += 1;
+        self.updated_at = at;
+        Ok(TaskMoved {
+            task,
+            actor: stamp.actor.clone(),
+            at,
+        })
+    }
+
     /// Pauses (`paused`) or resumes the clock of the task `id` at `at` (the
     /// co-handler waits for something outside its hands); its open leg's
     /// deadline moves with it.
@@ -1171,7 +1295,7 @@ impl Ticket {
         self.version += 1;
         self.updated_at = stamp.at;
         let reason = format!("{reason} (repeats {})", original.number);
-        Ok(self.linked(Change::Merge, reason, stamp))
+        Ok(self.linked(Change::Merge, reason, None, stamp))
     }
 
     /// Unlinks an open duplicate from the ticket it was thought to repeat,
@@ -1186,10 +1310,19 @@ impl Ticket {
         self.duplicate_of = None;
         self.version += 1;
         self.updated_at = stamp.at;
-        Ok(self.linked(Change::Split, reason, stamp))
+        Ok(self.linked(Change::Split, reason, None, stamp))
     }
 
-    fn linked(&self, change: Change, reason: String, stamp: &Stamp) -> Transition {
+    /// Returns the history entry of a change that leaves the ticket's state
+    /// as it is (a link, a task handed on), for `reason`; `unit` holds what
+    /// moved now.
+    fn linked(
+        &self,
+        change: Change,
+        reason: String,
+        unit: Option<UnitRef>,
+        stamp: &Stamp,
+    ) -> Transition {
         Transition {
             at: stamp.at,
             actor: stamp.actor.clone(),
@@ -1197,7 +1330,7 @@ impl Ticket {
             to: self.state,
             change,
             reason: Some(reason),
-            unit: None,
+            unit,
             cause: None,
             return_reason: None,
             reject_reason: None,
@@ -1311,47 +1444,29 @@ impl Ticket {
         while on_the_case.contains(&to.code) {
             to = escalation_target(responsibility, &to, self.village())?;
         }
-        if let Some(leg) = self
-            .legs
-            .iter_mut()
-            .find(|leg| leg.task == Some(id) && leg.is_open())
-        {
-            leg.end(LegOutcome::Escalated, stamp.at);
-        }
-        let (limit, at) = (self.limit, stamp.at);
-        let task = self.tasks.iter_mut().find(|t| t.id == id)?;
-        task.escalate_to(to.clone(), limit, rules, at);
-        let task = task.clone();
-        self.push_leg(Some(id), to.clone(), LegStart::Escalation, at, task.due_at);
+        let moved = self
+            .hand_task_to(
+                id,
+                &to,
+                (LegStart::Escalation, |leg: &mut Leg| {
+                    leg.end(LegOutcome::Escalated, stamp.at);
+                }),
+                stamp,
+                rules,
+            )
+            .ok()?;
         self.escalation_level += 1;
-        self.version += 1;
-        self.updated_at = at;
-        let transition = Transition {
-            at,
-            actor: stamp.actor.clone(),
-            from: Some(self.state),
-            to: self.state,
-            change: Change::Escalate,
-            reason: Some(format!(
-                "co-handler's task deadline passed at {}",
-                from.code
-            )),
-            unit: Some(to.clone()),
-            cause: None,
-            return_reason: None,
-            reject_reason: None,
-            answer: None,
-        };
+        let transition = self.linked(
+            Change::Escalate,
+            format!("co-handler's task deadline passed at {}", from.code),
+            Some(to.clone()),
+            stamp,
+        );
         let escalated = Escalated {
             from,
             to,
             level: self.escalation_level,
             transition,
-        };
-        let moved = TaskMoved {
-            task,
-            actor: stamp.actor.clone(),
-            at,
         };
         Some((moved, escalated))
     }

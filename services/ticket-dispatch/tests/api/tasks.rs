@@ -219,3 +219,188 @@ async fn a_co_handler_asks_for_more_time_on_its_task_and_the_desk_grants_it(pool
     assert_eq!(late.code(), Code::FailedPrecondition);
     test.cleanup().await;
 }
+
+/// Returns the request handing `task` of `ticket` back for `reason`.
+fn hand_back(
+    ticket: &pb::Ticket,
+    task: &pb::Task,
+    reason: pb::ReturnReason,
+    note: &str,
+) -> pb::ReturnTaskRequest {
+    pb::ReturnTaskRequest {
+        task_id: task.id.clone(),
+        reason: reason.into(),
+        note: note.into(),
+        ..on(ticket)
+    }
+}
+
+/// The units that held `task`'s legs, how each came to it and how it
+/// ended ("" while held).
+fn task_legs(ticket: &pb::Ticket, task: &pb::Task) -> Vec<(String, String, String)> {
+    ticket
+        .legs
+        .iter()
+        .filter(|l| l.task_id == task.id)
+        .map(|l| {
+            let outcome = match l.outcome() {
+                pb::LegOutcome::Unspecified => String::new(),
+                outcome => outcome
+                    .as_str_name()
+                    .trim_start_matches("LEG_OUTCOME_")
+                    .to_owned(),
+            };
+            (
+                l.unit.as_ref().unwrap().code.clone(),
+                l.start()
+                    .as_str_name()
+                    .trim_start_matches("LEG_START_")
+                    .to_owned(),
+                outcome,
+            )
+        })
+        .collect()
+}
+
+fn held(unit: &str, start: &str, outcome: &str) -> (String, String, String) {
+    (unit.into(), start.into(), outcome.into())
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_returned_task_is_settled_by_the_registry_and_a_second_return_goes_to_the_desk(
+    pool: PgPool,
+) {
+    let test = TestDispatch::spawn(pool.clone()).await;
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(hotline("12345-TASK-RET")).await;
+    let ticket = desk
+        .move_(pb::DispatchTicketRequest {
+            unit: Some(department("JUDICIAL_OFFICE")),
+            reason: "联合处置牵头".into(),
+            co_handlers: vec![department("URBAN_MANAGEMENT"), department("WATER_STATION")],
+            ..on(&ticket)
+        })
+        .await;
+    let (regulator, water) = (ticket.tasks[0].clone(), ticket.tasks[1].clone());
+    assert_eq!(regulator.unit.as_ref().unwrap().code, "URBAN_MANAGEMENT");
+
+    // The registry names the regulator for this place and domain: its
+    // return as "not ours" is refused, quoting the duty.
+    let officer = test
+        .actor(Role::DepartmentOfficer, Some("URBAN_MANAGEMENT"))
+        .await;
+    let refused = officer
+        .try_move(hand_back(
+            &ticket,
+            &regulator,
+            pb::ReturnReason::NotOurResponsibility,
+            "不属本单位",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(
+        refused.message().contains("URBAN_MANAGEMENT")
+            && refused.message().contains("regulator (监管责任)"),
+        "{}",
+        refused.message()
+    );
+    let unexplained = officer
+        .try_move(pb::ReturnTaskRequest {
+            note: String::new(),
+            ..hand_back(&ticket, &regulator, pb::ReturnReason::Other, "")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(field_violations(&unexplained)[0].field, "note");
+    // Only the task's own unit hands it back.
+    let stranger = officer
+        .try_move(hand_back(&ticket, &water, pb::ReturnReason::Other, "x"))
+        .await
+        .unwrap_err();
+    assert_eq!(stranger.code(), Code::PermissionDenied);
+
+    // The water station says it is not theirs: the task goes on to the
+    // party the registry names next that is not on the case already (the
+    // regulator is a co-handler): the workstation.
+    let station = test
+        .actor(Role::DepartmentOfficer, Some("WATER_STATION"))
+        .await;
+    let moved = station
+        .move_(hand_back(
+            &ticket,
+            &water,
+            pb::ReturnReason::NotOurResponsibility,
+            "不涉及供水设施",
+        ))
+        .await;
+    let task = moved.tasks.iter().find(|t| t.id == water.id).unwrap();
+    assert_eq!(
+        (
+            task.unit.as_ref().unwrap().code.as_str(),
+            task.state.as_str()
+        ),
+        ("V1", "DISPATCHED")
+    );
+    assert_eq!(timers_of(&pool, task).await, 3, "a clock of its own");
+    assert_eq!(
+        task_legs(&moved, task),
+        [
+            held("WATER_STATION", "DISPATCH", "RETURNED"),
+            held("V1", "REDISPATCH", ""),
+        ]
+    );
+    assert_eq!(
+        moved.state(),
+        pb::TicketState::Dispatched,
+        "the lead's ticket is where it was"
+    );
+    assert!(moved.supervision_warning.is_empty());
+
+    // The workstation hands it back too: a second return of the task goes
+    // to the town centre's desk, with a supervision warning.
+    let workstation = test.actor(Role::WorkstationStaff, Some("V1")).await;
+    let twice = workstation
+        .move_(hand_back(
+            &moved,
+            task,
+            pb::ReturnReason::BeyondOurMeans,
+            "需镇级协调",
+        ))
+        .await;
+    let task = twice.tasks.iter().find(|t| t.id == water.id).unwrap();
+    assert_eq!(task.unit.as_ref().unwrap().code, "TOWN_CENTRE");
+    assert!(
+        !twice.supervision_warning.is_empty(),
+        "ping-pong is flagged for supervision"
+    );
+    let warnings: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE subject = 'dispatch.ticket.supervision_warning'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(warnings, 1);
+    assert_eq!(
+        task_legs(&twice, task),
+        [
+            held("WATER_STATION", "DISPATCH", "RETURNED"),
+            held("V1", "REDISPATCH", "RETURNED"),
+            held("TOWN_CENTRE", "REDISPATCH", ""),
+        ]
+    );
+    // The desk, the backstop, settles the task itself.
+    let done = desk
+        .move_(pb::ResolveTaskRequest {
+            task_id: task.id.clone(),
+            result: "镇级协调完成".into(),
+            ..on(&twice)
+        })
+        .await;
+    assert!(
+        done.tasks
+            .iter()
+            .any(|t| t.id == water.id && t.state == "RESOLVED")
+    );
+    test.cleanup().await;
+}
