@@ -101,26 +101,35 @@ pub async fn run_sender(
 /// Looks at the deadlines of open deliveries, and of alerts' unacknowledged
 /// recipients, every `every`, until `cancel` fires.
 pub async fn run_deadlines(ctx: Context, every: Duration, cancel: CancellationToken) {
+    // A round cut short by shutdown (the pool closing under it) is no
+    // failure to report: the next start looks again.
+    let failed = |what: &str, err: &dyn std::fmt::Display| {
+        if !cancel.is_cancelled() {
+            tracing::warn!(error = %err, "{what} failed");
+        }
+    };
     loop {
         match deadlines::open(&ctx, DEADLINE_BATCH).await {
             Ok(ids) => {
-                for id in ids {
+                for id in ids.into_iter().take_while(|_| !cancel.is_cancelled()) {
                     if let Err(err) = deadlines::check(&ctx, id).await {
-                        tracing::warn!(message_id = %id, error = %err, "checking a deadline failed");
+                        failed(&format!("checking the deadline of {id}"), &err);
                     }
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "reading open deliveries failed"),
+            Err(err) => failed("reading open deliveries", &err),
         }
         match alliance::overdue(&ctx).await {
             Ok(alerts) => {
-                for (sender, identifier) in alerts {
+                for (sender, identifier) in
+                    alerts.into_iter().take_while(|_| !cancel.is_cancelled())
+                {
                     if let Err(err) = alliance::escalate(&ctx, &sender, &identifier).await {
-                        tracing::warn!(identifier, error = %err, "escalating an alert failed");
+                        failed(&format!("escalating alert {identifier}"), &err);
                     }
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "reading overdue alerts failed"),
+            Err(err) => failed("reading overdue alerts", &err),
         }
         tokio::select! {
             () = cancel.cancelled() => return,

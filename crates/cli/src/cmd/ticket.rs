@@ -123,6 +123,54 @@ pub enum TicketCommand {
         #[arg(long, value_enum, ignore_case = true)]
         why: Why,
     },
+    /// Lists extension requests (the desk): the pending ones, oldest first,
+    /// or with a ticket every request of it.
+    Extensions { ticket: Option<String> },
+    /// Grants an extension request (the desk), or with --refuse REASON
+    /// refuses it.
+    Decide {
+        extension: String,
+        #[arg(long)]
+        refuse: Option<String>,
+    },
+    /// A co-handler signs for its task of a multi-department case (协办).
+    TaskAccept {
+        ticket: String,
+        /// The co-handling unit (its code) whose task it is.
+        #[arg(long)]
+        unit: String,
+    },
+    /// A co-handler reports its task done, with what was done.
+    TaskResolve {
+        ticket: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        result: String,
+    },
+    /// A co-handler hands its task back (退单), settled by the registry as a
+    /// ticket's return is; anything else, or a second return, goes to the desk.
+    TaskReturn {
+        ticket: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        reason: String,
+        /// Why it is handed back.
+        #[arg(long, value_enum, ignore_case = true)]
+        why: Why,
+    },
+    /// Pauses a co-handler's task clock (the desk), with a --reason; --resume
+    /// starts it again.
+    TaskPause {
+        ticket: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long)]
+        resume: bool,
+    },
     /// Rejects a ticket waiting at the desk as not a case (the desk): a
     /// prank, a duplicate by phone, outside the town. Terminal.
     Reject {
@@ -404,7 +452,7 @@ pub fn ticket_json(t: &pb::Ticket) -> Value {
         "assignee": t.assignee.as_ref().map(|u| json!({ "kind": u.kind, "code": u.code, "name": u.name })),
         "received_at": time(&t.received_at), "dispatched_at": time(&t.dispatched_at), "due_at": time(&t.due_at),
         "returns": t.returns, "supervision_warning": t.supervision_warning, "satisfaction": t.satisfaction, "reporter_phone": t.reporter_phone_masked,
-        "tasks": t.tasks.iter().map(|k| json!({ "id": k.id, "unit": k.unit.as_ref().map(|u| &u.code), "state": k.state, "due_at": time(&k.due_at) })).collect::<Vec<_>>(),
+        "tasks": t.tasks.iter().map(|k| json!({ "id": k.id, "unit": k.unit.as_ref().map(|u| &u.code), "state": k.state, "due_at": time(&k.due_at), "paused": k.paused })).collect::<Vec<_>>(),
         "legs": t.legs.iter().map(leg_json).collect::<Vec<_>>(),
         "history": t.history.iter().map(|h| json!({
             "at": time(&h.at), "actor": h.actor, "from": state(h.from_state), "to": state(h.to_state), "reason": h.reason,
@@ -451,10 +499,11 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
     }
     for k in &t.tasks {
         text += &format!(
-            "  task {} {} due {}\n",
+            "  task {} {} due {}{}\n",
             k.unit.as_ref().map(|u| u.code.as_str()).unwrap_or_default(),
             k.state,
-            time(&k.due_at)
+            time(&k.due_at),
+            if k.paused { " paused 暂停" } else { "" }
         );
     }
     if !t.legs.is_empty() {
@@ -595,6 +644,15 @@ impl TicketCommand {
         output.print(&value, || text);
         Ok(())
     }
+}
+
+/// Returns the id of the task `unit` (a code) holds in ticket `t`.
+fn task_of(t: &pb::Ticket, unit: &str) -> anyhow::Result<String> {
+    t.tasks
+        .iter()
+        .find(|task| task.unit.as_ref().is_some_and(|u| u.code == unit))
+        .map(|task| task.id.clone())
+        .with_context(|| format!("{} has no task held by {unit}", t.number))
 }
 
 /// Runs a ticket command; returns the JSON answer and its text.
@@ -830,6 +888,113 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
             };
             client.refer_ticket(request).await?.into_inner().ticket
         }
+        TicketCommand::Extensions { ticket } => {
+            let ticket_id = match ticket {
+                Some(ticket) => find(client, &ticket).await?.id,
+                None => String::new(),
+            };
+            let listed = client
+                .list_extensions(pb::ListExtensionsRequest { ticket_id })
+                .await?
+                .into_inner()
+                .extensions;
+            let mut text = String::new();
+            for e in &listed {
+                text += &format!(
+                    "{}  {} {}  {} working days  {}  by {} at {}  {}\n",
+                    e.id,
+                    e.ticket_number,
+                    if e.task_id.is_empty() {
+                        "ticket"
+                    } else {
+                        "task"
+                    },
+                    e.days,
+                    e.state,
+                    e.requested_by,
+                    time(&e.requested_at),
+                    e.reason
+                );
+            }
+            text += &format!("{} requests", listed.len());
+            let value = listed
+                .iter()
+                .map(|e| {
+                    json!({ "id": e.id, "ticket": e.ticket_number, "task_id": e.task_id,
+                            "days": e.days, "state": e.state, "reason": e.reason,
+                            "requested_by": e.requested_by, "requested_at": time(&e.requested_at) })
+                })
+                .collect();
+            return Ok((Value::Array(value), text));
+        }
+        TicketCommand::Decide { extension, refuse } => {
+            let request = pb::DecideExtensionRequest {
+                idempotency_key: key,
+                extension_id: extension,
+                grant: refuse.is_none(),
+                reason: refuse.unwrap_or_default(),
+            };
+            client.decide_extension(request).await?.into_inner().ticket
+        }
+        TicketCommand::TaskAccept { ticket, unit } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::AcceptTaskRequest {
+                idempotency_key: key,
+                task_id: task_of(&t, &unit)?,
+                ticket_id: t.id,
+            };
+            client.accept_task(request).await?.into_inner().ticket
+        }
+        TicketCommand::TaskResolve {
+            ticket,
+            unit,
+            result,
+        } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::ResolveTaskRequest {
+                idempotency_key: key,
+                task_id: task_of(&t, &unit)?,
+                ticket_id: t.id,
+                result,
+            };
+            client.resolve_task(request).await?.into_inner().ticket
+        }
+        TicketCommand::TaskReturn {
+            ticket,
+            unit,
+            reason,
+            why,
+        } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::ReturnTaskRequest {
+                idempotency_key: key,
+                task_id: task_of(&t, &unit)?,
+                ticket_id: t.id,
+                reason: pb::ReturnReason::from(why).into(),
+                note: reason,
+            };
+            client.return_task(request).await?.into_inner().ticket
+        }
+        TicketCommand::TaskPause {
+            ticket,
+            unit,
+            reason,
+            resume,
+        } => {
+            let t = find(client, &ticket).await?;
+            let request = pb::SetTaskClockPausedRequest {
+                idempotency_key: key,
+                task_id: task_of(&t, &unit)?,
+                ticket_id: t.id,
+                paused: !resume,
+                reason,
+            };
+            client
+                .set_task_clock_paused(request)
+                .await?
+                .into_inner()
+                .ticket
+        }
         TicketCommand::Extend {
             ticket,
             days,
@@ -838,12 +1003,7 @@ async fn answer(client: &mut Dispatch, command: TicketCommand) -> anyhow::Result
         } => {
             let t = find(client, &ticket).await?;
             let task_id = match task {
-                Some(code) => t
-                    .tasks
-                    .iter()
-                    .find(|task| task.unit.as_ref().is_some_and(|u| u.code == code))
-                    .map(|task| task.id.clone())
-                    .with_context(|| format!("{} has no task of {code}", t.number))?,
+                Some(code) => task_of(&t, &code)?,
                 None => String::new(),
             };
             let asked = client
@@ -1033,6 +1193,53 @@ mod tests {
             TicketCommand::Reopen { cause, .. } => assert_eq!(cause, Cause::NotSolved),
             _ => panic!("not reopen"),
         }
+    }
+
+    #[test]
+    fn a_co_handlers_task_is_named_by_its_unit() {
+        match ticket(
+            "weigrid ticket task-return LX-2026-000002 --unit POLICE --why not-our-responsibility --reason 不属本单位",
+        ) {
+            TicketCommand::TaskReturn {
+                ticket,
+                unit,
+                reason,
+                why,
+            } => assert_eq!(
+                (ticket.as_str(), unit.as_str(), reason.as_str(), why),
+                (
+                    "LX-2026-000002",
+                    "POLICE",
+                    "不属本单位",
+                    Why::NotOurResponsibility
+                )
+            ),
+            _ => panic!("a task return"),
+        }
+        assert!(matches!(
+            ticket("weigrid ticket task-pause LX-2026-000002 --unit POLICE --resume"),
+            TicketCommand::TaskPause { resume: true, .. }
+        ));
+        let mut t = pb::Ticket {
+            number: "LX-2026-000002".into(),
+            ..Default::default()
+        };
+        t.tasks.push(pb::Task {
+            id: "task-1".into(),
+            unit: Some(pb::Unit {
+                code: "POLICE".into(),
+                ..Default::default()
+            }),
+            paused: true,
+            ..Default::default()
+        });
+        assert_eq!(task_of(&t, "POLICE").unwrap(), "task-1");
+        assert_eq!(
+            task_of(&t, "WATER_STATION").unwrap_err().to_string(),
+            "LX-2026-000002 has no task held by WATER_STATION"
+        );
+        assert!(ticket_text(&t).contains("task POLICE"));
+        assert!(ticket_text(&t).contains("paused 暂停"));
     }
 
     #[test]

@@ -404,7 +404,7 @@ async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Va
             let owner = c.owner.clone().unwrap_or_default();
             let at = c.location.unwrap_or_default();
             let text = format!(
-                "{} {}\n  kind {}  device {} ({})\n  owner {} {}\n  at {:.6},{:.6} in {} ({})\n  stream {}\n  updated {}",
+                "{} {}\n  kind {}  device {} ({})\n  owner {}{}\n  at {:.6},{:.6} in {} ({})\n  stream {}\n  updated {}",
                 c.channel_id,
                 c.name,
                 name(c.kind().as_str_name(), "CAMERA_KIND_"),
@@ -414,7 +414,7 @@ async fn answer(client: &mut Video, command: VideoCommand) -> anyhow::Result<(Va
                 if owner.code.is_empty() {
                     String::new()
                 } else {
-                    format!("{} {}", owner.code, owner.name)
+                    format!(" {} {}", owner.code, owner.name)
                 },
                 at.lat,
                 at.lng,
