@@ -8,6 +8,7 @@ use proto::dispatch::v1 as pb;
 use uuid::Uuid;
 
 use crate::convert;
+use crate::domain::ids::TaskId;
 use crate::domain::referral::Referral;
 use crate::domain::state::Action;
 use crate::domain::task::{TaskMoved, TaskState};
@@ -125,9 +126,14 @@ pub fn deadline(ticket: &Ticket, reached: &DeadlineReached, at: DateTime<Utc>) -
     OutboxEvent::encode(id, subject, &event)
 }
 
-/// Returns the `SupervisionWarning` of a ticket handed back a second time
-/// (ping-pong), made by `stamp`; `None` when the ticket carries no warning.
-pub fn supervision_warning(ticket: &Ticket, stamp: &Stamp) -> Option<OutboxEvent> {
+/// Returns the `SupervisionWarning` of a ticket, or of its task `task`,
+/// handed back a second time (ping-pong), made by `stamp`, with the units
+/// that handed it back; `None` when the ticket carries no warning.
+pub fn supervision_warning(
+    ticket: &Ticket,
+    task: Option<TaskId>,
+    stamp: &Stamp,
+) -> Option<OutboxEvent> {
     let reason = ticket.supervision_warning.clone()?;
     let (id, meta) = meta(&stamp.actor, stamp.at);
     let event = pb::SupervisionWarning {
@@ -135,7 +141,7 @@ pub fn supervision_warning(ticket: &Ticket, stamp: &Stamp) -> Option<OutboxEvent
         ticket: Some(convert::ticket_summary(ticket)),
         reason,
         returned_by: ticket
-            .returned_legs()
+            .returned_legs_of(task)
             .map(|l| convert::unit(&l.unit))
             .collect(),
     };

@@ -127,6 +127,7 @@ impl From<DomainError> for AppError {
             | DomainError::TasksOpen(_)
             | DomainError::IllegalTaskMove { .. }
             | DomainError::TaskResolved(_)
+            | DomainError::BackstopKeepsTask
             | DomainError::RepeatsAnother
             | DomainError::FollowUpFirst
             | DomainError::NotBeingHandled(_)

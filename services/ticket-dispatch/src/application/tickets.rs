@@ -285,7 +285,7 @@ async fn return_ticket<A: Message>(
     let returned = ticket.return_to_desk(reason, note, stamp, rules)?;
     save_move(work, rules, ticket, &returned).await?;
     if ticket.is_ping_pong() {
-        if let Some(event) = events::supervision_warning(ticket, stamp) {
+        if let Some(event) = events::supervision_warning(ticket, None, stamp) {
             work.publish(event);
         }
     } else if let Some(ReturnVerdict::Redispatch { unit, duty }) = verdict {
@@ -479,7 +479,9 @@ async fn return_task<A: Message>(
     save_task_clock(work, &rules, &ticket, &moved.task).await?;
     tickets::record(work.conn(), ticket.id, &transition).await?;
     work.publish(events::task_moved(&ticket, &moved));
-    if ping_pong && let Some(event) = events::supervision_warning(&ticket, &stamp) {
+    if ping_pong
+        && let Some(event) = events::supervision_warning(&ticket, Some(moved.task.id), &stamp)
+    {
         work.publish(event);
     }
     tracing::info!(ticket_id = %ticket.id, task_id = %moved.task.id, to = %moved.task.unit.code, ping_pong, "co-handler's task returned");

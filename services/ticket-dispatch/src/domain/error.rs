@@ -34,6 +34,12 @@ pub enum DomainError {
     /// The ticket has no such task.
     #[error("task {0} not found")]
     TaskNotFound(TaskId),
+    /// The town centre's desk is the backstop of a task handed back: it
+    /// settles the task, it does not hand it back.
+    #[error(
+        "the town centre's desk is the backstop (兜底): it resolves the task, it does not hand it back"
+    )]
+    BackstopKeepsTask,
     /// A resolved task's clock has stopped.
     #[error("the task of {0} is resolved; its clock has stopped")]
     TaskResolved(String),

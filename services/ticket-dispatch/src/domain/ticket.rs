@@ -499,9 +499,15 @@ impl Ticket {
 
     /// Returns the legs of the ticket its units handed back, in order.
     pub fn returned_legs(&self) -> impl Iterator<Item = &Leg> {
+        self.returned_legs_of(None)
+    }
+
+    /// Returns the legs handed back of the ticket itself (`None`) or of its
+    /// task `task`, in order.
+    pub fn returned_legs_of(&self, task: Option<TaskId>) -> impl Iterator<Item = &Leg> {
         self.legs
             .iter()
-            .filter(|leg| leg.task.is_none() && leg.outcome == Some(LegOutcome::Returned))
+            .filter(move |leg| leg.task == task && leg.outcome == Some(LegOutcome::Returned))
     }
 
     /// Returns the codes of the units that handed the ticket back, in
@@ -978,10 +984,11 @@ impl Ticket {
             return Err(DomainError::TaskResolved(task.unit.code.clone()));
         }
         let from = task.unit.clone();
+        if from.code == town_centre().code {
+            return Err(DomainError::BackstopKeepsTask);
+        }
         let returned_before: Vec<String> = self
-            .legs
-            .iter()
-            .filter(|leg| leg.task == Some(id) && leg.outcome == Some(LegOutcome::Returned))
+            .returned_legs_of(Some(id))
             .map(|leg| leg.unit.code.clone())
             .collect();
         let ping_pong = !returned_before.is_empty();

@@ -5,6 +5,7 @@
 use chrono::TimeDelta;
 use platform::auth::Role;
 use platform::error::field_violations;
+use prost::Message as _;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 use tonic::Code;
@@ -374,13 +375,23 @@ async fn a_returned_task_is_settled_by_the_registry_and_a_second_return_goes_to_
         !twice.supervision_warning.is_empty(),
         "ping-pong is flagged for supervision"
     );
-    let warnings: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM outbox WHERE subject = 'dispatch.ticket.supervision_warning'",
+    let warnings: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE subject = 'dispatch.ticket.supervision_warning'",
     )
-    .fetch_one(&pool)
+    .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(warnings, 1);
+    assert_eq!(warnings.len(), 1);
+    let warning = pb::SupervisionWarning::decode(warnings[0].as_slice()).unwrap();
+    assert_eq!(
+        warning
+            .returned_by
+            .iter()
+            .map(|u| u.code.as_str())
+            .collect::<Vec<_>>(),
+        ["WATER_STATION", "V1"],
+        "the warning names who handed the task back"
+    );
     assert_eq!(
         task_legs(&twice, task),
         [
@@ -389,7 +400,14 @@ async fn a_returned_task_is_settled_by_the_registry_and_a_second_return_goes_to_
             held("TOWN_CENTRE", "REDISPATCH", ""),
         ]
     );
-    // The desk, the backstop, settles the task itself.
+    // The desk, the backstop, settles the task itself: it does not hand
+    // it back.
+    let kept = desk
+        .try_move(hand_back(&twice, task, pb::ReturnReason::Other, "无人负责"))
+        .await
+        .unwrap_err();
+    assert_eq!(kept.code(), Code::FailedPrecondition);
+    assert!(kept.message().contains("backstop"), "{}", kept.message());
     let done = desk
         .move_(pb::ResolveTaskRequest {
             task_id: task.id.clone(),
