@@ -209,7 +209,7 @@ impl DispatchApi {
         caller: Caller,
         request: pb::ReferTicketRequest,
     ) -> Result<pb::ReferTicketResponse, AppError> {
-        let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
+        let ticket = ticket_of(&request.ticket_id)?;
         let deadline = match &request.deadline {
             Some(ts) => Some(
                 convert::from_timestamp(ts)
@@ -244,7 +244,7 @@ impl DispatchApi {
         caller: Caller,
         request: pb::RejectTicketRequest,
     ) -> Result<pb::RejectTicketResponse, AppError> {
-        let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
+        let ticket = ticket_of(&request.ticket_id)?;
         let reason = convert::reject_reason_from(request.reason).ok_or_else(|| {
             AppError::invalid(
                 "reason",
@@ -276,7 +276,7 @@ impl DispatchApi {
         caller: Caller,
         request: pb::RequestExtensionRequest,
     ) -> Result<pb::RequestExtensionResponse, AppError> {
-        let ticket = id(&request.ticket_id, "ticket_id", TicketId::parse)?;
+        let ticket = ticket_of(&request.ticket_id)?;
         if !(1..=30).contains(&request.days) {
             return Err(AppError::invalid(
                 "days",
