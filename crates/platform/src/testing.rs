@@ -174,7 +174,39 @@ impl Drop for PrivateNats {
 
 /// Returns a free loopback TCP port (bound, then released, so that a
 /// service can listen on it and keep it across restarts).
+///
+/// The port is taken below the kernel's ephemeral range
+/// (`net.ipv4.ip_local_port_range`), where outgoing connections (the pools'
+/// and the bus's, thousands in a parallel test run) never land, so nothing
+/// takes it between its release here and the service's bind. A process never
+/// hands out the same port twice.
 pub fn free_port() -> u16 {
+    use std::hash::{BuildHasher, RandomState};
+    use std::sync::Mutex;
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    const LOWEST: u16 = 10_000;
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .filter(|&from| from > LOWEST + 1_000)
+        .unwrap_or(32_768);
+    let span = u64::from(ephemeral_from - LOWEST);
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let seed = RandomState::new().hash_one(std::process::id());
+    for attempt in 0..span {
+        let port = LOWEST
+            + u16::try_from((seed.wrapping_add(attempt.wrapping_mul(7_919))) % span)
+                .expect("below the ephemeral range");
+        if given.contains(&port) {
+            continue;
+        }
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

@@ -50,9 +50,8 @@ use platform::testing::free_port;
 /// Returns a loopback port free for both UDP and TCP.
 pub fn free_sip_port() -> u16 {
     loop {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("a free udp port");
-        let port = udp.local_addr().expect("bound").port();
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let port = free_port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
     }

@@ -75,20 +75,20 @@ async function signInPage(main) {
         <p><button class="primary" type="submit" id="dev-submit">${t('signIn')}</button></p>
       </form>
     </div>` : ''}`;
-  const failed = (err) => { document.getElementById('sign-in-error').textContent = err.message; };
-  document.getElementById('token-form').onsubmit = async (event) => {
+  const failed = (err) => { main.querySelector('#sign-in-error').textContent = err.message; };
+  main.querySelector('#token-form').onsubmit = async (event) => {
     event.preventDefault();
-    try { state.me = await post('session', { token: document.getElementById('token').value }); await route(); } catch (err) { failed(err); }
+    try { state.me = await post('session', { token: main.querySelector('#token').value }); await route(); } catch (err) { failed(err); }
   };
-  const dev = document.getElementById('dev-form');
+  const dev = main.querySelector('#dev-form');
   if (dev) {
     dev.onsubmit = async (event) => {
       event.preventDefault();
       try {
         state.me = await post('session/dev', {
-          role: document.getElementById('dev-role').value,
-          scope: document.getElementById('dev-scope').value,
-          name: document.getElementById('dev-name').value,
+          role: main.querySelector('#dev-role').value,
+          scope: main.querySelector('#dev-scope').value,
+          name: main.querySelector('#dev-name').value,
         });
         await route();
       } catch (err) { failed(err); }
@@ -96,28 +96,44 @@ async function signInPage(main) {
   }
 }
 
+// Each route draws into a view of its own. A route overtaken by a later one
+// (a second click, a sign-out while a page loads) finishes into its own
+// view, detached by then, and leaves the page and its readiness alone.
+let routing = 0;
+
 async function route() {
+  const run = ++routing;
+  const current = () => run === routing;
   const main = document.getElementById('page');
   if (!state.me) {
     try { state.me = await get('me'); } catch (err) { if (!(err instanceof Refused)) throw err; }
+    if (!current()) return;
   }
   renderHeader();
-  if (!state.me) { await signInPage(main); return; }
-  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('?')[0].split('/');
   main.dataset.ready = '';
-  main.innerHTML = `<p class="note">${t('loading')}</p>`;
+  const view = document.createElement('div');
+  view.className = 'view';
+  main.replaceChildren(view);
+  if (!state.me) {
+    await signInPage(view);
+    if (current()) main.dataset.ready = 'sign-in';
+    return;
+  }
+  const [name, ...rest] = location.hash.replace(/^#\/?/, '').split('?')[0].split('/');
+  view.innerHTML = `<p class="note">${t('loading')}</p>`;
   try {
     if (name === 'ticket') {
-      await ticketPage.render(main, decodeURIComponent(rest.join('/')), state);
+      await ticketPage.render(view, decodeURIComponent(rest.join('/')), state);
     } else {
       const entry = PAGES.find((p) => p.route === name && allowed(p)) || PAGES[0];
-      await entry.page.render(main, state, entry);
+      await entry.page.render(view, state, entry);
     }
   } catch (err) {
+    if (!current()) return;
     if (err instanceof Refused && err.status === 401) { state.me = null; await route(); return; }
-    main.innerHTML = `<div class="panel error" id="page-error">${esc(err.message)}</div>`;
+    view.innerHTML = `<div class="panel error" id="page-error">${esc(err.message)}</div>`;
   }
-  main.dataset.ready = name || 'map';
+  if (current()) main.dataset.ready = name || 'map';
 }
 
 document.getElementById('lang').onclick = () => { toggleLanguage(); route(); };

@@ -40,12 +40,12 @@ export async function render(main) {
     </div>
     <div class="panel"><h2>${t('byMonth')}</h2>${table('annual-months', columns(t('month')), keyed(data.months))}</div>
     <div class="panel"><h2>${t('byChannel')}</h2>${table('annual-channels', columns(t('channel')), keyed(data.channels))}</div>`;
-  document.getElementById('annual-year').onsubmit = (e) => { e.preventDefault(); location.hash = `#/annual?year=${document.getElementById('year').value}`; };
+  main.querySelector('#annual-year').onsubmit = (e) => { e.preventDefault(); location.hash = `#/annual?year=${main.querySelector('#year').value}`; };
   const months = data.months.map((m) => m.key);
   const charts = {
-    months: echarts.init(document.getElementById('annual-months-chart')),
-    channels: echarts.init(document.getElementById('annual-channels-chart')),
-    villages: echarts.init(document.getElementById('annual-villages-chart')),
+    months: echarts.init(main.querySelector('#annual-months-chart')),
+    channels: echarts.init(main.querySelector('#annual-channels-chart')),
+    villages: echarts.init(main.querySelector('#annual-villages-chart')),
   };
   window.weigridConsole.annualCharts = charts;
   charts.months.setOption({

@@ -22,7 +22,7 @@ export async function render(main) {
       { ...fixed('weighted'), label: t('weighted') },
       { key: 'tickets', label: t('tickets'), num: true },
     ], villages.map((v) => ({ ...v, __key: v.village_code })))}</div>`;
-  echarts.init(document.getElementById('assessment-chart')).setOption({
+  echarts.init(main.querySelector('#assessment-chart')).setOption({
     tooltip: { trigger: 'axis' }, legend: {}, grid: { bottom: 90 },
     xAxis: { type: 'category', data: villages.map((v) => v.village_name), axisLabel: { rotate: 40 } },
     yAxis: { type: 'value', max: 100 },

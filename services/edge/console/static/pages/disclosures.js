@@ -58,7 +58,7 @@ export async function render(main) {
       }
     };
   });
-  document.getElementById('disclosure-state').onchange = (e) => { location.hash = `#/disclosures?state=${e.target.value}`; };
+  main.querySelector('#disclosure-state').onchange = (e) => { location.hash = `#/disclosures?state=${e.target.value}`; };
   main.querySelectorAll('.review').forEach((box) => {
     const review = async (body) => {
       try {

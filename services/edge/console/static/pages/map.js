@@ -27,7 +27,7 @@ export async function render(main) {
         ${layers.scope ? ` · ${t('scope')}: ${esc(layers.scope)}` : ''}</span>
       <div id="map-chart"></div>
     </div>`;
-  const chart = echarts.init(document.getElementById('map-chart'), null, { renderer: 'canvas' });
+  const chart = echarts.init(main.querySelector('#map-chart'), null, { renderer: 'canvas' });
   window.weigridConsole.echarts = echarts;
   window.weigridConsole.mapChart = chart;
   window.weigridConsole.mapLayers = layers;
@@ -74,5 +74,5 @@ export async function render(main) {
     }, true);
   };
   draw('open');
-  document.getElementById('colour-by').onchange = (e) => draw(e.target.value);
+  main.querySelector('#colour-by').onchange = (e) => draw(e.target.value);
 }

@@ -73,10 +73,10 @@ function repeatTable(places) {
 
 const unitName = (u) => (u.name ? `${u.name} ${u.key}` : u.key);
 
-function drawCharts(board) {
+function drawCharts(main, board) {
   const judged = board.units.filter((u) => u.has_cases && (u.signing_judged > 0 || u.resolution_judged > 0));
   const charts = {};
-  charts.onTime = echarts.init(document.getElementById('rate-chart'));
+  charts.onTime = echarts.init(main.querySelector('#rate-chart'));
   charts.onTime.setOption({
     tooltip: { trigger: 'axis', valueFormatter: (v) => percent(v) },
     legend: { data: [both('signingRate'), both('resolutionRate')] },
@@ -88,13 +88,13 @@ function drawCharts(board) {
       { name: both('resolutionRate'), type: 'bar', data: judged.map((u) => u.on_time_resolution_rate), itemStyle: { color: '#1f9d55' } },
     ],
   });
-  charts.ageing = echarts.init(document.getElementById('ageing-chart'));
+  charts.ageing = echarts.init(main.querySelector('#ageing-chart'));
   charts.ageing.setOption({
     tooltip: {}, xAxis: { type: 'category', data: board.ageing.map((b) => b.bucket) }, yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', data: board.ageing.map((b) => b.tickets), itemStyle: { color: '#d97706' } }],
   });
   const returned = board.units.filter((u) => u.has_cases && u.legs > 0);
-  charts.returns = echarts.init(document.getElementById('returns-chart'));
+  charts.returns = echarts.init(main.querySelector('#returns-chart'));
   charts.returns.setOption({
     tooltip: { valueFormatter: (v) => percent(v) }, grid: { left: 150, right: 20 },
     xAxis: { type: 'value', max: 1, axisLabel: { formatter: (v) => `${Math.round(v * 100)}%` } },
@@ -102,7 +102,7 @@ function drawCharts(board) {
     series: [{ type: 'bar', data: returned.map((u) => u.return_rate), itemStyle: { color: '#b3261e' } }],
   });
   const rising = board.rising_categories;
-  charts.rising = echarts.init(document.getElementById('rising-chart'));
+  charts.rising = echarts.init(main.querySelector('#rising-chart'));
   charts.rising.setOption({
     tooltip: { trigger: 'axis' }, legend: { data: [both('thisPeriod'), both('previousPeriod')] },
     xAxis: { type: 'category', data: rising.map((c) => c.category.name || c.category.code) },
@@ -145,10 +145,10 @@ export async function render(main) {
         <div class="panel"><h2>${esc(both('risingCategories'))}</h2><div class="chart" id="rising-chart"></div></div>
       </div>
       <div class="panel"><h2>${esc(both('repeatPlaces'))} <span class="note">${board.repeat_places.length}</span></h2>${repeatTable(board.repeat_places)}</div>`;
-    drawCharts(board);
+    drawCharts(main, board);
   }
-  document.getElementById('period').onsubmit = (event) => {
+  main.querySelector('#period').onsubmit = (event) => {
     event.preventDefault();
-    location.hash = `#/sla?from=${document.getElementById('from').value}&to=${document.getElementById('to').value}`;
+    location.hash = `#/sla?from=${main.querySelector('#from').value}&to=${main.querySelector('#to').value}`;
   };
 }

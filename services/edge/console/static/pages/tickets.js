@@ -31,6 +31,6 @@ export async function render(main, _state, entry) {
     </select></label>`;
   main.innerHTML = `<div class="panel"><h2>${t(entry.route)} <span class="note">${rows.length}</span></h2>${picker}
     ${rows.length ? table('ticket-table', columns(), rows) : `<p id="ticket-table">${t('none')}</p>`}</div>`;
-  const select = document.getElementById('queue');
+  const select = main.querySelector('#queue');
   if (select) select.onchange = () => { location.hash = `#/tickets?queue=${select.value}`; };
 }
