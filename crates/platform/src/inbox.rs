@@ -2,13 +2,13 @@
 //! unit of work that also records the event id; an id already recorded means
 //! the event was applied before, and it is only acknowledged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use async_nats::jetstream::{self, AckKind};
-use futures::StreamExt as _;
+use futures::{FutureExt as _, StreamExt as _};
 use sqlx::PgConnection;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -38,6 +38,32 @@ pub(crate) async fn claim(
             .await?
             .rows_affected();
     Ok(inserted == 1)
+}
+
+/// Records that `consumer` handles each of `events` (in one statement);
+/// returns the ids it had not handled before, each once. Services claim
+/// through [`Units::begin_events`].
+///
+/// # Errors
+/// The insert fails.
+pub(crate) async fn claim_all(
+    conn: &mut PgConnection,
+    consumer: &str,
+    events: &[&ReceivedEvent],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+    let subjects: Vec<&str> = events.iter().map(|e| e.subject.as_str()).collect();
+    let claimed: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO inbox (consumer, event_id, subject)
+         SELECT $1, id, subject FROM unnest($2::uuid[], $3::text[]) AS e (id, subject)
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind(consumer)
+    .bind(&ids)
+    .bind(&subjects)
+    .fetch_all(conn)
+    .await?;
+    Ok(claimed.into_iter().collect())
 }
 
 /// An event as a consumer receives it.
@@ -115,6 +141,23 @@ pub trait EventHandler: Send + Sync + 'static {
         work: &mut Work,
         event: Self::Event,
     ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+
+    /// Applies prepared events, in the order they were delivered, inside
+    /// one `work` that claimed all their inbox rows (a consumer that
+    /// batches, [`ConsumerSpec::batch`]). By default one after another; a
+    /// handler whose events touch the same rows may take them together.
+    fn apply_all(
+        &self,
+        work: &mut Work,
+        events: Vec<Self::Event>,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send {
+        async move {
+            for event in events {
+                self.apply(work, event).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// A durable consumer: `name` is `<consumer-service>-<event>`.
@@ -124,10 +167,17 @@ pub struct ConsumerSpec {
     pub stream: StreamSpec,
     /// Subject filter without prefix, e.g. `dispatch.ticket.verified`.
     pub filter_subject: String,
+    /// At most this many events already delivered are applied together, in
+    /// one transaction with one commit (1: each on its own). A batch that
+    /// fails is applied again one event at a time, so one bad event never
+    /// holds back the others; a consumer that takes a flood (a camera's
+    /// analytic events) batches, one whose events are few need not.
+    pub batch: usize,
 }
 
 /// Consumes `spec` until `cancel` fires: each message is applied through
-/// the inbox in one transaction and acknowledged after commit; a failing
+/// the inbox in one transaction (with those delivered beside it, up to
+/// [`ConsumerSpec::batch`]) and acknowledged after commit; a failing
 /// handler leaves it unacknowledged so JetStream redelivers it.
 ///
 /// # Errors
@@ -161,8 +211,9 @@ pub async fn consume<H: EventHandler>(
         .await
         .with_context(|| format!("creating consumer {}", spec.name))?;
     let mut messages = consumer.messages().await.context("pulling messages")?;
+    let most = spec.batch.max(1);
     loop {
-        let message = tokio::select! {
+        let first = tokio::select! {
             () = cancel.cancelled() => return Ok(()),
             next = messages.next() => match next {
                 Some(Ok(message)) => message,
@@ -173,62 +224,141 @@ pub async fn consume<H: EventHandler>(
                 None => return Ok(()),
             },
         };
-        let Some(event) = decode(&bus, &message) else {
-            // No id to apply it once by: set aside under an id of its own,
-            // kept and counted like any event that cannot be applied.
-            let unnamed = unnamed(&bus, &message);
-            let reason = "no valid Nats-Msg-Id header: the event cannot be applied once";
-            tracing::error!(consumer = %spec.name, subject = %unnamed.subject, event_id = %unnamed.event_id, "event without a valid Nats-Msg-Id set aside as a dead letter");
-            let kind = if set_aside(&units, &spec.name, &unnamed, reason, 1).await {
-                AckKind::Term
-            } else {
-                AckKind::Nak(Some(Duration::from_secs(5)))
-            };
-            let _ = message.ack_with(kind).await;
-            continue;
-        };
-        let span = tracing::info_span!("consume", consumer = %spec.name, event_id = %event.event_id, subject = %event.subject);
-        crate::telemetry::continue_from_map(&span, &event.headers);
-        let deliveries = message.info().map(|info| info.delivered).unwrap_or(1);
-        let applied = apply(&units, &spec.name, &handler, &event);
-        let outcome = tracing::Instrument::instrument(applied, span.clone()).await;
-        let refusal = match outcome {
-            Ok(()) => {
-                if let Err(err) = message.double_ack().await {
-                    tracing::warn!(parent: &span, error = %err, "acknowledging event failed; it will be redelivered and skipped");
+        // What else is already delivered joins it, up to the batch; nothing
+        // waits for more.
+        let mut delivered = vec![first];
+        let mut ended = false;
+        while delivered.len() < most {
+            match messages.next().now_or_never() {
+                Some(Some(Ok(message))) => delivered.push(message),
+                Some(Some(Err(err))) => {
+                    tracing::warn!(consumer = %spec.name, error = %err, "receiving event failed");
+                    break;
                 }
-                None
-            }
-            Err(HandlerError::Refused(err)) => Some(format!("{err:#}")),
-            Err(HandlerError::Retry(err)) if deliveries >= bus.max_deliveries() => {
-                Some(format!("failed {deliveries} times; last: {err:#}"))
-            }
-            Err(HandlerError::Retry(err)) => {
-                // Back off with each delivery, so a neighbour that is away
-                // is not hammered: 1 s, 2 s, 4 s … at most a minute.
-                let delay = Duration::from_secs(1u64 << deliveries.clamp(1, 7).saturating_sub(1))
-                    .min(Duration::from_secs(60));
-                tracing::warn!(parent: &span, error = format!("{err:#}"), deliveries, retry_in = ?delay, "handling event failed; it will be redelivered");
-                let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
-                None
-            }
-        };
-        if let Some(reason) = refusal {
-            if set_aside(&units, &spec.name, &event, &reason, deliveries).await {
-                tracing::error!(parent: &span, reason = %reason, deliveries, "event set aside as a dead letter");
-                let _ = message.ack_with(AckKind::Term).await;
-            } else {
-                // Not recorded: the event is kept in JetStream, not lost.
-                let _ = message
-                    .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
-                    .await;
+                Some(None) => {
+                    ended = true;
+                    break;
+                }
+                None => break,
             }
         }
-        if let (Some(metrics), Ok(info)) = (units.metrics(), message.info()) {
+        let pending = delivered
+            .last()
+            .and_then(|message| message.info().ok())
+            .map(|info| info.pending);
+        let mut ready = Vec::with_capacity(delivered.len());
+        for message in delivered {
+            match decode(&bus, &message) {
+                Some(event) => ready.push((message, event)),
+                None => set_aside_unnamed(&bus, &units, &spec.name, &message).await,
+            }
+        }
+        if ready.len() > 1 {
+            let events: Vec<&ReceivedEvent> = ready.iter().map(|(_, event)| event).collect();
+            match apply_together(&units, &spec.name, &handler, &events).await {
+                Ok(()) => {
+                    let acks = ready.iter().map(|(message, _)| message.double_ack());
+                    for (acked, (_, event)) in
+                        futures::future::join_all(acks).await.iter().zip(&ready)
+                    {
+                        if let Err(err) = acked {
+                            tracing::warn!(consumer = %spec.name, event_id = %event.event_id, error = %err, "acknowledging event failed; it will be redelivered and skipped");
+                        }
+                    }
+                    ready.clear();
+                }
+                // Each is applied again on its own, where a bad one is
+                // retried or set aside without the others.
+                Err(err) => tracing::debug!(
+                    consumer = %spec.name,
+                    events = ready.len(),
+                    error = %err,
+                    "applying events together failed; applying them one at a time"
+                ),
+            }
+        }
+        for (message, event) in &ready {
+            settle(&bus, &units, &spec.name, &handler, message, event).await;
+        }
+        if let (Some(metrics), Some(pending)) = (units.metrics(), pending) {
             metrics
                 .consumer_pending
                 .with_label_values(&[spec.name.as_str()])
-                .set(i64::try_from(info.pending).unwrap_or(i64::MAX));
+                .set(i64::try_from(pending).unwrap_or(i64::MAX));
+        }
+        if ended {
+            return Ok(());
+        }
+    }
+}
+
+/// Sets aside a message without a usable event id under an id of its own,
+/// kept and counted like any event that cannot be applied.
+async fn set_aside_unnamed(bus: &Bus, units: &Units, consumer: &str, message: &jetstream::Message) {
+    let unnamed = unnamed(bus, message);
+    let reason = "no valid Nats-Msg-Id header: the event cannot be applied once";
+    tracing::error!(consumer = %consumer, subject = %unnamed.subject, event_id = %unnamed.event_id, "event without a valid Nats-Msg-Id set aside as a dead letter");
+    let kind = if set_aside(units, consumer, &unnamed, reason, 1).await {
+        AckKind::Term
+    } else {
+        AckKind::Nak(Some(Duration::from_secs(5)))
+    };
+    let _ = message.ack_with(kind).await;
+}
+
+/// The span an event is applied in, continuing the trace it was published
+/// in.
+fn event_span(consumer: &str, event: &ReceivedEvent) -> tracing::Span {
+    let span = tracing::info_span!("consume", consumer = %consumer, event_id = %event.event_id, subject = %event.subject);
+    crate::telemetry::continue_from_map(&span, &event.headers);
+    span
+}
+
+/// Applies `event` on its own and settles its message: acknowledged once
+/// applied, redelivered later when it may work then, set aside as a dead
+/// letter when it never will.
+async fn settle<H: EventHandler>(
+    bus: &Bus,
+    units: &Units,
+    consumer: &str,
+    handler: &H,
+    message: &jetstream::Message,
+    event: &ReceivedEvent,
+) {
+    let span = event_span(consumer, event);
+    let deliveries = message.info().map(|info| info.delivered).unwrap_or(1);
+    let applied = apply(units, consumer, handler, event);
+    let outcome = tracing::Instrument::instrument(applied, span.clone()).await;
+    let refusal = match outcome {
+        Ok(()) => {
+            if let Err(err) = message.double_ack().await {
+                tracing::warn!(parent: &span, error = %err, "acknowledging event failed; it will be redelivered and skipped");
+            }
+            None
+        }
+        Err(HandlerError::Refused(err)) => Some(format!("{err:#}")),
+        Err(HandlerError::Retry(err)) if deliveries >= bus.max_deliveries() => {
+            Some(format!("failed {deliveries} times; last: {err:#}"))
+        }
+        Err(HandlerError::Retry(err)) => {
+            // Back off with each delivery, so a neighbour that is away
+            // is not hammered: 1 s, 2 s, 4 s … at most a minute.
+            let delay = Duration::from_secs(1u64 << deliveries.clamp(1, 7).saturating_sub(1))
+                .min(Duration::from_secs(60));
+            tracing::warn!(parent: &span, error = format!("{err:#}"), deliveries, retry_in = ?delay, "handling event failed; it will be redelivered");
+            let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
+            None
+        }
+    };
+    if let Some(reason) = refusal {
+        if set_aside(units, consumer, event, &reason, deliveries).await {
+            tracing::error!(parent: &span, reason = %reason, deliveries, "event set aside as a dead letter");
+            let _ = message.ack_with(AckKind::Term).await;
+        } else {
+            // Not recorded: the event is kept in JetStream, not lost.
+            let _ = message
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
+                .await;
         }
     }
 }
@@ -293,6 +423,43 @@ async fn apply<H: EventHandler>(
         return Ok(());
     };
     handler.apply(&mut work, prepared).await?;
+    work.commit(()).await?;
+    Ok(())
+}
+
+/// Applies `events` together, each once: prepares those not applied
+/// before, claims their inbox rows in one unit of work, applies them there
+/// in order and commits once. Any failure leaves nothing of the batch.
+async fn apply_together<H: EventHandler>(
+    units: &Units,
+    consumer: &str,
+    handler: &H,
+    events: &[&ReceivedEvent],
+) -> Result<(), HandlerError> {
+    let applied = units.applied_of(consumer, events).await?;
+    let mut prepared = Vec::with_capacity(events.len());
+    for &event in events {
+        if applied.contains(&event.event_id) {
+            continue;
+        }
+        let span = event_span(consumer, event);
+        if let Some(ready) = tracing::Instrument::instrument(handler.prepare(event), span).await? {
+            prepared.push((event, ready));
+        }
+    }
+    if prepared.is_empty() {
+        return Ok(());
+    }
+    let claiming: Vec<&ReceivedEvent> = prepared.iter().map(|(event, _)| *event).collect();
+    let (mut work, mut claimed) = units.begin_events(consumer, &claiming).await?;
+    // An event delivered twice in one batch is applied once.
+    let ready: Vec<H::Event> = prepared
+        .into_iter()
+        .filter(|(event, _)| claimed.remove(&event.event_id))
+        .map(|(_, ready)| ready)
+        .collect();
+    let span = tracing::info_span!("consume_batch", consumer = %consumer, events = ready.len());
+    tracing::Instrument::instrument(handler.apply_all(&mut work, ready), span).await?;
     work.commit(()).await?;
     Ok(())
 }

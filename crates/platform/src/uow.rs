@@ -206,6 +206,44 @@ impl Units {
         .await?)
     }
 
+    /// Begins applying `events` together for the durable consumer
+    /// `consumer`: opens one transaction and claims their inbox rows in one
+    /// statement. Returns the work and the ids claimed (those the consumer
+    /// had not applied before, each once).
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn begin_events(
+        &self,
+        consumer: &str,
+        events: &[&ReceivedEvent],
+    ) -> Result<(Work<()>, std::collections::HashSet<uuid::Uuid>), AppError> {
+        let mut txn = self.pool.begin().await?;
+        let claimed = crate::inbox::claim_all(&mut txn, consumer, events).await?;
+        Ok((self.work(txn, None), claimed))
+    }
+
+    /// Returns which of `events` `consumer` applied before, in one query
+    /// (the batch form of [`Units::already_applied`]).
+    ///
+    /// # Errors
+    /// The database failed.
+    pub async fn applied_of(
+        &self,
+        consumer: &str,
+        events: &[&ReceivedEvent],
+    ) -> Result<std::collections::HashSet<uuid::Uuid>, AppError> {
+        let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.event_id).collect();
+        let applied: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2)",
+        )
+        .bind(consumer)
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(applied.into_iter().collect())
+    }
+
     /// Begins background work (a timer firing, a sweep): a transaction
     /// whose events are published on commit; its answer (often `()`) is what
     /// commit returns.

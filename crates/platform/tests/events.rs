@@ -70,18 +70,28 @@ async fn unpublished(pool: &PgPool) -> i64 {
         .unwrap()
 }
 
+/// Connects to NATS (its deliveries before an event is set aside bounded
+/// by `max_deliveries`, when given), declares the test's stream and returns
+/// the bus and a relay over `pool` counting into `metrics`.
+async fn bus_and_relay(
+    pool: &PgPool,
+    max_deliveries: Option<i64>,
+    metrics: Arc<Metrics>,
+) -> (Bus, Relay) {
+    let mut nats = nats_config();
+    if let Some(max) = max_deliveries {
+        nats.max_deliveries = max;
+    }
+    let bus = Bus::connect(&nats).await.unwrap();
+    let relay = Relay::new(pool.clone(), bus.clone(), STREAM, outbox_config(), metrics);
+    bus.ensure_stream(&STREAM).await.unwrap();
+    (bus, relay)
+}
+
 #[sqlx::test(migrations = "./migrations")]
 async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool: PgPool) {
     platform::telemetry::init_for_tests();
-    let bus = Bus::connect(&nats_config()).await.unwrap();
-    let relay = Relay::new(
-        pool.clone(),
-        bus.clone(),
-        STREAM,
-        outbox_config(),
-        Arc::new(Metrics::new("test")),
-    );
-    bus.ensure_stream(&STREAM).await.unwrap();
+    let (bus, relay) = bus_and_relay(&pool, None, Arc::new(Metrics::new("test"))).await;
     enqueue(&pool, 25).await;
     assert_eq!(relay.publish_pending().await.unwrap(), 25);
     assert_eq!(unpublished(&pool).await, 0);
@@ -95,6 +105,7 @@ async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool
         name: "test-thing-happened".into(),
         stream: STREAM,
         filter_subject: "example.thing.happened".into(),
+        batch: 1,
     };
     let applied = Counting::default();
     let cancel = CancellationToken::new();
@@ -133,17 +144,7 @@ async fn a_consumer_applies_each_event_once_even_when_it_is_delivered_again(pool
         || {
             let stream = info_stream.clone();
             let name = name.clone();
-            async move {
-                let mut consumer = stream
-                    .get_consumer::<async_nats::jetstream::consumer::pull::Config>(&name)
-                    .await
-                    .ok()?;
-                let info = consumer.info().await.ok()?;
-                (info.num_pending == 0
-                    && info.num_ack_pending == 0
-                    && info.delivered.stream_sequence == 25)
-                    .then_some(())
-            }
+            async move { all_acknowledged(&stream, &name, 25).await.then_some(()) }
         },
     )
     .await;
@@ -267,7 +268,8 @@ async fn an_event_nats_refuses_is_set_aside_and_the_next_ones_go_out(pool: PgPoo
 }
 
 /// Fails one event for good (`refuse`) and another every time (`fail`);
-/// counts the others.
+/// counts the others, and echoes each it applies as an event of its own
+/// (kept only if its unit of work commits).
 #[derive(Clone, Default)]
 struct Picky {
     applied: Arc<AtomicUsize>,
@@ -287,11 +289,16 @@ impl EventHandler for Picky {
         Ok(Some(event.event_id))
     }
 
-    async fn apply(&self, _work: &mut Work, id: uuid::Uuid) -> Result<(), HandlerError> {
+    async fn apply(&self, work: &mut Work, id: uuid::Uuid) -> Result<(), HandlerError> {
         if Some(id) == *self.fail.lock().unwrap() {
             return Err(HandlerError::Retry(anyhow::anyhow!("a neighbour is away")));
         }
         self.applied.fetch_add(1, Ordering::SeqCst);
+        work.publish(OutboxEvent::encode(
+            uuid::Uuid::now_v7(),
+            "example.thing.echoed",
+            &id.to_string(),
+        ));
         Ok(())
     }
 }
@@ -299,18 +306,8 @@ impl EventHandler for Picky {
 #[sqlx::test(migrations = "./migrations")]
 async fn a_poisonous_event_is_set_aside_after_its_deliveries_and_the_rest_flow(pool: PgPool) {
     platform::telemetry::init_for_tests();
-    let mut nats = nats_config();
-    nats.max_deliveries = 2;
-    let bus = Bus::connect(&nats).await.unwrap();
     let metrics = Arc::new(Metrics::new("test"));
-    let relay = Relay::new(
-        pool.clone(),
-        bus.clone(),
-        STREAM,
-        outbox_config(),
-        metrics.clone(),
-    );
-    bus.ensure_stream(&STREAM).await.unwrap();
+    let (bus, relay) = bus_and_relay(&pool, Some(2), metrics.clone()).await;
     let ids = enqueue(&pool, 5).await;
     relay.publish_pending().await.unwrap();
     let handler = Picky::default();
@@ -325,6 +322,7 @@ async fn a_poisonous_event_is_set_aside_after_its_deliveries_and_the_rest_flow(p
             name: "test-picky".into(),
             stream: STREAM,
             filter_subject: "example.thing.happened".into(),
+            batch: 1,
         },
         handler.clone(),
         cancel.clone(),
@@ -365,4 +363,107 @@ async fn a_poisonous_event_is_set_aside_after_its_deliveries_and_the_rest_flow(p
             .get(),
         2
     );
+}
+
+/// Returns whether the durable consumer `name` was delivered the stream's
+/// first `sequence` events and has none pending or unacknowledged.
+async fn all_acknowledged(
+    stream: &async_nats::jetstream::stream::Stream,
+    name: &str,
+    sequence: u64,
+) -> bool {
+    let Ok(mut consumer) = stream
+        .get_consumer::<async_nats::jetstream::consumer::pull::Config>(name)
+        .await
+    else {
+        return false;
+    };
+    consumer.info().await.is_ok_and(|info| {
+        info.num_pending == 0
+            && info.num_ack_pending == 0
+            && info.delivered.stream_sequence == sequence
+    })
+}
+
+/// Counts the echoes committed, and the events they echo.
+async fn echoes(pool: &PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT count(*), count(DISTINCT payload) FROM outbox WHERE subject LIKE '%thing.echoed'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_batching_consumer_applies_each_event_once_and_a_bad_event_holds_back_none_of_the_rest(
+    pool: PgPool,
+) {
+    platform::telemetry::init_for_tests();
+    let (bus, relay) = bus_and_relay(&pool, Some(2), Arc::new(Metrics::new("test"))).await;
+    let ids = enqueue(&pool, 40).await;
+    relay.publish_pending().await.unwrap();
+    let handler = Picky::default();
+    // One refused while batches are prepared, one failing while they are
+    // applied, after others of its batch were.
+    *handler.refuse.lock().unwrap() = Some(ids[5]);
+    *handler.fail.lock().unwrap() = Some(ids[20]);
+    let spec = ConsumerSpec {
+        name: "test-batched".into(),
+        stream: STREAM,
+        filter_subject: "example.thing.happened".into(),
+        batch: 16,
+    };
+    let stream = bus.ensure_stream(&STREAM).await.unwrap();
+    for round in ["first delivery", "every event delivered again"] {
+        let began: chrono::DateTime<chrono::Utc> = sqlx::query_scalar("SELECT now()")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let cancel = CancellationToken::new();
+        let consumer = tokio::spawn(platform::inbox::consume(
+            bus.clone(),
+            units(&pool),
+            spec.clone(),
+            handler.clone(),
+            cancel.clone(),
+        ));
+        let (stream, name) = (stream.clone(), spec.name.clone());
+        eventually(Duration::from_secs(20), round, || {
+            let (stream, name, pool) = (stream.clone(), name.clone(), pool.clone());
+            async move {
+                let set_aside: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM inbox_dead_letters WHERE set_aside_at >= $1",
+                )
+                .bind(began)
+                .fetch_one(&pool)
+                .await
+                .ok()?;
+                (set_aside == 2 && all_acknowledged(&stream, &name, 40).await).then_some(())
+            }
+        })
+        .await;
+        cancel.cancel();
+        consumer.await.unwrap().unwrap();
+        assert_eq!(
+            echoes(&pool).await,
+            (38, 38),
+            "{round}: each good event applied and committed once"
+        );
+        let inbox: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox WHERE consumer = $1")
+            .bind(&spec.name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(inbox, 38, "{round}");
+        let dead: Vec<uuid::Uuid> =
+            sqlx::query_scalar("SELECT event_id FROM inbox_dead_letters ORDER BY event_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(dead, [ids[5], ids[20]], "{round}: the bad two set aside");
+        // The consumer is recreated from the start of the stream: every
+        // event arrives again, in batches of those applied before.
+        stream.delete_consumer(&spec.name).await.unwrap();
+    }
 }

@@ -147,6 +147,7 @@ impl Service for App {
                 name: consumers::CONSUMER.into(),
                 stream: events::DISPATCH,
                 filter_subject: consumers::SUBJECTS.into(),
+                batch: 1,
             },
             TicketEvents {
                 ctx: self.ctx.clone(),

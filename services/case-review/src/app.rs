@@ -88,6 +88,7 @@ impl Service for App {
                 name: consumers::CONSUMER.into(),
                 stream: DISPATCH,
                 filter_subject: consumers::SUBJECT.into(),
+                batch: 1,
             },
             Referrals {
                 ctx: self.ctx.clone(),

@@ -86,6 +86,7 @@ impl Service for App {
                 name: consumers::CONSUMER.into(),
                 stream: DISPATCH,
                 filter_subject: consumers::SUBJECTS.into(),
+                batch: 1,
             },
             TicketEvents {
                 policy: self.ctx.policy,

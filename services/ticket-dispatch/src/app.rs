@@ -149,6 +149,7 @@ impl Service for App {
                     subject_root: root.clone().into(),
                 },
                 filter_subject: format!("{root}.ticket.requested"),
+                batch: 1,
             };
             let handler = TicketRequests {
                 ctx: self.ctx.clone(),
@@ -165,6 +166,7 @@ impl Service for App {
                     subject_root: root.clone().into(),
                 },
                 filter_subject: format!("{root}.decision.made"),
+                batch: 1,
             };
             let handler = consumers::Decisions {
                 ctx: self.ctx.clone(),

@@ -36,6 +36,7 @@ pub struct App {
     gateway: Gateway,
     health_interval: Duration,
     purge_interval: Duration,
+    consumer_batch: usize,
 }
 
 impl App {
@@ -97,6 +98,7 @@ impl Service for App {
             gateway,
             health_interval: config.health.check_interval,
             purge_interval: config.evidence.purge_interval,
+            consumer_batch: config.analytics.consumer_batch,
         })
     }
 
@@ -122,6 +124,10 @@ impl Service for App {
                 name: consumers::ANALYTIC_CONSUMER.into(),
                 stream: events::STREAM,
                 filter_subject: events::ANALYTIC_RECEIVED.into(),
+                // A camera flood's events are taken in together: one commit
+                // for many, so a flood costs the database (and the 12345
+                // intake beside it) far less than one commit each.
+                batch: self.consumer_batch,
             },
             consumers::AnalyticEvents {
                 ctx: self.ctx.clone(),

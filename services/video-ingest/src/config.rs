@@ -70,6 +70,9 @@ pub struct Analytics {
     /// incident.
     #[serde(with = "humantime_serde")]
     pub incident_window: Duration,
+    /// Stored events the incident consumer takes in together, in one
+    /// transaction.
+    pub consumer_batch: usize,
 }
 
 /// The town's time zone.
@@ -233,6 +236,11 @@ impl Validate for VideoConfig {
                 && self.analytics.max_batch <= self.analytics.max_in_flight,
             "analytics.max_batch",
             "must be between 1 and 5000, and at most analytics.max_in_flight",
+        );
+        v.check(
+            (1..=1000).contains(&self.analytics.consumer_batch),
+            "analytics.consumer_batch",
+            "must be between 1 and 1000",
         );
         v.check(
             (1..=1_000_000).contains(&self.analytics.max_events_per_second),

@@ -49,7 +49,14 @@ impl EventHandler for AnalyticEvents {
     }
 
     async fn apply(&self, work: &mut Work, event: Seen) -> Result<(), HandlerError> {
-        incidents::take_sighting(work, &self.ctx, &event.camera, &event.sighting).await?;
+        self.apply_all(work, vec![event]).await
+    }
+
+    /// A batch's events are taken in together: each incident they join is
+    /// saved once and asks for its tickets once.
+    async fn apply_all(&self, work: &mut Work, events: Vec<Seen>) -> Result<(), HandlerError> {
+        let seen: Vec<_> = events.iter().map(|e| (&e.camera, &e.sighting)).collect();
+        incidents::take_sightings(work, &self.ctx, &seen).await?;
         Ok(())
     }
 }

@@ -298,7 +298,7 @@ pub async fn alarm(
         };
         if let Some(camera) = camera {
             let sighting = Sighting::of_alarm(&alarm, camera.camera.kind);
-            incidents::take_sighting(&mut work, ctx, &camera, &sighting).await?;
+            incidents::take_sightings(&mut work, ctx, &[(&camera, &sighting)]).await?;
         }
         match &alarm.unusable {
             None => tracing::info!(device_id = %device_id, alarm_id = %alarm.id, "alarm recorded"),

@@ -32,26 +32,93 @@ pub async fn camera_of(ctx: &Context, channel: &GbId) -> Result<Option<CameraVie
     Ok(devices::camera(&mut conn, channel).await?)
 }
 
-/// Adds `sighting` of `camera` to its incident inside `work` (opening one
-/// when none lies within the window) and asks for the tickets the rules
-/// call for, each once; returns the incident, or `None` when the sighting
-/// was taken before.
+/// Adds `seen` (sightings, each with its camera) to their incidents inside
+/// `work`. Each camera's sightings of one kind are taken in order: one
+/// joins the incident the one before it joined when it lies within the
+/// window of it, else the incident of its camera and kind within the
+/// window, else it opens one. Each incident touched is saved once and asks
+/// for the tickets the rules call for once, after all its sightings; a
+/// sighting taken before (or twice in `seen`) is skipped.
 ///
 /// # Errors
 /// The database fails, or a stored rule is unknown.
-pub async fn take_sighting<A: Message>(
+pub async fn take_sightings<A: Message>(
     work: &mut Work<A>,
     ctx: &Context,
+    seen: &[(&CameraView, &Sighting)],
+) -> Result<(), AppError> {
+    let window = ctx.analytics.window;
+    // The sightings of each camera and kind, in order; the streams in the
+    // order of their names, which is the order their locks are taken in
+    // (so two works taking several never wait on each other in a circle).
+    let mut streams: Vec<(&CameraView, IncidentKind, Vec<&Sighting>)> = Vec::new();
+    for &(camera, sighting) in seen {
+        let stream = streams
+            .iter_mut()
+            .find(|(c, kind, _)| c.camera.id == camera.camera.id && *kind == sighting.kind);
+        match stream {
+            Some((_, _, sightings)) => sightings.push(sighting),
+            None => streams.push((camera, sighting.kind, vec![sighting])),
+        }
+    }
+    streams.sort_by(|a, b| {
+        (a.0.camera.id.as_str(), a.1.as_str()).cmp(&(b.0.camera.id.as_str(), b.1.as_str()))
+    });
+    for (camera, kind, _) in &streams {
+        incidents::lock_stream(work.conn(), &camera.camera.id, *kind).await?;
+    }
+    let ids: Vec<uuid::Uuid> = seen.iter().map(|(_, s)| s.id).collect();
+    let mut taken = incidents::taken(work.conn(), &ids).await?;
+    // Fires first: their tickets are asked before any other's.
+    streams.sort_by_key(|(_, kind, _)| *kind != IncidentKind::Fire);
+    for (camera, _, sightings) in streams {
+        // The incident the last sighting joined, and whether it changed
+        // since it was stored; the incidents done with, as they ended.
+        let mut current: Option<(Incident, bool)> = None;
+        let mut touched: Vec<Incident> = Vec::new();
+        for sighting in sightings {
+            if !taken.insert(sighting.id) {
+                continue;
+            }
+            let joined = match &mut current {
+                Some((incident, changed)) if incident.takes(sighting, window) => {
+                    incident.add(sighting);
+                    *changed = true;
+                    incident.id
+                }
+                _ => {
+                    if let Some(done) = current.take() {
+                        keep(work, &mut touched, done).await?;
+                    }
+                    let (incident, changed) = join_or_open(work, camera, sighting, window).await?;
+                    let id = incident.id;
+                    current = Some((incident, changed));
+                    id
+                }
+            };
+            incidents::add_event(work.conn(), joined, sighting).await?;
+        }
+        if let Some(done) = current.take() {
+            keep(work, &mut touched, done).await?;
+        }
+        for incident in &touched {
+            ask_tickets(work, camera, incident).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds `sighting` to the stored incident of its camera and kind within
+/// `window` of it, or opens one; returns it, and whether it changed since
+/// it was stored.
+async fn join_or_open<A: Message>(
+    work: &mut Work<A>,
     camera: &CameraView,
     sighting: &Sighting,
-) -> Result<Option<Incident>, AppError> {
+    window: chrono::TimeDelta,
+) -> Result<(Incident, bool), AppError> {
     let now = work.now();
     let channel = &camera.camera.id;
-    incidents::lock_stream(work.conn(), channel, sighting.kind).await?;
-    if incidents::has_event(work.conn(), sighting.id).await? {
-        return Ok(None);
-    }
-    let window = ctx.analytics.window;
     let found = incidents::open_around(
         work.conn(),
         channel,
@@ -60,23 +127,34 @@ pub async fn take_sighting<A: Message>(
         window,
     )
     .await?;
-    let incident = match found.filter(|i| i.takes(sighting, window)) {
+    Ok(match found.filter(|i| i.takes(sighting, window)) {
         Some(mut incident) => {
             incident.add(sighting);
-            incidents::save(work.conn(), &incident).await?;
-            incident
+            (incident, true)
         }
         None => {
             let incident = Incident::open(camera, sighting);
             incidents::insert(work.conn(), &incident, now).await?;
             work.publish(events::incident_opened(&incident, SERVICE, now));
             tracing::info!(incident_id = %incident.id, channel_id = %channel, kind = incident.kind.as_str(), "incident opened");
-            incident
+            (incident, false)
         }
-    };
-    incidents::add_event(work.conn(), incident.id, sighting).await?;
-    ask_tickets(work, camera, &incident).await?;
-    Ok(Some(incident))
+    })
+}
+
+/// Stores an incident done with (when it changed) and keeps its latest
+/// state among those `touched`.
+async fn keep<A: Message>(
+    work: &mut Work<A>,
+    touched: &mut Vec<Incident>,
+    (incident, changed): (Incident, bool),
+) -> Result<(), AppError> {
+    if changed {
+        incidents::save(work.conn(), &incident).await?;
+    }
+    touched.retain(|t| t.id != incident.id);
+    touched.push(incident);
+    Ok(())
 }
 
 /// Asks for the tickets the rules call for `incident`, the most urgent

@@ -162,15 +162,20 @@ pub async fn save(conn: &mut PgConnection, i: &Incident) -> Result<(), sqlx::Err
     Ok(())
 }
 
-/// Returns whether event `id` is in an incident already.
+/// Returns which of the events `ids` are in an incident already.
 ///
 /// # Errors
 /// The database fails.
-pub async fn has_event(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM incident_events WHERE event_id = $1)")
-        .bind(id)
-        .fetch_one(conn)
-        .await
+pub async fn taken(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>, sqlx::Error> {
+    let taken: Vec<Uuid> =
+        sqlx::query_scalar("SELECT event_id FROM incident_events WHERE event_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(taken.into_iter().collect())
 }
 
 /// Records `s` in incident `incident`.

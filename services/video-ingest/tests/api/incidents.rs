@@ -390,3 +390,84 @@ async fn video_a_rule_needs_its_camera_and_its_score_and_asks_once(pool: PgPool)
     );
     test.cleanup().await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn video_events_taken_in_together_join_their_incidents_as_one_at_a_time_would(pool: PgPool) {
+    use pb::EventPhase::Update;
+    use pb::IncidentKind::{IllegalDumping, StrawBurning};
+    use video_ingest::application::incidents;
+    use video_ingest::domain::gbid::GbId;
+    use video_ingest::domain::incident::Sighting;
+    let test = TestVideo::spawn(pool).await;
+    test.put_device(camera_request(CAMERA, CHANNEL)).await;
+    let ctx = test.context_with_permits(10).await;
+    let camera = incidents::camera_of(&ctx, &GbId::parse(CHANNEL).unwrap())
+        .await
+        .unwrap()
+        .expect("the camera");
+    let sighting = |kind, score: f64, minutes: i64| {
+        let checked = convert::event_draft(event(kind, Update, score, minutes))
+            .check("event")
+            .expect("a valid event");
+        Sighting::from(&checked)
+    };
+    // Two runs of dumping a minute apart with twenty minutes between them
+    // (past the five-minute window), the later run first, and straw
+    // burning in between: one batch, as a flood delivers it.
+    let mut seen: Vec<Sighting> = (70..100)
+        .map(|m| sighting(IllegalDumping, 0.8, m))
+        .collect();
+    seen.extend(
+        (0..30).map(|m: i32| sighting(IllegalDumping, 0.7 + f64::from(m) / 100.0, i64::from(m))),
+    );
+    seen.extend((0..5).map(|m| sighting(StrawBurning, 0.9, m)));
+    // An event delivered twice in the batch.
+    seen.push(seen[3].clone());
+    let batch: Vec<_> = seen.iter().map(|s| (&camera, s)).collect();
+    let mut work = ctx.units.begin_job::<()>().await.unwrap();
+    incidents::take_sightings(&mut work, &ctx, &batch)
+        .await
+        .unwrap();
+    work.commit(()).await.unwrap();
+    // The same events again, as a redelivered batch: nothing changes.
+    let mut work = ctx.units.begin_job::<()>().await.unwrap();
+    incidents::take_sightings(&mut work, &ctx, &batch)
+        .await
+        .unwrap();
+    work.commit(()).await.unwrap();
+
+    let found = test.wait_incident_events(CHANNEL, 65).await;
+    let mut sizes: Vec<(pb::IncidentKind, u32)> =
+        found.iter().map(|i| (i.kind(), i.events)).collect();
+    sizes.sort_unstable_by_key(|&(kind, events)| (kind as i32, events));
+    let mut expected = vec![
+        (IllegalDumping, 30),
+        (IllegalDumping, 30),
+        (StrawBurning, 5),
+    ];
+    expected.sort_unstable_by_key(|&(kind, events)| (kind as i32, events));
+    assert_eq!(sizes, expected, "{found:?}");
+    let early = found
+        .iter()
+        .find(|i| i.kind() == IllegalDumping && i.max_score > 0.9)
+        .expect("the early run");
+    assert!((early.max_score - 0.99).abs() < 1e-9, "{}", early.max_score);
+    assert_eq!(
+        test.count("SELECT count(*) FROM incident_events").await,
+        65,
+        "each event once"
+    );
+    // Each incident asked for its ticket once, however many events joined
+    // it in the batch.
+    for incident in &found {
+        let full = test.incident(&incident.incident_id).await;
+        assert_eq!(full.history.len() as u32, incident.events);
+        assert_eq!(full.tickets.len(), 1, "{:?}", full.tickets);
+    }
+    assert_eq!(
+        test.count("SELECT count(*) FROM outbox WHERE subject = 'video.incident.opened'")
+            .await,
+        3
+    );
+    test.cleanup().await;
+}
