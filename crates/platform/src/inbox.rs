@@ -17,29 +17,6 @@ use crate::error::AppError;
 use crate::events::{Bus, StreamSpec};
 use crate::uow::{Units, Work};
 
-/// Records that `consumer` handles `event_id`; returns false when it already
-/// has (the caller then skips its writes). Services claim through
-/// [`Units::begin_event`].
-///
-/// # Errors
-/// The insert fails.
-pub(crate) async fn claim(
-    conn: &mut PgConnection,
-    consumer: &str,
-    event_id: Uuid,
-    subject: &str,
-) -> Result<bool, sqlx::Error> {
-    let inserted =
-        sqlx::query("INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(consumer)
-            .bind(event_id)
-            .bind(subject)
-            .execute(conn)
-            .await?
-            .rows_affected();
-    Ok(inserted == 1)
-}
-
 /// Records that `consumer` handles each of `events` (in one statement);
 /// returns the ids it had not handled before, each once. Services claim
 /// through [`Units::begin_events`].

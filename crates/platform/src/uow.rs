@@ -178,12 +178,12 @@ impl Units {
         consumer: &str,
         event: &ReceivedEvent,
     ) -> Result<Option<Work<()>>, AppError> {
-        let mut txn = self.pool.begin().await?;
-        if !crate::inbox::claim(&mut txn, consumer, event.event_id, &event.subject).await? {
-            txn.rollback().await?;
-            return Ok(None);
+        let (work, claimed) = self.begin_events(consumer, &[event]).await?;
+        if claimed.contains(&event.event_id) {
+            return Ok(Some(work));
         }
-        Ok(Some(self.work(txn, None)))
+        work.txn.rollback().await?;
+        Ok(None)
     }
 
     /// Returns whether `consumer` applied the event `event_id` before (a
@@ -197,13 +197,8 @@ impl Units {
         consumer: &str,
         event_id: uuid::Uuid,
     ) -> Result<bool, AppError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2)",
-        )
-        .bind(consumer)
-        .bind(event_id)
-        .fetch_one(&self.pool)
-        .await?)
+        let ids = self.applied_ids(consumer, &[event_id]).await?;
+        Ok(ids.contains(&event_id))
     }
 
     /// Begins applying `events` together for the durable consumer
@@ -234,11 +229,19 @@ impl Units {
         events: &[&ReceivedEvent],
     ) -> Result<std::collections::HashSet<uuid::Uuid>, AppError> {
         let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.event_id).collect();
+        self.applied_ids(consumer, &ids).await
+    }
+
+    async fn applied_ids(
+        &self,
+        consumer: &str,
+        ids: &[uuid::Uuid],
+    ) -> Result<std::collections::HashSet<uuid::Uuid>, AppError> {
         let applied: Vec<uuid::Uuid> = sqlx::query_scalar(
             "SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2)",
         )
         .bind(consumer)
-        .bind(&ids)
+        .bind(ids)
         .fetch_all(&self.pool)
         .await?;
         Ok(applied.into_iter().collect())

@@ -456,6 +456,20 @@ async fn a_batching_consumer_applies_each_event_once_and_a_bad_event_holds_back_
             .await
             .unwrap();
         assert_eq!(inbox, 38, "{round}");
+        // Rows written by one transaction share its xmin: events that
+        // arrived together were applied together, not one commit each.
+        let together: i64 = sqlx::query_scalar(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM inbox WHERE consumer = $1
+             GROUP BY xmin::text) AS per_transaction",
+        )
+        .bind(&spec.name)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(
+            together > 1,
+            "{round}: some events were applied in one transaction (at most {together} were)"
+        );
         let dead: Vec<uuid::Uuid> =
             sqlx::query_scalar("SELECT event_id FROM inbox_dead_letters ORDER BY event_id")
                 .fetch_all(&pool)
