@@ -23,8 +23,11 @@
 //!    of the same run (aim: at most 2), with what the flood offered, what
 //!    was admitted and how many batches were refused RESOURCE_EXHAUSTED
 //!    (each sender waits the `retry-after-ms` the refusal names and sends
-//!    the batch again). On one machine the flood's senders, NATS,
-//!    PostgreSQL, video ingest and dispatch share its cores.
+//!    the batch again). The flood's senders stand for edge boxes and NVRs,
+//!    which are machines of their own: they run as a process of their own
+//!    at the lowest CPU priority (`nice -n 19`), so that what they cost
+//!    themselves does not count against the platform. NATS, PostgreSQL,
+//!    video ingest and dispatch share the machine's cores as they are.
 //!
 //! Needs PostgreSQL and NATS (`make bench` starts them when missing) and
 //! the release binaries of the grid registry and dispatch
@@ -111,6 +114,10 @@ fn video_client_of(addr: SocketAddr, role: Role, subject: &str) -> anyhow::Resul
     ))
 }
 
+/// Set in the environment of the flood's own process: the video ingest
+/// address and the rate (`full` for as fast as the senders go).
+const FLOOD_PROCESS: &str = "WEIGRID_BENCH_FLOOD";
+
 /// What a flood offered and what was admitted.
 #[derive(Debug, Default, Clone, Copy)]
 struct Flooded {
@@ -153,6 +160,78 @@ async fn flood(
         all.refused_batches += one.refused_batches;
     }
     (all, started.elapsed())
+}
+
+/// The flood's senders, as a process of their own at the lowest CPU
+/// priority: this benchmark again, told by [`FLOOD_PROCESS`] what to send;
+/// it floods until its standard input closes, then prints what it offered,
+/// admitted and had refused.
+struct FloodProcess(std::process::Child);
+
+impl FloodProcess {
+    fn start(addr: SocketAddr, per_second: Option<usize>) -> anyhow::Result<Self> {
+        let rate = per_second.map_or_else(|| "full".to_owned(), |r| r.to_string());
+        let child = std::process::Command::new("nice")
+            .args(["-n", "19"])
+            .arg(std::env::current_exe()?)
+            .env(FLOOD_PROCESS, format!("{addr} {rate}"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        Ok(Self(child))
+    }
+
+    /// Stops the flood; returns what it offered, admitted and had refused,
+    /// and for how long it ran.
+    async fn stop(mut self) -> anyhow::Result<(Flooded, Duration)> {
+        drop(self.0.stdin.take());
+        let output = tokio::task::spawn_blocking(move || self.0.wait_with_output()).await??;
+        let text = String::from_utf8(output.stdout)?;
+        let n: Vec<u64> = text
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("the flood process said {text:?}: {e}"))?;
+        let [offered, admitted, refused_batches, millis] = n[..] else {
+            anyhow::bail!("the flood process said {text:?}");
+        };
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Ok((
+            Flooded {
+                offered: count(offered),
+                admitted: count(admitted),
+                refused_batches: count(refused_batches),
+            },
+            Duration::from_millis(millis),
+        ))
+    }
+}
+
+/// The flood process's own work ([`FloodProcess`]): floods `spec`
+/// ("address rate") until standard input closes.
+async fn run_flood_process(spec: &str) -> anyhow::Result<()> {
+    let (addr, rate) = spec
+        .split_once(' ')
+        .ok_or_else(|| anyhow::anyhow!("{FLOOD_PROCESS} is \"address rate\""))?;
+    let per_second = match rate {
+        "full" => None,
+        rate => Some(rate.parse()?),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let watch = stop.clone();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        watch.store(true, Ordering::Relaxed);
+    });
+    let (f, took) = flood(addr.parse()?, stop, per_second).await;
+    println!(
+        "{} {} {} {}",
+        f.offered,
+        f.admitted,
+        f.refused_batches,
+        took.as_millis()
+    );
+    Ok(())
 }
 
 /// One edge box of [`flood`]: batches `tag + b`, due every `pause`.
@@ -396,6 +475,9 @@ async fn consumer_caught_up(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     platform::telemetry::init_quiet("error");
+    if let Ok(spec) = std::env::var(FLOOD_PROCESS) {
+        return run_flood_process(&spec).await;
+    }
     // The registry (its release binary, as deployed) with the small town.
     let registry = TestRegistry::start(SocketAddr::from(([127, 0, 0, 1], free_port())), &[]).await;
     let video_db = ScratchDatabase::create("bench_video").await;
@@ -497,11 +579,11 @@ async fn main() -> anyhow::Result<()> {
         ("flood at full speed", None),
     ];
     for (what, per_second) in floods {
-        let stop = Arc::new(AtomicBool::new(false));
-        let running = tokio::spawn(flood(video.addr(), stop.clone(), per_second));
+        let running = FloodProcess::start(video.addr(), per_second)?;
+        // The senders connect and reach their pace first.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let mut flooded = intake_at_fixed_rate(&desk, what).await?;
-        stop.store(true, Ordering::Relaxed);
-        let (f, took) = running.await?;
+        let (f, took) = running.stop().await?;
         let per_s = |n: usize| n as f64 / took.as_secs_f64();
         println!(
             "{:<52} p50 {:>7.2} ms   p99 {:>7.2} ms",
