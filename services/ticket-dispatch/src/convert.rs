@@ -124,7 +124,8 @@ pub fn action_from(value: i32) -> Option<Action> {
 }
 
 /// Returns the API's action of a history entry: unspecified for what is
-/// not a move (intake, escalation, merge, split).
+/// not a move (intake, escalation, merge, split, a clock paused or
+/// resumed; [`change`] says which).
 pub fn action(change: Change) -> pb::Action {
     use pb::Action as A;
     match change {
@@ -139,7 +140,12 @@ pub fn action(change: Change) -> pb::Action {
         Change::Move(Action::Reopen) => A::Reopen,
         Change::Move(Action::Refer) => A::Refer,
         Change::Move(Action::Reject) => A::Reject,
-        Change::Receive | Change::Escalate | Change::Merge | Change::Split => A::Unspecified,
+        Change::Receive
+        | Change::Escalate
+        | Change::Merge
+        | Change::Split
+        | Change::Pause
+        | Change::Resume => A::Unspecified,
     }
 }
 
@@ -283,6 +289,21 @@ pub fn transition(t: &Transition) -> pb::Transition {
             .into(),
         satisfaction: t.answer.map_or(0, |a| a.satisfaction),
         solved: t.answer.and_then(|a| a.solved),
+        change: change(t.change).into(),
+    }
+}
+
+/// Returns what a history entry records, as the API names it.
+pub fn change(change: Change) -> pb::Change {
+    use pb::Change as C;
+    match change {
+        Change::Receive => C::Receive,
+        Change::Move(_) => C::Move,
+        Change::Escalate => C::Escalate,
+        Change::Merge => C::Merge,
+        Change::Split => C::Split,
+        Change::Pause => C::ClockPaused,
+        Change::Resume => C::ClockResumed,
     }
 }
 

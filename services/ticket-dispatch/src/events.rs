@@ -26,7 +26,7 @@ pub const SUPERVISION_WARNING: &str = "dispatch.ticket.supervision_warning";
 
 /// Returns the subject of the `TicketEvent` a history entry publishes;
 /// `None` for the entries only the history keeps (escalation, merge,
-/// split) and for a referral, which publishes its own event ([`referred`]).
+/// split, a clock paused or resumed) and for a referral, which publishes its own event ([`referred`]).
 pub fn subject_for(change: Change) -> Option<&'static str> {
     Some(match change {
         Change::Receive => "dispatch.ticket.received",
@@ -40,7 +40,12 @@ pub fn subject_for(change: Change) -> Option<&'static str> {
         Change::Move(Action::Close) => "dispatch.ticket.closed",
         Change::Move(Action::Reopen) => "dispatch.ticket.reopened",
         Change::Move(Action::Reject) => "dispatch.ticket.rejected",
-        Change::Move(Action::Refer) | Change::Escalate | Change::Merge | Change::Split => {
+        Change::Move(Action::Refer)
+        | Change::Escalate
+        | Change::Merge
+        | Change::Split
+        | Change::Pause
+        | Change::Resume => {
             return None;
         }
     })
@@ -176,7 +181,13 @@ mod tests {
             subject_for(Change::Move(Action::FollowUp)),
             Some("dispatch.ticket.followed_up")
         );
-        for change in [Change::Escalate, Change::Merge, Change::Split] {
+        for change in [
+            Change::Escalate,
+            Change::Merge,
+            Change::Split,
+            Change::Pause,
+            Change::Resume,
+        ] {
             assert_eq!(subject_for(change), None);
         }
     }

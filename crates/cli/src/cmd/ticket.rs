@@ -434,6 +434,18 @@ fn state(value: i32) -> String {
     }
 }
 
+/// Returns what a history entry records: its move's action (`dispatch`),
+/// or the change that left the state as it was (`clock_paused`).
+fn entry(h: &pb::Transition) -> String {
+    match h.change() {
+        pb::Change::Move | pb::Change::Unspecified => match h.action() {
+            pb::Action::Unspecified => "—".to_owned(),
+            action => enum_name(action.as_str_name(), "ACTION_"),
+        },
+        change => enum_name(change.as_str_name(), "CHANGE_"),
+    }
+}
+
 fn channel(value: i32) -> String {
     enum_name(
         pb::Channel::try_from(value)
@@ -455,7 +467,7 @@ pub fn ticket_json(t: &pb::Ticket) -> Value {
         "tasks": t.tasks.iter().map(|k| json!({ "id": k.id, "unit": k.unit.as_ref().map(|u| &u.code), "state": k.state, "due_at": time(&k.due_at), "paused": k.paused })).collect::<Vec<_>>(),
         "legs": t.legs.iter().map(leg_json).collect::<Vec<_>>(),
         "history": t.history.iter().map(|h| json!({
-            "at": time(&h.at), "actor": h.actor, "from": state(h.from_state), "to": state(h.to_state), "reason": h.reason,
+            "at": time(&h.at), "actor": h.actor, "entry": entry(h), "from": state(h.from_state), "to": state(h.to_state), "reason": h.reason,
             "unit": h.unit.as_ref().map(|u| &u.code),
             "satisfaction": (h.satisfaction > 0).then_some(h.satisfaction), "solved": h.solved,
         })).collect::<Vec<_>>(),
@@ -514,8 +526,9 @@ pub fn ticket_text(t: &pb::Ticket) -> String {
     }
     for h in &t.history {
         text += &format!(
-            "  {}  {:<12} → {:<12} {} {}{}\n",
+            "  {}  {:<13} {:<12} → {:<12} {} {}{}\n",
             time(&h.at),
+            entry(h),
             state(h.from_state),
             state(h.to_state),
             h.actor,

@@ -84,6 +84,10 @@ pub struct TransitionView {
     pub actor: String,
     pub from_state: String,
     pub to_state: String,
+    /// What the entry records: `move` (then `action` says which),
+    /// `receive`, `escalate`, `merge`, `split`, `clock_paused`,
+    /// `clock_resumed`.
+    pub change: String,
     pub action: String,
     pub reason: String,
     pub unit: Option<UnitView>,
@@ -148,6 +152,7 @@ impl TicketPage {
                     actor: h.actor.clone(),
                     from_state: state(h.from_state),
                     to_state: state(h.to_state),
+                    change: word(h.change().as_str_name(), "CHANGE_"),
                     action: word(h.action().as_str_name(), "ACTION_"),
                     reason: h.reason.clone(),
                     unit: unit(h.unit.as_ref()),

@@ -466,9 +466,19 @@ fn notes_of(ticket: &pb::Ticket) -> String {
         S::UnderReview => "研判中 Under review",
         S::Rejected => "不予受理 Rejected: not a case for the town",
     };
+    // A co-handler's task paused or resumed is the desk's business with
+    // that unit, not news for the reporter.
+    let task_clock = |t: &pb::Transition| {
+        matches!(
+            t.change(),
+            pb::Change::ClockPaused | pb::Change::ClockResumed
+        ) && t.unit.is_some()
+    };
     let reason = ticket
         .history
-        .last()
+        .iter()
+        .rev()
+        .find(|t| !task_clock(t))
         .map(|t| t.reason.trim())
         .filter(|r| !r.is_empty());
     match reason {

@@ -359,8 +359,10 @@ impl DispatchApi {
             &request.reason,
         )?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        tickets::set_clock_paused(&self.ctx, key, cmd, |view| pb::SetTaskClockPausedResponse {
-            ticket: Some(convert::ticket(view)),
+        tickets::set_clock_paused(&self.ctx, &caller, key, cmd, |view| {
+            pb::SetTaskClockPausedResponse {
+                ticket: Some(convert::ticket(view)),
+            }
         })
         .await
     }
@@ -372,8 +374,10 @@ impl DispatchApi {
     ) -> Result<pb::SetClockPausedResponse, AppError> {
         let cmd = pause(&request.ticket_id, None, request.paused, &request.reason)?;
         let key = CallKey::new(&caller, &request.idempotency_key, &request);
-        tickets::set_clock_paused(&self.ctx, key, cmd, |view| pb::SetClockPausedResponse {
-            ticket: Some(convert::ticket(view)),
+        tickets::set_clock_paused(&self.ctx, &caller, key, cmd, |view| {
+            pb::SetClockPausedResponse {
+                ticket: Some(convert::ticket(view)),
+            }
         })
         .await
     }
@@ -395,5 +399,6 @@ fn pause(
         ticket,
         task,
         paused,
+        reason: reason.trim().to_owned(),
     })
 }

@@ -491,22 +491,26 @@ async fn return_task<A: Message>(
 /// A clock to pause or resume: a ticket's own (waiting for the citizen),
 /// or that of its co-handler's task `task` (the co-handler waits on
 /// something outside its hands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PauseClock {
     pub ticket: TicketId,
     pub task: Option<TaskId>,
     pub paused: bool,
+    /// Why (required to pause; may be blank to resume).
+    pub reason: String,
 }
 
 /// SetClockPaused and SetTaskClockPaused: the desk pauses a ticket's clock,
 /// or a task's, or resumes it; the deadline, the open leg and the timers
-/// move with it.
+/// move with it, and the history records who did it, when and why (a
+/// pause or resume that changes nothing records nothing).
 ///
 /// # Errors
 /// NOT_FOUND (no such ticket or task), FAILED_PRECONDITION before the
 /// first dispatch or for a resolved task, or the database.
 pub async fn set_clock_paused<A: Message + Default>(
     ctx: &Context,
+    caller: &Caller,
     key: CallKey,
     cmd: PauseClock,
     answer: impl FnOnce(&TicketView) -> A,
@@ -518,19 +522,31 @@ pub async fn set_clock_paused<A: Message + Default>(
     let mut ticket = load_ticket(work.conn(), cmd.ticket).await?;
     let now = work.now();
     let rules = ctx.rules.current();
-    match cmd.task {
+    let stamp = Stamp::new(&caller.subject, now);
+    let entry = match cmd.task {
         Some(task) => {
+            let was = ticket
+                .tasks
+                .iter()
+                .any(|t| t.id == task && t.paused_since.is_some());
             let task = ticket.pause_task(task, cmd.paused, now, &rules)?;
             save_task_clock(&mut work, &rules, &ticket, &task).await?;
+            (was != cmd.paused)
+                .then(|| ticket.clock_entry(Some(&task), cmd.paused, &cmd.reason, &stamp))
         }
         None => {
+            let was = ticket.is_paused();
             if cmd.paused {
                 ticket.pause_clock(now, &rules)?;
             } else {
                 ticket.resume_clock(now, &rules)?;
             }
             save_clock(&mut work, &rules, &ticket).await?;
+            (was != cmd.paused).then(|| ticket.clock_entry(None, cmd.paused, &cmd.reason, &stamp))
         }
+    };
+    if let Some(entry) = entry {
+        record(&mut work, &ticket, &entry).await?;
     }
     commit_with(work, ticket, answer).await
 }

@@ -63,11 +63,15 @@ pub enum Change {
     Merge,
     /// Unlinked from the ticket it was thought to repeat (the state stays).
     Split,
+    /// The desk paused the ticket's clock or a task's (the state stays).
+    Pause,
+    /// The desk resumed it (the state stays).
+    Resume,
 }
 
 impl Change {
     /// Returns the stored name: the action's (`follow_up`), or `receive`,
-    /// `escalate`, `merge`, `split`.
+    /// `escalate`, `merge`, `split`, `pause`, `resume`.
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Receive => "receive",
@@ -75,6 +79,8 @@ impl Change {
             Change::Escalate => "escalate",
             Change::Merge => "merge",
             Change::Split => "split",
+            Change::Pause => "pause",
+            Change::Resume => "resume",
         }
     }
 
@@ -85,6 +91,8 @@ impl Change {
             "escalate" => Change::Escalate,
             "merge" => Change::Merge,
             "split" => Change::Split,
+            "pause" => Change::Pause,
+            "resume" => Change::Resume,
             action => Change::Move(Action::parse(action)?),
         })
     }
@@ -1320,6 +1328,34 @@ impl Ticket {
         Ok(self.linked(Change::Split, reason, None, stamp))
     }
 
+    /// Returns the history entry of the desk pausing (`paused`) or resuming
+    /// the ticket's clock, or the clock of its task `task` (whose unit the
+    /// entry names), for `reason` (none when blank).
+    pub fn clock_entry(
+        &self,
+        task: Option<&Task>,
+        paused: bool,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> Transition {
+        let change = if paused {
+            Change::Pause
+        } else {
+            Change::Resume
+        };
+        let reason = reason.trim();
+        let mut entry = self.linked(
+            change,
+            reason.to_owned(),
+            task.map(|t| t.unit.clone()),
+            stamp,
+        );
+        if reason.is_empty() {
+            entry.reason = None;
+        }
+        entry
+    }
+
     /// Returns the history entry of a change that leaves the ticket's state
     /// as it is (a link, a task handed on), for `reason`; `unit` holds what
     /// moved now.
@@ -2227,6 +2263,8 @@ mod tests {
             Change::Escalate,
             Change::Merge,
             Change::Split,
+            Change::Pause,
+            Change::Resume,
         ]
         .into_iter()
         .chain(Action::ALL.map(Change::Move));

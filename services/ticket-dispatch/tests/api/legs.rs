@@ -3,6 +3,7 @@
 
 use chrono::TimeDelta;
 use platform::auth::Role;
+use platform::error::field_violations;
 use proto::dispatch::v1 as pb;
 use sqlx::PgPool;
 
@@ -106,5 +107,66 @@ async fn dispatch_legs_record_every_hand_with_its_own_deadline(pool: PgPool) {
         desk.list(Default::default()).await[0].legs.is_empty(),
         "lists leave the legs out"
     );
+    test.cleanup().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_desk_pausing_and_resuming_a_tickets_clock_is_in_its_history(pool: PgPool) {
+    let test = TestDispatch::spawn(pool).await;
+    let desk = test.at_desk().await;
+    let ticket = desk.create_ticket(patrol("pause-1", 30.02, 121.02)).await;
+    let set = |key: &str, paused: bool, reason: &str| {
+        let (client, request) = (
+            desk.client(),
+            pb::SetClockPausedRequest {
+                idempotency_key: key.into(),
+                ticket_id: ticket.id.clone(),
+                paused,
+                reason: reason.into(),
+            },
+        );
+        async move { client.clone().set_clock_paused(request).await }
+    };
+    let moved = |answer: Result<tonic::Response<pb::SetClockPausedResponse>, tonic::Status>| {
+        answer
+            .expect("the desk sets the clock")
+            .into_inner()
+            .ticket
+            .expect("the ticket")
+    };
+    let unexplained = set("p0", true, "").await.unwrap_err();
+    assert_eq!(field_violations(&unexplained)[0].field, "reason");
+
+    let paused = moved(set("p1", true, "等待当事人补充材料").await);
+    assert!(paused.clock_paused);
+    let entry = paused.history.last().expect("the pause in the history");
+    assert_eq!(entry.change(), pb::Change::ClockPaused);
+    assert_eq!(entry.action(), pb::Action::Unspecified, "no move");
+    assert_eq!(entry.actor, "test-town_operator");
+    assert_eq!(entry.reason, "等待当事人补充材料");
+    assert_eq!(entry.from_state, entry.to_state, "the state stays");
+    assert!(entry.unit.is_none(), "the ticket's own clock, no task's");
+    let again = moved(set("p2", true, "再次暂停").await);
+    assert_eq!(
+        again.history.len(),
+        paused.history.len(),
+        "pausing a paused clock changes and records nothing"
+    );
+
+    test.advance(TimeDelta::hours(2));
+    let resumed = moved(set("p3", false, "材料已补齐").await);
+    assert!(!resumed.clock_paused);
+    let entry = resumed
+        .history
+        .last()
+        .expect("the resumption in the history");
+    assert_eq!(entry.change(), pb::Change::ClockResumed);
+    assert_eq!(entry.reason, "材料已补齐");
+    assert!(
+        resumed.due_at.unwrap().seconds > ticket.due_at.unwrap().seconds,
+        "the deadline moved on by the pause"
+    );
+    let changes: Vec<pb::Change> = resumed.history.iter().map(|h| h.change()).collect();
+    assert_eq!(changes[0], pb::Change::Receive, "{changes:?}");
     test.cleanup().await;
 }

@@ -102,6 +102,32 @@ async fn a_tasks_clock_is_paused_and_resumed_by_the_desk_with_its_leg_and_timers
         .ticket
         .unwrap();
     assert!(paused.tasks[0].paused);
+    let entry = paused.history.last().expect("the pause in the history");
+    assert_eq!(entry.change(), pb::Change::ClockPaused);
+    assert_eq!(entry.actor, "test-town_operator");
+    assert_eq!(entry.reason, "等待伤情鉴定");
+    assert_eq!(
+        entry.unit.as_ref().map(|u| u.code.as_str()),
+        task.unit.as_ref().map(|u| u.code.as_str()),
+        "the entry names the task's unit"
+    );
+    assert_eq!(entry.from_state, entry.to_state, "the state stays");
+    let again = desk
+        .client()
+        .set_task_clock_paused(pb::SetTaskClockPausedRequest {
+            idempotency_key: "a second pause".into(),
+            ..pause(true, "再次暂停")
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .ticket
+        .unwrap();
+    assert_eq!(
+        again.history.len(),
+        paused.history.len(),
+        "pausing a paused clock changes and records nothing"
+    );
     assert_eq!(
         timers_of(&pool, &task).await,
         0,
@@ -123,6 +149,12 @@ async fn a_tasks_clock_is_paused_and_resumed_by_the_desk_with_its_leg_and_timers
         .unwrap();
     let task_now = &resumed.tasks[0];
     assert!(!task_now.paused);
+    let entry = resumed
+        .history
+        .last()
+        .expect("the resumption in the history");
+    assert_eq!(entry.change(), pb::Change::ClockResumed);
+    assert_eq!(entry.reason, "", "no reason given to resume");
     assert_eq!(
         seconds(task_now.due_at),
         due + 2 * 3600,

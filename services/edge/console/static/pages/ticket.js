@@ -16,8 +16,9 @@ export async function render(main, number, state) {
   const history = table('history-table', [
     { key: 'at', label: t('at'), cell: (r) => esc(when(r.at)) },
     { key: 'actor', label: t('actor') },
-    // The receipt is no move: it has neither an action nor a state before it.
-    { key: 'action', label: t('action'), cell: (r) => esc(r.action === 'unspecified' ? t('received') : r.action) },
+    // A move names its action; the other entries (the receipt, an
+    // escalation, a merge, a clock paused) what they record.
+    { key: 'action', label: t('action'), cell: (r) => esc(r.change === 'move' ? t(`action_${r.action}`) : t(`change_${r.change}`)) },
     { key: 'from_state', label: t('state'), cell: (r) => (r.from_state === 'unspecified' ? '' : `${esc(stateName(r.from_state))} → `) + esc(stateName(r.to_state)) },
     { key: 'unit', label: t('unit'), value: (r) => r.unit?.code, cell: (r) => unit(r.unit) },
     { key: 'reason', label: t('reason') },
