@@ -557,6 +557,40 @@ mod tests {
         assert!(received_range(&bad, now).is_err());
     }
 
+    #[test]
+    fn edge_status_notes_leave_out_a_co_handlers_task_clock_but_not_the_tickets() {
+        let entry = |change: pb::Change, reason: &str, unit: Option<&str>| pb::Transition {
+            change: change.into(),
+            reason: reason.into(),
+            unit: unit.map(|code| pb::Unit {
+                code: code.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut ticket = pb::Ticket {
+            state: pb::TicketState::Dispatched.into(),
+            history: vec![
+                entry(pb::Change::Move, "派往城管中队", None),
+                entry(pb::Change::ClockPaused, "等待伤情鉴定", Some("POLICE")),
+            ],
+            ..Default::default()
+        };
+        assert!(
+            notes_of(&ticket).ends_with(": 派往城管中队"),
+            "{}",
+            notes_of(&ticket)
+        );
+        ticket
+            .history
+            .push(entry(pb::Change::ClockPaused, "等待当事人补充材料", None));
+        assert!(
+            notes_of(&ticket).ends_with(": 等待当事人补充材料"),
+            "{}",
+            notes_of(&ticket)
+        );
+    }
+
     fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
         fields
             .iter()

@@ -523,30 +523,13 @@ pub async fn set_clock_paused<A: Message + Default>(
     let now = work.now();
     let rules = ctx.rules.current();
     let stamp = Stamp::new(&caller.subject, now);
-    let entry = match cmd.task {
-        Some(task) => {
-            let was = ticket
-                .tasks
-                .iter()
-                .any(|t| t.id == task && t.paused_since.is_some());
-            let task = ticket.pause_task(task, cmd.paused, now, &rules)?;
-            save_task_clock(&mut work, &rules, &ticket, &task).await?;
-            (was != cmd.paused)
-                .then(|| ticket.clock_entry(Some(&task), cmd.paused, &cmd.reason, &stamp))
-        }
-        None => {
-            let was = ticket.is_paused();
-            if cmd.paused {
-                ticket.pause_clock(now, &rules)?;
-            } else {
-                ticket.resume_clock(now, &rules)?;
-            }
-            save_clock(&mut work, &rules, &ticket).await?;
-            (was != cmd.paused).then(|| ticket.clock_entry(None, cmd.paused, &cmd.reason, &stamp))
-        }
-    };
-    if let Some(entry) = entry {
-        record(&mut work, &ticket, &entry).await?;
+    let set = ticket.set_clock_paused(cmd.task, cmd.paused, &cmd.reason, &stamp, &rules)?;
+    match &set.task {
+        Some(task) => save_task_clock(&mut work, &rules, &ticket, task).await?,
+        None => save_clock(&mut work, &rules, &ticket).await?,
+    }
+    if let Some(entry) = &set.entry {
+        record(&mut work, &ticket, entry).await?;
     }
     commit_with(work, ticket, answer).await
 }

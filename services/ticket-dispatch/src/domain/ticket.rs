@@ -188,6 +188,15 @@ pub struct TicketView {
     pub history: Vec<Transition>,
 }
 
+/// A clock the desk paused or resumed ([`Ticket::set_clock_paused`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockSet {
+    /// The task, when it was a task's clock.
+    pub task: Option<Task>,
+    /// The history entry; `None` when the clock already was so.
+    pub entry: Option<Transition>,
+}
+
 /// A ticket went one step up the chain after its deadline passed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Escalated {
@@ -1328,32 +1337,59 @@ impl Ticket {
         Ok(self.linked(Change::Split, reason, None, stamp))
     }
 
-    /// Returns the history entry of the desk pausing (`paused`) or resuming
-    /// the ticket's clock, or the clock of its task `task` (whose unit the
-    /// entry names), for `reason` (none when blank).
-    pub fn clock_entry(
-        &self,
-        task: Option<&Task>,
+    /// The desk pauses (`paused`) or resumes the ticket's clock, or the
+    /// clock of its task `task`, for `reason` (may be blank to resume), as
+    /// `stamp` says. Returns the task changed (for a task's clock) and the
+    /// history entry, which names the task's unit; no entry when the clock
+    /// already was so.
+    ///
+    /// # Errors
+    /// [`DomainError::ClockNotStarted`] before the first dispatch; for a
+    /// task, no such task or a resolved one.
+    pub fn set_clock_paused(
+        &mut self,
+        task: Option<TaskId>,
         paused: bool,
         reason: &str,
         stamp: &Stamp,
-    ) -> Transition {
+        rules: &DeadlineRules,
+    ) -> Result<ClockSet, DomainError> {
+        let (was, task) = match task {
+            Some(id) => {
+                let was = self
+                    .tasks
+                    .iter()
+                    .any(|t| t.id == id && t.paused_since.is_some());
+                (was, Some(self.pause_task(id, paused, stamp.at, rules)?))
+            }
+            None => {
+                let was = self.is_paused();
+                if paused {
+                    self.pause_clock(stamp.at, rules)?;
+                } else {
+                    self.resume_clock(stamp.at, rules)?;
+                }
+                (was, None)
+            }
+        };
         let change = if paused {
             Change::Pause
         } else {
             Change::Resume
         };
-        let reason = reason.trim();
-        let mut entry = self.linked(
-            change,
-            reason.to_owned(),
-            task.map(|t| t.unit.clone()),
-            stamp,
-        );
-        if reason.is_empty() {
-            entry.reason = None;
-        }
-        entry
+        let entry = (was != paused).then(|| {
+            let mut entry = self.linked(
+                change,
+                reason.to_owned(),
+                task.as_ref().map(|t| t.unit.clone()),
+                stamp,
+            );
+            if reason.is_empty() {
+                entry.reason = None;
+            }
+            entry
+        });
+        Ok(ClockSet { task, entry })
     }
 
     /// Returns the history entry of a change that leaves the ticket's state
@@ -1987,6 +2023,33 @@ mod tests {
             .resume_clock(monday() + TimeDelta::hours(8), &rules)
             .unwrap();
         assert_eq!(resumed.due_at, Some(monday() + TimeDelta::hours(30)));
+    }
+
+    #[test]
+    fn the_desk_setting_a_clock_is_recorded_only_when_it_changes() {
+        let rules = rules();
+        let mut ticket = dispatched();
+        let desk = |hours| Stamp::new("desk", monday() + TimeDelta::hours(hours));
+        let paused = ticket
+            .set_clock_paused(None, true, "等待补充材料", &desk(1), &rules)
+            .unwrap();
+        assert_eq!(paused.task, None);
+        let entry = paused.entry.expect("the pause recorded");
+        assert_eq!(entry.change, Change::Pause);
+        assert_eq!((entry.actor.as_str(), entry.at), ("desk", desk(1).at));
+        assert_eq!(entry.reason.as_deref(), Some("等待补充材料"));
+        assert_eq!((entry.from, entry.to), (Some(ticket.state), ticket.state));
+        assert!(ticket.is_paused());
+        let again = ticket
+            .set_clock_paused(None, true, "再次", &desk(2), &rules)
+            .unwrap();
+        assert_eq!(again.entry, None, "already paused: nothing to record");
+        let resumed = ticket
+            .set_clock_paused(None, false, "", &desk(3), &rules)
+            .unwrap();
+        let entry = resumed.entry.expect("the resumption recorded");
+        assert_eq!((entry.change, entry.reason), (Change::Resume, None));
+        assert!(!ticket.is_paused());
     }
 
     #[test]
