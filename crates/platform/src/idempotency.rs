@@ -16,6 +16,16 @@ pub struct IdempotencyKey {
 }
 
 impl IdempotencyKey {
+    /// Returns who called.
+    pub(crate) fn caller(&self) -> &str {
+        &self.caller
+    }
+
+    /// Returns the client's key.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Returns the key of `rpc` called by `caller` with client key `key` and
     /// `request` (its encoding is hashed, so a different request under the
     /// same key is detected). An empty `key` means the call is not
@@ -92,24 +102,4 @@ pub(crate) async fn begin<R: Message + Default>(
             rpc: key.rpc.clone(),
         }),
     }
-}
-
-/// Saves the response of a call begun with [`begin`], in the same transaction.
-///
-/// # Errors
-/// The update fails.
-pub(crate) async fn complete(
-    conn: &mut PgConnection,
-    key: &IdempotencyKey,
-    response: &impl Message,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE idempotency_keys SET response = $3 WHERE caller_id = $1 AND idempotency_key = $2",
-    )
-    .bind(&key.caller)
-    .bind(&key.key)
-    .bind(response.encode_to_vec())
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -44,26 +44,6 @@ impl OutboxEvent {
             headers: crate::telemetry::current_context_map(),
         }
     }
-}
-
-/// Stores `event` in the outbox inside the caller's transaction, so that it
-/// is published if and only if the transaction commits. Services publish
-/// through [`crate::uow::Work::publish`].
-///
-/// # Errors
-/// The insert fails.
-pub(crate) async fn enqueue(
-    conn: &mut PgConnection,
-    event: &OutboxEvent,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)")
-        .bind(event.event_id)
-        .bind(&event.subject)
-        .bind(&event.payload)
-        .bind(sqlx::types::Json(&event.headers))
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Wakes the relay after a commit, so events leave without waiting for the

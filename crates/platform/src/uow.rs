@@ -40,7 +40,7 @@ use crate::clock::SharedClock;
 use crate::error::AppError;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::inbox::ReceivedEvent;
-use crate::outbox::{self, OutboxEvent, RelayWaker};
+use crate::outbox::{OutboxEvent, RelayWaker};
 
 /// The key of one mutating call: who called which RPC with which client key
 /// and request. A call without a client key is not idempotent by key (the
@@ -327,11 +327,9 @@ impl<A: Message> Work<A> {
     /// # Errors
     /// The database failed: nothing of the work was kept.
     pub async fn commit(mut self, answer: A) -> Result<A, AppError> {
-        if let Some(key) = &self.key {
-            idempotency::complete(&mut self.txn, key, &answer).await?;
-        }
-        for event in &self.events {
-            outbox::enqueue(&mut self.txn, event).await?;
+        if self.key.is_some() || !self.events.is_empty() {
+            let saved = self.key.as_ref().map(|key| (key, answer.encode_to_vec()));
+            store_outcome(&mut self.txn, saved, &self.events).await?;
         }
         self.txn.commit().await?;
         if !self.events.is_empty() {
@@ -339,4 +337,55 @@ impl<A: Message> Work<A> {
         }
         Ok(answer)
     }
+}
+
+/// Stores the call's answer under its key (when it has one) and writes the
+/// work's events to the outbox, in their order, in one statement: one round
+/// trip before COMMIT however many events there are.
+async fn store_outcome(
+    conn: &mut PgConnection,
+    saved: Option<(&IdempotencyKey, Vec<u8>)>,
+    events: &[OutboxEvent],
+) -> Result<(), sqlx::Error> {
+    let (caller, key, response) = match saved {
+        Some((key, response)) => (Some(key.caller()), Some(key.key()), Some(response)),
+        None => (None, None, None),
+    };
+    // With no key, the UPDATE's `caller_id = NULL` matches no row.
+    sqlx::query(
+        "WITH answer AS (
+             UPDATE idempotency_keys SET response = $3
+             WHERE caller_id = $1 AND idempotency_key = $2
+         )
+         INSERT INTO outbox (event_id, subject, payload, headers)
+         SELECT e.event_id, e.subject, e.payload, e.headers
+         FROM UNNEST($4::uuid[], $5::text[], $6::bytea[], $7::jsonb[])
+              WITH ORDINALITY AS e (event_id, subject, payload, headers, n)
+         ORDER BY e.n",
+    )
+    .bind(caller)
+    .bind(key)
+    .bind(response)
+    .bind(events.iter().map(|e| e.event_id).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.subject.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        events
+            .iter()
+            .map(|e| e.payload.as_slice())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        events
+            .iter()
+            .map(|e| sqlx::types::Json(&e.headers))
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The unit of work against the real PostgreSQL: a call with a key is done
 //! once and answered the same way again, a key reused for another request
-//! is refused, and a unit of work that is not committed leaves nothing.
+//! is refused, a unit of work that is not committed leaves nothing, its
+//! events are written in the order published, and reads cannot write.
 
 use std::sync::Arc;
 
@@ -95,6 +96,70 @@ async fn calls_without_a_key_are_each_done(pool: PgPool) {
     call(&units, "", "request", "b").await.unwrap();
     assert_eq!(count(&pool, "inbox").await, 2);
     assert_eq!(count(&pool, "idempotency_keys").await, 0);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_units_events_are_written_in_the_order_published_with_their_headers(pool: PgPool) {
+    let units = units(&pool);
+    let key = CallKey::of_subject("tester", "k-order", &Example::of("request"));
+    let Begun::Fresh(mut work) = units.begin::<String>(key).await.unwrap() else {
+        panic!("a new key begins fresh work");
+    };
+    let mut published = Vec::new();
+    for (i, subject) in ["example.c", "example.a", "example.b"].iter().enumerate() {
+        let mut event = OutboxEvent::encode(uuid::Uuid::now_v7(), subject, &format!("event {i}"));
+        event.headers.insert("position".into(), i.to_string());
+        published.push((event.event_id, subject.to_string(), event.payload.clone()));
+        work.publish(event);
+    }
+    work.commit("answer".to_owned()).await.unwrap();
+    let rows: Vec<(uuid::Uuid, String, Vec<u8>, String)> = sqlx::query_as(
+        "SELECT event_id, subject, payload, headers->>'position' FROM outbox ORDER BY seq",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let written: Vec<_> = rows
+        .iter()
+        .map(|(id, s, p, _)| (*id, s.clone(), p.clone()))
+        .collect();
+    assert_eq!(
+        written, published,
+        "every event, once, in the order published"
+    );
+    let positions: Vec<_> = rows.iter().map(|r| r.3.as_str()).collect();
+    assert_eq!(positions, ["0", "1", "2"]);
+    // The answer went under the key in the same statement: a retry replays it.
+    assert_eq!(
+        call(&units, "k-order", "request", "other").await.unwrap(),
+        "answer"
+    );
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_read_sees_what_was_committed_and_cannot_write(pool: PgPool) {
+    let units = units(&pool);
+    call(&units, "", "request", "a").await.unwrap();
+    for mut read in [
+        units.read().await.unwrap(),
+        units.read_snapshot().await.unwrap(),
+    ] {
+        let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM inbox")
+            .fetch_one(&mut *read)
+            .await
+            .unwrap();
+        assert_eq!(seen, 1);
+        let write = sqlx::query("DELETE FROM inbox")
+            .execute(&mut *read)
+            .await
+            .unwrap_err();
+        assert!(write.to_string().contains("read-only"), "{write}");
+    }
+    assert_eq!(
+        count(&pool, "inbox").await,
+        1,
+        "nothing was written through a read"
+    );
 }
 
 #[sqlx::test(migrations = "./migrations")]

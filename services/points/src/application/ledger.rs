@@ -43,18 +43,27 @@ impl Posted {
 /// NOT_FOUND for a missing account; the ledger's refusals (a zero amount,
 /// a debit beyond the balance); the database failing.
 pub async fn post<A: Message>(work: &mut Work<A>, posting: Posting) -> Result<Posted, AppError> {
+    Ok(post_owing(work, posting).await?.0)
+}
+
+/// As [`post`]; a new entry also tells whether untrue reports of the
+/// account still owe points.
+async fn post_owing<A: Message>(
+    work: &mut Work<A>,
+    posting: Posting,
+) -> Result<(Posted, bool), AppError> {
     // The account's lock orders every posting to it: the key check below
     // sees any entry committed before, and the balance cannot move.
     let mut account = accounts::lock(work.conn(), posting.account)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("account {}", posting.account)))?;
     if let Some(existing) = accounts::by_key(work.conn(), &posting.key).await? {
-        return Ok(Posted::Already(existing));
+        return Ok((Posted::Already(existing), false));
     }
     let entry = account.post(posting).map_err(DomainError::from)?;
-    let entry = accounts::append(work.conn(), &account, &entry).await?;
-    work.publish(events::entry_posted(&entry));
-    Ok(Posted::New(entry))
+    let appended = accounts::append(work.conn(), &account, &entry).await?;
+    work.publish(events::entry_posted(&appended.entry));
+    Ok((Posted::New(appended.entry), appended.owing))
 }
 
 /// Posts `posting` (see [`post`]); a new credit then pays what untrue
@@ -68,8 +77,8 @@ pub async fn post_and_settle<A: Message>(
     posting: Posting,
 ) -> Result<Posted, AppError> {
     let (account, credit, at) = (posting.account, posting.amount > 0, posting.at);
-    let posted = post(work, posting).await?;
-    if credit && matches!(posted, Posted::New(_)) {
+    let (posted, owing) = post_owing(work, posting).await?;
+    if credit && owing {
         for mut report in reports::owing(work.conn(), account).await? {
             take_back(work, &mut report, at).await?;
             report.updated_at = at;

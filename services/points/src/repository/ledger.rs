@@ -11,6 +11,7 @@ use super::{decode, decode_all, decode_optional};
 use crate::domain::expiry::Expired;
 use crate::domain::ids::{AccountId, EntryId, OrderId, ReportId, ResidentId};
 use crate::domain::ledger::{Account, AccountKind, EntryKind, LedgerEntry, Posting, Standing};
+use crate::domain::report::ReportStatus;
 
 /// An account as stored.
 #[derive(sqlx::FromRow)]
@@ -130,8 +131,20 @@ pub async fn account(
     decode_optional(row)
 }
 
-/// Appends `entry` and saves `account`'s balance after it; returns the
-/// entry as stored.
+/// An entry as appended, and whether untrue reports of its account still
+/// owe points.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub entry: LedgerEntry,
+    /// Seen under the account's lock, which every take-back holds
+    /// ([`lock`]): no report can start owing while the posting is made.
+    pub owing: bool,
+}
+
+/// Appends `entry` and saves `account`'s balance after it, which the caller
+/// holds locked; returns the entry as stored and whether untrue reports of
+/// the account still owe points (asked in the same statement as the
+/// balance, so a credit that has nothing to pay costs no round trip more).
 ///
 /// # Errors
 /// The database fails.
@@ -139,7 +152,7 @@ pub async fn append(
     conn: &mut PgConnection,
     account: &Account,
     entry: &LedgerEntry,
-) -> Result<LedgerEntry, sqlx::Error> {
+) -> Result<Appended, sqlx::Error> {
     let row: EntryRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO ledger_entries ({COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -159,12 +172,20 @@ pub async fn append(
     .bind(&entry.posting.operator)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE accounts SET balance = $2 WHERE account_id = $1")
-        .bind(account.id.0)
-        .bind(account.balance)
-        .execute(&mut *conn)
-        .await?;
-    decode(row)
+    let owing: bool = sqlx::query_scalar(
+        "UPDATE accounts SET balance = $2 WHERE account_id = $1
+         RETURNING EXISTS (SELECT 1 FROM reports
+                           WHERE account_id = $1 AND status = $3 AND awarded_points > reversed_points)",
+    )
+    .bind(account.id.0)
+    .bind(account.balance)
+    .bind(ReportStatus::Rejected.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Appended {
+        entry: decode(row)?,
+        owing,
+    })
 }
 
 /// Returns the entry posted under `key`.

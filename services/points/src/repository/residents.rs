@@ -90,13 +90,15 @@ pub async fn find(
     conn: &mut PgConnection,
     by: Lookup<'_>,
 ) -> Result<Option<Resident>, sqlx::Error> {
-    let (column, value) = match by {
-        Lookup::Id(id) => ("resident_id::text", id.to_string()),
-        Lookup::OpenId(openid) => ("openid", openid.to_owned()),
-        Lookup::Code(code) => ("code", code.to_owned()),
+    // The parameter is cast, never the column, so each lookup takes its
+    // column's index.
+    let (condition, value) = match by {
+        Lookup::Id(id) => ("resident_id = $1::uuid", id.to_string()),
+        Lookup::OpenId(openid) => ("openid = $1", openid.to_owned()),
+        Lookup::Code(code) => ("code = $1", code.to_owned()),
     };
     let row: Option<ResidentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM residents WHERE {column} = $1"
+        "SELECT {COLUMNS} FROM residents WHERE {condition}"
     )))
     .bind(value)
     .fetch_optional(conn)
