@@ -105,9 +105,16 @@ async fn a_units_events_are_written_in_the_order_published_with_their_headers(po
     let Begun::Fresh(mut work) = units.begin::<String>(key).await.unwrap() else {
         panic!("a new key begins fresh work");
     };
+    // Ids (time-ordered) and subjects in neither the order published nor
+    // each other's, so only the order of publishing can order the rows.
+    let ids: Vec<_> = (0..3).map(|_| uuid::Uuid::now_v7()).collect();
     let mut published = Vec::new();
-    for (i, subject) in ["example.c", "example.a", "example.b"].iter().enumerate() {
-        let mut event = OutboxEvent::encode(uuid::Uuid::now_v7(), subject, &format!("event {i}"));
+    for (i, (subject, id)) in ["example.c", "example.a", "example.b"]
+        .iter()
+        .zip([ids[1], ids[2], ids[0]])
+        .enumerate()
+    {
+        let mut event = OutboxEvent::encode(id, subject, &format!("event {i}"));
         event.headers.insert("position".into(), i.to_string());
         published.push((event.event_id, subject.to_string(), event.payload.clone()));
         work.publish(event);

@@ -7,6 +7,7 @@ use platform::error::UnknownStoredValue;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::reports::OWING;
 use super::{decode, decode_all, decode_optional};
 use crate::domain::expiry::Expired;
 use crate::domain::ids::{AccountId, EntryId, OrderId, ReportId, ResidentId};
@@ -172,14 +173,13 @@ pub async fn append(
     .bind(&entry.posting.operator)
     .fetch_one(&mut *conn)
     .await?;
-    let owing: bool = sqlx::query_scalar(
-        "UPDATE accounts SET balance = $2 WHERE account_id = $1
-         RETURNING EXISTS (SELECT 1 FROM reports
-                           WHERE account_id = $1 AND status = $3 AND awarded_points > reversed_points)",
-    )
+    let owing: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "UPDATE accounts SET balance = $3 WHERE account_id = $1
+         RETURNING EXISTS (SELECT 1 FROM reports WHERE {OWING})"
+    )))
     .bind(account.id.0)
-    .bind(account.balance)
     .bind(ReportStatus::Rejected.as_str())
+    .bind(account.balance)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Appended {

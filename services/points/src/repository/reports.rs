@@ -256,8 +256,14 @@ pub async fn awarded_around(
     .await
 }
 
+/// The reports of account `$1` found untrue (status `$2`, bound to
+/// [`ReportStatus::Rejected`]) whose award is not wholly taken back yet:
+/// the ones that still owe points.
+pub(super) const OWING: &str =
+    "account_id = $1 AND status = $2 AND awarded_points > reversed_points";
+
 /// Returns the reports of `account` found untrue whose award is not wholly
-/// taken back yet, oldest first, locked. One locked elsewhere (being
+/// taken back yet ([`OWING`]), oldest first, locked. One locked elsewhere (being
 /// rejected right now) is skipped: it settles itself.
 ///
 /// # Errors
@@ -267,8 +273,7 @@ pub async fn owing(
     account: AccountId,
 ) -> Result<Vec<Report>, sqlx::Error> {
     let rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM reports
-                  WHERE account_id = $1 AND status = $2 AND awarded_points > reversed_points
+        "SELECT {COLUMNS} FROM reports WHERE {OWING}
          ORDER BY updated_at, report_id FOR UPDATE SKIP LOCKED"
     )))
     .bind(account.0)
