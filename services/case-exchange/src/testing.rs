@@ -77,8 +77,22 @@ use platform::testing::free_port;
 /// Configuration for the node of `town`; `overrides` are
 /// `WEIGRID_EXCHANGE__…` keys without the prefix.
 pub fn node_config(town: &DevTown, overrides: &[(&str, String)]) -> ExchangeConfig {
+    let mut settings = node_settings(town);
+    settings.extend([
+        ("EXCHANGE__DEADLINE_INTERVAL", "50ms".to_owned()),
+        ("EXCHANGE__RETRY_MIN_DELAY", "20ms".to_owned()),
+        ("EXCHANGE__RETRY_MAX_DELAY", "300ms".to_owned()),
+    ]);
+    settings.extend_from_slice(overrides);
+    platform::testing::service_config("exchange", DEFAULTS, &unique_prefix(), &settings)
+}
+
+/// The settings (`WEIGRID_EXCHANGE__…` keys without the prefix) that make
+/// a node `town` of the development federation: its id, keys, allow-list
+/// and peer port, with a 2 s request timeout to its peers.
+pub fn node_settings(town: &DevTown) -> Vec<(&'static str, String)> {
     let path = |file: &str| town.dir.join(file).display().to_string();
-    let mut settings = vec![
+    vec![
         ("NODE__ID", town.node.to_string()),
         ("NODE__SIGNING_KEY_PATH", path("signing.key")),
         ("NODE__PEERS_PATH", path("peers.toml")),
@@ -87,12 +101,7 @@ pub fn node_config(town: &DevTown, overrides: &[(&str, String)]) -> ExchangeConf
         ("PEER_PORT__KEY_PATH", path("node.key")),
         ("PEER_PORT__CLIENT_CA_PATH", path("peers-ca.pem")),
         ("PEER_PORT__REQUEST_TIMEOUT", "2s".to_owned()),
-        ("EXCHANGE__DEADLINE_INTERVAL", "50ms".to_owned()),
-        ("EXCHANGE__RETRY_MIN_DELAY", "20ms".to_owned()),
-        ("EXCHANGE__RETRY_MAX_DELAY", "300ms".to_owned()),
-    ];
-    settings.extend_from_slice(overrides);
-    platform::testing::service_config("exchange", DEFAULTS, &unique_prefix(), &settings)
+    ]
 }
 
 /// Returns a client of the local API at `addr` with `token`.

@@ -1,7 +1,8 @@
 //! Counting after a fault, from the services' own databases: what the
 //! callers were told was accepted and is not there (lost), what is there
 //! more than once (applied twice), and whether every ledger still sums to
-//! its balance.
+//! its balance. An analytic event is counted in the incidents video ingest
+//! made of it, a cross-border case at both nodes, a referral in review.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -33,12 +34,23 @@ async fn scalar(pool: &PgPool, sql: &'static str) -> i64 {
         .expect("the count runs")
 }
 
-/// Rows still waiting in the three outboxes.
+/// Rows still waiting in the outboxes.
 async fn unpublished(town: &Town) -> i64 {
     let sql = "SELECT count(*) FROM outbox WHERE published_at IS NULL";
-    scalar(&town.dispatch_db, sql).await
-        + scalar(&town.points_db, sql).await
-        + scalar(&town.registry_db, sql).await
+    let mut left = 0;
+    for (_, pool) in town.databases() {
+        left += scalar(pool, sql).await;
+    }
+    left
+}
+
+/// Envelopes Langxia's node has not yet handed to its peer.
+async fn undelivered(town: &Town) -> i64 {
+    scalar(
+        &town.exchange_db,
+        "SELECT count(*) FROM deliveries WHERE state = 'PENDING'",
+    )
+    .await
 }
 
 /// `key → rows` for `keys` of `sql`, which groups `$1`'s members.
@@ -72,20 +84,66 @@ async fn awards(town: &Town, reports: &[String]) -> HashMap<String, i64> {
     .await
 }
 
-/// Waits until the outboxes are empty, every accepted report is a ticket
-/// and every verified report has its award, or [`SETTLE`] passes.
+/// Analytic events by id, as the incidents hold them.
+async fn incident_events(town: &Town, events: &[String]) -> HashMap<String, i64> {
+    grouped(
+        &town.video_db,
+        "SELECT event_id::text, count(*) FROM incident_events
+         WHERE event_id::text = ANY($1) GROUP BY 1",
+        events,
+    )
+    .await
+}
+
+/// Joint cases by Langxia's case number, as the node `pool` holds them.
+async fn joint_cases(pool: &PgPool, numbers: &[String]) -> HashMap<String, i64> {
+    grouped(
+        pool,
+        "SELECT origin_case_number, count(*) FROM joint_cases
+         WHERE origin_case_number = ANY($1) GROUP BY 1",
+        numbers,
+    )
+    .await
+}
+
+/// Reviews by the ticket referred.
+async fn reviews(town: &Town, tickets: &[String]) -> HashMap<String, i64> {
+    grouped(
+        &town.review_db,
+        "SELECT ticket_id::text, count(*) FROM reviews WHERE ticket_id::text = ANY($1) GROUP BY 1",
+        tickets,
+    )
+    .await
+}
+
+/// Waits until the outboxes are empty, every accepted report is a ticket,
+/// every verified report has its award, every acknowledged event is in an
+/// incident, every case reached the peer and every referral is a review,
+/// or [`SETTLE`] passes.
 async fn settle(town: &Town, seen: &Seen) {
     let reports: Vec<String> = seen.reports.iter().map(|(id, _)| id.clone()).collect();
     let deadline = tokio::time::Instant::now() + SETTLE;
     while tokio::time::Instant::now() < deadline {
         let done = unpublished(town).await == 0
+            && undelivered(town).await == 0
             && tickets(town, &reports).await.len() == reports.len()
-            && awards(town, &seen.verified).await.len() == seen.verified.len();
+            && awards(town, &seen.verified).await.len() == seen.verified.len()
+            && incident_events(town, &seen.events).await.len() == seen.events.len()
+            && joint_cases(&town.peer_db, &seen.cases).await.len() == seen.cases.len()
+            && reviews(town, &seen.referred).await.len() == seen.referred.len();
         if done {
             return;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// Adds what `accepted` should each have once and `held` has to the
+/// count, as `what`.
+fn once_each(count: &mut Count, accepted: &[String], held: &HashMap<String, i64>, what: &str) {
+    let lost = accepted.iter().filter(|k| !held.contains_key(*k)).count();
+    let twice = held.values().map(|n| (n - 1).max(0) as usize).sum();
+    note(count, lost, twice, what);
 }
 
 /// Adds `lost` and `twice` of `what` to the count.
@@ -156,6 +214,43 @@ pub async fn count(town: &Town, seen: &Seen) -> Count {
         awarded_unverified as usize,
         "awards of unverified reports",
     );
+
+    // Analytic events: each acknowledged one in one incident.
+    let held = incident_events(town, &seen.events).await;
+    once_each(
+        &mut count,
+        &seen.events,
+        &held,
+        "analytic events → incidents",
+    );
+    // Cross-border cases: one joint case at each node.
+    let held = joint_cases(&town.exchange_db, &seen.cases).await;
+    once_each(&mut count, &seen.cases, &held, "cases → Langxia's node");
+    let held = joint_cases(&town.peer_db, &seen.cases).await;
+    once_each(&mut count, &seen.cases, &held, "cases → Xindai's node");
+    // Referrals: one review each.
+    let held = reviews(town, &seen.referred).await;
+    once_each(&mut count, &seen.referred, &held, "referrals → reviews");
+    let retried: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM deliveries d JOIN joint_cases c ON d.shared_case_id = c.shared_id::text
+         WHERE c.origin_case_number = ANY($1) AND d.message_type = 'REPORT' AND d.attempts > 1",
+    )
+    .bind(&seen.cases)
+    .fetch_one(&town.exchange_db)
+    .await
+    .expect("the count runs");
+    if retried > 0 {
+        count.notes.push(format!(
+            "{retried} of {} case reports reached the peer only after more than one attempt",
+            seen.cases.len()
+        ));
+    }
+    let left = undelivered(town).await;
+    if left > 0 {
+        count
+            .notes
+            .push(format!("{left} envelopes still undelivered to the peer"));
+    }
 
     // Every ledger: the balance is the sum of the entries and the last
     // running balance; the reports' awarded points are the awards.

@@ -1,22 +1,30 @@
 //! The steady load, as integrators send it: 12345 orders taken in with
-//! CreateTicket under idempotency keys, and villagers' reports submitted at
-//! a workstation and carried through their tickets (the micro-grid leader
+//! CreateTicket under idempotency keys; villagers' reports submitted at a
+//! workstation and carried through their tickets (the micro-grid leader
 //! signs for and resolves each, the desk verifies it) so that each earns
-//! its award. Every call that fails with UNAVAILABLE or another retryable
-//! code is sent again with the same key until it succeeds or the caller's
-//! patience runs out; any other code is recorded as a bad answer.
+//! its award; an edge box's batches of analytic events; cross-border cases
+//! reported to the neighbouring town's node; and disputes referred to
+//! review. Every call that fails with UNAVAILABLE or another retryable
+//! code is sent again with the same key (or the same batch of the same
+//! events) until it succeeds or the caller's patience runs out; any other
+//! code is recorded as a bad answer.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use proto::dispatch::v1 as dispatch;
 use proto::points::v1 as points;
+use proto::video::v1 as video;
 use tokio::sync::Mutex;
 use tonic::{Code, Status};
 
-use crate::town::{Dispatch, Points, Town};
+use crate::town::{CHANNEL, Dispatch, Exchange, Points, Town, Video};
+
+/// Analytic events in each of the edge box's batches.
+const EVENTS_PER_BATCH: usize = 10;
 
 /// How long one attempt may take before the caller gives up on it and
 /// sends it again (a server killed mid-call never answers).
@@ -84,6 +92,12 @@ pub struct Seen {
     pub reports: Vec<(String, String)>,
     /// Reports whose tickets the desk verified.
     pub verified: Vec<String>,
+    /// Analytic events video ingest acknowledged: their ids.
+    pub events: Vec<String>,
+    /// Cross-border cases Langxia's node took: their case numbers.
+    pub cases: Vec<String>,
+    /// Tickets dispatch referred to review: their ids.
+    pub referred: Vec<String>,
     /// Answers other than success or a retryable code: RPC, code, message.
     pub bad: Vec<(&'static str, Code, String)>,
     /// Operations whose caller ran out of patience.
@@ -103,6 +117,9 @@ pub struct Load {
     desk: Dispatch,
     leader: Dispatch,
     workstation: Points,
+    edge_box: Video,
+    exchange: Exchange,
+    peer_node: String,
     residents: Vec<String>,
 }
 
@@ -140,12 +157,17 @@ impl Load {
             desk: town.desk(),
             leader: town.leader(),
             workstation: town.workstation(),
+            edge_box: town.edge_box(),
+            exchange: town.exchange_desk(),
+            peer_node: town.peer_node(),
             residents,
         })
     }
 
-    /// Runs `workers` callers until every operation was sent; one in five
-    /// is a report carried to its award, the rest 12345 orders.
+    /// Runs `workers` callers until every operation was sent: of every
+    /// ten, two are reports carried to their awards, one a batch of
+    /// analytic events, one a cross-border case, one a 12345 order
+    /// referred to review, the rest 12345 orders.
     pub async fn run(self: &Arc<Self>, workers: usize) {
         let tasks: Vec<_> = (0..workers)
             .map(|_| {
@@ -156,10 +178,14 @@ impl Load {
                         if i >= load.operations {
                             return;
                         }
-                        if i % 5 == 4 {
-                            load.report(i).await;
-                        } else {
-                            load.ticket(i).await;
+                        match i % 10 {
+                            4 | 9 => load.report(i).await,
+                            1 => load.camera(i).await,
+                            3 => load.case(i).await,
+                            7 => load.referral(i).await,
+                            _ => {
+                                load.ticket(i).await;
+                            }
                         }
                     }
                 })
@@ -208,16 +234,22 @@ impl Load {
         }
     }
 
-    /// Takes one 12345 order in.
-    async fn ticket(&self, i: usize) {
+    /// Takes one 12345 order in; returns its ticket's id.
+    async fn ticket(&self, i: usize) -> Option<String> {
+        self.order(i, "SANITATION", "垃圾堆放", "路口垃圾三天无人清运")
+            .await
+    }
+
+    /// Takes the 12345 order `i` of `category` in; returns its ticket's id.
+    async fn order(&self, i: usize, category: &str, title: &str, text: &str) -> Option<String> {
         let reference = format!("12345-{}-{i:06}", self.phase);
         let request = dispatch::CreateTicketRequest {
             idempotency_key: format!("create-{reference}"),
             channel: dispatch::Channel::Hotline12345.into(),
             external_ref: reference.clone(),
-            category_code: "SANITATION".into(),
-            title: "垃圾堆放".into(),
-            description: format!("路口垃圾三天无人清运 [{reference}]"),
+            category_code: category.into(),
+            title: title.into(),
+            description: format!("{text} [{reference}]"),
             location: Some(dispatch::LatLng { lat: LAT, lng: LNG }),
             reporter_phone: format!("139{:08}", i % 100_000_000),
             ..Default::default()
@@ -228,9 +260,105 @@ impl Load {
                 let (mut desk, request) = (desk.clone(), request.clone());
                 async move { desk.create_ticket(request).await }
             })
+            .await?;
+        self.seen.lock().await.tickets.push(reference);
+        taken.ticket.map(|t| t.id)
+    }
+
+    /// Takes in a 12345 work-injury dispute (which nobody in the town
+    /// owns: it waits at the desk) and refers it to legal review.
+    async fn referral(&self, i: usize) {
+        let title = "工伤赔偿纠纷";
+        let text = "工人在车间受伤，双方对赔偿金额有分歧";
+        let Some(ticket_id) = self.order(i, "WORK_INJURY", title, text).await else {
+            return;
+        };
+        let request = dispatch::ReferTicketRequest {
+            idempotency_key: format!("refer-{}-{i:06}", self.phase),
+            ticket_id: ticket_id.clone(),
+            kind: dispatch::ReferralKind::LegalRisk.into(),
+            question: "赔偿金额是否于法有据？".into(),
+            parties: vec!["工人".into(), "用人单位".into()],
+            ..Default::default()
+        };
+        let desk = self.desk.clone();
+        let referred = self
+            .call("ReferTicket", || {
+                let (mut desk, request) = (desk.clone(), request.clone());
+                async move { desk.refer_ticket(request).await }
+            })
             .await;
-        if taken.is_some() {
-            self.seen.lock().await.tickets.push(reference);
+        if referred.is_some() {
+            self.seen.lock().await.referred.push(ticket_id);
+        }
+    }
+
+    /// Sends one batch of the edge box's analytic events (illegal dumping
+    /// seen by the load's camera) on a stream of its own, the same events
+    /// again until it is acknowledged.
+    async fn camera(&self, i: usize) {
+        let at = Utc::now() - TimeDelta::minutes(1);
+        let events: Vec<video::AnalyticEvent> = (0..EVENTS_PER_BATCH)
+            .map(|n| {
+                let phase = if n == 0 {
+                    video::EventPhase::Start
+                } else {
+                    video::EventPhase::Update
+                };
+                video_ingest::testing::analytic_event(
+                    CHANNEL,
+                    video::IncidentKind::IllegalDumping,
+                    phase,
+                    0.8,
+                    at + TimeDelta::milliseconds(i64::try_from(n).unwrap_or(0)),
+                )
+            })
+            .collect();
+        let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
+        let batch = video::StreamAnalyticEventsRequest {
+            batch: u64::try_from(i).unwrap_or(u64::MAX),
+            events,
+        };
+        let edge_box = self.edge_box.clone();
+        let acknowledged = self
+            .call("StreamAnalyticEvents", || {
+                let (mut edge_box, batch) = (edge_box.clone(), batch.clone());
+                async move {
+                    let mut answers = edge_box
+                        .stream_analytic_events(futures::stream::iter([batch]))
+                        .await?
+                        .into_inner();
+                    match answers.message().await? {
+                        Some(ack) => Ok(tonic::Response::new(ack)),
+                        None => Err(Status::internal(
+                            "the stream ended without acknowledging the batch",
+                        )),
+                    }
+                }
+            })
+            .await;
+        if let Some(ack) = acknowledged {
+            assert_eq!(ack.batch, batch.batch, "the acknowledgement is the batch's");
+            self.seen.lock().await.events.extend(ids);
+        }
+    }
+
+    /// Reports one cross-border work-injury dispute to Xindai's node.
+    async fn case(&self, i: usize) {
+        let number = format!("LX-{}-{i:06}", self.phase);
+        let mut request = case_exchange::testing::work_injury();
+        request.idempotency_key = format!("report-case-{number}");
+        request.peer_node = self.peer_node.clone();
+        request.case_number = number.clone();
+        let exchange = self.exchange.clone();
+        let reported = self
+            .call("ReportCase", || {
+                let (mut exchange, request) = (exchange.clone(), request.clone());
+                async move { exchange.report_case(request).await }
+            })
+            .await;
+        if reported.is_some() {
+            self.seen.lock().await.cases.push(number);
         }
     }
 

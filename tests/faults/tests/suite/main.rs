@@ -2,8 +2,9 @@
 //! load with one fault injected while it runs, then counts; the table has
 //! one row per phase.
 //!
-//! - `faults_short_form_…` (in `make test`): a few hundred operations, two
-//!   faults: NATS killed and restarted, dispatch killed.
+//! - `faults_short_form_…` (in `make test`): a few hundred operations,
+//!   three faults: NATS killed and restarted, dispatch killed, the two
+//!   exchange nodes partitioned and healed.
 //! - `faults_full_size` (`make faults`): at least 10,000 operations over
 //!   every fault. `WEIGRID_FAULTS_OPS` sets the total of either.
 //!
@@ -12,6 +13,7 @@
 
 mod count;
 mod load;
+mod partition;
 mod pii;
 mod postgres;
 mod town;
@@ -38,7 +40,14 @@ enum Fault {
     /// A service killed (SIGKILL) twice at random moments, started again
     /// each time.
     Killed(Service),
+    /// Langxia's and Xindai's exchange nodes cut off from each other for
+    /// three of their request timeouts, then joined again.
+    PeerPartitioned,
 }
+
+/// How long the exchange nodes stay partitioned: three of the request
+/// timeouts the suite gives them.
+const PARTITION: Duration = Duration::from_secs(6);
 
 impl Fault {
     fn name(self) -> String {
@@ -51,6 +60,9 @@ impl Fault {
             ),
             Fault::PostgresRestarted => "PostgreSQL restart -m immediate".into(),
             Fault::Killed(service) => format!("kill -9 {} (twice)", service.name()),
+            Fault::PeerPartitioned => {
+                format!("exchange peers partitioned {}s", PARTITION.as_secs())
+            }
         }
     }
 }
@@ -88,6 +100,11 @@ async fn inject(town: &mut Town, fault: Fault, window: (Duration, Duration)) {
             town.kill(service);
             town.resume(service).await;
         }
+        Fault::PeerPartitioned => {
+            town.partition();
+            tokio::time::sleep(PARTITION).await;
+            town.heal();
+        }
     }
     assert!(
         town.wait_serving(Duration::from_secs(60)).await,
@@ -123,11 +140,15 @@ async fn phase(
     let seen = load.seen.lock().await;
     let count = count::count(town, &seen).await;
     println!(
-        "{tag}: {} — {} tickets, {} reports ({} verified), {} retries",
+        "{tag}: {} — {} tickets ({} referred), {} reports ({} verified), {} analytic events, \
+         {} cross-border cases, {} retries",
         fault.name(),
         seen.tickets.len(),
+        seen.referred.len(),
         seen.reports.len(),
         seen.verified.len(),
+        seen.events.len(),
+        seen.cases.len(),
         seen.retries
     );
     Row {
@@ -245,11 +266,15 @@ async fn suite(total: usize, faults: &[Fault], window: (Duration, Duration)) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn faults_short_form_nats_and_dispatch_killed_under_load_lose_nothing_and_apply_nothing_twice()
+async fn faults_short_form_nats_and_dispatch_killed_and_peers_partitioned_under_load_lose_nothing_and_apply_nothing_twice()
  {
     suite(
         300,
-        &[Fault::NatsKilled, Fault::Killed(Service::Dispatch)],
+        &[
+            Fault::NatsKilled,
+            Fault::Killed(Service::Dispatch),
+            Fault::PeerPartitioned,
+        ],
         (Duration::from_millis(300), Duration::from_millis(1200)),
     )
     .await;
@@ -259,7 +284,7 @@ async fn faults_short_form_nats_and_dispatch_killed_under_load_lose_nothing_and_
 #[ignore = "the full-size suite, minutes long: make faults"]
 async fn faults_full_size() {
     suite(
-        10_500,
+        10_000,
         &[
             Fault::NatsKilled,
             Fault::NatsOutage,
@@ -267,6 +292,10 @@ async fn faults_full_size() {
             Fault::Killed(Service::Dispatch),
             Fault::Killed(Service::Points),
             Fault::Killed(Service::Registry),
+            Fault::Killed(Service::Video),
+            Fault::Killed(Service::Review),
+            Fault::Killed(Service::Exchange),
+            Fault::PeerPartitioned,
         ],
         (Duration::from_millis(1000), Duration::from_millis(4000)),
     )

@@ -1,5 +1,5 @@
 //! The personal-data sweep: after the faults, every outbox payload of the
-//! three services, every message in their streams and every line the
+//! services (and of the peer node), every message in their streams and every line the
 //! services logged are searched for mainland mobile numbers (1[3-9] and
 //! nine digits, alone), resident ID numbers (18 characters with a valid
 //! GB 11643 check character), number plates (a province's character, a
@@ -15,7 +15,7 @@ use std::path::Path;
 use async_nats::jetstream;
 use futures::StreamExt as _;
 
-use crate::town::{STREAMS, Town};
+use crate::town::{PEER_DATABASE, STREAMS, Town};
 
 /// The characters a plate of a mainland province starts with.
 const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
@@ -64,13 +64,16 @@ pub fn personal_data(text: &str, names: &[String]) -> Vec<(&'static str, String)
         {
             found.push(("phone", run.clone()));
         }
-        let id = match (run.len(), next) {
-            (17, Some('X' | 'x')) => Some(format!("{run}X")),
-            (18, _) => Some(run.clone()),
-            _ => None,
+        // An ID number stands alone: a run of digits inside a longer run of
+        // letters and digits is part of something else (a trace id's hex).
+        let (id, after) = match (run.len(), next) {
+            (17, Some('X' | 'x')) => (Some(format!("{run}X")), chars.get(i + 1).copied()),
+            (18, _) => (Some(run.clone()), next),
+            _ => (None, None),
         };
         if let Some(id) = id
             && !letter_before
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
             && langxia::id_check_char(&id[..17])
                 == id.chars().nth(17).map(|c| c.to_ascii_uppercase())
         {
@@ -119,11 +122,7 @@ pub async fn sweep(town: &Town, logs: &Path) -> Sweep {
         .collect();
     let mut sweep = Sweep::default();
     let mut published: HashSet<String> = HashSet::new();
-    for (db, pool) in [
-        ("registry", &town.registry_db),
-        ("dispatch", &town.dispatch_db),
-        ("points", &town.points_db),
-    ] {
+    for (db, pool) in town.databases() {
         let rows: Vec<(String, Vec<u8>, serde_json::Value, String, bool)> = sqlx::query_as(
             "SELECT subject, payload, headers, event_id::text, published_at IS NOT NULL FROM outbox",
         )
@@ -132,7 +131,7 @@ pub async fn sweep(town: &Town, logs: &Path) -> Sweep {
         .expect("the outbox is read");
         for (subject, payload, headers, event_id, sent) in rows {
             sweep.searched[0] += 1;
-            if sent {
+            if sent && db != PEER_DATABASE {
                 published.insert(event_id);
             }
             let text = format!("{} {headers}", String::from_utf8_lossy(&payload));
@@ -211,6 +210,12 @@ fn the_sweep_finds_phones_id_numbers_plates_and_names_but_not_masked_ones() {
     assert_eq!(kinds("138****5678, 12345-2026-0000417"), Vec::<&str>::new());
     assert_eq!(kinds("0190a1b2c3d4e5f6 t13812345678x"), Vec::<&str>::new());
     assert_eq!(kinds("身份证 11010519491231002X"), ["ID number"]);
+    assert_eq!(kinds("身份证号11010519491231002X。"), ["ID number"]);
+    assert_eq!(
+        kinds("traceparent: 00-746723756295505488c3a1f09e2b4d7a-0123456789abcdef-01"),
+        Vec::<&str>::new(),
+        "digits at the head of a trace id, with a valid check character"
+    );
     assert_eq!(
         kinds("身份证 110105194912310021"),
         Vec::<&str>::new(),
