@@ -81,6 +81,60 @@ fn hotline(i: usize, tag: &str) -> pb::CreateTicketRequest {
     }
 }
 
+/// A dispatch client as the desk calls it.
+type Desk =
+    DispatchServiceClient<tonic::service::interceptor::InterceptedService<Channel, Outgoing>>;
+
+/// Starts dispatch over `pool` on NATS `prefix`, asking the registry at
+/// `registry`, with its grid map following `placements` (empty: none);
+/// returns it and the desk's client.
+async fn start_dispatch(
+    pool: PgPool,
+    prefix: &str,
+    registry: std::net::SocketAddr,
+    placements: &str,
+) -> anyhow::Result<(Served<ticket_dispatch::App>, Desk)> {
+    let mut env = std::collections::HashMap::new();
+    for (k, v) in [
+        ("AUTH__MODE", "dev".to_owned()),
+        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("METRICS__ENABLED", "false".to_owned()),
+        ("NATS__PREFIX", prefix.to_owned()),
+        ("CLIENTS__REGISTRY__ENDPOINT", format!("http://{registry}")),
+        ("PLACEMENTS__SOURCE", placements.to_owned()),
+    ] {
+        env.insert(format!("WEIGRID_DISPATCH__{k}"), v);
+    }
+    if let Ok(url) = std::env::var("WEIGRID__NATS__URL") {
+        env.insert("WEIGRID__NATS__URL".into(), url);
+    }
+    let config: ticket_dispatch::DispatchConfig =
+        platform::config::load_from("dispatch", ticket_dispatch::config::DEFAULTS, &env)?;
+    let dispatch =
+        Served::<ticket_dispatch::App>::try_start(pool, config, Arc::new(SystemClock)).await?;
+    let token = platform::testing::token("bench-desk", Role::TownOperator, None);
+    let channel = Channel::from_shared(format!("http://{}", dispatch.addr()))?
+        .connect()
+        .await?;
+    let client = DispatchServiceClient::with_interceptor(channel, Outgoing::bearer(&token)?);
+    Ok((dispatch, client))
+}
+
+/// Takes [`TICKETS`] 12345 orders in through `client`, [`CONCURRENCY`] in
+/// flight.
+async fn take_in(client: &Desk, tag: &'static str) -> Measured {
+    let c = client.clone();
+    measure(CONCURRENCY, TICKETS, move |i| {
+        let mut c = c.clone();
+        async move {
+            c.create_ticket(hotline(i, tag))
+                .await
+                .expect("intake succeeds");
+        }
+    })
+    .await
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     platform::telemetry::init_quiet("error");
@@ -95,67 +149,55 @@ async fn main() -> anyhow::Result<()> {
         .connect(&admin_url)
         .await?;
     let id = std::process::id();
-    let (dispatch_db, raw_db) = (
+    let (dispatch_db, asking_db, raw_db) = (
         format!("weigrid_bench_dispatch_{id}"),
+        format!("weigrid_bench_dispatch_asking_{id}"),
         format!("weigrid_bench_raw_{id}"),
     );
 
-    // The registry (its release binary, as deployed) with a small town, and
-    // dispatch asking it.
+    // The registry (its release binary, as deployed) with a small town, on
+    // dispatch's NATS prefix as deployed: dispatch follows its grid events
+    // and places locations from the grid map it keeps.
     let registry_addr =
         std::net::SocketAddr::from(([127, 0, 0, 1], platform::testing::free_port()));
-    let registry = TestRegistry::start(registry_addr, &[]).await;
-    let dispatch_pool = database(&admin, &base, &dispatch_db).await?;
+    let mut registry = TestRegistry::start(registry_addr, &[]).await;
     let prefix = platform::testing::unique_prefix();
-    let mut env = std::collections::HashMap::new();
-    for (k, v) in [
-        ("AUTH__MODE", "dev".to_owned()),
-        ("GRPC__LISTEN", "127.0.0.1:0".to_owned()),
-        ("METRICS__ENABLED", "false".to_owned()),
-        ("NATS__PREFIX", prefix.clone()),
-        (
-            "CLIENTS__REGISTRY__ENDPOINT",
-            format!("http://{}", registry.addr),
-        ),
-    ] {
-        env.insert(format!("WEIGRID_DISPATCH__{k}"), v);
-    }
-    if let Ok(url) = std::env::var("WEIGRID__NATS__URL") {
-        env.insert("WEIGRID__NATS__URL".into(), url);
-    }
-    let config: ticket_dispatch::DispatchConfig =
-        platform::config::load_from("dispatch", ticket_dispatch::config::DEFAULTS, &env)?;
-    let mut dispatch = Served::<ticket_dispatch::App>::try_start(
+    registry.prefix = prefix.clone();
+    registry.restart(&[]).await;
+    let dispatch_pool = database(&admin, &base, &dispatch_db).await?;
+    let (mut dispatch, client) = start_dispatch(
         dispatch_pool.clone(),
-        config,
-        Arc::new(SystemClock),
+        &prefix,
+        registry.addr,
+        "REGISTRY:registry",
     )
     .await?;
-    let addr = dispatch.addr();
-    let token = platform::testing::token("bench-desk", Role::TownOperator, None);
-    let channel = Channel::from_shared(format!("http://{addr}"))?
-        .connect()
-        .await?;
-    let client = DispatchServiceClient::with_interceptor(channel, Outgoing::bearer(&token)?);
+    // Beside it, on a database of its own, dispatch as it was: asking the
+    // registry where each ticket lies.
+    let asking_pool = database(&admin, &base, &asking_db).await?;
+    let (mut asking, asking_client) = start_dispatch(
+        asking_pool.clone(),
+        &platform::testing::unique_prefix(),
+        registry.addr,
+        "",
+    )
+    .await?;
 
     println!("ticket intake benchmark: {TICKETS} tickets, {CONCURRENCY} in flight");
     // Warm up connections, pools and the registry's index.
     for i in 0..100 {
         client.clone().create_ticket(hotline(i, "warm")).await?;
+        asking_client
+            .clone()
+            .create_ticket(hotline(i, "warm"))
+            .await?;
     }
 
-    // 1. Intake over gRPC: validation, the registry's ResolveLocation, one
-    //    transaction with the ticket, its history and its event.
-    let c = client.clone();
-    let mut grpc = measure(CONCURRENCY, TICKETS, move |i| {
-        let mut c = c.clone();
-        async move {
-            c.create_ticket(hotline(i, "grpc"))
-                .await
-                .expect("intake succeeds");
-        }
-    })
-    .await;
+    // 1. Intake over gRPC: validation, the place from the grid map, one
+    //    transaction with the ticket, its history and its event; and the
+    //    same asking the registry's ResolveLocation for each ticket.
+    let mut grpc = take_in(&client, "grpc").await;
+    let mut asked = take_in(&asking_client, "asked").await;
 
     // 2. The same rows straight into PostgreSQL, one transaction each.
     let raw_pool = database(&admin, &base, &raw_db).await?;
@@ -224,6 +266,10 @@ async fn main() -> anyhow::Result<()> {
     .await;
 
     println!("{}", grpc.line("CreateTicket over gRPC"));
+    println!(
+        "{}",
+        asked.line("CreateTicket, asking the registry each time")
+    );
     println!("{}", raw.line("same rows, raw PostgreSQL (1 txn each)"));
     println!(
         "{}",
@@ -236,6 +282,11 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "ratio gRPC intake / raw JetStream:   {:.2}",
         grpc.rate() / jetstream.rate()
+    );
+    println!(
+        "ratio asking the registry / raw PostgreSQL: {:.2} (grid map / asking: {:.2})",
+        asked.rate() / raw.rate(),
+        grpc.rate() / asked.rate()
     );
     platform::bench::durability(&dispatch_pool, "CreateTicket").await?;
     platform::bench::durability(&raw_pool, "raw PostgreSQL").await?;
@@ -311,8 +362,9 @@ async fn main() -> anyhow::Result<()> {
     );
 
     dispatch.stop().await?;
+    asking.stop().await?;
     registry.cleanup().await;
-    for name in [dispatch_db, raw_db] {
+    for name in [dispatch_db, asking_db, raw_db] {
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
         )))

@@ -19,7 +19,7 @@ use sqlx::migrate::Migrator;
 
 use crate::api::DispatchApi;
 use crate::application::{Context, Policy, Rules};
-use crate::config::{DEFAULTS, Decisions, DispatchConfig, Intake, Workers};
+use crate::config::{DEFAULTS, Decisions, DispatchConfig, Intake, Placements, Workers};
 use crate::consumers::{self, TicketRequests};
 use crate::domain::deadline::{DeadlineRules, Escalation};
 use crate::events;
@@ -34,6 +34,7 @@ pub struct App {
     workers: Workers,
     intake: Intake,
     decisions: Decisions,
+    placements: Placements,
     /// The service's own token, for what it does on nobody's behalf.
     token: String,
 }
@@ -108,6 +109,7 @@ impl Service for App {
             workers: config.workers,
             intake: config.intake,
             decisions: config.decisions,
+            placements: config.placements,
             token,
         })
     }
@@ -116,9 +118,9 @@ impl Service for App {
         self.base.local_addr()
     }
 
-    /// Runs the deadline timers and the router, and consumes the ticket
-    /// requests of every intake source and case review's decisions, while
-    /// serving.
+    /// Runs the deadline timers and the router, follows the registry's
+    /// grid events for the grid map, and consumes the ticket requests of
+    /// every intake source and case review's decisions, while serving.
     async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -141,6 +143,15 @@ impl Service for App {
         let (ctx, every) = (self.ctx.clone(), self.workers.router_interval);
         self.base
             .spawn(|cancel| workers::run_router(ctx, every, cancel));
+        if let Some(source) = self.placements.source() {
+            let (bus, registry, every) = (
+                self.base.bus().clone(),
+                self.ctx.registry.clone(),
+                self.placements.refresh,
+            );
+            self.base
+                .spawn(|cancel| workers::follow_grids(bus, registry, source, every, cancel));
+        }
         for (stream, root) in self.intake.sources() {
             let spec = ConsumerSpec {
                 name: format!("dispatch-{root}-ticket-requested"),

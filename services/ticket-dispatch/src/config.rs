@@ -22,6 +22,15 @@ pub struct DispatchConfig {
     pub duplicates: Duplicates,
     pub intake: Intake,
     pub decisions: Decisions,
+    pub placements: Placements,
+}
+
+/// Returns the (stream, subject root) pair `STREAM:subject_root` names;
+/// `None` for an empty or half-written one.
+fn stream_and_root(text: &str) -> Option<(String, String)> {
+    let (stream, root) = text.trim().split_once(':')?;
+    let (stream, root) = (stream.trim(), root.trim());
+    (!stream.is_empty() && !root.is_empty()).then(|| (stream.to_owned(), root.to_owned()))
 }
 
 /// The stream whose `<subject root>.decision.made` events (case review's
@@ -35,9 +44,35 @@ pub struct Decisions {
 impl Decisions {
     /// Returns the (stream, subject root) pair, if one is configured.
     pub fn source(&self) -> Option<(String, String)> {
-        let (stream, root) = self.source.trim().split_once(':')?;
-        let (stream, root) = (stream.trim(), root.trim());
-        (!stream.is_empty() && !root.is_empty()).then(|| (stream.to_owned(), root.to_owned()))
+        stream_and_root(&self.source)
+    }
+}
+
+/// Whether `text` is empty or one `STREAM:subject_root` pair of an
+/// upper-case stream and a lower-case root.
+fn one_source_or_none(text: &str) -> bool {
+    text.trim().is_empty()
+        || stream_and_root(text).is_some_and(|(s, r)| {
+            s.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && r.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
+}
+
+/// Where dispatch places locations itself: the grid registry's stream,
+/// whose `<subject root>.grid.>` events tell it of every change of a grid,
+/// and how often the map is loaded again regardless.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Placements {
+    /// `STREAM:subject_root`; empty to ask the registry for every location.
+    pub source: String,
+    #[serde(with = "humantime_serde")]
+    pub refresh: Duration,
+}
+
+impl Placements {
+    /// Returns the (stream, subject root) pair, if one is configured.
+    pub fn source(&self) -> Option<(String, String)> {
+        stream_and_root(&self.source)
     }
 }
 
@@ -53,9 +88,7 @@ impl Intake {
     pub fn sources(&self) -> Vec<(String, String)> {
         self.sources
             .split(',')
-            .filter_map(|s| s.trim().split_once(':'))
-            .map(|(stream, root)| (stream.trim().to_owned(), root.trim().to_owned()))
-            .filter(|(stream, root)| !stream.is_empty() && !root.is_empty())
+            .filter_map(stream_and_root)
             .collect()
     }
 }
@@ -207,13 +240,19 @@ impl Validate for DispatchConfig {
             "must be STREAM:subject_root pairs, comma-separated (e.g. VIDEO:video)",
         );
         v.check(
-            self.decisions.source.trim().is_empty()
-                || self.decisions.source().is_some_and(|(s, r)| {
-                    s.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-                        && r.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                }),
+            one_source_or_none(&self.decisions.source),
             "decisions.source",
             "must be one STREAM:subject_root pair (e.g. REVIEW:review), or empty",
+        );
+        v.check(
+            one_source_or_none(&self.placements.source),
+            "placements.source",
+            "must be one STREAM:subject_root pair (e.g. REGISTRY:registry), or empty",
+        );
+        v.check(
+            self.placements.refresh >= Duration::from_secs(1),
+            "placements.refresh",
+            "must be at least 1s",
         );
         v.check(
             (0.0..=1.0).contains(&self.assessment.residential_weight),

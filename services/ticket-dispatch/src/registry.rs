@@ -3,8 +3,18 @@
 //! itself, with its own service token, whoever's call it is serving: the
 //! registry's answers do not depend on the caller's scope, and under
 //! per-service audiences a caller's token (made for dispatch) is not valid
-//! at the registry. Every call is bounded by the configured timeout, and is retried only because it is
-//! a read. Answers come back as domain values.
+//! at the registry. Every call is bounded by the configured timeout, and is
+//! retried only because it is a read. Answers come back as domain values.
+//!
+//! Where a location lies is answered here, without a call, from the grid
+//! map dispatch keeps while it follows the registry's grid events
+//! ([`crate::workers::follow_grids`]): the map is loaded after the
+//! subscription and again after every grid event, and forgotten whenever
+//! the events cannot be followed, so a map in use has missed no change the
+//! registry published. A location the map places nowhere is asked of the
+//! registry all the same (a grid just created, or truly outside the town).
+
+use std::sync::{Arc, RwLock};
 
 use platform::config::ClientConfig;
 use platform::grpc::client::{self, Outgoing};
@@ -17,17 +27,25 @@ use tonic::transport::Channel;
 use crate::domain::grid::{
     Duty, GridRef, LatLng, Placement, ResponsibleParty, Village, VillageKind,
 };
+use crate::domain::placement::{GridEntry, GridMap, Level};
+
+/// Grids asked for in one ListGrids page, with their boundaries.
+const PAGE: u32 = 200;
+/// The largest answer taken: a page of detailed boundaries is larger than
+/// tonic's default 4 MiB (the registry sends up to 32 MiB).
+const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
 
 /// The registry could not answer.
 #[derive(Debug, thiserror::Error)]
 #[error("grid registry unreachable: {0}")]
 pub struct Unreachable(pub String);
 
-/// A client of the grid registry.
+/// A client of the grid registry, with the grid map it keeps.
 #[derive(Clone)]
 pub struct Registry {
     client: RegistryServiceClient<InterceptedService<Channel, Outgoing>>,
     attempts: u32,
+    map: Arc<RwLock<Option<Arc<GridMap>>>>,
 }
 
 impl Registry {
@@ -41,16 +59,86 @@ impl Registry {
             client: RegistryServiceClient::with_interceptor(
                 channel,
                 Outgoing::bearer(service_token)?,
-            ),
+            )
+            .max_decoding_message_size(MAX_ANSWER_BYTES),
             attempts: config.max_attempts,
+            map: Arc::default(),
         })
     }
 
-    /// Returns the micro-grid holding `at`; `None` outside every one.
+    /// Returns the micro-grid holding `at`; `None` outside every one. The
+    /// grid map answers when it is kept and places `at`; else the
+    /// registry.
     ///
     /// # Errors
     /// The registry is unreachable or failed.
     pub async fn resolve(&self, at: LatLng) -> Result<Option<Placement>, Unreachable> {
+        if let Some(placed) = self.map().and_then(|map| map.place(at)) {
+            return Ok(Some(placed));
+        }
+        self.ask(at).await
+    }
+
+    /// Returns the grid map in use, if one is kept.
+    pub fn map(&self) -> Option<Arc<GridMap>> {
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Loads every grid from the registry and keeps the map they make;
+    /// returns how many micro-grids it holds.
+    ///
+    /// # Errors
+    /// The registry is unreachable or failed; the map kept before stays.
+    pub async fn load_map(&self) -> Result<usize, Unreachable> {
+        let mut entries = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let message = registry::ListGridsRequest {
+                page_size: PAGE,
+                page_token: page_token.clone(),
+                ..Default::default()
+            };
+            let page = client::retry_idempotent(self.attempts, || {
+                let mut c = self.client.clone();
+                let message = message.clone();
+                async move { c.list_grids(tonic::Request::new(message)).await }
+            })
+            .await
+            .map_err(|s| Unreachable(format!("{:?}: {}", s.code(), s.message())))?
+            .into_inner();
+            entries.extend(page.grids.into_iter().map(entry));
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            page_token = page.next_page_token;
+        }
+        let map = GridMap::build(&entries);
+        let held = map.len();
+        *self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(map));
+        Ok(held)
+    }
+
+    /// Stops using the grid map: every location is asked of the registry
+    /// until [`Registry::load_map`] keeps one again.
+    pub fn forget_map(&self) {
+        *self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    /// Asks the registry which micro-grid holds `at`; `None` outside
+    /// every one.
+    ///
+    /// # Errors
+    /// The registry is unreachable or failed.
+    pub async fn ask(&self, at: LatLng) -> Result<Option<Placement>, Unreachable> {
         let message = registry::ResolveLocationRequest {
             location: Some(registry::LatLng {
                 lat: at.lat,
@@ -158,6 +246,39 @@ impl Registry {
                 status.message()
             ))),
         }
+    }
+}
+
+/// Returns a listed grid as the grid map takes it.
+fn entry(grid: registry::Grid) -> GridEntry {
+    use registry::GridLevel as L;
+    let level = match L::try_from(grid.level).unwrap_or(L::Unspecified) {
+        L::Village | L::Residential => Level::Workstation,
+        L::Micro => Level::MicroGrid,
+        _ => Level::Other,
+    };
+    let points = |ring: Option<registry::Ring>| -> Vec<LatLng> {
+        ring.map(|r| r.points)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| LatLng {
+                lat: p.lat,
+                lng: p.lng,
+            })
+            .collect()
+    };
+    let boundary = grid.boundary.unwrap_or_default();
+    GridEntry {
+        code: grid.code,
+        name: grid.name,
+        level,
+        parent_code: grid.parent_code,
+        exterior: points(boundary.exterior),
+        holes: boundary
+            .holes
+            .into_iter()
+            .map(|h| points(Some(h)))
+            .collect(),
     }
 }
 

@@ -42,6 +42,10 @@ pub fn test_config(prefix: &str, registry: &str, overrides: &[(&str, String)]) -
         ("CLIENTS__REGISTRY__MAX_ATTEMPTS", "1".to_owned()),
         ("WORKERS__TIMER_INTERVAL", "20ms".to_owned()),
         ("WORKERS__ROUTER_INTERVAL", "100ms".to_owned()),
+        // The kit's registry publishes on a prefix of its own: dispatch
+        // asks it for every location ([`TestDispatch::spawn_with_grid_map`]
+        // starts one on dispatch's prefix, whose grid map dispatch keeps).
+        ("PLACEMENTS__SOURCE", String::new()),
     ];
     settings.extend_from_slice(overrides);
     platform::testing::service_config("dispatch", DEFAULTS, prefix, &settings)
@@ -104,6 +108,19 @@ impl TestDispatch {
         let config = test_config(prefix, &format!("127.0.0.1:{}", free_port()), overrides);
         let mut test = Self::start(db.pool.clone(), config, Some(db)).await;
         test.start_registry().await;
+        test
+    }
+
+    /// Starts dispatch on a fresh prefix with its registry on the same
+    /// prefix, as deployed: dispatch follows the registry's grid events and
+    /// places locations from the grid map it keeps (once loaded).
+    pub async fn spawn_with_grid_map() -> Self {
+        let prefix = platform::testing::unique_prefix();
+        let source = ("PLACEMENTS__SOURCE", "REGISTRY:registry".to_owned());
+        let mut test = Self::spawn_beside_with(&prefix, &[source]).await;
+        let registry = test.registry.as_mut().expect("the registry was started");
+        registry.prefix = prefix;
+        registry.restart(&[]).await;
         test
     }
 

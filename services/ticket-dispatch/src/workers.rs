@@ -9,11 +9,17 @@
 //! holding back the others. The
 //! router asks the registry with no transaction open, then routes each
 //! ticket in a unit of work of its own, after locking it and checking it is
-//! still unrouted, so each ticket is routed once.
+//! still unrouted, so each ticket is routed once. The grid map that places
+//! locations without a call to the registry is kept fresh from the
+//! registry's grid events ([`follow_grids`]).
 
 use std::time::Duration;
 
+use anyhow::Context as _;
+use async_nats::jetstream::consumer::{DeliverPolicy, pull};
+use futures::StreamExt as _;
 use platform::error::AppError;
+use platform::events::{Bus, StreamSpec};
 use platform::uow::Units;
 use tokio_util::sync::CancellationToken;
 
@@ -124,6 +130,116 @@ pub async fn follow_calendar_edits(
         }
         if let Err(err) = calendar::pick_up_edit(&units, &rules).await {
             tracing::warn!(error = %err, "reading the business calendar's version failed; retrying");
+        }
+    }
+}
+
+/// Keeps `registry`'s grid map while the grid events of `source` (the
+/// registry's stream and subject root) can be followed, until `cancel`
+/// fires: subscribed first, then loaded, so that every change after the
+/// load arrives as an event; loaded again after each event and every
+/// `refresh`. While the events cannot be followed (NATS away, the stream
+/// not there) the map is forgotten and every location is asked of the
+/// registry; following is tried again every second.
+pub async fn follow_grids(
+    bus: Bus,
+    registry: Registry,
+    source: (String, String),
+    refresh: Duration,
+    cancel: CancellationToken,
+) {
+    let mut failing = false;
+    loop {
+        let outcome = follow_grids_once(&bus, &registry, &source, refresh, &cancel).await;
+        if registry.map().is_some() {
+            // It was kept until now: a new failure, to be said again.
+            failing = false;
+        }
+        registry.forget_map();
+        match outcome {
+            Ok(()) => return,
+            // Said once, not every second of an outage.
+            Err(err) if !failing => {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "the grid map cannot be kept; locations are asked of the registry"
+                );
+                failing = true;
+            }
+            Err(err) => tracing::debug!(
+                error = format!("{err:#}"),
+                "the grid map still cannot be kept"
+            ),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+async fn follow_grids_once(
+    bus: &Bus,
+    registry: &Registry,
+    (stream, root): &(String, String),
+    refresh: Duration,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let spec = StreamSpec {
+        name: stream.clone().into(),
+        subject_root: root.clone().into(),
+    };
+    let name = bus.stream_name(&spec);
+    let consumer = bus
+        .jetstream()
+        .get_stream(&name)
+        .await
+        .with_context(|| format!("the registry's stream {name}"))?
+        .create_consumer(pull::OrderedConfig {
+            filter_subject: bus.subject(&format!("{root}.grid.>")),
+            deliver_policy: DeliverPolicy::New,
+            ..Default::default()
+        })
+        .await
+        .context("creating the grid-event consumer")?;
+    let mut events = consumer.messages().await.context("receiving grid events")?;
+    let held = registry.load_map().await.context("loading the grid map")?;
+    tracing::info!(
+        micro_grids = held,
+        "grid map loaded; locations are placed here"
+    );
+    // A change whose map could not be loaded: the map is forgotten until a
+    // load succeeds (tried every second).
+    let mut stale = false;
+    let mut since_load = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            next = events.next() => {
+                next.context("the grid-event stream ended")?
+                    .context("reading a grid event")?;
+                if let Err(err) = registry.load_map().await {
+                    registry.forget_map();
+                    stale = true;
+                    tracing::warn!(error = %err, "grid changed; until the map loads again, locations are asked of the registry");
+                } else {
+                    stale = false;
+                }
+                since_load = tokio::time::Instant::now();
+            }
+            _ = tick.tick() => {
+                if !stale && since_load.elapsed() < refresh {
+                    continue;
+                }
+                match registry.load_map().await {
+                    Ok(_) => stale = false,
+                    // The map kept stays: no event said it changed.
+                    Err(err) if !stale => tracing::warn!(error = %err, "refreshing the grid map failed; keeping it"),
+                    Err(err) => tracing::debug!(error = %err, "the grid map still cannot be loaded"),
+                }
+                since_load = tokio::time::Instant::now();
+            }
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod grid;
 pub mod ids;
 pub mod intake;
 pub mod leg;
+pub mod placement;
 #[cfg(test)]
 mod properties;
 pub mod referral;

@@ -5,6 +5,7 @@ mod calendar;
 mod desk;
 mod duplicates;
 mod events;
+mod grid_map;
 mod intake;
 mod legs;
 mod lifecycle;
