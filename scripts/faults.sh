@@ -7,7 +7,7 @@
 # than the streams' duplicate window (shortened to 2 s for the suite),
 # PostgreSQL restarted, each service killed at random moments and the two
 # exchange nodes partitioned. Prints one table; fails on anything lost,
-# applied twice, an unbalanced ledger or a bad code.
+# applied twice, an unbalanced ledger, a bad code or an event set aside.
 # WEIGRID_FAULTS_OPS sets the number of operations. The short form runs in
 # `make test` (scripts/test.sh runs the workspace's tests, this one too).
 set -euo pipefail

@@ -37,6 +37,21 @@ impl EventHandler for TicketEvents {
     }
 }
 
+/// The steps `dispatch.ticket.<step>` whose events are `TicketEvent`s.
+const TICKET_EVENT_STEPS: [&str; 11] = [
+    "received",
+    "dispatched",
+    "accepted",
+    "started",
+    "returned",
+    "resolved",
+    "verified",
+    "followed_up",
+    "closed",
+    "reopened",
+    "rejected",
+];
+
 /// Returns the update `event` brings a report: `None` for steps that do
 /// not touch reports and for tickets that are not a report's (another
 /// channel, or a reference that is not a report id).
@@ -44,7 +59,10 @@ pub fn update_of(event: &ReceivedEvent) -> Result<Option<TicketUpdate>, prost::D
     let Some(step) = event.subject.strip_prefix("dispatch.ticket.") else {
         return Ok(None);
     };
-    if matches!(step, "deadline_warning" | "deadline_breached" | "escalated") {
+    // Only these carry a TicketEvent; the others under `dispatch.ticket.`
+    // (deadline warnings and breaches, escalations, referrals to review,
+    // supervision warnings) are messages of their own, and touch no report.
+    if !TICKET_EVENT_STEPS.contains(&step) {
         return Ok(None);
     }
     let message = dispatch::TicketEvent::decode(event.payload.as_ref())?;
@@ -117,6 +135,33 @@ mod tests {
             channel: dispatch::Channel::VillagerApp.into(),
             external_ref: report.to_string(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn dispatchs_events_of_other_kinds_are_passed_by_not_taken_for_undecodable() {
+        // A report's ticket referred to review: field 3 is the referral's
+        // kind, where a TicketEvent has its transition.
+        let referred = dispatch::TicketReferred {
+            ticket: Some(report_ticket(ReportId::generate())),
+            kind: dispatch::ReferralKind::LegalRisk.into(),
+            question: "赔偿金额是否于法有据？".into(),
+            ..Default::default()
+        };
+        for step in [
+            "referred",
+            "supervision_warning",
+            "escalated",
+            "deadline_warning",
+            "deadline_breached",
+        ] {
+            let event = ReceivedEvent {
+                event_id: uuid::Uuid::now_v7(),
+                subject: format!("dispatch.ticket.{step}"),
+                payload: referred.encode_to_vec().into(),
+                headers: Default::default(),
+            };
+            assert!(matches!(update_of(&event), Ok(None)), "{step}");
         }
     }
 

@@ -132,10 +132,14 @@ pub async fn get(ctx: &Context, caller: &Caller, id: ReportId) -> Result<Report,
     let report = reports::by_id(&mut conn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("report {id}")))?;
-    // Only who may act for its reporter sees it.
+    // Only who may act for its reporter sees it; a failure of the database
+    // stays what it is (UNAVAILABLE, to be tried again), never NOT_FOUND.
     access::resident_for(&mut conn, caller, report.resident)
         .await
-        .map_err(|_| AppError::NotFound(format!("report {id}")))?;
+        .map_err(|err| match err {
+            AppError::NotFound(_) => AppError::NotFound(format!("report {id}")),
+            other => other,
+        })?;
     Ok(report)
 }
 

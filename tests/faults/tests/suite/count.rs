@@ -23,6 +23,8 @@ pub struct Count {
     pub twice: usize,
     pub ledger_ok: bool,
     pub bad_codes: usize,
+    /// Events set aside as undeliverable or unusable during the phase.
+    pub set_aside: usize,
     /// What makes up `lost` and `twice`, for the lines under the table.
     pub notes: Vec<String>,
 }
@@ -42,6 +44,32 @@ async fn unpublished(town: &Town) -> i64 {
         left += scalar(pool, sql).await;
     }
     left
+}
+
+/// Events set aside in every service's database: outbox rows never to be
+/// published and consumed events no consumer could apply. The load is all
+/// well formed, so any is a defect; returns the count and a few of them.
+pub async fn set_aside(town: &Town) -> (i64, Vec<String>) {
+    let mut total = 0;
+    let mut some = Vec::new();
+    for (db, pool) in town.databases() {
+        total += scalar(
+            pool,
+            "SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL",
+        )
+        .await;
+        total += scalar(pool, "SELECT count(*) FROM inbox_dead_letters").await;
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT consumer, subject, reason FROM inbox_dead_letters ORDER BY 1 LIMIT 3",
+        )
+        .fetch_all(pool)
+        .await
+        .expect("the dead letters are read");
+        some.extend(rows.into_iter().map(|(consumer, subject, reason)| {
+            format!("{db}: {consumer} set {subject} aside: {reason}")
+        }));
+    }
+    (total, some)
 }
 
 /// Envelopes Langxia's node has not yet handed to its peer.

@@ -130,6 +130,7 @@ async fn phase(
     window: (Duration, Duration),
 ) -> Row {
     let started = Instant::now();
+    let (aside_before, _) = count::set_aside(town).await;
     let load = Load::new(town, tag, operations, residents.to_vec());
     let running = tokio::spawn({
         let load = Arc::clone(&load);
@@ -138,7 +139,12 @@ async fn phase(
     inject(town, fault, window).await;
     running.await.expect("the load runs to its end");
     let seen = load.seen.lock().await;
-    let count = count::count(town, &seen).await;
+    let mut count = count::count(town, &seen).await;
+    let (aside, some) = count::set_aside(town).await;
+    count.set_aside = usize::try_from(aside - aside_before).unwrap_or(usize::MAX);
+    if count.set_aside > 0 {
+        count.notes.extend(some);
+    }
     println!(
         "{tag}: {} — {} tickets ({} referred), {} reports ({} verified), {} analytic events, \
          {} cross-border cases, {} retries",
@@ -164,24 +170,25 @@ fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| {:<36} | {:>6} | {:>4} | {:>5} | {:>9} | {:>9} | {:>6} |",
-        "fault", "N", "lost", "twice", "ledger ok", "bad codes", "time"
+        "| {:<36} | {:>6} | {:>4} | {:>5} | {:>9} | {:>9} | {:>9} | {:>6} |",
+        "fault", "N", "lost", "twice", "ledger ok", "bad codes", "set aside", "time"
     );
     let _ = writeln!(
         out,
-        "|{:-<38}|{:->8}|{:->6}|{:->7}|{:->11}|{:->11}|{:->8}|",
-        "", "", "", "", "", "", ""
+        "|{:-<38}|{:->8}|{:->6}|{:->7}|{:->11}|{:->11}|{:->11}|{:->8}|",
+        "", "", "", "", "", "", "", ""
     );
     for row in rows {
         let _ = writeln!(
             out,
-            "| {:<36} | {:>6} | {:>4} | {:>5} | {:>9} | {:>9} | {:>5}s |",
+            "| {:<36} | {:>6} | {:>4} | {:>5} | {:>9} | {:>9} | {:>9} | {:>5}s |",
             row.fault,
             row.operations,
             row.count.lost,
             row.count.twice,
             if row.count.ledger_ok { "yes" } else { "NO" },
             row.count.bad_codes,
+            row.count.set_aside,
             row.time.as_secs()
         );
     }
@@ -197,7 +204,7 @@ fn table(rows: &[Row]) -> String {
 
 /// Runs every fault in `faults` with `total` operations spread over them,
 /// prints the table, and fails on anything lost, applied twice, an
-/// unbalanced ledger or a bad code.
+/// unbalanced ledger, a bad code or an event set aside.
 async fn suite(total: usize, faults: &[Fault], window: (Duration, Duration)) {
     let total = std::env::var("WEIGRID_FAULTS_OPS")
         .ok()
@@ -257,7 +264,8 @@ async fn suite(total: usize, faults: &[Fault], window: (Duration, Duration)) {
             row.count.lost == 0
                 && row.count.twice == 0
                 && row.count.ledger_ok
-                && row.count.bad_codes == 0,
+                && row.count.bad_codes == 0
+                && row.count.set_aside == 0,
             "{}: {:?}\n{printed}",
             row.fault,
             row.count
