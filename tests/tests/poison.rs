@@ -166,16 +166,7 @@ async fn poison_on_every_consumed_subject_is_set_aside_counted_and_passed(pool: 
         metrics,
         consumed: ticket_subjects(
             points::consumers::CONSUMER,
-            &[
-                "received",
-                "dispatched",
-                "accepted",
-                "started",
-                "returned",
-                "resolved",
-                "verified",
-                "reopened",
-            ],
+            &points::consumers::TICKET_EVENT_STEPS,
         ),
     });
 

@@ -38,7 +38,7 @@ impl EventHandler for TicketEvents {
 }
 
 /// The steps `dispatch.ticket.<step>` whose events are `TicketEvent`s.
-const TICKET_EVENT_STEPS: [&str; 11] = [
+pub const TICKET_EVENT_STEPS: [&str; 11] = [
     "received",
     "dispatched",
     "accepted",
